@@ -1,0 +1,29 @@
+import { distance } from 'fastest-levenshtein';
+
+/**
+ * Closest candidate to a mistyped word, or undefined when nothing is close enough to be a
+ * plausible typo. Matching is case-insensitive so `Office` still finds `office`.
+ *
+ * The threshold max(2, ⌊len/3⌋) lets short keys absorb a transposition (two edits) while long
+ * keys tolerate proportionally more. A suggestion must also keep at least one character of the
+ * word (distance < word length); otherwise `x` would "suggest" any one-letter candidate.
+ * Ties break alphabetically (code-unit order, not locale order) so output is identical on every
+ * machine — error messages are asserted in tests and diffed in CI logs.
+ */
+export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
+  const needle = word.toLowerCase();
+  const max_distance = Math.max(2, Math.floor(word.length / 3));
+  let best: string | undefined;
+  let best_distance = Number.POSITIVE_INFINITY;
+  for (const candidate of candidates) {
+    // Suggesting the very word the user wrote helps nobody.
+    if (candidate === word) continue;
+    const d = distance(needle, candidate.toLowerCase());
+    if (d > max_distance || d >= word.length) continue;
+    if (d < best_distance || (d === best_distance && best !== undefined && candidate < best)) {
+      best = candidate;
+      best_distance = d;
+    }
+  }
+  return best;
+}

@@ -1,0 +1,136 @@
+import { z } from 'zod';
+import { DEVICE_KINDS } from '../../platform/contract/messages.ts';
+import type { FleetSpec } from '../../sim/world/fleet-spec.ts';
+import { modelIds } from '../../sim/devices/models.ts';
+import { isValidTimezone } from '../../sim/world/local-time.ts';
+import { zDuration } from './duration.ts';
+
+/**
+ * The scenario file schema (docs/scenarios.md). Strict objects everywhere: an unknown key is a
+ * typo until proven otherwise, and the loader turns it into `file:line: unknown key … (did you
+ * mean …?)`. Later issues add timeline, faults, rollouts and expectations sections.
+ */
+const BUILDING_TYPES = ['office', 'clinic', 'retail', 'multifamily', 'home'] as const;
+
+// Ids become MQTT topic levels and file names: no wildcards, separators or spaces.
+const zId = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'an id of lowercase letters, digits, ".", "_" or "-" (at most 64)');
+const zKind = z.enum(DEVICE_KINDS);
+const zModel = z.enum(modelIds() as [string, ...string[]]);
+const zTimezone = z.string().min(1).refine(isValidTimezone, { message: 'an IANA timezone such as "America/New_York"' });
+const zCount = z.number().int().min(0).max(100_000);
+
+const zKindCounts = z.strictObject({
+  occupancy: zCount.optional(),
+  env: zCount.optional(),
+  leak: zCount.optional(),
+  lock: zCount.optional(),
+  hvac: zCount.optional(),
+  lighting: zCount.optional(),
+});
+
+const zKindModels = z.strictObject({
+  occupancy: zModel.optional(),
+  env: zModel.optional(),
+  leak: zModel.optional(),
+  lock: zModel.optional(),
+  hvac: zModel.optional(),
+  lighting: zModel.optional(),
+  gateway: zModel.optional(),
+});
+
+const zDeviceEntry = z.strictObject({
+  kind: zKind,
+  id: zId.optional(),
+  model: zModel.optional(),
+  firmware: z.string().optional(),
+  critical: z.boolean().optional(),
+  tags: z.array(z.string()).optional(),
+  count: z.number().int().min(1).max(10_000).optional(),
+});
+
+const zZone = z.strictObject({
+  id: zId.optional(),
+  name: z.string().optional(),
+  area_m2: z.number().positive().max(100_000).optional(),
+  devices: z.array(zDeviceEntry),
+});
+
+const zFloor = z.strictObject({
+  level: z.number().int().min(-10).max(200),
+  zones: z.array(zZone).min(1),
+});
+
+const zBuilding = z.strictObject({
+  id: zId,
+  name: z.string().optional(),
+  type: z.enum(BUILDING_TYPES),
+  count: z.number().int().min(1).max(10_000).optional(),
+  floors: z.number().int().min(1).max(200).optional(),
+  zones_per_floor: z.number().int().min(1).max(500).optional(),
+  zone_area_m2: z.number().positive().max(100_000).optional(),
+  per_zone: zKindCounts.optional(),
+  per_floor: zKindCounts.optional(),
+  layout: z.array(zFloor).min(1).optional(),
+  models: zKindModels.optional(),
+  firmware: z.partialRecord(zModel, z.record(z.string(), z.number().nonnegative())).optional(),
+  critical_kinds: z.array(zKind).optional(),
+  tags: z.array(z.string()).optional(),
+  devices_per_gateway: z.number().int().min(1).max(10_000).optional(),
+});
+
+const zClimate = z.strictObject({
+  mean_c: z.number().min(-40).max(40).optional(),
+  seasonal_amplitude_c: z.number().min(0).max(40).optional(),
+  diurnal_amplitude_c: z.number().min(0).max(25).optional(),
+  humidity_mean_pct: z.number().min(0).max(100).optional(),
+  latitude_deg: z.number().min(-90).max(90).optional(),
+});
+
+const zSite = z.strictObject({
+  id: zId,
+  name: z.string().optional(),
+  metro: z.string().min(1),
+  timezone: zTimezone,
+  climate: zClimate.optional(),
+  buildings: z.array(zBuilding).min(1),
+});
+
+const zFleet = z.strictObject({
+  devices_per_gateway: z.number().int().min(1).max(10_000).optional(),
+  sites: z.array(zSite).min(1),
+});
+
+const LOCAL_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})$/;
+
+/** Splits "YYYY-MM-DD HH:mm" into numbers; undefined when the text is no real calendar date-time. */
+export function parseLocalDateTime(text: string): [number, number, number, number, number] | undefined {
+  const m = LOCAL_DATE_TIME.exec(text);
+  if (!m) return undefined;
+  const [y, mo, d, h, mi] = m.slice(1).map(Number) as [number, number, number, number, number];
+  const days_in_month = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  if (mo < 1 || mo > 12 || d < 1 || d > days_in_month || h > 23 || mi > 59) return undefined;
+  return [y, mo, d, h, mi];
+}
+
+function isRealLocalDateTime(text: string): boolean {
+  return parseLocalDateTime(text) !== undefined;
+}
+
+export const ScenarioFileSchema = z.strictObject({
+  name: z.string().min(1),
+  description: z.string().optional(),
+  seed: z.union([z.number().int().nonnegative(), z.string().min(1)]).optional(),
+  /** Site-local start, "YYYY-MM-DD HH:mm" (or with a "T"), in start_timezone. */
+  start: z.string().refine(isRealLocalDateTime, { message: 'a real local date-time like "2026-03-02 08:00"' }),
+  /** Defaults to the first site's timezone. */
+  start_timezone: zTimezone.optional(),
+  duration: zDuration,
+  fleet: zFleet,
+});
+
+export type ScenarioFile = z.infer<typeof ScenarioFileSchema>;
+
+/** The compile-time check that the schema's fleet section is exactly the generator's input. */
+export function fleetSpecOf(file: ScenarioFile): FleetSpec {
+  return file.fleet satisfies FleetSpec;
+}

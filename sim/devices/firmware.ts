@@ -1,0 +1,65 @@
+import type { FlashLayout } from './models.ts';
+import { modelById } from './models.ts';
+
+/**
+ * A firmware version's behaviour profile: what the simulator realises while a device runs it.
+ * Later work (the patching issue) extends this with boot-failure ratios and OTA semantics; the
+ * fields here are the ones the foundation already needs.
+ */
+export interface FirmwareProfile {
+  readonly model: string;
+  readonly version: string;
+  readonly boot_time_ms: number;
+  readonly image_size_bytes: number;
+  readonly flash: FlashLayout;
+  /** Multiplies battery drain (a chatty radio stack or a busy-wait bug). */
+  readonly drain_factor: number;
+  /** Mean time between spontaneous reboots (memory leak, watchdog); null for none. */
+  readonly reboot_mean_ms: number | null;
+}
+
+const HOUR = 3_600_000;
+
+/** Known versions with non-default behaviour, keyed by `model@version`. */
+const KNOWN: Readonly<Record<string, Partial<FirmwareProfile>>> = {
+  // A leaky Zigbee stack: reboots about twice a week and drains 40 % faster (fixed in 1.8.2).
+  'OCC-PIR-200@1.7.9': { reboot_mean_ms: 84 * HOUR, drain_factor: 1.4 },
+  // A BACnet stack with a heap leak: reboots every ~10 days under load.
+  'HVAC-ZC-400@2.2.7': { reboot_mean_ms: 240 * HOUR },
+  'GW-MX-500@6.1.0': { reboot_mean_ms: 400 * HOUR },
+};
+
+const BOOT_TIME_MS: Readonly<Record<string, number>> = {
+  occupancy: 1_500,
+  env: 1_500,
+  leak: 1_200,
+  lock: 4_000,
+  hvac: 25_000,
+  lighting: 6_000,
+  gateway: 45_000,
+};
+
+const IMAGE_SIZE_BYTES: Readonly<Record<string, number>> = {
+  occupancy: 180_000,
+  env: 160_000,
+  leak: 150_000,
+  lock: 420_000,
+  hvac: 1_400_000,
+  lighting: 300_000,
+  gateway: 24_000_000,
+};
+
+/** The profile for any model/version pair: defaults by kind, overridden by known quirks. */
+export function firmwareProfile(model_id: string, version: string): FirmwareProfile {
+  const model = modelById(model_id);
+  const known = KNOWN[`${model_id}@${version}`] ?? {};
+  return {
+    model: model_id,
+    version,
+    boot_time_ms: known.boot_time_ms ?? BOOT_TIME_MS[model.kind] ?? 5_000,
+    image_size_bytes: known.image_size_bytes ?? IMAGE_SIZE_BYTES[model.kind] ?? 500_000,
+    flash: model.flash,
+    drain_factor: known.drain_factor ?? 1,
+    reboot_mean_ms: known.reboot_mean_ms ?? null,
+  };
+}

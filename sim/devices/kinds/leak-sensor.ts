@@ -1,0 +1,43 @@
+import { round } from '../../kernel/canonical-json.ts';
+import { Priority } from '../../kernel/event-queue.ts';
+import { changedBy, type DeviceTwin, type KindBehaviour, type Values } from '../twin.ts';
+
+/** A leak under any one sensor is rare: about one every four years; it is mopped up in hours. */
+const MEAN_TIME_BETWEEN_LEAKS_MS = 4 * 365 * 24 * 3_600_000;
+const MEAN_LEAK_DURATION_MS = 4 * 3_600_000;
+
+function scheduleNextLeak(twin: DeviceTwin, now_ms: number): void {
+  const at = now_ms + Math.max(1, Math.round(twin.rng.exponential(MEAN_TIME_BETWEEN_LEAKS_MS)));
+  twin.schedule(at, Priority.device, 'leak', () => {
+    const start = twin.host.clock.now_ms;
+    twin.local.leak = true;
+    twin.host.fact('leak', { d: twin.id, zone: twin.spec.zone_id, s: 'start' });
+    // Leak sensors are interrupt driven: the event goes out at once, not at the next sample.
+    twin.event('leak_detected');
+    const dry_at = start + Math.max(60_000, Math.round(twin.rng.exponential(MEAN_LEAK_DURATION_MS)));
+    twin.schedule(dry_at, Priority.device, 'dry', () => {
+      twin.local.leak = false;
+      twin.host.fact('leak', { d: twin.id, zone: twin.spec.zone_id, s: 'end' });
+      twin.event('leak_cleared');
+      scheduleNextLeak(twin, twin.host.clock.now_ms);
+    });
+  });
+}
+
+export const leakSensor: KindBehaviour = {
+  measure(twin): Values {
+    return {
+      leak: twin.local.leak === true,
+      temperature_c: round((twin.zone?.state.temperature_c ?? 20) - 1.5 + twin.rng.normal(0, 0.1), 1),
+    };
+  },
+  significant(prev, next) {
+    return changedBy(prev, next, 'leak', 1);
+  },
+  onOnline(twin, now_ms) {
+    if (twin.local.leak === true) {
+      twin.local.leak = false; // a reboot cancelled the drying event; the platform sees the next sample
+    }
+    scheduleNextLeak(twin, now_ms);
+  },
+};

@@ -1,0 +1,253 @@
+import type { DeviceState } from '../../platform/contract/messages.ts';
+import { MessageClass } from '../../platform/contract/topics.ts';
+import type { Clock } from '../kernel/clock.ts';
+import { Priority, type EventQueue, type ScheduledEvent } from '../kernel/event-queue.ts';
+import type { Rng } from '../kernel/rng.ts';
+import type { WorldState, ZoneModel } from '../world/world-state.ts';
+import type { DeviceSpec } from '../world/topology.ts';
+import { Battery } from './battery.ts';
+import { firmwareProfile, type FirmwareProfile } from './firmware.ts';
+import { modelById, type DeviceModel } from './models.ts';
+import { RadioLink } from './radio-link.ts';
+
+export type Values = Record<string, number | boolean | string>;
+
+/** How important a message is; the transport maps it to a QoS (telemetry may be QoS 0 in real-time mode). */
+export type Delivery = 'telemetry' | 'reliable';
+
+/** What the simulation gives a device: time, the world, and its connection to the broker. */
+export interface DeviceHost {
+  readonly clock: Clock;
+  readonly queue: EventQueue;
+  readonly world: WorldState;
+  /** Opens the device's MQTT session (with its last will on the state topic). */
+  openSession(twin: DeviceTwin): void;
+  /** Ends the session without DISCONNECT: the broker publishes the will. */
+  loseSession(twin: DeviceTwin, reason: string): void;
+  publish(twin: DeviceTwin, message_class: MessageClass, payload: Record<string, unknown>, delivery: Delivery, retain: boolean): void;
+  /** Whether the device's parent gateway can carry traffic right now. */
+  parentUp(twin: DeviceTwin): boolean;
+  /** A ground-truth record for the trace: something happened in the world that messages only hint at. */
+  fact(kind: string, fields: Record<string, unknown>): void;
+  /** Counts a report the device made that never reached the broker. */
+  dropped(twin: DeviceTwin, why: 'radio_loss' | 'parent_down'): void;
+}
+
+/** Per-kind behaviour: what the device measures and what else it does each sample. */
+export interface KindBehaviour {
+  measure(twin: DeviceTwin, now_ms: number): Values;
+  /** True when `next` differs from the last report by at least the deadband. */
+  significant(prev: Values, next: Values, deadband: number): boolean;
+  /** Runs once per sample while online, before the report decision (access events, HVAC drive). */
+  onSample?(twin: DeviceTwin, now_ms: number): void;
+  /** Runs when the device comes online (schedule rare spontaneous events). */
+  onOnline?(twin: DeviceTwin, now_ms: number): void;
+}
+
+export type Power = 'off' | 'booting' | 'online' | 'dead';
+
+/**
+ * One device: identity, firmware, power and link, and the state machine that boots it, samples
+ * its sensors on a fixed cadence, reports on change or heartbeat, and crashes when its firmware
+ * says so. Every random draw comes from the device's own stream, so its behaviour does not depend
+ * on which other devices exist.
+ */
+export class DeviceTwin {
+  readonly spec: DeviceSpec;
+  readonly model: DeviceModel;
+  readonly rng: Rng;
+  readonly host: DeviceHost;
+  readonly link: RadioLink;
+  readonly behaviour: KindBehaviour;
+  readonly zone: ZoneModel | null;
+  firmware: FirmwareProfile;
+  battery: Battery | null;
+  power: Power = 'off';
+  session = 0;
+  #seq = 0;
+  last_report_ms = Number.NEGATIVE_INFINITY;
+  last_values: Values | null = null;
+  online_since_ms = 0;
+  reports = 0;
+  /** Kind-specific state (lock door status, leak status …), owned by the behaviour. */
+  readonly local: Record<string, unknown> = {};
+  #pending: ScheduledEvent[] = [];
+
+  constructor(spec: DeviceSpec, rng: Rng, host: DeviceHost, behaviour: KindBehaviour) {
+    this.spec = spec;
+    this.model = modelById(spec.model);
+    this.rng = rng;
+    this.host = host;
+    this.behaviour = behaviour;
+    this.firmware = firmwareProfile(spec.model, spec.firmware);
+    this.link = new RadioLink(this.model.radio, rng);
+    this.zone = spec.zone_id === null ? null : (host.world.zone(spec.zone_id) ?? null);
+    this.battery = null;
+    if (this.model.battery) {
+      // Installed fleets are at every stage of battery life; a few are already close to empty.
+      const level = rng.chance(3, 100) ? rng.uniform(4, 20) : rng.uniform(35, 100);
+      this.battery = new Battery(this.model.battery, level, host.clock.now_ms, this.firmware.drain_factor);
+    }
+  }
+
+  get id(): string {
+    return this.spec.id;
+  }
+
+  /** Next Sparkplug-style sequence number, 0–255, shared by all of the device's messages. */
+  nextSeq(): number {
+    const s = this.#seq;
+    this.#seq = (this.#seq + 1) & 0xff;
+    return s;
+  }
+
+  /** Schedules an event owned by this device; a crash cancels all of them. */
+  schedule(at_ms: number, priority: number, label: string, fire: () => void): void {
+    const event = this.host.queue.schedule(at_ms, priority, `${label}:${this.id}`, () => {
+      this.#pending = this.#pending.filter((e) => e !== event);
+      fire();
+    });
+    this.#pending.push(event);
+  }
+
+  #cancelAll(): void {
+    for (const e of this.#pending) e.cancelled = true;
+    this.#pending = [];
+  }
+
+  /** Power on at `at_ms`: the device comes online after its firmware's boot time. */
+  powerOn(at_ms: number): void {
+    if (this.power === 'dead') return;
+    this.power = 'booting';
+    this.schedule(at_ms + this.firmware.boot_time_ms, Priority.device, 'boot', () => this.#comeOnline());
+  }
+
+  #comeOnline(): void {
+    const now = this.host.clock.now_ms;
+    this.power = 'online';
+    this.online_since_ms = now;
+    this.session++;
+    this.host.fact('power', { d: this.id, s: 'online', session: this.session });
+    this.host.openSession(this);
+    this.host.publish(this, MessageClass.birth, this.#birthPayload(now), 'reliable', true);
+    this.publishState('online', 'boot');
+    this.last_values = null;
+    // Sample on the device's own phase so a building's devices do not all report at once.
+    const phase_ms = this.rng.int(0, this.model.report.sample_ms - 1);
+    this.schedule(now + phase_ms, Priority.device, 'sample', () => this.#sample());
+    if (this.firmware.reboot_mean_ms !== null) {
+      const crash_at = now + Math.max(60_000, Math.round(this.rng.exponential(this.firmware.reboot_mean_ms)));
+      this.schedule(crash_at, Priority.device, 'crash', () => this.crash('firmware_reboot'));
+    }
+    this.behaviour.onOnline?.(this, now);
+  }
+
+  /** An unclean reset (watchdog, firmware bug): session lost, reboot after the boot time. */
+  crash(reason: string): void {
+    if (this.power !== 'online') return;
+    const now = this.host.clock.now_ms;
+    this.#cancelAll();
+    this.power = 'off';
+    this.host.fact('power', { d: this.id, s: 'offline', why: reason });
+    this.host.loseSession(this, reason);
+    this.powerOn(now);
+  }
+
+  /** Stops for good (battery empty, bricked): only a technician brings it back. */
+  die(reason: string): void {
+    const now = this.host.clock.now_ms;
+    const was_online = this.power === 'online';
+    this.#cancelAll();
+    this.power = 'dead';
+    this.host.fact('power', { d: this.id, s: 'dead', why: reason, t_ms: now });
+    if (was_online) this.host.loseSession(this, reason);
+  }
+
+  publishState(state: DeviceState, reason: string): void {
+    const now = this.host.clock.now_ms;
+    this.host.publish(this, MessageClass.state, { v: 1, id: this.id, state, session: this.session, reason, seq: this.nextSeq(), ts: now }, 'reliable', true);
+  }
+
+  /** The payload the broker publishes for this device when its session dies uncleanly. */
+  willPayload(): Record<string, unknown> {
+    return { v: 1, id: this.id, state: 'offline', session: this.session, reason: 'will' };
+  }
+
+  /** Sends a message over the radio hop: it may be lost, or blocked by a dead gateway. */
+  send(message_class: MessageClass, payload: Record<string, unknown>, delivery: Delivery): boolean {
+    this.battery?.report(this.link.expected_transmissions);
+    if (!this.host.parentUp(this)) {
+      this.host.dropped(this, 'parent_down');
+      return false;
+    }
+    if (this.link.lost(this.rng)) {
+      this.host.dropped(this, 'radio_loss');
+      return false;
+    }
+    this.host.publish(this, message_class, payload, delivery, false);
+    return true;
+  }
+
+  event(type: string, data?: Values): void {
+    const now = this.host.clock.now_ms;
+    const payload: Record<string, unknown> = { v: 1, id: this.id, seq: this.nextSeq(), ts: now, type };
+    if (data !== undefined) payload.data = data;
+    this.send(MessageClass.event, payload, 'reliable');
+  }
+
+  #sample(): void {
+    const now = this.host.clock.now_ms;
+    const report = this.model.report;
+    this.schedule(now + report.sample_ms, Priority.device, 'sample', () => this.#sample());
+    if (this.battery) {
+      this.battery.elapse(now);
+      if (this.battery.depleted) {
+        this.die('battery_depleted');
+        return;
+      }
+    }
+    this.behaviour.onSample?.(this, now);
+    if (this.power !== 'online') return; // onSample may have crashed or killed the device
+    const values = this.behaviour.measure(this, now);
+    const due = now - this.last_report_ms >= report.heartbeat_ms;
+    if (this.last_values !== null && !due && !this.behaviour.significant(this.last_values, values, report.deadband)) return;
+    this.last_values = values;
+    this.last_report_ms = now;
+    this.reports++;
+    const payload: Record<string, unknown> = { v: 1, id: this.id, seq: this.nextSeq(), ts: now, values };
+    if (this.battery) payload.battery_pct = Math.round(this.battery.level_pct * 10) / 10;
+    if (this.link.has_rssi) payload.rssi_dbm = this.link.sampleRssi(this.rng);
+    this.send(MessageClass.telemetry, payload, 'telemetry');
+  }
+
+  #birthPayload(now_ms: number): Record<string, unknown> {
+    const s = this.spec;
+    return {
+      v: 1,
+      id: s.id,
+      kind: s.kind,
+      model: s.model,
+      serial: s.serial,
+      fw: this.firmware.version,
+      site: s.site_id,
+      building: s.building_id,
+      floor: s.floor_id,
+      zone: s.zone_id,
+      gateway: s.gateway_id,
+      power: this.model.power,
+      caps: [...this.model.caps],
+      heartbeat_ms: this.model.report.heartbeat_ms,
+      session: this.session,
+      seq: this.nextSeq(),
+      ts: now_ms,
+    };
+  }
+}
+
+/** Helpers the behaviours share. */
+export function changedBy(prev: Values, next: Values, key: string, deadband: number): boolean {
+  const a = prev[key];
+  const b = next[key];
+  if (typeof a === 'number' && typeof b === 'number') return Math.abs(a - b) >= deadband;
+  return a !== b;
+}

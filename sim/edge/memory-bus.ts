@@ -1,0 +1,214 @@
+import { topicMatches } from '../../platform/contract/topics.ts';
+
+/**
+ * An in-process stand-in for an MQTT broker with the semantics the platform relies on: topic
+ * wildcards, retained messages, last wills on unclean disconnects and session takeover. It lets a
+ * whole world run without sockets (fast checks, property tests) while the MQTT transport proves
+ * the same trace over a real broker. Delivery is synchronous and in subscription order, so it is
+ * deterministic by construction.
+ */
+export interface BusMessage {
+  readonly topic: string;
+  readonly payload: string;
+  readonly qos: 0 | 1;
+  readonly retain: boolean;
+}
+
+export type MessageHandler = (message: BusMessage, client_id: string) => void;
+
+export interface ConnectOptions {
+  will?: BusMessage;
+  on_message?: MessageHandler;
+}
+
+interface Subscription {
+  readonly client: MemoryBusClient;
+  readonly filter: string;
+}
+
+/** A subscription trie keyed by topic level; `+` and `#` children hold wildcard filters. */
+class TrieNode {
+  readonly children = new Map<string, TrieNode>();
+  readonly subs: Subscription[] = [];
+}
+
+export interface BusStats {
+  published: number;
+  delivered: number;
+  wills_published: number;
+  takeovers: number;
+}
+
+export class MemoryBus {
+  readonly #root = new TrieNode();
+  readonly #retained = new Map<string, BusMessage>();
+  readonly #clients = new Map<string, MemoryBusClient>();
+  readonly stats: BusStats = { published: 0, delivered: 0, wills_published: 0, takeovers: 0 };
+
+  connect(client_id: string, options: ConnectOptions = {}): MemoryBusClient {
+    const existing = this.#clients.get(client_id);
+    if (existing !== undefined) {
+      // [MQTT-3.1.4-2] a second connection with the same client id takes the session over; the
+      // old network connection closes without DISCONNECT, so its will is published.
+      this.stats.takeovers++;
+      existing.drop();
+    }
+    const client = new MemoryBusClient(this, client_id, options);
+    this.#clients.set(client_id, client);
+    return client;
+  }
+
+  get connected_clients(): number {
+    return this.#clients.size;
+  }
+
+  retainedCount(): number {
+    return this.#retained.size;
+  }
+
+  /** Retained messages matching a filter, sorted by topic (canonical order, never map order). */
+  retained(filter: string): BusMessage[] {
+    const out: BusMessage[] = [];
+    for (const message of this.#retained.values()) if (topicMatches(filter, message.topic)) out.push(message);
+    return out.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));
+  }
+
+  /** @internal */
+  _publish(message: BusMessage): void {
+    this.stats.published++;
+    if (message.retain) {
+      // [MQTT-3.3.1-10] an empty retained payload clears the retained message.
+      if (message.payload.length === 0) this.#retained.delete(message.topic);
+      else this.#retained.set(message.topic, message);
+    }
+    const levels = message.topic.split('/');
+    const matches: Subscription[] = [];
+    this.#collect(this.#root, levels, 0, message.topic.startsWith('$'), matches);
+    // One delivery per client even when several of its filters match (MQTT 3.1.1 allows either;
+    // one is what aedes and Mosquitto do by default and what keeps counts exact).
+    const seen = new Set<MemoryBusClient>();
+    for (const sub of matches) {
+      if (seen.has(sub.client) || !sub.client.connected) continue;
+      seen.add(sub.client);
+      this.stats.delivered++;
+      sub.client._deliver(message);
+    }
+  }
+
+  #collect(node: TrieNode, levels: string[], depth: number, dollar: boolean, out: Subscription[]): void {
+    const wildcardAllowed = !(dollar && depth === 0);
+    if (wildcardAllowed) {
+      const hash = node.children.get('#');
+      if (hash) out.push(...hash.subs);
+    }
+    if (depth === levels.length) {
+      out.push(...node.subs);
+      return;
+    }
+    const exact = node.children.get(levels[depth]!);
+    if (exact) this.#collect(exact, levels, depth + 1, dollar, out);
+    if (wildcardAllowed) {
+      const plus = node.children.get('+');
+      if (plus) this.#collect(plus, levels, depth + 1, dollar, out);
+    }
+  }
+
+  /** @internal */
+  _subscribe(client: MemoryBusClient, filter: string): void {
+    let node = this.#root;
+    for (const level of filter.split('/')) {
+      let next = node.children.get(level);
+      if (!next) {
+        next = new TrieNode();
+        node.children.set(level, next);
+      }
+      node = next;
+    }
+    if (!node.subs.some((s) => s.client === client)) node.subs.push({ client, filter });
+    // [MQTT-3.3.1-6] retained messages matching a new subscription are sent to it.
+    for (const message of this.retained(filter)) client._deliver({ ...message, retain: true });
+  }
+
+  /** @internal */
+  _unsubscribe(client: MemoryBusClient, filter: string): void {
+    let node: TrieNode | undefined = this.#root;
+    for (const level of filter.split('/')) {
+      node = node.children.get(level);
+      if (!node) return;
+    }
+    const i = node.subs.findIndex((s) => s.client === client);
+    if (i >= 0) node.subs.splice(i, 1);
+  }
+
+  /** @internal */
+  _closed(client: MemoryBusClient, clean: boolean, filters: readonly string[], will: BusMessage | undefined): void {
+    for (const filter of filters) this._unsubscribe(client, filter);
+    if (this.#clients.get(client.client_id) === client) this.#clients.delete(client.client_id);
+    // [MQTT-3.1.2-8] the will is published when the connection closes without a DISCONNECT.
+    if (!clean && will !== undefined) {
+      this.stats.wills_published++;
+      this._publish(will);
+    }
+  }
+}
+
+export class MemoryBusClient {
+  readonly client_id: string;
+  readonly #bus: MemoryBus;
+  readonly #will: BusMessage | undefined;
+  readonly #filters: string[] = [];
+  #handler: MessageHandler | undefined;
+  #connected = true;
+
+  constructor(bus: MemoryBus, client_id: string, options: ConnectOptions) {
+    this.#bus = bus;
+    this.client_id = client_id;
+    this.#will = options.will;
+    this.#handler = options.on_message;
+  }
+
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  onMessage(handler: MessageHandler): void {
+    this.#handler = handler;
+  }
+
+  publish(topic: string, payload: string, qos: 0 | 1, retain: boolean): void {
+    if (!this.#connected) throw new Error(`BUS_NOT_CONNECTED: client ${this.client_id} published after disconnect`);
+    this.#bus._publish({ topic, payload, qos, retain });
+  }
+
+  subscribe(filter: string): void {
+    if (!this.#filters.includes(filter)) this.#filters.push(filter);
+    this.#bus._subscribe(this, filter);
+  }
+
+  unsubscribe(filter: string): void {
+    const i = this.#filters.indexOf(filter);
+    if (i >= 0) this.#filters.splice(i, 1);
+    this.#bus._unsubscribe(this, filter);
+  }
+
+  /** Clean DISCONNECT: no will. */
+  disconnect(): void {
+    this.#close(true);
+  }
+
+  /** Connection lost (power cut, crash, keep-alive expiry): the broker publishes the will. */
+  drop(): void {
+    this.#close(false);
+  }
+
+  #close(clean: boolean): void {
+    if (!this.#connected) return;
+    this.#connected = false;
+    this.#bus._closed(this, clean, this.#filters, this.#will);
+  }
+
+  /** @internal */
+  _deliver(message: BusMessage): void {
+    this.#handler?.(message, this.client_id);
+  }
+}

@@ -1,0 +1,97 @@
+import { SimError } from './errors.ts';
+
+/**
+ * Event priorities break ties between events at the same millisecond before FIFO order does
+ * (FoundationDB's rule). Lower runs first: physics before sensing, sensing before reporting,
+ * so a report at time t always sees the world as of t.
+ */
+export const Priority = {
+  fault: 0,
+  world: 10,
+  device: 20,
+  command: 30,
+  report: 40,
+  housekeeping: 90,
+} as const;
+
+export interface ScheduledEvent {
+  readonly at_ms: number;
+  readonly priority: number;
+  readonly seq: number;
+  readonly fire: () => void;
+  /** Short label for traces and diagnostics, e.g. "sample:occ-0001". */
+  readonly label: string;
+  cancelled: boolean;
+}
+
+function before(a: ScheduledEvent, b: ScheduledEvent): boolean {
+  if (a.at_ms !== b.at_ms) return a.at_ms < b.at_ms;
+  if (a.priority !== b.priority) return a.priority < b.priority;
+  return a.seq < b.seq;
+}
+
+/**
+ * A binary min-heap over the total order (at_ms, priority, seq). `seq` is a counter assigned at
+ * schedule time, so two events can never compare equal and the order never depends on the heap's
+ * internal layout. Bounded: exceeding `max_pending` throws rather than exhausting memory.
+ */
+export class EventQueue {
+  readonly #heap: ScheduledEvent[] = [];
+  #next_seq = 0;
+  readonly max_pending: number;
+
+  constructor(max_pending = 5_000_000) {
+    this.max_pending = max_pending;
+  }
+
+  get size(): number {
+    return this.#heap.length;
+  }
+
+  schedule(at_ms: number, priority: number, label: string, fire: () => void): ScheduledEvent {
+    if (!Number.isSafeInteger(at_ms)) throw new SimError('SIM_INVALID_ARGUMENT', `event "${label}" time must be an integer ms, got ${at_ms}`);
+    if (this.#heap.length >= this.max_pending) {
+      throw new SimError('SIM_BOUND_EXCEEDED', `event queue holds ${this.#heap.length} events (limit ${this.max_pending}) while scheduling "${label}"`);
+    }
+    const event: ScheduledEvent = { at_ms, priority, seq: this.#next_seq++, fire, label, cancelled: false };
+    const heap = this.#heap;
+    heap.push(event);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const p = heap[parent]!;
+      if (!before(event, p)) break;
+      heap[i] = p;
+      i = parent;
+    }
+    heap[i] = event;
+    return event;
+  }
+
+  peek(): ScheduledEvent | undefined {
+    return this.#heap[0];
+  }
+
+  /** Removes and returns the earliest event (cancelled ones included; the caller skips them). */
+  pop(): ScheduledEvent | undefined {
+    const heap = this.#heap;
+    const top = heap[0];
+    if (top === undefined) return undefined;
+    const last = heap.pop()!;
+    const n = heap.length;
+    if (n > 0) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= n) break;
+        const r = l + 1;
+        const child = r < n && before(heap[r]!, heap[l]!) ? r : l;
+        if (!before(heap[child]!, last)) break;
+        heap[i] = heap[child]!;
+        i = child;
+      }
+      heap[i] = last;
+    }
+    return top;
+  }
+}

@@ -1,0 +1,77 @@
+import { createHash, type Hash } from 'node:crypto';
+import { canonicalJson } from './canonical-json.ts';
+
+/** Version of the trace line format; bump it when a line's shape changes so old traces are recognisable. */
+export const TRACE_FORMAT = 1;
+
+/** Where trace lines go besides the hash (a file writer in the CLI, an array in tests). */
+export type TraceSink = (line: string) => void;
+
+/**
+ * The run's journal: one canonical JSON line per device message, state change, fault and
+ * platform decision, folded into a running SHA-256. The hash is the run's fingerprint: same seed
+ * and scenario ⇒ same hash, on the in-memory bus and over MQTT (DESIGN.md §2.1).
+ */
+export class TraceJournal {
+  readonly #hash: Hash = createHash('sha256');
+  readonly #sink: TraceSink | undefined;
+  readonly #counts = new Map<string, number>();
+  #lines = 0;
+  #bytes = 0;
+
+  constructor(sink?: TraceSink) {
+    this.#sink = sink;
+  }
+
+  /** Appends a record; `fields` must not contain `t` or `k`. */
+  append(at_ms: number, kind: string, fields: Record<string, unknown>): void {
+    this.#write(kind, canonicalJson({ ...fields, k: kind, t: at_ms }));
+  }
+
+  /**
+   * Appends a published message without re-encoding its payload: the payload is already canonical
+   * JSON from the contract encoder, and the keys below are written in sorted order by hand
+   * (c < k < p < q < r < t < topic), which is what canonicalJson would produce.
+   */
+  appendPublish(at_ms: number, client_id: string, topic: string, payload_json: string, qos: 0 | 1, retain: boolean): void {
+    const line = `{"c":${JSON.stringify(client_id)},"k":"pub","p":${payload_json},"q":${qos},"r":${retain},"t":${at_ms},"topic":${JSON.stringify(topic)}}`;
+    this.#write('pub', line);
+  }
+
+  #write(kind: string, line: string): void {
+    this.#hash.update(line);
+    this.#hash.update('\n');
+    this.#lines++;
+    this.#bytes += line.length + 1;
+    this.#counts.set(kind, (this.#counts.get(kind) ?? 0) + 1);
+    this.#sink?.(line);
+  }
+
+  /** SHA-256 of every line so far (each followed by "\n"), as 64 hex digits; the journal stays open. */
+  digestHex(): string {
+    return this.#hash.copy().digest('hex');
+  }
+
+  get lines(): number {
+    return this.#lines;
+  }
+
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Line counts by record kind, sorted by kind for stable output. */
+  counts(): Array<[string, number]> {
+    return [...this.#counts.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  }
+}
+
+/** Hash of a finished trace file's text, for comparing a recorded file with a printed hash. */
+export function traceTextDigest(lines: readonly string[]): string {
+  const hash = createHash('sha256');
+  for (const line of lines) {
+    hash.update(line);
+    hash.update('\n');
+  }
+  return hash.digest('hex');
+}

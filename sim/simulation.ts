@@ -1,0 +1,201 @@
+import type { DeviceKind } from '../platform/contract/messages.ts';
+import { deviceTopic, MessageClass } from '../platform/contract/topics.ts';
+import { canonicalJson } from './kernel/canonical-json.ts';
+import { VirtualClock } from './kernel/clock.ts';
+import { SimError } from './kernel/errors.ts';
+import { EventQueue, Priority } from './kernel/event-queue.ts';
+import { RngTree } from './kernel/rng.ts';
+import type { TraceJournal } from './kernel/trace.ts';
+import { BEHAVIOURS } from './devices/kinds/index.ts';
+import { DeviceTwin, type Delivery, type DeviceHost } from './devices/twin.ts';
+import type { DeviceSession, DeviceTransport } from './edge/transport.ts';
+import type { Portfolio } from './world/topology.ts';
+import { WorldState } from './world/world-state.ts';
+
+export interface SimulationConfig {
+  readonly seed: string;
+  readonly start_ms: number;
+  readonly duration_ms: number;
+  readonly portfolio: Portfolio;
+  /** QoS for telemetry: 1 in lockstep and memory runs (every message counted), 0 in real-time mode. */
+  readonly telemetry_qos: 0 | 1;
+  /** Upper bound on events processed; exceeding it fails the run loudly. */
+  readonly max_events?: number;
+}
+
+export interface SimulationDeps {
+  readonly transport: DeviceTransport;
+  readonly trace: TraceJournal;
+}
+
+export interface SimulationStats {
+  events: number;
+  published: Record<string, number>;
+  published_by_kind: Partial<Record<DeviceKind, number>>;
+  dropped: { radio_loss: number; parent_down: number };
+  wills: number;
+}
+
+/** Zones' thermal state advances on a fixed 5-minute grid, independent of which devices exist. */
+const ZONE_STEP_MS = 5 * 60_000;
+
+/**
+ * The deterministic world: a clock, an event queue, the zones' physics and every device twin.
+ * It talks to the outside only through the injected transport (devices' MQTT sessions) and the
+ * trace journal, so the same instance runs on the in-memory bus, over real MQTT in lockstep, or
+ * paced against the wall clock by an adapter.
+ */
+export class Simulation implements DeviceHost {
+  readonly config: SimulationConfig;
+  readonly clock: VirtualClock;
+  readonly queue: EventQueue;
+  readonly world: WorldState;
+  readonly rng: RngTree;
+  readonly twins: readonly DeviceTwin[];
+  readonly end_ms: number;
+  readonly stats: SimulationStats = {
+    events: 0,
+    published: {},
+    published_by_kind: {},
+    dropped: { radio_loss: 0, parent_down: 0 },
+    wills: 0,
+  };
+  readonly #deps: SimulationDeps;
+  readonly #by_id = new Map<string, DeviceTwin>();
+  readonly #sessions = new Map<string, DeviceSession>();
+  readonly #max_events: number;
+
+  constructor(config: SimulationConfig, deps: SimulationDeps) {
+    if (!Number.isSafeInteger(config.duration_ms) || config.duration_ms <= 0) {
+      throw new SimError('SIM_INVALID_ARGUMENT', `duration must be a positive integer ms, got ${config.duration_ms}`);
+    }
+    this.config = config;
+    this.#deps = deps;
+    this.#max_events = config.max_events ?? 2_000_000_000;
+    this.clock = new VirtualClock(config.start_ms);
+    this.end_ms = config.start_ms + config.duration_ms;
+    this.queue = new EventQueue();
+    this.rng = new RngTree(config.seed);
+    this.world = new WorldState(config.portfolio, config.seed, config.start_ms);
+
+    const children = new Map<string, number>();
+    for (const d of config.portfolio.devices) if (d.gateway_id) children.set(d.gateway_id, (children.get(d.gateway_id) ?? 0) + 1);
+    this.twins = config.portfolio.devices.map((spec) => {
+      const twin = new DeviceTwin(spec, this.rng.get(`device/${spec.id}`), this, BEHAVIOURS[spec.kind]);
+      if (spec.kind === 'gateway') twin.local.children = children.get(spec.id) ?? 0;
+      this.#by_id.set(spec.id, twin);
+      return twin;
+    });
+  }
+
+  /** Schedules the power-on of the whole fleet and the world's own clockwork. */
+  start(): void {
+    const t0 = this.config.start_ms;
+    this.#deps.trace.append(t0, 'run', {
+      seed: this.config.seed,
+      portfolio: this.config.portfolio.name,
+      devices: this.twins.length,
+      start_ms: t0,
+      end_ms: this.end_ms,
+    });
+    // Gateways first; their devices join once the gateway has booted (as a Zigbee mesh re-forms).
+    const gateway_boot_ms = 60_000;
+    for (const twin of this.twins) {
+      const stagger = twin.spec.kind === 'gateway' ? twin.rng.int(0, 10_000) : gateway_boot_ms + twin.rng.int(0, 120_000);
+      twin.powerOn(t0 + stagger);
+    }
+    const first_tick = Math.ceil(t0 / ZONE_STEP_MS) * ZONE_STEP_MS;
+    this.queue.schedule(first_tick, Priority.world, 'zones', () => this.#zoneTick());
+  }
+
+  #zoneTick(): void {
+    const now = this.clock.now_ms;
+    for (const zone of this.world.zones()) zone.advanceTo(now);
+    this.queue.schedule(now + ZONE_STEP_MS, Priority.world, 'zones', () => this.#zoneTick());
+  }
+
+  /** Executes every event with at_ms ≤ until_ms and leaves the clock at until_ms. */
+  runUntil(until_ms: number): void {
+    const limit = Math.min(until_ms, this.end_ms);
+    for (;;) {
+      const next = this.queue.peek();
+      if (next === undefined || next.at_ms > limit) break;
+      this.queue.pop();
+      if (next.cancelled) continue;
+      this.clock.advanceTo(next.at_ms);
+      if (++this.stats.events > this.#max_events) {
+        throw new SimError('SIM_BOUND_EXCEEDED', `run exceeded ${this.#max_events} events at t=${next.at_ms} (last: ${next.label})`);
+      }
+      next.fire();
+    }
+    if (limit > this.clock.now_ms) this.clock.advanceTo(limit);
+  }
+
+  /** Time of the next pending event, for lockstep drivers that skip empty stretches. */
+  nextEventAt(): number | undefined {
+    let next = this.queue.peek();
+    while (next !== undefined && next.cancelled) {
+      this.queue.pop();
+      next = this.queue.peek();
+    }
+    return next?.at_ms;
+  }
+
+  get finished(): boolean {
+    return this.clock.now_ms >= this.end_ms;
+  }
+
+  device(id: string): DeviceTwin | undefined {
+    return this.#by_id.get(id);
+  }
+
+  // ---- DeviceHost ----
+
+  openSession(twin: DeviceTwin): void {
+    const will = {
+      topic: deviceTopic(twin.spec.site_id, twin.id, MessageClass.state),
+      payload: canonicalJson(twin.willPayload()),
+      qos: 1 as const,
+      retain: true,
+    };
+    this.#sessions.get(twin.id)?.close();
+    this.#sessions.set(twin.id, this.#deps.transport.open(twin.id, will));
+  }
+
+  loseSession(twin: DeviceTwin, reason: string): void {
+    const session = this.#sessions.get(twin.id);
+    if (!session) return;
+    this.#sessions.delete(twin.id);
+    this.stats.wills++;
+    // The broker publishes the will; the sim records that it caused it (lockstep counts it too).
+    this.#deps.trace.append(this.clock.now_ms, 'will', { c: twin.id, reason, p: twin.willPayload() });
+    session.drop();
+  }
+
+  publish(twin: DeviceTwin, message_class: MessageClass, payload: Record<string, unknown>, delivery: Delivery, retain: boolean): void {
+    const session = this.#sessions.get(twin.id);
+    if (!session) throw new SimError('SIM_INVALID_ARGUMENT', `device ${twin.id} published ${message_class} without a session`);
+    const topic = deviceTopic(twin.spec.site_id, twin.id, message_class);
+    const json = canonicalJson(payload);
+    const qos = delivery === 'telemetry' ? this.config.telemetry_qos : 1;
+    this.#deps.trace.appendPublish(this.clock.now_ms, twin.id, topic, json, qos, retain);
+    this.stats.published[message_class] = (this.stats.published[message_class] ?? 0) + 1;
+    this.stats.published_by_kind[twin.spec.kind] = (this.stats.published_by_kind[twin.spec.kind] ?? 0) + 1;
+    session.publish(topic, json, qos, retain);
+  }
+
+  parentUp(twin: DeviceTwin): boolean {
+    const gw = twin.spec.gateway_id;
+    if (gw === null) return true;
+    return this.#by_id.get(gw)?.power === 'online';
+  }
+
+  fact(kind: string, fields: Record<string, unknown>): void {
+    this.#deps.trace.append(this.clock.now_ms, kind, fields);
+  }
+
+  dropped(twin: DeviceTwin, why: 'radio_loss' | 'parent_down'): void {
+    this.stats.dropped[why]++;
+    this.#deps.trace.append(this.clock.now_ms, 'drop', { d: twin.id, why });
+  }
+}
