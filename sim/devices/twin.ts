@@ -1,7 +1,7 @@
 import type { DeviceState } from '../../platform/contract/messages.ts';
 import { MessageClass } from '../../platform/contract/topics.ts';
 import type { Clock } from '../kernel/clock.ts';
-import { Priority, type EventQueue, type ScheduledEvent } from '../kernel/event-queue.ts';
+import { Priority, type EventQueue } from '../kernel/event-queue.ts';
 import type { Rng } from '../kernel/rng.ts';
 import type { WorldState, ZoneModel } from '../world/world-state.ts';
 import type { DeviceSpec } from '../world/topology.ts';
@@ -71,7 +71,8 @@ export class DeviceTwin {
   reports = 0;
   /** Kind-specific state (lock door status, leak status …), owned by the behaviour. */
   readonly local: Record<string, unknown> = {};
-  #pending: ScheduledEvent[] = [];
+  /** Bumped by a crash: events scheduled in an earlier epoch find it changed and do nothing. */
+  #epoch = 0;
 
   constructor(spec: DeviceSpec, rng: Rng, host: DeviceHost, behaviour: KindBehaviour) {
     this.spec = spec;
@@ -101,18 +102,19 @@ export class DeviceTwin {
     return s;
   }
 
-  /** Schedules an event owned by this device; a crash cancels all of them. */
+  /**
+   * Schedules an event owned by this device; a crash cancels all of them. Cancellation is by
+   * epoch rather than by tracking each event, which keeps the hot path free of allocations.
+   */
   schedule(at_ms: number, priority: number, label: string, fire: () => void): void {
-    const event = this.host.queue.schedule(at_ms, priority, `${label}:${this.id}`, () => {
-      this.#pending = this.#pending.filter((e) => e !== event);
-      fire();
+    const epoch = this.#epoch;
+    this.host.queue.schedule(at_ms, priority, label, () => {
+      if (epoch === this.#epoch) fire();
     });
-    this.#pending.push(event);
   }
 
   #cancelAll(): void {
-    for (const e of this.#pending) e.cancelled = true;
-    this.#pending = [];
+    this.#epoch++;
   }
 
   /** Power on at `at_ms`: the device comes online after its firmware's boot time. */

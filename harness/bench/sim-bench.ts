@@ -1,0 +1,73 @@
+import { TraceJournal } from '../../sim/kernel/trace.ts';
+import { MemoryBus } from '../../sim/edge/memory-bus.ts';
+import { MemoryTransport } from '../../sim/edge/memory-transport.ts';
+import { Simulation } from '../../sim/simulation.ts';
+import { generatePortfolio } from '../../sim/world/generate.ts';
+import { runScenario } from '../run/run-scenario.ts';
+import type { Scenario } from '../scenario/scenario.ts';
+
+export interface SimBenchResult {
+  readonly name: string;
+  readonly devices: number;
+  readonly sim_days: number;
+  readonly wall_s: number;
+  readonly events: number;
+  readonly events_per_wall_s: number;
+  readonly messages: number;
+  readonly messages_per_wall_s: number;
+  /** Simulated device-days per wall second: how much fleet-time one second of CPU buys. */
+  readonly device_days_per_wall_s: number;
+  readonly heap_bytes_per_device_built: number;
+  readonly heap_bytes_per_device_running: number;
+  readonly trace_hash: string;
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+function heapUsed(): number {
+  gc?.();
+  gc?.();
+  return process.memoryUsage().heapUsed;
+}
+
+/**
+ * Heap held by a simulation of the fleet: measured right after construction and after a
+ * simulated day (queues, caches and per-device state at steady state), with the garbage collected
+ * before each reading when node runs with --expose-gc.
+ */
+function measureHeap(scenario: Scenario): { built: number; running: number; devices: number } {
+  const base = heapUsed();
+  const portfolio = generatePortfolio(scenario.name, scenario.fleet);
+  // The trace is hashed but not kept, as in a run without --out.
+  const sim = new Simulation(
+    { seed: scenario.seed, start_ms: scenario.start_ms, duration_ms: 86_400_000, portfolio, telemetry_qos: 1 },
+    { transport: new MemoryTransport(new MemoryBus()), trace: new TraceJournal() },
+  );
+  sim.start();
+  const built = heapUsed() - base;
+  sim.runUntil(scenario.start_ms + 86_400_000);
+  const running = heapUsed() - base;
+  const devices = portfolio.devices.length;
+  void sim.stats; // keep the simulation alive until after the reading
+  return { built, running, devices };
+}
+
+export function benchSimulation(scenario: Scenario, days: number, wall_ms: () => number): SimBenchResult {
+  const heap = measureHeap(scenario);
+  const summary = runScenario(scenario, { duration_ms: Math.round(days * 86_400_000), wall_clock_ms: wall_ms });
+  const wall_s = summary.wall_ms / 1000;
+  return {
+    name: `${scenario.name} ${days}d memory`,
+    devices: summary.devices,
+    sim_days: days,
+    wall_s,
+    events: summary.events,
+    events_per_wall_s: Math.round(summary.events / wall_s),
+    messages: summary.messages,
+    messages_per_wall_s: Math.round(summary.messages / wall_s),
+    device_days_per_wall_s: Math.round((summary.devices * days) / wall_s),
+    heap_bytes_per_device_built: Math.round(heap.built / heap.devices),
+    heap_bytes_per_device_running: Math.round(heap.running / heap.devices),
+    trace_hash: summary.trace_hash,
+  };
+}
