@@ -194,8 +194,8 @@ export class Simulation implements DeviceHost {
     this.#deps.trace.append(this.clock.now_ms, kind, fields);
   }
 
-  dropped(twin: DeviceTwin, why: 'radio_loss' | 'parent_down'): void {
+  dropped(twin: DeviceTwin, why: 'radio_loss' | 'parent_down', message_class: MessageClass): void {
     this.stats.dropped[why]++;
-    this.#deps.trace.append(this.clock.now_ms, 'drop', { d: twin.id, why });
+    this.#deps.trace.append(this.clock.now_ms, 'drop', { d: twin.id, why, cls: message_class });
   }
 }

@@ -28,14 +28,12 @@ function report(err: unknown, io: CliIo): number {
 }
 
 export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
-  let code: number = ExitCode.ok;
   let usage_error: string | undefined;
-  const guard = async (fn: () => Promise<number> | number): Promise<void> => {
-    try {
-      code = await fn();
-    } catch (err) {
-      code = report(err, io);
-    }
+  // yargs calls a command's handler before it has finished validating (an unknown flag is only
+  // reported afterwards), so handlers just record what to run, and it runs once parsing is clean.
+  let pending: (() => Promise<number> | number) | undefined;
+  const guard = (fn: () => Promise<number> | number): void => {
+    pending = fn;
   };
   const parser = yargs(argv)
     .scriptName('msp-twin')
@@ -82,5 +80,10 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     io.stderr.write(`error: ${usage_error}\n`);
     return ExitCode.bad_input;
   }
-  return code;
+  if (pending === undefined) return ExitCode.ok; // --help
+  try {
+    return await pending();
+  } catch (err) {
+    return report(err, io);
+  }
 }

@@ -30,7 +30,7 @@ export interface DeviceHost {
   /** A ground-truth record for the trace: something happened in the world that messages only hint at. */
   fact(kind: string, fields: Record<string, unknown>): void;
   /** Counts a report the device made that never reached the broker. */
-  dropped(twin: DeviceTwin, why: 'radio_loss' | 'parent_down'): void;
+  dropped(twin: DeviceTwin, why: 'radio_loss' | 'parent_down', message_class: MessageClass): void;
 }
 
 /** Per-kind behaviour: what the device measures and what else it does each sample. */
@@ -179,11 +179,11 @@ export class DeviceTwin {
   send(message_class: MessageClass, payload: Record<string, unknown>, delivery: Delivery): boolean {
     this.battery?.report(this.link.expected_transmissions);
     if (!this.host.parentUp(this)) {
-      this.host.dropped(this, 'parent_down');
+      this.host.dropped(this, 'parent_down', message_class);
       return false;
     }
     if (this.link.lost(this.rng)) {
-      this.host.dropped(this, 'radio_loss');
+      this.host.dropped(this, 'radio_loss', message_class);
       return false;
     }
     this.host.publish(this, message_class, payload, delivery, false);

@@ -147,11 +147,11 @@ function buildFloor(ctx: BuildContext, level: number, zone_specs: readonly ZoneS
   if (floor_devices.length > 0) {
     const gateway_count = Math.ceil(floor_devices.length / ctx.devices_per_gateway);
     const gateways = expandEntries([{ kind: 'gateway', count: gateway_count }], floor_id, counters).map((e) => makeDevice(ctx, e, floor_id, null));
-    // Devices are dealt to the floor's gateways in id order, so the split is even and stable.
-    floor_devices.sort((a, b) => (a.id < b.id ? -1 : 1));
-    floor_devices.forEach((d, i) => {
-      ctx.devices.push({ ...d, gateway_id: gateways[i % gateway_count]!.id });
-    });
+    // Each device joins a gateway chosen by a stable hash of its id (as a radio joins whichever
+    // coordinator is nearest): adding a device never moves another one to a different gateway.
+    for (const d of floor_devices) {
+      ctx.devices.push({ ...d, gateway_id: gateways[stringHash32(`${d.id}/gateway`) % gateway_count]!.id });
+    }
     ctx.devices.push(...gateways);
   }
   return { id: floor_id, building_id: ctx.building_id, level, zones };

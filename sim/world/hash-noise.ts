@@ -31,6 +31,8 @@ function finalise(h: number): number {
 // Feeds a whole JS number, not just its low 32 bits, so millisecond timestamps and negative
 // values hash distinctly; a fractional part is mixed in as a third word.
 function mixNumber(h: number, value: number): number {
+  // Fast path for int32 values (seeds, lattice indices); hashes exactly as the general path.
+  if ((value | 0) === value) return mixWord(mixWord(h, value), value < 0 ? -1 : 0);
   const whole = Math.floor(value);
   let x = mixWord(h, whole >>> 0);
   x = mixWord(x, Math.floor(whole / TWO_POW_32) >>> 0);

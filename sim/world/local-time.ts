@@ -37,6 +37,9 @@ interface Transition {
 
 interface ZoneCache {
   formatter: Intl.DateTimeFormat;
+  /** Most recent uniform hour looked up, so runs of queries skip the Map entirely. */
+  last_hour: number;
+  last_offset_ms: number;
   /** UTC hour index → offset (ms) for the whole hour, or MIXED_HOUR. */
   hours: Map<number, number>;
   transitions: Map<number, Transition>;
@@ -52,7 +55,7 @@ function zoneCache(timezone: string): ZoneCache {
   if (timezone === last_timezone && last_zone !== undefined) return last_zone;
   let zone = zones.get(timezone);
   if (zone === undefined) {
-    zone = { formatter: makeFormatter(timezone), hours: new Map(), transitions: new Map() };
+    zone = { formatter: makeFormatter(timezone), last_hour: Number.NaN, last_offset_ms: 0, hours: new Map(), transitions: new Map() };
     zones.set(timezone, zone);
   }
   last_timezone = timezone;
@@ -118,9 +121,15 @@ function rawOffsetMs(zone: ZoneCache, utc_ms: number): number {
 
 function offsetMs(zone: ZoneCache, utc_ms: number): number {
   const hour_index = Math.floor(utc_ms / MS_PER_HOUR);
+  if (hour_index === zone.last_hour) return zone.last_offset_ms;
   const cached = zone.hours.get(hour_index);
   if (cached !== undefined) {
-    if (cached === cached) return cached; // not MIXED_HOUR (NaN)
+    if (cached === cached) {
+      // not MIXED_HOUR (NaN)
+      zone.last_hour = hour_index;
+      zone.last_offset_ms = cached;
+      return cached;
+    }
     const transition = zone.transitions.get(hour_index);
     if (transition !== undefined) return utc_ms < transition.at_ms ? transition.before_ms : transition.after_ms;
   }
@@ -130,6 +139,7 @@ function offsetMs(zone: ZoneCache, utc_ms: number): number {
 function fillHour(zone: ZoneCache, hour_index: number, utc_ms: number): number {
   if (cached_hours >= OFFSET_CACHE_LIMIT) {
     for (const z of zones.values()) {
+      z.last_hour = Number.NaN;
       z.hours.clear();
       z.transitions.clear();
     }
@@ -178,7 +188,30 @@ export function localTimeInto(timezone: string, utc_ms: number, out: LocalTime):
   const ms_of_day = local_ms - days * MS_PER_DAY;
   const hour = Math.floor(ms_of_day / MS_PER_HOUR);
   const minute_of_day = Math.floor(ms_of_day / MS_PER_MINUTE);
+  if (days !== memo_days) civilFromDays(days);
+  out.year = memo_year;
+  out.month = memo_month;
+  out.day = memo_day;
+  out.hour = hour;
+  out.minute = minute_of_day - hour * 60;
+  out.second = Math.floor(ms_of_day / MS_PER_SECOND) - minute_of_day * 60;
+  out.weekday = memo_weekday;
+  out.day_of_year = memo_day_of_year;
+  out.minute_of_day = minute_of_day;
+  out.offset_min = offset_ms / MS_PER_MINUTE;
+  return out;
+}
 
+// The calendar date of the most recent local day. Consecutive queries nearly always fall on the
+// same day, and the date arithmetic costs more than everything else in localTime.
+let memo_days = Number.NaN;
+let memo_year = 0;
+let memo_month = 0;
+let memo_day = 0;
+let memo_weekday = 0;
+let memo_day_of_year = 0;
+
+function civilFromDays(days: number): void {
   // Civil date from days since 1970-01-01 (H. Hinnant's algorithm): exact for all proleptic
   // Gregorian dates, no Date object needed.
   const z = days + 719_468;
@@ -191,18 +224,12 @@ export function localTimeInto(timezone: string, utc_ms: number, out: LocalTime):
   const month = mp < 10 ? mp + 3 : mp - 9;
   const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
   const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-
-  out.year = year;
-  out.month = month;
-  out.day = day;
-  out.hour = hour;
-  out.minute = minute_of_day - hour * 60;
-  out.second = Math.floor(ms_of_day / MS_PER_SECOND) - minute_of_day * 60;
-  out.weekday = (((days + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday
-  out.day_of_year = (DAYS_BEFORE_MONTH[month - 1] ?? 0) + day + (leap && month > 2 ? 1 : 0);
-  out.minute_of_day = minute_of_day;
-  out.offset_min = offset_ms / MS_PER_MINUTE;
-  return out;
+  memo_days = days;
+  memo_year = year;
+  memo_month = month;
+  memo_day = day;
+  memo_weekday = (((days + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday
+  memo_day_of_year = (DAYS_BEFORE_MONTH[month - 1] ?? 0) + day + (leap && month > 2 ? 1 : 0);
 }
 
 /** Local wall-clock fields of utc_ms in timezone. Throws RangeError for an unknown timezone. */

@@ -138,7 +138,7 @@ function buildController(params: ZoneThermalParams, inputs: ZoneInputs): void {
   pushPiece(0, 0);
   if (cool_capacity > 0) {
     const saturation_error = cool_capacity / gain;
-    pushBreak(setpoint - deadband + 0.8);
+    pushBreak(setpoint + deadband);
     if (saturation_error > deadband) {
       pushPiece(gain * setpoint, gain);
       pushBreak(setpoint + saturation_error);
@@ -241,7 +241,8 @@ function integrateTemperature(
 
 /**
  * Advances the zone by dt_ms with inputs held constant. Stable for any dt (hours included);
- * dt_ms = 0 returns the state unchanged. Throws RangeError for a negative or non-finite dt.
+ * dt_ms = 0 returns the state unchanged. Throws RangeError for a negative or non-finite dt, or
+ * non-positive R or C.
  */
 export function advanceZone(params: ZoneThermalParams, state: ZoneThermalState, inputs: ZoneInputs, dt_ms: number): ZoneStep {
   if (!(dt_ms >= 0) || !Number.isFinite(dt_ms)) throw new RangeError(`dt_ms must be a finite number ≥ 0, got ${dt_ms}`);
@@ -251,6 +252,9 @@ export function advanceZone(params: ZoneThermalParams, state: ZoneThermalState, 
       hvac_power_w: controllerPower(params, inputs, state.temperature_c),
       hvac_energy_j: 0,
     };
+  }
+  if (!(params.capacitance_j_per_k > 0) || !(params.resistance_k_per_w > 0)) {
+    throw new RangeError('capacitance_j_per_k and resistance_k_per_w must be positive');
   }
   buildController(params, inputs);
   const capacitance = params.capacitance_j_per_k;
@@ -273,6 +277,7 @@ export function advanceZone(params: ZoneThermalParams, state: ZoneThermalState, 
   const substep_s = total_s / substeps;
   let energy_j = 0;
   let last_power_w = 0;
+  let saturation_pa = saturationPa(temperature_c);
   for (let k = 0; k < substeps; k++) {
     integrateTemperature(temperature_c, substep_s, inputs.outdoor_c, inv_r, capacitance, internal_w);
     temperature_c = result_temperature_c;
@@ -285,10 +290,11 @@ export function advanceZone(params: ZoneThermalParams, state: ZoneThermalState, 
     const equilibrium_pa = (outdoor_e_pa / MOISTURE_TAU_S + source_pa_s + coil_per_s * E_COIL_PA) / rate;
     vapour_pa = equilibrium_pa + (vapour_pa - equilibrium_pa) * Math.exp(-rate * substep_s);
     // Anything beyond saturation condenses out on cold surfaces.
-    vapour_pa = Math.min(vapour_pa, saturationPa(temperature_c));
+    saturation_pa = saturationPa(temperature_c);
+    vapour_pa = Math.min(vapour_pa, saturation_pa);
   }
 
-  const humidity_pct = (100 * vapour_pa) / saturationPa(temperature_c);
+  const humidity_pct = (100 * vapour_pa) / saturation_pa;
   return {
     state: { temperature_c, humidity_pct: Math.min(HUMIDITY_MAX_PCT, Math.max(HUMIDITY_MIN_PCT, humidity_pct)) },
     hvac_power_w: last_power_w,

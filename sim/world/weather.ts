@@ -53,6 +53,22 @@ const STREAM_JITTER = 2;
 const STREAM_HUMIDITY_FRONT = 3;
 const STREAM_HUMIDITY_JITTER = 4;
 
+// Sub-stream seeds for the most recent noise_seed. Deriving them costs four hashes, and callers
+// usually sample one site many times in a row; the memo cannot change any result.
+let memo_seed = Number.NaN;
+let seed_front = 0;
+let seed_jitter = 0;
+let seed_humidity_front = 0;
+let seed_humidity_jitter = 0;
+
+function deriveSeeds(noise_seed: number): void {
+  memo_seed = noise_seed;
+  seed_front = hash2(noise_seed, STREAM_FRONT);
+  seed_jitter = hash2(noise_seed, STREAM_JITTER);
+  seed_humidity_front = hash2(noise_seed, STREAM_HUMIDITY_FRONT);
+  seed_humidity_jitter = hash2(noise_seed, STREAM_HUMIDITY_JITTER);
+}
+
 /**
  * Diurnal shape in [-1, 1]: −1 at 05:00, +1 at 15:00, half-cosines in between so the curve and
  * its slope are continuous, with the slower evening cool-down real days show.
@@ -79,15 +95,16 @@ export function outdoorConditions(climate: Climate, noise_seed: number, timezone
 
   // Noise runs on UTC hours so a DST change cannot make the weather jump.
   const utc_h = utc_ms / MS_PER_HOUR;
-  const front_c = FRONT_AMPLITUDE_C * valueNoise(hash2(noise_seed, STREAM_FRONT), utc_h / FRONT_PERIOD_H);
-  const jitter_c = JITTER_AMPLITUDE_C * valueNoise(hash2(noise_seed, STREAM_JITTER), utc_h / JITTER_PERIOD_H);
+  if (!Object.is(noise_seed, memo_seed)) deriveSeeds(noise_seed);
+  const front_c = FRONT_AMPLITUDE_C * valueNoise(seed_front, utc_h / FRONT_PERIOD_H);
+  const jitter_c = JITTER_AMPLITUDE_C * valueNoise(seed_jitter, utc_h / JITTER_PERIOD_H);
 
   const humidity_pct =
     climate.humidity_mean_pct *
     Math.exp(-RH_PER_KELVIN * diurnal_c) *
     (1 +
-      HUMIDITY_FRONT_RELATIVE * valueNoise(hash2(noise_seed, STREAM_HUMIDITY_FRONT), utc_h / FRONT_PERIOD_H) +
-      HUMIDITY_JITTER_RELATIVE * valueNoise(hash2(noise_seed, STREAM_HUMIDITY_JITTER), utc_h / JITTER_PERIOD_H));
+      HUMIDITY_FRONT_RELATIVE * valueNoise(seed_humidity_front, utc_h / FRONT_PERIOD_H) +
+      HUMIDITY_JITTER_RELATIVE * valueNoise(seed_humidity_jitter, utc_h / JITTER_PERIOD_H));
 
   return {
     temperature_c: climate.mean_c + seasonal_c + diurnal_c + front_c + jitter_c,

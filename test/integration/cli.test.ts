@@ -1,0 +1,107 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../harness/cli/main.ts';
+import { traceTextDigest } from '../../sim/kernel/trace.ts';
+
+const BIN = join(import.meta.dirname, '../../bin/msp-twin.js');
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const io = { stdout: { write: (s: string) => ((stdout += s), true) }, stderr: { write: (s: string) => ((stderr += s), true) } };
+  const code = await main(args, io);
+  return { code, stdout, stderr };
+}
+
+function spawnCli(args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const FLAGSHIP = 'scenarios/commercial-portfolio.yaml';
+
+describe('msp-twin run (flagship, in-process)', () => {
+  it('prints the same trace hash for the same seed twice and another for seed 8', async () => {
+    const runs: Array<{ trace_hash: string; devices: number; messages: number }> = [];
+    for (const seed of ['7', '7', '8']) {
+      const r = await cli(['run', FLAGSHIP, '--seed', seed, '--duration', '1d', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      runs.push(JSON.parse(r.stdout));
+    }
+    expect(runs[0]!.trace_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(runs[1]!.trace_hash).toBe(runs[0]!.trace_hash);
+    expect(runs[2]!.trace_hash).not.toBe(runs[0]!.trace_hash);
+    expect(runs[0]!.devices).toBeGreaterThanOrEqual(4000);
+    expect(runs[0]!.messages).toBeGreaterThan(100_000);
+  });
+
+  it('the human summary names the trace hash as 64 hex digits, and --out writes a trace whose digest matches', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'msp-twin-run-'));
+    const r = await cli(['run', 'commercial-portfolio', '--duration', '2h', '--out', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    const hash = /trace hash {2}([0-9a-f]{64})/.exec(r.stdout)?.[1];
+    expect(hash).toBeDefined();
+    expect(r.stdout).toMatch(/occupancy\s+1,200/);
+    const lines = readFileSync(join(dir, 'trace.jsonl'), 'utf8').split('\n').filter(Boolean);
+    expect(traceTextDigest(lines)).toBe(hash);
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+    expect(summary.trace_hash).toBe(hash);
+    // Every message the sim published reached the subscriber, plus the wills the broker sent.
+    expect(summary.received_by_monitor).toBe(summary.messages + summary.wills);
+  });
+
+  it('lists the bundled scenarios', async () => {
+    const r = await cli(['scenarios']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/commercial-portfolio\s+4,500/);
+  });
+});
+
+describe('msp-twin CLI errors (spawned binary)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'msp-twin-bad-'));
+  const good = readFileSync(FLAGSHIP, 'utf8');
+  const write = (name: string, text: string): string => {
+    const p = join(dir, name);
+    writeFileSync(p, text);
+    return p;
+  };
+
+  it('an unknown key exits 2 with file:line:col and a did-you-mean', () => {
+    const p = write('typo.yaml', good.replace('          zones_per_floor: 6\n          per_zone: { occupancy: 2, env: 1, hvac: 1, lighting: 3 }\n          per_floor: { lock: 1, leak: 1 }\n          firmware:', '          zones_per_flor: 6\n          per_zone: { occupancy: 2, env: 1, hvac: 1, lighting: 3 }\n          per_floor: { lock: 1, leak: 1 }\n          firmware:'));
+    const line = good.split('\n').findIndex((l) => l.includes('zones_per_floor: 6')) + 1;
+    const r = spawnCli(['run', p, '--duration', '1h']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe(`${p}:${line}:11: unknown key "zones_per_flor" in fleet.sites[0].buildings[0] (did you mean "zones_per_floor"?)`);
+  });
+
+  it('a wrong type and a bad duration are reported with their lines', () => {
+    const p = write('types.yaml', good.replace('duration: 1d', 'duration: soon').replace('          floors: 10', '          floors: ten'));
+    const r = spawnCli(['run', p]);
+    expect(r.code).toBe(2);
+    const [first, second] = r.stderr.split('\n');
+    const dline = good.split('\n').findIndex((l) => l.startsWith('duration:')) + 1;
+    const fline = good.split('\n').findIndex((l) => l.includes('floors: 10')) + 1;
+    expect(first).toMatch(new RegExp(`^${p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${dline}:\\d+: duration: expected a duration like`));
+    expect(second).toMatch(new RegExp(`:${fline}:\\d+: fleet\\.sites\\[0\\]\\.buildings\\[0\\]\\.floors: expected a number`));
+  });
+
+  it('an unknown model gets a did-you-mean; a missing file and a bad flag exit 2 with one line', () => {
+    const p = write('model.yaml', good.replace('models: { hvac: HVAC-ZC-500 }', 'models: { hvac: HVAC-ZC-50 }'));
+    const r = spawnCli(['run', p]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/did you mean "HVAC-ZC-500"/);
+    const missing = spawnCli(['run', join(dir, 'nope.yaml')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+    expect(missing.stderr).toMatch(/cannot read scenario file/);
+    const flag = spawnCli(['run', FLAGSHIP, '--sed', '3']);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/^error: .*sed/);
+    const dur = spawnCli(['run', FLAGSHIP, '--duration', 'forever']);
+    expect(dur.code).toBe(2);
+    expect(dur.stderr).toMatch(/^error: .*duration/);
+  });
+});

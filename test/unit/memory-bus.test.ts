@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryBus, type BusMessage } from '../../sim/edge/memory-bus.ts';
+import { topicMatches } from '../../platform/contract/topics.ts';
+
+function collector(bus: MemoryBus, id: string, ...filters: string[]): BusMessage[] {
+  const got: BusMessage[] = [];
+  const c = bus.connect(id, { on_message: (m) => got.push(m) });
+  filters.forEach((f) => c.subscribe(f));
+  return got;
+}
+
+describe('topic filters', () => {
+  it('match + and # as MQTT does, and keep $-topics away from leading wildcards', () => {
+    expect(topicMatches('a/+/c', 'a/b/c')).toBe(true);
+    expect(topicMatches('a/+/c', 'a/b/d')).toBe(false);
+    expect(topicMatches('a/#', 'a')).toBe(true); // [MQTT-4.7.1-2] # matches the parent level too
+    expect(topicMatches('a/#', 'a/b/c')).toBe(true);
+    expect(topicMatches('#', '$SYS/x')).toBe(false);
+    expect(topicMatches('+/x', '$SYS/x')).toBe(false);
+    expect(topicMatches('a/+', 'a/b/c')).toBe(false);
+  });
+});
+
+describe('memory bus', () => {
+  it('delivers by wildcard subscription, once per client', () => {
+    const bus = new MemoryBus();
+    const got = collector(bus, 'p', 'msp/v1/+/+/telemetry', 'msp/v1/#');
+    const dev = bus.connect('d1');
+    dev.publish('msp/v1/s/d1/telemetry', '{}', 1, false);
+    dev.publish('other/topic', '{}', 1, false);
+    expect(got.map((m) => m.topic)).toEqual(['msp/v1/s/d1/telemetry']);
+  });
+
+  it('keeps retained messages for late subscribers and clears them with an empty payload', () => {
+    const bus = new MemoryBus();
+    const dev = bus.connect('d1');
+    dev.publish('msp/v1/s/d1/birth', '{"a":1}', 1, true);
+    dev.publish('msp/v1/s/d2/birth', '{"a":2}', 1, true);
+    const late = collector(bus, 'late', 'msp/v1/s/+/birth');
+    expect(late.map((m) => [m.topic, m.retain])).toEqual([
+      ['msp/v1/s/d1/birth', true],
+      ['msp/v1/s/d2/birth', true],
+    ]);
+    dev.publish('msp/v1/s/d1/birth', '', 1, true);
+    expect(bus.retained('msp/v1/#').map((m) => m.topic)).toEqual(['msp/v1/s/d2/birth']);
+  });
+
+  it('publishes the last will on an unclean drop, never on a clean disconnect', () => {
+    const bus = new MemoryBus();
+    const got = collector(bus, 'p', 'msp/v1/+/+/state');
+    const will = { topic: 'msp/v1/s/d1/state', payload: '{"state":"offline"}', qos: 1 as const, retain: true };
+    bus.connect('d1', { will }).disconnect();
+    expect(got).toHaveLength(0);
+    bus.connect('d1', { will }).drop();
+    expect(got.map((m) => m.payload)).toEqual(['{"state":"offline"}']);
+    expect(bus.stats.wills_published).toBe(1);
+  });
+
+  it('a second connection with the same client id takes the session over and fires the old will', () => {
+    const bus = new MemoryBus();
+    const got = collector(bus, 'p', 'msp/v1/#');
+    const will = { topic: 'msp/v1/s/d1/state', payload: 'gone', qos: 1 as const, retain: true };
+    const first = bus.connect('d1', { will });
+    bus.connect('d1');
+    expect(first.connected).toBe(false);
+    expect(got.map((m) => m.payload)).toEqual(['gone']);
+    expect(bus.stats.takeovers).toBe(1);
+    expect(() => first.publish('msp/v1/s/d1/telemetry', '{}', 0, false)).toThrow(/BUS_NOT_CONNECTED/);
+  });
+});
