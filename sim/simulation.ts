@@ -166,6 +166,13 @@ export class Simulation implements DeviceHost {
     const session = this.#sessions.get(twin.id);
     if (!session) return;
     this.#sessions.delete(twin.id);
+    if (!this.parentUp(twin)) {
+      // The device's path to the broker is already gone with its gateway: nothing can carry a
+      // will for it (in gateway mode there is no connection to close), so none is published.
+      this.#deps.trace.append(this.clock.now_ms, 'lost', { c: twin.id, reason });
+      session.close();
+      return;
+    }
     this.stats.wills++;
     // The broker publishes the will; the sim records that it caused it (lockstep counts it too).
     this.#deps.trace.append(this.clock.now_ms, 'will', { c: twin.id, reason, p: twin.willPayload() });

@@ -52,9 +52,9 @@ function measureHeap(scenario: Scenario): { built: number; running: number; devi
   return { built, running, devices };
 }
 
-export function benchSimulation(scenario: Scenario, days: number, wall_ms: () => number): SimBenchResult {
+export async function benchSimulation(scenario: Scenario, days: number, wall_ms: () => number): Promise<SimBenchResult> {
   const heap = measureHeap(scenario);
-  const summary = runScenario(scenario, { duration_ms: Math.round(days * 86_400_000), wall_clock_ms: wall_ms });
+  const summary = await runScenario(scenario, { duration_ms: Math.round(days * 86_400_000), wall_clock_ms: wall_ms });
   const wall_s = summary.wall_ms / 1000;
   return {
     name: `${scenario.name} ${days}d memory`,

@@ -1,19 +1,39 @@
 import type { DeviceKind } from '../../platform/contract/messages.ts';
-import { ALL_DEVICE_MESSAGES } from '../../platform/contract/topics.ts';
 import { TraceJournal, type TraceSink } from '../../sim/kernel/trace.ts';
 import { MemoryBus } from '../../sim/edge/memory-bus.ts';
 import { MemoryTransport } from '../../sim/edge/memory-transport.ts';
+import { GatewayMqttTransport } from '../../sim/edge/mqtt/gateway-transport.ts';
+import { PerDeviceMqttTransport } from '../../sim/edge/mqtt/per-device-transport.ts';
+import type { MqttTransportOptions } from '../../sim/edge/mqtt/session-options.ts';
+import type { DeviceTransport } from '../../sim/edge/transport.ts';
 import { Simulation } from '../../sim/simulation.ts';
 import { generatePortfolio } from '../../sim/world/generate.ts';
-import { countByKind } from '../../sim/world/topology.ts';
+import { countByKind, type Portfolio } from '../../sim/world/topology.ts';
 import type { Scenario } from '../scenario/scenario.ts';
+import { MemoryBarrier, MqttBarrier } from './barriers.ts';
+import { runLockstep, sentCount, type StepBarrier } from './lockstep.ts';
+import { StepReceiver } from './step-receiver.ts';
 
-export type TransportName = 'memory';
+export type TransportName = 'memory' | 'mqtt';
+export type MqttMode = 'per-device' | 'gateway';
+
+export interface MqttRunOptions {
+  readonly transport: MqttTransportOptions;
+  readonly mode: MqttMode;
+}
+
+/** Lockstep step length: one simulated minute keeps barriers cheap and events well separated. */
+export const DEFAULT_STEP_MS = 60_000;
 
 export interface RunOptions {
   readonly seed?: string;
   readonly duration_ms?: number;
   readonly transport?: TransportName;
+  /** Required when transport is mqtt: the broker and how devices map to connections. */
+  readonly mqtt?: MqttRunOptions;
+  readonly step_ms?: number;
+  /** Runs at step boundaries before a step (broker outages are real stops/starts here). */
+  readonly before_step?: (step_start_ms: number) => Promise<void>;
   /** Receives every trace line (the CLI writes them to a file). */
   readonly trace_sink?: TraceSink;
   /** Called about every simulated hour with progress; the CLI draws its bar from it. */
@@ -34,6 +54,9 @@ export interface RunSummary {
   readonly scenario: string;
   readonly seed: string;
   readonly transport: TransportName;
+  readonly mqtt_mode: MqttMode | null;
+  readonly connections: number | null;
+  readonly steps: number;
   readonly start_ms: number;
   readonly end_ms: number;
   readonly sim_span_ms: number;
@@ -55,42 +78,87 @@ export interface RunSummary {
   readonly trace_hash: string;
 }
 
-const PROGRESS_EVERY_MS = 3_600_000;
-
 function sorted<V>(record: Record<string, V>): Record<string, V> {
   return Object.fromEntries(Object.entries(record).sort((a, b) => (a[0] < b[0] ? -1 : 1)));
 }
 
+function parentMap(portfolio: Portfolio): Map<string, string> {
+  const parent = new Map<string, string>();
+  for (const d of portfolio.devices) if (d.gateway_id !== null) parent.set(d.id, d.gateway_id);
+  return parent;
+}
+
+interface Wiring {
+  transport: DeviceTransport;
+  barrier: StepBarrier;
+  connections: () => number | null;
+  errors: () => ReadonlyArray<{ client_id: string; message: string }>;
+  close: () => Promise<void>;
+}
+
+async function wire(options: RunOptions, portfolio: Portfolio, receiver: StepReceiver): Promise<Wiring> {
+  if ((options.transport ?? 'memory') === 'memory') {
+    const bus = new MemoryBus();
+    const barrier = new MemoryBarrier(bus, receiver);
+    return { transport: new MemoryTransport(bus), barrier, connections: () => null, errors: () => [], close: async () => {} };
+  }
+  const mqtt = options.mqtt;
+  if (!mqtt) throw new Error('RUN_CONFIG: transport mqtt needs a broker (options.mqtt)');
+  const barrier = await MqttBarrier.connect(receiver, { transport: mqtt.transport });
+  const transport = mqtt.mode === 'gateway' ? new GatewayMqttTransport(mqtt.transport, parentMap(portfolio)) : new PerDeviceMqttTransport(mqtt.transport);
+  return {
+    transport,
+    barrier,
+    connections: () => transport.connections,
+    errors: () => transport.errors,
+    close: async () => {
+      await transport.close();
+      await barrier.close();
+    },
+  };
+}
+
 /**
- * Runs a scenario to its end on the chosen transport and returns the summary. The only wall-clock
- * reads are for reporting wall time; nothing the simulation decides depends on them.
+ * Runs a scenario to its end in lockstep on the chosen transport and returns the summary. The
+ * in-memory run goes through the same steps and barrier protocol as the MQTT run, which is what
+ * makes their traces byte-identical. The only wall-clock reads are for reporting wall time.
  */
-export function runScenario(scenario: Scenario, options: RunOptions = {}): RunSummary {
+export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<RunSummary> {
   const wall = options.wall_clock_ms ?? (() => performance.now()); // wall-clock: report run duration only
   const wall_start = wall();
   const seed = options.seed ?? scenario.seed;
   const duration_ms = options.duration_ms ?? scenario.duration_ms;
   const portfolio = generatePortfolio(scenario.name, scenario.fleet);
   const trace = new TraceJournal(options.trace_sink);
-  const bus = new MemoryBus();
-  // A stand-in for the platform until it exists: it subscribes like the platform will and counts
-  // what arrives, proving that every published message crosses the bus.
-  let received = 0;
-  const monitor = bus.connect('msp-twin-monitor', { on_message: () => void received++ });
-  monitor.subscribe(ALL_DEVICE_MESSAGES);
-
-  const sim = new Simulation(
-    { seed, start_ms: scenario.start_ms, duration_ms, portfolio, telemetry_qos: 1 },
-    { transport: new MemoryTransport(bus), trace },
-  );
-  sim.start();
-  const messages = (): number => Object.values(sim.stats.published).reduce((a, b) => a + b, 0);
-  for (let t = sim.clock.now_ms; t < sim.end_ms; ) {
-    t = Math.min(sim.end_ms, t + PROGRESS_EVERY_MS);
-    sim.runUntil(t);
-    options.on_progress?.({ sim_ms: t, start_ms: scenario.start_ms, end_ms: sim.end_ms, events: sim.stats.events, messages: messages() });
+  const receiver = new StepReceiver(trace);
+  const wiring = await wire(options, portfolio, receiver);
+  let steps = 0;
+  let connections: number | null = null;
+  let sim: Simulation;
+  try {
+    sim = new Simulation(
+      { seed, start_ms: scenario.start_ms, duration_ms, portfolio, telemetry_qos: 1 },
+      { transport: wiring.transport, trace },
+    );
+    sim.start();
+    const s = sim;
+    steps = await runLockstep(s, {
+      complete: async (step, t_ms, expected) => {
+        const errors = wiring.errors();
+        if (errors.length > 0) throw new Error(`MQTT_CLIENT_ERROR: ${errors.length} device connection errors, first: ${errors[0]!.client_id}: ${errors[0]!.message}`);
+        await wiring.barrier.complete(step, t_ms, expected);
+      },
+    }, {
+      step_ms: options.step_ms ?? DEFAULT_STEP_MS,
+      before_step: options.before_step,
+      on_hour: (t) => options.on_progress?.({ sim_ms: t, start_ms: scenario.start_ms, end_ms: s.end_ms, events: s.stats.events, messages: sentCount(s) }),
+    });
+  } finally {
+    connections = wiring.connections();
+    await wiring.close();
   }
-  trace.append(sim.end_ms, 'end', { events: sim.stats.events, messages: messages() });
+  const messages = (): number => Object.values(sim.stats.published).reduce((a, b) => a + b, 0);
+  trace.append(sim.end_ms, 'end', { events: sim.stats.events, messages: messages(), steps });
 
   const wall_ms = Math.max(1, Math.round(wall() - wall_start));
   const by_kind = Object.fromEntries(countByKind(portfolio.devices)) as Partial<Record<DeviceKind, number>>;
@@ -98,6 +166,9 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunSu
     scenario: scenario.name,
     seed,
     transport: options.transport ?? 'memory',
+    mqtt_mode: options.transport === 'mqtt' ? (options.mqtt?.mode ?? null) : null,
+    connections,
+    steps,
     start_ms: scenario.start_ms,
     end_ms: sim.end_ms,
     sim_span_ms: duration_ms,
@@ -109,7 +180,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunSu
     messages: messages(),
     messages_by_class: sorted(sim.stats.published),
     messages_by_kind: sorted(sim.stats.published_by_kind),
-    received_by_monitor: received,
+    received_by_monitor: receiver.received_total,
     dropped: { ...sim.stats.dropped },
     wills: sim.stats.wills,
     events: sim.stats.events,

@@ -46,6 +46,9 @@ export interface KindBehaviour {
 
 export type Power = 'off' | 'booting' | 'online' | 'dead';
 
+/** How often a device whose gateway is down retries joining. */
+const REJOIN_INTERVAL_MS = 30_000;
+
 /**
  * One device: identity, firmware, power and link, and the state machine that boots it, samples
  * its sensors on a fixed cadence, reports on change or heartbeat, and crashes when its firmware
@@ -126,6 +129,12 @@ export class DeviceTwin {
 
   #comeOnline(): void {
     const now = this.host.clock.now_ms;
+    if (!this.host.parentUp(this)) {
+      // A radio device cannot join while its gateway is down; it retries, as a Zigbee end
+      // device does, on a fixed rejoin interval.
+      this.schedule(now + REJOIN_INTERVAL_MS, Priority.device, 'rejoin', () => this.#comeOnline());
+      return;
+    }
     this.power = 'online';
     this.online_since_ms = now;
     this.session++;

@@ -91,7 +91,9 @@ export class MemoryBus {
       if (seen.has(sub.client) || !sub.client.connected) continue;
       seen.add(sub.client);
       this.stats.delivered++;
-      sub.client._deliver(message);
+      // [MQTT-3.3.1-9] a message forwarded to an existing subscription carries retain=0; only
+      // the retained copy sent on subscribe has retain=1 (so receivers can tell history from news).
+      sub.client._deliver(message.retain ? { ...message, retain: false } : message);
     }
   }
 

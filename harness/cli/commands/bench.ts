@@ -16,7 +16,7 @@ export async function benchCommand(args: { days: number; out: string }, io: CliI
   const scenario = loadScenario(resolveScenarioPath('commercial-portfolio'));
   io.stderr.write(`bench: flagship fleet over ${args.days} simulated days on the in-memory bus…\n`);
   if (!(globalThis as { gc?: unknown }).gc) io.stderr.write('bench: run with node --expose-gc (npm run bench does) for exact heap figures\n');
-  const r = benchSimulation(scenario, args.days, wall);
+  const r = await benchSimulation(scenario, args.days, wall);
   const rows: Array<[string, string, string, string]> = [
     ['metric', 'value', 'target', 'ratio to target'],
     ['devices', int(r.devices), '≥ 4,000', ''],

@@ -61,7 +61,7 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
   const bar = args.json ? { update: () => {}, done: () => {} } : progressBar(io.stderr as NodeJS.WriteStream, scenario.start_timezone, wall_clock_ms);
   let summary: RunSummary;
   try {
-    summary = runScenario(scenario, { seed, duration_ms, trace_sink: writer?.write, on_progress: bar.update, wall_clock_ms });
+    summary = await runScenario(scenario, { seed, duration_ms, trace_sink: writer?.write, on_progress: bar.update, wall_clock_ms });
   } finally {
     bar.done();
     writer?.close();

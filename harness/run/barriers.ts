@@ -1,0 +1,122 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import { ALL_DEVICE_MESSAGES, SIM_TOPIC_ROOT } from '../../platform/contract/topics.ts';
+import type { MemoryBus } from '../../sim/edge/memory-bus.ts';
+import { disableNagle, sessionOptions, type MqttTransportOptions } from '../../sim/edge/mqtt/session-options.ts';
+import type { StepBarrier } from './lockstep.ts';
+import type { StepMarker, StepReceiver } from './step-receiver.ts';
+
+const STEP_TOPIC = `${SIM_TOPIC_ROOT}/step`;
+const ACK_TOPIC = `${SIM_TOPIC_ROOT}/ack`;
+
+/** In-memory barrier: delivery is synchronous, so a step is complete as soon as it is marked. */
+export class MemoryBarrier implements StepBarrier {
+  readonly #receiver: StepReceiver;
+
+  constructor(bus: MemoryBus, receiver: StepReceiver) {
+    this.#receiver = receiver;
+    const client = bus.connect('msp-platform', { on_message: (m) => receiver.onMessage(m.topic, m.payload, m.retain) });
+    client.subscribe(ALL_DEVICE_MESSAGES);
+  }
+
+  async complete(step: number, t_ms: number, expected: number): Promise<void> {
+    let done = false;
+    this.#receiver.onMarker({ step, t_ms, expected }, () => (done = true));
+    if (!done) {
+      const p = this.#receiver.pending();
+      throw new Error(`LOCKSTEP_COUNT: in-memory step ${step} expected ${expected} messages, the platform received ${p.have}`);
+    }
+  }
+}
+
+export interface MqttBarrierOptions {
+  readonly transport: MqttTransportOptions;
+  /** Wall-clock limit for one step's messages to arrive; a hung broker fails the run, never hangs it. */
+  readonly step_timeout_ms?: number;
+}
+
+function connected(client: MqttClient, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    client.once('connect', () => resolve());
+    client.once('error', (err) => reject(new Error(`LOCKSTEP_CONNECT: ${what} could not connect: ${err.message}`)));
+  });
+}
+
+/**
+ * Barrier over real MQTT: the sim's control client publishes a step marker with the number of
+ * messages the platform must receive; the platform's client buffers device messages until it has
+ * them all, applies them, and publishes an acknowledgement the sim waits for.
+ */
+export class MqttBarrier implements StepBarrier {
+  readonly #platform: MqttClient;
+  readonly #control: MqttClient;
+  readonly #receiver: StepReceiver;
+  readonly #timeout_ms: number;
+  #waiting: { step: number; resolve: () => void } | undefined;
+  #failure: Error | undefined;
+
+  private constructor(platform: MqttClient, control: MqttClient, receiver: StepReceiver, timeout_ms: number) {
+    this.#platform = platform;
+    this.#control = control;
+    this.#receiver = receiver;
+    this.#timeout_ms = timeout_ms;
+  }
+
+  static async connect(receiver: StepReceiver, options: MqttBarrierOptions): Promise<MqttBarrier> {
+    const t = options.transport;
+    const platform = mqtt.connect(t.url, { ...sessionOptions(t, 'msp-platform', undefined), reconnectPeriod: 1000 });
+    const control = mqtt.connect(t.url, { ...sessionOptions(t, 'msp-sim', undefined), reconnectPeriod: 1000 });
+    disableNagle(platform);
+    disableNagle(control);
+    await Promise.all([connected(platform, 'the platform receiver'), connected(control, 'the sim control client')]);
+    const barrier = new MqttBarrier(platform, control, receiver, options.step_timeout_ms ?? 60_000);
+    platform.on('message', (topic, payload, packet) => barrier.#onPlatformMessage(topic, payload.toString(), packet.retain));
+    control.on('message', (topic, payload) => barrier.#onAck(topic, payload.toString()));
+    await Promise.all([
+      platform.subscribeAsync([ALL_DEVICE_MESSAGES, STEP_TOPIC], { qos: 1 }),
+      control.subscribeAsync(ACK_TOPIC, { qos: 1 }),
+    ]);
+    return barrier;
+  }
+
+  #onPlatformMessage(topic: string, payload: string, retained: boolean): void {
+    try {
+      if (topic === STEP_TOPIC) {
+        const marker = JSON.parse(payload) as StepMarker;
+        this.#receiver.onMarker(marker, (m) => {
+          this.#platform.publish(ACK_TOPIC, JSON.stringify({ step: m.step }), { qos: 1 });
+        });
+      } else {
+        this.#receiver.onMessage(topic, payload, retained);
+      }
+    } catch (err) {
+      this.#failure = err instanceof Error ? err : new Error(String(err));
+      this.#waiting?.resolve();
+    }
+  }
+
+  #onAck(_topic: string, payload: string): void {
+    const { step } = JSON.parse(payload) as { step: number };
+    if (this.#waiting && this.#waiting.step === step) this.#waiting.resolve();
+  }
+
+  async complete(step: number, t_ms: number, expected: number): Promise<void> {
+    const acked = new Promise<void>((resolve) => (this.#waiting = { step, resolve }));
+    this.#control.publish(STEP_TOPIC, JSON.stringify({ step, t_ms, expected }), { qos: 1 });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.#timeout_ms); // wall-clock: a hung broker must fail the run, not hang it
+    });
+    const outcome = await Promise.race([acked, timeout]);
+    clearTimeout(timer);
+    this.#waiting = undefined;
+    if (this.#failure) throw this.#failure;
+    if (outcome === 'timeout') {
+      const p = this.#receiver.pending();
+      throw new Error(`LOCKSTEP_TIMEOUT: step ${step} (t=${t_ms}) expected ${expected} messages, the platform received ${p.have} within ${this.#timeout_ms} ms`);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.#platform.endAsync(true), this.#control.endAsync(true)]);
+  }
+}

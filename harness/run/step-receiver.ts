@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import type { TraceJournal } from '../../sim/kernel/trace.ts';
+
+/**
+ * The platform side of the lockstep barrier (DESIGN.md §3), until the real platform takes its
+ * place: it buffers device messages as they arrive in whatever order the broker delivers them,
+ * and when the sim's step marker says how many belong to step k and all have arrived, it applies
+ * them in canonical order — here, folding them into a digest journalled in the trace — and
+ * acknowledges. Socket arrival order never reaches the trace; only the sorted set does.
+ */
+export interface ReceivedMessage {
+  readonly topic: string;
+  readonly payload: string;
+}
+
+export interface StepMarker {
+  readonly step: number;
+  readonly t_ms: number;
+  readonly expected: number;
+}
+
+export class StepReceiver {
+  readonly #trace: TraceJournal;
+  #buffer: ReceivedMessage[] = [];
+  #marker: StepMarker | undefined;
+  #on_complete: ((marker: StepMarker) => void) | undefined;
+  received_total = 0;
+  ignored_retained = 0;
+
+  constructor(trace: TraceJournal) {
+    this.#trace = trace;
+  }
+
+  /** A device message from the broker. Retained replays (history, not news) are ignored. */
+  onMessage(topic: string, payload: string, retained: boolean): void {
+    if (retained) {
+      this.ignored_retained++;
+      return;
+    }
+    this.received_total++;
+    this.#buffer.push({ topic, payload });
+    this.#check();
+  }
+
+  /** The sim's step marker; `on_complete` runs once every message of the step has arrived. */
+  onMarker(marker: StepMarker, on_complete: (marker: StepMarker) => void): void {
+    if (this.#marker) throw new Error(`LOCKSTEP_PROTOCOL: marker for step ${marker.step} while step ${this.#marker.step} is open`);
+    this.#marker = marker;
+    this.#on_complete = on_complete;
+    this.#check();
+  }
+
+  /** What the receiver holds for the open step, for a clear time-out message. */
+  pending(): { step: number | undefined; have: number; expected: number | undefined } {
+    return { step: this.#marker?.step, have: this.#buffer.length, expected: this.#marker?.expected };
+  }
+
+  #check(): void {
+    const marker = this.#marker;
+    if (!marker || this.#buffer.length < marker.expected) return;
+    if (this.#buffer.length > marker.expected) {
+      throw new Error(`LOCKSTEP_COUNT: step ${marker.step} expected ${marker.expected} messages, received ${this.#buffer.length}`);
+    }
+    const lines = this.#buffer.map((m) => `${m.topic} ${m.payload}`).sort();
+    const hash = createHash('sha256');
+    for (const l of lines) hash.update(l).update('\n');
+    this.#trace.append(marker.t_ms, 'rx', { step: marker.step, n: lines.length, h: hash.digest('hex').slice(0, 32) });
+    this.#buffer = [];
+    this.#marker = undefined;
+    const done = this.#on_complete!;
+    this.#on_complete = undefined;
+    done(marker);
+  }
+}

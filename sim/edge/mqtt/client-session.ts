@@ -1,0 +1,102 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import type { WillMessage } from '../transport.ts';
+import { disableNagle, sessionOptions, type MqttTransportOptions } from './session-options.ts';
+
+/**
+ * One real MQTT connection owned by a simulated device (or gateway). The simulation calls it
+ * synchronously; the socket work happens behind it in order:
+ * - it connects only after the previous connection with the same client id has fully closed, so
+ *   an old session's will can never land after the new session's birth;
+ * - publishes made before the connection is up are queued and sent in order;
+ * - an unclean drop waits until every queued publish has been handed to the broker (the device
+ *   sent them before it crashed), then destroys the socket so the broker publishes the will.
+ */
+export class ClientSession {
+  readonly client_id: string;
+  readonly #options: MqttTransportOptions;
+  readonly #will: WillMessage | undefined;
+  readonly #on_error: (client_id: string, err: Error) => void;
+  #client: MqttClient | undefined;
+  #queue: Array<[string, string, 0 | 1, boolean]> = [];
+  #outstanding = 0;
+  #ending: 'drop' | 'close' | undefined;
+  /** Resolves once this session's socket is closed. */
+  readonly closed: Promise<void>;
+  #resolve_closed!: () => void;
+
+  constructor(client_id: string, will: WillMessage | undefined, options: MqttTransportOptions, after: Promise<void>, on_error: (client_id: string, err: Error) => void) {
+    this.client_id = client_id;
+    this.#options = options;
+    this.#will = will;
+    this.#on_error = on_error;
+    this.closed = new Promise((resolve) => (this.#resolve_closed = resolve));
+    void after.then(() => this.#connect());
+  }
+
+  #connect(): void {
+    if (this.#ending === 'close' && this.#queue.length === 0) {
+      this.#resolve_closed();
+      return;
+    }
+    const client = mqtt.connect(this.#options.url, sessionOptions(this.#options, this.client_id, this.#will));
+    this.#client = client;
+    disableNagle(client);
+    client.on('error', (err) => this.#on_error(this.client_id, err));
+    client.on('close', () => {
+      if (this.#ending !== undefined) this.#resolve_closed();
+    });
+    client.once('connect', () => {
+      const queued = this.#queue;
+      this.#queue = [];
+      for (const [topic, payload, qos, retain] of queued) this.#send(topic, payload, qos, retain);
+      this.#maybeEnd();
+    });
+  }
+
+  publish(topic: string, payload: string, qos: 0 | 1, retain: boolean): void {
+    if (this.#ending !== undefined) throw new Error(`MQTT_SESSION_ENDED: ${this.client_id} published after its session ended`);
+    if (this.#client?.connected) this.#send(topic, payload, qos, retain);
+    else this.#queue.push([topic, payload, qos, retain]);
+  }
+
+  #send(topic: string, payload: string, qos: 0 | 1, retain: boolean): void {
+    this.#outstanding++;
+    this.#client!.publish(topic, payload, { qos, retain }, (err) => {
+      this.#outstanding--;
+      if (err) this.#on_error(this.client_id, err);
+      this.#maybeEnd();
+    });
+  }
+
+  /** Unclean end: the broker publishes the will. */
+  drop(): void {
+    this.#ending ??= 'drop';
+    this.#maybeEnd();
+  }
+
+  /** Clean end: DISCONNECT, no will. */
+  close(): void {
+    this.#ending ??= 'close';
+    this.#maybeEnd();
+  }
+
+  #maybeEnd(): void {
+    const client = this.#client;
+    if (this.#ending === undefined || !client || !client.connected || this.#queue.length > 0 || this.#outstanding > 0) return;
+    if (this.#ending === 'drop') {
+      // Destroying the stream skips DISCONNECT, which is what makes the broker send the will
+      // [MQTT-3.1.2-8]; end(true) in MQTT.js does the same and also stops its timers.
+      client.end(true);
+    } else {
+      client.end(false);
+    }
+  }
+
+  /** Forcibly closes the socket whatever its state (transport shutdown, broker outage). */
+  destroy(): Promise<void> {
+    this.#ending ??= 'close';
+    if (!this.#client) this.#resolve_closed();
+    else this.#client.end(true, {}, () => this.#resolve_closed());
+    return this.closed;
+  }
+}
