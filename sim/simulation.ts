@@ -7,7 +7,7 @@ import { EventQueue, Priority } from './kernel/event-queue.ts';
 import { RngTree } from './kernel/rng.ts';
 import type { TraceJournal } from './kernel/trace.ts';
 import { BEHAVIOURS } from './devices/kinds/index.ts';
-import { DeviceTwin, type Delivery, type DeviceHost } from './devices/twin.ts';
+import { DeviceTwin, type Delivery, type DeviceHost, type DropReason } from './devices/twin.ts';
 import type { DeviceSession, DeviceTransport } from './edge/transport.ts';
 import type { Portfolio } from './world/topology.ts';
 import { WorldState } from './world/world-state.ts';
@@ -32,7 +32,8 @@ export interface SimulationStats {
   events: number;
   published: Record<string, number>;
   published_by_kind: Partial<Record<DeviceKind, number>>;
-  dropped: { radio_loss: number; parent_down: number };
+  dropped: Record<DropReason, number>;
+  broker_outages: number;
   wills: number;
 }
 
@@ -57,13 +58,15 @@ export class Simulation implements DeviceHost {
     events: 0,
     published: {},
     published_by_kind: {},
-    dropped: { radio_loss: 0, parent_down: 0 },
+    dropped: { radio_loss: 0, parent_down: 0, outbox_full: 0, reboot: 0 },
+    broker_outages: 0,
     wills: 0,
   };
   readonly #deps: SimulationDeps;
   readonly #by_id = new Map<string, DeviceTwin>();
   readonly #sessions = new Map<string, DeviceSession>();
   readonly #max_events: number;
+  #broker_up = true;
 
   constructor(config: SimulationConfig, deps: SimulationDeps) {
     if (!Number.isSafeInteger(config.duration_ms) || config.duration_ms <= 0) {
@@ -191,6 +194,44 @@ export class Simulation implements DeviceHost {
     session.publish(topic, json, qos, retain);
   }
 
+  abandonSession(twin: DeviceTwin): void {
+    const session = this.#sessions.get(twin.id);
+    if (!session) return;
+    this.#sessions.delete(twin.id);
+    session.abandon();
+  }
+
+  canConnect(twin: DeviceTwin): boolean {
+    if (!this.#broker_up) return false;
+    const gw = twin.spec.gateway_id;
+    if (gw === null) return true;
+    const parent = this.#by_id.get(gw);
+    return parent !== undefined && parent.power === 'online' && parent.connected;
+  }
+
+  get broker_up(): boolean {
+    return this.#broker_up;
+  }
+
+  /**
+   * A broker outage from `at_ms` for `duration_ms`: every session dies with the broker (no wills:
+   * nobody is left to send them), devices store reports and retry with jittered backoff, and the
+   * broker comes back at the end. Over MQTT the harness stops and restarts the real broker at the
+   * same step boundaries.
+   */
+  scheduleBrokerOutage(at_ms: number, duration_ms: number): void {
+    this.queue.schedule(at_ms, Priority.fault, 'broker-down', () => {
+      this.#broker_up = false;
+      this.stats.broker_outages++;
+      this.fact('broker', { s: 'down' });
+      for (const twin of this.twins) twin.brokerLost();
+    });
+    this.queue.schedule(at_ms + duration_ms, Priority.fault, 'broker-up', () => {
+      this.#broker_up = true;
+      this.fact('broker', { s: 'up' });
+    });
+  }
+
   parentUp(twin: DeviceTwin): boolean {
     const gw = twin.spec.gateway_id;
     if (gw === null) return true;
@@ -201,7 +242,7 @@ export class Simulation implements DeviceHost {
     this.#deps.trace.append(this.clock.now_ms, kind, fields);
   }
 
-  dropped(twin: DeviceTwin, why: 'radio_loss' | 'parent_down', message_class: MessageClass): void {
+  dropped(twin: DeviceTwin, why: DropReason, message_class: MessageClass): void {
     this.stats.dropped[why]++;
     this.#deps.trace.append(this.clock.now_ms, 'drop', { d: twin.id, why, cls: message_class });
   }

@@ -53,6 +53,7 @@ export class MqttBarrier implements StepBarrier {
   readonly #timeout_ms: number;
   #waiting: { step: number; resolve: () => void } | undefined;
   #failure: Error | undefined;
+  #last_error: string | undefined;
 
   private constructor(platform: MqttClient, control: MqttClient, receiver: StepReceiver, timeout_ms: number) {
     this.#platform = platform;
@@ -63,12 +64,17 @@ export class MqttBarrier implements StepBarrier {
 
   static async connect(receiver: StepReceiver, options: MqttBarrierOptions): Promise<MqttBarrier> {
     const t = options.transport;
-    const platform = mqtt.connect(t.url, { ...sessionOptions(t, 'msp-platform', undefined), reconnectPeriod: 1000 });
-    const control = mqtt.connect(t.url, { ...sessionOptions(t, 'msp-sim', undefined), reconnectPeriod: 1000 });
+    // These two reconnect by themselves after a broker outage (quickly: a step waits on them).
+    const platform = mqtt.connect(t.url, { ...sessionOptions(t, 'msp-platform', undefined), reconnectPeriod: 200 });
+    const control = mqtt.connect(t.url, { ...sessionOptions(t, 'msp-sim', undefined), reconnectPeriod: 200 });
     disableNagle(platform);
     disableNagle(control);
     await Promise.all([connected(platform, 'the platform receiver'), connected(control, 'the sim control client')]);
     const barrier = new MqttBarrier(platform, control, receiver, options.step_timeout_ms ?? 60_000);
+    // Errors while the broker is deliberately down (outages) are expected; keep the last one for
+    // a clearer time-out message, never let an unhandled 'error' event crash the run.
+    platform.on('error', (err) => (barrier.#last_error = err.message));
+    control.on('error', (err) => (barrier.#last_error = err.message));
     platform.on('message', (topic, payload, packet) => barrier.#onPlatformMessage(topic, payload.toString(), packet.retain));
     control.on('message', (topic, payload) => barrier.#onAck(topic, payload.toString()));
     await Promise.all([
@@ -114,6 +120,44 @@ export class MqttBarrier implements StepBarrier {
       const p = this.#receiver.pending();
       throw new Error(`LOCKSTEP_TIMEOUT: step ${step} (t=${t_ms}) expected ${expected} messages, the platform received ${p.have} within ${this.#timeout_ms} ms`);
     }
+  }
+
+  /**
+   * After the broker was stopped: wait until both clients have seen their connections close. The
+   * outage steps that follow carry no traffic and run without yielding to I/O, so without this
+   * the close events would only arrive after the restart, mid-resubscribe.
+   */
+  async awaitDisconnected(timeout_ms = 10_000): Promise<void> {
+    // wall-clock: bounded wait for socket close events
+    const deadline = performance.now() + timeout_ms;
+    while (this.#platform.connected || this.#control.connected) {
+      if (performance.now() > deadline) throw new Error(`LOCKSTEP_OUTAGE: the platform clients still look connected ${timeout_ms} ms after the broker stopped`);
+      await new Promise((resolve) => setTimeout(resolve, 5)); // wall-clock: poll for socket close events
+    }
+  }
+
+  /** After a broker restart: wait for both clients to be back and re-subscribed (clean sessions). */
+  async reconnect(timeout_ms = 15_000): Promise<void> {
+    const back = async (client: MqttClient, what: string): Promise<void> => {
+      if (client.connected) return;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => {
+          // MQTT.js is already retrying on its own (reconnectPeriod); a second, manual reconnect
+          // would open a parallel connection with the same client id and get one of them taken over.
+          client.once('connect', () => resolve());
+        }),
+        new Promise<void>((_, reject) => {
+          // wall-clock: a broker that never comes back must fail the run, not hang it
+          timer = setTimeout(() => reject(new Error(`LOCKSTEP_RECONNECT: ${what} did not reconnect within ${timeout_ms} ms (${this.#last_error ?? 'no error'})`)), timeout_ms);
+        }),
+      ]).finally(() => clearTimeout(timer));
+    };
+    await Promise.all([back(this.#platform, 'the platform receiver'), back(this.#control, 'the sim control client')]);
+    await Promise.all([
+      this.#platform.subscribeAsync([ALL_DEVICE_MESSAGES, STEP_TOPIC], { qos: 1 }),
+      this.#control.subscribeAsync(ACK_TOPIC, { qos: 1 }),
+    ]);
   }
 
   async close(): Promise<void> {

@@ -7,6 +7,7 @@ import { PerDeviceMqttTransport } from '../../sim/edge/mqtt/per-device-transport
 import type { MqttTransportOptions } from '../../sim/edge/mqtt/session-options.ts';
 import type { DeviceTransport } from '../../sim/edge/transport.ts';
 import { Simulation } from '../../sim/simulation.ts';
+import type { DropReason } from '../../sim/devices/twin.ts';
 import { generatePortfolio } from '../../sim/world/generate.ts';
 import { countByKind, type Portfolio } from '../../sim/world/topology.ts';
 import type { Scenario } from '../scenario/scenario.ts';
@@ -32,8 +33,13 @@ export interface RunOptions {
   /** Required when transport is mqtt: the broker and how devices map to connections. */
   readonly mqtt?: MqttRunOptions;
   readonly step_ms?: number;
-  /** Runs at step boundaries before a step (broker outages are real stops/starts here). */
-  readonly before_step?: (step_start_ms: number) => Promise<void>;
+  /**
+   * Broker outages, offsets from the start. Each is moved onto the step grid (start rounded up,
+   * duration rounded up to whole steps) so the real broker stops and starts between steps.
+   */
+  readonly broker_outages?: ReadonlyArray<{ readonly at_ms: number; readonly duration_ms: number }>;
+  /** The real broker's stop/start, for outages over MQTT (the embedded broker provides them). */
+  readonly broker_control?: { stop(): Promise<void>; start(): Promise<void> };
   /** Receives every trace line (the CLI writes them to a file). */
   readonly trace_sink?: TraceSink;
   /** Called about every simulated hour with progress; the CLI draws its bar from it. */
@@ -69,7 +75,8 @@ export interface RunSummary {
   readonly messages_by_class: Record<string, number>;
   readonly messages_by_kind: Partial<Record<DeviceKind, number>>;
   readonly received_by_monitor: number;
-  readonly dropped: { radio_loss: number; parent_down: number };
+  readonly dropped: Record<DropReason, number>;
+  readonly broker_outages: number;
   readonly wills: number;
   readonly events: number;
   readonly events_per_wall_s: number;
@@ -91,6 +98,8 @@ function parentMap(portfolio: Portfolio): Map<string, string> {
 interface Wiring {
   transport: DeviceTransport;
   barrier: StepBarrier;
+  reconnect: () => Promise<void>;
+  suspended: () => Promise<void>;
   connections: () => number | null;
   errors: () => ReadonlyArray<{ client_id: string; message: string }>;
   close: () => Promise<void>;
@@ -100,7 +109,7 @@ async function wire(options: RunOptions, portfolio: Portfolio, receiver: StepRec
   if ((options.transport ?? 'memory') === 'memory') {
     const bus = new MemoryBus();
     const barrier = new MemoryBarrier(bus, receiver);
-    return { transport: new MemoryTransport(bus), barrier, connections: () => null, errors: () => [], close: async () => {} };
+    return { transport: new MemoryTransport(bus), barrier, reconnect: async () => {}, suspended: async () => {}, connections: () => null, errors: () => [], close: async () => {} };
   }
   const mqtt = options.mqtt;
   if (!mqtt) throw new Error('RUN_CONFIG: transport mqtt needs a broker (options.mqtt)');
@@ -109,6 +118,8 @@ async function wire(options: RunOptions, portfolio: Portfolio, receiver: StepRec
   return {
     transport,
     barrier,
+    reconnect: () => barrier.reconnect(),
+    suspended: () => barrier.awaitDisconnected(),
     connections: () => transport.connections,
     errors: () => transport.errors,
     close: async () => {
@@ -142,6 +153,29 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     );
     sim.start();
     const s = sim;
+    const step_ms = options.step_ms ?? DEFAULT_STEP_MS;
+    const onGrid = (ms: number): number => Math.ceil(ms / step_ms) * step_ms;
+    const outage_edges = new Map<number, 'down' | 'up'>();
+    for (const o of options.broker_outages ?? []) {
+      const at = scenario.start_ms + onGrid(o.at_ms);
+      const duration = Math.max(step_ms, onGrid(o.duration_ms));
+      if (options.transport === 'mqtt' && !options.broker_control) throw new Error('RUN_CONFIG: broker outages over MQTT need a broker the run controls (the embedded broker)');
+      s.scheduleBrokerOutage(at, duration);
+      outage_edges.set(at, 'down');
+      outage_edges.set(at + duration, 'up');
+    }
+    const before_step = async (step_start: number): Promise<void> => {
+      const edge = outage_edges.get(step_start);
+      if (!edge || !options.broker_control) return;
+      if (edge === 'down') {
+        await options.broker_control.stop();
+        await wiring.suspended();
+      }
+      else {
+        await options.broker_control.start();
+        await wiring.reconnect();
+      }
+    };
     steps = await runLockstep(s, {
       complete: async (step, t_ms, expected) => {
         const errors = wiring.errors();
@@ -149,8 +183,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         await wiring.barrier.complete(step, t_ms, expected);
       },
     }, {
-      step_ms: options.step_ms ?? DEFAULT_STEP_MS,
-      before_step: options.before_step,
+      step_ms,
+      before_step,
       on_hour: (t) => options.on_progress?.({ sim_ms: t, start_ms: scenario.start_ms, end_ms: s.end_ms, events: s.stats.events, messages: sentCount(s) }),
     });
   } finally {
@@ -182,6 +216,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     messages_by_kind: sorted(sim.stats.published_by_kind),
     received_by_monitor: receiver.received_total,
     dropped: { ...sim.stats.dropped },
+    broker_outages: sim.stats.broker_outages,
     wills: sim.stats.wills,
     events: sim.stats.events,
     events_per_wall_s: Math.round((sim.stats.events * 1000) / wall_ms),

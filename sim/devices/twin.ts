@@ -5,12 +5,16 @@ import { Priority, type EventQueue } from '../kernel/event-queue.ts';
 import type { Rng } from '../kernel/rng.ts';
 import type { WorldState, ZoneModel } from '../world/world-state.ts';
 import type { DeviceSpec } from '../world/topology.ts';
+import { BoundedBuffer } from '../kernel/bounds.ts';
 import { Battery } from './battery.ts';
 import { firmwareProfile, type FirmwareProfile } from './firmware.ts';
 import { modelById, type DeviceModel } from './models.ts';
 import { RadioLink } from './radio-link.ts';
 
 export type Values = Record<string, number | boolean | string>;
+
+/** Why a report never reached the broker (each is counted and traced). */
+export type DropReason = 'radio_loss' | 'parent_down' | 'outbox_full' | 'reboot';
 
 /** How important a message is; the transport maps it to a QoS (telemetry may be QoS 0 in real-time mode). */
 export type Delivery = 'telemetry' | 'reliable';
@@ -24,13 +28,17 @@ export interface DeviceHost {
   openSession(twin: DeviceTwin): void;
   /** Ends the session without DISCONNECT: the broker publishes the will. */
   loseSession(twin: DeviceTwin, reason: string): void;
+  /** Forgets a session whose connection died with the broker (no will can be sent). */
+  abandonSession(twin: DeviceTwin): void;
+  /** Whether a connection attempt would succeed now (broker up; for radio devices, gateway connected). */
+  canConnect(twin: DeviceTwin): boolean;
   publish(twin: DeviceTwin, message_class: MessageClass, payload: Record<string, unknown>, delivery: Delivery, retain: boolean): void;
   /** Whether the device's parent gateway can carry traffic right now. */
   parentUp(twin: DeviceTwin): boolean;
   /** A ground-truth record for the trace: something happened in the world that messages only hint at. */
   fact(kind: string, fields: Record<string, unknown>): void;
   /** Counts a report the device made that never reached the broker. */
-  dropped(twin: DeviceTwin, why: 'radio_loss' | 'parent_down', message_class: MessageClass): void;
+  dropped(twin: DeviceTwin, why: DropReason, message_class: MessageClass): void;
 }
 
 /** Per-kind behaviour: what the device measures and what else it does each sample. */
@@ -48,6 +56,17 @@ export type Power = 'off' | 'booting' | 'online' | 'dead';
 
 /** How often a device whose gateway is down retries joining. */
 const REJOIN_INTERVAL_MS = 30_000;
+/** Reconnect backoff: 1 s doubling to a 2-minute cap, full jitter (AWS IoT SDK defaults are similar). */
+const RECONNECT_BASE_MS = 1_000;
+const RECONNECT_CAP_MS = 120_000;
+/** Reports a device keeps while offline; the oldest go first when it is full (counted). */
+export const OUTBOX_CAPACITY = 256;
+
+interface Outgoing {
+  readonly message_class: MessageClass;
+  readonly payload: Record<string, unknown>;
+  readonly delivery: Delivery;
+}
 
 /**
  * One device: identity, firmware, power and link, and the state machine that boots it, samples
@@ -67,6 +86,10 @@ export class DeviceTwin {
   battery: Battery | null;
   power: Power = 'off';
   session = 0;
+  /** Whether the device's MQTT session is up (power can be on while the broker is away). */
+  connected = false;
+  readonly outbox = new BoundedBuffer<Outgoing>(OUTBOX_CAPACITY);
+  #reconnect_attempt = 0;
   #seq = 0;
   last_report_ms = Number.NEGATIVE_INFINITY;
   last_values: Values | null = null;
@@ -137,12 +160,10 @@ export class DeviceTwin {
     }
     this.power = 'online';
     this.online_since_ms = now;
-    this.session++;
-    this.host.fact('power', { d: this.id, s: 'online', session: this.session });
-    this.host.openSession(this);
-    this.host.publish(this, MessageClass.birth, this.#birthPayload(now), 'reliable', true);
-    this.publishState('online', 'boot');
+    this.host.fact('power', { d: this.id, s: 'online' });
     this.last_values = null;
+    this.#reconnect_attempt = 0;
+    this.#tryConnect('boot');
     // Sample on the device's own phase so a building's devices do not all report at once.
     const phase_ms = this.rng.int(0, this.model.report.sample_ms - 1);
     this.schedule(now + phase_ms, Priority.device, 'sample', () => this.#sample());
@@ -153,6 +174,49 @@ export class DeviceTwin {
     this.behaviour.onOnline?.(this, now);
   }
 
+  /**
+   * One connection attempt. On success the device opens a new session (session + 1), announces
+   * itself (birth, state online) and flushes what it stored while offline; on failure it retries
+   * after an exponential backoff with full jitter drawn from its own stream, so a fleet that lost
+   * its broker together does not come back in lockstep (the reconnect storm spreads out).
+   */
+  #tryConnect(reason: string): void {
+    if (this.power !== 'online' || this.connected) return;
+    const now = this.host.clock.now_ms;
+    const ok = this.host.canConnect(this);
+    this.host.fact('connect', { d: this.id, n: this.#reconnect_attempt, ok });
+    if (!ok) {
+      const cap_ms = Math.min(RECONNECT_CAP_MS, RECONNECT_BASE_MS * 2 ** Math.min(this.#reconnect_attempt, 20));
+      this.#reconnect_attempt++;
+      this.schedule(now + 1 + this.rng.int(0, cap_ms), Priority.device, 'reconnect', () => this.#tryConnect('reconnect'));
+      return;
+    }
+    this.#reconnect_attempt = 0;
+    this.session++;
+    this.host.openSession(this);
+    this.connected = true;
+    this.host.publish(this, MessageClass.birth, this.#birthPayload(now), 'reliable', true);
+    this.publishState('online', reason);
+    for (const m of this.outbox.drain()) this.host.publish(this, m.message_class, m.payload, m.delivery, false);
+  }
+
+  /** The broker went away under the device: no will (the broker is gone), store and retry. */
+  brokerLost(): void {
+    if (!this.connected) return;
+    this.connected = false;
+    this.host.abandonSession(this);
+    if (this.power !== 'online') return;
+    const now = this.host.clock.now_ms;
+    this.schedule(now + 1 + this.rng.int(0, RECONNECT_BASE_MS), Priority.device, 'reconnect', () => this.#tryConnect('reconnect'));
+  }
+
+  /** Ends the session (with a will if it was up) and loses what RAM held. */
+  #endSession(reason: string): void {
+    if (this.connected) this.host.loseSession(this, reason);
+    this.connected = false;
+    for (const m of this.outbox.drain()) this.host.dropped(this, 'reboot', m.message_class);
+  }
+
   /** An unclean reset (watchdog, firmware bug): session lost, reboot after the boot time. */
   crash(reason: string): void {
     if (this.power !== 'online') return;
@@ -160,18 +224,16 @@ export class DeviceTwin {
     this.#cancelAll();
     this.power = 'off';
     this.host.fact('power', { d: this.id, s: 'offline', why: reason });
-    this.host.loseSession(this, reason);
+    this.#endSession(reason);
     this.powerOn(now);
   }
 
   /** Stops for good (battery empty, bricked): only a technician brings it back. */
   die(reason: string): void {
-    const now = this.host.clock.now_ms;
-    const was_online = this.power === 'online';
     this.#cancelAll();
     this.power = 'dead';
-    this.host.fact('power', { d: this.id, s: 'dead', why: reason, t_ms: now });
-    if (was_online) this.host.loseSession(this, reason);
+    this.host.fact('power', { d: this.id, s: 'dead', why: reason });
+    this.#endSession(reason);
   }
 
   publishState(state: DeviceState, reason: string): void {
@@ -184,7 +246,10 @@ export class DeviceTwin {
     return { v: 1, id: this.id, state: 'offline', session: this.session, reason: 'will' };
   }
 
-  /** Sends a message over the radio hop: it may be lost, or blocked by a dead gateway. */
+  /**
+   * Sends a report over the radio hop: it may be lost, or blocked by a dead gateway; while the
+   * session is down it waits in the bounded outbox (store and forward) instead.
+   */
   send(message_class: MessageClass, payload: Record<string, unknown>, delivery: Delivery): boolean {
     this.battery?.report(this.link.expected_transmissions);
     if (!this.host.parentUp(this)) {
@@ -193,6 +258,12 @@ export class DeviceTwin {
     }
     if (this.link.lost(this.rng)) {
       this.host.dropped(this, 'radio_loss', message_class);
+      return false;
+    }
+    if (!this.connected) {
+      const before = this.outbox.dropped;
+      this.outbox.push({ message_class, payload, delivery });
+      if (this.outbox.dropped > before) this.host.dropped(this, 'outbox_full', message_class);
       return false;
     }
     this.host.publish(this, message_class, payload, delivery, false);

@@ -15,6 +15,8 @@ export class MemoryTransport implements DeviceTransport {
       publish: (topic, payload, qos, retain) => client.publish(topic, payload, qos, retain),
       drop: () => client.drop(),
       close: () => client.disconnect(),
+      // The bus itself stays up in memory runs; what matters is that no will is published.
+      abandon: () => client.disconnect(),
     };
   }
 }

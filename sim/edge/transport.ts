@@ -16,6 +16,8 @@ export interface DeviceSession {
   drop(): void;
   /** Clean DISCONNECT: no will. */
   close(): void;
+  /** The connection died with the broker: forget it without sending anything. */
+  abandon(): void;
 }
 
 export interface DeviceTransport {

@@ -38,7 +38,7 @@ export function renderSummary(s: RunSummary, scenario: Scenario, command: string
     table([['message class', 'count'], ...Object.entries(s.messages_by_class).map(([k, v]) => [k, v])]),
     '',
     `  delivered   ${int(s.received_by_monitor)} to the platform subscriber (incl. ${int(s.wills)} last wills)`,
-    `  dropped     ${int(s.dropped.radio_loss)} radio loss, ${int(s.dropped.parent_down)} gateway down`,
+    `  dropped     ${int(s.dropped.radio_loss)} radio loss, ${int(s.dropped.parent_down)} gateway down, ${int(s.dropped.outbox_full)} outbox full, ${int(s.dropped.reboot)} lost in reboots`,
     `  trace       ${int(s.trace_lines)} lines, ${bytes(s.trace_bytes)}`,
     `  trace hash  ${s.trace_hash}`,
     '',

@@ -92,11 +92,26 @@ export class ClientSession {
     }
   }
 
+  /** The broker died under this session: forget it; whatever is queued is the sim's to resend. */
+  abandon(): void {
+    this.#ending ??= 'close';
+    this.#queue = [];
+    void this.destroy();
+  }
+
   /** Forcibly closes the socket whatever its state (transport shutdown, broker outage). */
   destroy(): Promise<void> {
     this.#ending ??= 'close';
-    if (!this.#client) this.#resolve_closed();
-    else this.#client.end(true, {}, () => this.#resolve_closed());
+    const client = this.#client;
+    if (!client) {
+      this.#resolve_closed();
+      return this.closed;
+    }
+    const already_down = !client.connected;
+    client.end(true, {}, () => this.#resolve_closed());
+    // A socket that is already closed emits no further 'close', so end()'s callback may never
+    // run; the session is closed for our purposes either way.
+    if (already_down) this.#resolve_closed();
     return this.closed;
   }
 }

@@ -52,6 +52,9 @@ export class GatewayMqttTransport implements DeviceTransport {
       close: () => {
         ended = true;
       },
+      abandon: () => {
+        ended = true;
+      },
     };
   }
 
