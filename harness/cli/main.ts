@@ -3,6 +3,10 @@ import { SimError } from '../../sim/kernel/errors.ts';
 import { DurationError } from '../scenario/duration.ts';
 import { ScenarioError } from '../scenario/errors.ts';
 import { ExitCode } from './exit-codes.ts';
+import { UsageError } from '../errors.ts';
+import { BrokerError } from '../broker/embedded-broker.ts';
+import { DEFAULT_DEV_SECRET } from '../broker/credentials.ts';
+import { brokerCommand } from './commands/broker.ts';
 import { runCommand, type CliIo } from './commands/run.ts';
 import { scenariosCommand } from './commands/scenarios.ts';
 import { benchCommand } from './commands/bench.ts';
@@ -12,6 +16,14 @@ function report(err: unknown, io: CliIo): number {
   if (err instanceof ScenarioError) {
     io.stderr.write(`${err.message}\n`);
     for (const issue of err.issues.slice(1)) io.stderr.write(`${issue.file}:${issue.line}:${issue.column}: ${issue.message}\n`);
+    return ExitCode.bad_input;
+  }
+  if (err instanceof UsageError) {
+    io.stderr.write(`error: ${err.message}\n`);
+    return ExitCode.bad_input;
+  }
+  if (err instanceof BrokerError && err.code === 'BROKER_PORT_IN_USE') {
+    io.stderr.write(`error: ${err.message}\n`);
     return ExitCode.bad_input;
   }
   if (err instanceof DurationError) {
@@ -46,16 +58,59 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario file or bundled name, e.g. commercial-portfolio' })
           .option('seed', { type: 'string', describe: 'root seed (default: the scenario\'s own)' })
           .option('duration', { type: 'string', describe: 'simulated span, e.g. 6h, 1d, 7d, 30d (default: the scenario\'s own)' })
-          .option('transport', { choices: ['memory'] as const, default: 'memory' as const, describe: 'how devices reach the platform' })
+          .option('transport', { choices: ['mqtt', 'memory'] as const, default: 'mqtt' as const, describe: 'mqtt: real broker, lockstep (default); memory: in-process bus, fastest' })
+          .option('mqtt-mode', { choices: ['per-device', 'gateway'] as const, default: 'per-device' as const, describe: 'one MQTT connection per device, or one per gateway carrying its devices' })
+          .option('mqtt-version', { choices: [4, 5] as const, default: 4 as const, describe: 'MQTT protocol level: 4 = 3.1.1, 5 = MQTT 5' })
+          .option('broker', { type: 'string', describe: 'external broker URL (mqtt://, mqtts://, ws://, wss://); default: start the embedded one' })
+          .option('broker-port', { type: 'number', describe: 'embedded broker TCP port (default 0 = pick a free one)' })
+          .option('username', { type: 'string', describe: 'external broker: shared username (default: per-device credentials from --secret)' })
+          .option('password', { type: 'string', describe: 'external broker: shared password' })
+          .option('secret', { type: 'string', default: process.env.MSP_TWIN_SECRET ?? DEFAULT_DEV_SECRET, defaultDescription: '$MSP_TWIN_SECRET or a development secret', describe: 'fleet secret that per-device passwords derive from' })
+          .option('ca', { type: 'string', describe: 'CA certificate (PEM) for mqtts:// or wss://' })
+          .option('cert', { type: 'string', describe: 'client certificate (PEM)' })
+          .option('key', { type: 'string', describe: 'client key (PEM)' })
+          .option('insecure', { type: 'boolean', describe: 'do not verify the broker certificate' })
+          .option('broker-outage', { type: 'string', array: true, describe: 'stop and restart the embedded broker: AT+FOR, e.g. 3h+10m (repeatable)' })
+          .option('step', { type: 'string', describe: 'lockstep step length (default 1m)' })
           .option('out', { type: 'string', describe: 'directory for trace.jsonl and summary.json' })
           .option('json', { type: 'boolean', default: false, describe: 'print the summary as one JSON object' }),
-      (a) => guard(() => runCommand({ scenario: a.scenario, seed: a.seed, duration: a.duration, transport: a.transport, out: a.out, json: a.json }, io)),
+      (a) =>
+        guard(() =>
+          runCommand(
+            {
+              scenario: a.scenario, seed: a.seed, duration: a.duration, transport: a.transport, mqtt_mode: a['mqtt-mode'], mqtt_version: a['mqtt-version'],
+              broker: a.broker, broker_port: a['broker-port'], username: a.username, password: a.password, secret: a.secret, ca: a.ca, cert: a.cert, key: a.key,
+              insecure: a.insecure, broker_outage: a['broker-outage'], step: a.step, out: a.out, json: a.json,
+            },
+            io,
+          ),
+        ),
     )
     .command(
       'scenarios',
       'list the bundled scenarios',
       (y) => y.option('json', { type: 'boolean', default: false }),
       (a) => guard(() => scenariosCommand({ json: a.json }, io)),
+    )
+    .command(
+      'broker',
+      'run the embedded MQTT broker on its own (Ctrl-C stops it) so other tools and runs can connect',
+      (y) =>
+        y
+          .option('host', { type: 'string', default: '127.0.0.1', describe: 'interface to bind (loopback by default)' })
+          .option('port', { type: 'number', default: 1883, describe: 'MQTT over TCP port (0 = pick a free one)' })
+          .option('ws-port', { type: 'number', default: 8883, describe: 'MQTT over WebSocket port, path /mqtt (0 = pick a free one)' })
+          .option('secret', { type: 'string', default: process.env.MSP_TWIN_SECRET ?? DEFAULT_DEV_SECRET, defaultDescription: '$MSP_TWIN_SECRET or a development secret', describe: 'fleet secret for device and role passwords' })
+          .option('open', { type: 'boolean', default: false, describe: 'no authentication or ACLs (insecure; local experiments only)' }),
+      (a) =>
+        guard(() => {
+          // wall-clock: the broker runs until the user stops it
+          const until = new Promise<void>((resolve) => {
+            process.once('SIGINT', () => resolve());
+            process.once('SIGTERM', () => resolve());
+          });
+          return brokerCommand({ host: a.host, port: a.port, ws_port: a['ws-port'], secret: a.secret, open: a.open }, io, until);
+        }),
     )
     .command(
       'bench',
@@ -66,7 +121,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           .option('out', { type: 'string', default: 'bench-results', describe: 'directory for the JSON results' }),
       (a) => guard(() => benchCommand({ days: a.days, out: a.out }, io)),
     )
-    .demandCommand(1, 'name a command: run, scenarios or bench (see --help)')
+    .demandCommand(1, 'name a command: run, scenarios, broker or bench (see --help)')
     .strict()
     .exitProcess(false)
     .fail((msg, err) => {

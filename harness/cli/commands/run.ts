@@ -1,10 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEVICE_KINDS } from '../../../platform/contract/messages.ts';
-import { runScenario, type RunSummary } from '../../run/run-scenario.ts';
+import { runScenario, type MqttMode, type RunSummary, type TransportName } from '../../run/run-scenario.ts';
 import { TraceFileWriter } from '../../run/trace-file.ts';
 import { loadScenario, type Scenario } from '../../scenario/scenario.ts';
-import { parseDuration } from '../../scenario/duration.ts';
+import { DurationError, parseDuration } from '../../scenario/duration.ts';
+import { UsageError } from '../../errors.ts';
+import { setUpMqtt, type MqttSetup } from '../../run/mqtt-setup.ts';
+import { generatePortfolio } from '../../../sim/world/generate.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { bytes, formatDuration, int, localStamp, table } from '../format.ts';
 import { progressBar } from '../progress.ts';
@@ -14,9 +17,29 @@ export interface RunArgs {
   scenario: string;
   seed?: string | number | undefined;
   duration?: string | undefined;
-  transport: 'memory';
+  transport: TransportName;
+  mqtt_mode: MqttMode;
+  mqtt_version: 4 | 5;
+  broker?: string | undefined;
+  broker_port?: number | undefined;
+  username?: string | undefined;
+  password?: string | undefined;
+  secret: string;
+  ca?: string | undefined;
+  cert?: string | undefined;
+  key?: string | undefined;
+  insecure?: boolean | undefined;
+  broker_outage?: string[] | undefined;
+  step?: string | undefined;
   out?: string | undefined;
   json: boolean;
+}
+
+/** `--broker-outage 3h+10m`: starts 3 h into the run, lasts 10 minutes. */
+export function parseOutage(text: string): { at_ms: number; duration_ms: number } {
+  const m = /^(.+)\+(.+)$/.exec(text.trim());
+  if (!m) throw new DurationError(text, 'a broker outage is written AT+FOR, e.g. "3h+10m"');
+  return { at_ms: parseDuration(m[1]!.trim()), duration_ms: parseDuration(m[2]!.trim()) };
 }
 
 export interface CliIo {
@@ -28,7 +51,7 @@ export function renderSummary(s: RunSummary, scenario: Scenario, command: string
   const tz = scenario.start_timezone;
   const kinds = DEVICE_KINDS.filter((k) => (s.devices_by_kind[k] ?? 0) > 0);
   const lines = [
-    `msp-twin run: ${s.scenario}  (seed ${s.seed}, ${s.transport} transport)`,
+    `msp-twin run: ${s.scenario}  (seed ${s.seed}, ${s.transport === 'mqtt' ? `MQTT, ${s.mqtt_mode}, ${int(s.connections ?? 0)} connections` : 'in-memory bus'}, ${int(s.steps)} lockstep steps)`,
     `  simulated   ${localStamp(tz, s.start_ms)} → ${localStamp(tz, s.end_ms)} ${tz}  (${formatDuration(s.sim_span_ms)})`,
     `  wall time   ${(s.wall_ms / 1000).toFixed(1)} s  (${int(s.events)} events, ${int(s.events_per_wall_s)} events/s)`,
     `  fleet       ${int(s.devices)} devices in ${s.sites} sites, ${s.buildings} buildings`,
@@ -40,6 +63,7 @@ export function renderSummary(s: RunSummary, scenario: Scenario, command: string
     `  delivered   ${int(s.received_by_monitor)} to the platform subscriber (incl. ${int(s.wills)} last wills)`,
     `  dropped     ${int(s.dropped.radio_loss)} radio loss, ${int(s.dropped.parent_down)} gateway down, ${int(s.dropped.outbox_full)} outbox full, ${int(s.dropped.reboot)} lost in reboots`,
     `  trace       ${int(s.trace_lines)} lines, ${bytes(s.trace_bytes)}`,
+    ...(s.broker_outages > 0 ? [`  outages     ${s.broker_outages} broker outage(s); devices reconnected with jittered backoff`] : []),
     `  trace hash  ${s.trace_hash}`,
     '',
     `Reproduce: ${command}`,
@@ -59,15 +83,53 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
   }
   const wall_clock_ms = (): number => performance.now(); // wall-clock: progress and wall-time reporting
   const bar = args.json ? { update: () => {}, done: () => {} } : progressBar(io.stderr as NodeJS.WriteStream, scenario.start_timezone, wall_clock_ms);
+  const outages = (args.broker_outage ?? []).map(parseOutage);
+  const step_ms = args.step !== undefined ? parseDuration(args.step) : undefined;
+  let setup: MqttSetup | undefined;
   let summary: RunSummary;
   try {
-    summary = await runScenario(scenario, { seed, duration_ms, trace_sink: writer?.write, on_progress: bar.update, wall_clock_ms });
+    if (args.transport === 'mqtt') {
+      if (outages.length > 0 && args.broker !== undefined) {
+        throw new UsageError('RUN_OUTAGE_EXTERNAL', 'broker outages need the embedded broker (a run cannot stop an external one); drop --broker');
+      }
+      setup = await setUpMqtt(
+        {
+          broker: args.broker,
+          mode: args.mqtt_mode,
+          protocol_version: args.mqtt_version,
+          secret: args.secret,
+          username: args.username,
+          password: args.password,
+          ca: args.ca,
+          cert: args.cert,
+          key: args.key,
+          insecure: args.insecure,
+          port: args.broker_port,
+          on_log: (line) => void io.stderr.write(`${line}\n`),
+        },
+        generatePortfolio(scenario.name, scenario.fleet),
+      );
+      if (!args.json) io.stderr.write(`broker: ${setup.broker ? 'embedded' : 'external'} ${setup.url}${setup.ws_url ? ` (WebSocket ${setup.ws_url})` : ''}, ${args.mqtt_mode} connections, MQTT ${args.mqtt_version === 5 ? '5' : '3.1.1'}\n`);
+    }
+    summary = await runScenario(scenario, {
+      seed,
+      duration_ms,
+      transport: args.transport,
+      ...(setup ? { mqtt: setup.mqtt } : {}),
+      ...(setup?.broker ? { broker_control: setup.broker } : {}),
+      ...(step_ms !== undefined ? { step_ms } : {}),
+      broker_outages: outages,
+      trace_sink: writer?.write,
+      on_progress: bar.update,
+      wall_clock_ms,
+    });
   } finally {
     bar.done();
     writer?.close();
+    await setup?.close();
   }
   const span = formatDuration(summary.sim_span_ms);
-  const command = `msp-twin run ${args.scenario} --seed ${summary.seed} --duration "${span}"`;
+  const command = `msp-twin run ${args.scenario} --seed ${summary.seed} --duration "${span}"${args.transport === 'memory' ? ' --transport memory' : ''}${outages.length ? args.broker_outage!.map((o) => ` --broker-outage ${o}`).join('') : ''}`;
   if (args.out !== undefined) writeFileSync(join(args.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   if (args.json) {
     io.stdout.write(JSON.stringify({ ...summary, reproduce: command }) + '\n');

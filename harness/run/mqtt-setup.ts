@@ -1,0 +1,108 @@
+import { readFileSync } from 'node:fs';
+import { AccessPolicy } from '../broker/access-policy.ts';
+import { devicePassword, ROLE_USERNAMES, rolePassword, type Role } from '../broker/credentials.ts';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../broker/embedded-broker.ts';
+import type { MqttTransportOptions } from '../../sim/edge/mqtt/session-options.ts';
+import type { Portfolio } from '../../sim/world/topology.ts';
+import type { MqttMode, MqttRunOptions } from './run-scenario.ts';
+import { UsageError } from '../errors.ts';
+
+/** What the CLI says about the broker; everything optional has a working default. */
+export interface BrokerArgs {
+  /** External broker URL (mqtt://, mqtts://, ws://, wss://); undefined = start the embedded one. */
+  readonly broker?: string | undefined;
+  readonly mode: MqttMode;
+  readonly protocol_version: 4 | 5;
+  /** Fleet secret: per-device and role passwords derive from it (embedded broker, or an external one provisioned the same way). */
+  readonly secret: string;
+  /** Shared credentials for an external broker (every client uses them) instead of derived ones. */
+  readonly username?: string | undefined;
+  readonly password?: string | undefined;
+  readonly ca?: string | undefined;
+  readonly cert?: string | undefined;
+  readonly key?: string | undefined;
+  readonly insecure?: boolean | undefined;
+  /** Embedded broker ports (0 = pick free ones). */
+  readonly port?: number | undefined;
+  readonly ws_port?: number | null | undefined;
+  readonly on_log?: (line: string) => void;
+}
+
+export interface MqttSetup {
+  readonly mqtt: MqttRunOptions;
+  /** The embedded broker, when the run started one (outages need it). */
+  readonly broker: EmbeddedBroker | undefined;
+  readonly url: string;
+  readonly ws_url: string | null;
+  close(): Promise<void>;
+}
+
+const ROLE_OF: ReadonlyMap<string, Role> = new Map([
+  ['msp-platform', 'platform'],
+  ['msp-sim', 'sim'],
+  ['msp-viewer', 'viewer'],
+]);
+
+/** Username/password for a client id: role users by their role, devices by their id. */
+export function fleetCredentials(secret: string): (client_id: string) => { username: string; password: string } {
+  return (client_id) => {
+    const role = ROLE_OF.get(client_id);
+    if (role) return { username: ROLE_USERNAMES[role], password: rolePassword(secret, role) };
+    return { username: client_id, password: devicePassword(secret, client_id) };
+  };
+}
+
+export function gatewayChildren(portfolio: Portfolio): Map<string, string[]> {
+  const children = new Map<string, string[]>();
+  for (const d of portfolio.devices) {
+    if (d.gateway_id === null) continue;
+    const list = children.get(d.gateway_id) ?? [];
+    list.push(d.id);
+    children.set(d.gateway_id, list);
+  }
+  return children;
+}
+
+function readPem(path: string | undefined, what: string): Buffer | undefined {
+  if (path === undefined) return undefined;
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new UsageError('RUN_TLS_FILE', `cannot read the ${what} file ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+}
+
+/** Starts the embedded broker (with per-device auth and ACLs) or prepares options for an external one. */
+export async function setUpMqtt(args: BrokerArgs, portfolio: Portfolio): Promise<MqttSetup> {
+  const tls = args.ca || args.cert || args.key || args.insecure
+    ? { ca: readPem(args.ca, 'CA'), cert: readPem(args.cert, 'certificate'), key: readPem(args.key, 'key'), reject_unauthorized: !args.insecure }
+    : undefined;
+  const credentials = args.username !== undefined
+    ? (): { username: string; password?: string } => (args.password !== undefined ? { username: args.username!, password: args.password } : { username: args.username! })
+    : fleetCredentials(args.secret);
+  let broker: EmbeddedBroker | undefined;
+  let url = args.broker;
+  let ws_url: string | null = null;
+  if (url === undefined) {
+    const policy = new AccessPolicy({ fleet_secret: args.secret, gateway_children: gatewayChildren(portfolio) });
+    broker = await startEmbeddedBroker({ port: args.port ?? 0, ws_port: args.ws_port === undefined ? 0 : args.ws_port, policy, ...(args.on_log ? { on_log: args.on_log } : {}) });
+    url = broker.url;
+    ws_url = broker.ws_url;
+  }
+  const transport: MqttTransportOptions = {
+    url,
+    credentials,
+    protocol_version: args.protocol_version,
+    keepalive_s: 0,
+    ...(tls ? { tls } : {}),
+  };
+  return {
+    mqtt: { transport, mode: args.mode },
+    broker,
+    url,
+    ws_url,
+    close: async () => {
+      await broker?.close();
+    },
+  };
+}
