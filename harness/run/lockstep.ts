@@ -13,6 +13,8 @@ export interface LockstepOptions {
   readonly on_hour?: (sim_ms: number) => void;
   /** Called at step boundaries before a step runs, e.g. to stop or start a broker (outages). */
   readonly before_step?: (step_start_ms: number) => Promise<void>;
+  /** Brackets the sim's part of each step (the MQTT transports batch their writes in between). */
+  readonly around_step?: { before(): void; after(): void };
 }
 
 /** Messages and wills the sim has sent so far: what the platform must receive. */
@@ -42,7 +44,12 @@ export async function runLockstep(sim: Simulation, barrier: StepBarrier, options
     const step_end = Math.min(end, step_start + step_ms);
     await options.before_step?.(step_start);
     const before = sentCount(sim);
-    sim.runUntil(step_end - 1);
+    options.around_step?.before();
+    try {
+      sim.runUntil(step_end - 1);
+    } finally {
+      options.around_step?.after();
+    }
     const sent = sentCount(sim) - before;
     if (sent > 0) await barrier.complete(step++, step_end, sent);
     t = step_end;

@@ -100,6 +100,7 @@ interface Wiring {
   barrier: StepBarrier;
   reconnect: () => Promise<void>;
   suspended: () => Promise<void>;
+  around_step?: { before(): void; after(): void };
   connections: () => number | null;
   errors: () => ReadonlyArray<{ client_id: string; message: string }>;
   close: () => Promise<void>;
@@ -118,6 +119,7 @@ async function wire(options: RunOptions, portfolio: Portfolio, receiver: StepRec
   return {
     transport,
     barrier,
+    around_step: { before: () => transport.cork(), after: () => transport.uncork() },
     reconnect: () => barrier.reconnect(),
     suspended: () => barrier.awaitDisconnected(),
     connections: () => transport.connections,
@@ -185,6 +187,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     }, {
       step_ms,
       before_step,
+      ...(wiring.around_step ? { around_step: wiring.around_step } : {}),
       on_hour: (t) => options.on_progress?.({ sim_ms: t, start_ms: scenario.start_ms, end_ms: s.end_ms, events: s.stats.events, messages: sentCount(s) }),
     });
   } finally {

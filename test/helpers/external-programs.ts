@@ -96,7 +96,7 @@ export async function startMosquitto(opts: { username?: string; password?: strin
   const mosquitto = requireOrThrow('mosquitto', 'mosquitto');
   const dir = mkdtempSync(join(tmpdir(), 'msp-twin-mosquitto-'));
   const port = await freePort();
-  const config = [`listener ${port} ${LOOPBACK}`, 'persistence false', 'log_dest stderr', 'log_type error', 'log_type warning', 'log_type notice'];
+  const config = [`listener ${port} ${LOOPBACK}`, 'persistence false', 'set_tcp_nodelay true', 'log_dest stderr', 'log_type error', 'log_type warning', 'log_type notice'];
   // Started as root (CI containers), mosquitto drops to user "mosquitto", which cannot read our
   // 0700 temp dir; staying root is harmless for a loopback-only test broker.
   if (process.getuid?.() === 0) config.push('user root');

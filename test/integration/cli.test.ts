@@ -27,7 +27,9 @@ describe('msp-twin run (flagship, in-process)', () => {
   it('prints the same trace hash for the same seed twice and another for seed 8', async () => {
     const runs: Array<{ trace_hash: string; devices: number; messages: number }> = [];
     for (const seed of ['7', '7', '8']) {
-      const r = await cli(['run', FLAGSHIP, '--seed', seed, '--duration', '1d', '--json']);
+      // The in-memory bus gives the same hash as MQTT (proved in mqtt-lockstep.test.ts) at a
+      // third of the cost, which keeps three full simulated days of the flagship affordable in CI.
+      const r = await cli(['run', FLAGSHIP, '--seed', seed, '--duration', '1d', '--transport', 'memory', '--json']);
       expect(r.code, r.stderr).toBe(0);
       runs.push(JSON.parse(r.stdout));
     }
@@ -40,7 +42,7 @@ describe('msp-twin run (flagship, in-process)', () => {
 
   it('the human summary names the trace hash as 64 hex digits, and --out writes a trace whose digest matches', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'msp-twin-run-'));
-    const r = await cli(['run', 'commercial-portfolio', '--duration', '2h', '--out', dir]);
+    const r = await cli(['run', 'commercial-portfolio', '--duration', '2h', '--mqtt-mode', 'gateway', '--out', dir]);
     expect(r.code, r.stderr).toBe(0);
     const hash = /trace hash {2}([0-9a-f]{64})/.exec(r.stdout)?.[1];
     expect(hash).toBeDefined();
@@ -51,6 +53,17 @@ describe('msp-twin run (flagship, in-process)', () => {
     expect(summary.trace_hash).toBe(hash);
     // Every message the sim published reached the subscriber, plus the wills the broker sent.
     expect(summary.received_by_monitor).toBe(summary.messages + summary.wills);
+  });
+
+  it('the flagship over real MQTT (embedded broker, gateway mode) prints the in-memory hash', async () => {
+    const mqtt = await cli(['run', FLAGSHIP, '--duration', '3h', '--mqtt-mode', 'gateway', '--json']);
+    const memory = await cli(['run', FLAGSHIP, '--duration', '3h', '--transport', 'memory', '--json']);
+    expect(mqtt.code, mqtt.stderr).toBe(0);
+    const a = JSON.parse(mqtt.stdout) as { trace_hash: string; transport: string; connections: number };
+    const b = JSON.parse(memory.stdout) as { trace_hash: string };
+    expect(a.transport).toBe('mqtt');
+    expect(a.connections).toBe(100);
+    expect(a.trace_hash).toBe(b.trace_hash);
   });
 
   it('lists the bundled scenarios', async () => {
@@ -78,7 +91,7 @@ describe('msp-twin CLI errors (spawned binary)', () => {
   });
 
   it('a wrong type and a bad duration are reported with their lines', () => {
-    const p = write('types.yaml', good.replace('duration: 1d', 'duration: soon').replace('          floors: 10', '          floors: ten'));
+    const p = write('types.yaml', good.replace(/^duration: .*$/m, 'duration: soon').replace('          floors: 10', '          floors: ten'));
     const r = spawnCli(['run', p]);
     expect(r.code).toBe(2);
     const [first, second] = r.stderr.split('\n');

@@ -68,6 +68,20 @@ export class ClientSession {
     });
   }
 
+  /**
+   * Batches this connection's writes until uncork(): a lockstep step publishes many messages at
+   * once, and one writev per step is far cheaper than one write per packet.
+   */
+  cork(): void {
+    const stream = this.#client?.stream as { cork?: () => void; writableCorked?: number } | undefined;
+    if (stream?.cork && !stream.writableCorked) stream.cork();
+  }
+
+  uncork(): void {
+    const stream = this.#client?.stream as { uncork?: () => void; writableCorked?: number } | undefined;
+    while (stream?.uncork && stream.writableCorked) stream.uncork();
+  }
+
   /** Unclean end: the broker publishes the will. */
   drop(): void {
     this.#ending ??= 'drop';

@@ -13,6 +13,7 @@ import type { MqttTransportOptions } from './session-options.ts';
 export class GatewayMqttTransport implements DeviceTransport {
   readonly options: MqttTransportOptions;
   readonly errors: TransportError[] = [];
+  readonly #corked = new Set<ClientSession>();
   readonly #parent_of: ReadonlyMap<string, string>;
   readonly #gateways = new Map<string, ClientSession>();
   readonly #on_error = (client_id: string, err: Error): void => {
@@ -56,6 +57,23 @@ export class GatewayMqttTransport implements DeviceTransport {
         ended = true;
       },
     };
+  }
+
+  /**
+   * Corks every live connection for the duration of a step. The corked set is kept apart from
+   * the by-id map because a session replaced during the step (crash and reconnect) must still be
+   * uncorked, or its last messages would never leave and its will never fire.
+   */
+  cork(): void {
+    for (const s of this.#gateways.values()) {
+      s.cork();
+      this.#corked.add(s);
+    }
+  }
+
+  uncork(): void {
+    for (const s of this.#corked) s.uncork();
+    this.#corked.clear();
   }
 
   get connections(): number {

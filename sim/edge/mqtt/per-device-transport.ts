@@ -14,6 +14,7 @@ export interface TransportError {
 export class PerDeviceMqttTransport implements DeviceTransport {
   readonly options: MqttTransportOptions;
   readonly errors: TransportError[] = [];
+  readonly #corked = new Set<ClientSession>();
   readonly #last = new Map<string, ClientSession>();
   readonly #on_error = (client_id: string, err: Error): void => {
     if (this.errors.length < 1000) this.errors.push({ client_id, message: err.message });
@@ -28,6 +29,23 @@ export class PerDeviceMqttTransport implements DeviceTransport {
     const session = new ClientSession(client_id, will, this.options, previous?.closed ?? Promise.resolve(), this.#on_error);
     this.#last.set(client_id, session);
     return session;
+  }
+
+  /**
+   * Corks every live connection for the duration of a step. The corked set is kept apart from
+   * the by-id map because a session replaced during the step (crash and reconnect) must still be
+   * uncorked, or its last messages would never leave and its will never fire.
+   */
+  cork(): void {
+    for (const s of this.#last.values()) {
+      s.cork();
+      this.#corked.add(s);
+    }
+  }
+
+  uncork(): void {
+    for (const s of this.#corked) s.uncork();
+    this.#corked.clear();
   }
 
   get connections(): number {
