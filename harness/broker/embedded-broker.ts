@@ -302,6 +302,9 @@ class Broker implements EmbeddedBroker {
   /** `state` is the Running record of the instance these hooks serve (its `stopping` flag). */
   private aedesOptions(state: { stopping: boolean }): AedesOptions {
     const options: AedesOptions = {
+      // No cap on messages in flight inside aedes' emitter: with the default (100) its queue is
+      // drained by recursion, and thousands of devices publishing at once overflow the stack.
+      concurrency: 0,
       authenticate: (client, username, password, done) => {
         if (this.policy === undefined) return done(null, true);
         const result = this.policy.authenticate(client.id, username, password);

@@ -72,6 +72,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           .option('insecure', { type: 'boolean', describe: 'do not verify the broker certificate' })
           .option('broker-outage', { type: 'string', array: true, describe: 'stop and restart the embedded broker: AT+FOR, e.g. 3h+10m (repeatable)' })
           .option('step', { type: 'string', describe: 'lockstep step length (default 1m)' })
+          .option('speed', { type: 'number', describe: 'real-time mode: simulated seconds per wall second (1, 60, …); no barrier, telemetry QoS 0' })
           .option('out', { type: 'string', describe: 'directory for trace.jsonl and summary.json' })
           .option('json', { type: 'boolean', default: false, describe: 'print the summary as one JSON object' }),
       (a) =>
@@ -80,7 +81,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
             {
               scenario: a.scenario, seed: a.seed, duration: a.duration, transport: a.transport, mqtt_mode: a['mqtt-mode'], mqtt_version: a['mqtt-version'],
               broker: a.broker, broker_port: a['broker-port'], username: a.username, password: a.password, secret: a.secret, ca: a.ca, cert: a.cert, key: a.key,
-              insecure: a.insecure, broker_outage: a['broker-outage'], step: a.step, out: a.out, json: a.json,
+              insecure: a.insecure, broker_outage: a['broker-outage'], step: a.step, speed: a.speed, out: a.out, json: a.json,
             },
             io,
           ),

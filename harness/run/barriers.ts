@@ -7,6 +7,7 @@ import type { StepMarker, StepReceiver } from './step-receiver.ts';
 
 const STEP_TOPIC = `${SIM_TOPIC_ROOT}/step`;
 const ACK_TOPIC = `${SIM_TOPIC_ROOT}/ack`;
+export const CLOCK_TOPIC = `${SIM_TOPIC_ROOT}/clock`;
 
 /** In-memory barrier: delivery is synchronous, so a step is complete as soon as it is marked. */
 export class MemoryBarrier implements StepBarrier {
@@ -133,6 +134,19 @@ export class MqttBarrier implements StepBarrier {
     while (this.#platform.connected || this.#control.connected) {
       if (performance.now() > deadline) throw new Error(`LOCKSTEP_OUTAGE: the platform clients still look connected ${timeout_ms} ms after the broker stopped`);
       await new Promise((resolve) => setTimeout(resolve, 5)); // wall-clock: poll for socket close events
+    }
+  }
+
+  /** Real-time mode: the sim's clock, retained so a platform that (re)connects learns it at once. */
+  publishClock(t_ms: number, speed: number): void {
+    this.#control.publish(CLOCK_TOPIC, JSON.stringify({ t_ms, speed }), { qos: 0, retain: true });
+  }
+
+  /** Waits (bounded) until the platform side has received `count` messages: the real-time tail. */
+  async drain(count: number, timeout_ms: number): Promise<void> {
+    const deadline = performance.now() + timeout_ms; // wall-clock: bounded wait for in-flight messages
+    while (this.#receiver.received_total < count && performance.now() < deadline) { // wall-clock: as above
+      await new Promise((r) => setTimeout(r, 20)); // wall-clock: poll
     }
   }
 

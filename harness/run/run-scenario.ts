@@ -14,6 +14,7 @@ import type { Scenario } from '../scenario/scenario.ts';
 import { MemoryBarrier, MqttBarrier } from './barriers.ts';
 import { runLockstep, sentCount, type StepBarrier } from './lockstep.ts';
 import { StepReceiver } from './step-receiver.ts';
+import { runRealtime } from './realtime.ts';
 
 export type TransportName = 'memory' | 'mqtt';
 export type MqttMode = 'per-device' | 'gateway';
@@ -33,6 +34,8 @@ export interface RunOptions {
   /** Required when transport is mqtt: the broker and how devices map to connections. */
   readonly mqtt?: MqttRunOptions;
   readonly step_ms?: number;
+  /** Real-time mode: pace virtual time at this many simulated ms per wall ms (no barrier). */
+  readonly speed?: number;
   /**
    * Broker outages, offsets from the start. Each is moved onto the step grid (start rounded up,
    * duration rounded up to whole steps) so the real broker stops and starts between steps.
@@ -63,6 +66,10 @@ export interface RunSummary {
   readonly mqtt_mode: MqttMode | null;
   readonly connections: number | null;
   readonly steps: number;
+  /** Real-time speed, or null for lockstep. */
+  readonly speed: number | null;
+  /** Real-time mode: the largest lag behind the wall-clock schedule (simulated ms). */
+  readonly max_lag_ms: number | null;
   readonly start_ms: number;
   readonly end_ms: number;
   readonly sim_span_ms: number;
@@ -98,6 +105,8 @@ function parentMap(portfolio: Portfolio): Map<string, string> {
 interface Wiring {
   transport: DeviceTransport;
   barrier: StepBarrier;
+  publishClock: (t_ms: number, speed: number) => void;
+  drain: (count: number, timeout_ms: number) => Promise<void>;
   reconnect: () => Promise<void>;
   suspended: () => Promise<void>;
   around_step?: { before(): void; after(): void };
@@ -110,7 +119,7 @@ async function wire(options: RunOptions, portfolio: Portfolio, receiver: StepRec
   if ((options.transport ?? 'memory') === 'memory') {
     const bus = new MemoryBus();
     const barrier = new MemoryBarrier(bus, receiver);
-    return { transport: new MemoryTransport(bus), barrier, reconnect: async () => {}, suspended: async () => {}, connections: () => null, errors: () => [], close: async () => {} };
+    return { transport: new MemoryTransport(bus), barrier, publishClock: () => {}, drain: async () => {}, reconnect: async () => {}, suspended: async () => {}, connections: () => null, errors: () => [], close: async () => {} };
   }
   const mqtt = options.mqtt;
   if (!mqtt) throw new Error('RUN_CONFIG: transport mqtt needs a broker (options.mqtt)');
@@ -120,6 +129,8 @@ async function wire(options: RunOptions, portfolio: Portfolio, receiver: StepRec
     transport,
     barrier,
     around_step: { before: () => transport.cork(), after: () => transport.uncork() },
+    publishClock: (t_ms, speed) => barrier.publishClock(t_ms, speed),
+    drain: (count, timeout_ms) => barrier.drain(count, timeout_ms),
     reconnect: () => barrier.reconnect(),
     suspended: () => barrier.awaitDisconnected(),
     connections: () => transport.connections,
@@ -143,14 +154,17 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const duration_ms = options.duration_ms ?? scenario.duration_ms;
   const portfolio = generatePortfolio(scenario.name, scenario.fleet);
   const trace = new TraceJournal(options.trace_sink);
-  const receiver = new StepReceiver(trace);
+  const realtime = options.speed !== undefined;
+  const receiver = new StepReceiver(trace, { count_only: realtime });
   const wiring = await wire(options, portfolio, receiver);
   let steps = 0;
   let connections: number | null = null;
+  let max_lag_ms: number | null = null;
   let sim: Simulation;
   try {
     sim = new Simulation(
-      { seed, start_ms: scenario.start_ms, duration_ms, portfolio, telemetry_qos: 1 },
+      // Telemetry is QoS 0 in real time (as fleets send it); in lockstep every message is counted, so QoS 1.
+      { seed, start_ms: scenario.start_ms, duration_ms, portfolio, telemetry_qos: realtime ? 0 : 1 },
       { transport: wiring.transport, trace },
     );
     sim.start();
@@ -178,18 +192,32 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         await wiring.reconnect();
       }
     };
-    steps = await runLockstep(s, {
-      complete: async (step, t_ms, expected) => {
-        const errors = wiring.errors();
-        if (errors.length > 0) throw new Error(`MQTT_CLIENT_ERROR: ${errors.length} device connection errors, first: ${errors[0]!.client_id}: ${errors[0]!.message}`);
-        await wiring.barrier.complete(step, t_ms, expected);
-      },
-    }, {
-      step_ms,
-      before_step,
-      ...(wiring.around_step ? { around_step: wiring.around_step } : {}),
-      on_hour: (t) => options.on_progress?.({ sim_ms: t, start_ms: scenario.start_ms, end_ms: s.end_ms, events: s.stats.events, messages: sentCount(s) }),
-    });
+    const on_hour = (t: number): void => options.on_progress?.({ sim_ms: t, start_ms: scenario.start_ms, end_ms: s.end_ms, events: s.stats.events, messages: sentCount(s) });
+    if (realtime) {
+      const wall_ms = options.wall_clock_ms ?? (() => performance.now()); // wall-clock: real-time pacing is the point
+      const r = await runRealtime(s, {
+        speed: options.speed!,
+        wall_ms,
+        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), // wall-clock: real-time pacing
+        publish_clock: wiring.publishClock,
+        on_hour,
+      });
+      max_lag_ms = r.max_lag_ms;
+      await wiring.drain(sentCount(s), 5_000);
+    } else {
+      steps = await runLockstep(s, {
+        complete: async (step, t_ms, expected) => {
+          const errors = wiring.errors();
+          if (errors.length > 0) throw new Error(`MQTT_CLIENT_ERROR: ${errors.length} device connection errors, first: ${errors[0]!.client_id}: ${errors[0]!.message}`);
+          await wiring.barrier.complete(step, t_ms, expected);
+        },
+      }, {
+        step_ms,
+        before_step,
+        ...(wiring.around_step ? { around_step: wiring.around_step } : {}),
+        on_hour,
+      });
+    }
   } finally {
     connections = wiring.connections();
     await wiring.close();
@@ -206,6 +234,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     mqtt_mode: options.transport === 'mqtt' ? (options.mqtt?.mode ?? null) : null,
     connections,
     steps,
+    speed: options.speed ?? null,
+    max_lag_ms,
     start_ms: scenario.start_ms,
     end_ms: sim.end_ms,
     sim_span_ms: duration_ms,

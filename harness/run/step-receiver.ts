@@ -26,9 +26,12 @@ export class StepReceiver {
   #on_complete: ((marker: StepMarker) => void) | undefined;
   received_total = 0;
   ignored_retained = 0;
+  /** Real-time mode has no steps: count what arrives, keep nothing. */
+  readonly #count_only: boolean;
 
-  constructor(trace: TraceJournal) {
+  constructor(trace: TraceJournal, options: { count_only?: boolean } = {}) {
     this.#trace = trace;
+    this.#count_only = options.count_only ?? false;
   }
 
   /** A device message from the broker. Retained replays (history, not news) are ignored. */
@@ -38,6 +41,7 @@ export class StepReceiver {
       return;
     }
     this.received_total++;
+    if (this.#count_only) return;
     this.#buffer.push({ topic, payload });
     this.#check();
   }

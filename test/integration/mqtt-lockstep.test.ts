@@ -124,3 +124,69 @@ describe.skipIf(!mosquitto_bin || !sub_bin)('against Mosquitto (a broker we did 
     }
   });
 });
+
+describe('MQTT 5, real-time mode and the standalone broker', () => {
+  it.skipIf(!mosquitto_bin)('MQTT 5 sessions (Mosquitto; aedes speaks 3.1.1 only) give the same hash as 3.1.1', async () => {
+    const memory = await run('memory', { duration_ms: 6 * 3_600_000 });
+    const mosq = await startMosquitto();
+    try {
+      const setup = await setUpMqtt({ broker: mosq.url, mode: 'per-device', protocol_version: 5, secret: DEFAULT_DEV_SECRET }, portfolio);
+      const v5 = await runScenario(scenario, { duration_ms: 6 * 3_600_000, transport: 'mqtt', mqtt: setup.mqtt });
+      await setup.close();
+      expect(v5.trace_hash).toBe(memory.summary.trace_hash);
+    } finally {
+      await mosq.stop();
+    }
+  });
+
+  it('real-time mode paces virtual time against the wall clock and publishes the sim clock', async () => {
+    const setup = await setUpMqtt({ mode: 'gateway', protocol_version: 4, secret: DEFAULT_DEV_SECRET, ws_port: null }, portfolio);
+    try {
+      const speed = 3_600; // one simulated hour per wall second
+      const t0 = performance.now();
+      const s = await runScenario(scenario, { duration_ms: 2 * 3_600_000, transport: 'mqtt', mqtt: setup.mqtt, speed });
+      const wall_ms = performance.now() - t0;
+      // It cannot run ahead of the schedule: 2 simulated hours at ×3600 take at least 2 s.
+      expect(wall_ms).toBeGreaterThanOrEqual(2_000 - 50);
+      expect(s.speed).toBe(speed);
+      expect(s.steps).toBe(0);
+      expect(s.received_by_monitor).toBe(s.messages + s.wills); // loopback QoS 0 still arrives
+      // The sim clock is retained on the broker for a platform that follows it.
+      const mqtt = (await import('mqtt')).default;
+      const { rolePassword } = await import('../../harness/broker/credentials.ts');
+      const viewer = await mqtt.connectAsync(setup.url, { clientId: 'msp-viewer', username: 'msp-viewer', password: rolePassword(DEFAULT_DEV_SECRET, 'viewer'), reconnectPeriod: 0 });
+      const clock = await new Promise<{ t_ms: number; speed: number }>((resolve) => {
+        viewer.on('message', (_t, p) => resolve(JSON.parse(p.toString())));
+        void viewer.subscribeAsync('msp/v1/$sim/clock');
+      });
+      await viewer.endAsync();
+      expect(clock.speed).toBe(speed);
+      expect(clock.t_ms).toBe(scenario.start_ms + 2 * 3_600_000);
+    } finally {
+      await setup.close();
+    }
+  });
+
+  it('msp-twin broker runs standalone, accepts a device with its derived password and stops on SIGTERM', async () => {
+    const { spawn } = await import('node:child_process');
+    const { devicePassword } = await import('../../harness/broker/credentials.ts');
+    const mqtt = (await import('mqtt')).default;
+    const child = spawn(process.execPath, ['bin/msp-twin.js', 'broker', '--port', '0', '--ws-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        const m = /(mqtt:\/\/127\.0\.0\.1:\d+)/.exec(out);
+        if (m && /ws:\/\//.test(out)) resolve(m[1]!);
+      });
+      child.once('exit', (code) => reject(new Error(`broker exited ${code}: ${out}`)));
+    });
+    expect(out).toMatch(/ws:\/\/127\.0\.0\.1:\d+\/mqtt/);
+    const ok = await mqtt.connectAsync(url, { clientId: 'dev-1', username: 'dev-1', password: devicePassword(DEFAULT_DEV_SECRET, 'dev-1'), reconnectPeriod: 0 });
+    await ok.endAsync();
+    await expect(mqtt.connectAsync(url, { clientId: 'dev-1', username: 'dev-1', password: 'wrong', reconnectPeriod: 0 })).rejects.toThrow();
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});

@@ -31,6 +31,7 @@ export interface RunArgs {
   insecure?: boolean | undefined;
   broker_outage?: string[] | undefined;
   step?: string | undefined;
+  speed?: number | undefined;
   out?: string | undefined;
   json: boolean;
 }
@@ -51,7 +52,7 @@ export function renderSummary(s: RunSummary, scenario: Scenario, command: string
   const tz = scenario.start_timezone;
   const kinds = DEVICE_KINDS.filter((k) => (s.devices_by_kind[k] ?? 0) > 0);
   const lines = [
-    `msp-twin run: ${s.scenario}  (seed ${s.seed}, ${s.transport === 'mqtt' ? `MQTT, ${s.mqtt_mode}, ${int(s.connections ?? 0)} connections` : 'in-memory bus'}, ${int(s.steps)} lockstep steps)`,
+    `msp-twin run: ${s.scenario}  (seed ${s.seed}, ${s.transport === 'mqtt' ? `MQTT, ${s.mqtt_mode}, ${int(s.connections ?? 0)} connections` : 'in-memory bus'}, ${s.speed !== null ? `real time ×${s.speed}` : `${int(s.steps)} lockstep steps`})`,
     `  simulated   ${localStamp(tz, s.start_ms)} → ${localStamp(tz, s.end_ms)} ${tz}  (${formatDuration(s.sim_span_ms)})`,
     `  wall time   ${(s.wall_ms / 1000).toFixed(1)} s  (${int(s.events)} events, ${int(s.events_per_wall_s)} events/s)`,
     `  fleet       ${int(s.devices)} devices in ${s.sites} sites, ${s.buildings} buildings`,
@@ -60,7 +61,7 @@ export function renderSummary(s: RunSummary, scenario: Scenario, command: string
     '',
     table([['message class', 'count'], ...Object.entries(s.messages_by_class).map(([k, v]) => [k, v])]),
     '',
-    `  delivered   ${int(s.received_by_monitor)} to the platform subscriber (incl. ${int(s.wills)} last wills)`,
+    `  delivered   ${int(s.received_by_monitor)} to the platform subscriber (incl. ${int(s.wills)} last wills)${s.speed !== null ? `; telemetry at QoS 0; max lag ${formatDuration(s.max_lag_ms ?? 0)} behind schedule` : ''}`,
     `  dropped     ${int(s.dropped.radio_loss)} radio loss, ${int(s.dropped.parent_down)} gateway down, ${int(s.dropped.outbox_full)} outbox full, ${int(s.dropped.reboot)} lost in reboots`,
     `  trace       ${int(s.trace_lines)} lines, ${bytes(s.trace_bytes)}`,
     ...(s.broker_outages > 0 ? [`  outages     ${s.broker_outages} broker outage(s); devices reconnected with jittered backoff`] : []),
@@ -85,10 +86,15 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
   const bar = args.json ? { update: () => {}, done: () => {} } : progressBar(io.stderr as NodeJS.WriteStream, scenario.start_timezone, wall_clock_ms);
   const outages = (args.broker_outage ?? []).map(parseOutage);
   const step_ms = args.step !== undefined ? parseDuration(args.step) : undefined;
+  if (args.speed !== undefined && !(args.speed > 0)) throw new UsageError('RUN_SPEED', `--speed must be a positive number of simulated seconds per second, got ${args.speed}`);
+  if (args.speed !== undefined && outages.length > 0) throw new UsageError('RUN_OUTAGE_REALTIME', 'broker outages need lockstep step boundaries; drop --speed or --broker-outage');
   let setup: MqttSetup | undefined;
   let summary: RunSummary;
   try {
     if (args.transport === 'mqtt') {
+      if (args.mqtt_version === 5 && args.broker === undefined) {
+        throw new UsageError('RUN_MQTT5_EMBEDDED', 'the embedded broker (aedes) speaks MQTT 3.1.1 only; use --mqtt-version 5 with --broker (Mosquitto, EMQX, HiveMQ)');
+      }
       if (outages.length > 0 && args.broker !== undefined) {
         throw new UsageError('RUN_OUTAGE_EXTERNAL', 'broker outages need the embedded broker (a run cannot stop an external one); drop --broker');
       }
@@ -118,6 +124,7 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
       ...(setup ? { mqtt: setup.mqtt } : {}),
       ...(setup?.broker ? { broker_control: setup.broker } : {}),
       ...(step_ms !== undefined ? { step_ms } : {}),
+      ...(args.speed !== undefined ? { speed: args.speed } : {}),
       broker_outages: outages,
       trace_sink: writer?.write,
       on_progress: bar.update,
@@ -129,7 +136,7 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
     await setup?.close();
   }
   const span = formatDuration(summary.sim_span_ms);
-  const command = `msp-twin run ${args.scenario} --seed ${summary.seed} --duration "${span}"${args.transport === 'memory' ? ' --transport memory' : ''}${outages.length ? args.broker_outage!.map((o) => ` --broker-outage ${o}`).join('') : ''}`;
+  const command = `msp-twin run ${args.scenario} --seed ${summary.seed} --duration "${span}"${args.transport === 'memory' ? ' --transport memory' : ''}${args.mqtt_mode === 'gateway' && args.transport === 'mqtt' ? ' --mqtt-mode gateway' : ''}${outages.length ? args.broker_outage!.map((o) => ` --broker-outage ${o}`).join('') : ''}`;
   if (args.out !== undefined) writeFileSync(join(args.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   if (args.json) {
     io.stdout.write(JSON.stringify({ ...summary, reproduce: command }) + '\n');
