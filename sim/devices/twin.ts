@@ -198,6 +198,10 @@ export class DeviceTwin {
     this.host.publish(this, MessageClass.birth, this.#birthPayload(now), 'reliable', true);
     this.publishState('online', reason);
     for (const m of this.outbox.drain()) this.host.publish(this, m.message_class, m.payload, m.delivery, false);
+    if (this.local.battery_replaced === true) {
+      this.local.battery_replaced = false;
+      this.event('battery_replaced', { battery_pct: Math.round(this.battery?.level_pct ?? 100) });
+    }
   }
 
   /** The broker went away under the device: no will (the broker is gone), store and retry. */
@@ -234,6 +238,23 @@ export class DeviceTwin {
     this.power = 'dead';
     this.host.fact('power', { d: this.id, s: 'dead', why: reason });
     this.#endSession(reason);
+  }
+
+  /**
+   * A technician's visit: a fresh battery if it has one, and a power cycle for a device that is
+   * dead. Battery devices report `battery_replaced` once they are back online.
+   */
+  repair(by: string): void {
+    const now = this.host.clock.now_ms;
+    if (this.battery) {
+      this.battery.replace(now);
+      this.local.battery_replaced = true;
+    }
+    this.host.fact('repair', { d: this.id, by });
+    if (this.power === 'dead') {
+      this.power = 'off';
+      this.powerOn(now);
+    }
   }
 
   publishState(state: DeviceState, reason: string): void {
