@@ -21,7 +21,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['sim/**/*.ts', 'platform/contract/**/*.ts', 'platform/registry/**/*.ts', 'platform/monitoring/**/*.ts', 'platform/patching/**/*.ts', 'platform/sla/**/*.ts'],
+    files: ['sim/**/*.ts', 'platform/contract/**/*.ts', 'platform/core/**/*.ts', 'platform/ingest/**/*.ts', 'platform/registry/**/*.ts', 'platform/monitoring/**/*.ts', 'platform/patching/**/*.ts', 'platform/sla/**/*.ts'],
     ignores: ['sim/edge/mqtt/**', '**/*.test.ts'],
     rules: { 'no-restricted-syntax': ['error', ...wallClock] },
   },

@@ -7,6 +7,7 @@ import { UsageError } from '../errors.ts';
 import { BrokerError } from '../broker/embedded-broker.ts';
 import { DEFAULT_DEV_SECRET } from '../broker/credentials.ts';
 import { brokerCommand } from './commands/broker.ts';
+import { platformCommand } from './commands/platform.ts';
 import { runCommand, type CliIo } from './commands/run.ts';
 import { scenariosCommand } from './commands/scenarios.ts';
 import { benchCommand } from './commands/bench.ts';
@@ -114,6 +115,28 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
         }),
     )
     .command(
+      'platform',
+      'run the platform alone in production mode (wall clock) against a broker, with its HTTP API',
+      (y) =>
+        y
+          .option('broker', { type: 'string', demandOption: true, describe: 'broker URL, e.g. mqtt://127.0.0.1:1883' })
+          .option('username', { type: 'string', describe: 'username (default: msp-platform with a password from --secret)' })
+          .option('password', { type: 'string' })
+          .option('secret', { type: 'string', default: process.env.MSP_TWIN_SECRET ?? DEFAULT_DEV_SECRET, defaultDescription: '$MSP_TWIN_SECRET or a development secret' })
+          .option('api-host', { type: 'string', default: '127.0.0.1' })
+          .option('api-port', { type: 'number', default: 8080, describe: 'HTTP API port (0 = pick a free one)' })
+          .option('journal', { type: 'boolean', default: false, describe: 'print every platform decision as a JSON line' }),
+      (a) =>
+        guard(() => {
+          // wall-clock: the platform runs until the user stops it
+          const until = new Promise<void>((resolve) => {
+            process.once('SIGINT', () => resolve());
+            process.once('SIGTERM', () => resolve());
+          });
+          return platformCommand({ broker: a.broker, username: a.username, password: a.password, secret: a.secret, api_host: a['api-host'], api_port: a['api-port'], journal: a.journal }, io, until);
+        }),
+    )
+    .command(
       'bench',
       'measure simulator throughput and memory on the flagship fleet; prints a table and writes JSON',
       (y) =>
@@ -124,7 +147,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           .option('out', { type: 'string', default: 'bench-results', describe: 'directory for the JSON results' }),
       (a) => guard(() => benchCommand({ days: a.days, out: a.out, only: a.only, connections: a.connections }, io)),
     )
-    .demandCommand(1, 'name a command: run, scenarios, broker or bench (see --help)')
+    .demandCommand(1, 'name a command: run, scenarios, broker, platform or bench (see --help)')
     .strict()
     .exitProcess(false)
     .fail((msg, err) => {

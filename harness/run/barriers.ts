@@ -107,6 +107,15 @@ export class MqttBarrier implements StepBarrier {
   }
 
   async complete(step: number, t_ms: number, expected: number): Promise<void> {
+    if (expected === 0) {
+      // Nothing was sent, so nothing can be in flight (every earlier step was acknowledged): the
+      // platform only needs to learn that the step ended. That needs no broker — which matters
+      // during an outage, when the platform's timers must still run and the broker is gone.
+      let done = false;
+      this.#receiver.onMarker({ step, t_ms, expected }, () => (done = true));
+      if (!done) throw new Error(`LOCKSTEP_COUNT: step ${step} sent nothing but the platform holds ${this.#receiver.pending().have} messages`);
+      return;
+    }
     const acked = new Promise<void>((resolve) => (this.#waiting = { step, resolve }));
     this.#control.publish(STEP_TOPIC, JSON.stringify({ step, t_ms, expected }), { qos: 1 });
     let timer: NodeJS.Timeout | undefined;

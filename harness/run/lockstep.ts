@@ -13,6 +13,8 @@ export interface LockstepOptions {
   readonly on_hour?: (sim_ms: number) => void;
   /** Called at step boundaries before a step runs, e.g. to stop or start a broker (outages). */
   readonly before_step?: (step_start_ms: number) => Promise<void>;
+  /** Runs after the platform has applied a step (the simulated NOC looks at its console here). */
+  readonly after_step?: (step_end_ms: number) => Promise<void> | void;
   /** Brackets the sim's part of each step (the MQTT transports batch their writes in between). */
   readonly around_step?: { before(): void; after(): void };
 }
@@ -27,8 +29,8 @@ export function sentCount(sim: Simulation): number {
 /**
  * Runs the simulation to its end in steps of `step_ms` on a fixed grid from the start, jumping
  * over stretches with no events, and waiting at the end of every step that sent something until
- * the platform side has it all. Steps are numbered only when they carry messages, in both the
- * in-memory and the MQTT run, so both produce the same step records.
+ * the platform side has it all and applied it. The in-memory and the MQTT run take exactly the
+ * same steps, so both produce the same step records.
  */
 export async function runLockstep(sim: Simulation, barrier: StepBarrier, options: LockstepOptions): Promise<number> {
   const start = sim.config.start_ms;
@@ -51,7 +53,10 @@ export async function runLockstep(sim: Simulation, barrier: StepBarrier, options
       options.around_step?.after();
     }
     const sent = sentCount(sim) - before;
-    if (sent > 0) await barrier.complete(step++, step_end, sent);
+    // Every step that ran closes with a barrier, even one that sent nothing: the platform's timers
+    // (heartbeat deadlines, `for` durations) must run at each step's end, not at the next message.
+    await barrier.complete(step++, step_end, sent);
+    await options.after_step?.(step_end);
     t = step_end;
     while (t >= next_hour) {
       options.on_hour?.(Math.min(end, next_hour));

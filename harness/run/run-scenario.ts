@@ -13,7 +13,11 @@ import { countByKind, type Portfolio } from '../../sim/world/topology.ts';
 import type { Scenario } from '../scenario/scenario.ts';
 import { MemoryBarrier, MqttBarrier } from './barriers.ts';
 import { runLockstep, sentCount, type StepBarrier } from './lockstep.ts';
-import { StepReceiver } from './step-receiver.ts';
+import { StepReceiver, type ReceivedMessage } from './step-receiver.ts';
+import { Platform, type PlatformOptions } from '../../platform/core/platform.ts';
+import type { SlaReport } from '../../platform/sla/ledger.ts';
+import { Noc } from '../../sim/actors/noc.ts';
+import { buildingTypes, operatorPort, platformSummary, siteTimezones, type PlatformSummary } from './platform-wiring.ts';
 import { runRealtime } from './realtime.ts';
 
 export type TransportName = 'memory' | 'mqtt';
@@ -43,6 +47,12 @@ export interface RunOptions {
   readonly broker_outages?: ReadonlyArray<{ readonly at_ms: number; readonly duration_ms: number }>;
   /** The real broker's stop/start, for outages over MQTT (the embedded broker provides them). */
   readonly broker_control?: { stop(): Promise<void>; start(): Promise<void> };
+  /** The platform in the loop (default on); `false` runs the sim against a bare subscriber. */
+  readonly platform?: false | { monitoring?: PlatformOptions['monitoring']; contract?: PlatformOptions['contract'] };
+  /** The simulated NOC and field service (default on when the platform is). */
+  readonly noc?: boolean;
+  /** Receives the finished platform (reports are written from it). */
+  readonly on_platform?: (platform: Platform, sim: Simulation, report: SlaReport) => void;
   /** Receives every trace line (the CLI writes them to a file). */
   readonly trace_sink?: TraceSink;
   /** Called about every simulated hour with progress; the CLI draws its bar from it. */
@@ -89,6 +99,7 @@ export interface RunSummary {
   readonly events_per_wall_s: number;
   readonly trace_lines: number;
   readonly trace_bytes: number;
+  readonly platform: PlatformSummary | null;
   readonly trace_hash: string;
 }
 
@@ -155,11 +166,27 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const portfolio = generatePortfolio(scenario.name, scenario.fleet);
   const trace = new TraceJournal(options.trace_sink);
   const realtime = options.speed !== undefined;
-  const receiver = new StepReceiver(trace, { count_only: realtime });
+  // The platform in the loop: the same production logic, on the sim's clock, journalling every
+  // decision into this run's trace (so the hash covers device → broker → platform → device).
+  const platform = options.platform === false ? undefined : new Platform({
+    journal: (t, k, f) => trace.append(t, k, f),
+    timezone_of: siteTimezones(portfolio),
+    building_type: buildingTypes(portfolio),
+    ...(options.platform?.monitoring ? { monitoring: options.platform.monitoring } : {}),
+    // Criticality is part of the contract (a clinic's HVAC): the deployment config says which.
+    contract: { critical_devices: portfolio.devices.filter((d) => d.critical).map((d) => d.id), ...options.platform?.contract },
+  });
+  let sim_now = (): number => scenario.start_ms;
+  const receiver = new StepReceiver(trace, {
+    count_only: realtime,
+    ...(platform ? { on_apply: (msgs: readonly ReceivedMessage[], t: number) => platform.applyStep(msgs, t) } : {}),
+    ...(platform && realtime ? { on_message: (m: ReceivedMessage) => platform.receive(m.topic, m.payload, sim_now()) } : {}),
+  });
   const wiring = await wire(options, portfolio, receiver);
   let steps = 0;
   let connections: number | null = null;
   let max_lag_ms: number | null = null;
+  let noc: Noc | undefined;
   let sim: Simulation;
   try {
     sim = new Simulation(
@@ -169,6 +196,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     );
     sim.start();
     const s = sim;
+    sim_now = () => s.clock.now_ms;
+    noc = platform && options.noc !== false ? new Noc(s, operatorPort(platform)) : undefined;
     const step_ms = options.step_ms ?? DEFAULT_STEP_MS;
     const onGrid = (ms: number): number => Math.ceil(ms / step_ms) * step_ms;
     const outage_edges = new Map<number, 'down' | 'up'>();
@@ -214,6 +243,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       }, {
         step_ms,
         before_step,
+        after_step: () => noc?.observe(),
         ...(wiring.around_step ? { around_step: wiring.around_step } : {}),
         on_hour,
       });
@@ -223,6 +253,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     await wiring.close();
   }
   const messages = (): number => Object.values(sim.stats.published).reduce((a, b) => a + b, 0);
+  const report = platform?.sla.report(scenario.start_ms, sim.end_ms);
+  if (platform && report) options.on_platform?.(platform, sim, report);
+  const platform_summary = platform && report ? platformSummary(platform, report, noc) : null;
   trace.append(sim.end_ms, 'end', { events: sim.stats.events, messages: messages(), steps });
 
   const wall_ms = Math.max(1, Math.round(wall() - wall_start));
@@ -255,6 +288,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     events_per_wall_s: Math.round((sim.stats.events * 1000) / wall_ms),
     trace_lines: trace.lines,
     trace_bytes: trace.bytes,
+    platform: platform_summary,
     trace_hash: trace.digestHex(),
   };
 }

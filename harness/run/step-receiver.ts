@@ -28,10 +28,18 @@ export class StepReceiver {
   ignored_retained = 0;
   /** Real-time mode has no steps: count what arrives, keep nothing. */
   readonly #count_only: boolean;
+  readonly #on_apply: ((messages: readonly ReceivedMessage[], t_ms: number) => void) | undefined;
+  readonly #on_message: ((m: ReceivedMessage) => void) | undefined;
 
-  constructor(trace: TraceJournal, options: { count_only?: boolean } = {}) {
+  /**
+   * `on_apply` receives each completed step's messages in canonical order (the platform applies
+   * them); `on_message` receives each message as it arrives (real-time mode).
+   */
+  constructor(trace: TraceJournal, options: { count_only?: boolean; on_apply?: (messages: readonly ReceivedMessage[], t_ms: number) => void; on_message?: (m: ReceivedMessage) => void } = {}) {
     this.#trace = trace;
     this.#count_only = options.count_only ?? false;
+    this.#on_apply = options.on_apply;
+    this.#on_message = options.on_message;
   }
 
   /** A device message from the broker. Retained replays (history, not news) are ignored. */
@@ -41,7 +49,10 @@ export class StepReceiver {
       return;
     }
     this.received_total++;
-    if (this.#count_only) return;
+    if (this.#count_only) {
+      this.#on_message?.({ topic, payload });
+      return;
+    }
     this.#buffer.push({ topic, payload });
     this.#check();
   }
@@ -65,10 +76,13 @@ export class StepReceiver {
     if (this.#buffer.length > marker.expected) {
       throw new Error(`LOCKSTEP_COUNT: step ${marker.step} expected ${marker.expected} messages, received ${this.#buffer.length}`);
     }
-    const lines = this.#buffer.map((m) => `${m.topic} ${m.payload}`).sort();
+    const sorted = this.#buffer
+      .map((m) => ({ m, key: `${m.topic} ${m.payload}` }))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const hash = createHash('sha256');
-    for (const l of lines) hash.update(l).update('\n');
-    this.#trace.append(marker.t_ms, 'rx', { step: marker.step, n: lines.length, h: hash.digest('hex').slice(0, 32) });
+    for (const { key } of sorted) hash.update(key).update('\n');
+    this.#trace.append(marker.t_ms, 'rx', { step: marker.step, n: sorted.length, h: hash.digest('hex').slice(0, 32) });
+    this.#on_apply?.(sorted.map((x) => x.m), marker.t_ms);
     this.#buffer = [];
     this.#marker = undefined;
     const done = this.#on_complete!;

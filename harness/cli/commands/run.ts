@@ -7,6 +7,8 @@ import { loadScenario, type Scenario } from '../../scenario/scenario.ts';
 import { DurationError, parseDuration } from '../../scenario/duration.ts';
 import { UsageError } from '../../errors.ts';
 import { setUpMqtt, type MqttSetup } from '../../run/mqtt-setup.ts';
+import { writeReportFiles } from '../../report/report-files.ts';
+import type { SlaReport } from '../../../platform/sla/ledger.ts';
 import { generatePortfolio } from '../../../sim/world/generate.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { bytes, formatDuration, int, localStamp, table } from '../format.ts';
@@ -48,6 +50,24 @@ export interface CliIo {
   stderr: NodeJS.WriteStream | { write(s: string): boolean; isTTY?: boolean };
 }
 
+function pct(x: number): string {
+  return `${(x * 100).toFixed(3)} %`;
+}
+
+function platformLines(s: RunSummary): string[] {
+  const p = s.platform;
+  if (!p) return [];
+  const byPriority = ['P1', 'P2', 'P3', 'P4'].map((k) => `${k} ${p.incidents_by_priority[k] ?? 0}`).join(', ');
+  const lines = [
+    `  platform    ${int(p.ingest_accepted)} messages ingested, ${int(p.ingest_rejected)} quarantined; liveness ${Object.entries(p.devices_by_liveness).map(([k, v]) => `${k.toLowerCase()} ${int(v)}`).join(', ')}`,
+    `  alerts      ${int(p.alerts)} (${int(p.alerts_inhibited)} inhibited by topology outages)${Object.keys(p.alerts_by_type).length ? ': ' + Object.entries(p.alerts_by_type).map(([k, v]) => `${k} ${v}`).join(', ') : ''}`,
+    `  incidents   ${byPriority}; ${int(p.incidents_open)} still open; MTTA ${p.mtta_ms === null ? '—' : formatDuration(p.mtta_ms)}, MTTR ${p.mttr_ms === null ? '—' : formatDuration(p.mttr_ms)}`,
+    `  SLA         availability ${pct(p.availability)}, patch coverage ${pct(p.patch_coverage)}`,
+  ];
+  if (p.noc) lines.push(`  NOC         ${p.noc.acknowledged} acknowledged, ${p.noc.truck_rolls} truck rolls, ${p.noc.repairs} repairs`);
+  return lines;
+}
+
 export function renderSummary(s: RunSummary, scenario: Scenario, command: string): string {
   const tz = scenario.start_timezone;
   const kinds = DEVICE_KINDS.filter((k) => (s.devices_by_kind[k] ?? 0) > 0);
@@ -64,6 +84,7 @@ export function renderSummary(s: RunSummary, scenario: Scenario, command: string
     `  delivered   ${int(s.received_by_monitor)} to the platform subscriber (incl. ${int(s.wills)} last wills)${s.speed !== null ? `; telemetry at QoS 0; max lag ${formatDuration(s.max_lag_ms ?? 0)} behind schedule` : ''}`,
     `  dropped     ${int(s.dropped.radio_loss)} radio loss, ${int(s.dropped.parent_down)} gateway down, ${int(s.dropped.outbox_full)} outbox full, ${int(s.dropped.reboot)} lost in reboots`,
     `  trace       ${int(s.trace_lines)} lines, ${bytes(s.trace_bytes)}`,
+    ...platformLines(s),
     ...(s.broker_outages > 0 ? [`  outages     ${s.broker_outages} broker outage(s); devices reconnected with jittered backoff`] : []),
     `  trace hash  ${s.trace_hash}`,
     '',
@@ -89,6 +110,7 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
   if (args.speed !== undefined && !(args.speed > 0)) throw new UsageError('RUN_SPEED', `--speed must be a positive number of simulated seconds per second, got ${args.speed}`);
   if (args.speed !== undefined && outages.length > 0) throw new UsageError('RUN_OUTAGE_REALTIME', 'broker outages need lockstep step boundaries; drop --speed or --broker-outage');
   let setup: MqttSetup | undefined;
+  let report: SlaReport | undefined;
   let summary: RunSummary;
   try {
     if (args.transport === 'mqtt') {
@@ -126,6 +148,9 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
       ...(step_ms !== undefined ? { step_ms } : {}),
       ...(args.speed !== undefined ? { speed: args.speed } : {}),
       broker_outages: outages,
+      on_platform: (_platform, _sim, final_report) => {
+        report = final_report;
+      },
       trace_sink: writer?.write,
       on_progress: bar.update,
       wall_clock_ms,
@@ -137,12 +162,15 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
   }
   const span = formatDuration(summary.sim_span_ms);
   const command = `msp-twin run ${args.scenario} --seed ${summary.seed} --duration "${span}"${args.transport === 'memory' ? ' --transport memory' : ''}${args.mqtt_mode === 'gateway' && args.transport === 'mqtt' ? ' --mqtt-mode gateway' : ''}${outages.length ? args.broker_outage!.map((o) => ` --broker-outage ${o}`).join('') : ''}`;
-  if (args.out !== undefined) writeFileSync(join(args.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  if (args.out !== undefined) {
+    writeFileSync(join(args.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+    if (report) writeReportFiles(report, args.out, { scenario: summary.scenario, seed: summary.seed, trace_hash: summary.trace_hash, generated_for: `${localStamp(scenario.start_timezone, summary.start_ms)} → ${localStamp(scenario.start_timezone, summary.end_ms)} ${scenario.start_timezone}` });
+  }
   if (args.json) {
     io.stdout.write(JSON.stringify({ ...summary, reproduce: command }) + '\n');
   } else {
     io.stdout.write(renderSummary(summary, scenario, command));
-    if (args.out !== undefined) io.stdout.write(`Wrote ${join(args.out, 'trace.jsonl')} and ${join(args.out, 'summary.json')}\n`);
+    if (args.out !== undefined) io.stdout.write(`Wrote ${join(args.out, 'trace.jsonl')}, summary.json${report ? ', report.json, report.html and ledger.csv' : ''}\n`);
     if (args.duration === undefined) io.stdout.write(`Run longer: msp-twin run ${args.scenario} --duration 7d  (or 30d)\n`);
   }
   return ExitCode.ok;

@@ -1,0 +1,189 @@
+import { parseDeviceTopic } from '../contract/topics.ts';
+import { Ingest } from '../ingest/ingest.ts';
+import { AlertManager } from '../monitoring/alert-manager.ts';
+import { IncidentDesk } from '../monitoring/incidents.ts';
+import { Monitor, type AlertSignal } from '../monitoring/monitor.ts';
+import { defaultMonitoringConfig, mergeMonitoringConfig, type MonitoringConfig } from '../monitoring/rules.ts';
+import { Registry } from '../registry/registry.ts';
+import { defaultContract, type SlaContract } from '../sla/contract.ts';
+import { SlaLedger } from '../sla/ledger.ts';
+import type { Journal, LivenessChange } from './model.ts';
+
+/**
+ * The platform: the same production logic whether it runs against a real broker on the wall
+ * clock (`msp-twin platform`) or under the simulator on virtual time. It is a pure function of
+ * the messages and operator actions it is given, in the order given, and the times given: the
+ * caller owns the clock. Under lockstep the caller hands it each step's messages already in
+ * canonical order; in real time it hands them over as they arrive.
+ */
+export interface PlatformOptions {
+  readonly journal: Journal;
+  readonly monitoring?: Parameters<typeof mergeMonitoringConfig>[1];
+  readonly contract?: Partial<SlaContract>;
+  /** Site timezones, for service hours and maintenance windows (from the deployment's config). */
+  readonly timezone_of?: (site_id: string) => string;
+  /** Building use (clinic, office …), which raises incident impact for clinics. */
+  readonly building_type?: (building_id: string) => string | undefined;
+}
+
+export interface OperatorCommand {
+  readonly at_ms: number;
+  readonly kind: 'ack' | 'resolve';
+  readonly target: 'incident' | 'alert';
+  readonly id: string;
+  readonly by: string;
+}
+
+export interface InboundMessage {
+  readonly topic: string;
+  readonly payload: string;
+}
+
+export class Platform {
+  readonly ingest: Ingest;
+  readonly registry: Registry;
+  readonly monitor: Monitor;
+  readonly alerts: AlertManager;
+  readonly incidents: IncidentDesk;
+  readonly sla: SlaLedger;
+  readonly config: { monitoring: MonitoringConfig; contract: SlaContract };
+  readonly #journal: Journal;
+  #now_ms = 0;
+  #first_ms: number | undefined;
+  #pending_actions: OperatorCommand[] = [];
+  readonly #changed_incidents = new Set<string>();
+
+  constructor(options: PlatformOptions) {
+    // Every decision goes to the caller's journal; incident changes are also noted here so the
+    // SLA ledger always holds each incident's latest version.
+    this.#journal = (at_ms, kind, fields) => {
+      if (kind === 'p.inc' && typeof fields.id === 'string') this.#changed_incidents.add(fields.id);
+      options.journal(at_ms, kind, fields);
+    };
+    const monitoring = options.monitoring ? mergeMonitoringConfig(defaultMonitoringConfig(), options.monitoring) : defaultMonitoringConfig();
+    const contract = { ...defaultContract(), ...options.contract };
+    this.config = { monitoring, contract };
+    const critical = new Set(contract.critical_devices ?? []);
+    this.ingest = new Ingest();
+    this.registry = new Registry({ journal: this.#journal });
+    const device = (id: string) => this.registry.device(id);
+    this.monitor = new Monitor({ journal: this.#journal, config: monitoring, device });
+    this.alerts = new AlertManager({ journal: this.#journal });
+    this.incidents = new IncidentDesk({
+      journal: this.#journal,
+      alerts: this.alerts,
+      device,
+      devices: () => this.registry.devices(),
+      liveness: (id) => this.registry.liveness(id),
+      ...(options.building_type ? { building_type: options.building_type } : {}),
+      critical_device: (id: string) => critical.has(id),
+      targets: Object.fromEntries((['P1', 'P2', 'P3', 'P4'] as const).map((p) => [p, { respond_ms: contract.response_targets_ms[p], resolve_ms: contract.resolution_targets_ms[p] }])) as never,
+    });
+    this.sla = new SlaLedger({ journal: this.#journal, contract, timezone_of: options.timezone_of ?? (() => 'UTC') });
+  }
+
+  get now_ms(): number {
+    return this.#now_ms;
+  }
+
+  get first_ms(): number | undefined {
+    return this.#first_ms;
+  }
+
+  /** Operator actions (the HTTP API, the simulated NOC) are inputs like messages, applied in time order. */
+  enqueue(command: OperatorCommand): void {
+    this.#pending_actions.push(command);
+  }
+
+  /**
+   * Applies one lockstep step: the messages in canonical order (by their own timestamps, then
+   * device and sequence), interleaved with queued operator actions by time, timers run up to each
+   * input's time, and finally up to the step's end.
+   */
+  applyStep(messages: readonly InboundMessage[], step_end_ms: number): void {
+    const inputs = messages.map((m) => ({ m, t: Math.min(step_end_ms, messageTime(m) ?? step_end_ms), key: `${m.topic} ${m.payload}` }));
+    inputs.sort((a, b) => a.t - b.t || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const actions = this.#pending_actions.filter((a) => a.at_ms <= step_end_ms).sort((a, b) => a.at_ms - b.at_ms || (a.id < b.id ? -1 : 1));
+    this.#pending_actions = this.#pending_actions.filter((a) => a.at_ms > step_end_ms);
+    let ai = 0;
+    for (const input of inputs) {
+      while (ai < actions.length && actions[ai]!.at_ms <= input.t) this.#act(actions[ai++]!);
+      this.receive(input.m.topic, input.m.payload, input.t);
+    }
+    while (ai < actions.length) this.#act(actions[ai++]!);
+    this.tick(step_end_ms);
+  }
+
+  /** One message, received at `received_ms` (real-time and production mode call this directly). */
+  receive(topic: string, payload: string | Buffer, received_ms: number): void {
+    this.tick(received_ms);
+    const msg = this.ingest.accept(topic, payload, received_ms);
+    if (!msg) {
+      const parsed = parseDeviceTopic(topic);
+      this.#journal(received_ms, 'p.reject', { topic: parsed ? `${parsed.device_id}/${parsed.message_class}` : topic.slice(0, 64) });
+      return;
+    }
+    if (msg.type === 'birth') this.sla.onFirmware(msg.device_id, msg.payload.fw, received_ms);
+    for (const change of this.registry.apply(msg)) this.#onLiveness(change);
+    this.#signals(this.monitor.onMessage(msg, received_ms), received_ms);
+    this.#flushIncidents();
+  }
+
+  /** Runs timers (heartbeat deadlines, `for` durations) up to `now_ms`. */
+  tick(now_ms: number): void {
+    if (now_ms < this.#now_ms) return; // time never runs backwards for the platform
+    this.#first_ms ??= now_ms;
+    this.#now_ms = now_ms;
+    for (const change of this.registry.tick(now_ms)) this.#onLiveness(change);
+    this.#signals(this.monitor.tick(now_ms), now_ms);
+    // Flapping alerts hold their clears; the manager releases them here when the hold runs out.
+    for (const a of this.alerts.tick(now_ms)) this.incidents.onAlert(a, now_ms);
+    this.#flushIncidents();
+  }
+
+  /** Production mode: an operator action applied now (the API calls this). */
+  operate(command: OperatorCommand): void {
+    this.#act(command);
+  }
+
+  #act(a: OperatorCommand): void {
+    this.tick(a.at_ms);
+    if (a.target === 'incident') {
+      if (a.kind === 'ack') this.incidents.acknowledge(a.id, a.at_ms, a.by);
+      else this.incidents.resolve(a.id, a.at_ms, a.by);
+    } else if (a.kind === 'ack') this.alerts.acknowledge(a.id, a.at_ms, a.by);
+    else this.alerts.resolve(a.id, a.at_ms, a.by);
+    this.#flushIncidents();
+  }
+
+  #onLiveness(change: LivenessChange): void {
+    const info = this.registry.device(change.device_id);
+    if (info) this.sla.onLiveness(change, info);
+    this.incidents.onLiveness(change, change.at_ms);
+    this.#signals(this.monitor.onLiveness(change), change.at_ms);
+  }
+
+  #signals(signals: readonly AlertSignal[], now_ms: number): void {
+    for (const s of signals) {
+      const alert = this.alerts.apply(s);
+      if (alert) this.incidents.onAlert(alert, now_ms);
+    }
+  }
+
+  #flushIncidents(): void {
+    if (this.#changed_incidents.size === 0) return;
+    for (const id of [...this.#changed_incidents].sort()) {
+      const incident = this.incidents.get(id);
+      if (incident) this.sla.onIncident(incident);
+    }
+    this.#changed_incidents.clear();
+  }
+}
+
+/** A message's own timestamp (`ts`), without a full parse when it is absent (last wills). */
+function messageTime(m: InboundMessage): number | undefined {
+  const i = m.payload.indexOf('"ts":');
+  if (i < 0) return undefined;
+  const n = Number.parseInt(m.payload.slice(i + 5, i + 25), 10);
+  return Number.isSafeInteger(n) ? n : undefined;
+}

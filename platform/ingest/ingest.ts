@@ -1,0 +1,238 @@
+/**
+ * The platform's front door: turns a raw MQTT (topic, payload) pair into a validated
+ * DeviceMessage or a counted, quarantined rejection. Anything on the wire may be hostile or
+ * broken, so `accept` never throws; every call is counted exactly once (accepted or one reject
+ * reason), which lets load tests reconcile "published" against "ingested + rejected".
+ * Pure: no clock is read; the caller stamps `received_ms`.
+ */
+import type { z } from 'zod';
+import { BirthPayload, EventPayload, MAX_PAYLOAD_BYTES, StatePayload, TelemetryPayload } from '../contract/messages.ts';
+import { parseDeviceTopic, type MessageClass } from '../contract/topics.ts';
+import type { DeviceMessage } from '../core/model.ts';
+
+export const REJECT_REASONS = [
+  'oversized',
+  'bad_topic',
+  'unsupported_class',
+  'bad_encoding',
+  'bad_json',
+  'schema',
+  'id_mismatch',
+  // A bug in this module (never expected): counted rather than thrown so one poison message
+  // cannot take the ingest loop down.
+  'internal',
+] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
+export interface QuarantineEntry {
+  readonly at_ms: number;
+  readonly reason: RejectReason;
+  /** At most QUARANTINE_TEXT_CHARS characters. */
+  readonly topic: string;
+  /** The start of the payload as text (invalid UTF-8 shown as U+FFFD), at most QUARANTINE_TEXT_CHARS characters. */
+  readonly payload_head: string;
+  /** For `schema`: the first issue as `path: message`; for the others a short explanation. */
+  readonly detail: string;
+}
+
+export interface IngestStats {
+  accepted: number;
+  rejected: Record<RejectReason, number>;
+  /** Always accepted + Σ rejected. */
+  total: number;
+}
+
+export interface IngestOptions {
+  max_payload_bytes?: number;
+  quarantine_capacity?: number;
+}
+
+export type IngestErrorCode = 'INGEST_BAD_OPTION';
+
+export class IngestError extends Error {
+  readonly code: IngestErrorCode;
+  constructor(code: IngestErrorCode, message: string) {
+    super(`${code}: ${message}`);
+    this.name = 'IngestError';
+    this.code = code;
+  }
+}
+
+export const QUARANTINE_TEXT_CHARS = 256;
+const DEFAULT_QUARANTINE_CAPACITY = 1_000;
+/** MQTT caps a topic at 65,535 bytes; anything longer is not a topic, so skip splitting it. */
+const MAX_TOPIC_CHARS = 65_535;
+
+// Topic classes with a payload schema; ota status has none yet (patching work), so it is
+// rejected as unsupported rather than passed on unvalidated.
+const SCHEMAS: Partial<Record<MessageClass, z.ZodType>> = {
+  birth: BirthPayload,
+  state: StatePayload,
+  telemetry: TelemetryPayload,
+  event: EventPayload,
+};
+
+// fatal: invalid UTF-8 must be rejected, not silently repaired into U+FFFD.
+// ignoreBOM: keep a BOM so JSON.parse rejects it (the contract says canonical JSON, no BOM).
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const lenientUtf8 = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+
+// A JS string with an unpaired surrogate cannot be encoded as UTF-8, so as a payload it is as
+// broken as invalid bytes.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Cuts to at most `max` UTF-16 units without leaving half a surrogate pair at the end. */
+function head(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let cut = max;
+  const last = text.charCodeAt(cut - 1);
+  if (last >= 0xd800 && last <= 0xdbff) cut -= 1;
+  return text.slice(0, cut);
+}
+
+type Rejection = { reason: RejectReason; detail: string };
+
+export class Ingest {
+  readonly #max_payload_bytes: number;
+  readonly #capacity: number;
+  // Ring buffer: #ring[#start] is the oldest entry once full.
+  readonly #ring: QuarantineEntry[] = [];
+  #start = 0;
+  #accepted = 0;
+  readonly #rejected: Record<RejectReason, number>;
+
+  constructor(options: IngestOptions = {}) {
+    const max = options.max_payload_bytes ?? MAX_PAYLOAD_BYTES;
+    const cap = options.quarantine_capacity ?? DEFAULT_QUARANTINE_CAPACITY;
+    if (!Number.isSafeInteger(max) || max < 1) throw new IngestError('INGEST_BAD_OPTION', `max_payload_bytes must be a positive integer, got ${String(max)}`);
+    if (!Number.isSafeInteger(cap) || cap < 0) throw new IngestError('INGEST_BAD_OPTION', `quarantine_capacity must be a non-negative integer, got ${String(cap)}`);
+    this.#max_payload_bytes = max;
+    this.#capacity = cap;
+    this.#rejected = Object.fromEntries(REJECT_REASONS.map((r) => [r, 0])) as Record<RejectReason, number>;
+  }
+
+  /** A validated message, or undefined when rejected (counted and quarantined). Never throws. */
+  accept(topic: string, payload: string | Buffer | Uint8Array, received_ms: number): DeviceMessage | undefined {
+    let outcome: DeviceMessage | Rejection;
+    try {
+      outcome = this.#validate(topic, payload, received_ms);
+    } catch (err) {
+      outcome = { reason: 'internal', detail: safeString(err) };
+    }
+    if ('reason' in outcome) {
+      this.#reject(topic, payload, received_ms, outcome);
+      return undefined;
+    }
+    this.#accepted++;
+    return outcome;
+  }
+
+  stats(): IngestStats {
+    let rejected_total = 0;
+    for (const r of REJECT_REASONS) rejected_total += this.#rejected[r];
+    return { accepted: this.#accepted, rejected: { ...this.#rejected }, total: this.#accepted + rejected_total };
+  }
+
+  /** Quarantined rejections, oldest first (at most `quarantine_capacity`). */
+  quarantine(): readonly QuarantineEntry[] {
+    return [...this.#ring.slice(this.#start), ...this.#ring.slice(0, this.#start)];
+  }
+
+  #validate(topic: unknown, payload: unknown, received_ms: number): DeviceMessage | Rejection {
+    // Size first: a huge payload is refused before any work (decoding, parsing) is spent on it.
+    let bytes: number;
+    if (typeof payload === 'string') {
+      // Every UTF-16 unit encodes to at least one byte, so a long string is oversized without counting.
+      bytes = payload.length > this.#max_payload_bytes ? payload.length : Buffer.byteLength(payload, 'utf8');
+    } else if (payload instanceof Uint8Array) {
+      bytes = payload.byteLength;
+    } else {
+      return { reason: 'bad_encoding', detail: `payload is ${payload === null ? 'null' : typeof payload}, not text or bytes` };
+    }
+    if (bytes > this.#max_payload_bytes) return { reason: 'oversized', detail: `${bytes} bytes > ${this.#max_payload_bytes}` };
+
+    if (typeof topic !== 'string' || topic.length > MAX_TOPIC_CHARS) return { reason: 'bad_topic', detail: 'not an MQTT topic' };
+    const parsed = parseDeviceTopic(topic);
+    if (!parsed) return { reason: 'bad_topic', detail: 'not msp/v1/<site>/<device>/<class>' };
+    const schema = SCHEMAS[parsed.message_class];
+    if (!schema) return { reason: 'unsupported_class', detail: `no payload schema for ${parsed.message_class}` };
+
+    let text: string;
+    if (typeof payload === 'string') {
+      if (LONE_SURROGATE.test(payload)) return { reason: 'bad_encoding', detail: 'unpaired UTF-16 surrogate' };
+      text = payload;
+    } else {
+      try {
+        text = strictUtf8.decode(payload as Uint8Array);
+      } catch {
+        return { reason: 'bad_encoding', detail: 'invalid UTF-8' };
+      }
+    }
+
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (err) {
+      // Includes RangeError from absurd nesting: still just bad JSON to us.
+      return { reason: 'bad_json', detail: head(safeString(err), QUARANTINE_TEXT_CHARS) };
+    }
+
+    // The Standard Schema entry point reports issues without building a ZodError (an Error with
+    // a captured stack): a flood of malformed payloads stays cheap to reject.
+    const result = schema['~standard'].validate(json);
+    if (result instanceof Promise) return { reason: 'internal', detail: 'asynchronous schema' };
+    if (result.issues) {
+      const issue = result.issues[0];
+      const path = issue?.path ? issue.path.map((p) => String(typeof p === 'object' ? p.key : p)).join('.') : '';
+      return { reason: 'schema', detail: head(`${path || '(root)'}: ${issue?.message ?? 'invalid'}`, QUARANTINE_TEXT_CHARS) };
+    }
+    const data = result.value as { id: string };
+    if (data.id !== parsed.device_id) return { reason: 'id_mismatch', detail: head(`payload id ${data.id} on topic of ${parsed.device_id}`, QUARANTINE_TEXT_CHARS) };
+
+    // The schema for the class guarantees the payload's shape; the union cannot be narrowed
+    // generically, hence the cast.
+    return { type: parsed.message_class, device_id: parsed.device_id, site_id: parsed.site_id, received_ms, payload: result.value } as DeviceMessage;
+  }
+
+  #reject(topic: unknown, payload: unknown, received_ms: number, rejection: Rejection): void {
+    this.#rejected[rejection.reason]++;
+    if (this.#capacity === 0) return;
+    let entry: QuarantineEntry;
+    try {
+      entry = {
+        at_ms: received_ms,
+        reason: rejection.reason,
+        topic: typeof topic === 'string' ? head(topic, QUARANTINE_TEXT_CHARS) : safeString(topic),
+        payload_head: payloadHead(payload),
+        detail: rejection.detail,
+      };
+    } catch {
+      entry = { at_ms: received_ms, reason: rejection.reason, topic: '', payload_head: '', detail: rejection.detail };
+    }
+    if (this.#ring.length < this.#capacity) {
+      this.#ring.push(entry);
+    } else {
+      this.#ring[this.#start] = entry;
+      this.#start = (this.#start + 1) % this.#capacity;
+    }
+  }
+}
+
+function payloadHead(payload: unknown): string {
+  if (typeof payload === 'string') return head(payload, QUARANTINE_TEXT_CHARS);
+  if (payload instanceof Uint8Array) {
+    // Decode only a prefix: 4 bytes per character covers the worst case of UTF-8.
+    const prefix = payload.subarray(0, QUARANTINE_TEXT_CHARS * 4);
+    return head(lenientUtf8.decode(prefix), QUARANTINE_TEXT_CHARS);
+  }
+  return '';
+}
+
+function safeString(value: unknown): string {
+  try {
+    if (value instanceof Error) return head(value.message, QUARANTINE_TEXT_CHARS);
+    return head(String(value), QUARANTINE_TEXT_CHARS);
+  } catch {
+    return '(unprintable)';
+  }
+}

@@ -1,0 +1,475 @@
+/**
+ * The rule engine: turns device messages and liveness changes into raise/clear signals for the
+ * alert manager. Conditions on measurements use consecutive-point counters (hysteresis, as AWS
+ * Device Defender) and a pending-since timestamp for `for_ms` (Alertmanager's pending → firing);
+ * anything that must happen with no new message (a `for` elapsing, an auto-resolve, a quiet
+ * period) sits in a min-heap of timers, so `tick` costs O(due timers · log n), never a scan of
+ * every device. Every entry point first drains the timers due at or before its own time, so the
+ * signal sequence does not depend on how often the caller ticks.
+ */
+import type { EventType } from '../contract/messages.ts';
+import type { AlertType, DeviceInfo, DeviceMessage, Journal, LivenessChange, Severity } from '../core/model.ts';
+import { EVENT_RULE_NAMES, type EventRule, type MonitoringConfig, type ThresholdRule } from './rules.ts';
+
+export interface AlertSignal {
+  readonly kind: 'raise' | 'clear';
+  readonly device_id: string;
+  readonly type: AlertType;
+  readonly severity: Severity;
+  readonly at_ms: number;
+  readonly summary: string;
+}
+
+export interface MonitorDeps {
+  journal: Journal;
+  config: MonitoringConfig;
+  device: (id: string) => DeviceInfo | undefined;
+}
+
+/** How a condition turns into an alert: the common rule fields plus the alert it produces. */
+interface CondSpec {
+  readonly type: AlertType;
+  readonly severity: Severity;
+  readonly for_ms: number;
+  readonly raise_after: number;
+  readonly clear_after: number;
+}
+
+/** One (device, rule) condition: pending → firing → cleared. */
+interface Cond {
+  firing: boolean;
+  bad_n: number;
+  good_n: number;
+  bad_since_ms: number | null;
+  /** Bumped whenever a scheduled timer stops being valid; heap entries carry the gen they were for. */
+  gen: number;
+  timer_due_ms: number | null;
+  summary: string;
+}
+
+interface Timer {
+  readonly due_ms: number;
+  readonly device_id: string;
+  readonly rule: string;
+  readonly gen: number;
+}
+
+function timerBefore(a: Timer, b: Timer): boolean {
+  if (a.due_ms !== b.due_ms) return a.due_ms < b.due_ms;
+  if (a.device_id !== b.device_id) return a.device_id < b.device_id;
+  if (a.rule !== b.rule) return a.rule < b.rule;
+  return a.gen < b.gen;
+}
+
+/** Binary min-heap ordered by (due, device, rule, gen): a total order, so pops are deterministic. */
+class TimerHeap {
+  items: Timer[] = [];
+  get size(): number {
+    return this.items.length;
+  }
+  peek(): Timer | undefined {
+    return this.items[0];
+  }
+  push(t: Timer): void {
+    const a = this.items;
+    a.push(t);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!timerBefore(a[i]!, a[p]!)) break;
+      [a[i], a[p]] = [a[p]!, a[i]!];
+      i = p;
+    }
+  }
+  pop(): Timer | undefined {
+    const a = this.items;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length > 0 && last !== undefined) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && timerBefore(a[l]!, a[m]!)) m = l;
+        if (r < a.length && timerBefore(a[r]!, a[m]!)) m = r;
+        if (m === i) break;
+        [a[i], a[m]] = [a[m]!, a[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+  rebuild(keep: (t: Timer) => boolean): void {
+    const old = this.items;
+    this.items = [];
+    for (const t of old) if (keep(t)) this.push(t);
+  }
+}
+
+interface RebootState {
+  last_session: number | null;
+  /** Times of the most recent new sessions, oldest first; at most `reboot_rate.sessions` long. */
+  births_ms: number[];
+}
+
+interface HvacState {
+  zone_temp_c?: number;
+  setpoint_c?: number;
+  mode?: string;
+  /** When the setpoint last changed (recovery window start). */
+  setpoint_changed_ms?: number;
+}
+
+const SEP = '\u0000';
+const THRESHOLD_PREFIX = 'threshold:';
+/** Stale heap entries are tolerated up to this slack before a rebuild (keeps the heap bounded). */
+const HEAP_SLACK = 1024;
+
+function compareSignals(a: AlertSignal, b: AlertSignal): number {
+  if (a.at_ms !== b.at_ms) return a.at_ms - b.at_ms;
+  if (a.device_id !== b.device_id) return a.device_id < b.device_id ? -1 : 1;
+  if (a.type !== b.type) return a.type < b.type ? -1 : 1;
+  // A clear before a raise at the same instant: the later condition is the one that stands.
+  if (a.kind !== b.kind) return a.kind === 'clear' ? -1 : 1;
+  return 0;
+}
+
+function compare(v: number, op: ThresholdRule['op'], limit: number): boolean {
+  switch (op) {
+    case '>':
+      return v > limit;
+    case '<':
+      return v < limit;
+    case '>=':
+      return v >= limit;
+    case '<=':
+      return v <= limit;
+  }
+}
+
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+export class Monitor {
+  private readonly journal: Journal;
+  private readonly config: MonitoringConfig;
+  private readonly device: (id: string) => DeviceInfo | undefined;
+  private readonly conds = new Map<string, Cond>();
+  private readonly heap = new TimerHeap();
+  private live_timers = 0;
+  private readonly reboots = new Map<string, RebootState>();
+  private readonly hvac = new Map<string, HvacState>();
+  /** Firing threshold rule names per device: the one `threshold` alert clears when this empties. */
+  private readonly thresholds_firing = new Map<string, Set<string>>();
+  private readonly event_rules = new Map<EventType, Array<{ rule: (typeof EVENT_RULE_NAMES)[number]; spec: EventRule; action: 'raise' | 'clear' }>>();
+  private readonly threshold_rules: ThresholdRule[];
+  private out: AlertSignal[] = [];
+
+  constructor(deps: MonitorDeps) {
+    this.journal = deps.journal;
+    this.config = deps.config;
+    this.device = deps.device;
+    for (const rule of EVENT_RULE_NAMES) {
+      const spec = this.config[rule];
+      if (!spec.enabled) continue;
+      for (const [events, action] of [
+        [spec.raise_on, 'raise'],
+        [spec.clear_on, 'clear'],
+      ] as const) {
+        for (const ev of events) {
+          const list = this.event_rules.get(ev) ?? [];
+          list.push({ rule, spec, action });
+          this.event_rules.set(ev, list);
+        }
+      }
+    }
+    this.threshold_rules = [...this.config.thresholds].filter((t) => t.enabled !== false).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  onMessage(msg: DeviceMessage, now_ms: number): AlertSignal[] {
+    this.drain(now_ms);
+    switch (msg.type) {
+      case 'birth':
+        this.onBirth(msg.device_id, msg.payload.session, now_ms);
+        break;
+      case 'telemetry':
+        this.onTelemetry(msg.device_id, msg.payload.battery_pct, msg.payload.rssi_dbm, msg.payload.values, now_ms);
+        break;
+      case 'event':
+        this.onEvent(msg.device_id, msg.payload.type, now_ms);
+        break;
+      case 'state':
+        // Liveness (registry) already interprets state messages; offline rules follow onLiveness.
+        break;
+    }
+    return this.flush();
+  }
+
+  onLiveness(change: LivenessChange): AlertSignal[] {
+    const at = change.at_ms;
+    this.drain(at);
+    const info = this.device(change.device_id);
+    const rule = info?.kind === 'gateway' ? 'gateway_offline' : 'device_offline';
+    const spec = this.config[rule];
+    if (spec.enabled && change.from !== change.to) {
+      const offline = change.to === 'OFFLINE';
+      const summary = offline ? `${info?.kind ?? 'device'} offline (${change.reason})` : `back ${change.to} (${change.reason})`;
+      this.point(change.device_id, rule, { ...spec, type: rule }, at, offline, !offline, summary);
+    }
+    return this.flush();
+  }
+
+  tick(now_ms: number): AlertSignal[] {
+    this.drain(now_ms);
+    return this.flush();
+  }
+
+  /** Conditions and timers held (for bounds reporting). */
+  size(): { conditions: number; timers: number } {
+    return { conditions: this.conds.size, timers: this.heap.size };
+  }
+
+  // ---- rules ----------------------------------------------------------------------------------
+
+  private onBirth(device_id: string, session: number, at: number): void {
+    const spec = this.config.reboot_rate;
+    if (!spec.enabled) return;
+    const st = this.reboots.get(device_id) ?? { last_session: null, births_ms: [] };
+    this.reboots.set(device_id, st);
+    // A retained birth redelivered (same session) or a stale one is not a new session.
+    if (st.last_session !== null && session <= st.last_session) return;
+    const first = st.last_session === null;
+    st.last_session = session;
+    // The first birth we see is the device starting (or the platform starting), not a reboot.
+    if (first) return;
+    st.births_ms.push(at);
+    while (st.births_ms.length > spec.sessions) st.births_ms.shift();
+    const c = this.cond(device_id, 'reboot_rate');
+    const oldest = st.births_ms[0]!;
+    const tripped = st.births_ms.length >= spec.sessions && at - oldest <= spec.window_ms;
+    if (tripped || c.firing) {
+      c.summary = `${st.births_ms.length} new sessions since ${oldest}`;
+      // Every new session while firing re-triggers (count++) and restarts the quiet period.
+      this.emit(device_id, 'reboot_rate', 'raise', { ...spec, type: 'reboot_rate' }, at, c.summary);
+      c.firing = true;
+      this.schedule(device_id, 'reboot_rate', c, at + spec.quiet_ms);
+    }
+  }
+
+  private onEvent(device_id: string, type: EventType, at: number): void {
+    if (type === 'battery_replaced') this.forceClear(device_id, 'battery_low', at, 'battery replaced');
+    const rules = this.event_rules.get(type);
+    if (rules === undefined) return;
+    for (const { rule, spec, action } of rules) {
+      const c = this.cond(device_id, rule);
+      const cs: CondSpec = { ...spec, type: rule };
+      if (action === 'raise') {
+        c.summary = `${type}`;
+        this.emit(device_id, rule, 'raise', cs, at, c.summary);
+        c.firing = true;
+        if (spec.auto_resolve_ms !== null) this.schedule(device_id, rule, c, at + spec.auto_resolve_ms);
+      } else if (c.firing) {
+        this.clearCond(device_id, rule, c, cs, at, `${type}`);
+      }
+    }
+  }
+
+  private onTelemetry(
+    device_id: string,
+    battery_pct: number | undefined,
+    rssi_dbm: number | undefined,
+    values: Readonly<Record<string, number | boolean | string>>,
+    at: number,
+  ): void {
+    const cfg = this.config;
+    const info = this.device(device_id);
+
+    if (cfg.battery_low.enabled && battery_pct !== undefined) {
+      const r = cfg.battery_low;
+      this.point(device_id, 'battery_low', { ...r, type: 'battery_low' }, at, battery_pct < r.raise_below_pct, battery_pct >= r.clear_at_or_above_pct, `battery ${battery_pct}%`);
+    }
+
+    if (cfg.hvac_off_setpoint.enabled && ('zone_temp_c' in values || 'setpoint_c' in values || 'mode' in values)) {
+      // Devices report on change, so a report may carry only some fields: keep the last of each.
+      const h = this.hvac.get(device_id) ?? {};
+      this.hvac.set(device_id, h);
+      const z = num(values.zone_temp_c);
+      const s = num(values.setpoint_c);
+      if (z !== undefined) h.zone_temp_c = z;
+      if (s !== undefined && h.setpoint_c !== undefined && s !== h.setpoint_c) h.setpoint_changed_ms = at;
+      if (s !== undefined) h.setpoint_c = s;
+      if (typeof values.mode === 'string') h.mode = values.mode;
+      if (h.zone_temp_c !== undefined && h.setpoint_c !== undefined) {
+        const r = cfg.hvac_off_setpoint;
+        const delta = Math.abs(h.zone_temp_c - h.setpoint_c);
+        const off = h.mode === 'off';
+        const recovering = h.setpoint_changed_ms !== undefined && at - h.setpoint_changed_ms < r.recovery_ms;
+        const summary = `zone ${h.zone_temp_c} °C vs setpoint ${h.setpoint_c} °C (mode ${h.mode ?? '?'})`;
+        this.point(device_id, 'hvac_off_setpoint', { ...r, type: 'hvac_off_setpoint' }, at, !off && !recovering && delta > r.raise_above_delta_c, off || delta <= r.clear_within_delta_c, summary);
+      }
+    }
+
+    const hum = num(values.humidity_pct);
+    if (cfg.humidity_out_of_range.enabled && hum !== undefined && info !== undefined && cfg.humidity_out_of_range.kinds.includes(info.kind)) {
+      const r = cfg.humidity_out_of_range;
+      const bad = hum > r.raise_above_pct || hum < r.raise_below_pct;
+      this.point(device_id, 'humidity_out_of_range', { ...r, type: 'humidity_out_of_range' }, at, bad, !bad, `humidity ${hum}%`);
+    }
+
+    for (const t of this.threshold_rules) {
+      if (t.kinds !== undefined && (info === undefined || !t.kinds.includes(info.kind))) continue;
+      const v = t.metric === 'battery_pct' ? battery_pct : t.metric === 'rssi_dbm' ? rssi_dbm : num(values[t.metric]);
+      if (v === undefined) continue;
+      const bad = compare(v, t.op, t.value);
+      this.point(device_id, THRESHOLD_PREFIX + t.name, { ...t, type: 'threshold' }, at, bad, !bad, `${t.name}: ${t.metric} ${v} ${t.op} ${t.value}`);
+    }
+  }
+
+  // ---- the condition engine ---------------------------------------------------------------------
+
+  private cond(device_id: string, rule: string): Cond {
+    const key = device_id + SEP + rule;
+    let c = this.conds.get(key);
+    if (c === undefined) {
+      c = { firing: false, bad_n: 0, good_n: 0, bad_since_ms: null, gen: 0, timer_due_ms: null, summary: '' };
+      this.conds.set(key, c);
+    }
+    return c;
+  }
+
+  /** One data point: `bad` meets the raise condition, `good` the clear one (neither = deadband). */
+  private point(device_id: string, rule: string, spec: CondSpec, at: number, bad: boolean, good: boolean, summary: string): void {
+    const c = this.cond(device_id, rule);
+    if (!c.firing) {
+      c.good_n = 0;
+      if (!bad) {
+        // Continuity broken: the pending episode ends and its timer is void.
+        if (c.bad_n > 0) this.cancel(c);
+        c.bad_n = 0;
+        c.bad_since_ms = null;
+        return;
+      }
+      c.bad_n += 1;
+      c.bad_since_ms ??= at;
+      c.summary = summary;
+      if (c.bad_n < spec.raise_after) return;
+      const due = c.bad_since_ms + spec.for_ms;
+      if (at >= due) this.fire(device_id, rule, c, spec, at);
+      else if (c.timer_due_ms === null) this.schedule(device_id, rule, c, due);
+      return;
+    }
+    if (!good) {
+      c.good_n = 0;
+      return;
+    }
+    c.good_n += 1;
+    if (c.good_n >= spec.clear_after) this.clearCond(device_id, rule, c, spec, at, summary);
+  }
+
+  private fire(device_id: string, rule: string, c: Cond, spec: CondSpec, at: number): void {
+    this.cancel(c);
+    c.firing = true;
+    c.good_n = 0;
+    this.emit(device_id, rule, 'raise', spec, at, c.summary);
+  }
+
+  private clearCond(device_id: string, rule: string, c: Cond, spec: CondSpec, at: number, why: string): void {
+    this.cancel(c);
+    c.firing = false;
+    c.bad_n = 0;
+    c.good_n = 0;
+    c.bad_since_ms = null;
+    this.emit(device_id, rule, 'clear', spec, at, why);
+  }
+
+  private forceClear(device_id: string, rule: 'battery_low', at: number, why: string): void {
+    const c = this.conds.get(device_id + SEP + rule);
+    if (c === undefined) return;
+    if (c.firing) this.clearCond(device_id, rule, c, { ...this.config[rule], type: rule }, at, why);
+    else {
+      this.cancel(c);
+      c.bad_n = 0;
+      c.bad_since_ms = null;
+    }
+  }
+
+  private emit(device_id: string, rule: string, kind: 'raise' | 'clear', spec: CondSpec, at: number, summary: string): void {
+    if (rule.startsWith(THRESHOLD_PREFIX)) {
+      // All threshold rules of a device share one `threshold` alert (one per device and type):
+      // each rule that fires re-triggers it, and it clears only when the last one clears.
+      const name = rule.slice(THRESHOLD_PREFIX.length);
+      const set = this.thresholds_firing.get(device_id) ?? new Set<string>();
+      if (kind === 'raise') set.add(name);
+      else set.delete(name);
+      if (set.size > 0) this.thresholds_firing.set(device_id, set);
+      else this.thresholds_firing.delete(device_id);
+      if (kind === 'clear' && set.size > 0) return;
+    }
+    const signal: AlertSignal = { kind, device_id, type: spec.type, severity: spec.severity, at_ms: at, summary };
+    this.journal(at, 'p.sig', { d: device_id, type: spec.type, k: kind, sev: spec.severity, rule });
+    this.out.push(signal);
+  }
+
+  private schedule(device_id: string, rule: string, c: Cond, due_ms: number): void {
+    this.cancel(c);
+    c.timer_due_ms = due_ms;
+    this.live_timers += 1;
+    this.heap.push({ due_ms, device_id, rule, gen: c.gen });
+  }
+
+  private cancel(c: Cond): void {
+    c.gen += 1;
+    if (c.timer_due_ms !== null) {
+      c.timer_due_ms = null;
+      this.live_timers -= 1;
+    }
+  }
+
+  private specOf(rule: string): CondSpec | undefined {
+    if (rule.startsWith(THRESHOLD_PREFIX)) {
+      const name = rule.slice(THRESHOLD_PREFIX.length);
+      const t = this.threshold_rules.find((r) => r.name === name);
+      return t === undefined ? undefined : { ...t, type: 'threshold' };
+    }
+    const spec = (this.config as unknown as Record<string, CondSpec | undefined>)[rule];
+    return spec === undefined ? undefined : { ...spec, type: rule as AlertType };
+  }
+
+  /** Fires every timer due at or before `now_ms`, each at its own due time. */
+  private drain(now_ms: number): void {
+    for (;;) {
+      const top = this.heap.peek();
+      if (top === undefined || top.due_ms > now_ms) break;
+      this.heap.pop();
+      const c = this.conds.get(top.device_id + SEP + top.rule);
+      if (c === undefined || c.gen !== top.gen || c.timer_due_ms !== top.due_ms) continue;
+      c.timer_due_ms = null;
+      this.live_timers -= 1;
+      const spec = this.specOf(top.rule);
+      if (spec === undefined) continue;
+      if (c.firing) {
+        // A firing condition's timer is its auto-resolve / quiet period.
+        const why = top.rule === 'reboot_rate' ? 'no new session for the quiet period' : 'auto-resolved';
+        this.clearCond(top.device_id, top.rule, c, spec, top.due_ms, why);
+      } else {
+        this.fire(top.device_id, top.rule, c, spec, top.due_ms);
+      }
+    }
+    // Voided timers stay in the heap until due; rebuild once they dominate, so it stays bounded.
+    if (this.heap.size > 2 * this.live_timers + HEAP_SLACK) {
+      this.heap.rebuild((t) => {
+        const c = this.conds.get(t.device_id + SEP + t.rule);
+        return c !== undefined && c.gen === t.gen && c.timer_due_ms === t.due_ms;
+      });
+    }
+  }
+
+  private flush(): AlertSignal[] {
+    const out = this.out;
+    this.out = [];
+    return out.sort(compareSignals);
+  }
+}

@@ -1,0 +1,274 @@
+/**
+ * Monitoring rule configuration: what condition raises which alert, how long it must hold
+ * (`for_ms`, Alertmanager's pending → firing) and how many consecutive data points it takes to
+ * raise and to clear (`raise_after` / `clear_after`, AWS Device Defender's hysteresis). Every rule
+ * has the same five common fields so a scenario or a contract can override any of them with one
+ * uniform deep-partial object; rule-specific thresholds sit beside them, units last in the name.
+ */
+import type { DeviceKind, EventType } from '../contract/messages.ts';
+import type { Severity } from '../core/model.ts';
+
+export interface RuleCommon {
+  enabled: boolean;
+  severity: Severity;
+  /** The condition must hold continuously this long before the alert fires (0 = at once). */
+  for_ms: number;
+  /** Consecutive data points meeting the raise condition before the alert fires. */
+  raise_after: number;
+  /** Consecutive data points meeting the clear condition before the alert clears. */
+  clear_after: number;
+}
+
+/** Rules driven by device events rather than by measurements. */
+export interface EventRule extends RuleCommon {
+  raise_on: EventType[];
+  /** Events that clear the alert; empty = only an operator (or `auto_resolve_ms`) ends it. */
+  clear_on: EventType[];
+  /** Clear this long after the latest raising event; null = never by time. */
+  auto_resolve_ms: number | null;
+}
+
+export interface BatteryLowRule extends RuleCommon {
+  raise_below_pct: number;
+  /** Higher than the raise level so a battery hovering at the threshold does not flap. */
+  clear_at_or_above_pct: number;
+}
+
+export interface HvacOffSetpointRule extends RuleCommon {
+  raise_above_delta_c: number;
+  clear_within_delta_c: number;
+  /**
+   * After a setpoint change (a scheduled setback ending) a healthy zone needs time to get there;
+   * points inside this window do not count as off setpoint, so morning warm-ups raise nothing.
+   */
+  recovery_ms: number;
+}
+
+export interface HumidityRule extends RuleCommon {
+  kinds: DeviceKind[];
+  raise_above_pct: number;
+  raise_below_pct: number;
+}
+
+export interface RebootRateRule extends RuleCommon {
+  /** New sessions (births after the first one seen) within `window_ms` that raise the alert. */
+  sessions: number;
+  window_ms: number;
+  /** Clear after this long without a new session. */
+  quiet_ms: number;
+}
+
+export type ThresholdOp = '>' | '<' | '>=' | '<=';
+
+export interface ThresholdRule {
+  /** Unique per config; shown in the alert summary. */
+  name: string;
+  enabled?: boolean;
+  /** Restrict to these device kinds; absent = every kind that reports the metric. */
+  kinds?: DeviceKind[];
+  /** A key of telemetry `values`, or `battery_pct` / `rssi_dbm`. */
+  metric: string;
+  op: ThresholdOp;
+  value: number;
+  for_ms: number;
+  raise_after: number;
+  clear_after: number;
+  severity: Severity;
+}
+
+export interface MonitoringConfig {
+  device_offline: RuleCommon;
+  gateway_offline: RuleCommon;
+  battery_low: BatteryLowRule;
+  leak: EventRule;
+  hvac_off_setpoint: HvacOffSetpointRule;
+  humidity_out_of_range: HumidityRule;
+  lock_jammed: EventRule;
+  door_forced: EventRule;
+  door_held_open: EventRule;
+  lighting_driver_failure: EventRule;
+  reboot_rate: RebootRateRule;
+  thresholds: ThresholdRule[];
+}
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+
+/** Defaults (the reason for each value sits beside it); scenarios and contracts override them. */
+export function defaultMonitoringConfig(): MonitoringConfig {
+  return {
+    // 5 min: longer than a reboot (devices come back within ~2 min) so a reboot is not a page.
+    device_offline: { enabled: true, severity: 'major', for_ms: 5 * MINUTE_MS, raise_after: 1, clear_after: 1 },
+    // A gateway takes every device behind it down: page at once.
+    gateway_offline: { enabled: true, severity: 'critical', for_ms: 0, raise_after: 1, clear_after: 1 },
+    battery_low: {
+      enabled: true,
+      severity: 'warning',
+      for_ms: 0,
+      raise_after: 2,
+      clear_after: 2,
+      raise_below_pct: 15,
+      clear_at_or_above_pct: 20,
+    },
+    leak: {
+      enabled: true,
+      severity: 'critical',
+      for_ms: 0,
+      raise_after: 1,
+      clear_after: 1,
+      raise_on: ['leak_detected'],
+      clear_on: ['leak_cleared'],
+      auto_resolve_ms: null,
+    },
+    hvac_off_setpoint: {
+      enabled: true,
+      severity: 'minor',
+      for_ms: 45 * MINUTE_MS,
+      raise_after: 1,
+      clear_after: 2,
+      raise_above_delta_c: 2.5,
+      clear_within_delta_c: 1.0,
+      recovery_ms: 90 * MINUTE_MS,
+    },
+    humidity_out_of_range: {
+      enabled: true,
+      severity: 'minor',
+      for_ms: 60 * MINUTE_MS,
+      raise_after: 1,
+      clear_after: 2,
+      kinds: ['env'],
+      raise_above_pct: 70,
+      raise_below_pct: 20,
+    },
+    // No event says "unjammed": a later successful access proves the bolt moves again.
+    lock_jammed: {
+      enabled: true,
+      severity: 'major',
+      for_ms: 0,
+      raise_after: 1,
+      clear_after: 1,
+      raise_on: ['lock_jammed'],
+      clear_on: ['access_granted'],
+      auto_resolve_ms: null,
+    },
+    // A security event: someone must look at it, so only an operator ends it.
+    door_forced: {
+      enabled: true,
+      severity: 'major',
+      for_ms: 0,
+      raise_after: 1,
+      clear_after: 1,
+      raise_on: ['door_forced'],
+      clear_on: [],
+      auto_resolve_ms: null,
+    },
+    door_held_open: {
+      enabled: true,
+      severity: 'minor',
+      for_ms: 0,
+      raise_after: 1,
+      clear_after: 1,
+      raise_on: ['door_held_open'],
+      clear_on: [],
+      auto_resolve_ms: 15 * MINUTE_MS,
+    },
+    // A failed LED driver needs a truck roll; the node cannot report its own repair.
+    lighting_driver_failure: {
+      enabled: true,
+      severity: 'minor',
+      for_ms: 0,
+      raise_after: 1,
+      clear_after: 1,
+      raise_on: ['driver_failure'],
+      clear_on: [],
+      auto_resolve_ms: null,
+    },
+    reboot_rate: {
+      enabled: true,
+      severity: 'major',
+      for_ms: 0,
+      raise_after: 1,
+      clear_after: 1,
+      sessions: 3,
+      window_ms: HOUR_MS,
+      quiet_ms: HOUR_MS,
+    },
+    thresholds: [],
+  };
+}
+
+/** Every field optional, recursively; arrays are replaced whole (a rule list is one value). */
+export type DeepPartial<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function mergeInto(base: Record<string, unknown>, over: Record<string, unknown>, path: string): void {
+  // Sorted keys: the merge (and any error it throws) does not depend on the overrides' key order.
+  for (const key of Object.keys(over).sort()) {
+    const value = over[key];
+    if (value === undefined) continue;
+    if (!(key in base)) throw new Error(`MON001: unknown monitoring setting '${path}${key}'`);
+    const current = base[key];
+    if (isPlainObject(current) && isPlainObject(value)) mergeInto(current, value, `${path}${key}.`);
+    else base[key] = structuredClone(value);
+  }
+}
+
+/**
+ * Deep-merges `overrides` over a copy of `base`. Unknown keys are an error (a typo in a scenario
+ * must not silently leave a default in force); arrays (`thresholds`, `raise_on`…) are replaced.
+ */
+export function mergeMonitoringConfig(base: MonitoringConfig, overrides: DeepPartial<MonitoringConfig>): MonitoringConfig {
+  const out = structuredClone(base);
+  mergeInto(out as unknown as Record<string, unknown>, overrides as Record<string, unknown>, '');
+  validateMonitoringConfig(out);
+  return out;
+}
+
+/** Throws with a stable code on settings that would make a rule meaningless. */
+export function validateMonitoringConfig(config: MonitoringConfig): void {
+  const check = (ok: boolean, what: string): void => {
+    if (!ok) throw new Error(`MON002: invalid monitoring setting: ${what}`);
+  };
+  const common = (name: string, r: { for_ms: number; raise_after: number; clear_after: number }): void => {
+    check(Number.isFinite(r.for_ms) && r.for_ms >= 0, `${name}.for_ms must be ≥ 0`);
+    check(Number.isInteger(r.raise_after) && r.raise_after >= 1, `${name}.raise_after must be an integer ≥ 1`);
+    check(Number.isInteger(r.clear_after) && r.clear_after >= 1, `${name}.clear_after must be an integer ≥ 1`);
+  };
+  for (const name of RULE_NAMES) common(name, config[name]);
+  check(config.battery_low.clear_at_or_above_pct >= config.battery_low.raise_below_pct, 'battery_low clear level below its raise level');
+  check(
+    config.hvac_off_setpoint.clear_within_delta_c <= config.hvac_off_setpoint.raise_above_delta_c,
+    'hvac_off_setpoint clear band wider than its raise band',
+  );
+  check(config.reboot_rate.sessions >= 1 && config.reboot_rate.window_ms > 0, 'reboot_rate needs sessions ≥ 1 and window_ms > 0');
+  const names = new Set<string>();
+  for (const t of config.thresholds) {
+    check(t.name.length > 0 && !names.has(t.name), `threshold name '${t.name}' empty or duplicated`);
+    names.add(t.name);
+    common(`thresholds.${t.name}`, t);
+  }
+}
+
+export const RULE_NAMES = [
+  'device_offline',
+  'gateway_offline',
+  'battery_low',
+  'leak',
+  'hvac_off_setpoint',
+  'humidity_out_of_range',
+  'lock_jammed',
+  'door_forced',
+  'door_held_open',
+  'lighting_driver_failure',
+  'reboot_rate',
+] as const;
+export type RuleName = (typeof RULE_NAMES)[number];
+
+export const EVENT_RULE_NAMES = ['leak', 'lock_jammed', 'door_forced', 'door_held_open', 'lighting_driver_failure'] as const;

@@ -1,0 +1,516 @@
+/**
+ * The device registry: who each device is (from its birth) and whether it is alive (ONLINE,
+ * SUSPECT, OFFLINE), decided from births, states, last wills, traffic and heartbeat deadlines.
+ *
+ * Session rules follow Sparkplug B: `session` is the bdSeq, so a will (or any state) from an older
+ * session than the device's current one is stale and ignored; once the current session has ended
+ * (its will or a clean `offline` state), only a newer session brings the device back.
+ *
+ * Pure and deterministic: no clock is read (every input carries its time), ties are broken by
+ * device id, never by Map order. Heartbeat deadlines live in a binary min-heap with lazy
+ * invalidation so `tick` costs O(due · log n), not a scan of the fleet.
+ */
+import type { BirthPayload } from '../contract/messages.ts';
+import type { DeviceInfo, DeviceMessage, Journal, Liveness, LivenessChange } from '../core/model.ts';
+
+export interface LivenessOverride {
+  suspect_ms?: number;
+  offline_ms?: number;
+}
+
+export interface RegistryDeps {
+  journal: Journal;
+  /** SUSPECT after this many heartbeat intervals of silence (default 1.5). */
+  suspect_after_heartbeats?: number;
+  /** OFFLINE after this many heartbeat intervals of silence (default 3). */
+  offline_after_heartbeats?: number;
+  /** Per device model: absolute thresholds that win over the heartbeat multiples. */
+  overrides?: Record<string, LivenessOverride>;
+}
+
+export interface RegistrySnapshotEntry {
+  info: DeviceInfo;
+  liveness: Liveness;
+  session: number;
+  last_heard_ms: number | null;
+  since_ms: number;
+}
+
+export interface RegistryStats {
+  devices: number;
+  by_liveness: Record<Liveness, number>;
+  /** Exact repeats (same seq and ts within the recent window), ignored. */
+  duplicate: number;
+  /** Messages older (by ts) than the newest already heard: data kept, liveness untouched. */
+  out_of_order: number;
+  /** Estimated lost messages: sum of forward sequence gaps. */
+  seq_gap: number;
+  /** Births and states from a session older than the current one (or after it ended). */
+  stale_state: number;
+  /** Non-birth messages from devices never born. */
+  unknown_device: number;
+}
+
+export type RegistryErrorCode = 'REGISTRY_BAD_OPTION';
+
+export class RegistryError extends Error {
+  readonly code: RegistryErrorCode;
+  constructor(code: RegistryErrorCode, message: string) {
+    super(`${code}: ${message}`);
+    this.name = 'RegistryError';
+    this.code = code;
+  }
+}
+
+/** How many recent (seq, ts) pairs per device are remembered to recognise duplicates. */
+export const DUPLICATE_WINDOW = 16;
+const SEQ_MODULO = 256;
+// A seq this far or further "ahead" is really behind (a late message), as in TCP's serial arithmetic.
+const SEQ_HALF = SEQ_MODULO / 2;
+// Stands in for a missing ts in the duplicate window (real ts are non-negative).
+const NO_TS = -1;
+
+/** Why the current session ended, if it did: only a newer session undoes these. */
+type SessionEnd = 'will' | 'state' | null;
+
+interface DeviceRecord {
+  /** The id messages are keyed by (the topic's device id; ingest guarantees it equals payload.id). */
+  readonly id: string;
+  info: DeviceInfo;
+  session: number;
+  liveness: Liveness;
+  since_ms: number;
+  /** Newest sender ts heard from the device (any message carrying ts). */
+  last_heard_ms: number | null;
+  session_end: SessionEnd;
+  /** Next seq expected in the current session; null until the session has a seq baseline. */
+  expected_seq: number | null;
+  readonly recent_seq: Uint8Array;
+  readonly recent_ts: Float64Array;
+  recent_count: number;
+  recent_next: number;
+  suspect_ms: number;
+  offline_ms: number;
+  /** Deadline of this device's live heap entry, or null when it has none. */
+  scheduled_ms: number | null;
+  /** Generation of the live heap entry; entries with another generation are stale. */
+  heap_gen: number;
+}
+
+interface HeapEntry {
+  readonly at_ms: number;
+  readonly id: string;
+  readonly gen: number;
+}
+
+// Code-unit comparison: locale-independent, so the order is the same on every machine.
+function entryLess(a: HeapEntry, b: HeapEntry): boolean {
+  if (a.at_ms !== b.at_ms) return a.at_ms < b.at_ms;
+  return a.id < b.id;
+}
+
+/** Binary min-heap on (at_ms, id). */
+class DeadlineHeap {
+  items: HeapEntry[] = [];
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  peek(): HeapEntry | undefined {
+    return this.items[0];
+  }
+
+  push(entry: HeapEntry): void {
+    const items = this.items;
+    items.push(entry);
+    let i = items.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const p = items[parent]!;
+      if (!entryLess(entry, p)) break;
+      items[i] = p;
+      i = parent;
+    }
+    items[i] = entry;
+  }
+
+  pop(): HeapEntry | undefined {
+    const items = this.items;
+    const top = items[0];
+    const last = items.pop();
+    if (top === undefined || last === undefined || items.length === 0) return top;
+    let i = 0;
+    const n = items.length;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      let c = l;
+      if (r < n && entryLess(items[r]!, items[l]!)) c = r;
+      if (!entryLess(items[c]!, last)) break;
+      items[i] = items[c]!;
+      i = c;
+    }
+    items[i] = last;
+    return top;
+  }
+
+  rebuild(entries: HeapEntry[]): void {
+    this.items = [];
+    for (const e of entries) this.push(e);
+  }
+}
+
+function positive(value: number, name: string): number {
+  if (!Number.isFinite(value) || value <= 0) throw new RegistryError('REGISTRY_BAD_OPTION', `${name} must be a positive finite number, got ${String(value)}`);
+  return value;
+}
+
+function liveCounts(): Record<Liveness, number> {
+  return { ONLINE: 0, SUSPECT: 0, OFFLINE: 0, UNKNOWN: 0 };
+}
+
+export class Registry {
+  readonly #journal: Journal;
+  readonly #suspect_after: number;
+  readonly #offline_after: number;
+  readonly #overrides = new Map<string, LivenessOverride>();
+  readonly #devices = new Map<string, DeviceRecord>();
+  #sorted_ids: string[] | null = [];
+  readonly #heap = new DeadlineHeap();
+  readonly #by_liveness = liveCounts();
+  #duplicate = 0;
+  #out_of_order = 0;
+  #seq_gap = 0;
+  #stale_state = 0;
+  #unknown_device = 0;
+
+  constructor(deps: RegistryDeps) {
+    this.#journal = deps.journal;
+    this.#suspect_after = positive(deps.suspect_after_heartbeats ?? 1.5, 'suspect_after_heartbeats');
+    this.#offline_after = positive(deps.offline_after_heartbeats ?? 3, 'offline_after_heartbeats');
+    if (this.#suspect_after > this.#offline_after) {
+      throw new RegistryError('REGISTRY_BAD_OPTION', 'suspect_after_heartbeats must not exceed offline_after_heartbeats');
+    }
+    // Copied into a Map so a model named like an Object.prototype key ("constructor") cannot
+    // pick up an inherited value.
+    for (const model of Object.keys(deps.overrides ?? {}).sort()) {
+      const o = deps.overrides![model]!;
+      if (o.suspect_ms !== undefined) positive(o.suspect_ms, `overrides.${model}.suspect_ms`);
+      if (o.offline_ms !== undefined) positive(o.offline_ms, `overrides.${model}.offline_ms`);
+      this.#overrides.set(model, { ...o });
+    }
+  }
+
+  /** Applies one validated message; returns the liveness changes it caused (0 or 1). */
+  apply(msg: DeviceMessage): LivenessChange[] {
+    const changes: LivenessChange[] = [];
+    let d = this.#devices.get(msg.device_id);
+    if (!d) {
+      if (msg.type !== 'birth') {
+        this.#unknown_device++;
+        return changes;
+      }
+      d = this.#register(msg.device_id);
+    }
+
+    const p = msg.payload;
+    const seq = 'seq' in p && p.seq !== undefined ? p.seq : undefined;
+    const ts = 'ts' in p && p.ts !== undefined ? p.ts : undefined;
+    if (seq !== undefined) {
+      if (this.#isDuplicate(d, seq, ts ?? NO_TS)) {
+        this.#duplicate++;
+        return changes;
+      }
+      this.#remember(d, seq, ts ?? NO_TS);
+    }
+    const late = ts !== undefined && d.last_heard_ms !== null && ts < d.last_heard_ms;
+    if (late) this.#out_of_order++;
+
+    const at_ms = msg.received_ms;
+    switch (msg.type) {
+      case 'birth': {
+        const b = msg.payload;
+        const fresh = d.liveness === 'UNKNOWN';
+        if (!fresh && b.session < d.session) {
+          // A birth from an earlier session (a late retained copy): the device has moved on.
+          this.#stale_state++;
+          return changes;
+        }
+        this.#updateInfo(d, b);
+        const newer = fresh || b.session > d.session;
+        if (newer) this.#startSession(d, b.session, seq);
+        else this.#trackSeq(d, seq);
+        this.#hear(d, ts);
+        // A new session always counts (session outranks the sender's clock); a repeat birth of
+        // the same session only revives a device whose session has not ended.
+        if (newer || (!late && d.session_end === null)) this.#change(d, at_ms, 'ONLINE', 'birth', changes);
+        break;
+      }
+      case 'state': {
+        const s = msg.payload;
+        if (s.session < d.session) {
+          this.#stale_state++;
+          return changes;
+        }
+        if (s.state === 'online') {
+          if (s.session > d.session) {
+            // Reordered: the new session's state overtook its birth. Adopting the session here
+            // is what makes a late will of the old session recognisably stale.
+            this.#startSession(d, s.session, seq);
+            this.#hear(d, ts);
+            this.#change(d, at_ms, 'ONLINE', 'state', changes);
+          } else if (d.session_end !== null) {
+            // "online" after this session's will or shutdown was sent before it: stale.
+            this.#stale_state++;
+            this.#trackSeq(d, seq);
+            this.#hear(d, ts);
+          } else {
+            this.#trackSeq(d, seq);
+            this.#hear(d, ts);
+            if (!late) this.#change(d, at_ms, 'ONLINE', 'state', changes);
+          }
+        } else if (s.state === 'offline') {
+          const will = s.reason === 'will';
+          const newer = s.session > d.session;
+          if (newer) {
+            // The end of a session we never saw begin: it is over already.
+            this.#startSession(d, s.session, seq);
+          } else {
+            this.#trackSeq(d, seq);
+          }
+          this.#hear(d, ts);
+          if (newer || !late) {
+            d.session_end = will ? 'will' : 'state';
+            this.#change(d, at_ms, 'OFFLINE', will ? 'will' : 'state', changes);
+          }
+        } else {
+          // 'rebooting': the device is talking, liveness is left to its deadlines (a crash will
+          // bring a will, a clean reboot a new birth).
+          if (s.session > d.session) this.#startSession(d, s.session, seq);
+          else this.#trackSeq(d, seq);
+          this.#hear(d, ts);
+        }
+        break;
+      }
+      case 'telemetry':
+      case 'event': {
+        this.#trackSeq(d, seq);
+        this.#hear(d, ts);
+        // Traffic revives SUSPECT or deadline-OFFLINE, never a session that has ended.
+        if (!late && d.session_end === null && d.liveness !== 'ONLINE') this.#change(d, at_ms, 'ONLINE', msg.type, changes);
+        break;
+      }
+    }
+    this.#schedule(d);
+    return changes;
+  }
+
+  /** Fires heartbeat deadlines due by `now_ms`; changes sorted by (at_ms, device id). */
+  tick(now_ms: number): LivenessChange[] {
+    const changes: LivenessChange[] = [];
+    for (let top = this.#heap.peek(); top !== undefined && top.at_ms <= now_ms; top = this.#heap.peek()) {
+      this.#heap.pop();
+      const d = this.#devices.get(top.id);
+      if (!d || top.gen !== d.heap_gen) continue; // superseded by an earlier deadline
+      d.scheduled_ms = null;
+      // Walk through every transition already due (ONLINE → SUSPECT → OFFLINE in one tick when
+      // ticks are sparse), then park the next one in the heap.
+      for (;;) {
+        const next = this.#nextDeadline(d);
+        if (!next) break;
+        if (next.at_ms > now_ms) {
+          this.#push(d, next.at_ms);
+          break;
+        }
+        // Clamped so a device's changes never go back in time (its last change may have been
+        // stamped with a receive time later than a deadline computed from an older ts).
+        this.#change(d, Math.max(next.at_ms, d.since_ms), next.to, next.reason, changes, false);
+      }
+    }
+    // Stable sort keeps one device's SUSPECT before its OFFLINE when both land on one at_ms.
+    changes.sort((a, b) => (a.at_ms !== b.at_ms ? a.at_ms - b.at_ms : a.device_id < b.device_id ? -1 : a.device_id > b.device_id ? 1 : 0));
+    for (const c of changes) this.#journal(c.at_ms, 'p.live', { d: c.device_id, from: c.from, to: c.to, why: c.reason });
+    this.#compactHeap();
+    return changes;
+  }
+
+  device(id: string): DeviceInfo | undefined {
+    return this.#devices.get(id)?.info;
+  }
+
+  liveness(id: string): Liveness {
+    return this.#devices.get(id)?.liveness ?? 'UNKNOWN';
+  }
+
+  devices(): DeviceInfo[] {
+    return this.#ids().map((id) => this.#devices.get(id)!.info);
+  }
+
+  snapshot(): RegistrySnapshotEntry[] {
+    return this.#ids().map((id) => {
+      const d = this.#devices.get(id)!;
+      return { info: d.info, liveness: d.liveness, session: d.session, last_heard_ms: d.last_heard_ms, since_ms: d.since_ms };
+    });
+  }
+
+  stats(): RegistryStats {
+    return {
+      devices: this.#devices.size,
+      by_liveness: { ...this.#by_liveness },
+      duplicate: this.#duplicate,
+      out_of_order: this.#out_of_order,
+      seq_gap: this.#seq_gap,
+      stale_state: this.#stale_state,
+      unknown_device: this.#unknown_device,
+    };
+  }
+
+  // ---- internals ----
+
+  #ids(): string[] {
+    if (this.#sorted_ids === null) this.#sorted_ids = [...this.#devices.keys()].sort();
+    return this.#sorted_ids;
+  }
+
+  #register(id: string): DeviceRecord {
+    const d: DeviceRecord = {
+      id,
+      info: undefined as unknown as DeviceInfo, // set by #updateInfo right after
+      session: 0,
+      liveness: 'UNKNOWN',
+      since_ms: Number.NEGATIVE_INFINITY,
+      last_heard_ms: null,
+      session_end: null,
+      expected_seq: null,
+      recent_seq: new Uint8Array(DUPLICATE_WINDOW),
+      recent_ts: new Float64Array(DUPLICATE_WINDOW),
+      recent_count: 0,
+      recent_next: 0,
+      suspect_ms: 0,
+      offline_ms: 0,
+      scheduled_ms: null,
+      heap_gen: 0,
+    };
+    this.#devices.set(id, d);
+    this.#by_liveness.UNKNOWN++;
+    this.#sorted_ids = null;
+    return d;
+  }
+
+  #updateInfo(d: DeviceRecord, b: BirthPayload): void {
+    d.info = Object.freeze({
+      id: b.id,
+      kind: b.kind,
+      model: b.model,
+      fw: b.fw,
+      serial: b.serial,
+      site: b.site,
+      building: b.building,
+      floor: b.floor,
+      zone: b.zone,
+      gateway: b.gateway,
+      power: b.power,
+      heartbeat_ms: b.heartbeat_ms,
+      caps: Object.freeze([...b.caps]),
+    });
+    const o = this.#overrides.get(b.model);
+    d.suspect_ms = o?.suspect_ms ?? this.#suspect_after * b.heartbeat_ms;
+    d.offline_ms = o?.offline_ms ?? this.#offline_after * b.heartbeat_ms;
+  }
+
+  #startSession(d: DeviceRecord, session: number, seq: number | undefined): void {
+    d.session = session;
+    d.session_end = null;
+    // A new connection restarts loss accounting: what was lost between sessions is not a gap.
+    d.expected_seq = seq === undefined ? null : (seq + 1) % SEQ_MODULO;
+  }
+
+  #trackSeq(d: DeviceRecord, seq: number | undefined): void {
+    if (seq === undefined) return;
+    if (d.expected_seq === null) {
+      d.expected_seq = (seq + 1) % SEQ_MODULO;
+      return;
+    }
+    const ahead = (seq - d.expected_seq + SEQ_MODULO) % SEQ_MODULO;
+    // ahead ≥ SEQ_HALF means the seq is behind the expectation: a late (reordered or
+    // store-and-forward) message, not a loss, so the expectation stays.
+    if (ahead >= SEQ_HALF) return;
+    this.#seq_gap += ahead;
+    d.expected_seq = (seq + 1) % SEQ_MODULO;
+  }
+
+  #isDuplicate(d: DeviceRecord, seq: number, ts: number): boolean {
+    for (let i = 0; i < d.recent_count; i++) {
+      if (d.recent_seq[i] === seq && d.recent_ts[i] === ts) return true;
+    }
+    return false;
+  }
+
+  #remember(d: DeviceRecord, seq: number, ts: number): void {
+    d.recent_seq[d.recent_next] = seq;
+    d.recent_ts[d.recent_next] = ts;
+    d.recent_next = (d.recent_next + 1) % DUPLICATE_WINDOW;
+    if (d.recent_count < DUPLICATE_WINDOW) d.recent_count++;
+  }
+
+  #hear(d: DeviceRecord, ts: number | undefined): void {
+    if (ts !== undefined && (d.last_heard_ms === null || ts > d.last_heard_ms)) d.last_heard_ms = ts;
+  }
+
+  #change(d: DeviceRecord, at_ms: number, to: Liveness, reason: string, out: LivenessChange[], journal = true): void {
+    if (d.liveness === to) return;
+    const from = d.liveness;
+    // A device's changes are journalled in non-decreasing time even if receive stamps are not.
+    const at = Math.max(at_ms, d.since_ms);
+    this.#by_liveness[from]--;
+    this.#by_liveness[to]++;
+    d.liveness = to;
+    d.since_ms = at;
+    const change: LivenessChange = { device_id: d.id, at_ms: at, from, to, reason };
+    out.push(change);
+    if (journal) this.#journal(at, 'p.live', { d: d.id, from, to, why: reason });
+  }
+
+  #nextDeadline(d: DeviceRecord): { at_ms: number; to: Liveness; reason: string } | null {
+    if (d.last_heard_ms === null) return null;
+    if (d.liveness === 'ONLINE') {
+      // An override may put suspect at or past offline: then there is no SUSPECT phase.
+      if (d.suspect_ms < d.offline_ms) return { at_ms: d.last_heard_ms + d.suspect_ms, to: 'SUSPECT', reason: 'heartbeat_missed' };
+      return { at_ms: d.last_heard_ms + d.offline_ms, to: 'OFFLINE', reason: 'offline_deadline' };
+    }
+    if (d.liveness === 'SUSPECT') return { at_ms: d.last_heard_ms + d.offline_ms, to: 'OFFLINE', reason: 'offline_deadline' };
+    return null;
+  }
+
+  /**
+   * Keeps at most one live heap entry per device. A later deadline (the usual case: fresh
+   * traffic) needs no heap work: the existing, earlier entry fires, sees the device's real
+   * deadline and re-parks it. Only an earlier deadline pushes a new entry (the old one goes stale).
+   */
+  #schedule(d: DeviceRecord): void {
+    const next = this.#nextDeadline(d);
+    if (!next) return; // a pending entry will find nothing to do and lapse
+    if (d.scheduled_ms !== null && d.scheduled_ms <= next.at_ms) return;
+    this.#push(d, next.at_ms);
+    this.#compactHeap();
+  }
+
+  #push(d: DeviceRecord, at_ms: number): void {
+    d.heap_gen++;
+    d.scheduled_ms = at_ms;
+    this.#heap.push({ at_ms, id: d.id, gen: d.heap_gen });
+  }
+
+  /** Stale entries are rare but unbounded in principle; rebuild when they dominate. */
+  #compactHeap(): void {
+    if (this.#heap.size <= 2 * this.#devices.size + 64) return;
+    const live: HeapEntry[] = [];
+    for (const id of this.#ids()) {
+      const d = this.#devices.get(id)!;
+      if (d.scheduled_ms !== null) live.push({ at_ms: d.scheduled_ms, id, gen: d.heap_gen });
+    }
+    this.#heap.rebuild(live);
+  }
+}

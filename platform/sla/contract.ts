@@ -1,0 +1,114 @@
+/**
+ * The service-level agreement between the MSP and its client, as data. Everything the SLA ledger
+ * excludes or forgives must be written here, so that the monthly report can be explained from the
+ * contract alone (docs/sla.md).
+ */
+import type { Priority } from '../core/model.ts';
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+/** Agreed service hours, in each site's own local time (a New York office's 08:00 is New York's). */
+export type ServiceHours =
+  | { kind: '24x7' }
+  /** days: 0 = Sunday … 6 = Saturday; minutes of the local day, 0 ≤ start_min < end_min ≤ 1440. */
+  | { kind: 'business'; days: number[]; start_min: number; end_min: number };
+
+/**
+ * A weekly maintenance window, site-local: starts at start_min on each listed weekday and lasts
+ * duration_ms of real (not wall-clock) time, so a window across a DST change keeps its length.
+ * Without `sites` it applies to every site.
+ */
+export interface MaintenanceWindow {
+  days: number[];
+  start_min: number;
+  duration_ms: number;
+  sites?: string[];
+}
+
+export interface SlaContract {
+  /** Availability the MSP promises, 0 < target < 1, e.g. 0.995. Its complement is the error budget. */
+  availability_target: number;
+  service_hours: ServiceHours;
+  /** Excluded from agreed service time (announced maintenance is not downtime). */
+  maintenance_windows: MaintenanceWindow[];
+  /**
+   * Incident causes the client is responsible for (e.g. 'power_or_network': a building power
+   * cut). Downtime during such an incident, on the devices it covers, is excused.
+   */
+  exclude_causes: string[];
+  /** A building is down while ≥ this fraction of its devices, or any critical device, is down. */
+  building_down_fraction: number;
+  /**
+   * Which devices are critical for the building-down rule. The platform's DeviceInfo does not
+   * carry criticality (it is a contractual notion, not something a device announces), so the
+   * contract names it: by kind (a clinic's 'hvac') and/or by device id. Absent ⇒ none.
+   */
+  critical_kinds?: string[];
+  critical_devices?: string[];
+  response_targets_ms: Record<Priority, number>;
+  resolution_targets_ms: Record<Priority, number>;
+  /** model → newest approved firmware version; a device is patch-compliant when it runs exactly this. */
+  approved_firmware: Record<string, string>;
+}
+
+export const PRIORITIES: readonly Priority[] = ['P1', 'P2', 'P3', 'P4'];
+
+/** 24×7, 99.5 %, no maintenance windows, no exclusions; ITIL-style P1–P4 targets. */
+export function defaultContract(): SlaContract {
+  return {
+    availability_target: 0.995,
+    service_hours: { kind: '24x7' },
+    maintenance_windows: [],
+    exclude_causes: [],
+    building_down_fraction: 0.5,
+    critical_kinds: [],
+    critical_devices: [],
+    response_targets_ms: { P1: 15 * MINUTE_MS, P2: HOUR_MS, P3: 4 * HOUR_MS, P4: DAY_MS },
+    resolution_targets_ms: { P1: 4 * HOUR_MS, P2: 8 * HOUR_MS, P3: 2 * DAY_MS, P4: 5 * DAY_MS },
+    approved_firmware: {},
+  };
+}
+
+/**
+ * Throws RangeError on a contract the ledger cannot evaluate exactly. Checked once when the ledger
+ * is built, so a bad contract fails the run at its start, not at the month-end report.
+ */
+export function validateContract(c: SlaContract): void {
+  const fail = (what: string): never => {
+    throw new RangeError(`Invalid SLA contract: ${what}`);
+  };
+  // A 100 % target leaves no error budget, so burn rates would divide by zero: not a usable SLA.
+  if (!(c.availability_target > 0 && c.availability_target < 1)) fail(`availability_target ${c.availability_target} not in (0, 1)`);
+  if (!(c.building_down_fraction > 0 && c.building_down_fraction <= 1)) fail(`building_down_fraction ${c.building_down_fraction} not in (0, 1]`);
+  const checkDays = (days: readonly number[], where: string): void => {
+    for (const d of days) if (!Number.isInteger(d) || d < 0 || d > 6) fail(`${where}: day ${d} not an integer 0–6`);
+  };
+  const sh = c.service_hours;
+  if (sh.kind === 'business') {
+    checkDays(sh.days, 'service_hours');
+    if (!Number.isInteger(sh.start_min) || !Number.isInteger(sh.end_min) || sh.start_min < 0 || sh.end_min > 1440 || sh.start_min >= sh.end_min) {
+      fail(`service_hours ${sh.start_min}–${sh.end_min} min must satisfy 0 ≤ start < end ≤ 1440`);
+    }
+  }
+  for (const w of c.maintenance_windows) {
+    checkDays(w.days, 'maintenance window');
+    if (!Number.isInteger(w.start_min) || w.start_min < 0 || w.start_min >= 1440) fail(`maintenance window start_min ${w.start_min} not in [0, 1440)`);
+    // A weekly window longer than a week would overlap itself; the cap also bounds the look-back.
+    if (!Number.isInteger(w.duration_ms) || w.duration_ms <= 0 || w.duration_ms > 7 * DAY_MS) fail(`maintenance window duration_ms ${w.duration_ms} not in (0, 7 d]`);
+  }
+  for (const p of PRIORITIES) {
+    const r = c.response_targets_ms[p];
+    const s = c.resolution_targets_ms[p];
+    if (!Number.isInteger(r) || r < 0) fail(`response_targets_ms.${p}`);
+    if (!Number.isInteger(s) || s < 0) fail(`resolution_targets_ms.${p}`);
+  }
+}
+
+/** Longest maintenance window, for how far back a period must look for windows still open at its start. */
+export function longestWindowMs(c: SlaContract): number {
+  let max_ms = 0;
+  for (const w of c.maintenance_windows) max_ms = Math.max(max_ms, w.duration_ms);
+  return max_ms;
+}
