@@ -17,6 +17,7 @@ import { StepReceiver, type ReceivedMessage } from './step-receiver.ts';
 import { Platform, type PlatformOptions } from '../../platform/core/platform.ts';
 import type { SlaReport } from '../../platform/sla/ledger.ts';
 import { Noc } from '../../sim/actors/noc.ts';
+import { scheduleFaults } from '../../sim/faults/scripted.ts';
 import { buildingTypes, operatorPort, platformSummary, siteTimezones, type PlatformSummary } from './platform-wiring.ts';
 import { runRealtime } from './realtime.ts';
 
@@ -172,9 +173,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     journal: (t, k, f) => trace.append(t, k, f),
     timezone_of: siteTimezones(portfolio),
     building_type: buildingTypes(portfolio),
-    ...(options.platform?.monitoring ? { monitoring: options.platform.monitoring } : {}),
+    ...((options.platform?.monitoring ?? scenario.platform.monitoring) ? { monitoring: options.platform?.monitoring ?? scenario.platform.monitoring } : {}),
     // Criticality is part of the contract (a clinic's HVAC): the deployment config says which.
-    contract: { critical_devices: portfolio.devices.filter((d) => d.critical).map((d) => d.id), ...options.platform?.contract },
+    contract: { critical_devices: portfolio.devices.filter((d) => d.critical).map((d) => d.id), ...scenario.platform.contract, ...options.platform?.contract },
   });
   let sim_now = (): number => scenario.start_ms;
   const receiver = new StepReceiver(trace, {
@@ -195,6 +196,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       { transport: wiring.transport, trace },
     );
     sim.start();
+    scheduleFaults(sim, scenario.faults);
     const s = sim;
     sim_now = () => s.clock.now_ms;
     noc = platform && options.noc !== false ? new Noc(s, operatorPort(platform)) : undefined;

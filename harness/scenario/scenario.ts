@@ -1,4 +1,7 @@
 import type { FleetSpec } from '../../sim/world/fleet-spec.ts';
+import type { ScriptedFault } from '../../sim/faults/scripted.ts';
+import type { DeepPartial, MonitoringConfig } from '../../platform/monitoring/rules.ts';
+import type { SlaContract } from '../../platform/sla/contract.ts';
 import { zonedToUtcMs } from '../../sim/world/local-time.ts';
 import { loadYamlFile, parseYamlWithSchema } from './load-yaml.ts';
 import { parseLocalDateTime, ScenarioFileSchema, type ScenarioFile } from './schema.ts';
@@ -14,10 +17,40 @@ export interface Scenario {
   readonly start_ms: number;
   readonly duration_ms: number;
   readonly fleet: FleetSpec;
+  readonly faults: readonly ScriptedFault[];
+  /** Monitoring overrides and contract terms for the platform (empty = the platform's defaults). */
+  readonly platform: { monitoring?: DeepPartial<MonitoringConfig>; contract?: Partial<SlaContract> };
 }
 
 /** The seed used when neither the file nor the command line names one. */
 export const DEFAULT_SEED = '1';
+
+function platformConfig(raw: ScenarioFile): Scenario['platform'] {
+  const out: { monitoring?: DeepPartial<MonitoringConfig>; contract?: Partial<SlaContract> } = {};
+  const rules = raw.platform?.rules;
+  if (rules) {
+    const monitoring: Record<string, Record<string, unknown>> = {};
+    for (const [name, o] of Object.entries(rules)) {
+      if (!o) continue;
+      const r: Record<string, unknown> = {};
+      if (o.enabled !== undefined) r.enabled = o.enabled;
+      if (o.severity !== undefined) r.severity = o.severity;
+      if (o.for !== undefined) r.for_ms = o.for;
+      if (o.raise_after !== undefined) r.raise_after = o.raise_after;
+      if (o.clear_after !== undefined) r.clear_after = o.clear_after;
+      monitoring[name] = r;
+    }
+    out.monitoring = monitoring as DeepPartial<MonitoringConfig>;
+  }
+  const c = raw.platform?.contract;
+  if (c) {
+    const contract: Partial<SlaContract> = {};
+    if (c.availability_target !== undefined) contract.availability_target = c.availability_target;
+    if (c.approved_firmware !== undefined) contract.approved_firmware = Object.fromEntries(Object.entries(c.approved_firmware).filter((e): e is [string, string] => e[1] !== undefined));
+    out.contract = contract;
+  }
+  return out;
+}
 
 function resolve(file: string, raw: ScenarioFile): Scenario {
   const timezone = raw.start_timezone ?? raw.fleet.sites[0]!.timezone;
@@ -33,6 +66,8 @@ function resolve(file: string, raw: ScenarioFile): Scenario {
     start_ms: zonedToUtcMs(timezone, y, mo, d, h, mi),
     duration_ms: raw.duration,
     fleet: raw.fleet,
+    faults: (raw.faults ?? []).map((f) => ({ kind: f.kind, device: f.device, at_ms: f.at, ...(f.duration !== undefined ? { duration_ms: f.duration } : {}) })),
+    platform: platformConfig(raw),
   };
 }
 

@@ -3,6 +3,7 @@ import { DEVICE_KINDS } from '../../platform/contract/messages.ts';
 import type { FleetSpec } from '../../sim/world/fleet-spec.ts';
 import { modelIds } from '../../sim/devices/models.ts';
 import { isValidTimezone } from '../../sim/world/local-time.ts';
+import { RULE_NAMES } from '../../platform/monitoring/rules.ts';
 import { zDuration } from './duration.ts';
 
 /**
@@ -116,6 +117,32 @@ function isRealLocalDateTime(text: string): boolean {
   return parseLocalDateTime(text) !== undefined;
 }
 
+const zFault = z.strictObject({
+  kind: z.enum(['device_down', 'gateway_down', 'leak']),
+  device: zId,
+  at: zDuration,
+  duration: zDuration.optional(),
+});
+
+const zRuleOverride = z.strictObject({
+  enabled: z.boolean().optional(),
+  severity: z.enum(['critical', 'major', 'minor', 'warning']).optional(),
+  for: zDuration.optional(),
+  raise_after: z.number().int().min(1).max(100).optional(),
+  clear_after: z.number().int().min(1).max(100).optional(),
+});
+
+const zPlatform = z.strictObject({
+  /** Per-rule overrides of the platform's monitoring defaults (docs/monitoring.md). */
+  rules: z.partialRecord(z.enum(RULE_NAMES), zRuleOverride).optional(),
+  contract: z
+    .strictObject({
+      availability_target: z.number().min(0.5).max(0.99999).optional(),
+      approved_firmware: z.partialRecord(zModel, z.string()).optional(),
+    })
+    .optional(),
+});
+
 export const ScenarioFileSchema = z.strictObject({
   name: z.string().min(1),
   description: z.string().optional(),
@@ -126,6 +153,10 @@ export const ScenarioFileSchema = z.strictObject({
   start_timezone: zTimezone.optional(),
   duration: zDuration,
   fleet: zFleet,
+  /** Scripted faults (the timeline DSL extends this). */
+  faults: z.array(zFault).optional(),
+  /** The platform's configuration for this scenario (a client contract). */
+  platform: zPlatform.optional(),
 });
 
 export type ScenarioFile = z.infer<typeof ScenarioFileSchema>;

@@ -257,6 +257,13 @@ export class DeviceTwin {
     }
   }
 
+  /** Power comes back after an outage: a dead device boots again (its battery is untouched). */
+  restorePower(): void {
+    if (this.power !== 'dead') return;
+    this.power = 'off';
+    this.powerOn(this.host.clock.now_ms);
+  }
+
   publishState(state: DeviceState, reason: string): void {
     const now = this.host.clock.now_ms;
     this.host.publish(this, MessageClass.state, { v: 1, id: this.id, state, session: this.session, reason, seq: this.nextSeq(), ts: now }, 'reliable', true);

@@ -6,22 +6,29 @@ import { changedBy, type DeviceTwin, type KindBehaviour, type Values } from '../
 const MEAN_TIME_BETWEEN_LEAKS_MS = 4 * 365 * 24 * 3_600_000;
 const MEAN_LEAK_DURATION_MS = 4 * 3_600_000;
 
+/**
+ * Water reaches the sensor: a ground-truth fact, the interrupt-driven event at once, and the
+ * water dries up `duration_ms` later (drawn when not given).
+ */
+export function startLeak(twin: DeviceTwin, duration_ms?: number): void {
+  if (twin.local.leak === true || twin.power !== 'online') return;
+  const start = twin.host.clock.now_ms;
+  twin.local.leak = true;
+  twin.host.fact('leak', { d: twin.id, zone: twin.spec.zone_id, s: 'start' });
+  // Leak sensors are interrupt driven: the event goes out at once, not at the next sample.
+  twin.event('leak_detected');
+  const dry_at = start + (duration_ms ?? Math.max(60_000, Math.round(twin.rng.exponential(MEAN_LEAK_DURATION_MS))));
+  twin.schedule(dry_at, Priority.device, 'dry', () => {
+    twin.local.leak = false;
+    twin.host.fact('leak', { d: twin.id, zone: twin.spec.zone_id, s: 'end' });
+    twin.event('leak_cleared');
+    scheduleNextLeak(twin, twin.host.clock.now_ms);
+  });
+}
+
 function scheduleNextLeak(twin: DeviceTwin, now_ms: number): void {
   const at = now_ms + Math.max(1, Math.round(twin.rng.exponential(MEAN_TIME_BETWEEN_LEAKS_MS)));
-  twin.schedule(at, Priority.device, 'leak', () => {
-    const start = twin.host.clock.now_ms;
-    twin.local.leak = true;
-    twin.host.fact('leak', { d: twin.id, zone: twin.spec.zone_id, s: 'start' });
-    // Leak sensors are interrupt driven: the event goes out at once, not at the next sample.
-    twin.event('leak_detected');
-    const dry_at = start + Math.max(60_000, Math.round(twin.rng.exponential(MEAN_LEAK_DURATION_MS)));
-    twin.schedule(dry_at, Priority.device, 'dry', () => {
-      twin.local.leak = false;
-      twin.host.fact('leak', { d: twin.id, zone: twin.spec.zone_id, s: 'end' });
-      twin.event('leak_cleared');
-      scheduleNextLeak(twin, twin.host.clock.now_ms);
-    });
-  });
+  twin.schedule(at, Priority.device, 'leak', () => startLeak(twin));
 }
 
 export const leakSensor: KindBehaviour = {
