@@ -86,6 +86,7 @@ describe('platform HTTP API', () => {
     const { platform } = await runWithPlatform({ transport: 'memory' });
     const api = await startHttpApi(platformApi(platform, { immediate: true }));
     try {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON bodies are checked field by field below
       const get = async (path: string): Promise<{ status: number; body: any }> => {
         const r = await fetch(api.url + path);
         return { status: r.status, body: await r.json() };
@@ -93,7 +94,7 @@ describe('platform HTTP API', () => {
       const health = await get('/api/v1/health');
       expect(health.body.devices).toBe(portfolio.devices.length);
       const devices = await get('/api/v1/devices?kind=gateway');
-      expect(devices.body.map((d: any) => d.info.id).sort()).toEqual(portfolio.devices.filter((d) => d.kind === 'gateway').map((d) => d.id).sort());
+      expect((devices.body as Array<{ info: { id: string } }>).map((d) => d.info.id).sort()).toEqual(portfolio.devices.filter((d) => d.kind === 'gateway').map((d) => d.id).sort());
       const one = await get(`/api/v1/devices/${LEAK}`);
       expect(one.body.info.kind).toBe('leak');
       const incidents = await get('/api/v1/incidents?priority=P1');
@@ -105,13 +106,13 @@ describe('platform HTTP API', () => {
       const target = platform.alerts.all().find((a) => a.status !== 'resolved') ?? platform.alerts.all()[0]!;
       const post = await fetch(`${api.url}/api/v1/alerts/${encodeURIComponent(target.id)}/resolve`, { method: 'POST', body: JSON.stringify({ by: 'alice' }) });
       expect(post.status).toBe(200);
-      expect((await post.json()).status).toBe('resolved');
+      expect(((await post.json()) as { status: string }).status).toBe('resolved');
       expect((await get('/api/v1/incidents/INC-999999')).body.error.code).toBe('API_NOT_FOUND');
       expect((await get('/api/v1/nope')).body.error.code).toBe('API_NO_ROUTE');
       expect((await get('/api/v1/sla?from=yesterday')).body.error.code).toBe('API_BAD_QUERY');
       const bad = await fetch(`${api.url}/api/v1/alerts/${encodeURIComponent(target.id)}/ack`, { method: 'POST', body: '{"who":1}' });
       expect(bad.status).toBe(400);
-      expect((await bad.json()).error.code).toBe('API_BAD_BODY');
+      expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('API_BAD_BODY');
       const method = await fetch(`${api.url}/api/v1/health`, { method: 'DELETE' });
       expect(method.status).toBe(405);
     } finally {
@@ -157,17 +158,17 @@ describe('msp-twin platform (production mode, wall clock)', () => {
       await dev.publishAsync(`msp/v1/s1/${id}/birth`, JSON.stringify(birth), { qos: 1, retain: true });
       await dev.publishAsync(`msp/v1/s1/${id}/telemetry`, '{"not":"valid"', { qos: 1 });
       await dev.endAsync();
-      let device: any;
+      let device: { liveness: string } | undefined;
       for (let i = 0; i < 50; i++) {
         const r = await fetch(`${api_url}/api/v1/devices/${id}`);
         if (r.status === 200) {
-          device = await r.json();
+          device = (await r.json()) as { liveness: string };
           break;
         }
         await new Promise((r) => setTimeout(r, 100));
       }
       expect(device?.liveness).toBe('ONLINE');
-      const ingest = await (await fetch(`${api_url}/api/v1/ingest`)).json();
+      const ingest = (await (await fetch(`${api_url}/api/v1/ingest`)).json()) as { rejected: Record<string, number> };
       expect(ingest.rejected.bad_json).toBe(1);
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       child.kill('SIGTERM');
