@@ -7,6 +7,7 @@
  * every device. Every entry point first drains the timers due at or before its own time, so the
  * signal sequence does not depend on how often the caller ticks.
  */
+import { MinHeap } from '../core/min-heap.ts';
 import type { EventType } from '../contract/messages.ts';
 import type { AlertType, DeviceInfo, DeviceMessage, Journal, LivenessChange, Severity } from '../core/model.ts';
 import { EVENT_RULE_NAMES, type EventRule, type MonitoringConfig, type ThresholdRule } from './rules.ts';
@@ -61,53 +62,6 @@ function timerBefore(a: Timer, b: Timer): boolean {
   return a.gen < b.gen;
 }
 
-/** Binary min-heap ordered by (due, device, rule, gen): a total order, so pops are deterministic. */
-class TimerHeap {
-  items: Timer[] = [];
-  get size(): number {
-    return this.items.length;
-  }
-  peek(): Timer | undefined {
-    return this.items[0];
-  }
-  push(t: Timer): void {
-    const a = this.items;
-    a.push(t);
-    let i = a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!timerBefore(a[i]!, a[p]!)) break;
-      [a[i], a[p]] = [a[p]!, a[i]!];
-      i = p;
-    }
-  }
-  pop(): Timer | undefined {
-    const a = this.items;
-    const top = a[0];
-    const last = a.pop();
-    if (a.length > 0 && last !== undefined) {
-      a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && timerBefore(a[l]!, a[m]!)) m = l;
-        if (r < a.length && timerBefore(a[r]!, a[m]!)) m = r;
-        if (m === i) break;
-        [a[i], a[m]] = [a[m]!, a[i]!];
-        i = m;
-      }
-    }
-    return top;
-  }
-  rebuild(keep: (t: Timer) => boolean): void {
-    const old = this.items;
-    this.items = [];
-    for (const t of old) if (keep(t)) this.push(t);
-  }
-}
-
 interface RebootState {
   last_session: number | null;
   /** Times of the most recent new sessions, oldest first; at most `reboot_rate.sessions` long. */
@@ -158,7 +112,8 @@ export class Monitor {
   private readonly config: MonitoringConfig;
   private readonly device: (id: string) => DeviceInfo | undefined;
   private readonly conds = new Map<string, Cond>();
-  private readonly heap = new TimerHeap();
+  /** Timers ordered by (due, device, rule, gen): a total order, so pops are deterministic. */
+  private readonly heap = new MinHeap<Timer>(timerBefore);
   private live_timers = 0;
   private readonly reboots = new Map<string, RebootState>();
   private readonly hvac = new Map<string, HvacState>();
@@ -460,7 +415,7 @@ export class Monitor {
     }
     // Voided timers stay in the heap until due; rebuild once they dominate, so it stays bounded.
     if (this.heap.size > 2 * this.live_timers + HEAP_SLACK) {
-      this.heap.rebuild((t) => {
+      this.heap.retain((t) => {
         const c = this.conds.get(t.device_id + SEP + t.rule);
         return c !== undefined && c.gen === t.gen && c.timer_due_ms === t.due_ms;
       });

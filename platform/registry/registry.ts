@@ -10,6 +10,7 @@
  * device id, never by Map order. Heartbeat deadlines live in a binary min-heap with lazy
  * invalidation so `tick` costs O(due · log n), not a scan of the fleet.
  */
+import { MinHeap } from '../core/min-heap.ts';
 import type { BirthPayload } from '../contract/messages.ts';
 import type { DeviceInfo, DeviceMessage, Journal, Liveness, LivenessChange } from '../core/model.ts';
 
@@ -109,59 +110,6 @@ function entryLess(a: HeapEntry, b: HeapEntry): boolean {
   return a.id < b.id;
 }
 
-/** Binary min-heap on (at_ms, id). */
-class DeadlineHeap {
-  items: HeapEntry[] = [];
-
-  get size(): number {
-    return this.items.length;
-  }
-
-  peek(): HeapEntry | undefined {
-    return this.items[0];
-  }
-
-  push(entry: HeapEntry): void {
-    const items = this.items;
-    items.push(entry);
-    let i = items.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const p = items[parent]!;
-      if (!entryLess(entry, p)) break;
-      items[i] = p;
-      i = parent;
-    }
-    items[i] = entry;
-  }
-
-  pop(): HeapEntry | undefined {
-    const items = this.items;
-    const top = items[0];
-    const last = items.pop();
-    if (top === undefined || last === undefined || items.length === 0) return top;
-    let i = 0;
-    const n = items.length;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      let c = l;
-      if (r < n && entryLess(items[r]!, items[l]!)) c = r;
-      if (!entryLess(items[c]!, last)) break;
-      items[i] = items[c]!;
-      i = c;
-    }
-    items[i] = last;
-    return top;
-  }
-
-  rebuild(entries: HeapEntry[]): void {
-    this.items = [];
-    for (const e of entries) this.push(e);
-  }
-}
-
 function positive(value: number, name: string): number {
   if (!Number.isFinite(value) || value <= 0) throw new RegistryError('REGISTRY_BAD_OPTION', `${name} must be a positive finite number, got ${String(value)}`);
   return value;
@@ -178,7 +126,8 @@ export class Registry {
   readonly #overrides = new Map<string, LivenessOverride>();
   readonly #devices = new Map<string, DeviceRecord>();
   #sorted_ids: string[] | null = [];
-  readonly #heap = new DeadlineHeap();
+  /** Deadlines on (at_ms, id). */
+  readonly #heap = new MinHeap<HeapEntry>(entryLess);
   readonly #by_liveness = liveCounts();
   #duplicate = 0;
   #out_of_order = 0;
@@ -506,11 +455,10 @@ export class Registry {
   /** Stale entries are rare but unbounded in principle; rebuild when they dominate. */
   #compactHeap(): void {
     if (this.#heap.size <= 2 * this.#devices.size + 64) return;
-    const live: HeapEntry[] = [];
-    for (const id of this.#ids()) {
-      const d = this.#devices.get(id)!;
-      if (d.scheduled_ms !== null) live.push({ at_ms: d.scheduled_ms, id, gen: d.heap_gen });
-    }
-    this.#heap.rebuild(live);
+    // Keep each device's live entry (its current generation); drop the stale rest.
+    this.#heap.retain((e) => {
+      const d = this.#devices.get(e.id);
+      return d !== undefined && d.scheduled_ms !== null && d.heap_gen === e.gen && d.scheduled_ms === e.at_ms;
+    });
   }
 }

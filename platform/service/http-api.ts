@@ -125,8 +125,8 @@ export async function startHttpApi(api: PlatformApi, options: HttpApiOptions = {
     stats.requests++;
     void (async () => {
       try {
-        // wall-clock: a test-only slowdown used to prove that the CI regression gate fires
-        if (delay_ms > 0) await new Promise((r) => setTimeout(r, delay_ms));
+        // A test-only slowdown, used to prove that a CI regression gate fires.
+        if (delay_ms > 0) await new Promise((r) => setTimeout(r, delay_ms)); // wall-clock: test-only slowdown
         const url = new URL(req.url ?? '/', 'http://localhost');
         const method = req.method ?? 'GET';
         let matched_path = false;

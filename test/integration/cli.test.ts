@@ -38,7 +38,7 @@ describe('msp-twin run (flagship, in-process)', () => {
     expect(runs[2]!.trace_hash).not.toBe(runs[0]!.trace_hash);
     expect(runs[0]!.devices).toBeGreaterThanOrEqual(4000);
     expect(runs[0]!.messages).toBeGreaterThan(100_000);
-  });
+  }, 480_000); // three simulated days of 4,500 devices with the platform in the loop
 
   it('the human summary names the trace hash as 64 hex digits, and --out writes a trace whose digest matches', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'msp-twin-run-'));

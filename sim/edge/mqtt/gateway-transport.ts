@@ -1,6 +1,6 @@
 import type { DeviceSession, DeviceTransport, WillMessage } from '../transport.ts';
-import { ClientSession } from './client-session.ts';
-import type { TransportError } from './per-device-transport.ts';
+import type { ClientSession } from './client-session.ts';
+import { SessionPool, type TransportError } from './session-pool.ts';
 import type { MqttTransportOptions } from './session-options.ts';
 
 /**
@@ -11,31 +11,20 @@ import type { MqttTransportOptions } from './session-options.ts';
  * publishes DDEATH). The gateway's own session is a real connection with a real will.
  */
 export class GatewayMqttTransport implements DeviceTransport {
-  readonly options: MqttTransportOptions;
-  readonly errors: TransportError[] = [];
-  readonly #corked = new Set<ClientSession>();
+  readonly #pool: SessionPool;
   readonly #parent_of: ReadonlyMap<string, string>;
-  readonly #gateways = new Map<string, ClientSession>();
-  readonly #on_error = (client_id: string, err: Error): void => {
-    if (this.errors.length < 1000) this.errors.push({ client_id, message: err.message });
-  };
 
   /** `parent_of` maps each non-gateway device to its gateway id. */
   constructor(options: MqttTransportOptions, parent_of: ReadonlyMap<string, string>) {
-    this.options = options;
+    this.#pool = new SessionPool(options);
     this.#parent_of = parent_of;
   }
 
   open(client_id: string, will: WillMessage): DeviceSession {
     const gateway_id = this.#parent_of.get(client_id);
-    if (gateway_id === undefined) {
-      const previous = this.#gateways.get(client_id);
-      const session = new ClientSession(client_id, will, this.options, previous?.closed ?? Promise.resolve(), this.#on_error);
-      this.#gateways.set(client_id, session);
-      return session;
-    }
+    if (gateway_id === undefined) return this.#pool.open(client_id, will);
     const via = (): ClientSession => {
-      const gw = this.#gateways.get(gateway_id);
+      const gw = this.#pool.get(gateway_id);
       if (!gw) throw new Error(`MQTT_NO_GATEWAY: ${client_id} has no session on gateway ${gateway_id}`);
       return gw;
     };
@@ -59,29 +48,23 @@ export class GatewayMqttTransport implements DeviceTransport {
     };
   }
 
-  /**
-   * Corks every live connection for the duration of a step. The corked set is kept apart from
-   * the by-id map because a session replaced during the step (crash and reconnect) must still be
-   * uncorked, or its last messages would never leave and its will never fire.
-   */
-  cork(): void {
-    for (const s of this.#gateways.values()) {
-      s.cork();
-      this.#corked.add(s);
-    }
-  }
-
-  uncork(): void {
-    for (const s of this.#corked) s.uncork();
-    this.#corked.clear();
+  get errors(): readonly TransportError[] {
+    return this.#pool.errors;
   }
 
   get connections(): number {
-    return this.#gateways.size;
+    return this.#pool.size;
   }
 
-  async close(): Promise<void> {
-    await Promise.all([...this.#gateways.values()].map((s) => s.destroy()));
-    this.#gateways.clear();
+  cork(): void {
+    this.#pool.cork();
+  }
+
+  uncork(): void {
+    this.#pool.uncork();
+  }
+
+  close(): Promise<void> {
+    return this.#pool.close();
   }
 }
