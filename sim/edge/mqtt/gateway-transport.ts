@@ -1,6 +1,6 @@
-import type { DeviceSession, DeviceTransport, WillMessage } from '../transport.ts';
+import type { DeviceSession, WillMessage } from '../transport.ts';
 import type { ClientSession } from './client-session.ts';
-import { SessionPool, type TransportError } from './session-pool.ts';
+import { PooledTransport } from './session-pool.ts';
 import type { MqttTransportOptions } from './session-options.ts';
 
 /**
@@ -10,21 +10,20 @@ import type { MqttTransportOptions } from './session-options.ts';
  * its session the gateway publishes the child's will payload for it (as a Sparkplug edge node
  * publishes DDEATH). The gateway's own session is a real connection with a real will.
  */
-export class GatewayMqttTransport implements DeviceTransport {
-  readonly #pool: SessionPool;
+export class GatewayMqttTransport extends PooledTransport {
   readonly #parent_of: ReadonlyMap<string, string>;
 
   /** `parent_of` maps each non-gateway device to its gateway id. */
   constructor(options: MqttTransportOptions, parent_of: ReadonlyMap<string, string>) {
-    this.#pool = new SessionPool(options);
+    super(options);
     this.#parent_of = parent_of;
   }
 
   open(client_id: string, will: WillMessage): DeviceSession {
     const gateway_id = this.#parent_of.get(client_id);
-    if (gateway_id === undefined) return this.#pool.open(client_id, will);
+    if (gateway_id === undefined) return this.pool.open(client_id, will);
     const via = (): ClientSession => {
-      const gw = this.#pool.get(gateway_id);
+      const gw = this.pool.get(gateway_id);
       if (!gw) throw new Error(`MQTT_NO_GATEWAY: ${client_id} has no session on gateway ${gateway_id}`);
       return gw;
     };
@@ -46,25 +45,5 @@ export class GatewayMqttTransport implements DeviceTransport {
         ended = true;
       },
     };
-  }
-
-  get errors(): readonly TransportError[] {
-    return this.#pool.errors;
-  }
-
-  get connections(): number {
-    return this.#pool.size;
-  }
-
-  cork(): void {
-    this.#pool.cork();
-  }
-
-  uncork(): void {
-    this.#pool.uncork();
-  }
-
-  close(): Promise<void> {
-    return this.#pool.close();
   }
 }

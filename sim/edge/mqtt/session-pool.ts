@@ -1,4 +1,4 @@
-import type { WillMessage } from '../transport.ts';
+import type { DeviceSession, DeviceTransport, WillMessage } from '../transport.ts';
 import { ClientSession } from './client-session.ts';
 import type { MqttTransportOptions } from './session-options.ts';
 
@@ -61,5 +61,36 @@ export class SessionPool {
   async close(): Promise<void> {
     await Promise.all([...this.#live.values()].map((s) => s.destroy()));
     this.#live.clear();
+  }
+}
+
+/** What both MQTT transports share: a pool of connections and the step-level controls on it. */
+export abstract class PooledTransport implements DeviceTransport {
+  protected readonly pool: SessionPool;
+
+  constructor(options: MqttTransportOptions) {
+    this.pool = new SessionPool(options);
+  }
+
+  abstract open(client_id: string, will: WillMessage): DeviceSession;
+
+  get errors(): readonly TransportError[] {
+    return this.pool.errors;
+  }
+
+  get connections(): number {
+    return this.pool.size;
+  }
+
+  cork(): void {
+    this.pool.cork();
+  }
+
+  uncork(): void {
+    this.pool.uncork();
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
   }
 }
