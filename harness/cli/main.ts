@@ -8,6 +8,7 @@ import { BrokerError } from '../broker/embedded-broker.ts';
 import { DEFAULT_DEV_SECRET } from '../broker/credentials.ts';
 import { brokerCommand } from './commands/broker.ts';
 import { platformCommand } from './commands/platform.ts';
+import { diffCommand } from './commands/diff.ts';
 import { runCommand, type CliIo } from './commands/run.ts';
 import { scenariosCommand } from './commands/scenarios.ts';
 import { benchCommand } from './commands/bench.ts';
@@ -95,6 +96,16 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
       (a) => guard(() => scenariosCommand({ json: a.json }, io)),
     )
     .command(
+      'diff <a> <b>',
+      'show the first line where two traces (files or --out directories) differ; exit 1 if they do',
+      (y) =>
+        y
+          .positional('a', { type: 'string', demandOption: true })
+          .positional('b', { type: 'string', demandOption: true })
+          .option('json', { type: 'boolean', default: false }),
+      (a) => guard(() => diffCommand({ a: a.a, b: a.b, json: a.json }, io)),
+    )
+    .command(
       'broker',
       'run the embedded MQTT broker on its own (Ctrl-C stops it) so other tools and runs can connect',
       (y) =>
@@ -147,7 +158,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           .option('out', { type: 'string', default: 'bench-results', describe: 'directory for the JSON results' }),
       (a) => guard(() => benchCommand({ days: a.days, out: a.out, only: a.only, connections: a.connections }, io)),
     )
-    .demandCommand(1, 'name a command: run, scenarios, broker, platform or bench (see --help)')
+    .demandCommand(1, 'name a command: run, scenarios, diff, broker, platform or bench (see --help)')
     .strict()
     .exitProcess(false)
     .fail((msg, err) => {

@@ -118,3 +118,30 @@ describe('msp-twin CLI errors (spawned binary)', () => {
     expect(dur.stderr).toMatch(/^error: .*duration/);
   });
 });
+
+describe('msp-twin diff', () => {
+  it('reports no difference for equal seeds and the first differing line for different seeds', async () => {
+    const dirs = ['7', '7', '8'].map((seed) => {
+      const dir = mkdtempSync(join(tmpdir(), `msp-twin-diff-${seed}-`));
+      return { seed, dir };
+    });
+    for (const { seed, dir } of dirs) {
+      const r = await cli(['run', 'test/fixtures/small-office.yaml', '--transport', 'memory', '--duration', '3h', '--seed', seed, '--out', dir, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const same = await cli(['diff', dirs[0]!.dir, join(dirs[1]!.dir, 'trace.jsonl')]);
+    expect(same.code).toBe(0);
+    expect(same.stdout).toMatch(/^identical: [\d,]+ lines/);
+    const other = await cli(['diff', dirs[0]!.dir, dirs[2]!.dir, '--json']);
+    expect(other.code).toBe(1);
+    const d = JSON.parse(other.stdout) as { equal: boolean; line: number; a: string; b: string };
+    expect(d.equal).toBe(false);
+    // The first line is the run header, which names the seed: that is where they part.
+    expect(d.line).toBe(1);
+    expect(d.a).toContain('"seed":"7"');
+    expect(d.b).toContain('"seed":"8"');
+    const missing = await cli(['diff', dirs[0]!.dir, '/nonexistent/trace.jsonl']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/DIFF_NOT_FOUND/);
+  });
+});
