@@ -159,7 +159,7 @@ describe('msp-twin platform (production mode, wall clock)', () => {
       await dev.publishAsync(`msp/v1/s1/${id}/telemetry`, '{"not":"valid"', { qos: 1 });
       await dev.endAsync();
       let device: { liveness: string } | undefined;
-      for (let i = 0; i < 50; i++) {
+      for (let i = 0; i < 200; i++) { // up to 20 s on a loaded machine
         const r = await fetch(`${api_url}/api/v1/devices/${id}`);
         if (r.status === 200) {
           device = (await r.json()) as { liveness: string };
