@@ -124,7 +124,6 @@ export class Simulation implements DeviceHost {
       const next = this.queue.peek();
       if (next === undefined || next.at_ms > limit) break;
       this.queue.pop();
-      if (next.cancelled) continue;
       this.clock.advanceTo(next.at_ms);
       if (++this.stats.events > this.#max_events) {
         throw new SimError('SIM_BOUND_EXCEEDED', `run exceeded ${this.#max_events} events at t=${next.at_ms} (last: ${next.label})`);
@@ -136,16 +135,7 @@ export class Simulation implements DeviceHost {
 
   /** Time of the next pending event, for lockstep drivers that skip empty stretches. */
   nextEventAt(): number | undefined {
-    let next = this.queue.peek();
-    while (next !== undefined && next.cancelled) {
-      this.queue.pop();
-      next = this.queue.peek();
-    }
-    return next?.at_ms;
-  }
-
-  get finished(): boolean {
-    return this.clock.now_ms >= this.end_ms;
+    return this.queue.peek()?.at_ms;
   }
 
   device(id: string): DeviceTwin | undefined {

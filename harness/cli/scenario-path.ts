@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,8 +18,4 @@ export function bundledScenarioFiles(): string[] {
     .filter((f) => f.endsWith('.yaml'))
     .sort()
     .map((f) => join(SCENARIO_DIR, f));
-}
-
-export function readText(path: string): string {
-  return readFileSync(path, 'utf8');
 }

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { DEVICE_KINDS } from '../../platform/contract/messages.ts';
-import type { FleetSpec } from '../../sim/world/fleet-spec.ts';
 import { modelIds } from '../../sim/devices/models.ts';
 import { isValidTimezone } from '../../sim/world/local-time.ts';
 import { RULE_NAMES } from '../../platform/monitoring/rules.ts';
@@ -160,8 +159,3 @@ export const ScenarioFileSchema = z.strictObject({
 });
 
 export type ScenarioFile = z.infer<typeof ScenarioFileSchema>;
-
-/** The compile-time check that the schema's fleet section is exactly the generator's input. */
-export function fleetSpecOf(file: ScenarioFile): FleetSpec {
-  return file.fleet satisfies FleetSpec;
-}

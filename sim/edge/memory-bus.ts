@@ -58,14 +58,6 @@ export class MemoryBus {
     return client;
   }
 
-  get connected_clients(): number {
-    return this.#clients.size;
-  }
-
-  retainedCount(): number {
-    return this.#retained.size;
-  }
-
   /** Retained messages matching a filter, sorted by topic (canonical order, never map order). */
   retained(filter: string): BusMessage[] {
     const out: BusMessage[] = [];

@@ -15,7 +15,3 @@ export class SimError extends Error {
     this.code = code;
   }
 }
-
-export function invariant(condition: unknown, code: SimErrorCode, message: string): asserts condition {
-  if (!condition) throw new SimError(code, message);
-}

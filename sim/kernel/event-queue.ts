@@ -19,9 +19,8 @@ export interface ScheduledEvent {
   readonly priority: number;
   readonly seq: number;
   readonly fire: () => void;
-  /** Short label for traces and diagnostics, e.g. "sample:occ-0001". */
+  /** Short label for diagnostics, e.g. "sample". */
   readonly label: string;
-  cancelled: boolean;
 }
 
 function before(a: ScheduledEvent, b: ScheduledEvent): boolean {
@@ -53,7 +52,7 @@ export class EventQueue {
     if (this.#heap.length >= this.max_pending) {
       throw new SimError('SIM_BOUND_EXCEEDED', `event queue holds ${this.#heap.length} events (limit ${this.max_pending}) while scheduling "${label}"`);
     }
-    const event: ScheduledEvent = { at_ms, priority, seq: this.#next_seq++, fire, label, cancelled: false };
+    const event: ScheduledEvent = { at_ms, priority, seq: this.#next_seq++, fire, label };
     const heap = this.#heap;
     heap.push(event);
     let i = heap.length - 1;
@@ -72,7 +71,7 @@ export class EventQueue {
     return this.#heap[0];
   }
 
-  /** Removes and returns the earliest event (cancelled ones included; the caller skips them). */
+  /** Removes and returns the earliest event. */
   pop(): ScheduledEvent | undefined {
     const heap = this.#heap;
     const top = heap[0];

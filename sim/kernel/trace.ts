@@ -1,9 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { canonicalJson } from './canonical-json.ts';
 
-/** Version of the trace line format; bump it when a line's shape changes so old traces are recognisable. */
-export const TRACE_FORMAT = 1;
-
 /** Where trace lines go besides the hash (a file writer in the CLI, an array in tests). */
 export type TraceSink = (line: string) => void;
 

@@ -71,13 +71,3 @@ export function countByKind(devices: readonly DeviceSpec[]): Map<DeviceKind, num
   for (const d of devices) counts.set(d.kind, (counts.get(d.kind) ?? 0) + 1);
   return counts;
 }
-
-export function zonesOf(portfolio: Portfolio): Zone[] {
-  const zones: Zone[] = [];
-  for (const site of portfolio.sites) for (const b of site.buildings) for (const f of b.floors) zones.push(...f.zones);
-  return zones;
-}
-
-export function buildingsOf(portfolio: Portfolio): Building[] {
-  return portfolio.sites.flatMap((s) => [...s.buildings]);
-}
