@@ -95,3 +95,77 @@ export type EventPayload = z.infer<typeof EventPayload>;
 
 /** Largest payload the platform accepts; bigger ones are quarantined unparsed. */
 export const MAX_PAYLOAD_BYTES = 16 * 1024;
+
+/**
+ * OTA status (topic class `ota`). One state taxonomy for every device, mapped to LwM2M object 5
+ * (Firmware Update: State /5/0/3 and Update Result /5/0/5) and OCPP 1.6/2.0.1 FirmwareStatus so a
+ * report can be read by people who know either (docs/patching.md has the table).
+ */
+export const OTA_STATES = [
+  'idle',
+  'deferred', // a pre-condition (battery, storage) failed; the device retries when it clears
+  'downloading',
+  'downloaded',
+  'verifying',
+  'waiting_window', // verified; waiting for the platform's install command (install window)
+  'installing',
+  'rebooting',
+  'health_check',
+  'committed',
+  'rolled_back', // A/B device fell back to the previous slot
+  'bricked', // single-bank device failed to boot: offline until replaced
+  'failed', // the job ended without changing the running firmware
+  'rejected', // refused before starting (incompatible, precondition that cannot clear)
+  'cancelled',
+] as const;
+export type OtaState = (typeof OTA_STATES)[number];
+
+export const OTA_RESULTS = [
+  'ok',
+  'in_progress',
+  'low_battery',
+  'insufficient_storage',
+  'connection_lost', // download interrupted (resumable)
+  'download_failed',
+  'integrity_failure', // hash mismatch: corrupt image
+  'invalid_signature',
+  'incompatible',
+  'install_failed',
+  'boot_failure',
+  'health_check_failed',
+  'timeout',
+  'cancelled',
+] as const;
+export type OtaResult = (typeof OTA_RESULTS)[number];
+
+export const OtaStatusPayload = z.strictObject({
+  v: z.literal(1),
+  id,
+  seq,
+  ts,
+  /** Rollout job id the status belongs to. */
+  job: z.string().min(1).max(128),
+  /** Firmware running when the job started, and the target. */
+  from: z.string().min(1).max(64),
+  to: z.string().min(1).max(64),
+  state: z.enum(OTA_STATES),
+  result: z.enum(OTA_RESULTS),
+  progress_pct: z.number().min(0).max(100).optional(),
+});
+export type OtaStatusPayload = z.infer<typeof OtaStatusPayload>;
+
+/**
+ * OTA command (topic `cmd/ota`, platform → device, QoS 1). `download` fetches and verifies the
+ * image then waits; `install` installs a verified image (the platform sends it inside the install
+ * window); `cancel` abandons the job before install.
+ */
+export const OtaCommandPayload = z.strictObject({
+  v: z.literal(1),
+  job: z.string().min(1).max(128),
+  action: z.enum(['download', 'install', 'cancel']),
+  fw: z.string().min(1).max(64),
+  size_bytes: z.number().int().positive().optional(),
+  sha256: z.string().min(1).max(128).optional(),
+  ts: ts,
+});
+export type OtaCommandPayload = z.infer<typeof OtaCommandPayload>;
