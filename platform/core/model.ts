@@ -3,7 +3,7 @@
  * the incident desk and the SLA ledger say to each other. Pure data; no module here reads a clock
  * (every function takes `now_ms`) and the platform never imports the simulator.
  */
-import type { BirthPayload, DeviceKind, EventPayload, StatePayload, TelemetryPayload } from '../contract/messages.ts';
+import type { BirthPayload, DeviceKind, EventPayload, OtaStatusPayload, StatePayload, TelemetryPayload } from '../contract/messages.ts';
 
 /** Everything the platform decides goes into the run's trace through this (kind: `p.<what>`). */
 export type Journal = (at_ms: number, kind: string, fields: Record<string, unknown>) => void;
@@ -13,7 +13,8 @@ export type DeviceMessage =
   | { readonly type: 'birth'; readonly device_id: string; readonly site_id: string; readonly received_ms: number; readonly payload: BirthPayload }
   | { readonly type: 'state'; readonly device_id: string; readonly site_id: string; readonly received_ms: number; readonly payload: StatePayload }
   | { readonly type: 'telemetry'; readonly device_id: string; readonly site_id: string; readonly received_ms: number; readonly payload: TelemetryPayload }
-  | { readonly type: 'event'; readonly device_id: string; readonly site_id: string; readonly received_ms: number; readonly payload: EventPayload };
+  | { readonly type: 'event'; readonly device_id: string; readonly site_id: string; readonly received_ms: number; readonly payload: EventPayload }
+  | { readonly type: 'ota'; readonly device_id: string; readonly site_id: string; readonly received_ms: number; readonly payload: OtaStatusPayload };
 
 /** What the platform knows about a device, learnt from its birth. */
 export interface DeviceInfo {

@@ -7,6 +7,9 @@ import { defaultMonitoringConfig, mergeMonitoringConfig, type MonitoringConfig }
 import { Registry } from '../registry/registry.ts';
 import { defaultContract, type SlaContract } from '../sla/contract.ts';
 import { SlaLedger } from '../sla/ledger.ts';
+import { FirmwareCatalog } from '../patching/catalog.ts';
+import { PatchingEngine, type OtaCommand } from '../patching/engine.ts';
+import { PatchError, type FirmwareRelease } from '../patching/types.ts';
 import type { Journal, LivenessChange } from './model.ts';
 
 /**
@@ -24,15 +27,30 @@ export interface PlatformOptions {
   readonly timezone_of?: (site_id: string) => string;
   /** Building use (clinic, office …), which raises incident impact for clinics. */
   readonly building_type?: (building_id: string) => string | undefined;
+  /** The firmware catalog rollouts may deploy from. */
+  readonly firmware?: readonly FirmwareRelease[];
+  /** Device tags from the deployment's configuration (rollout targets select on them). */
+  readonly tags_of?: (device_id: string) => readonly string[];
 }
 
-export interface OperatorCommand {
-  readonly at_ms: number;
-  readonly kind: 'ack' | 'resolve';
-  readonly target: 'incident' | 'alert';
-  readonly id: string;
-  readonly by: string;
-}
+export type OperatorCommand =
+  | {
+      readonly at_ms: number;
+      readonly kind: 'ack' | 'resolve';
+      readonly target: 'incident' | 'alert';
+      readonly id: string;
+      readonly by: string;
+    }
+  | {
+      readonly at_ms: number;
+      readonly kind: 'create' | 'pause' | 'resume' | 'cancel';
+      readonly target: 'rollout';
+      /** Rollout id (for create, the plan's id). */
+      readonly id: string;
+      readonly by: string;
+      readonly plan?: unknown;
+      readonly reason?: string;
+    };
 
 export interface InboundMessage {
   readonly topic: string;
@@ -46,11 +64,14 @@ export class Platform {
   readonly alerts: AlertManager;
   readonly incidents: IncidentDesk;
   readonly sla: SlaLedger;
+  readonly patching: PatchingEngine;
   readonly config: { monitoring: MonitoringConfig; contract: SlaContract };
   readonly #journal: Journal;
   #now_ms = 0;
   #first_ms: number | undefined;
   #pending_actions: OperatorCommand[] = [];
+  /** Commands decided but not yet handed to the transport (drained by the caller after each input). */
+  #outbox: OtaCommand[] = [];
   readonly #changed_incidents = new Set<string>();
 
   constructor(options: PlatformOptions) {
@@ -80,6 +101,24 @@ export class Platform {
       targets: Object.fromEntries((['P1', 'P2', 'P3', 'P4'] as const).map((p) => [p, { respond_ms: contract.response_targets_ms[p], resolve_ms: contract.resolution_targets_ms[p] }])) as never,
     });
     this.sla = new SlaLedger({ journal: this.#journal, contract, timezone_of: options.timezone_of ?? (() => 'UTC') });
+    this.patching = new PatchingEngine({
+      journal: this.#journal,
+      catalog: new FirmwareCatalog(options.firmware ?? []),
+      device,
+      devices: () => this.registry.devices(),
+      liveness: (id) => this.registry.liveness(id),
+      open_incidents: () => this.incidents.open(),
+      timezone_of: options.timezone_of ?? (() => 'UTC'),
+      ...(options.tags_of ? { tags_of: options.tags_of } : {}),
+      send: (c) => this.#outbox.push(c),
+    });
+  }
+
+  /** Commands for devices decided since the last call, in decision order. */
+  drainCommands(): OtaCommand[] {
+    const out = this.#outbox;
+    this.#outbox = [];
+    return out;
   }
 
   get now_ms(): number {
@@ -125,7 +164,8 @@ export class Platform {
     }
     if (msg.type === 'birth') this.sla.onFirmware(msg.device_id, msg.payload.fw, received_ms);
     for (const change of this.registry.apply(msg)) this.#onLiveness(change);
-    this.#signals(this.monitor.onMessage(msg, received_ms), received_ms);
+    if (msg.type !== 'ota') this.#signals(this.monitor.onMessage(msg, received_ms), received_ms);
+    this.patching.onMessage(msg, received_ms);
     this.#flushIncidents();
   }
 
@@ -139,6 +179,7 @@ export class Platform {
     // Flapping alerts hold their clears; the manager releases them here when the hold runs out.
     for (const a of this.alerts.tick(now_ms)) this.incidents.onAlert(a, now_ms);
     this.#flushIncidents();
+    this.patching.tick(now_ms);
   }
 
   /** Production mode: an operator action applied now (the API calls this). */
@@ -148,6 +189,19 @@ export class Platform {
 
   #act(a: OperatorCommand): void {
     this.tick(a.at_ms);
+    if (a.target === 'rollout') {
+      try {
+        if (a.kind === 'create') this.patching.create(a.plan, a.at_ms);
+        else if (a.kind === 'pause') this.patching.pause(a.id, a.reason ?? `by ${a.by}`, a.at_ms);
+        else if (a.kind === 'resume') this.patching.resume(a.id, a.at_ms);
+        else this.patching.cancel(a.id, a.reason ?? `by ${a.by}`, a.at_ms);
+      } catch (err) {
+        // A queued action that the engine refuses is an operator error, not a platform crash.
+        if (!(err instanceof PatchError)) throw err;
+        this.#journal(a.at_ms, 'p.rollout', { id: a.id, ev: 'refused', op: a.kind, code: err.code, why: err.message });
+      }
+      return;
+    }
     if (a.target === 'incident') {
       if (a.kind === 'ack') this.incidents.acknowledge(a.id, a.at_ms, a.by);
       else this.incidents.resolve(a.id, a.at_ms, a.by);
@@ -166,7 +220,10 @@ export class Platform {
   #signals(signals: readonly AlertSignal[], now_ms: number): void {
     for (const s of signals) {
       const alert = this.alerts.apply(s);
-      if (alert) this.incidents.onAlert(alert, now_ms);
+      if (alert) {
+        this.incidents.onAlert(alert, now_ms);
+        this.patching.onAlert(alert);
+      }
     }
   }
 

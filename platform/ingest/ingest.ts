@@ -6,7 +6,7 @@
  * Pure: no clock is read; the caller stamps `received_ms`.
  */
 import type { z } from 'zod';
-import { BirthPayload, EventPayload, MAX_PAYLOAD_BYTES, StatePayload, TelemetryPayload } from '../contract/messages.ts';
+import { BirthPayload, EventPayload, MAX_PAYLOAD_BYTES, OtaStatusPayload, StatePayload, TelemetryPayload } from '../contract/messages.ts';
 import { parseDeviceTopic, type MessageClass } from '../contract/topics.ts';
 import type { DeviceMessage } from '../core/model.ts';
 
@@ -63,13 +63,14 @@ const DEFAULT_QUARANTINE_CAPACITY = 1_000;
 /** MQTT caps a topic at 65,535 bytes; anything longer is not a topic, so skip splitting it. */
 const MAX_TOPIC_CHARS = 65_535;
 
-// Topic classes with a payload schema; ota status has none yet (patching work), so it is
-// rejected as unsupported rather than passed on unvalidated.
+// Every topic class has a payload schema; a class without one would be rejected as unsupported
+// rather than passed on unvalidated.
 const SCHEMAS: Partial<Record<MessageClass, z.ZodType>> = {
   birth: BirthPayload,
   state: StatePayload,
   telemetry: TelemetryPayload,
   event: EventPayload,
+  ota: OtaStatusPayload,
 };
 
 // fatal: invalid UTF-8 must be rejected, not silently repaired into U+FFFD.

@@ -244,7 +244,8 @@ export class Registry {
         break;
       }
       case 'telemetry':
-      case 'event': {
+      case 'event':
+      case 'ota': {
         this.#trackSeq(d, seq);
         this.#hear(d, ts);
         // Traffic revives SUSPECT or deadline-OFFLINE, never a session that has ended.

@@ -27,6 +27,8 @@ export interface HttpApiOptions {
   readonly port?: number;
   /** Test-only: added latency per request, to prove regression gates catch a slowdown. */
   readonly artificial_delay_ms?: number;
+  /** Prometheus exposition for `GET /metrics` (harness/metrics); absent = no such route. */
+  readonly metrics?: () => Promise<{ content_type: string; body: string }>;
 }
 
 export interface HttpApi {
@@ -129,6 +131,12 @@ export async function startHttpApi(api: PlatformApi, options: HttpApiOptions = {
         if (delay_ms > 0) await new Promise((r) => setTimeout(r, delay_ms)); // wall-clock: test-only slowdown
         const url = new URL(req.url ?? '/', 'http://localhost');
         const method = req.method ?? 'GET';
+        if (options.metrics && url.pathname === '/metrics' && method === 'GET') {
+          const m = await options.metrics();
+          res.writeHead(200, { 'content-type': m.content_type, 'content-length': Buffer.byteLength(m.body), 'cache-control': 'no-store' });
+          res.end(m.body);
+          return;
+        }
         let matched_path = false;
         for (const [m, pattern, route] of ROUTES) {
           const match = pattern.exec(url.pathname);

@@ -7,7 +7,6 @@
  * an exact integer sum. All operations are linear merges (O(n + m)), no floating point.
  */
 import type { SlaContract } from './contract.ts';
-import { longestWindowMs } from './contract.ts';
 import { localTime, zonedToUtcMs } from '../core/local-time.ts';
 
 export type Interval = readonly [start_ms: number, end_ms: number];
@@ -130,14 +129,24 @@ export function serviceHours(contract: SlaContract, timezone: string, from_ms: n
   return clip(normalize(out), from_ms, to_ms);
 }
 
-/** The maintenance windows that apply to `site_id` over [from_ms, to_ms), site-local. */
-export function maintenanceWindows(contract: SlaContract, timezone: string, from_ms: number, to_ms: number, site_id: string): IntervalSet {
-  if (to_ms <= from_ms) return [];
+/** A weekly site-local window: opens at start_min on each listed weekday (0 = Sunday), lasts duration_ms. */
+export interface WeeklyWindow {
+  readonly days: readonly number[];
+  readonly start_min: number;
+  readonly duration_ms: number;
+}
+
+/**
+ * The occurrences of weekly windows over [from_ms, to_ms) in `timezone`, merged. Used by SLA
+ * maintenance windows and by the rollout engine's download/install windows, so both agree on
+ * what "Tuesday 22:00 for 4 h in the site's local time" means across DST changes.
+ */
+export function weeklyWindowIntervals(windows: readonly WeeklyWindow[], timezone: string, from_ms: number, to_ms: number): IntervalSet {
+  if (to_ms <= from_ms || windows.length === 0) return [];
   const out: Array<[number, number]> = [];
   // Look back far enough to catch a window that opened before the period and is still open.
-  const before_days = Math.ceil(longestWindowMs(contract) / DAY_MS) + 1;
-  for (const w of contract.maintenance_windows) {
-    if (w.sites !== undefined && !w.sites.includes(site_id)) continue;
+  const before_days = Math.ceil(Math.max(...windows.map((w) => w.duration_ms)) / DAY_MS) + 1;
+  for (const w of windows) {
     const days = new Set(w.days);
     forEachLocalDay(timezone, from_ms, to_ms, before_days, (y, m, d, weekday) => {
       if (!days.has(weekday)) return;
@@ -146,6 +155,12 @@ export function maintenanceWindows(contract: SlaContract, timezone: string, from
     });
   }
   return clip(normalize(out), from_ms, to_ms);
+}
+
+/** The maintenance windows that apply to `site_id` over [from_ms, to_ms), site-local. */
+export function maintenanceWindows(contract: SlaContract, timezone: string, from_ms: number, to_ms: number, site_id: string): IntervalSet {
+  const mine = contract.maintenance_windows.filter((w) => w.sites === undefined || w.sites.includes(site_id));
+  return weeklyWindowIntervals(mine, timezone, from_ms, to_ms);
 }
 
 /**
