@@ -1,5 +1,7 @@
-import type { DeviceKind } from '../platform/contract/messages.ts';
-import { deviceTopic, MessageClass } from '../platform/contract/topics.ts';
+import { OtaCommandPayload, type DeviceKind } from '../platform/contract/messages.ts';
+import { deviceTopic, MessageClass, parseCommandTopic } from '../platform/contract/topics.ts';
+import { firmwareProfile, type FirmwareBehaviour, type FirmwareProfile } from './devices/firmware.ts';
+import type { FirmwareImage } from './devices/ota.ts';
 import { canonicalJson } from './kernel/canonical-json.ts';
 import { VirtualClock } from './kernel/clock.ts';
 import { SimError } from './kernel/errors.ts';
@@ -21,6 +23,19 @@ export interface SimulationConfig {
   readonly telemetry_qos: 0 | 1;
   /** Upper bound on events processed; exceeding it fails the run loudly. */
   readonly max_events?: number;
+  /** The scenario's firmware catalog: images on the update server and how each version behaves. */
+  readonly firmware?: readonly SimFirmwareEntry[];
+}
+
+export interface SimFirmwareEntry {
+  readonly image: FirmwareImage;
+  readonly behaviour: FirmwareBehaviour;
+}
+
+/** A command as it arrived from the broker (topic and raw payload). */
+export interface InboundCommand {
+  readonly topic: string;
+  readonly payload: string;
 }
 
 export interface SimulationDeps {
@@ -35,6 +50,8 @@ export interface SimulationStats {
   dropped: Record<DropReason, number>;
   broker_outages: number;
   wills: number;
+  /** Platform commands that reached the device's side (delivered or lost). */
+  commands: number;
 }
 
 /** Zones' thermal state advances on a fixed 5-minute grid, independent of which devices exist. */
@@ -61,11 +78,14 @@ export class Simulation implements DeviceHost {
     dropped: { radio_loss: 0, parent_down: 0, outbox_full: 0, reboot: 0 },
     broker_outages: 0,
     wills: 0,
+    commands: 0,
   };
   readonly #deps: SimulationDeps;
   readonly #by_id = new Map<string, DeviceTwin>();
   readonly #sessions = new Map<string, DeviceSession>();
   readonly #max_events: number;
+  readonly #firmware = new Map<string, SimFirmwareEntry>();
+  readonly #profiles = new Map<string, FirmwareProfile>();
   #broker_up = true;
 
   constructor(config: SimulationConfig, deps: SimulationDeps) {
@@ -75,6 +95,7 @@ export class Simulation implements DeviceHost {
     this.config = config;
     this.#deps = deps;
     this.#max_events = config.max_events ?? 2_000_000_000;
+    for (const f of config.firmware ?? []) this.#firmware.set(`${f.image.model}@${f.image.version}`, f);
     this.clock = new VirtualClock(config.start_ms);
     this.end_ms = config.start_ms + config.duration_ms;
     this.queue = new EventQueue();
@@ -142,7 +163,60 @@ export class Simulation implements DeviceHost {
     return this.#by_id.get(id);
   }
 
+  /**
+   * Commands the platform sent in the last step, in canonical order, delivered at their own
+   * time. A command for a device that has no session when it arrives is lost, as it is on a
+   * clean MQTT session (the platform's timeouts notice).
+   */
+  deliverCommands(commands: readonly InboundCommand[]): void {
+    const sorted = [...commands].sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.payload < b.payload ? -1 : a.payload > b.payload ? 1 : 0));
+    for (const c of sorted) {
+      const parsed = parseCommandTopic(c.topic);
+      const twin = parsed ? this.#by_id.get(parsed.device_id) : undefined;
+      let payload: OtaCommandPayload | undefined;
+      try {
+        const result = OtaCommandPayload.safeParse(JSON.parse(c.payload));
+        payload = result.success ? result.data : undefined;
+      } catch {
+        payload = undefined;
+      }
+      if (!parsed || !twin || parsed.command !== 'ota' || payload === undefined) {
+        this.fact('cmd', { topic: c.topic.slice(0, 128), ok: false, why: 'unrecognised' });
+        continue;
+      }
+      const cmd = payload;
+      const at_ms = Math.max(this.clock.now_ms + 1, cmd.ts);
+      this.queue.schedule(at_ms, Priority.command, 'cmd', () => {
+        const reachable = twin.connected && twin.power === 'online' && this.parentUp(twin);
+        this.fact('cmd', { d: twin.id, a: cmd.action, job: cmd.job, fw: cmd.fw, ok: reachable });
+        this.stats.commands++;
+        if (reachable) twin.onCommand(cmd);
+      });
+    }
+  }
+
   // ---- DeviceHost ----
+
+  firmwareProfile(model: string, version: string): FirmwareProfile {
+    const key = `${model}@${version}`;
+    let p = this.#profiles.get(key);
+    if (p === undefined) {
+      p = firmwareProfile(model, version, this.#firmware.get(key)?.behaviour);
+      this.#profiles.set(key, p);
+    }
+    return p;
+  }
+
+  image(model: string, version: string): FirmwareImage | undefined {
+    return this.#firmware.get(`${model}@${version}`)?.image;
+  }
+
+  closeSession(twin: DeviceTwin): void {
+    const session = this.#sessions.get(twin.id);
+    if (!session) return;
+    this.#sessions.delete(twin.id);
+    session.close();
+  }
 
   openSession(twin: DeviceTwin): void {
     const will = {
@@ -159,9 +233,10 @@ export class Simulation implements DeviceHost {
     const session = this.#sessions.get(twin.id);
     if (!session) return;
     this.#sessions.delete(twin.id);
-    if (!this.parentUp(twin)) {
-      // The device's path to the broker is already gone with its gateway: nothing can carry a
-      // will for it (in gateway mode there is no connection to close), so none is published.
+    if (!this.parentUp(twin) || !this.#parentConnected(twin)) {
+      // The device's path to the broker is already gone with its gateway (dead, or cut off by an
+      // uplink outage): nothing can carry a will for it (in gateway mode there is no connection
+      // to close), so none is published.
       this.#deps.trace.append(this.clock.now_ms, 'lost', { c: twin.id, reason });
       session.close();
       return;
@@ -176,7 +251,7 @@ export class Simulation implements DeviceHost {
     const session = this.#sessions.get(twin.id);
     if (!session) throw new SimError('SIM_INVALID_ARGUMENT', `device ${twin.id} published ${message_class} without a session`);
     const topic = deviceTopic(twin.spec.site_id, twin.id, message_class);
-    const json = canonicalJson(payload);
+    const json = canonicalJson(twin.faults?.payload ? twin.faults.payload(twin, message_class, payload) : payload);
     const qos = delivery === 'telemetry' ? this.config.telemetry_qos : 1;
     this.#deps.trace.appendPublish(this.clock.now_ms, twin.id, topic, json, qos, retain);
     this.stats.published[message_class] = (this.stats.published[message_class] ?? 0) + 1;
@@ -192,7 +267,7 @@ export class Simulation implements DeviceHost {
   }
 
   canConnect(twin: DeviceTwin): boolean {
-    if (!this.#broker_up) return false;
+    if (!this.#broker_up || twin.link_blocks > 0) return false;
     const gw = twin.spec.gateway_id;
     if (gw === null) return true;
     const parent = this.#by_id.get(gw);
@@ -220,6 +295,11 @@ export class Simulation implements DeviceHost {
       this.#broker_up = true;
       this.fact('broker', { s: 'up' });
     });
+  }
+
+  #parentConnected(twin: DeviceTwin): boolean {
+    const gw = twin.spec.gateway_id;
+    return gw === null || this.#by_id.get(gw)?.connected === true;
   }
 
   parentUp(twin: DeviceTwin): boolean {

@@ -1,5 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import mqtt, { type MqttClient } from 'mqtt';
 import { startEmbeddedBroker } from '../broker/embedded-broker.ts';
 import { setUpMqtt } from '../run/mqtt-setup.ts';
@@ -7,6 +5,8 @@ import { runScenario, type MqttMode } from '../run/run-scenario.ts';
 import type { Scenario } from '../scenario/scenario.ts';
 import { generatePortfolio } from '../../sim/world/generate.ts';
 import { DEFAULT_DEV_SECRET } from '../broker/credentials.ts';
+import { startBrokerNode } from '../load/broker-node.ts';
+import { blast, measureCeiling } from '../load/ceiling.ts';
 
 /**
  * MQTT benchmarks. Every figure is taken on this machine in this run, so ratios between them
@@ -20,46 +20,26 @@ export interface FanInResult {
   readonly msgs_per_s: number;
 }
 
-const sample_payload = JSON.stringify({ v: 1, id: 'nyc-tower-1-f03-env-004', seq: 17, ts: 1772427600000, battery_pct: 87.4, rssi_dbm: -71, values: { temperature_c: 21.43, humidity_pct: 41.2 } });
-
-/** The embedded broker's raw fan-in ceiling: N publishers → one subscriber, JSON telemetry. */
+/**
+ * The embedded broker's raw fan-in ceiling: N publishers → one subscriber, JSON telemetry, all in
+ * this process with the broker (the DESIGN.md reference figures were taken this way). The
+ * measurement itself is harness/load/ceiling.ts, which `msp-twin load` runs against its own broker.
+ */
 export async function measureFanIn(opts: { publishers: number; messages: number; qos: 0 | 1; timeout_ms: number }): Promise<FanInResult> {
   const broker = await startEmbeddedBroker({ port: 0, ws_port: null });
-  const clients: MqttClient[] = [];
   try {
-    const sub = await mqtt.connectAsync(broker.url, { clientId: 'bench-sub', reconnectPeriod: 0 });
-    clients.push(sub);
-    await sub.subscribeAsync('bench/#', { qos: opts.qos });
-    const pubs = await Promise.all(Array.from({ length: opts.publishers }, (_, i) => mqtt.connectAsync(broker.url, { clientId: `bench-pub-${i}`, reconnectPeriod: 0 })));
-    clients.push(...pubs);
-    let received = 0;
-    const done = new Promise<void>((resolve) => {
-      sub.on('message', () => {
-        if (++received === opts.messages) resolve();
-      });
+    const ids = Array.from({ length: opts.publishers }, (_, i) => `bench-pub-${i}`);
+    const r = await measureCeiling({
+      url: broker.url,
+      subscriber: { clientId: 'bench-sub' },
+      publishers: opts.publishers,
+      messages: opts.messages,
+      qos: opts.qos,
+      timeout_ms: opts.timeout_ms,
+      blast: () => blast({ url: broker.url, client_ids: ids, messages: opts.messages, qos: opts.qos, options: (id) => ({ clientId: id }) }),
     });
-    const per_publisher = Math.ceil(opts.messages / opts.publishers);
-    const t0 = performance.now(); // wall-clock: benchmark timing
-    // Publish in bursts with a yield between them, so the publishers do not starve the broker
-    // of the event loop (they share this process) and the figure is a sustained rate.
-    const burst = 200;
-    await Promise.all(
-      pubs.map(async (p, i) => {
-        for (let sent = 0; sent < per_publisher; ) {
-          const n = Math.min(burst, per_publisher - sent);
-          for (let k = 0; k < n; k++) p.publish(`bench/${i}/telemetry`, sample_payload, { qos: opts.qos });
-          sent += n;
-          await new Promise((r) => setImmediate(r));
-        }
-      }),
-    );
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([done, new Promise((r) => (timer = setTimeout(r, opts.timeout_ms)))]); // wall-clock: bound the measurement
-    clearTimeout(timer);
-    const elapsed_s = (performance.now() - t0) / 1000; // wall-clock: benchmark timing
-    return { publishers: opts.publishers, messages: received, qos: opts.qos, msgs_per_s: Math.round(received / elapsed_s) };
+    return { publishers: opts.publishers, messages: r.received, qos: opts.qos, msgs_per_s: r.msgs_per_s };
   } finally {
-    await Promise.all(clients.map((c) => c.endAsync(true)));
     await broker.close();
   }
 }
@@ -97,38 +77,17 @@ export interface ConnectionsResult {
   readonly failures: number;
 }
 
-const BIN = fileURLToPath(new URL('../../bin/msp-twin.js', import.meta.url));
-
-/** Starts `msp-twin broker --open` in a child process and resolves its TCP port. */
-async function brokerProcess(timeout_ms: number): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [BIN, 'broker', '--open', '--port', '0', '--ws-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`BENCH_BROKER: no broker URL within ${timeout_ms} ms: ${out}`)), timeout_ms); // wall-clock: bounded start
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /mqtt:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`BENCH_BROKER: broker exited with ${code}: ${out}`)));
-  });
-  return { child, port };
-}
-
 /**
  * The largest per-device fleet held: `target` MQTT.js clients (one socket each) against the
  * broker running in its own process. Two processes keep each side's sockets under the 20,000
  * open files one process may hold here (10,000 devices need 10,000 on each side).
  */
 export async function measureConnections(target: number, opts: { in_flight: number; timeout_ms: number }): Promise<ConnectionsResult> {
-  const { child, port } = await brokerProcess(15_000);
+  const node = await startBrokerNode(0, { port: 0, auth: null });
   const clients: MqttClient[] = [];
   let failures = 0;
   try {
-    const url = `mqtt://127.0.0.1:${port}`;
+    const url = node.url;
     const t0 = performance.now(); // wall-clock: benchmark timing
     const deadline = t0 + opts.timeout_ms;
     let next = 0;
@@ -148,6 +107,6 @@ export async function measureConnections(target: number, opts: { in_flight: numb
     return { target, held, connect_s, connections_per_s: Math.round(held / connect_s), failures };
   } finally {
     await Promise.all(clients.map((c) => c.endAsync(true)));
-    child.kill('SIGTERM');
+    await node.stop();
   }
 }

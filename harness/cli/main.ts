@@ -12,6 +12,7 @@ import { diffCommand } from './commands/diff.ts';
 import { runCommand, type CliIo } from './commands/run.ts';
 import { scenariosCommand } from './commands/scenarios.ts';
 import { benchCommand } from './commands/bench.ts';
+import { loadCommand } from './commands/load.ts';
 
 /** Maps any error to a one-line reason and a documented exit code; stack traces only for bugs. */
 function report(err: unknown, io: CliIo): number {
@@ -76,6 +77,8 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           .option('step', { type: 'string', describe: 'lockstep step length (default 1m)' })
           .option('speed', { type: 'number', describe: 'real-time mode: simulated seconds per wall second (1, 60, …); no barrier, telemetry QoS 0' })
           .option('out', { type: 'string', describe: 'directory for trace.jsonl and summary.json' })
+          .option('record', { type: 'string', describe: 'keep the trace in this file (compare two with msp-twin diff)' })
+          .option('junit', { type: 'string', describe: 'write the scenario\'s expectations as JUnit XML to this file' })
           .option('json', { type: 'boolean', default: false, describe: 'print the summary as one JSON object' }),
       (a) =>
         guard(() =>
@@ -83,7 +86,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
             {
               scenario: a.scenario, seed: a.seed, duration: a.duration, transport: a.transport, mqtt_mode: a['mqtt-mode'], mqtt_version: a['mqtt-version'],
               broker: a.broker, broker_port: a['broker-port'], username: a.username, password: a.password, secret: a.secret, ca: a.ca, cert: a.cert, key: a.key,
-              insecure: a.insecure, broker_outage: a['broker-outage'], step: a.step, speed: a.speed, out: a.out, json: a.json,
+              insecure: a.insecure, broker_outage: a['broker-outage'], step: a.step, speed: a.speed, out: a.out, record: a.record, junit: a.junit, json: a.json,
             },
             io,
           ),
@@ -148,17 +151,76 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
         }),
     )
     .command(
+      'load',
+      'load test: ramp device connections, hold a publish rate, ramp down; latency percentiles, ceiling ratio, resource use, regression gate',
+      (y) =>
+        y
+          .option('devices', { type: 'number', default: 2_000, describe: 'devices in the fleet (all shards together)' })
+          .option('mqtt-mode', { choices: ['per-device', 'gateway'] as const, default: 'per-device' as const, describe: 'one connection per device, or one per gateway carrying its floor' })
+          .option('per-gateway', { type: 'number', default: 100, describe: 'devices per floor gateway (gateway mode: per connection)' })
+          .option('connect-rate', { type: 'number', default: 500, describe: 'connections opened (and closed in the ramp-down) per second' })
+          .option('rate', { type: 'number', default: 2_000, describe: 'target publish rate of the fleet, msg/s, held for --duration' })
+          .option('duration', { type: 'string', default: '30s', describe: 'hold phase length, e.g. 30s, 5m (1s…24h)' })
+          .option('alert-rate', { type: 'number', default: 5, describe: 'leak probes per second whose publish → alert latency is measured (0 = none)' })
+          .option('qos', { choices: [0, 1] as const, default: 1 as const, describe: 'telemetry QoS (events are always QoS 1)' })
+          .option('workers', { type: 'number', default: 1, describe: 'generator worker processes (0 = agents in this process)' })
+          .option('broker', { type: 'string', describe: 'external broker or cluster address (mqtt://, mqtts://, ws://, wss://); default: embedded' })
+          .option('broker-nodes', { type: 'number', default: 1, describe: 'embedded broker node processes the fleet is spread over' })
+          .option('open', { type: 'boolean', default: false, describe: 'embedded broker without authentication or ACLs' })
+          .option('mqtt-version', { choices: [4, 5] as const, default: 4 as const, describe: 'MQTT protocol level (5 needs --broker)' })
+          .option('username', { type: 'string', describe: 'external broker: shared username (default: per-device credentials from --secret)' })
+          .option('password', { type: 'string', describe: 'external broker: shared password' })
+          .option('secret', { type: 'string', default: process.env.MSP_TWIN_SECRET ?? DEFAULT_DEV_SECRET, defaultDescription: '$MSP_TWIN_SECRET or a development secret', describe: 'fleet secret that per-device passwords derive from' })
+          .option('ca', { type: 'string', describe: 'CA certificate (PEM) for mqtts:// or wss://' })
+          .option('cert', { type: 'string', describe: 'client certificate (PEM)' })
+          .option('key', { type: 'string', describe: 'client key (PEM)' })
+          .option('insecure', { type: 'boolean', describe: 'do not verify the broker certificate' })
+          .option('shard', { type: 'string', default: '0/1', describe: 'run shard INDEX/COUNT (0-based) of the fleet, e.g. $JOB_COMPLETION_INDEX/8' })
+          .option('platform', { type: 'boolean', default: true, describe: 'run the platform under test here (--no-platform: it runs elsewhere)' })
+          .option('calibrate-messages', { type: 'number', default: 50_000, describe: 'messages for the broker fan-in ceiling before the run (0 = skip)' })
+          .option('calibrate-publishers', { type: 'number', default: 10, describe: 'publishers for the ceiling measurement' })
+          .option('http-connections', { type: 'number', default: 10, describe: 'autocannon connections on the platform API during the hold (0 = no HTTP load)' })
+          .option('http-rate', { type: 'number', default: 200, describe: 'HTTP requests per second over all connections (0 = as fast as the API answers)' })
+          .option('http-path', { type: 'string', array: true, describe: 'API paths to request (repeatable; default: health, firing alerts, open incidents)' })
+          .option('api-url', { type: 'string', describe: 'platform API to load instead of the embedded platform\'s (e.g. with --no-platform)' })
+          .option('metrics-port', { type: 'number', describe: 'serve the generator\'s Prometheus metrics on 127.0.0.1:PORT/metrics (0 = any free port)' })
+          .option('metrics-host', { type: 'string', default: '127.0.0.1', describe: 'interface for --metrics-port (0.0.0.0 inside a pod)' })
+          .option('hold-at', { type: 'string', describe: 'start the hold at this wall time (ISO or epoch ms), so shards hold together' })
+          .option('seed', { type: 'string', default: 'load', describe: 'fleet seed: device kinds and the shard partition derive from it' })
+          .option('max-in-flight', { type: 'number', default: 100, describe: 'connections waiting for CONNACK at once' })
+          .option('inject-platform-delay-ms', { type: 'number', default: 0, describe: 'TEST ONLY: slow the platform down by this much per message and per HTTP request' })
+          .option('baseline', { type: 'string', describe: 'compare with this baseline; exit 1 on a regression' })
+          .option('save-baseline', { type: 'string', describe: 'write this run\'s metrics as a baseline file' })
+          .option('max-regression', { type: 'string', array: true, describe: 'tolerance: 10% for every gated metric, or NAME=25% for one (repeatable)' })
+          .option('out', { type: 'string', default: 'load-results', describe: 'directory for load-report.json (and gate.json, junit.xml with --baseline)' })
+          .option('json', { type: 'boolean', default: false, describe: 'print the report as one JSON object' }),
+      (a) =>
+        guard(() =>
+          loadCommand(
+            {
+              devices: a.devices, mqtt_mode: a['mqtt-mode'], per_gateway: a['per-gateway'], connect_rate: a['connect-rate'], rate: a.rate, duration: a.duration, alert_rate: a['alert-rate'],
+              qos: a.qos, workers: a.workers, broker: a.broker, broker_nodes: a['broker-nodes'], open: a.open, mqtt_version: a['mqtt-version'], username: a.username, password: a.password,
+              secret: a.secret, ca: a.ca, cert: a.cert, key: a.key, insecure: a.insecure, shard: a.shard, platform: a.platform, calibrate_messages: a['calibrate-messages'],
+              calibrate_publishers: a['calibrate-publishers'], http_connections: a['http-connections'], http_rate: a['http-rate'], http_path: a['http-path'], api_url: a['api-url'], metrics_port: a['metrics-port'], metrics_host: a['metrics-host'],
+              hold_at: a['hold-at'], seed: a.seed, max_in_flight: a['max-in-flight'], inject_platform_delay_ms: a['inject-platform-delay-ms'], baseline: a.baseline,
+              save_baseline: a['save-baseline'], max_regression: a['max-regression'], out: a.out, json: a.json,
+            },
+            io,
+          ),
+        ),
+    )
+    .command(
       'bench',
       'measure simulator throughput and memory on the flagship fleet; prints a table and writes JSON',
       (y) =>
         y
           .option('days', { type: 'number', default: 7, describe: 'simulated days for the simulator throughput run' })
-          .option('only', { choices: ['sim', 'mqtt', 'platform'] as const, array: true, describe: 'run only these sections (default: all)' })
+          .option('only', { choices: ['sim', 'mqtt', 'platform', 'load'] as const, array: true, describe: 'run only these sections (default: all)' })
           .option('connections', { type: 'number', default: 10_000, describe: 'device connections to open in the connection benchmark' })
           .option('out', { type: 'string', default: 'bench-results', describe: 'directory for the JSON results' }),
       (a) => guard(() => benchCommand({ days: a.days, out: a.out, only: a.only, connections: a.connections }, io)),
     )
-    .demandCommand(1, 'name a command: run, scenarios, diff, broker, platform or bench (see --help)')
+    .demandCommand(1, 'name a command: run, scenarios, diff, broker, platform, load or bench (see --help)')
     .strict()
     .exitProcess(false)
     .fail((msg, err) => {

@@ -1,5 +1,8 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import { ALL_DEVICE_MESSAGES, SIM_TOPIC_ROOT } from '../../platform/contract/topics.ts';
+import { ALL_DEVICE_MESSAGES, commandTopic, SIM_TOPIC_ROOT, TOPIC_ROOT } from '../../platform/contract/topics.ts';
+import type { OtaCommand } from '../../platform/patching/engine.ts';
+import { canonicalJson } from '../../sim/kernel/canonical-json.ts';
+import type { InboundCommand } from '../../sim/simulation.ts';
 import type { MemoryBus } from '../../sim/edge/memory-bus.ts';
 import { disableNagle, sessionOptions, type MqttTransportOptions } from '../../sim/edge/mqtt/session-options.ts';
 import type { StepBarrier } from './lockstep.ts';
@@ -8,24 +11,46 @@ import type { StepMarker, StepReceiver } from './step-receiver.ts';
 const STEP_TOPIC = `${SIM_TOPIC_ROOT}/step`;
 const ACK_TOPIC = `${SIM_TOPIC_ROOT}/ack`;
 export const CLOCK_TOPIC = `${SIM_TOPIC_ROOT}/clock`;
+/** The sim's edge subscribes to every device's commands and hands each to its twin (docs/patching.md). */
+export const ALL_COMMANDS = `${TOPIC_ROOT}/+/+/cmd/#`;
+
+/** A platform command as it goes on the wire. */
+export function commandMessage(c: OtaCommand): InboundCommand {
+  return { topic: commandTopic(c.site_id, c.device_id, 'ota'), payload: canonicalJson(c.payload as unknown as Record<string, unknown>) };
+}
 
 /** In-memory barrier: delivery is synchronous, so a step is complete as soon as it is marked. */
 export class MemoryBarrier implements StepBarrier {
   readonly #receiver: StepReceiver;
+  readonly #platform: ReturnType<MemoryBus['connect']>;
+  #commands: InboundCommand[] = [];
 
   constructor(bus: MemoryBus, receiver: StepReceiver) {
     this.#receiver = receiver;
-    const client = bus.connect('msp-platform', { on_message: (m) => receiver.onMessage(m.topic, m.payload, m.retain) });
-    client.subscribe(ALL_DEVICE_MESSAGES);
+    this.#platform = bus.connect('msp-platform', { on_message: (m) => receiver.onMessage(m.topic, m.payload, m.retain) });
+    this.#platform.subscribe(ALL_DEVICE_MESSAGES);
+    const edge = bus.connect('msp-sim', { on_message: (m) => this.#commands.push({ topic: m.topic, payload: m.payload }) });
+    edge.subscribe(ALL_COMMANDS);
   }
 
-  async complete(step: number, t_ms: number, expected: number): Promise<void> {
+  /** The platform's commands for the devices, published on the bus (QoS 1). */
+  publishCommands(commands: readonly OtaCommand[]): void {
+    for (const c of commands) {
+      const m = commandMessage(c);
+      this.#platform.publish(m.topic, m.payload, 1, false);
+    }
+  }
+
+  async complete(step: number, t_ms: number, expected: number): Promise<readonly InboundCommand[]> {
     let done = false;
     this.#receiver.onMarker({ step, t_ms, expected }, () => (done = true));
     if (!done) {
       const p = this.#receiver.pending();
       throw new Error(`LOCKSTEP_COUNT: in-memory step ${step} expected ${expected} messages, the platform received ${p.have}`);
     }
+    const out = this.#commands;
+    this.#commands = [];
+    return out;
   }
 }
 
@@ -53,6 +78,13 @@ export class MqttBarrier implements StepBarrier {
   readonly #receiver: StepReceiver;
   readonly #timeout_ms: number;
   #waiting: { step: number; resolve: () => void } | undefined;
+  /** Commands the platform published in the open step (the ack tells the sim how many to expect). */
+  #published = 0;
+  #acked_commands = 0;
+  #commands: InboundCommand[] = [];
+  #command_waiter: { n: number; resolve: () => void } | undefined;
+  /** Real-time mode: commands go straight to this instead of waiting for a step. */
+  on_command: ((c: InboundCommand) => void) | undefined;
   #failure: Error | undefined;
   #last_error: string | undefined;
 
@@ -77,12 +109,52 @@ export class MqttBarrier implements StepBarrier {
     platform.on('error', (err) => (barrier.#last_error = err.message));
     control.on('error', (err) => (barrier.#last_error = err.message));
     platform.on('message', (topic, payload, packet) => barrier.#onPlatformMessage(topic, payload.toString(), packet.retain));
-    control.on('message', (topic, payload) => barrier.#onAck(topic, payload.toString()));
+    control.on('message', (topic, payload) => {
+      if (topic === ACK_TOPIC) barrier.#onAck(topic, payload.toString());
+      else barrier.#onCommand({ topic, payload: payload.toString() });
+    });
     await Promise.all([
       platform.subscribeAsync([ALL_DEVICE_MESSAGES, STEP_TOPIC], { qos: 1 }),
-      control.subscribeAsync(ACK_TOPIC, { qos: 1 }),
+      control.subscribeAsync([ACK_TOPIC, ALL_COMMANDS], { qos: 1 }),
     ]);
     return barrier;
+  }
+
+  /** The platform's commands for the devices, published QoS 1 by the platform's client before its ack. */
+  publishCommands(commands: readonly OtaCommand[]): void {
+    for (const c of commands) {
+      const m = commandMessage(c);
+      this.#platform.publish(m.topic, m.payload, { qos: 1 });
+    }
+    this.#published += commands.length;
+  }
+
+  #onCommand(c: InboundCommand): void {
+    if (this.on_command) {
+      this.on_command(c);
+      return;
+    }
+    this.#commands.push(c);
+    if (this.#command_waiter && this.#commands.length >= this.#command_waiter.n) this.#command_waiter.resolve();
+  }
+
+  /** Waits (bounded) until `n` commands of the step have reached the sim's edge, and takes them. */
+  async #takeCommands(n: number, step: number): Promise<readonly InboundCommand[]> {
+    if (this.#commands.length < n) {
+      let timer: NodeJS.Timeout | undefined;
+      const arrived = new Promise<'ok'>((resolve) => (this.#command_waiter = { n, resolve: () => resolve('ok') }));
+      const timeout = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), this.#timeout_ms); // wall-clock: a lost command must fail the run, not hang it
+      });
+      const outcome = await Promise.race([arrived, timeout]);
+      clearTimeout(timer);
+      this.#command_waiter = undefined;
+      if (outcome === 'timeout') throw new Error(`LOCKSTEP_TIMEOUT: step ${step}: the platform sent ${n} commands, the sim received ${this.#commands.length} within ${this.#timeout_ms} ms`);
+    }
+    if (this.#commands.length > n) throw new Error(`LOCKSTEP_COUNT: step ${step}: the platform sent ${n} commands, the sim received ${this.#commands.length}`);
+    const out = this.#commands;
+    this.#commands = [];
+    return out;
   }
 
   #onPlatformMessage(topic: string, payload: string, retained: boolean): void {
@@ -90,7 +162,9 @@ export class MqttBarrier implements StepBarrier {
       if (topic === STEP_TOPIC) {
         const marker = JSON.parse(payload) as StepMarker;
         this.#receiver.onMarker(marker, (m) => {
-          this.#platform.publish(ACK_TOPIC, JSON.stringify({ step: m.step }), { qos: 1 });
+          const commands = this.#published;
+          this.#published = 0;
+          this.#platform.publish(ACK_TOPIC, JSON.stringify({ step: m.step, commands }), { qos: 1 });
         });
       } else {
         this.#receiver.onMessage(topic, payload, retained);
@@ -102,11 +176,14 @@ export class MqttBarrier implements StepBarrier {
   }
 
   #onAck(_topic: string, payload: string): void {
-    const { step } = JSON.parse(payload) as { step: number };
-    if (this.#waiting && this.#waiting.step === step) this.#waiting.resolve();
+    const { step, commands } = JSON.parse(payload) as { step: number; commands?: number };
+    if (this.#waiting && this.#waiting.step === step) {
+      this.#acked_commands = commands ?? 0;
+      this.#waiting.resolve();
+    }
   }
 
-  async complete(step: number, t_ms: number, expected: number): Promise<void> {
+  async complete(step: number, t_ms: number, expected: number): Promise<readonly InboundCommand[]> {
     if (expected === 0) {
       // Nothing was sent, so nothing can be in flight (every earlier step was acknowledged): the
       // platform only needs to learn that the step ended. That needs no broker — which matters
@@ -114,7 +191,10 @@ export class MqttBarrier implements StepBarrier {
       let done = false;
       this.#receiver.onMarker({ step, t_ms, expected }, () => (done = true));
       if (!done) throw new Error(`LOCKSTEP_COUNT: step ${step} sent nothing but the platform holds ${this.#receiver.pending().have} messages`);
-      return;
+      // Its timers may still have decided commands (a window opened): wait for them to arrive.
+      const n = this.#published;
+      this.#published = 0;
+      return this.#takeCommands(n, step);
     }
     const acked = new Promise<void>((resolve) => (this.#waiting = { step, resolve }));
     this.#control.publish(STEP_TOPIC, JSON.stringify({ step, t_ms, expected }), { qos: 1 });
@@ -130,6 +210,7 @@ export class MqttBarrier implements StepBarrier {
       const p = this.#receiver.pending();
       throw new Error(`LOCKSTEP_TIMEOUT: step ${step} (t=${t_ms}) expected ${expected} messages, the platform received ${p.have} within ${this.#timeout_ms} ms`);
     }
+    return this.#takeCommands(this.#acked_commands, step);
   }
 
   /**
@@ -179,7 +260,7 @@ export class MqttBarrier implements StepBarrier {
     await Promise.all([back(this.#platform, 'the platform receiver'), back(this.#control, 'the sim control client')]);
     await Promise.all([
       this.#platform.subscribeAsync([ALL_DEVICE_MESSAGES, STEP_TOPIC], { qos: 1 }),
-      this.#control.subscribeAsync(ACK_TOPIC, { qos: 1 }),
+      this.#control.subscribeAsync([ACK_TOPIC, ALL_COMMANDS], { qos: 1 }),
     ]);
   }
 

@@ -1,11 +1,12 @@
-import type { Simulation } from '../../sim/simulation.ts';
+import type { InboundCommand, Simulation } from '../../sim/simulation.ts';
 
 /**
  * Completes one step of the barrier: resolves once the platform side has received and applied
  * every message the sim published in the step (DESIGN.md §3).
  */
 export interface StepBarrier {
-  complete(step: number, t_ms: number, expected: number): Promise<void>;
+  /** Resolves with the commands the platform sent in reply (DESIGN.md §3 step 4). */
+  complete(step: number, t_ms: number, expected: number): Promise<readonly InboundCommand[]>;
 }
 
 export interface LockstepOptions {
@@ -55,7 +56,8 @@ export async function runLockstep(sim: Simulation, barrier: StepBarrier, options
     const sent = sentCount(sim) - before;
     // Every step that ran closes with a barrier, even one that sent nothing: the platform's timers
     // (heartbeat deadlines, `for` durations) must run at each step's end, not at the next message.
-    await barrier.complete(step++, step_end, sent);
+    const commands = await barrier.complete(step++, step_end, sent);
+    if (commands.length > 0) sim.deliverCommands(commands);
     await options.after_step?.(step_end);
     t = step_end;
     while (t >= next_hour) {

@@ -17,8 +17,16 @@ import { StepReceiver, type ReceivedMessage } from './step-receiver.ts';
 import { Platform, type PlatformOptions } from '../../platform/core/platform.ts';
 import type { SlaReport } from '../../platform/sla/ledger.ts';
 import { Noc } from '../../sim/actors/noc.ts';
-import { scheduleFaults } from '../../sim/faults/scripted.ts';
+import { checkScriptedFaults } from '../../sim/faults/scripted.ts';
+import { compilePlan } from '../../sim/faults/plan.ts';
+import { FaultRuntime, needsRolloutControl, type RolloutControl } from '../../sim/faults/runtime.ts';
+import { PlatformGate } from '../../sim/faults/platform-gate.ts';
+import { OracleCollector, type OracleReport } from '../expect/oracle.ts';
+import { UsageError } from '../errors.ts';
 import { buildingTypes, operatorPort, platformSummary, siteTimezones, type PlatformSummary } from './platform-wiring.ts';
+import { approvedFirmware, platformReleases, simFirmware, withInstalledBase } from '../scenario/firmware-catalog.ts';
+import type { OtaCommand } from '../../platform/patching/engine.ts';
+import type { InboundCommand } from '../../sim/simulation.ts';
 import { runRealtime } from './realtime.ts';
 
 export type TransportName = 'memory' | 'mqtt';
@@ -60,6 +68,10 @@ export interface RunOptions {
   readonly on_progress?: (p: RunProgress) => void;
   /** Injected wall clock for timing the run (the simulation itself never sees it). */
   readonly wall_clock_ms?: () => number;
+  /** Carries out the timeline's rollout actions (start, pause, resume, cancel); required when it has any. */
+  readonly rollout_control?: RolloutControl;
+  /** Called after every lockstep step with the live platform (expectations checked during the run). */
+  readonly on_step?: (step_end_ms: number, live: { readonly platform: Platform | undefined; readonly sim: Simulation }) => void;
 }
 
 export interface RunProgress {
@@ -101,6 +113,10 @@ export interface RunSummary {
   readonly trace_lines: number;
   readonly trace_bytes: number;
   readonly platform: PlatformSummary | null;
+  /** The timeline and fault processes as played: faults started, ones that could not take hold, actions run. */
+  readonly faults: { readonly injected: number; readonly not_applied: number; readonly actions: number; readonly platform_backlog_max: number };
+  /** Ground-truth scoring of the platform against the injected faults (null without a platform). */
+  readonly oracle: OracleReport | null;
   readonly trace_hash: string;
 }
 
@@ -117,6 +133,10 @@ function parentMap(portfolio: Portfolio): Map<string, string> {
 interface Wiring {
   transport: DeviceTransport;
   barrier: StepBarrier;
+  /** The platform's commands for devices, onto the broker (or the bus). */
+  publishCommands: (commands: readonly OtaCommand[]) => void;
+  /** Real-time mode: where commands arriving at the sim's edge go. */
+  onCommand: (deliver: (c: InboundCommand) => void) => void;
   publishClock: (t_ms: number, speed: number) => void;
   drain: (count: number, timeout_ms: number) => Promise<void>;
   reconnect: () => Promise<void>;
@@ -131,7 +151,19 @@ async function wire(options: RunOptions, portfolio: Portfolio, receiver: StepRec
   if ((options.transport ?? 'memory') === 'memory') {
     const bus = new MemoryBus();
     const barrier = new MemoryBarrier(bus, receiver);
-    return { transport: new MemoryTransport(bus), barrier, publishClock: () => {}, drain: async () => {}, reconnect: async () => {}, suspended: async () => {}, connections: () => null, errors: () => [], close: async () => {} };
+    return {
+      transport: new MemoryTransport(bus),
+      barrier,
+      publishCommands: (c) => barrier.publishCommands(c),
+      onCommand: () => {},
+      publishClock: () => {},
+      drain: async () => {},
+      reconnect: async () => {},
+      suspended: async () => {},
+      connections: () => null,
+      errors: () => [],
+      close: async () => {},
+    };
   }
   const mqtt = options.mqtt;
   if (!mqtt) throw new Error('RUN_CONFIG: transport mqtt needs a broker (options.mqtt)');
@@ -140,6 +172,8 @@ async function wire(options: RunOptions, portfolio: Portfolio, receiver: StepRec
   return {
     transport,
     barrier,
+    publishCommands: (c) => barrier.publishCommands(c),
+    onCommand: (deliver) => (barrier.on_command = deliver),
     around_step: { before: () => transport.cork(), after: () => transport.uncork() },
     publishClock: (t_ms, speed) => barrier.publishClock(t_ms, speed),
     drain: (count, timeout_ms) => barrier.drain(count, timeout_ms),
@@ -165,45 +199,113 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const seed = options.seed ?? scenario.seed;
   const duration_ms = options.duration_ms ?? scenario.duration_ms;
   const portfolio = generatePortfolio(scenario.name, scenario.fleet);
-  const trace = new TraceJournal(options.trace_sink);
+  // The catalog: the scenario's images plus the installed base (so rollbacks have an image).
+  const firmware = withInstalledBase(scenario.firmware, portfolio.devices);
+  const tags = new Map(portfolio.devices.map((d) => [d.id, d.tags]));
+  // The oracle reads the trace as it is written: injected faults and the world's own facts.
+  const oracle = options.platform === false ? undefined : new OracleCollector(portfolio);
+  const sink = options.trace_sink;
+  const trace = new TraceJournal(oracle && sink ? (l) => (sink(l), oracle.line(l)) : (oracle?.line ?? sink));
   const realtime = options.speed !== undefined;
+  // A `platform_restart` fault holds the platform's input (the broker keeps it) until it is back.
+  const gate = new PlatformGate<ReceivedMessage>();
   // The platform in the loop: the same production logic, on the sim's clock, journalling every
   // decision into this run's trace (so the hash covers device → broker → platform → device).
   const platform = options.platform === false ? undefined : new Platform({
     journal: (t, k, f) => trace.append(t, k, f),
     timezone_of: siteTimezones(portfolio),
     building_type: buildingTypes(portfolio),
+    firmware: platformReleases(firmware),
+    tags_of: (id) => tags.get(id) ?? [],
     ...((options.platform?.monitoring ?? scenario.platform.monitoring) ? { monitoring: options.platform?.monitoring ?? scenario.platform.monitoring } : {}),
     // Criticality is part of the contract (a clinic's HVAC): the deployment config says which.
-    contract: { critical_devices: portfolio.devices.filter((d) => d.critical).map((d) => d.id), ...scenario.platform.contract, ...options.platform?.contract },
+    // Patch compliance is measured against the newest approved version in the catalog unless the contract names one.
+    contract: {
+      critical_devices: portfolio.devices.filter((d) => d.critical).map((d) => d.id),
+      ...(scenario.firmware.length > 0 ? { approved_firmware: approvedFirmware(firmware) } : {}),
+      ...scenario.platform.contract,
+      ...options.platform?.contract,
+    },
   });
   let sim_now = (): number => scenario.start_ms;
+  let broker_up = (): boolean => true;
+  const wired: { wiring?: Wiring } = {};
+  // The platform's commands leave after each input it applied; while the broker is down they
+  // cannot be published (in both modes alike, so memory and MQTT traces stay identical).
+  const sendCommands = (t_ms: number): void => {
+    if (!platform) return;
+    const commands = platform.drainCommands();
+    if (commands.length === 0) return;
+    if (!broker_up()) {
+      for (const c of commands) trace.append(t_ms, 'cmd', { d: c.device_id, a: c.payload.action, job: c.payload.job, ok: false, why: 'broker_down' });
+      return;
+    }
+    wired.wiring?.publishCommands(commands);
+  };
   const receiver = new StepReceiver(trace, {
     count_only: realtime,
-    ...(platform ? { on_apply: (msgs: readonly ReceivedMessage[], t: number) => platform.applyStep(msgs, t) } : {}),
-    ...(platform && realtime ? { on_message: (m: ReceivedMessage) => platform.receive(m.topic, m.payload, sim_now()) } : {}),
+    ...(platform
+      ? {
+          on_apply: (msgs: readonly ReceivedMessage[], t: number) => {
+            gate.step(msgs, t, {
+              apply: (m, at) => platform.applyStep(m, at),
+              backlog: (m, at) => {
+                for (const x of m) platform.receive(x.topic, x.payload, at);
+              },
+            });
+            sendCommands(t);
+          },
+        }
+      : {}),
+    ...(platform && realtime
+      ? {
+          on_message: (m: ReceivedMessage) => {
+            platform.receive(m.topic, m.payload, sim_now());
+            sendCommands(sim_now());
+          },
+        }
+      : {}),
   });
   const wiring = await wire(options, portfolio, receiver);
+  wired.wiring = wiring;
   let steps = 0;
   let connections: number | null = null;
   let max_lag_ms: number | null = null;
   let noc: Noc | undefined;
+  let faults: FaultRuntime | undefined;
   let sim: Simulation;
   try {
     sim = new Simulation(
       // Telemetry is QoS 0 in real time (as fleets send it); in lockstep every message is counted, so QoS 1.
-      { seed, start_ms: scenario.start_ms, duration_ms, portfolio, telemetry_qos: realtime ? 0 : 1 },
+      { seed, start_ms: scenario.start_ms, duration_ms, portfolio, telemetry_qos: realtime ? 0 : 1, firmware: simFirmware(firmware) },
       { transport: wiring.transport, trace },
     );
     sim.start();
-    scheduleFaults(sim, scenario.faults);
     const s = sim;
-    sim_now = () => s.clock.now_ms;
-    noc = platform && options.noc !== false ? new Noc(s, operatorPort(platform)) : undefined;
     const step_ms = options.step_ms ?? DEFAULT_STEP_MS;
+    // The timeline and fault processes, compiled into a plan (ground truth) and played on the queue.
+    checkScriptedFaults(s, scenario.faults);
+    const plan = compilePlan({ portfolio, seed, start_ms: scenario.start_ms, end_ms: s.end_ms, steps: scenario.timeline.steps, processes: scenario.timeline.processes });
+    if (needsRolloutControl(plan) && !options.rollout_control) {
+      throw new UsageError('RUN_NO_ROLLOUT_CONTROL', `${scenario.file}: the timeline starts, pauses or cancels rollouts, but this run has no rollout control wired in`);
+    }
+    faults = new FaultRuntime(s, plan, {
+      ...(platform ? { operator: operatorPort(platform), platform_gate: gate } : {}),
+      ...(options.rollout_control ? { rollouts: options.rollout_control } : {}),
+    }, { step_ms });
+    faults.schedule();
+    sim_now = () => s.clock.now_ms;
+    broker_up = () => s.broker_up;
+    // Real time has no steps: a command is handed to its device as it arrives.
+    if (realtime) wiring.onCommand((c) => s.deliverCommands([c]));
+    // Scenario rollouts are operator actions, applied by the platform at their time.
+    if (platform) {
+      for (const r of scenario.rollouts) platform.enqueue({ at_ms: scenario.start_ms + r.at_ms, kind: 'create', target: 'rollout', id: String(r.plan.id), by: 'scenario', plan: r.plan });
+    }
+    noc = platform && options.noc !== false ? new Noc(s, operatorPort(platform)) : undefined;
     const onGrid = (ms: number): number => Math.ceil(ms / step_ms) * step_ms;
     const outage_edges = new Map<number, 'down' | 'up'>();
-    for (const o of options.broker_outages ?? []) {
+    for (const o of [...(options.broker_outages ?? []), ...faults.broker_outages]) {
       const at = scenario.start_ms + onGrid(o.at_ms);
       const duration = Math.max(step_ms, onGrid(o.duration_ms));
       if (options.transport === 'mqtt' && !options.broker_control) throw new Error('RUN_CONFIG: broker outages over MQTT need a broker the run controls (the embedded broker)');
@@ -240,12 +342,15 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         complete: async (step, t_ms, expected) => {
           const errors = wiring.errors();
           if (errors.length > 0) throw new Error(`MQTT_CLIENT_ERROR: ${errors.length} device connection errors, first: ${errors[0]!.client_id}: ${errors[0]!.message}`);
-          await wiring.barrier.complete(step, t_ms, expected);
+          return wiring.barrier.complete(step, t_ms, expected);
         },
       }, {
         step_ms,
         before_step,
-        after_step: () => noc?.observe(),
+        after_step: (t) => {
+          noc?.observe();
+          options.on_step?.(t, { platform, sim: s });
+        },
         ...(wiring.around_step ? { around_step: wiring.around_step } : {}),
         on_hour,
       });
@@ -259,6 +364,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   if (platform && report) options.on_platform?.(platform, sim, report);
   const platform_summary = platform && report ? platformSummary(platform, report, noc) : null;
   trace.append(sim.end_ms, 'end', { events: sim.stats.events, messages: messages(), steps });
+  const oracle_report = platform && oracle ? oracle.finish({ end_ms: sim.end_ms, alerts: platform.alerts.all(), incidents: platform.incidents.all() }) : null;
 
   const wall_ms = Math.max(1, Math.round(wall() - wall_start));
   const by_kind = Object.fromEntries(countByKind(portfolio.devices)) as Partial<Record<DeviceKind, number>>;
@@ -291,6 +397,13 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     trace_lines: trace.lines,
     trace_bytes: trace.bytes,
     platform: platform_summary,
+    faults: {
+      injected: faults?.stats.started ?? 0,
+      not_applied: faults?.stats.not_applied ?? 0,
+      actions: faults?.stats.actions ?? 0,
+      platform_backlog_max: gate.max_backlog,
+    },
+    oracle: oracle_report,
     trace_hash: trace.digestHex(),
   };
 }

@@ -31,8 +31,17 @@ interface Ctx {
   missing: Map<ScenarioIssue, string>;
 }
 
-/** Parse `text` (the contents of `file`, used only for messages) and validate it against `schema`. */
-export function parseYamlWithSchema<T>(text: string, file: string, schema: z.ZodType<T>): T {
+/** A problem found after the schema passed (cross-references: a rollout naming unknown firmware). */
+export interface SemanticIssue {
+  readonly path: readonly PathKey[];
+  readonly message: string;
+}
+
+/**
+ * Parse `text` (the contents of `file`, used only for messages) and validate it against `schema`,
+ * then against `check` (cross-field rules the schema cannot express), each issue placed at its path.
+ */
+export function parseYamlWithSchema<T>(text: string, file: string, schema: z.ZodType<T>, check?: (data: T) => SemanticIssue[]): T {
   // A byte-order mark would shift every column on line 1 by one relative to what editors show.
   if (text.startsWith('\uFEFF')) text = text.slice(1);
   const line_counter = new LineCounter();
@@ -57,9 +66,15 @@ export function parseYamlWithSchema<T>(text: string, file: string, schema: z.Zod
   }
 
   const result = schema.safeParse(data);
-  if (result.success) return result.data;
-
   const ctx: Ctx = { file, doc, line_counter, data, schema, suggested: new Set(), missing: new Map() };
+  if (result.success) {
+    const semantic = check?.(result.data) ?? [];
+    if (semantic.length === 0) return result.data;
+    throw new ScenarioError(
+      sortIssues(semantic.map((i) => ({ code: 'SCENARIO_VALUE' as const, file, ...valuePosition(ctx, i.path), key_path: formatKeyPath(i.path), message: `${formatKeyPath(i.path)}: ${i.message}` }))),
+    );
+  }
+
   const issues = result.error.issues.flatMap((issue) => convertIssue(issue, [], ctx));
   // `floorz: 3` yields both "unknown key floorz (did you mean floors?)" and "missing floors";
   // that is one typo, and the unknown-key line (at the typo, with the fix) is the useful one.
@@ -71,7 +86,7 @@ export function parseYamlWithSchema<T>(text: string, file: string, schema: z.Zod
 }
 
 /** Read and load a scenario file. `path` is echoed in messages as given, so pass it as the user typed it. */
-export function loadYamlFile<T>(path: string, schema: z.ZodType<T>): T {
+export function loadYamlFile<T>(path: string, schema: z.ZodType<T>, check?: (data: T) => SemanticIssue[]): T {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -81,7 +96,7 @@ export function loadYamlFile<T>(path: string, schema: z.ZodType<T>): T {
       { cause: err },
     );
   }
-  return parseYamlWithSchema(text, path, schema);
+  return parseYamlWithSchema(text, path, schema, check);
 }
 
 function readFailure(err: unknown): string {

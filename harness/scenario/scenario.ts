@@ -3,8 +3,17 @@ import type { ScriptedFault } from '../../sim/faults/scripted.ts';
 import type { DeepPartial, MonitoringConfig } from '../../platform/monitoring/rules.ts';
 import type { SlaContract } from '../../platform/sla/contract.ts';
 import { zonedToUtcMs } from '../../sim/world/local-time.ts';
-import { loadYamlFile, parseYamlWithSchema } from './load-yaml.ts';
+import { loadYamlFile, parseYamlWithSchema, type SemanticIssue } from './load-yaml.ts';
+import { checkRollouts, scenarioFirmware, type ScenarioFirmware } from './firmware-catalog.ts';
 import { parseLocalDateTime, ScenarioFileSchema, type ScenarioFile } from './schema.ts';
+import { readFileSync } from 'node:fs';
+import { defaultContract } from '../../platform/sla/contract.ts';
+import { scriptedSteps } from '../../sim/faults/scripted.ts';
+import { generatePortfolio } from '../../sim/world/generate.ts';
+import { resolveTimeline, type TimelineSpec } from './timeline.ts';
+import { checkScenarioReferences } from './timeline-check.ts';
+import { resolveExpectations, type Expectation } from '../expect/expectations.ts';
+import { itemLines } from '../expect/positions.ts';
 
 /** A validated scenario with its times resolved to epoch milliseconds. */
 export interface Scenario {
@@ -20,6 +29,14 @@ export interface Scenario {
   readonly faults: readonly ScriptedFault[];
   /** Monitoring overrides and contract terms for the platform (empty = the platform's defaults). */
   readonly platform: { monitoring?: DeepPartial<MonitoringConfig>; contract?: Partial<SlaContract> };
+  /** The scenario's firmware catalog (the installed base is added when the fleet is generated). */
+  readonly firmware: readonly ScenarioFirmware[];
+  /** Rollouts the platform starts at `at_ms` after the start; `plan` is the engine's input shape. */
+  readonly rollouts: ReadonlyArray<{ readonly at_ms: number; readonly plan: Record<string, unknown> }>;
+  /** Timeline steps (the `faults:` shorthand first, as steps fault-1 …) and random fault processes. */
+  readonly timeline: TimelineSpec;
+  /** Checked during and at the end of the run (harness/expect). */
+  readonly expectations: readonly Expectation[];
 }
 
 /** The seed used when neither the file nor the command line names one. */
@@ -47,15 +64,36 @@ function platformConfig(raw: ScenarioFile): Scenario['platform'] {
     const contract: Partial<SlaContract> = {};
     if (c.availability_target !== undefined) contract.availability_target = c.availability_target;
     if (c.approved_firmware !== undefined) contract.approved_firmware = Object.fromEntries(Object.entries(c.approved_firmware).filter((e): e is [string, string] => e[1] !== undefined));
+    if (c.response_targets !== undefined) contract.response_targets_ms = { ...defaultContract().response_targets_ms, ...c.response_targets };
+    if (c.resolution_targets !== undefined) contract.resolution_targets_ms = { ...defaultContract().resolution_targets_ms, ...c.resolution_targets };
     out.contract = contract;
   }
   return out;
 }
 
-function resolve(file: string, raw: ScenarioFile): Scenario {
+function startOf(raw: ScenarioFile): { timezone: string; start_ms: number } {
   const timezone = raw.start_timezone ?? raw.fleet.sites[0]!.timezone;
   // The schema already refused anything parseLocalDateTime rejects.
   const [y, mo, d, h, mi] = parseLocalDateTime(raw.start)!;
+  return { timezone, start_ms: zonedToUtcMs(timezone, y, mo, d, h, mi) };
+}
+
+/** Cross-field checks the schema cannot express, reported at file:line like schema errors. */
+function semanticChecks(raw: ScenarioFile): SemanticIssue[] {
+  const { timezone, start_ms } = startOf(raw);
+  return [...checkRollouts(raw, timezone, start_ms), ...checkScenarioReferences(raw, timezone, start_ms)];
+}
+
+function timelineOf(raw: ScenarioFile, start_timezone: string, start_ms: number): TimelineSpec {
+  const legacy = scriptedSteps((raw.faults ?? []).map((f) => ({ kind: f.kind, device: f.device, at_ms: f.at, ...(f.duration !== undefined ? { duration_ms: f.duration } : {}) })));
+  if (raw.timeline === undefined && raw.fault_processes === undefined) return { steps: legacy, processes: [] };
+  // Site-local step times need the generated fleet (which site a step targets).
+  const t = resolveTimeline({ portfolio: generatePortfolio(raw.name, raw.fleet), start_ms, start_timezone }, raw.timeline, raw.fault_processes);
+  return { steps: [...legacy, ...t.steps], processes: t.processes };
+}
+
+function resolve(file: string, raw: ScenarioFile, text?: string): Scenario {
+  const { timezone, start_ms } = startOf(raw);
   return {
     file,
     name: raw.name,
@@ -63,18 +101,24 @@ function resolve(file: string, raw: ScenarioFile): Scenario {
     seed: raw.seed === undefined ? DEFAULT_SEED : String(raw.seed),
     start_local: raw.start,
     start_timezone: timezone,
-    start_ms: zonedToUtcMs(timezone, y, mo, d, h, mi),
+    start_ms,
     duration_ms: raw.duration,
     fleet: raw.fleet,
     faults: (raw.faults ?? []).map((f) => ({ kind: f.kind, device: f.device, at_ms: f.at, ...(f.duration !== undefined ? { duration_ms: f.duration } : {}) })),
     platform: platformConfig(raw),
+    firmware: scenarioFirmware(raw, timezone),
+    rollouts: (raw.rollouts ?? []).map(({ at, ...plan }) => ({ at_ms: at, plan })),
+    timeline: timelineOf(raw, timezone, start_ms),
+    expectations: resolveExpectations(raw.expect, raw.expect && text !== undefined ? itemLines(text, 'expect') : []),
   };
 }
 
 export function loadScenario(path: string): Scenario {
-  return resolve(path, loadYamlFile(path, ScenarioFileSchema));
+  const raw = loadYamlFile(path, ScenarioFileSchema, semanticChecks);
+  // Read again only for the expectations' source lines (reports point at them).
+  return resolve(path, raw, raw.expect ? readFileSync(path, 'utf8') : undefined);
 }
 
 export function parseScenario(text: string, file = '<inline>'): Scenario {
-  return resolve(file, parseYamlWithSchema(text, file, ScenarioFileSchema));
+  return resolve(file, parseYamlWithSchema(text, file, ScenarioFileSchema, semanticChecks), text);
 }

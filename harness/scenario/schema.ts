@@ -4,6 +4,9 @@ import { modelIds } from '../../sim/devices/models.ts';
 import { isValidTimezone } from '../../sim/world/local-time.ts';
 import { RULE_NAMES } from '../../platform/monitoring/rules.ts';
 import { zDuration } from './duration.ts';
+import { PlanInput } from '../../platform/patching/plan.ts';
+import { zFaultProcesses, zTimeline } from './timeline-schema.ts';
+import { zExpectations } from '../expect/schema.ts';
 
 /**
  * The scenario file schema (docs/scenarios.md). Strict objects everywhere: an unknown key is a
@@ -137,10 +140,44 @@ const zPlatform = z.strictObject({
   contract: z
     .strictObject({
       availability_target: z.number().min(0.5).max(0.99999).optional(),
+      /** Response and resolution targets by priority (unnamed priorities keep the defaults). */
+      response_targets: z.strictObject({ P1: zDuration.optional(), P2: zDuration.optional(), P3: zDuration.optional(), P4: zDuration.optional() }).optional(),
+      resolution_targets: z.strictObject({ P1: zDuration.optional(), P2: zDuration.optional(), P3: zDuration.optional(), P4: zDuration.optional() }).optional(),
       approved_firmware: z.partialRecord(zModel, z.string()).optional(),
     })
     .optional(),
 });
+
+/** One firmware image in the scenario's catalog, with how the version behaves once installed. */
+const zFirmwareEntry = z.strictObject({
+  model: zModel,
+  version: z.string().min(1).max(64),
+  size_bytes: z.number().int().positive().max(512 * 1024 * 1024).optional(),
+  /** Site-local "YYYY-MM-DD HH:mm" in start_timezone. */
+  released: z.string().refine(isRealLocalDateTime, { message: 'a real local date-time like "2026-03-02 08:00"' }).optional(),
+  /** true (approved), false (not approved: plans are refused), or the local date-time it was approved. */
+  approved: z.union([z.boolean(), z.string().refine(isRealLocalDateTime, { message: 'true, false or a local date-time like "2026-03-02 08:00"' })]).optional(),
+  min_battery: z.number().min(0).max(100).optional(),
+  compatible_from: z.array(z.string()).optional(),
+  /** The served bytes do not match the published hash: every device fails verification. */
+  corrupt: z.boolean().optional(),
+  signature_valid: z.boolean().optional(),
+  behaviour: z
+    .strictObject({
+      boot_failure: z.number().min(0).max(1).optional(),
+      reboot_mean: zDuration.optional(),
+      reboot_loop_after: zDuration.optional(),
+      reboot_loop_mean: zDuration.optional(),
+      drain_factor: z.number().min(0.1).max(20).optional(),
+      sensor_bug: z.enum(['stuck', 'drift']).optional(),
+      drift_per_day: z.number().min(-100).max(100).optional(),
+      new_fields: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/), z.union([z.number(), z.boolean(), z.string().max(64)])).optional(),
+    })
+    .optional(),
+});
+
+/** A rollout the platform's engine starts `at` after the run's start (docs/patching.md). */
+const zRolloutEntry = PlanInput.extend({ at: zDuration });
 
 export const ScenarioFileSchema = z.strictObject({
   name: z.string().min(1),
@@ -156,6 +193,16 @@ export const ScenarioFileSchema = z.strictObject({
   faults: z.array(zFault).optional(),
   /** The platform's configuration for this scenario (a client contract). */
   platform: zPlatform.optional(),
+  /** Firmware images the MSP may deploy, and how each version behaves on a device. */
+  firmware: z.array(zFirmwareEntry).optional(),
+  /** Staged firmware rollouts the platform runs during the scenario. */
+  rollouts: z.array(zRolloutEntry).optional(),
+  /** Timeline steps: faults, outages, rollout and operator actions, setpoints (docs/scenarios.md). */
+  timeline: zTimeline.optional(),
+  /** Random fault processes (MTBF/MTTR per matching device). */
+  fault_processes: zFaultProcesses.optional(),
+  /** Expectations checked during and at the end of the run; a failure exits 1. */
+  expect: zExpectations.optional(),
 });
 
 export type ScenarioFile = z.infer<typeof ScenarioFileSchema>;

@@ -398,9 +398,9 @@ export class PatchingEngine {
         job.state = 'pending';
         job.due_ms = null;
       } else if (job.state === 'downloading' || job.state === 'installing') {
-        const offline = this.#deps.liveness(job.device_id) === 'OFFLINE';
+        const offline = this.#deps.liveness(job.device_id) !== 'ONLINE';
         const step = job.state === 'downloading' ? 'download' : 'install';
-        this.#fail(r, job, now_ms, offline ? 'offline' : 'timeout', `${step} did not finish in time${offline ? ' and the device is offline' : ''} (last reported: ${job.device_state ?? 'nothing'})`);
+        this.#fail(r, job, now_ms, offline ? 'offline' : 'timeout', `${step} did not finish in time${offline ? ` and the device is ${this.#deps.liveness(job.device_id)}` : ''} (last reported: ${job.device_state ?? 'nothing'})`);
       } else if (job.state === 'pending') {
         this.#fail(r, job, now_ms, 'precheck_timeout', `pre-checks did not pass in time (${job.waiting_for ?? 'unknown'})`);
       }

@@ -1,10 +1,12 @@
 import type { FlashLayout } from './models.ts';
 import { modelById } from './models.ts';
 
+/** A firmware bug in the sensor path: readings frozen, or creeping away from the truth. */
+export type SensorBug = 'stuck' | 'drift' | null;
+
 /**
  * A firmware version's behaviour profile: what the simulator realises while a device runs it.
- * Later work (the patching issue) extends this with boot-failure ratios and OTA semantics; the
- * fields here are the ones the foundation already needs.
+ * Scenario firmware catalogs override any of these per model@version (docs/patching.md).
  */
 export interface FirmwareProfile {
   readonly model: string;
@@ -16,7 +18,21 @@ export interface FirmwareProfile {
   readonly drain_factor: number;
   /** Mean time between spontaneous reboots (memory leak, watchdog); null for none. */
   readonly reboot_mean_ms: number | null;
+  /** Share of installs of this image whose first boot fails (A/B devices roll back, single-bank brick). */
+  readonly boot_failure_ratio: number;
+  /** A latent bug: after running this long, the device falls into a reboot loop. Null for none. */
+  readonly reboot_loop_after_ms: number | null;
+  /** Mean time between reboots once in the loop. */
+  readonly reboot_loop_mean_ms: number;
+  readonly sensor_bug: SensorBug;
+  /** Units per day a drifting sensor moves away from the truth. */
+  readonly drift_per_day: number;
+  /** Telemetry fields the version adds (a new diagnostics counter, say). */
+  readonly extra_values: Readonly<Record<string, number | boolean | string>> | null;
 }
+
+/** What a scenario's firmware catalog may override for one model@version. */
+export type FirmwareBehaviour = Partial<Omit<FirmwareProfile, 'model' | 'version' | 'flash'>>;
 
 const HOUR = 3_600_000;
 
@@ -49,10 +65,18 @@ const IMAGE_SIZE_BYTES: Readonly<Record<string, number>> = {
   gateway: 24_000_000,
 };
 
-/** The profile for any model/version pair: defaults by kind, overridden by known quirks. */
-export function firmwareProfile(model_id: string, version: string): FirmwareProfile {
+/** Image size of a model's firmware unless a catalog says otherwise. */
+export function defaultImageSize(model_id: string): number {
+  return IMAGE_SIZE_BYTES[modelById(model_id).kind] ?? 500_000;
+}
+
+/**
+ * The profile for any model/version pair: defaults by kind, overridden by known quirks, then by
+ * the scenario's catalog entry for that version (`behaviour`).
+ */
+export function firmwareProfile(model_id: string, version: string, behaviour: FirmwareBehaviour = {}): FirmwareProfile {
   const model = modelById(model_id);
-  const known = KNOWN[`${model_id}@${version}`] ?? {};
+  const known = { ...KNOWN[`${model_id}@${version}`], ...behaviour };
   return {
     model: model_id,
     version,
@@ -61,5 +85,11 @@ export function firmwareProfile(model_id: string, version: string): FirmwareProf
     flash: model.flash,
     drain_factor: known.drain_factor ?? 1,
     reboot_mean_ms: known.reboot_mean_ms ?? null,
+    boot_failure_ratio: known.boot_failure_ratio ?? 0,
+    reboot_loop_after_ms: known.reboot_loop_after_ms ?? null,
+    reboot_loop_mean_ms: known.reboot_loop_mean_ms ?? 40 * 60_000,
+    sensor_bug: known.sensor_bug ?? null,
+    drift_per_day: known.drift_per_day ?? 0.5,
+    extra_values: known.extra_values ?? null,
   };
 }

@@ -1,4 +1,4 @@
-import type { DeviceState } from '../../platform/contract/messages.ts';
+import type { DeviceState, OtaCommandPayload } from '../../platform/contract/messages.ts';
 import { MessageClass } from '../../platform/contract/topics.ts';
 import type { Clock } from '../kernel/clock.ts';
 import { Priority, type EventQueue } from '../kernel/event-queue.ts';
@@ -7,7 +7,9 @@ import type { WorldState, ZoneModel } from '../world/world-state.ts';
 import type { DeviceSpec } from '../world/topology.ts';
 import { BoundedBuffer } from '../kernel/bounds.ts';
 import { Battery } from './battery.ts';
-import { firmwareProfile, type FirmwareProfile } from './firmware.ts';
+import type { FirmwareProfile } from './firmware.ts';
+import { applyFirmwareQuirks } from './firmware-quirks.ts';
+import { OtaAgent, type FirmwareImage } from './ota.ts';
 import { modelById, type DeviceModel } from './models.ts';
 import { RadioLink } from './radio-link.ts';
 
@@ -39,6 +41,12 @@ export interface DeviceHost {
   fact(kind: string, fields: Record<string, unknown>): void;
   /** Counts a report the device made that never reached the broker. */
   dropped(twin: DeviceTwin, why: DropReason, message_class: MessageClass): void;
+  /** The behaviour of a firmware version (defaults, known quirks, the scenario's catalog). */
+  firmwareProfile(model: string, version: string): FirmwareProfile;
+  /** The image the update server serves for model@version, if any. */
+  image(model: string, version: string): FirmwareImage | undefined;
+  /** Ends the session with a clean DISCONNECT (no will): a planned reboot. */
+  closeSession(twin: DeviceTwin): void;
 }
 
 /** Per-kind behaviour: what the device measures and what else it does each sample. */
@@ -53,6 +61,20 @@ export interface KindBehaviour {
 }
 
 export type Power = 'off' | 'booting' | 'online' | 'dead';
+
+/**
+ * What active faults change about a device (sim/faults installs it). Null while the device is
+ * healthy, so a healthy device pays one null check; fault randomness comes from the fault's own
+ * stream, never the device's.
+ */
+export interface DeviceFaultHooks {
+  /** Rewrites what the sensors read (stuck-at, drift, noise). */
+  values?(twin: DeviceTwin, now_ms: number, measured: Values): Values;
+  /** True when a report is lost on the radio hop on top of the link's own loss. */
+  lost?(twin: DeviceTwin): boolean;
+  /** Rewrites a payload on its way out (clock skew, malformed payloads from a buggy firmware). */
+  payload?(twin: DeviceTwin, message_class: MessageClass, payload: Record<string, unknown>): Record<string, unknown>;
+}
 
 /** How often a device whose gateway is down retries joining. */
 const REJOIN_INTERVAL_MS = 30_000;
@@ -97,8 +119,20 @@ export class DeviceTwin {
   reports = 0;
   /** Kind-specific state (lock door status, leak status …), owned by the behaviour. */
   readonly local: Record<string, unknown> = {};
+  /** Active faults' hooks (sim/faults); null while healthy. */
+  faults: DeviceFaultHooks | null = null;
+  /** Outages holding the mains supply off: a repair or power restore cannot boot the device meanwhile. */
+  power_cuts = 0;
+  /** Outages holding the device's path to the broker down (uplink, network boot, flapping): connects fail. */
+  link_blocks = 0;
   /** Bumped by a crash: events scheduled in an earlier epoch find it changed and do nothing. */
   #epoch = 0;
+  /** The firmware update client, created by the first OTA command. */
+  ota: OtaAgent | null = null;
+  /** Boots so far (the OTA agent judges each boot once). */
+  boots = 0;
+  /** When the running firmware was installed (latent bugs count from here). */
+  firmware_since_ms: number;
 
   constructor(spec: DeviceSpec, rng: Rng, host: DeviceHost, behaviour: KindBehaviour) {
     this.spec = spec;
@@ -106,7 +140,8 @@ export class DeviceTwin {
     this.rng = rng;
     this.host = host;
     this.behaviour = behaviour;
-    this.firmware = firmwareProfile(spec.model, spec.firmware);
+    this.firmware = host.firmwareProfile(spec.model, spec.firmware);
+    this.firmware_since_ms = host.clock.now_ms;
     this.link = new RadioLink(this.model.radio, rng);
     this.zone = spec.zone_id === null ? null : (host.world.zone(spec.zone_id) ?? null);
     this.battery = null;
@@ -147,11 +182,14 @@ export class DeviceTwin {
   powerOn(at_ms: number): void {
     if (this.power === 'dead') return;
     this.power = 'booting';
+    this.boots++;
     this.schedule(at_ms + this.firmware.boot_time_ms, Priority.device, 'boot', () => this.#comeOnline());
   }
 
   #comeOnline(): void {
     const now = this.host.clock.now_ms;
+    // A new image's first boot may fail (rolled back or bricked): the OTA agent decides.
+    if (this.ota !== null && !this.ota.onBoot(this.boots)) return;
     if (!this.host.parentUp(this)) {
       // A radio device cannot join while its gateway is down; it retries, as a Zigbee end
       // device does, on a fixed rejoin interval.
@@ -170,6 +208,12 @@ export class DeviceTwin {
     if (this.firmware.reboot_mean_ms !== null) {
       const crash_at = now + Math.max(60_000, Math.round(this.rng.exponential(this.firmware.reboot_mean_ms)));
       this.schedule(crash_at, Priority.device, 'crash', () => this.crash('firmware_reboot'));
+    }
+    if (this.firmware.reboot_loop_after_ms !== null) {
+      // A latent bug: after running long enough, the firmware falls into a reboot loop.
+      const loop_from = Math.max(now + 60_000, this.firmware_since_ms + this.firmware.reboot_loop_after_ms);
+      const crash_at = loop_from + Math.round(this.rng.exponential(this.firmware.reboot_loop_mean_ms));
+      this.schedule(crash_at, Priority.device, 'crash', () => this.crash('firmware_reboot_loop'));
     }
     this.behaviour.onOnline?.(this, now);
   }
@@ -202,6 +246,7 @@ export class DeviceTwin {
       this.local.battery_replaced = false;
       this.event('battery_replaced', { battery_pct: Math.round(this.battery?.level_pct ?? 100) });
     }
+    this.ota?.onConnected();
   }
 
   /** The broker went away under the device: no will (the broker is gone), store and retry. */
@@ -209,6 +254,20 @@ export class DeviceTwin {
     if (!this.connected) return;
     this.connected = false;
     this.host.abandonSession(this);
+    if (this.power !== 'online') return;
+    const now = this.host.clock.now_ms;
+    this.schedule(now + 1 + this.rng.int(0, RECONNECT_BASE_MS), Priority.device, 'reconnect', () => this.#tryConnect('reconnect'));
+  }
+
+  /**
+   * The device's path to the broker broke while it stays powered (its own or its gateway's uplink,
+   * a flapping link): the session ends — the host decides whether anyone can deliver a will — and
+   * reports wait in the outbox while it retries with backoff (store and forward).
+   */
+  linkLost(reason: string): void {
+    if (!this.connected) return;
+    this.connected = false;
+    this.host.loseSession(this, reason);
     if (this.power !== 'online') return;
     const now = this.host.clock.now_ms;
     this.schedule(now + 1 + this.rng.int(0, RECONNECT_BASE_MS), Priority.device, 'reconnect', () => this.#tryConnect('reconnect'));
@@ -251,15 +310,50 @@ export class DeviceTwin {
       this.local.battery_replaced = true;
     }
     this.host.fact('repair', { d: this.id, by });
-    if (this.power === 'dead') {
+    this.ota?.onRepair();
+    if (this.power === 'dead' && this.power_cuts === 0) {
       this.power = 'off';
       this.powerOn(now);
     }
   }
 
+  /**
+   * A planned reboot (an OTA install): the device says it is rebooting, disconnects cleanly (no
+   * will: the platform expects it back) and boots again.
+   */
+  restart(reason: string): void {
+    if (this.power !== 'online') return;
+    const now = this.host.clock.now_ms;
+    if (this.connected) {
+      this.publishState('rebooting', reason);
+      this.host.closeSession(this);
+      this.connected = false;
+    }
+    for (const m of this.outbox.drain()) this.host.dropped(this, 'reboot', m.message_class);
+    this.#cancelAll();
+    this.power = 'off';
+    this.host.fact('power', { d: this.id, s: 'offline', why: reason });
+    this.powerOn(now);
+  }
+
+  /** Runs `profile` from now on (an update or a rollback), with its battery drain. */
+  installFirmware(profile: FirmwareProfile): void {
+    this.firmware = profile;
+    this.firmware_since_ms = this.host.clock.now_ms;
+    delete this.local.ota_stuck_values;
+    this.battery?.setDrainFactor(this.host.clock.now_ms, profile.drain_factor);
+  }
+
+  /** A command from the platform reached the device. */
+  onCommand(command: OtaCommandPayload): void {
+    if (this.power !== 'online') return;
+    this.ota ??= new OtaAgent(this, this.host);
+    this.ota.onCommand(command);
+  }
+
   /** Power comes back after an outage: a dead device boots again (its battery is untouched). */
   restorePower(): void {
-    if (this.power !== 'dead') return;
+    if (this.power !== 'dead' || this.power_cuts > 0) return;
     this.power = 'off';
     this.powerOn(this.host.clock.now_ms);
   }
@@ -284,7 +378,7 @@ export class DeviceTwin {
       this.host.dropped(this, 'parent_down', message_class);
       return false;
     }
-    if (this.link.lost(this.rng)) {
+    if (this.link.lost(this.rng) || this.faults?.lost?.(this) === true) {
       this.host.dropped(this, 'radio_loss', message_class);
       return false;
     }
@@ -318,7 +412,9 @@ export class DeviceTwin {
     }
     this.behaviour.onSample?.(this, now);
     if (this.power !== 'online') return; // onSample may have crashed or killed the device
-    const values = this.behaviour.measure(this, now);
+    const measured = this.behaviour.measure(this, now);
+    const faulted = this.faults?.values ? this.faults.values(this, now, measured) : measured;
+    const values = this.firmware.sensor_bug === null && this.firmware.extra_values === null ? faulted : applyFirmwareQuirks(this, now, faulted);
     const due = now - this.last_report_ms >= report.heartbeat_ms;
     if (this.last_values !== null && !due && !this.behaviour.significant(this.last_values, values, report.deadband)) return;
     this.last_values = values;

@@ -1,13 +1,12 @@
-import { Priority } from '../kernel/event-queue.ts';
 import { SimError } from '../kernel/errors.ts';
-import { startLeak } from '../devices/kinds/leak-sensor.ts';
 import type { Simulation } from '../simulation.ts';
+import { compilePlan, type TimelineStep } from './plan.ts';
+import { FaultRuntime } from './runtime.ts';
 
 /**
- * Scripted faults as data: what happens, to which device, when and for how long. Each one is a
- * labelled interval recorded in the trace (`fault` start/end), the ground truth that expectations
- * and the oracle score the platform against. (The full fault library and timeline DSL build on
- * this.)
+ * The scenario file's original `faults:` list (gateway_down, device_down, leak with at/duration):
+ * a shorthand for timeline steps, kept because scenarios and tests use it. Each entry becomes one
+ * `fault.inject` / `outage.start` step with the id `fault-<n>`.
  */
 export type FaultKind = 'device_down' | 'gateway_down' | 'leak';
 
@@ -21,25 +20,29 @@ export interface ScriptedFault {
   readonly duration_ms?: number;
 }
 
-export function scheduleFaults(sim: Simulation, faults: readonly ScriptedFault[]): void {
+/** The timeline steps a `faults:` list stands for. */
+export function scriptedSteps(faults: readonly ScriptedFault[]): TimelineStep[] {
+  return faults.map((f, index) => {
+    const common = { id: `fault-${index + 1}`, at_ms: f.at_ms, target: { device: [f.device] }, with: {}, ...(f.duration_ms !== undefined ? { for_ms: f.duration_ms } : {}) };
+    return f.kind === 'gateway_down' ? { ...common, action: 'outage.start' as const, outage: f.kind } : { ...common, action: 'fault.inject' as const, fault: f.kind };
+  });
+}
+
+/** Checks that each fault's device exists and has the kind the fault needs. */
+export function checkScriptedFaults(sim: Simulation, faults: readonly ScriptedFault[]): void {
   faults.forEach((fault, index) => {
     const twin = sim.device(fault.device);
     if (!twin) throw new SimError('SIM_INVALID_TOPOLOGY', `fault ${index + 1} (${fault.kind}) targets unknown device "${fault.device}"`);
     if (fault.kind === 'gateway_down' && twin.spec.kind !== 'gateway') throw new SimError('SIM_INVALID_TOPOLOGY', `fault ${index + 1}: gateway_down needs a gateway, "${fault.device}" is a ${twin.spec.kind}`);
     if (fault.kind === 'leak' && twin.spec.kind !== 'leak') throw new SimError('SIM_INVALID_TOPOLOGY', `fault ${index + 1}: leak needs a leak sensor, "${fault.device}" is a ${twin.spec.kind}`);
-    const at = sim.config.start_ms + fault.at_ms;
-    const id = `fault-${index + 1}`;
-    sim.queue.schedule(at, Priority.fault, id, () => {
-      sim.fact('fault', { id, kind: fault.kind, d: fault.device, s: 'start' });
-      if (fault.kind === 'leak') startLeak(twin, fault.duration_ms);
-      else twin.die(fault.kind);
-    });
-    if (fault.duration_ms !== undefined) {
-      sim.queue.schedule(at + fault.duration_ms, Priority.fault, `${id}-end`, () => {
-        sim.fact('fault', { id, kind: fault.kind, d: fault.device, s: 'end' });
-        // Power back: the device boots again by itself (no technician needed).
-        if (fault.kind !== 'leak') twin.restorePower();
-      });
-    }
   });
+}
+
+/** Schedules a `faults:` list on its own (runs without a timeline). */
+export function scheduleFaults(sim: Simulation, faults: readonly ScriptedFault[]): FaultRuntime {
+  checkScriptedFaults(sim, faults);
+  const plan = compilePlan({ portfolio: sim.config.portfolio, seed: sim.config.seed, start_ms: sim.config.start_ms, end_ms: sim.end_ms, steps: scriptedSteps(faults) });
+  const runtime = new FaultRuntime(sim, plan);
+  runtime.schedule();
+  return runtime;
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { measureConnections, measureFanIn, measureLockstep } from '../../bench/mqtt-bench.ts';
 import { benchSimulation } from '../../bench/sim-bench.ts';
 import { benchAlertLatency, benchIngest } from '../../bench/platform-bench.ts';
+import { benchLoad, TARGET_GATEWAY_DEVICES, TARGET_LIVE_CONNECTIONS, TARGET_LIVE_P99_MS, TARGET_LIVE_RATE_PER_S } from '../../bench/load-bench.ts';
 import { loadScenario } from '../../scenario/scenario.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { int, table } from '../format.ts';
@@ -15,13 +16,13 @@ const TARGET_BYTES_PER_DEVICE = 1_024;
 const TARGET_LOCKSTEP_RATIO = 0.8;
 const TARGET_CONNECTIONS = 10_000;
 
-export type BenchSection = 'sim' | 'mqtt' | 'platform';
+export type BenchSection = 'sim' | 'mqtt' | 'platform' | 'load';
 
 type Row = [string, string, string, string];
 
 export async function benchCommand(args: { days: number; out: string; only?: BenchSection[]; connections?: number }, io: CliIo): Promise<number> {
   const wall = (): number => performance.now(); // wall-clock: benchmarks measure real time
-  const sections = new Set<BenchSection>(args.only && args.only.length > 0 ? args.only : ['sim', 'mqtt', 'platform']);
+  const sections = new Set<BenchSection>(args.only && args.only.length > 0 ? args.only : ['sim', 'mqtt', 'platform', 'load']);
   const scenario = loadScenario(resolveScenarioPath('commercial-portfolio'));
   const rows: Row[] = [['metric', 'value', 'target', 'ratio to target']];
   const results: Record<string, unknown> = {};
@@ -82,6 +83,25 @@ export async function benchCommand(args: { days: number; out: string; only?: Ben
       ['platform: telemetry→alert p50 (real time)', `${latency.p50_ms} ms`, '', ''],
       ['platform: telemetry→alert p99 (real time)', `${latency.p99_ms} ms`, '≤ 25 ms (DESIGN §5 device→platform)', (25 / Math.max(0.01, latency.p99_ms)).toFixed(2)],
     );
+  }
+
+  if (sections.has('load')) {
+    const r = await benchLoad(say);
+    results.load = r;
+    const m = (run: typeof r.live, k: string): number => run.metrics[k] ?? Number.NaN;
+    const p99 = m(r.live, 'ingest_latency_p99_ms');
+    rows.push(
+      ['load: fan-in ceiling (broker process, QoS 1), msg/s', int(m(r.live, 'ceiling_msgs_per_s')), '', ''],
+      [`load: live per-device connections held`, `${int(r.live.connected)} of ${int(r.live.connections)}`, `≥ ${int(TARGET_LIVE_CONNECTIONS)}`, (r.live.connected / TARGET_LIVE_CONNECTIONS).toFixed(2)],
+      [`load: live, achieved msg/s`, int(m(r.live, 'throughput_msgs_per_s')), int(TARGET_LIVE_RATE_PER_S), `${m(r.live, 'throughput_ratio_to_target').toFixed(2)} of target, ${m(r.live, 'throughput_ratio_to_ceiling').toFixed(3)} of ceiling`],
+      ['load: live, device→platform p50 / p99', `${m(r.live, 'ingest_latency_p50_ms')} / ${p99} ms`, `p99 ≤ ${TARGET_LIVE_P99_MS} ms`, (TARGET_LIVE_P99_MS / Math.max(0.01, p99)).toFixed(2)],
+      ['load: live, device→alert p99', `${m(r.live, 'alert_latency_p99_ms')} ms`, '', ''],
+      ['load: live, HTTP API p99 (200 req/s)', `${m(r.live, 'http_latency_p99_ms')} ms`, '', ''],
+      [`load: gateway, virtual devices`, `${int(r.gateway.devices)} on ${int(r.gateway.connected)} conns`, `≥ ${int(TARGET_GATEWAY_DEVICES)}`, (r.gateway.devices / TARGET_GATEWAY_DEVICES).toFixed(2)],
+      ['load: gateway, achieved msg/s, device→platform p99', `${int(m(r.gateway, 'throughput_msgs_per_s'))}, ${m(r.gateway, 'ingest_latency_p99_ms')} ms`, '', ''],
+      [`load: multi-process connections held (3 workers, 2 broker nodes)`, `${int(r.multi.connected)} of ${int(r.multi.connections)}`, `> ${r.fd_limit === null ? 'one process' : int(r.fd_limit)} (one process's open files)`, r.fd_limit === null ? '' : (r.multi.connected / r.fd_limit).toFixed(2)],
+    );
+    for (const run of [r.live, r.gateway, r.multi]) for (const w of run.warnings) say(`${run.name}: warning: ${w}`);
   }
 
   io.stdout.write(table(rows, '') + '\n');

@@ -4,6 +4,7 @@ import { Platform } from '../../../platform/core/platform.ts';
 import { startHttpApi } from '../../../platform/service/http-api.ts';
 import { fleetCredentials } from '../../run/mqtt-setup.ts';
 import { platformApi } from '../../run/platform-api.ts';
+import { PlatformMetrics } from '../../metrics/platform-metrics.ts';
 import { UsageError } from '../../errors.ts';
 import { ExitCode } from '../exit-codes.ts';
 import type { CliIo } from './run.ts';
@@ -25,8 +26,10 @@ export interface PlatformArgs {
  */
 export async function platformCommand(args: PlatformArgs, io: CliIo, until: Promise<void>): Promise<number> {
   const now = (): number => Date.now(); // wall-clock: production mode runs on real time
+  const metrics: PlatformMetrics = new PlatformMetrics(() => platform, { process_metrics: true });
   const platform = new Platform({
     journal: (t, k, f) => {
+      metrics.onJournal(k, f);
       if (args.journal) io.stdout.write(JSON.stringify({ t, k, ...f }) + '\n');
       else if (k === 'p.inc' || (k === 'p.alert' && f.s !== 'resolved')) io.stderr.write(`${new Date(t).toISOString()} ${k} ${JSON.stringify(f)}\n`);
     },
@@ -44,10 +47,10 @@ export async function platformCommand(args: PlatformArgs, io: CliIo, until: Prom
       // wall-clock: a broker that never answers must not hang the command
       new Promise((_, reject) => setTimeout(() => reject(new UsageError('PLATFORM_CONNECT', `no answer from ${args.broker} within 10 s`)), 10_000)),
     ]);
-    client.on('message', (topic, payload) => platform.receive(topic, payload, now()));
+    client.on('message', (topic, payload) => metrics.ingest(topic, payload, () => platform.receive(topic, payload, now())));
     client.on('error', (err) => io.stderr.write(`platform: mqtt error: ${err.message}\n`));
     await client.subscribeAsync(ALL_DEVICE_MESSAGES, { qos: 1 });
-    api = await startHttpApi(platformApi(platform, { immediate: true }), { host: args.api_host, port: args.api_port });
+    api = await startHttpApi(platformApi(platform, { immediate: true }), { host: args.api_host, port: args.api_port, metrics: () => metrics.render() });
   } catch (err) {
     client.end(true);
     throw err;
@@ -56,6 +59,7 @@ export async function platformCommand(args: PlatformArgs, io: CliIo, until: Prom
   const ticker = setInterval(() => platform.tick(now()), 1_000);
   io.stdout.write(`platform: ingesting ${ALL_DEVICE_MESSAGES} from ${args.broker}\n`);
   io.stdout.write(`platform: HTTP API ${api.url}/api/v1/health\n`);
+  io.stdout.write(`platform: Prometheus metrics ${api.url}/metrics\n`);
   await until;
   clearInterval(ticker);
   await api.close();

@@ -1,7 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEVICE_KINDS } from '../../../platform/contract/messages.ts';
-import { runScenario, type MqttMode, type RunSummary, type TransportName } from '../../run/run-scenario.ts';
+import { type MqttMode, type RunSummary, type TransportName } from '../../run/run-scenario.ts';
+import { runChecked } from '../../expect/run-checked.ts';
+import type { ExpectationResult } from '../../expect/evaluate.ts';
+import { renderExpectations, renderOracle, renderStorms } from '../../expect/render.ts';
+import { junitXml } from '../../report/junit.ts';
+import { dirname } from 'node:path';
 import { TraceFileWriter } from '../../run/trace-file.ts';
 import { loadScenario, type Scenario } from '../../scenario/scenario.ts';
 import { DurationError, parseDuration } from '../../scenario/duration.ts';
@@ -35,6 +40,10 @@ export interface RunArgs {
   step?: string | undefined;
   speed?: number | undefined;
   out?: string | undefined;
+  /** Write the trace to this file (as --out does, without the reports). */
+  record?: string | undefined;
+  /** Write the expectations as JUnit XML to this file. */
+  junit?: string | undefined;
   json: boolean;
 }
 
@@ -68,7 +77,7 @@ function platformLines(s: RunSummary): string[] {
   return lines;
 }
 
-export function renderSummary(s: RunSummary, scenario: Scenario, command: string): string {
+export function renderSummary(s: RunSummary, scenario: Scenario, command: string, results: readonly ExpectationResult[] = []): string {
   const tz = scenario.start_timezone;
   const kinds = DEVICE_KINDS.filter((k) => (s.devices_by_kind[k] ?? 0) > 0);
   const lines = [
@@ -86,6 +95,10 @@ export function renderSummary(s: RunSummary, scenario: Scenario, command: string
     `  trace       ${int(s.trace_lines)} lines, ${bytes(s.trace_bytes)}`,
     ...platformLines(s),
     ...(s.broker_outages > 0 ? [`  outages     ${s.broker_outages} broker outage(s); devices reconnected with jittered backoff`] : []),
+    ...(s.faults.injected > 0 || s.faults.actions > 0 ? [`  timeline    ${int(s.faults.injected)} faults injected${s.faults.not_applied ? ` (${s.faults.not_applied} could not take hold)` : ''}, ${int(s.faults.actions)} actions`] : []),
+    ...(s.oracle ? renderOracle(s.oracle) : []),
+    ...(s.oracle ? renderStorms(s.oracle.storms) : []),
+    ...renderExpectations(results, scenario.file),
     `  trace hash  ${s.trace_hash}`,
     '',
     `Reproduce: ${command}`,
@@ -98,11 +111,16 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
   const scenario = loadScenario(path);
   const duration_ms = args.duration !== undefined ? parseDuration(args.duration) : undefined;
   const seed = args.seed !== undefined ? String(args.seed) : undefined;
-  let writer: TraceFileWriter | undefined;
+  const writers: TraceFileWriter[] = [];
   if (args.out !== undefined) {
     mkdirSync(args.out, { recursive: true });
-    writer = new TraceFileWriter(join(args.out, 'trace.jsonl'));
+    writers.push(new TraceFileWriter(join(args.out, 'trace.jsonl')));
   }
+  if (args.record !== undefined) {
+    mkdirSync(dirname(args.record), { recursive: true });
+    writers.push(new TraceFileWriter(args.record));
+  }
+  const trace_sink = writers.length === 0 ? undefined : writers.length === 1 ? writers[0]!.write : (line: string) => writers.forEach((w) => w.write(line));
   const wall_clock_ms = (): number => performance.now(); // wall-clock: progress and wall-time reporting
   const bar = args.json ? { update: () => {}, done: () => {} } : progressBar(io.stderr as NodeJS.WriteStream, scenario.start_timezone, wall_clock_ms);
   const outages = (args.broker_outage ?? []).map(parseOutage);
@@ -112,6 +130,7 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
   let setup: MqttSetup | undefined;
   let report: SlaReport | undefined;
   let summary: RunSummary;
+  let results: readonly ExpectationResult[] = [];
   try {
     if (args.transport === 'mqtt') {
       if (args.mqtt_version === 5 && args.broker === undefined) {
@@ -139,7 +158,7 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
       );
       if (!args.json) io.stderr.write(`broker: ${setup.broker ? 'embedded' : 'external'} ${setup.url}${setup.ws_url ? ` (WebSocket ${setup.ws_url})` : ''}, ${args.mqtt_mode} connections, MQTT ${args.mqtt_version === 5 ? '5' : '3.1.1'}\n`);
     }
-    summary = await runScenario(scenario, {
+    const checked = await runChecked(scenario, {
       seed,
       duration_ms,
       transport: args.transport,
@@ -151,13 +170,15 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
       on_platform: (_platform, _sim, final_report) => {
         report = final_report;
       },
-      trace_sink: writer?.write,
+      trace_sink,
       on_progress: bar.update,
       wall_clock_ms,
     });
+    summary = checked.summary;
+    results = checked.results;
   } finally {
     bar.done();
-    writer?.close();
+    for (const w of writers) w.close();
     await setup?.close();
   }
   const span = formatDuration(summary.sim_span_ms);
@@ -166,12 +187,22 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
     writeFileSync(join(args.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
     if (report) writeReportFiles(report, args.out, { scenario: summary.scenario, seed: summary.seed, trace_hash: summary.trace_hash, generated_for: `${localStamp(scenario.start_timezone, summary.start_ms)} → ${localStamp(scenario.start_timezone, summary.end_ms)} ${scenario.start_timezone}` });
   }
+  const failed = results.filter((r) => r.status === 'failed');
+  if (args.junit !== undefined) {
+    mkdirSync(dirname(args.junit), { recursive: true });
+    writeFileSync(args.junit, junitXml({ scenario: summary.scenario, file: scenario.file, seed: summary.seed, trace_hash: summary.trace_hash, reproduce: command, wall_ms: summary.wall_ms, results }));
+  }
   if (args.json) {
-    io.stdout.write(JSON.stringify({ ...summary, reproduce: command }) + '\n');
+    io.stdout.write(JSON.stringify({ ...summary, expectations: results, passed: failed.length === 0, reproduce: command }) + '\n');
   } else {
-    io.stdout.write(renderSummary(summary, scenario, command));
+    io.stdout.write(renderSummary(summary, scenario, command, results));
     if (args.out !== undefined) io.stdout.write(`Wrote ${join(args.out, 'trace.jsonl')}, summary.json${report ? ', report.json, report.html and ledger.csv' : ''}\n`);
-    if (args.duration === undefined) io.stdout.write(`Run longer: msp-twin run ${args.scenario} --duration 7d  (or 30d)\n`);
+    if (args.duration === undefined && failed.length === 0) io.stdout.write(`Run longer: msp-twin run ${args.scenario} --duration 7d  (or 30d)\n`);
+  }
+  if (failed.length > 0) {
+    // On stderr as well, so a CI log shows why the step failed and how to get the same run again.
+    io.stderr.write(`${failed.length} of ${results.length} expectation(s) failed (seed ${summary.seed}); first: ${failed[0]!.name}: ${failed[0]!.message}\nReproduce: ${command}\n`);
+    return ExitCode.expectation_failed;
   }
   return ExitCode.ok;
 }

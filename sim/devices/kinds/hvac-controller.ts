@@ -16,7 +16,10 @@ export const hvacController: KindBehaviour = {
     const outdoor = world.outdoor(zone.site, now_ms);
     const override = twin.local.setpoint_override_c as number | undefined;
     const health = (twin.local.health as number | undefined) ?? 1;
-    zone.hvac = { setpoint_c: override ?? scheduledSetpoint(zone.building_type, local, outdoor.temperature_c), mode: 'auto', health };
+    // A schedule the operator changed (timeline `schedule` action) replaces the building's default.
+    const schedule = twin.local.schedule_override as ((l: typeof local, outdoor_c: number) => number) | undefined;
+    const scheduled = schedule ? schedule(local, outdoor.temperature_c) : scheduledSetpoint(zone.building_type, local, outdoor.temperature_c);
+    zone.hvac = { setpoint_c: override ?? scheduled, mode: 'auto', health };
   },
   measure(twin): Values {
     const zone = twin.zone;

@@ -22,6 +22,11 @@ function access(twin: DeviceTwin): void {
   const granted = twin.rng.chance(97, 100);
   // Badge ids are opaque tokens: a small pool per door, as a real site's regulars.
   const badge = `b${twin.rng.int(1, 400)}`;
+  if (twin.local.jammed === true) {
+    // A jammed bolt (sim/faults lock_jam): the attempt fails and the lock says why.
+    twin.event('lock_jammed', { badge });
+    return;
+  }
   twin.event(granted ? 'access_granted' : 'access_denied', { badge });
   if (granted && twin.rng.chance(1, 400)) {
     const held_s = twin.rng.int(60, 600);

@@ -1,0 +1,408 @@
+import type { Alert, Incident } from '../../platform/core/model.ts';
+import { faultClass } from '../../sim/faults/catalog.ts';
+import type { FaultScope } from '../../sim/faults/catalog.ts';
+import { ScopeIndex } from '../../sim/faults/scope.ts';
+import type { Portfolio } from '../../sim/world/topology.ts';
+import { nearestRank } from './stats.ts';
+import { stormReports, type ConnectAttempt, type StormReport } from './storms.ts';
+
+/**
+ * The ground-truth oracle. The simulator knows what it did: every injected fault is a labelled
+ * interval in the trace (`fault` start/end lines), and the world's own facts (power, sessions,
+ * leaks, the broker) say when a device really was down. Reading the trace as it is written, the
+ * oracle scores the platform's alerts and incidents against that truth: per fault class the
+ * detection latency (p50/p95/max), the faults it missed, and the alerts that had nothing behind
+ * them (false alerts). It reads only the trace and the platform's final alert and incident lists,
+ * so the same seed gives the same report.
+ */
+
+export type FaultStatus = 'detected' | 'missed' | 'pending' | 'not_applied' | 'unscored';
+
+export interface OracleFault {
+  readonly id: string;
+  /** The timeline step or fault process it came from. */
+  readonly source: string;
+  readonly fault: string;
+  readonly scope: FaultScope;
+  readonly on: string;
+  readonly start_ms: number;
+  /** null: still active when the run ended. */
+  readonly end_ms: number | null;
+  readonly applied: boolean;
+  readonly affected: number;
+  readonly status: FaultStatus;
+  readonly detected_ms: number | null;
+  readonly latency_ms: number | null;
+  /** The alert or incident that counted as detection. */
+  readonly detected_by: string | null;
+  /** Alerts attributed to this fault (symptoms, inhibited or not). */
+  readonly alerts: number;
+}
+
+export interface LatencyStats {
+  readonly n: number;
+  readonly p50_ms: number;
+  readonly p95_ms: number;
+  readonly max_ms: number;
+}
+
+export interface OracleClass {
+  readonly fault: string;
+  readonly injected: number;
+  readonly detected: number;
+  readonly missed: number;
+  readonly pending: number;
+  readonly not_applied: number;
+  readonly latency: LatencyStats | null;
+  /** Alert types that count as detecting this class (empty: no rule covers it). */
+  readonly rules: readonly string[];
+  /** False for classes no platform is expected to notice (its own restart). */
+  readonly scored: boolean;
+}
+
+export interface FalseAlert {
+  readonly id: string;
+  readonly device: string;
+  readonly type: string;
+  readonly at_ms: number;
+}
+
+export interface OracleReport {
+  readonly faults: readonly OracleFault[];
+  readonly classes: readonly OracleClass[];
+  readonly totals: { readonly injected: number; readonly detected: number; readonly missed: number; readonly pending: number };
+  readonly alerts: {
+    readonly total: number;
+    /** Explained by an injected fault. */
+    readonly attributed: number;
+    /** Explained by the world itself: a real reboot, a dead battery, a natural leak, a condition the device reported truthfully. */
+    readonly natural: number;
+    /** Nothing behind them. */
+    readonly false: number;
+    readonly false_by_type: Readonly<Record<string, number>>;
+    /** The first few, for the report. */
+    readonly false_examples: readonly FalseAlert[];
+  };
+  readonly storms: readonly StormReport[];
+  readonly truth: { readonly bricked: number; readonly natural_leaks: number; readonly deaths: number; readonly reboots: number };
+}
+
+const CONNECTIVITY = new Set(['device_offline', 'gateway_offline', 'stale_telemetry']);
+/** A connectivity alert is explained by a down episode that overlapped this long before it fired. */
+const CONNECTIVITY_LOOKBACK_MS = 4 * 3_600_000;
+/** A leak alert is explained by water that was there, or dried up at most this long before. */
+const LEAK_SLACK_MS = 30 * 60_000;
+const MAX_FALSE_EXAMPLES = 20;
+/** Bounds on what the collector keeps (counted when hit). */
+const MAX_WINDOWS = 5_000_000;
+
+interface Window {
+  from: number;
+  to: number | null;
+}
+
+interface FaultInterval {
+  id: string;
+  fault: string;
+  scope: FaultScope;
+  on: string;
+  start_ms: number;
+  end_ms: number | null;
+  applied: boolean;
+  params: Readonly<Record<string, number>>;
+}
+
+/** The record kind of a canonical trace line without parsing it (`"k":"…"` is the record's own key). */
+export function lineKind(line: string): string | undefined {
+  const i = line.indexOf('"k":"');
+  if (i < 0) return undefined;
+  const j = line.indexOf('"', i + 5);
+  return j < 0 ? undefined : line.slice(i + 5, j);
+}
+
+const WANTED = new Set(['fault', 'power', 'connect', 'will', 'lost', 'broker', 'leak', 'end']);
+
+type Rec = Record<string, unknown> & { t: number; k: string };
+
+export class OracleCollector {
+  readonly #index: ScopeIndex;
+  readonly #faults = new Map<string, FaultInterval>();
+  readonly #down = new Map<string, Window[]>();
+  readonly #broker: Window[] = [];
+  readonly #leaks = new Map<string, Window[]>();
+  readonly #connects: ConnectAttempt[] = [];
+  #windows = 0;
+  overflow = 0;
+  readonly #truth = { bricked: 0, natural_leaks: 0, deaths: 0, reboots: 0 };
+
+  constructor(portfolio: Portfolio | ScopeIndex) {
+    this.#index = portfolio instanceof ScopeIndex ? portfolio : new ScopeIndex(portfolio);
+  }
+
+  /** A trace sink: call with every line, in order. */
+  readonly line = (line: string): void => {
+    const kind = lineKind(line);
+    if (kind === undefined || !WANTED.has(kind)) return;
+    const r = JSON.parse(line) as Rec;
+    if (r.k !== kind) return;
+    switch (kind) {
+      case 'fault':
+        this.#fault(r);
+        break;
+      case 'power': {
+        const d = String(r.d);
+        if (r.s === 'online') break; // up again, but not reachable until it connects
+        this.#open(d, r.t);
+        if (r.s === 'dead') {
+          this.#truth.deaths++;
+          if (typeof r.why === 'string' && r.why.includes('brick')) this.#truth.bricked++;
+        } else if (r.why === 'firmware_reboot') this.#truth.reboots++;
+        break;
+      }
+      case 'will':
+      case 'lost':
+        this.#open(String(r.c), r.t);
+        break;
+      case 'connect':
+        if (this.#connects.length < MAX_WINDOWS) this.#connects.push({ t: r.t, d: String(r.d), ok: r.ok === true });
+        else this.overflow++;
+        if (r.ok === true) this.#close(String(r.d), r.t);
+        break;
+      case 'broker':
+        if (r.s === 'down') this.#broker.push({ from: r.t, to: null });
+        else {
+          const w = this.#broker[this.#broker.length - 1];
+          if (w && w.to === null) w.to = r.t;
+        }
+        break;
+      case 'leak': {
+        const d = String(r.d);
+        const list = this.#leaks.get(d) ?? [];
+        if (r.s === 'start') list.push({ from: r.t, to: null });
+        else {
+          const w = list[list.length - 1];
+          if (w && w.to === null) w.to = r.t;
+        }
+        this.#leaks.set(d, list);
+        break;
+      }
+    }
+  };
+
+  #fault(r: Rec): void {
+    const id = String(r.id);
+    if (r.s === 'start') {
+      const device = typeof r.d === 'string' ? r.d : null;
+      const cls = faultClass(String(r.kind));
+      const scope: FaultScope = device !== null ? (cls?.scope === 'gateway' ? 'gateway' : 'device') : (String(r.scope) as FaultScope);
+      const params = r.p !== null && typeof r.p === 'object' ? (r.p as Record<string, number>) : {};
+      this.#faults.set(id, { id, fault: String(r.kind), scope, on: device ?? String(r.on), start_ms: r.t, end_ms: null, applied: r.applied !== false, params });
+    } else {
+      const f = this.#faults.get(id);
+      if (f) f.end_ms = r.t;
+    }
+  }
+
+  #open(device: string, t: number): void {
+    const list = this.#down.get(device);
+    const last = list?.[list.length - 1];
+    if (last && last.to === null) return;
+    if (this.#windows >= MAX_WINDOWS) {
+      this.overflow++;
+      return;
+    }
+    this.#windows++;
+    if (list) list.push({ from: t, to: null });
+    else this.#down.set(device, [{ from: t, to: null }]);
+  }
+
+  #close(device: string, t: number): void {
+    const last = this.#down.get(device)?.at(-1);
+    if (last && last.to === null) last.to = t;
+  }
+
+  /** Leaks the world made by itself: water with no injected leak starting at that moment. */
+  #naturalLeaks(intervals: readonly FaultInterval[]): number {
+    const injected = new Set(intervals.filter((f) => f.fault === 'leak' && f.applied).map((f) => `${f.on}@${f.start_ms}`));
+    let n = 0;
+    for (const [d, list] of this.#leaks) for (const w of list) if (!injected.has(`${d}@${w.from}`)) n++;
+    return n;
+  }
+
+  /** The fault intervals read from the trace so far, in start order. */
+  intervals(): FaultInterval[] {
+    return [...this.#faults.values()].sort((a, b) => a.start_ms - b.start_ms || (a.id < b.id ? -1 : 1));
+  }
+
+  #overlaps(list: readonly Window[] | undefined, from: number, to: number): boolean {
+    if (!list) return false;
+    for (const w of list) if (w.from <= to && (w.to === null || w.to >= from)) return true;
+    return false;
+  }
+
+  /** Was the device (or its path: its gateway, the broker) really down shortly before `at`? */
+  #reallyDown(device: string, at: number): boolean {
+    const from = at - CONNECTIVITY_LOOKBACK_MS;
+    if (this.#overlaps(this.#down.get(device), from, at) || this.#overlaps(this.#broker, from, at)) return true;
+    const gw = this.#index.device(device)?.gateway_id;
+    return gw !== null && gw !== undefined && this.#overlaps(this.#down.get(gw), from, at);
+  }
+
+  #natural(a: Alert): boolean {
+    if (CONNECTIVITY.has(a.type)) return this.#reallyDown(a.device_id, a.started_ms);
+    if (a.type === 'leak') {
+      const list = this.#leaks.get(a.device_id);
+      return (list ?? []).some((w) => w.from <= a.started_ms && (w.to === null || w.to + LEAK_SLACK_MS >= a.started_ms));
+    }
+    // Everything else is a condition the device reported about itself (battery level, a door,
+    // a zone off setpoint): true unless a fault corrupted the report, which attribution covers.
+    return true;
+  }
+
+  finish(input: { readonly end_ms: number; readonly alerts: readonly Alert[]; readonly incidents: readonly Incident[] }): OracleReport {
+    const { end_ms } = input;
+    const intervals = this.intervals();
+    const alerts = [...input.alerts].sort((a, b) => a.started_ms - b.started_ms || (a.id < b.id ? -1 : 1));
+    const outages = input.incidents.filter((i) => i.scope.kind !== 'device').sort((a, b) => a.opened_ms - b.opened_ms || (a.id < b.id ? -1 : 1));
+
+    // Which faults explain each device, for attribution.
+    const by_device = new Map<string, FaultInterval[]>();
+    const everywhere: FaultInterval[] = [];
+    const affected = new Map<string, ReadonlySet<string> | null>();
+    for (const f of intervals) {
+      if (f.scope === 'broker' || f.scope === 'platform') {
+        everywhere.push(f);
+        affected.set(f.id, null);
+        continue;
+      }
+      const ids = this.#index.affected(f.fault, f.scope, f.on);
+      affected.set(f.id, new Set(ids));
+      for (const d of ids) {
+        const list = by_device.get(d);
+        if (list) list.push(f);
+        else by_device.set(d, [f]);
+      }
+    }
+    const graceOf = (f: FaultInterval): number => faultClass(f.fault)?.grace_ms ?? 0;
+    const inWindow = (f: FaultInterval, t: number): boolean => t >= f.start_ms && t <= (f.end_ms ?? end_ms) + graceOf(f);
+
+    // Each alert (and each outage incident) belongs to at most one fault: the one that explains
+    // it best — active at that moment rather than in its grace tail, then the narrowest (a gateway
+    // before the broker), then the most recent. So a later gateway failure is not scored as a late
+    // detection of an earlier broker outage that also "covers" the gateway.
+    const size = (f: FaultInterval): number => affected.get(f.id)?.size ?? Number.POSITIVE_INFINITY;
+    const pick = (candidates: readonly FaultInterval[], t: number): FaultInterval | undefined => {
+      let best: FaultInterval | undefined;
+      for (const f of candidates) {
+        if (best === undefined) {
+          best = f;
+          continue;
+        }
+        const fa = t <= (f.end_ms ?? end_ms);
+        const ba = t <= (best.end_ms ?? end_ms);
+        if (fa !== ba ? fa : size(f) !== size(best) ? size(f) < size(best) : f.start_ms !== best.start_ms ? f.start_ms > best.start_ms : f.id < best.id) best = f;
+      }
+      return best;
+    };
+
+    const assigned = new Map<string, Alert[]>();
+    let n_attributed = 0;
+    let n_natural = 0;
+    const false_by_type: Record<string, number> = {};
+    const false_examples: FalseAlert[] = [];
+    let n_false = 0;
+    for (const a of alerts) {
+      const explaining = [...(by_device.get(a.device_id) ?? []), ...everywhere].filter((f) => f.applied && inWindow(f, a.started_ms));
+      const owner = pick(explaining, a.started_ms);
+      if (owner) {
+        n_attributed++;
+        const list = assigned.get(owner.id);
+        if (list) list.push(a);
+        else assigned.set(owner.id, [a]);
+      } else if (this.#natural(a)) {
+        n_natural++;
+      } else {
+        n_false++;
+        false_by_type[a.type] = (false_by_type[a.type] ?? 0) + 1;
+        if (false_examples.length < MAX_FALSE_EXAMPLES) false_examples.push({ id: a.id, device: a.device_id, type: a.type, at_ms: a.started_ms });
+      }
+    }
+    const incident_of = new Map<string, Incident>();
+    for (const i of outages) {
+      const candidates = intervals.filter((f) => {
+        if (!f.applied || faultClass(f.fault)?.outage_incident !== true || !inWindow(f, i.opened_ms)) return false;
+        const set = affected.get(f.id) ?? null;
+        return set === null || i.device_ids.some((d) => set.has(d));
+      });
+      const owner = pick(candidates, i.opened_ms);
+      if (owner && !incident_of.has(owner.id)) incident_of.set(owner.id, i);
+    }
+
+    const faults: OracleFault[] = intervals.map((f) => {
+      const cls = faultClass(f.fault);
+      const set = affected.get(f.id) ?? null;
+      let detected: { at: number; by: string } | null = null;
+      if (cls && cls.scored && f.applied) {
+        const types = new Set(cls.detected_by);
+        const first = (assigned.get(f.id) ?? []).find((a) => types.has(a.type));
+        if (first) detected = { at: first.started_ms, by: first.id };
+        const inc = incident_of.get(f.id);
+        if (inc && (detected === null || inc.opened_ms < detected.at)) detected = { at: inc.opened_ms, by: inc.id };
+      }
+      // Decided once the grace after its end has passed (for a slow fault, after it could show at all).
+      const onset = cls?.onset_param !== undefined ? (f.params[cls.onset_param] ?? 0) : 0;
+      const horizon = Math.max(f.end_ms ?? f.start_ms, f.start_ms + onset) + graceOf(f);
+      const status: FaultStatus = !cls?.scored ? 'unscored' : !f.applied ? 'not_applied' : detected ? 'detected' : end_ms >= horizon ? 'missed' : 'pending';
+      return {
+        id: f.id,
+        source: f.id.split(/[#/]/)[0]!,
+        fault: f.fault,
+        scope: f.scope,
+        on: f.on,
+        start_ms: f.start_ms,
+        end_ms: f.end_ms,
+        applied: f.applied,
+        affected: set === null ? this.#index.portfolio.devices.length : set.size,
+        status,
+        detected_ms: detected?.at ?? null,
+        latency_ms: detected ? detected.at - f.start_ms : null,
+        detected_by: detected?.by ?? null,
+        alerts: assigned.get(f.id)?.length ?? 0,
+      };
+    });
+
+    const names = [...new Set(faults.map((f) => f.fault))].sort();
+    const classes: OracleClass[] = names.map((name) => {
+      const mine = faults.filter((f) => f.fault === name);
+      const lat = mine.filter((f) => f.latency_ms !== null).map((f) => f.latency_ms!).sort((a, b) => a - b);
+      const count = (s: FaultStatus): number => mine.filter((f) => f.status === s).length;
+      return {
+        fault: name,
+        injected: mine.length,
+        detected: count('detected'),
+        missed: count('missed'),
+        pending: count('pending'),
+        not_applied: count('not_applied'),
+        latency: lat.length === 0 ? null : { n: lat.length, p50_ms: nearestRank(lat, 0.5), p95_ms: nearestRank(lat, 0.95), max_ms: lat[lat.length - 1]! },
+        rules: [...(faultClass(name)?.detected_by ?? [])],
+        scored: faultClass(name)?.scored ?? false,
+      };
+    });
+    const sum = (k: 'detected' | 'missed' | 'pending'): number => classes.reduce((n, c) => n + c[k], 0);
+    return {
+      faults,
+      classes,
+      totals: { injected: faults.length, detected: sum('detected'), missed: sum('missed'), pending: sum('pending') },
+      alerts: {
+        total: alerts.length,
+        attributed: n_attributed,
+        natural: n_natural,
+        false: n_false,
+        false_by_type: Object.fromEntries(Object.entries(false_by_type).sort((a, b) => (a[0] < b[0] ? -1 : 1))),
+        false_examples,
+      },
+      storms: stormReports({ faults: intervals, broker: this.#broker, connects: this.#connects, index: this.#index, end_ms }),
+      truth: { ...this.#truth, natural_leaks: this.#naturalLeaks(intervals) },
+    };
+  }
+}

@@ -1,0 +1,71 @@
+import type { Platform } from '../../platform/core/platform.ts';
+import type { SlaReport } from '../../platform/sla/ledger.ts';
+import { ScopeIndex } from '../../sim/faults/scope.ts';
+import type { Portfolio } from '../../sim/world/topology.ts';
+import { runScenario, type RunOptions, type RunSummary } from '../run/run-scenario.ts';
+import type { Scenario } from '../scenario/scenario.ts';
+import { evaluateExpectations, expectationsPassed, LiveChecks, type ExpectationResult } from './evaluate.ts';
+import type { RunFacts } from './metrics.ts';
+
+/**
+ * Runs a scenario with its expectations: `always:` checks after every step, the rest on the
+ * finished run. The CLI and the scenario tests both go through here, so CI asks exactly the
+ * question `msp-twin run` answers.
+ */
+export interface CheckedRun {
+  readonly summary: RunSummary;
+  readonly report: SlaReport | undefined;
+  readonly platform: Platform | undefined;
+  readonly results: readonly ExpectationResult[];
+  readonly passed: boolean;
+}
+
+/**
+ * Rollout outcomes by id from the summary, whatever shape the patching module gives them: a map
+ * keyed by rollout id, or a list of objects with an `id`.
+ */
+export function rolloutsOf(summary: RunSummary): RunFacts['rollouts'] {
+  const r = (summary as unknown as { rollouts?: unknown }).rollouts;
+  if (r === undefined || r === null || typeof r !== 'object') return null;
+  if (Array.isArray(r)) {
+    const out: Record<string, Record<string, unknown>> = {};
+    for (const x of r) if (x && typeof x === 'object' && typeof (x as { id?: unknown }).id === 'string') out[(x as { id: string }).id] = x as Record<string, unknown>;
+    return out;
+  }
+  return r as Record<string, Record<string, unknown>>;
+}
+
+export async function runChecked(scenario: Scenario, options: RunOptions = {}): Promise<CheckedRun> {
+  const live = new LiveChecks(scenario.expectations);
+  let report: SlaReport | undefined;
+  let platform: Platform | undefined;
+  let portfolio: Portfolio | undefined;
+  const summary = await runScenario(scenario, {
+    ...options,
+    ...(live.active || options.on_step
+      ? {
+          on_step: (t, v) => {
+            live.step(t, v);
+            options.on_step?.(t, v);
+          },
+        }
+      : {}),
+    on_platform: (p, sim, r) => {
+      report = r;
+      platform = p;
+      portfolio = sim.config.portfolio;
+      options.on_platform?.(p, sim, r);
+    },
+  });
+  const facts: RunFacts = {
+    summary,
+    sla: report ?? null,
+    oracle: summary.oracle,
+    alerts: platform?.alerts.all() ?? [],
+    incidents: platform?.incidents.all() ?? [],
+    rollouts: rolloutsOf(summary),
+  };
+  const index = new ScopeIndex(portfolio ?? { name: scenario.name, sites: [], devices: [] });
+  const results = evaluateExpectations(scenario.expectations, facts, index, live);
+  return { summary, report, platform, results, passed: expectationsPassed(results) };
+}

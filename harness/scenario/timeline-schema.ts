@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import { DEVICE_KINDS } from '../../platform/contract/messages.ts';
+import { FAULT_NAMES, OUTAGE_NAMES } from '../../sim/faults/catalog.ts';
+import { SCHEDULES } from '../../sim/faults/runtime.ts';
+import { describeValue } from './errors.ts';
+import { DURATION_EXPECTED, DurationError, parseDuration } from './duration.ts';
+
+/**
+ * Shapes of the scenario file's `timeline:` and `fault_processes:` sections (docs/scenarios.md).
+ * Structure only: whether a target exists, a reference resolves or a parameter fits its fault is
+ * checked against the generated fleet by timeline-check.ts, with the same file:line messages.
+ */
+
+const LOCAL_DATE_TIME = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}$/;
+
+/** A step time: an offset from the start (`2d 03:00`, `90m`) or a site-local date-time (`2026-03-04 14:00`). */
+export type StepTime = { readonly offset_ms: number } | { readonly local: string };
+
+const AT_EXPECTED = 'expected a time like "3h", "2d 03:00" (from the start) or "2026-03-04 14:00" (site-local)';
+
+export const zStepTime = z
+  .custom<string | number>((v) => typeof v === 'string' || typeof v === 'number', { error: (issue) => `${AT_EXPECTED}, got ${describeValue(issue.input)}` })
+  .transform((value, ctx): StepTime => {
+    if (typeof value === 'string' && LOCAL_DATE_TIME.test(value.trim())) return { local: value.trim() };
+    try {
+      return { offset_ms: parseDuration(value) };
+    } catch (err) {
+      if (!(err instanceof DurationError)) throw err;
+      ctx.addIssue({ code: 'custom', message: `${AT_EXPECTED}, got ${describeValue(value)}${err.detail === undefined ? '' : ` (${err.detail})`}`, input: value });
+      return z.NEVER;
+    }
+  });
+
+// Ids are referenced by `ref:` and by expectations; keep them plain.
+const zStepId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'an id of letters, digits, ".", "_" or "-" (at most 64)');
+const zText = z.string().min(1).max(200);
+const zOneOrMany = z.union([zText, z.array(zText).min(1)]);
+
+export const zSelector = z.strictObject({
+  site: zOneOrMany.optional(),
+  building: zOneOrMany.optional(),
+  floor: zOneOrMany.optional(),
+  zone: zOneOrMany.optional(),
+  kind: z.union([z.enum(DEVICE_KINDS), z.array(z.enum(DEVICE_KINDS)).min(1)]).optional(),
+  model: zOneOrMany.optional(),
+  firmware: zOneOrMany.optional(),
+  tag: zOneOrMany.optional(),
+  device: zOneOrMany.optional(),
+  behind: zOneOrMany.optional(),
+  percent: z.number().gt(0).max(100).optional(),
+});
+export type SelectorFile = z.infer<typeof zSelector>;
+
+/** Fault parameters: numbers, or durations for duration parameters (checked per class). */
+const zParams = z.record(z.string(), z.union([z.number(), z.string()]));
+
+const common = {
+  id: zStepId.optional(),
+  at: zStepTime,
+  every: zDuration().optional(),
+  until: zStepTime.optional(),
+  times: z.number().int().min(1).max(10_000).optional(),
+  note: z.string().optional(),
+};
+
+function zDuration() {
+  return z
+    .custom<string | number>((v) => typeof v === 'string' || typeof v === 'number', { error: (issue) => `${DURATION_EXPECTED}, got ${describeValue(issue.input)}` })
+    .transform((value, ctx): number => {
+      try {
+        const ms = parseDuration(value);
+        if (ms <= 0) throw new DurationError(value, 'must be longer than 0');
+        return ms;
+      } catch (err) {
+        if (!(err instanceof DurationError)) throw err;
+        ctx.addIssue({ code: 'custom', message: `${DURATION_EXPECTED}, got ${describeValue(value)}${err.detail === undefined ? '' : ` (${err.detail})`}`, input: value });
+        return z.NEVER;
+      }
+    });
+}
+
+export const zTimelineStep = z.discriminatedUnion('action', [
+  z.strictObject({ ...common, action: z.literal('fault.inject'), fault: z.enum(FAULT_NAMES), target: zSelector, for: zDuration().optional(), with: zParams.optional() }),
+  z.strictObject({ ...common, action: z.literal('fault.clear'), ref: zStepId }),
+  z.strictObject({ ...common, action: z.literal('outage.start'), outage: z.enum(OUTAGE_NAMES), target: zSelector.optional(), for: zDuration().optional(), with: zParams.optional() }),
+  z.strictObject({ ...common, action: z.literal('outage.stop'), ref: zStepId }),
+  z.strictObject({ ...common, action: z.literal('rollout.start'), rollout: zText }),
+  z.strictObject({ ...common, action: z.literal('rollout.resume'), rollout: zText }),
+  z.strictObject({ ...common, action: z.literal('rollout.pause'), rollout: zText, reason: zText.optional() }),
+  z.strictObject({ ...common, action: z.literal('rollout.cancel'), rollout: zText, reason: zText.optional() }),
+  z.strictObject({ ...common, action: z.literal('setpoint'), target: zSelector, setpoint_c: z.number().min(5).max(35).nullable() }),
+  z.strictObject({ ...common, action: z.literal('schedule'), target: zSelector, schedule: z.enum(SCHEDULES) }),
+  z.strictObject({ ...common, action: z.literal('operator.ack'), target: zSelector.optional(), by: zText.optional() }),
+  z.strictObject({ ...common, action: z.literal('operator.resolve'), target: zSelector.optional(), by: zText.optional() }),
+  z.strictObject({ ...common, action: z.literal('operator.repair'), target: zSelector, by: zText.optional() }),
+]);
+export type TimelineStepFile = z.infer<typeof zTimelineStep>;
+
+export const zFaultProcess = z.strictObject({
+  id: zStepId.optional(),
+  fault: z.enum([...FAULT_NAMES, ...OUTAGE_NAMES.filter((n) => n !== 'broker' && n !== 'platform_restart')] as [string, ...string[]]),
+  target: zSelector,
+  mtbf: zDuration(),
+  mttr: zDuration(),
+  with: zParams.optional(),
+});
+export type FaultProcessFile = z.infer<typeof zFaultProcess>;
+
+export const zTimeline = z.array(zTimelineStep).max(10_000);
+export const zFaultProcesses = z.array(zFaultProcess).max(1_000);

@@ -1,0 +1,196 @@
+import { Priority } from '../kernel/event-queue.ts';
+import { SimError } from '../kernel/errors.ts';
+import type { OperatorPort } from '../actors/noc.ts';
+import { scheduledSetpoint } from '../devices/hvac-schedule.ts';
+import type { DeviceTwin } from '../devices/twin.ts';
+import type { LocalTime } from '../world/local-time.ts';
+import type { DeviceSpec } from '../world/topology.ts';
+import type { BuildingType } from '../world/occupancy.ts';
+import type { Simulation } from '../simulation.ts';
+import { startEffect, type ActiveFault } from './effects.ts';
+import type { FaultInstance, FaultPlan, PlannedAction } from './plan.ts';
+import { ScopeIndex } from './scope.ts';
+
+/**
+ * Plays a fault plan inside a simulation: each fault starts and ends on the event queue at its
+ * plan time, with a `fault` line in the trace at both edges (the ground truth the oracle reads);
+ * other timeline actions (setpoints, schedules, operator actions, rollouts) run at their time
+ * through the ports the harness gives it. Broker outages are the harness's to perform (it stops
+ * the real broker between lockstep steps); the runtime lists them, aligned to the step grid.
+ */
+
+/** Rollout control (the patching module implements it; docs/scenarios.md "rollout actions"). */
+export interface RolloutControl {
+  start(id: string): void;
+  pause(id: string, reason: string): void;
+  resume(id: string): void;
+  cancel(id: string, reason: string): void;
+}
+
+export interface FaultPorts {
+  /** The platform's operator port (acknowledge, resolve incidents), as the NOC uses it. */
+  readonly operator?: OperatorPort;
+  readonly rollouts?: RolloutControl;
+  /** Holds the platform's input while it is restarting (`platform_restart`). */
+  readonly platform_gate?: { down(at_ms: number): void; up(at_ms: number): void };
+}
+
+export interface FaultRuntimeOptions {
+  /** Lockstep step length: broker outages move onto this grid (start up, length up to whole steps). */
+  readonly step_ms?: number;
+}
+
+export const SCHEDULES = ['normal', 'holiday', 'office', 'clinic', 'retail', 'multifamily', 'home'] as const;
+export type ScheduleName = (typeof SCHEDULES)[number];
+
+/** A setpoint schedule for the `schedule` action: a building type's, or a holiday (setback all day). */
+function scheduleFunction(name: ScheduleName): ((local: LocalTime, outdoor_c: number) => number) | undefined {
+  if (name === 'normal') return undefined;
+  if (name === 'holiday') return (local, outdoor_c) => scheduledSetpoint('office', { ...local, weekday: 0 }, outdoor_c);
+  const type: BuildingType = name;
+  return (local, outdoor_c) => scheduledSetpoint(type, local, outdoor_c);
+}
+
+export function needsRolloutControl(plan: FaultPlan): boolean {
+  return plan.actions.some((a) => a.action.startsWith('rollout.'));
+}
+
+export class FaultRuntime {
+  readonly plan: FaultPlan;
+  readonly stats = { started: 0, ended: 0, not_applied: 0, actions: 0 };
+  readonly #sim: Simulation;
+  readonly #ports: FaultPorts;
+  readonly #index: ScopeIndex;
+  readonly #step_ms: number;
+
+  constructor(sim: Simulation, plan: FaultPlan, ports: FaultPorts = {}, options: FaultRuntimeOptions = {}) {
+    this.#sim = sim;
+    this.plan = plan;
+    this.#ports = ports;
+    this.#index = new ScopeIndex(sim.config.portfolio);
+    this.#step_ms = options.step_ms ?? 1;
+    if (needsRolloutControl(plan) && !ports.rollouts) {
+      throw new SimError('SIM_INVALID_ARGUMENT', 'the timeline starts, pauses or cancels rollouts but no rollout control is wired into this run');
+    }
+  }
+
+  #grid(ms: number): number {
+    return Math.ceil(ms / this.#step_ms) * this.#step_ms;
+  }
+
+  /** The plan's broker outages as offsets from the start, on the step grid (what the harness performs). */
+  get broker_outages(): Array<{ at_ms: number; duration_ms: number }> {
+    const start = this.#sim.config.start_ms;
+    return this.plan.faults
+      .filter((f) => f.scope === 'broker')
+      .map((f) => {
+        const at_ms = this.#grid(f.start_ms - start);
+        const end_ms = f.end_ms === null ? this.#sim.end_ms - start : f.end_ms - start;
+        return { at_ms, duration_ms: Math.max(this.#step_ms, this.#grid(end_ms - at_ms)) };
+      });
+  }
+
+  /** Puts every fault edge and action on the event queue (call once, after `Simulation.start`). */
+  schedule(): void {
+    const start = this.#sim.config.start_ms;
+    const outages = this.broker_outages;
+    let b = 0;
+    for (const f of this.plan.faults) {
+      if (f.scope === 'broker') {
+        // Recorded where the harness really performs it: on the step grid.
+        const o = outages[b++]!;
+        this.#scheduleFault({ ...f, start_ms: start + o.at_ms, end_ms: start + o.at_ms + o.duration_ms });
+      } else {
+        this.#scheduleFault(f);
+      }
+    }
+    for (const a of this.plan.actions) this.#sim.queue.schedule(a.at_ms, Priority.command, `action-${a.id}`, () => this.#act(a));
+  }
+
+  #fields(f: FaultInstance): Record<string, unknown> {
+    // Device faults keep the original `{id, kind, d}` shape; wider ones name their scope.
+    const where = f.scope === 'device' || f.scope === 'gateway' ? { d: f.on } : { scope: f.scope, on: f.on };
+    return { id: f.id, kind: f.fault, ...where, ...(Object.keys(f.params).length > 0 ? { p: f.params } : {}) };
+  }
+
+  #scheduleFault(f: FaultInstance): void {
+    const sim = this.#sim;
+    let active: ActiveFault | undefined;
+    sim.queue.schedule(f.start_ms, Priority.fault, f.id, () => {
+      const devices = this.#index.devices(f.scope, f.on);
+      const children = (gw: string): readonly DeviceSpec[] => this.#index.children(gw);
+      active = startEffect({ sim, instance: f, rng: sim.rng.get(`fault/${f.id}`), devices, children, ...(this.#ports.platform_gate ? { platform_gate: this.#ports.platform_gate } : {}) });
+      this.stats.started++;
+      if (!active.applied) this.stats.not_applied++;
+      sim.fact('fault', { ...this.#fields(f), s: 'start', ...(active.applied ? {} : { applied: false }) });
+    });
+    if (f.end_ms === null) return;
+    sim.queue.schedule(f.end_ms, Priority.fault, `${f.id}-end`, () => {
+      active?.end();
+      this.stats.ended++;
+      sim.fact('fault', { ...this.#fields(f), s: 'end' });
+    });
+  }
+
+  #twins(a: PlannedAction): DeviceTwin[] {
+    return a.devices.map((id) => this.#sim.device(id)).filter((t): t is DeviceTwin => t !== undefined);
+  }
+
+  #act(a: PlannedAction): void {
+    const sim = this.#sim;
+    const now = sim.clock.now_ms;
+    this.stats.actions++;
+    let n = a.devices.length;
+    switch (a.action) {
+      case 'setpoint': {
+        const hvac = this.#twins(a).filter((t) => t.spec.kind === 'hvac');
+        for (const t of hvac) {
+          if (a.setpoint_c === null) delete t.local.setpoint_override_c;
+          else t.local.setpoint_override_c = a.setpoint_c;
+        }
+        n = hvac.length;
+        break;
+      }
+      case 'schedule': {
+        const fn = scheduleFunction(a.schedule as ScheduleName);
+        const hvac = this.#twins(a).filter((t) => t.spec.kind === 'hvac');
+        for (const t of hvac) {
+          if (fn === undefined) delete t.local.schedule_override;
+          else t.local.schedule_override = fn;
+        }
+        n = hvac.length;
+        break;
+      }
+      case 'operator.ack':
+      case 'operator.resolve': {
+        const port = this.#ports.operator;
+        if (!port) break; // no platform in the loop: nobody to act on
+        const wanted = a.target === undefined ? null : new Set(a.devices);
+        const incidents = port
+          .incidents()
+          .filter((i) => i.status !== 'resolved' && (a.action === 'operator.resolve' || i.status === 'open'))
+          .filter((i) => wanted === null || i.device_ids.some((d) => wanted.has(d)))
+          .sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+        for (const i of incidents) port.act({ at_ms: now, kind: a.action === 'operator.ack' ? 'ack' : 'resolve', incident_id: i.id, by: a.by });
+        n = incidents.length;
+        break;
+      }
+      case 'operator.repair':
+        for (const t of this.#twins(a)) t.repair(a.by);
+        break;
+      case 'rollout.start':
+        this.#ports.rollouts!.start(a.rollout);
+        break;
+      case 'rollout.resume':
+        this.#ports.rollouts!.resume(a.rollout);
+        break;
+      case 'rollout.pause':
+        this.#ports.rollouts!.pause(a.rollout, a.reason);
+        break;
+      case 'rollout.cancel':
+        this.#ports.rollouts!.cancel(a.rollout, a.reason);
+        break;
+    }
+    sim.fact('action', { id: a.id, act: a.action, n, ...('rollout' in a ? { rollout: a.rollout } : {}) });
+  }
+}

@@ -1,0 +1,346 @@
+/**
+ * The controller: one Source (replay, live or bench), one Stage, the panels. Owns navigation
+ * (portfolio → site → building → floor), selection, and the per-frame loop.
+ */
+import type { ViewerConfig } from './config.ts';
+import { ST, STATUSES, LIVENESS } from './model/codes.ts';
+import { computeGauges } from './model/sla.ts';
+import { buildTopology, type Topology } from './model/topology.ts';
+import { BuildingView } from './render/building-view.ts';
+import { PortfolioView } from './render/portfolio-view.ts';
+import type { Hit, Stage } from './render/stage.ts';
+import type { ReplaySource } from './sources/replay-source.ts';
+import type { Source } from './sources/source.ts';
+import { collectDetails, renderDetails } from './ui/details.ts';
+import { clockDate, clockTime, esc } from './ui/format.ts';
+import { renderAlerts, renderFleet, renderIncidents, renderRollouts, renderSla } from './ui/panels.ts';
+import type { Shell } from './ui/shell.ts';
+import { Timebar } from './ui/timebar.ts';
+
+export type Nav =
+  | { level: 'portfolio' }
+  | { level: 'site'; site: string }
+  | { level: 'building'; building: string }
+  | { level: 'floor'; building: string; floor: string };
+
+const PANELS_EVERY_MS = 250;
+const RELAYOUT_EVERY_MS = 1_000;
+
+export class App {
+  topo!: Topology;
+  nav: Nav = { level: 'portfolio' };
+  selected = -1;
+  private topo_version = -1;
+  private last_panels_ms = -Infinity;
+  private last_relayout_ms = -Infinity;
+  private panels_version = -1;
+  private details_key = '';
+  private details_values: Record<string, unknown> | null | 'loading' = null;
+  private details_ref = -2;
+  timebar: Timebar | null = null;
+  frames = 0;
+  /** Wall ms at which the view last changed (the test hook waits for camera moves to settle). */
+  readonly ready_promise: Promise<void>;
+  private resolve_ready!: () => void;
+
+  constructor(
+    readonly shell: Shell,
+    readonly stage: Stage,
+    readonly source: Source,
+    readonly config: ViewerConfig,
+  ) {
+    this.ready_promise = new Promise((r) => (this.resolve_ready = r));
+  }
+
+  get tz(): string {
+    return this.topo?.timezone ?? 'UTC';
+  }
+
+  start(initial: Nav): void {
+    this.shell.portfolio.textContent = this.source.topology_doc?.name ?? this.source.title;
+    document.title = `msp-twin · ${this.source.title}`;
+    const mode = this.shell.mode;
+    mode.classList.add(this.source.mode);
+    mode.querySelector('.label')!.textContent = this.source.mode === 'live' ? 'LIVE' : this.source.mode === 'replay' ? 'REPLAY' : 'BENCH';
+    this.stage.onClick = (hit) => this.onHit(hit);
+    this.shell.zoom_in.onclick = () => this.stage.zoomAt(this.stage.width / 2, this.stage.height / 2, 1.4);
+    this.shell.zoom_out.onclick = () => this.stage.zoomAt(this.stage.width / 2, this.stage.height / 2, 1 / 1.4);
+    this.shell.zoom_fit.onclick = () => this.fitNav(true);
+    this.shell.details.addEventListener('click', (e) => {
+      if ((e.target as HTMLElement).closest('[data-action="close"]')) this.select(-1);
+    });
+    this.shell.incidents.addEventListener('click', (e) => {
+      const item = (e.target as HTMLElement).closest<HTMLElement>('[data-scope]');
+      if (item) this.goToScope(item.dataset.scope!);
+    });
+    this.shell.alerts.addEventListener('click', (e) => {
+      const item = (e.target as HTMLElement).closest<HTMLElement>('[data-device]');
+      if (item) this.goToDevice(this.source.registry.indexOf(item.dataset.device!));
+    });
+    window.addEventListener('hashchange', () => {
+      const nav = parseHash(location.hash);
+      if (nav && JSON.stringify(nav) !== JSON.stringify(this.nav)) this.navigate(nav, true);
+    });
+    window.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape') {
+        if (this.selected >= 0) this.select(-1);
+        else this.up();
+      }
+    });
+    if (this.source.mode === 'replay') {
+      this.timebar = new Timebar(this.shell.timebar, this.source as ReplaySource, () => this.tz);
+      // Jumping to an incident also shows where it is.
+      this.timebar.onIncident = (id) => {
+        const inc = this.source.state.incidents.get(id);
+        if (inc) this.goToScope(inc.scope);
+      };
+    }
+    this.relayout();
+    this.navigate(initial, false);
+    this.stage.app.ticker.add(() => this.frame());
+    // The stage resizes with its element; refit when the window changes shape.
+    new ResizeObserver(() => this.fitNav(false)).observe(this.shell.canvas_host);
+  }
+
+  private frame(): void {
+    const now = performance.now();
+    this.source.tick(now);
+    if (this.source.registry.topology_version !== this.topo_version && now - this.last_relayout_ms >= RELAYOUT_EVERY_MS) this.relayout();
+    this.stage.frame(now, this.selected);
+    this.timebar?.update();
+    this.frames++;
+    if (this.stage.first_view_frame_ms === null && this.stage.view) {
+      this.stage.first_view_frame_ms = now;
+      this.resolve_ready();
+    }
+    if (now - this.last_panels_ms >= PANELS_EVERY_MS) {
+      this.last_panels_ms = now;
+      this.panels();
+    }
+  }
+
+  /** The topology changed (new devices were born live): rebuild the current view. */
+  private relayout(): void {
+    this.last_relayout_ms = performance.now();
+    this.topo_version = this.source.registry.topology_version;
+    this.source.state.grow();
+    this.topo = buildTopology(this.source.registry, this.source.topology_doc, this.source.title);
+    if (this.stage.view) this.showView(this.nav, false, true);
+  }
+
+  navigate(nav: Nav, animate: boolean): void {
+    // Unknown targets fall back to the portfolio (a stale URL, a building not born yet).
+    if ((nav.level === 'building' || nav.level === 'floor') && !this.topo.by_building.has(nav.building)) nav = { level: 'portfolio' };
+    if (nav.level === 'site') {
+      const site = nav.site;
+      if (!this.topo.sites.some((s) => s.id === site)) nav = { level: 'portfolio' };
+    }
+    this.showView(nav, animate, false);
+    const hash = navHash(nav);
+    if (location.hash !== hash) history.replaceState(null, '', hash || location.pathname + location.search);
+    this.crumbs();
+  }
+
+  private showView(nav: Nav, animate: boolean, rebuild: boolean): void {
+    const prev = this.nav;
+    this.nav = nav;
+    const wants_building = nav.level === 'building' || nav.level === 'floor' ? nav.building : null;
+    const current = this.stage.view;
+    const same_building = wants_building !== null && current instanceof BuildingView && current.building.id === wants_building;
+    const same_portfolio = wants_building === null && current instanceof PortfolioView;
+    if (rebuild || !(same_building || same_portfolio)) {
+      if (wants_building !== null) this.stage.setView(new BuildingView(this.topo.by_building.get(wants_building)!, this.topo, this.source.state, this.stage.atlas));
+      else this.stage.setView(new PortfolioView(this.topo, this.source.state, this.stage.atlas));
+      animate = false;
+    }
+    const view = this.stage.view;
+    if (view instanceof BuildingView) view.setFocus(nav.level === 'floor' ? nav.floor : null);
+    if (!rebuild || JSON.stringify(prev) !== JSON.stringify(nav)) this.fitNav(animate);
+  }
+
+  fitNav(animate: boolean): void {
+    const view = this.stage.view;
+    if (!view) return;
+    const nav = this.nav;
+    if (nav.level === 'floor' && view instanceof BuildingView) {
+      const r = view.floorBounds(nav.floor);
+      if (r) return this.stage.fit(r, animate, 28);
+    }
+    if (nav.level === 'site' && view instanceof PortfolioView) {
+      const r = view.siteBounds(nav.site);
+      if (r) return this.stage.fit(r, animate, 28);
+    }
+    this.stage.fit(view.bounds(), animate);
+  }
+
+  up(): void {
+    const nav = this.nav;
+    if (nav.level === 'floor') this.navigate({ level: 'building', building: nav.building }, true);
+    else if (nav.level === 'building') this.navigate({ level: 'site', site: this.topo.by_building.get(nav.building)?.site ?? '' }, true);
+    else if (nav.level === 'site') this.navigate({ level: 'portfolio' }, true);
+  }
+
+  private onHit(hit: Hit | null): void {
+    if (!hit) return;
+    switch (hit.type) {
+      case 'device':
+        this.select(hit.d);
+        return;
+      case 'building':
+        this.navigate({ level: 'building', building: hit.id }, true);
+        return;
+      case 'floor':
+        if (this.nav.level === 'floor' && this.nav.floor === hit.floor) return;
+        this.navigate({ level: 'floor', building: hit.building, floor: hit.floor }, true);
+        return;
+      case 'site':
+        this.navigate({ level: 'site', site: hit.id }, true);
+        return;
+    }
+  }
+
+  select(d: number): void {
+    this.selected = d;
+    this.details_key = '';
+    this.details_ref = -2;
+    this.shell.details.hidden = d < 0;
+    this.renderDetails();
+  }
+
+  goToDevice(d: number): void {
+    if (d < 0) return;
+    const b = this.topo.building_of[d];
+    const f = this.topo.floor_of[d];
+    if (b && f) this.navigate({ level: 'floor', building: b.id, floor: f.id }, true);
+    this.select(d);
+  }
+
+  goToScope(scope: string): void {
+    const i = scope.indexOf(':');
+    const kind = scope.slice(0, i);
+    const id = scope.slice(i + 1);
+    if (kind === 'device' || kind === 'gateway') return this.goToDevice(this.source.registry.indexOf(id));
+    if (kind === 'floor') {
+      const f = this.topo.by_floor.get(id);
+      if (f) this.navigate({ level: 'floor', building: f.building.id, floor: f.floor.id }, true);
+    } else if (kind === 'building') this.navigate({ level: 'building', building: id }, true);
+    else if (kind === 'site') this.navigate({ level: 'site', site: id }, true);
+  }
+
+  private crumbs(): void {
+    const nav = this.nav;
+    const parts: Array<{ label: string; nav: Nav }> = [{ label: 'Portfolio', nav: { level: 'portfolio' } }];
+    const site_id = nav.level === 'site' ? nav.site : nav.level === 'building' || nav.level === 'floor' ? this.topo.by_building.get(nav.building)?.site : undefined;
+    const site = this.topo.sites.find((s) => s.id === site_id);
+    if (site) parts.push({ label: site.name, nav: { level: 'site', site: site.id } });
+    if (nav.level === 'building' || nav.level === 'floor') parts.push({ label: this.topo.by_building.get(nav.building)?.name ?? nav.building, nav: { level: 'building', building: nav.building } });
+    if (nav.level === 'floor') parts.push({ label: this.topo.by_floor.get(nav.floor)?.floor.label ?? nav.floor, nav });
+    const el = this.shell.crumbs;
+    el.innerHTML = parts.map((p, i) => `${i ? '<span class="sep">›</span>' : ''}<button data-i="${i}" class="${i === parts.length - 1 ? 'here' : ''}">${esc(p.label)}</button>`).join('');
+    el.querySelectorAll('button').forEach((b) => (b.onclick = () => this.navigate(parts[Number(b.dataset.i)]!.nav, true)));
+    const hints: Record<Nav['level'], string> = {
+      portfolio: 'Click a building to open it · drag to pan · scroll to zoom',
+      site: 'Click a building to open it · Esc goes up',
+      building: 'Click a floor for its plan · click a device for details',
+      floor: 'Click a device for details · Esc goes back to the building',
+    };
+    this.shell.hint.querySelector('.nav-hint')!.textContent = hints[nav.level];
+    (this.shell.hint.querySelector('.temp-scale') as HTMLElement).style.display = nav.level === 'building' || nav.level === 'floor' ? '' : 'none';
+  }
+
+  private panels(): void {
+    const state = this.source.state;
+    const tz = this.tz;
+    this.shell.clock_time.textContent = clockTime(state.t, tz);
+    const speed = this.source.speed();
+    const speed_text = speed === null ? '' : speed === 0 ? ' · paused' : ` · ×${speed >= 10 ? Math.round(speed) : speed.toFixed(1)}`;
+    this.shell.clock_date.innerHTML = `${esc(clockDate(state.t, tz))} · ${esc(tz)}<span class="speed">${esc(speed_text)}</span>`;
+    if (this.source.connection) this.shell.mode.classList.toggle('down', this.source.connection() !== 'connected');
+    if (state.version !== this.panels_version) {
+      this.panels_version = state.version;
+      const g = computeGauges(state, this.source.topology_doc?.contract ?? null);
+      renderSla(this.shell.sla, g, state.ended ? state.sla_final : null);
+      renderFleet(this.shell.fleet, this.shell.fleet.parentElement!.querySelector('.count')!, g, this.source.registry.size);
+      const tall = this.shell.side.clientHeight > 900;
+      renderIncidents(this.shell.incidents, this.shell.incidents.parentElement!.querySelector('.count')!, state, this.topo, tz, tall ? 8 : 4);
+      renderAlerts(this.shell.alerts, this.shell.alerts.parentElement!.querySelector('.count')!, state, tz, tall ? 8 : 4);
+      renderRollouts(this.shell.rollouts, this.shell.rollouts.parentElement!.querySelector('.count')!, state, tz);
+      this.renderDetails();
+    }
+  }
+
+  private renderDetails(): void {
+    const d = this.selected;
+    if (d < 0) return;
+    const state = this.source.state;
+    const det = collectDetails(state, d, this.source.lastOta(d), this.source.lastEvent(d));
+    const ref = state.c.tel_ref[d]!;
+    if (ref !== this.details_ref) {
+      this.details_ref = ref;
+      this.details_values = 'loading';
+      void this.source.telemetryValues(d).then((v) => {
+        if (this.selected !== d || this.details_ref !== ref) return;
+        this.details_values = v;
+        this.details_key = '';
+        this.renderDetails();
+      });
+    }
+    const key = JSON.stringify([det, this.details_values === 'loading' ? 0 : 1]);
+    if (key === this.details_key) return;
+    this.details_key = key;
+    renderDetails(this.shell.details, det, this.details_values, this.tz);
+  }
+
+  // ---- test hook helpers ----
+  snapshot(): Record<string, unknown> {
+    const state = this.source.state;
+    const reg = this.source.registry;
+    const by_status: Record<string, number> = {};
+    const by_liveness: Record<string, number> = {};
+    const statuses: Record<string, string> = {};
+    let devices = 0;
+    for (let d = 0; d < reg.size; d++) {
+      const s = STATUSES[state.c.status[d]!]!;
+      statuses[reg.ids[d]!] = s;
+      if (state.c.status[d] === ST.unknown && !state.c.born[d]) continue;
+      devices++;
+      by_status[s] = (by_status[s] ?? 0) + 1;
+      const lv = LIVENESS[state.c.lv[d]!]!;
+      by_liveness[lv] = (by_liveness[lv] ?? 0) + 1;
+    }
+    const active_alerts = [...state.alerts.values()].filter((a) => a.s !== 'resolved').map((a) => a.id).sort();
+    const incidents = Object.fromEntries([...state.incidents.values()].map((i) => [i.id, i.s]));
+    return { t_ms: state.t, devices, by_status, by_liveness, statuses, active_alerts, incidents, nav: this.nav, selected: this.selected >= 0 ? reg.ids[this.selected] : null };
+  }
+
+  screenPosition(id: string): { x: number; y: number } | null {
+    const d = this.source.registry.indexOf(id);
+    const p = d >= 0 ? this.stage.view?.position(d) : null;
+    if (!p) return null;
+    const s = this.stage.worldToScreen(p.x, p.y);
+    const rect = this.stage.app.canvas.getBoundingClientRect();
+    return { x: rect.left + s.x, y: rect.top + s.y };
+  }
+}
+
+export function navHash(nav: Nav): string {
+  switch (nav.level) {
+    case 'portfolio':
+      return '';
+    case 'site':
+      return `#/site/${encodeURIComponent(nav.site)}`;
+    case 'building':
+      return `#/building/${encodeURIComponent(nav.building)}`;
+    case 'floor':
+      return `#/building/${encodeURIComponent(nav.building)}/floor/${encodeURIComponent(nav.floor)}`;
+  }
+}
+
+export function parseHash(hash: string): Nav | null {
+  const parts = hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
+  if (parts[0] === 'site' && parts[1]) return { level: 'site', site: parts[1] };
+  if (parts[0] === 'building' && parts[1] && parts[2] === 'floor' && parts[3]) return { level: 'floor', building: parts[1], floor: parts[3] };
+  if (parts[0] === 'building' && parts[1]) return { level: 'building', building: parts[1] };
+  if (parts[0] === '' || parts[0] === undefined) return { level: 'portfolio' };
+  return null;
+}

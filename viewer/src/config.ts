@@ -1,0 +1,53 @@
+/**
+ * What the view server tells the page (GET /config.json), and the topology document
+ * `msp-twin run --out DIR` writes as DIR/topology.json. Shared with harness/view (type-only), so
+ * server and page cannot disagree on a field.
+ */
+export type ViewerConfig =
+  | {
+      readonly mode: 'replay';
+      readonly title: string;
+      /** The trace file, served with HTTP range support (the details panel fetches single lines). */
+      readonly trace_url: string;
+      readonly trace_bytes: number;
+      readonly topology_url: string | null;
+    }
+  | {
+      readonly mode: 'live';
+      readonly title: string;
+      /** MQTT over WebSocket, read-only viewer credentials. */
+      readonly broker: { readonly url: string; readonly username: string; readonly password: string };
+      readonly topology_url: string | null;
+      /** Server-sent events carrying the platform's decisions (`p.*` trace lines) of an in-process run. */
+      readonly events_url: string | null;
+      /** Proxied platform HTTP API (`msp-twin view --live --api URL`), polled for alerts and incidents. */
+      readonly api_url: string | null;
+    }
+  | { readonly mode: 'bench'; readonly title: string };
+
+export interface TopologyDoc {
+  readonly v: 1;
+  readonly name: string;
+  readonly sites: ReadonlyArray<{
+    readonly id: string;
+    readonly name: string;
+    readonly metro: string;
+    readonly timezone: string;
+    readonly buildings: ReadonlyArray<{
+      readonly id: string;
+      readonly name: string;
+      readonly type: string;
+      readonly floors: ReadonlyArray<{
+        readonly id: string;
+        readonly level: number;
+        readonly zones: ReadonlyArray<{ readonly id: string; readonly name: string; readonly area_m2: number }>;
+      }>;
+    }>;
+  }>;
+  /** The SLA terms the run's platform used (the gauges apply the same formulas). */
+  readonly contract: {
+    readonly availability_target: number;
+    readonly response_targets_ms: Readonly<Record<string, number>>;
+    readonly approved_firmware: Readonly<Record<string, string>>;
+  };
+}

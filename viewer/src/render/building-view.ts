@@ -1,0 +1,383 @@
+/**
+ * A building: its floors stacked (top floor on top), each drawn as a floor plan generated from the
+ * topology — zones as rooms along a corridor, sized by floor area, tinted by temperature; devices
+ * as icons in their room (locks on the room's door to the corridor, gateways in the corridor).
+ * The floor view is this same scene with the camera on one floor and the others dimmed.
+ */
+import { Container, Graphics, Particle, ParticleContainer, Rectangle, Sprite, Texture, type Text } from 'pixi.js';
+import { BIT, ST } from '../model/codes.ts';
+import type { FleetState } from '../model/fleet-state.ts';
+import type { BuildingNode, FloorNode, Topology, ZoneNode } from '../model/topology.ts';
+import type { Atlas, FrameName } from './atlas.ts';
+import { MUTED, STATUS_COLOR, TEXT, WALL, particleColor, temperatureColor } from './palette.ts';
+import { healthColor } from './portfolio-view.ts';
+import type { FrameInfo, Hit, Rect, View } from './stage.ts';
+import { label, legibleAt } from './text.ts';
+import { STATUSES } from '../model/codes.ts';
+
+const PITCH = 30;
+const ICON = 20;
+const ROOM_PAD = 14;
+const ROOM_LABEL = 40;
+const ROOM_MIN_H = 128;
+const CORRIDOR = 52;
+const FLOOR_TITLE = 46;
+const FLOOR_GAP = 64;
+const SLOW_EVERY_MS = 400;
+const DIM = 0.28;
+
+interface Room {
+  zone: ZoneNode;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  fill: Sprite;
+  temp: Text;
+  name: Text;
+  shown_temp: string;
+}
+
+interface FloorPlan {
+  floor: FloorNode;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  root: Container;
+  rooms: Room[];
+  title: Text;
+  summary: Text;
+  chip: Graphics;
+  shown_summary: string;
+}
+
+const KIND_FRAME: Record<string, FrameName> = { occupancy: 'occupancy', env: 'env', leak: 'leak', lock: 'lock', hvac: 'hvac', lighting: 'lighting', gateway: 'gateway' };
+const PALETTE_FULL = STATUSES.map((s) => particleColor(STATUS_COLOR[s], 1));
+const PALETTE_DIM = STATUSES.map((s) => particleColor(STATUS_COLOR[s], DIM));
+const WARM = 0xffd27a;
+
+export function zoneTemperature(state: FleetState, zone: ZoneNode): number {
+  let sum = 0;
+  let n = 0;
+  const reg = state.registry;
+  for (const d of zone.devices) {
+    const k = reg.info[d]?.kind;
+    if (k !== 'env' && k !== 'hvac') continue;
+    const v = state.c.val[d]!;
+    if (!Number.isNaN(v)) {
+      sum += v;
+      n++;
+    }
+  }
+  return n > 0 ? sum / n : NaN;
+}
+
+export class BuildingView implements View {
+  readonly root = new Container();
+  private readonly floors: FloorPlan[] = [];
+  private readonly devices: number[] = [];
+  private readonly px: Float32Array;
+  private readonly py: Float32Array;
+  private readonly icons: Particle[] = [];
+  private readonly glows: Particle[] = [];
+  private readonly icon_layer: ParticleContainer;
+  private readonly glow_layer: ParticleContainer;
+  private readonly floor_index: Int32Array;
+  private readonly shown: Uint8Array;
+  private readonly shown_bits: Int16Array;
+  private readonly shown_glow: Float32Array;
+  private readonly ring: Sprite;
+  private readonly texts: Array<[Text, number]> = [];
+  private focus: number = -1;
+  private focus_dirty = true;
+  private last_slow_ms = -Infinity;
+  private last_zoom = -1;
+  private bounds_rect: Rect = { x: 0, y: 0, w: 1, h: 1 };
+
+  constructor(
+    readonly building: BuildingNode,
+    _topo: Topology,
+    private readonly state: FleetState,
+    private readonly atlas: Atlas,
+  ) {
+    const n = state.registry.size;
+    this.px = new Float32Array(n).fill(NaN);
+    this.py = new Float32Array(n).fill(NaN);
+    const planes = new Container();
+    this.glow_layer = new ParticleContainer({ dynamicProperties: { position: false, color: true }, texture: atlas.glow });
+    this.icon_layer = new ParticleContainer({ dynamicProperties: { position: false, color: true, uvs: true }, texture: atlas.dot });
+    const labels = new Container();
+    this.ring = new Sprite(atlas.ring);
+    this.ring.anchor.set(0.5);
+    this.ring.setSize(ICON * 1.9, ICON * 1.9);
+    this.ring.visible = false;
+    this.root.addChild(planes, this.glow_layer, this.icon_layer, this.ring, labels);
+
+    let y = 0;
+    let max_w = 0;
+    const floor_of: number[] = [];
+    building.floors.forEach((floor, fi) => {
+      const plan = this.layoutFloor(floor, 0, y, planes, labels);
+      this.floors.push(plan);
+      for (let k = 0; k < floor.all.length; k++) floor_of.push(fi);
+      y += plan.h + FLOOR_GAP;
+      max_w = Math.max(max_w, plan.w);
+    });
+    this.bounds_rect = { x: -10, y: -10, w: max_w + 20, h: Math.max(1, y - FLOOR_GAP) + 20 };
+    this.floor_index = Int32Array.from(floor_of);
+    const scale = ICON / (atlas.dot.frame.width + 2);
+    const glow_scale = (ICON * 3.2) / (atlas.glow.frame.width + 2);
+    for (const d of this.devices) {
+      const icon = new Particle({ texture: atlas[KIND_FRAME[state.registry.info[d]?.kind ?? ''] ?? 'dot'], x: this.px[d]!, y: this.py[d]!, anchorX: 0.5, anchorY: 0.5, scaleX: scale, scaleY: scale });
+      icon.color = PALETTE_FULL[ST.unknown]!;
+      const glow = new Particle({ texture: atlas.glow, x: this.px[d]!, y: this.py[d]!, anchorX: 0.5, anchorY: 0.5, scaleX: glow_scale, scaleY: glow_scale });
+      glow.color = particleColor(WARM, 0);
+      this.icons.push(icon);
+      this.glows.push(glow);
+      this.icon_layer.particleChildren.push(icon);
+      this.glow_layer.particleChildren.push(glow);
+    }
+    this.icon_layer.update();
+    this.glow_layer.update();
+    const b = new Rectangle(this.bounds_rect.x, this.bounds_rect.y, this.bounds_rect.w, this.bounds_rect.h);
+    this.icon_layer.boundsArea = b;
+    this.glow_layer.boundsArea = b;
+    this.shown = new Uint8Array(this.devices.length).fill(255);
+    this.shown_bits = new Int16Array(this.devices.length).fill(-1);
+    this.shown_glow = new Float32Array(this.devices.length).fill(-1);
+  }
+
+  private layoutFloor(floor: FloorNode, x0: number, y0: number, planes: Container, labels: Container): FloorPlan {
+    const reg = this.state.registry;
+    const isLock = (d: number): boolean => reg.info[d]?.kind === 'lock';
+    type Box = { zone: ZoneNode; w: number; h: number; inside: number[]; locks: number[] };
+    const boxes: Box[] = floor.zones.map((zone) => {
+      const inside = zone.devices.filter((d) => !isLock(d));
+      const locks = zone.devices.filter(isLock);
+      const cols = Math.max(3, Math.ceil(Math.sqrt(inside.length * 2.2)));
+      const rows = Math.max(1, Math.ceil(inside.length / cols));
+      const base = Math.max(150, Math.min(280, 170 * Math.sqrt(zone.area_m2 / 120)));
+      return { zone, inside, locks, w: Math.max(base, ROOM_PAD * 2 + cols * PITCH, locks.length * PITCH + 40), h: Math.max(ROOM_MIN_H, ROOM_LABEL + rows * PITCH + ROOM_PAD) };
+    });
+    const top = boxes.slice(0, Math.ceil(boxes.length / 2));
+    const bottom = boxes.slice(top.length);
+    const sum = (bs: Box[]): number => bs.reduce((s, b) => s + b.w, 0);
+    const loose = floor.devices;
+    const W = Math.max(sum(top), sum(bottom), loose.length * PITCH + 80, 320);
+    const stretch = (bs: Box[]): void => {
+      const s = sum(bs);
+      if (s > 0) for (const b of bs) b.w *= W / s;
+    };
+    stretch(top);
+    stretch(bottom);
+    const top_h = top.length ? Math.max(...top.map((b) => b.h)) : 0;
+    const bottom_h = bottom.length ? Math.max(...bottom.map((b) => b.h)) : 0;
+    const py = y0 + FLOOR_TITLE;
+    const H = top_h + CORRIDOR + bottom_h;
+
+    const root = new Container();
+    planes.addChild(root);
+    // Slab, corridor, rooms, then walls on top.
+    root.addChild(new Graphics().roundRect(x0 - 8, py - 8, W + 16, H + 16, 10).fill(0x0c1324).stroke({ width: 1.5, color: 0x1f2b47 }));
+    root.addChild(new Graphics().rect(x0, py + top_h, W, CORRIDOR).fill(0x0f1729));
+    const walls = new Graphics();
+    const rooms: Room[] = [];
+    const placeRow = (bs: Box[], ry: number, rh: number, is_top: boolean): void => {
+      let rx = x0;
+      for (const b of bs) {
+        const fill = new Sprite(Texture.WHITE);
+        fill.position.set(rx, ry);
+        fill.setSize(b.w, rh);
+        fill.tint = temperatureColor(NaN);
+        root.addChild(fill);
+        walls.rect(rx, ry, b.w, rh).stroke({ width: 3, color: WALL, alignment: 0.5 });
+        // Door gap to the corridor, drawn as a lighter wall segment.
+        const door_y = is_top ? ry + rh : ry;
+        walls.moveTo(rx + b.w / 2 - 22, door_y).lineTo(rx + b.w / 2 + 22, door_y).stroke({ width: 5, color: 0x0f1729 });
+        const name = label(b.zone.name, 13, TEXT, { fontWeight: '600' });
+        name.position.set(rx + 10, ry + 8);
+        name.alpha = 0.92;
+        const temp = label('', 13, TEXT, { fontWeight: '700' });
+        temp.anchor.set(1, 0);
+        temp.position.set(rx + b.w - 10, ry + 8);
+        labels.addChild(name, temp);
+        this.texts.push([name, 13], [temp, 13]);
+        rooms.push({ zone: b.zone, x: rx, y: ry, w: b.w, h: rh, fill, temp, name, shown_temp: '' });
+        // Devices in a grid under the label, centred in the room.
+        const cols = Math.max(1, Math.min(b.inside.length, Math.floor((b.w - ROOM_PAD * 2) / PITCH)));
+        const gx = rx + (b.w - cols * PITCH) / 2 + PITCH / 2;
+        b.inside.forEach((d, i) => this.placeDevice(d, gx + (i % cols) * PITCH, ry + ROOM_LABEL + Math.floor(i / cols) * PITCH + PITCH / 2));
+        // Locks sit on the door, on the corridor wall.
+        b.locks.forEach((d, i) => this.placeDevice(d, rx + b.w / 2 + (i - (b.locks.length - 1) / 2) * PITCH, door_y));
+        rx += b.w;
+      }
+    };
+    placeRow(top, py, top_h, true);
+    placeRow(bottom, py + top_h + CORRIDOR, bottom_h, false);
+    loose.forEach((d, i) => this.placeDevice(d, x0 + 24 + i * PITCH, py + top_h + CORRIDOR / 2));
+    walls.rect(x0, py, W, H).stroke({ width: 4, color: 0x56688f });
+    root.addChild(walls);
+
+    const chip = new Graphics().circle(0, 0, 7).fill(0xffffff);
+    chip.position.set(x0 + 8, y0 + 18);
+    root.addChild(chip);
+    const title = label(floor.label, 20, TEXT, { fontWeight: '700' });
+    title.position.set(x0 + 24, y0 + 4);
+    const summary = label('', 14, MUTED);
+    summary.position.set(x0 + 24 + title.width + 14, y0 + 10);
+    labels.addChild(title, summary);
+    this.texts.push([title, 20], [summary, 14]);
+    return { floor, x: x0, y: y0, w: W, h: FLOOR_TITLE + H + 8, root, rooms, title, summary, chip, shown_summary: '' };
+  }
+
+  private placeDevice(d: number, x: number, y: number): void {
+    this.px[d] = x;
+    this.py[d] = y;
+    this.devices.push(d);
+  }
+
+  /** Floor view: one floor in full colour, the others dimmed. -1 = whole building. */
+  setFocus(floor_id: string | null): void {
+    this.focus = floor_id === null ? -1 : this.floors.findIndex((f) => f.floor.id === floor_id);
+    this.focus_dirty = true;
+  }
+
+  floorBounds(floor_id: string): Rect | null {
+    const f = this.floors.find((p) => p.floor.id === floor_id);
+    return f ? { x: f.x - 12, y: f.y, w: f.w + 24, h: f.h } : null;
+  }
+
+  bounds(): Rect {
+    return this.bounds_rect;
+  }
+
+  update(frame: FrameInfo): void {
+    const c = this.state.c;
+    const reg = this.state.registry;
+    const focus_changed = this.focus_dirty;
+    if (focus_changed) {
+      this.focus_dirty = false;
+      this.shown.fill(255);
+      this.shown_glow.fill(-1);
+      this.floors.forEach((f, i) => (f.root.alpha = this.focus < 0 || this.focus === i ? 1 : 0.45));
+    }
+    let uvs = false;
+    const pulse = 0.45 + 0.35 * Math.sin(frame.wall_ms / 260);
+    for (let i = 0; i < this.devices.length; i++) {
+      const d = this.devices[i]!;
+      const dim = this.focus >= 0 && this.floor_index[i] !== this.focus;
+      const s = c.status[d]!;
+      if (this.shown[i] !== s) {
+        this.shown[i] = s;
+        this.icons[i]!.color = (dim ? PALETTE_DIM : PALETTE_FULL)[s]!;
+      }
+      const kind = reg.info[d]?.kind;
+      if (kind === 'lock') {
+        const bits = c.bits[d]!;
+        if (this.shown_bits[i] !== bits) {
+          this.shown_bits[i] = bits;
+          const open = (bits & BIT.door_open) !== 0 || (bits & BIT.locked) === 0;
+          this.icons[i]!.texture = open ? this.atlas.lock_open : this.atlas.lock;
+          uvs = true;
+        }
+      }
+      // Glow: alerting devices pulse red; lights glow warm with their dimming level.
+      let glow = 0;
+      let colour = WARM;
+      if (s === ST.alerting) {
+        glow = pulse;
+        colour = STATUS_COLOR.alerting;
+      } else if (kind === 'lighting' && s !== ST.offline && s !== ST.unknown) {
+        const level = c.val[d]!;
+        glow = Number.isNaN(level) ? 0 : Math.min(1, level / 100) * 0.55;
+      }
+      if (dim) glow *= DIM;
+      if (Math.abs(this.shown_glow[i]! - glow) > 0.01) {
+        this.shown_glow[i] = glow;
+        this.glows[i]!.color = particleColor(colour, glow);
+      }
+    }
+    if (uvs) this.icon_layer.update();
+    const sel = frame.selected;
+    if (sel >= 0 && !Number.isNaN(this.px[sel]!)) {
+      this.ring.visible = true;
+      this.ring.position.set(this.px[sel]!, this.py[sel]!);
+      this.ring.alpha = 0.75 + 0.25 * Math.sin(frame.wall_ms / 200);
+    } else this.ring.visible = false;
+
+    if (frame.wall_ms - this.last_slow_ms >= SLOW_EVERY_MS || focus_changed) {
+      this.last_slow_ms = frame.wall_ms;
+      for (const f of this.floors) {
+        for (const r of f.rooms) {
+          const t = zoneTemperature(this.state, r.zone);
+          r.fill.tint = temperatureColor(t);
+          const text = Number.isNaN(t) ? '' : `${t.toFixed(1)} °C`;
+          if (text !== r.shown_temp) {
+            r.shown_temp = text;
+            r.temp.text = text;
+          }
+        }
+        f.chip.tint = healthColor(this.state, f.floor.all);
+        const summary = floorSummary(this.state, f.floor);
+        if (summary !== f.shown_summary) {
+          f.shown_summary = summary;
+          f.summary.text = summary;
+        }
+      }
+    }
+    if (frame.zoom !== this.last_zoom) {
+      this.last_zoom = frame.zoom;
+      for (const [t, size] of this.texts) legibleAt(t, size, frame.zoom, 6);
+    }
+  }
+
+  hit(wx: number, wy: number, zoom: number): Hit | null {
+    if (zoom * ICON >= 7) {
+      let best = -1;
+      let best_d2 = (ICON * 0.75) ** 2;
+      for (const d of this.devices) {
+        const dx = this.px[d]! - wx;
+        const dy = this.py[d]! - wy;
+        const d2 = dx * dx + dy * dy;
+        if (d2 <= best_d2) {
+          best_d2 = d2;
+          best = d;
+        }
+      }
+      if (best >= 0) return { type: 'device', d: best };
+    }
+    for (const f of this.floors) if (wx >= f.x - 10 && wx <= f.x + f.w + 10 && wy >= f.y && wy <= f.y + f.h) return { type: 'floor', building: this.building.id, floor: f.floor.id };
+    return null;
+  }
+
+  position(d: number): { x: number; y: number } | null {
+    const x = this.px[d];
+    return x === undefined || Number.isNaN(x) ? null : { x, y: this.py[d]! };
+  }
+
+  destroy(): void {
+    this.root.destroy({ children: true });
+  }
+}
+
+function floorSummary(state: FleetState, floor: FloorNode): string {
+  const st = state.c.status;
+  let born = 0;
+  let offline = 0;
+  let alerting = 0;
+  let updating = 0;
+  for (const d of floor.all) {
+    const s = st[d]!;
+    if (s === ST.unknown) continue;
+    born++;
+    if (s === ST.offline || s === ST.bricked) offline++;
+    else if (s === ST.alerting) alerting++;
+    else if (s === ST.updating) updating++;
+  }
+  const parts = [`${born} of ${floor.all.length} devices`];
+  if (alerting) parts.push(`${alerting} alerting`);
+  if (offline) parts.push(`${offline} offline`);
+  if (updating) parts.push(`${updating} updating`);
+  return parts.join(' · ');
+}

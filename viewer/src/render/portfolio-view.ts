@@ -1,0 +1,309 @@
+/**
+ * The portfolio overview: metros side by side, their sites as cards, each building a tile whose
+ * devices are a dot grid (one floor per band of rows, top floor on top), each dot coloured by the
+ * device's status. All dots of the portfolio are particles of one ParticleContainer, so 50,000
+ * devices are one draw call; only their colour is uploaded per frame.
+ */
+import { Container, Graphics, Particle, ParticleContainer, Rectangle, type Text } from 'pixi.js';
+import { ST } from '../model/codes.ts';
+import type { FleetState } from '../model/fleet-state.ts';
+import type { BuildingNode, SiteNode, Topology } from '../model/topology.ts';
+import type { Atlas } from './atlas.ts';
+import { CARD, CARD_EDGE, MUTED, STATUS_COLOR, STATUS_PARTICLE, TEXT } from './palette.ts';
+import type { FrameInfo, Hit, Rect, View } from './stage.ts';
+import { label, legibleAt } from './text.ts';
+
+const P = 10; // dot pitch
+const DOT = 8;
+const TILE_PAD = 10;
+const TILE_HEADER = 34;
+const TILE_GAP = 14;
+const SITE_PAD = 16;
+const SITE_HEADER = 58;
+const SITE_GAP = 26;
+const METRO_HEADER = 46;
+const METRO_GAP = 60;
+const HEALTH_EVERY_MS = 250;
+
+interface Tile {
+  building: BuildingNode;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  cols: number;
+  /** Row-major cell → device index (-1 for gaps between floors). */
+  cells: Int32Array;
+  rows: number;
+  border: Graphics;
+  texts: Array<[Text, number]>;
+}
+
+interface SiteCard {
+  site: SiteNode;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  tiles: Tile[];
+  chip: Graphics;
+  texts: Array<[Text, number]>;
+}
+
+export function healthColor(state: FleetState, devices: readonly number[]): number {
+  const st = state.c.status;
+  let born = 0;
+  let bad = 0;
+  let warn = 0;
+  let alerting = 0;
+  for (const d of devices) {
+    const s = st[d]!;
+    if (s === ST.unknown) continue;
+    born++;
+    if (s === ST.alerting) alerting++;
+    else if (s === ST.offline || s === ST.bricked) bad++;
+    else if (s === ST.suspect || s === ST.rolled_back || s === ST.updating) warn++;
+  }
+  if (born === 0) return STATUS_COLOR.unknown;
+  if (alerting > 0 || bad / born >= 0.1) return STATUS_COLOR.alerting;
+  if (bad > 0 || warn > 0) return STATUS_COLOR.suspect;
+  return STATUS_COLOR.online;
+}
+
+export class PortfolioView implements View {
+  readonly root = new Container();
+  private readonly particles: Particle[] = [];
+  /** Device index of each particle, and the status it currently shows. */
+  private readonly device_of: Int32Array;
+  private readonly shown: Uint8Array;
+  private readonly px: Float32Array;
+  private readonly py: Float32Array;
+  private readonly tiles: Tile[] = [];
+  private readonly sites: SiteCard[] = [];
+  private readonly texts: Array<[Text, number]> = [];
+  private bounds_rect: Rect = { x: 0, y: 0, w: 1, h: 1 };
+  private last_health_ms = -Infinity;
+  private last_zoom = -1;
+
+  constructor(
+    private readonly topo: Topology,
+    private readonly state: FleetState,
+    atlas: Atlas,
+  ) {
+    const n = state.registry.size;
+    this.px = new Float32Array(n).fill(NaN);
+    this.py = new Float32Array(n).fill(NaN);
+    const backgrounds = new Container();
+    const container = new ParticleContainer({ dynamicProperties: { position: false, rotation: false, vertex: false, uvs: false, color: true }, texture: atlas.dot });
+    const labels = new Container();
+    this.root.addChild(backgrounds, container, labels);
+    const columns = topo.metros.map((m) => this.layoutMetro(m.name, m.sites));
+    this.place(columns, backgrounds, labels);
+    // Particles in tile order, so the colour buffer is written front to back.
+    const scale = DOT / (atlas.dot.frame.width + 2);
+    const devices: number[] = [];
+    for (const tile of this.tiles) {
+      for (let cell = 0; cell < tile.cells.length; cell++) {
+        const d = tile.cells[cell]!;
+        if (d < 0) continue;
+        const x = tile.x + TILE_PAD + (cell % tile.cols) * P;
+        const y = tile.y + TILE_HEADER + Math.floor(cell / tile.cols) * P;
+        this.px[d] = x + DOT / 2;
+        this.py[d] = y + DOT / 2;
+        const p = new Particle({ texture: atlas.dot, x, y, scaleX: scale, scaleY: scale });
+        p.color = STATUS_PARTICLE[ST.unknown]!;
+        this.particles.push(p);
+        devices.push(d);
+      }
+    }
+    for (const p of this.particles) container.particleChildren.push(p);
+    container.update();
+    container.boundsArea = new Rectangle(this.bounds_rect.x, this.bounds_rect.y, this.bounds_rect.w, this.bounds_rect.h);
+    this.device_of = Int32Array.from(devices);
+    this.shown = new Uint8Array(devices.length).fill(255);
+  }
+
+  private layoutMetro(name: string, sites: readonly SiteNode[]): { name: string; cards: SiteCard[]; w: number; h: number } {
+    const cards: SiteCard[] = [];
+    for (const site of sites) {
+      const tiles: Tile[] = site.buildings.map((b) => this.layoutTile(b));
+      const per_row = Math.max(1, Math.min(tiles.length, Math.round(Math.sqrt(tiles.length * 1.2))));
+      const cell_w = Math.max(180, ...tiles.map((t) => t.w));
+      let y = SITE_HEADER;
+      let w = 0;
+      for (let i = 0; i < tiles.length; i += per_row) {
+        const row = tiles.slice(i, i + per_row);
+        row.forEach((t, j) => {
+          t.x = SITE_PAD + j * (cell_w + TILE_GAP);
+          t.y = y;
+          t.w = cell_w;
+        });
+        w = Math.max(w, SITE_PAD * 2 + row.length * cell_w + (row.length - 1) * TILE_GAP);
+        y += Math.max(...row.map((t) => t.h)) + TILE_GAP;
+      }
+      cards.push({ site, x: 0, y: 0, w: Math.max(w, 260), h: y - TILE_GAP + SITE_PAD, tiles, chip: new Graphics(), texts: [] });
+    }
+    let y = METRO_HEADER;
+    const w = Math.max(240, ...cards.map((c) => c.w));
+    for (const c of cards) {
+      c.y = y;
+      c.w = w;
+      y += c.h + SITE_GAP;
+    }
+    return { name, cards, w, h: y - SITE_GAP };
+  }
+
+  private layoutTile(b: BuildingNode): Tile {
+    const n = b.all.length;
+    const cols = Math.max(14, Math.min(48, Math.ceil(Math.sqrt(n * 1.6))));
+    const cells: number[] = [];
+    b.floors.forEach((f, i) => {
+      // A blank row between floors reads as the floor slab.
+      if (i > 0) for (let c = 0; c < cols; c++) cells.push(-1);
+      for (const d of f.all) cells.push(d);
+      while (cells.length % cols !== 0) cells.push(-1);
+    });
+    if (cells.length === 0) for (let c = 0; c < cols; c++) cells.push(-1);
+    const rows = cells.length / cols;
+    return {
+      building: b,
+      x: 0,
+      y: 0,
+      w: TILE_PAD * 2 + cols * P - (P - DOT),
+      h: TILE_HEADER + rows * P - (P - DOT) + TILE_PAD,
+      cols,
+      cells: Int32Array.from(cells),
+      rows,
+      border: new Graphics(),
+      texts: [],
+    };
+  }
+
+  private place(columns: Array<{ name: string; cards: SiteCard[]; w: number; h: number }>, backgrounds: Container, labels: Container): void {
+    // Pack metro columns into rows whose overall shape best matches a wide screen.
+    const aspect = 1.55;
+    let best: { per_row: number; score: number } = { per_row: columns.length, score: Infinity };
+    for (let k = 1; k <= Math.max(1, columns.length); k++) {
+      let W = 0;
+      let H = 0;
+      for (let i = 0; i < columns.length; i += k) {
+        const row = columns.slice(i, i + k);
+        W = Math.max(W, row.reduce((s, c) => s + c.w, 0) + (row.length - 1) * METRO_GAP);
+        H += Math.max(...row.map((c) => c.h)) + METRO_GAP;
+      }
+      const score = Math.abs(Math.log(W / Math.max(1, H) / aspect));
+      if (score < best.score) best = { per_row: k, score };
+    }
+    let y0 = 0;
+    let max_w = 0;
+    for (let i = 0; i < columns.length; i += best.per_row) {
+      const row = columns.slice(i, i + best.per_row);
+      let x0 = 0;
+      for (const col of row) {
+        const metro = label(col.name.toUpperCase(), 20, MUTED, { fontWeight: '600', letterSpacing: 3 });
+        metro.position.set(x0 + 2, y0 + 6);
+        labels.addChild(metro);
+        this.texts.push([metro, 20]);
+        for (const card of col.cards) {
+          card.x += x0;
+          card.y += y0;
+          this.drawCard(card, backgrounds, labels);
+        }
+        x0 += col.w + METRO_GAP;
+      }
+      max_w = Math.max(max_w, x0 - METRO_GAP);
+      y0 += Math.max(...row.map((c) => c.h)) + METRO_GAP;
+    }
+    this.bounds_rect = { x: 0, y: 0, w: Math.max(1, max_w), h: Math.max(1, y0 - METRO_GAP) };
+  }
+
+  private drawCard(card: SiteCard, backgrounds: Container, labels: Container): void {
+    const bg = new Graphics().roundRect(card.x, card.y, card.w, card.h, 14).fill(CARD).stroke({ width: 1.5, color: CARD_EDGE });
+    backgrounds.addChild(bg);
+    card.chip.circle(0, 0, 6).fill(0xffffff);
+    card.chip.position.set(card.x + SITE_PAD + 6, card.y + 22);
+    backgrounds.addChild(card.chip);
+    const name = label(card.site.name, 18, TEXT, { fontWeight: '700' });
+    name.position.set(card.x + SITE_PAD + 20, card.y + 11);
+    const b = card.site.buildings.length;
+    const sub = label(`${card.site.id} · ${b} building${b === 1 ? '' : 's'} · ${card.site.all.length.toLocaleString('en-US')} devices`, 12, MUTED);
+    sub.position.set(card.x + SITE_PAD, card.y + 36);
+    labels.addChild(name, sub);
+    this.texts.push([name, 18], [sub, 12]);
+    for (const tile of card.tiles) {
+      tile.x += card.x;
+      tile.y += card.y;
+      const tbg = new Graphics().roundRect(tile.x, tile.y, tile.w, tile.h, 8).fill(0x0d1527);
+      tile.border.roundRect(tile.x, tile.y, tile.w, tile.h, 8).stroke({ width: 2, color: 0xffffff });
+      tile.border.alpha = 0.55;
+      backgrounds.addChild(tbg, tile.border);
+      const tname = label(tile.building.name, 13, TEXT, { fontWeight: '600' });
+      tname.position.set(tile.x + TILE_PAD, tile.y + 7);
+      const floors = tile.building.floors.length;
+      const tsub = label(`${floors} floor${floors === 1 ? '' : 's'} · ${tile.building.all.length}`, 10, MUTED);
+      tsub.position.set(tile.x + TILE_PAD, tile.y + 22);
+      labels.addChild(tname, tsub);
+      this.texts.push([tname, 13], [tsub, 10]);
+      this.tiles.push(tile);
+    }
+    this.sites.push(card);
+  }
+
+  bounds(): Rect {
+    return this.bounds_rect;
+  }
+
+  siteBounds(site_id: string): Rect | null {
+    const c = this.sites.find((s) => s.site.id === site_id);
+    return c ? { x: c.x, y: c.y, w: c.w, h: c.h } : null;
+  }
+
+  update(frame: FrameInfo): void {
+    const status = this.state.c.status;
+    const ps = this.particles;
+    const dev = this.device_of;
+    const shown = this.shown;
+    for (let i = 0; i < ps.length; i++) {
+      const s = status[dev[i]!]!;
+      if (shown[i] !== s) {
+        shown[i] = s;
+        ps[i]!.color = STATUS_PARTICLE[s]!;
+      }
+    }
+    if (frame.wall_ms - this.last_health_ms >= HEALTH_EVERY_MS) {
+      this.last_health_ms = frame.wall_ms;
+      for (const t of this.tiles) t.border.tint = healthColor(this.state, t.building.all);
+      for (const c of this.sites) c.chip.tint = healthColor(this.state, c.site.all);
+    }
+    if (frame.zoom !== this.last_zoom) {
+      this.last_zoom = frame.zoom;
+      for (const [t, size] of this.texts) legibleAt(t, size, frame.zoom);
+    }
+  }
+
+  hit(wx: number, wy: number, zoom: number): Hit | null {
+    for (const t of this.tiles) {
+      if (wx < t.x || wy < t.y || wx > t.x + t.w || wy > t.y + t.h) continue;
+      if (zoom * P >= 6) {
+        const col = Math.floor((wx - t.x - TILE_PAD) / P);
+        const row = Math.floor((wy - t.y - TILE_HEADER) / P);
+        if (col >= 0 && col < t.cols && row >= 0 && row < t.rows) {
+          const d = t.cells[row * t.cols + col] ?? -1;
+          if (d >= 0) return { type: 'device', d };
+        }
+      }
+      return { type: 'building', id: t.building.id };
+    }
+    for (const c of this.sites) if (wx >= c.x && wy >= c.y && wx <= c.x + c.w && wy <= c.y + SITE_HEADER) return { type: 'site', id: c.site.id };
+    return null;
+  }
+
+  position(d: number): { x: number; y: number } | null {
+    const x = this.px[d];
+    return x === undefined || Number.isNaN(x) ? null : { x, y: this.py[d]! };
+  }
+
+  destroy(): void {
+    this.root.destroy({ children: true });
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * The PixiJS application, a camera over one world container (drag to pan, wheel to zoom about the
+ * cursor, animated fits on navigation), and click routing. Views (portfolio, building) are plugged
+ * in and out; the stage owns nothing about devices.
+ */
+import { Application, Container } from 'pixi.js';
+import { buildAtlas, type Atlas } from './atlas.ts';
+import { BG } from './palette.ts';
+
+export interface Rect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+export type Hit =
+  | { type: 'device'; d: number }
+  | { type: 'building'; id: string }
+  | { type: 'floor'; building: string; floor: string }
+  | { type: 'site'; id: string };
+
+export interface FrameInfo {
+  /** Wall-clock ms (animation only: pulses, camera easing; never state). */
+  readonly wall_ms: number;
+  readonly zoom: number;
+  readonly selected: number;
+}
+
+export interface View {
+  readonly root: Container;
+  bounds(): Rect;
+  update(frame: FrameInfo): void;
+  hit(wx: number, wy: number, zoom: number): Hit | null;
+  /** World position of a device's icon centre, if the view shows it. */
+  position(d: number): { x: number; y: number } | null;
+  destroy(): void;
+}
+
+const MIN_ZOOM = 0.02;
+const MAX_ZOOM = 8;
+
+export class Stage {
+  readonly app = new Application();
+  readonly world = new Container();
+  atlas!: Atlas;
+  view: View | null = null;
+  readonly cam = { x: 0, y: 0, zoom: 1 };
+  private target: { x: number; y: number; zoom: number } | null = null;
+  private drag: { sx: number; sy: number; cx: number; cy: number; moved: boolean } | null = null;
+  onClick: (hit: Hit | null) => void = () => {};
+  onUserMove: () => void = () => {};
+  frames = 0;
+  /** performance.now() of the first frame that drew a view (time-to-first-frame). */
+  first_view_frame_ms: number | null = null;
+
+  constructor(readonly host: HTMLElement) {}
+
+  async init(): Promise<void> {
+    // WebGL, not WebGPU: headless Chromium with --disable-gpu has SwiftShader WebGL2 only, and it
+    // is also what most sales laptops' browsers do best.
+    await this.app.init({ preference: 'webgl', background: BG, antialias: false, resizeTo: this.host, autoDensity: true, resolution: Math.min(2, window.devicePixelRatio || 1), powerPreference: 'high-performance' });
+    this.app.canvas.setAttribute('data-testid', 'viewer-canvas');
+    this.host.appendChild(this.app.canvas);
+    this.app.stage.addChild(this.world);
+    this.atlas = buildAtlas(this.app.renderer);
+    this.wireInput();
+  }
+
+  get width(): number {
+    return this.app.screen.width;
+  }
+  get height(): number {
+    return this.app.screen.height;
+  }
+
+  setView(view: View | null): void {
+    if (this.view) {
+      this.world.removeChild(this.view.root);
+      this.view.destroy();
+    }
+    this.view = view;
+    if (view) this.world.addChild(view.root);
+  }
+
+  /** Camera that shows `r` with `pad` screen pixels around it. */
+  fitCamera(r: Rect, pad = 36): { x: number; y: number; zoom: number } {
+    const w = Math.max(50, this.width - 2 * pad);
+    const h = Math.max(50, this.height - 2 * pad);
+    const zoom = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, Math.min(w / Math.max(1, r.w), h / Math.max(1, r.h))));
+    return { zoom, x: r.x + r.w / 2, y: r.y + r.h / 2 };
+  }
+
+  fit(r: Rect, animate: boolean, pad?: number): void {
+    const c = this.fitCamera(r, pad);
+    if (animate) this.target = c;
+    else {
+      this.target = null;
+      Object.assign(this.cam, c);
+    }
+  }
+
+  worldToScreen(x: number, y: number): { x: number; y: number } {
+    return { x: (x - this.cam.x) * this.cam.zoom + this.width / 2, y: (y - this.cam.y) * this.cam.zoom + this.height / 2 };
+  }
+
+  screenToWorld(x: number, y: number): { x: number; y: number } {
+    return { x: (x - this.width / 2) / this.cam.zoom + this.cam.x, y: (y - this.height / 2) / this.cam.zoom + this.cam.y };
+  }
+
+  /** Called once per animation frame by the app, before rendering. */
+  frame(wall_ms: number, selected: number): void {
+    if (this.target) {
+      const k = 0.2;
+      const t = this.target;
+      // Ease in log space for zoom so big zoom changes feel even.
+      const lz = Math.log(this.cam.zoom) + (Math.log(t.zoom) - Math.log(this.cam.zoom)) * k;
+      this.cam.zoom = Math.exp(lz);
+      this.cam.x += (t.x - this.cam.x) * k;
+      this.cam.y += (t.y - this.cam.y) * k;
+      if (Math.abs(t.zoom / this.cam.zoom - 1) < 0.002 && Math.abs(t.x - this.cam.x) * this.cam.zoom < 0.5 && Math.abs(t.y - this.cam.y) * this.cam.zoom < 0.5) {
+        Object.assign(this.cam, t);
+        this.target = null;
+      }
+    }
+    this.world.scale.set(this.cam.zoom);
+    this.world.position.set(this.width / 2 - this.cam.x * this.cam.zoom, this.height / 2 - this.cam.y * this.cam.zoom);
+    this.view?.update({ wall_ms, zoom: this.cam.zoom, selected });
+    this.frames++;
+  }
+
+  get animating(): boolean {
+    return this.target !== null;
+  }
+
+  private wireInput(): void {
+    const canvas = this.app.canvas;
+    canvas.style.touchAction = 'none';
+    canvas.addEventListener('pointerdown', (e) => {
+      canvas.setPointerCapture(e.pointerId);
+      this.drag = { sx: e.offsetX, sy: e.offsetY, cx: this.cam.x, cy: this.cam.y, moved: false };
+    });
+    canvas.addEventListener('pointermove', (e) => {
+      if (!this.drag) {
+        this.hover(e.offsetX, e.offsetY);
+        return;
+      }
+      const dx = e.offsetX - this.drag.sx;
+      const dy = e.offsetY - this.drag.sy;
+      if (!this.drag.moved && Math.hypot(dx, dy) < 4) return;
+      this.drag.moved = true;
+      this.target = null;
+      this.cam.x = this.drag.cx - dx / this.cam.zoom;
+      this.cam.y = this.drag.cy - dy / this.cam.zoom;
+      canvas.style.cursor = 'grabbing';
+      this.onUserMove();
+    });
+    const end = (e: PointerEvent): void => {
+      const drag = this.drag;
+      this.drag = null;
+      canvas.style.cursor = '';
+      if (drag && !drag.moved && e.type === 'pointerup') {
+        const w = this.screenToWorld(e.offsetX, e.offsetY);
+        this.onClick(this.view?.hit(w.x, w.y, this.cam.zoom) ?? null);
+      }
+    };
+    canvas.addEventListener('pointerup', end);
+    canvas.addEventListener('pointercancel', end);
+    canvas.addEventListener(
+      'wheel',
+      (e) => {
+        e.preventDefault();
+        this.zoomAt(e.offsetX, e.offsetY, Math.exp(-e.deltaY * 0.0015));
+        this.onUserMove();
+      },
+      { passive: false },
+    );
+  }
+
+  zoomAt(sx: number, sy: number, factor: number): void {
+    const before = this.screenToWorld(sx, sy);
+    this.target = null;
+    this.cam.zoom = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, this.cam.zoom * factor));
+    const after = this.screenToWorld(sx, sy);
+    this.cam.x += before.x - after.x;
+    this.cam.y += before.y - after.y;
+  }
+
+  private hover(sx: number, sy: number): void {
+    const w = this.screenToWorld(sx, sy);
+    const hit = this.view?.hit(w.x, w.y, this.cam.zoom) ?? null;
+    this.app.canvas.style.cursor = hit ? 'pointer' : '';
+  }
+}

@@ -1,0 +1,89 @@
+/** Replay controls: play/pause, speed, the scrubber with incident and fault markers, incident jumps. */
+import type { ReplaySource } from '../sources/replay-source.ts';
+import { clockTime, dayTime, esc } from './format.ts';
+
+const SPEEDS = [1, 10, 60, 300, 900, 3600];
+
+export class Timebar {
+  private readonly range: HTMLInputElement;
+  private readonly play_btn: HTMLButtonElement;
+  private readonly time: HTMLElement;
+  private shown = '';
+  onIncident: (id: string) => void = () => {};
+
+  constructor(
+    private readonly el: HTMLElement,
+    private readonly source: ReplaySource,
+    private readonly tz: () => string,
+  ) {
+    el.hidden = false;
+    const span = Math.max(1, source.end_ms - source.start_ms);
+    const pos = (t: number): string => `${(((t - source.start_ms) / span) * 100).toFixed(3)}%`;
+    const marks = [
+      ...source.timeline.incident_opens.map((x) => `<i class="inc ${esc(x.pri)}" style="left:${pos(x.t)}" title="${esc(x.id)} ${esc(x.pri)}"></i>`),
+      ...source.timeline.fault_starts.map((x) => `<i class="fault" style="left:${pos(x.t)}" title="fault: ${esc(x.kind)}"></i>`),
+    ].join('');
+    el.innerHTML = `<button class="tb-btn" data-action="prev" title="Previous incident (P)">⏮</button>
+      <button class="tb-btn play" data-action="play" data-testid="play" title="Play / pause (space)">▶</button>
+      <button class="tb-btn" data-action="next" data-testid="next-incident" title="Next incident (N)">Next incident ⏭</button>
+      <select class="speed" data-testid="speed" title="Replay speed: simulated time per second">${SPEEDS.map((s) => `<option value="${s}"${s === source.rate ? ' selected' : ''}>${s === 1 ? '1 s/s' : s < 60 ? `${s} s/s` : s < 3600 ? `${s / 60} min/s` : `${s / 3600} h/s`}</option>`).join('')}</select>
+      <div class="scrub"><div class="marks">${marks}</div><input type="range" data-testid="scrubber" min="${source.start_ms}" max="${source.end_ms}" step="1000" value="${source.time}"></div>
+      <div class="tb-time" data-testid="replay-time"></div>`;
+    this.range = el.querySelector('input[type="range"]')!;
+    this.play_btn = el.querySelector('[data-action="play"]')!;
+    this.time = el.querySelector('.tb-time')!;
+    this.range.addEventListener('input', () => {
+      this.source.seek(Number(this.range.value));
+      this.update();
+    });
+    el.querySelector<HTMLSelectElement>('select.speed')!.addEventListener('change', (e) => {
+      this.source.rate = Number((e.target as HTMLSelectElement).value);
+    });
+    el.addEventListener('click', (e) => {
+      const action = (e.target as HTMLElement).closest<HTMLElement>('[data-action]')?.dataset.action;
+      if (action === 'play') this.toggle();
+      else if (action === 'next') this.jump(+1);
+      else if (action === 'prev') this.jump(-1);
+    });
+    window.addEventListener('keydown', (e) => {
+      if ((e.target as HTMLElement).closest('input, select, textarea')) return;
+      if (e.key === ' ') {
+        e.preventDefault();
+        this.toggle();
+      } else if (e.key === 'n' || e.key === 'N') this.jump(+1);
+      else if (e.key === 'p' || e.key === 'P') this.jump(-1);
+      else if (e.key === 'ArrowRight') this.source.seek(this.source.time + 60_000);
+      else if (e.key === 'ArrowLeft') this.source.seek(this.source.time - 60_000);
+    });
+  }
+
+  toggle(): void {
+    if (this.source.playing) this.source.pause();
+    else this.source.play();
+    this.update();
+  }
+
+  jump(direction: 1 | -1): void {
+    const T = this.source.time;
+    const x = direction > 0 ? this.source.timeline.nextIncidentAfter(T) : this.source.timeline.prevIncidentBefore(T);
+    if (!x) return;
+    this.source.pause();
+    this.source.seek(x.t);
+    this.update();
+    this.onIncident(x.id);
+  }
+
+  update(): void {
+    const T = this.source.time;
+    const key = `${T}|${this.source.playing}`;
+    if (key === this.shown) return;
+    this.shown = key;
+    if (document.activeElement !== this.range || !this.source.playing) this.range.value = String(T);
+    const span = Math.max(1, this.source.end_ms - this.source.start_ms);
+    this.range.style.setProperty('--p', `${((T - this.source.start_ms) / span) * 100}%`);
+    this.play_btn.textContent = this.source.playing ? '❚❚' : '▶';
+    const tz = this.tz();
+    this.time.textContent = `${dayTime(T, tz)}:${clockTime(T, tz).slice(-2)} / ${dayTime(this.source.end_ms, tz)}`;
+    void this.el;
+  }
+}
