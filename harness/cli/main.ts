@@ -13,6 +13,7 @@ import { runCommand, type CliIo } from './commands/run.ts';
 import { scenariosCommand } from './commands/scenarios.ts';
 import { benchCommand } from './commands/bench.ts';
 import { loadCommand } from './commands/load.ts';
+import { viewCommand } from './commands/view.ts';
 
 /** Maps any error to a one-line reason and a documented exit code; stack traces only for bugs. */
 function report(err: unknown, io: CliIo): number {
@@ -76,6 +77,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           .option('broker-outage', { type: 'string', array: true, describe: 'stop and restart the embedded broker: AT+FOR, e.g. 3h+10m (repeatable)' })
           .option('step', { type: 'string', describe: 'lockstep step length (default 1m)' })
           .option('speed', { type: 'number', describe: 'real-time mode: simulated seconds per wall second (1, 60, …); no barrier, telemetry QoS 0' })
+          .option('view', { type: 'boolean', default: false, describe: 'serve the live viewer (PixiJS) on 127.0.0.1 for this run and print its URL; pair with --speed to watch' })
           .option('out', { type: 'string', describe: 'directory for trace.jsonl and summary.json' })
           .option('record', { type: 'string', describe: 'keep the trace in this file (compare two with msp-twin diff)' })
           .option('junit', { type: 'string', describe: 'write the scenario\'s expectations as JUnit XML to this file' })
@@ -86,7 +88,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
             {
               scenario: a.scenario, seed: a.seed, duration: a.duration, transport: a.transport, mqtt_mode: a['mqtt-mode'], mqtt_version: a['mqtt-version'],
               broker: a.broker, broker_port: a['broker-port'], username: a.username, password: a.password, secret: a.secret, ca: a.ca, cert: a.cert, key: a.key,
-              insecure: a.insecure, broker_outage: a['broker-outage'], step: a.step, speed: a.speed, out: a.out, record: a.record, junit: a.junit, json: a.json,
+              insecure: a.insecure, broker_outage: a['broker-outage'], step: a.step, speed: a.speed, out: a.out, record: a.record, junit: a.junit, json: a.json, view: a.view,
             },
             io,
           ),
@@ -139,7 +141,8 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           .option('secret', { type: 'string', default: process.env.MSP_TWIN_SECRET ?? DEFAULT_DEV_SECRET, defaultDescription: '$MSP_TWIN_SECRET or a development secret' })
           .option('api-host', { type: 'string', default: '127.0.0.1' })
           .option('api-port', { type: 'number', default: 8080, describe: 'HTTP API port (0 = pick a free one)' })
-          .option('journal', { type: 'boolean', default: false, describe: 'print every platform decision as a JSON line' }),
+          .option('journal', { type: 'boolean', default: false, describe: 'print every platform decision as a JSON line' })
+          .option('catalog', { type: 'string', describe: "scenario file whose firmware catalog rollouts may deploy (default: each model's shipped version)" }),
       (a) =>
         guard(() => {
           // wall-clock: the platform runs until the user stops it
@@ -147,7 +150,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
             process.once('SIGINT', () => resolve());
             process.once('SIGTERM', () => resolve());
           });
-          return platformCommand({ broker: a.broker, username: a.username, password: a.password, secret: a.secret, api_host: a['api-host'], api_port: a['api-port'], journal: a.journal }, io, until);
+          return platformCommand({ broker: a.broker, username: a.username, password: a.password, secret: a.secret, api_host: a['api-host'], api_port: a['api-port'], journal: a.journal, catalog: a.catalog }, io, until);
         }),
     )
     .command(
@@ -192,7 +195,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           .option('baseline', { type: 'string', describe: 'compare with this baseline; exit 1 on a regression' })
           .option('save-baseline', { type: 'string', describe: 'write this run\'s metrics as a baseline file' })
           .option('max-regression', { type: 'string', array: true, describe: 'tolerance: 10% for every gated metric, or NAME=25% for one (repeatable)' })
-          .option('out', { type: 'string', default: 'load-results', describe: 'directory for load-report.json (and gate.json, junit.xml with --baseline)' })
+          .option('out', { type: 'string', default: 'out/load', describe: 'directory for load-report.json (and gate.json, junit.xml with --baseline)' })
           .option('json', { type: 'boolean', default: false, describe: 'print the report as one JSON object' }),
       (a) =>
         guard(() =>
@@ -210,6 +213,32 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
         ),
     )
     .command(
+      'view',
+      'open the building viewer on 127.0.0.1: replay a recorded run (--trace) or watch a broker live (--live)',
+      (y) =>
+        y
+          .option('trace', { type: 'string', describe: 'trace.jsonl, or a run directory written by run --out (uses its topology.json)' })
+          .option('live', { type: 'boolean', default: false, describe: 'read a running broker over MQTT-over-WebSocket (read-only viewer role)' })
+          .option('broker', { type: 'string', describe: 'live: the broker\'s WebSocket URL, e.g. ws://127.0.0.1:8883/mqtt' })
+          .option('api', { type: 'string', describe: 'live: a platform HTTP API origin to show alerts and incidents from, e.g. http://127.0.0.1:8080' })
+          .option('topology', { type: 'string', describe: 'topology.json (metros, names, zone areas) when not next to the trace' })
+          .option('secret', { type: 'string', default: process.env.MSP_TWIN_SECRET ?? DEFAULT_DEV_SECRET, defaultDescription: '$MSP_TWIN_SECRET or a development secret', describe: 'fleet secret the viewer role password derives from' })
+          .option('username', { type: 'string', describe: 'live: a shared broker username instead of the viewer role' })
+          .option('password', { type: 'string', describe: 'live: its password' })
+          .option('host', { type: 'string', default: '127.0.0.1', describe: 'interface to serve on (loopback by default)' })
+          .option('port', { type: 'number', default: 0, describe: 'HTTP port (0 = pick a free one; the URL is printed)' })
+          .option('build', { type: 'boolean', default: true, describe: 'build the bundle when missing or stale (--no-build: never)' }),
+      (a) =>
+        guard(() => {
+          // wall-clock: the viewer serves until the user stops it
+          const until = new Promise<void>((resolve) => {
+            process.once('SIGINT', () => resolve());
+            process.once('SIGTERM', () => resolve());
+          });
+          return viewCommand({ trace: a.trace, topology: a.topology, live: a.live, broker: a.broker, api: a.api, secret: a.secret, username: a.username, password: a.password, host: a.host, port: a.port, build: a.build }, io, until);
+        }),
+    )
+    .command(
       'bench',
       'measure simulator throughput and memory on the flagship fleet; prints a table and writes JSON',
       (y) =>
@@ -220,7 +249,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           .option('out', { type: 'string', default: 'bench-results', describe: 'directory for the JSON results' }),
       (a) => guard(() => benchCommand({ days: a.days, out: a.out, only: a.only, connections: a.connections }, io)),
     )
-    .demandCommand(1, 'name a command: run, scenarios, diff, broker, platform, load or bench (see --help)')
+    .demandCommand(1, 'name a command: run, scenarios, diff, broker, platform, load, view or bench (see --help)')
     .strict()
     .exitProcess(false)
     .fail((msg, err) => {

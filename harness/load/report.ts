@@ -76,13 +76,16 @@ export function renderReport(r: LoadReport, plan: LoadPlan): string {
   else out.push('  ceiling     not measured (--calibrate-messages 0)');
   const ratio = (x: number): string => (ceiling ? `, ${(x / Math.max(1, ceiling.msgs_per_s)).toFixed(3)} of ceiling` : '');
   out.push(
-    `  connect     ${int(r.connect.connected)} of ${int(r.connections)} in ${(r.connect.elapsed_ms / 1000).toFixed(1)} s (${int(r.connect.rate_per_s)}/s${ratio(r.connect.rate_per_s)}), ${int(r.connect.failures)} failed, ${int(r.dropped)} dropped later`,
+    `  connect     ${int(r.connect.connected)} of ${int(r.connections)} in ${(r.connect.elapsed_ms / 1000).toFixed(1)} s (${int(r.connect.rate_per_s)}/s), ${int(r.connect.failures)} failed, ${int(r.dropped)} dropped later`,
     `  throughput  target ${int(plan.rate_per_s)} msg/s, achieved ${int(r.hold.achieved_per_s)} msg/s (${pct(r.hold.target > 0 ? r.hold.sent / r.hold.target : 1)} of target${ratio(r.hold.achieved_per_s)}); ${int(r.hold.sent)} sent in ${(r.hold.elapsed_ms / 1000).toFixed(1)} s`,
   );
   if (r.platform) {
     const p = r.platform;
+    // Telemetry plus each probe's detected and cleared events.
+    const sent_all = r.hold.sent + 2 * r.hold.alerts_injected;
+    const delivered_per_s = (p.received_in_hold * 1000) / Math.max(1, r.hold.elapsed_ms);
     out.push(
-      `  delivered   ${int(p.received_in_hold)} telemetry and events reached the platform (${pct(r.hold.sent + r.hold.alerts_injected > 0 ? p.received_in_hold / (r.hold.sent + 2 * r.hold.alerts_injected) : 1)} of sent); ${int(p.rejected)} rejected by ingest`,
+      `  delivered   ${int(p.received_in_hold)} telemetry and events reached the platform, ${int(delivered_per_s)} msg/s${ratio(delivered_per_s)} (${pct(sent_all > 0 ? p.received_in_hold / sent_all : 1)} of sent); ${int(p.rejected)} rejected by ingest`,
       `  QoS 1       ${int(r.hold.acked_qos1)} acknowledged by the broker, ${int(p.qos1_received_in_hold)} delivered, ${int(p.qos1_lost)} lost; ${int(r.hold.publish_errors)} publish errors`,
       `  alerts      ${int(r.hold.alerts_injected)} leak probes, ${int(p.alert.count)} alerts raised; platform knows ${int(p.devices)} devices`,
     );

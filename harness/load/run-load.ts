@@ -117,7 +117,9 @@ export async function runLoad(plan: LoadPlan, deps: LoadDeps): Promise<LoadRepor
   }
   const deadline = wallEpochMs() + runDeadlineMs({ connections, connect_rate_per_s: plan.connect_rate_per_s, duration_ms: plan.duration_ms });
 
-  const meter = new UsageMeter(plan.platform ? (plan.workers === 0 ? 'platform+generator' : 'platform') : 'coordinator');
+  // The coordinator's role in the resource table: what else runs in its process.
+  const role = plan.workers === 0 ? (plan.platform ? 'platform+generator' : 'generator') : plan.platform ? 'platform' : 'coordinator';
+  const meter = new UsageMeter(role);
   const warnings: string[] = [];
   const brokers: BrokerNode[] = [];
   const hosts: AgentHost[] = [];
@@ -266,10 +268,9 @@ export async function runLoad(plan: LoadPlan, deps: LoadDeps): Promise<LoadRepor
     // Usage over the hold, before the ramp-down changes the picture.
     const usages: ProcessFigure[] = [];
     usages.push({ ...meter.snapshot(), label: 'coordinator' });
-    for (const [i, h] of hosts.entries()) {
+    for (const h of hosts) {
       const u = await h.usage();
       if (u) usages.push({ ...u, label: h.label });
-      else if (i === 0) usages[0] = { ...usages[0]!, role: 'platform+generator' };
     }
     if (http) usages.push({ ...(await http.usage()), label: 'http-load' });
     const broker_status = await Promise.all(brokers.map((b) => b.status()));

@@ -1,5 +1,28 @@
 import type { Platform } from '../../platform/core/platform.ts';
-import type { PlatformApi } from '../../platform/service/http-api.ts';
+import { ApiError, type PlatformApi } from '../../platform/service/http-api.ts';
+import { buildPlan } from '../../platform/patching/plan.ts';
+import { PatchError, type PatchErrorCode } from '../../platform/patching/types.ts';
+
+const PATCH_STATUS: Readonly<Record<PatchErrorCode, number>> = {
+  PATCH_INVALID_PLAN: 400,
+  PATCH_UNKNOWN_FIRMWARE: 400,
+  PATCH_NOT_APPROVED: 400,
+  PATCH_INCOMPATIBLE_MODEL: 400,
+  PATCH_BAD_WINDOW: 400,
+  PATCH_DUPLICATE_ID: 409,
+  PATCH_UNKNOWN_ROLLOUT: 404,
+  PATCH_BAD_TRANSITION: 409,
+};
+
+/** The engine's refusals as HTTP errors with the engine's own stable code. */
+function patching<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof PatchError) throw new ApiError(PATCH_STATUS[err.code], err.code, err.message);
+    throw err;
+  }
+}
 
 /**
  * The HTTP API's view of a running platform. Reads are served from the platform's current state;
@@ -47,5 +70,30 @@ export function platformApi(platform: Platform, options: { immediate: boolean })
     resolveIncident: (id, by) => operate('incident', 'resolve', id, by),
     acknowledgeAlert: (id, by) => operate('alert', 'ack', id, by),
     resolveAlert: (id, by) => operate('alert', 'resolve', id, by),
+    rollouts: () => platform.patching.list(),
+    rollout: (id) => {
+      const status = platform.patching.status(id);
+      return status ? { ...status, jobs: platform.patching.jobs(id) } : undefined;
+    },
+    createRollout: (plan, by) =>
+      patching(() => {
+        if (options.immediate) return platform.patching.create(plan, platform.now_ms);
+        // Under simulation the step applies it; refuse a bad plan now, with the same error.
+        const checked = buildPlan(plan, platform.patching.catalog, platform.now_ms);
+        if (platform.patching.status(checked.id)) throw new PatchError('PATCH_DUPLICATE_ID', `a rollout with id "${checked.id}" already exists`);
+        platform.enqueue({ at_ms: platform.now_ms, kind: 'create', target: 'rollout', id: checked.id, by, plan });
+        return { id: checked.id, state: 'queued' };
+      }),
+    rolloutAction: (id, action, by, reason) =>
+      patching(() => {
+        if (options.immediate) {
+          if (action === 'pause') return platform.patching.pause(id, reason ?? `by ${by}`, platform.now_ms);
+          if (action === 'resume') return platform.patching.resume(id, platform.now_ms);
+          return platform.patching.cancel(id, reason ?? `by ${by}`, platform.now_ms);
+        }
+        if (!platform.patching.status(id)) throw new PatchError('PATCH_UNKNOWN_ROLLOUT', `no rollout "${id}"`);
+        platform.enqueue({ at_ms: platform.now_ms, kind: action, target: 'rollout', id, by, ...(reason !== undefined ? { reason } : {}) });
+        return { id, action, state: 'queued' };
+      }),
   };
 }

@@ -1,4 +1,5 @@
 import type { Platform } from '../../platform/core/platform.ts';
+import type { RolloutStatus } from '../../platform/patching/types.ts';
 import type { SlaReport } from '../../platform/sla/ledger.ts';
 import type { IncidentView, Noc, OperatorPort } from '../../sim/actors/noc.ts';
 import type { Portfolio } from '../../sim/world/topology.ts';
@@ -37,6 +38,8 @@ export interface PlatformSummary {
   readonly ingest_accepted: number;
   readonly ingest_rejected: number;
   readonly noc: { acknowledged: number; resolved: number; truck_rolls: number; repairs: number } | null;
+  /** Every rollout's final status (state, waves, counts, failures by class). */
+  readonly rollouts: readonly RolloutStatus[];
 }
 
 function count<T>(items: readonly T[], key: (t: T) => string): Record<string, number> {
@@ -68,5 +71,6 @@ export function platformSummary(platform: Platform, report: SlaReport, noc: Noc 
     ingest_accepted: ingest.accepted,
     ingest_rejected: ingest.total - ingest.accepted,
     noc: noc ? { ...noc.stats } : null,
+    rollouts: platform.patching.list(),
   };
 }

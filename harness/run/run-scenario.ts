@@ -293,6 +293,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       ...(platform ? { operator: operatorPort(platform), platform_gate: gate } : {}),
       ...(options.rollout_control ? { rollouts: options.rollout_control } : {}),
     }, { step_ms });
+    if (realtime && faults.broker_outages.length > 0) throw new UsageError('RUN_OUTAGE_REALTIME', `${scenario.file}: the timeline's broker outages need lockstep step boundaries; drop --speed`);
     faults.schedule();
     sim_now = () => s.clock.now_ms;
     broker_up = () => s.broker_up;

@@ -127,7 +127,7 @@ export function checkTimeline(input: TimelineCheckInput, add: AddIssue): void {
           const hint = didYouMean(step.ref, [...ids.keys()]);
           add([...path, 'ref'], `no timeline step "${step.ref}"${hint !== undefined ? ` (did you mean "${hint}"?)` : ''}`);
         } else if (ref.action !== wanted) {
-          add([...path, 'ref'], `"${step.ref}" is a ${ref.action} step; ${step.action} ends a ${wanted}`);
+          add([...path, 'ref'], `"${step.ref}" is a ${ref.action} step; ${step.action} ends ${wanted === 'fault.inject' ? 'a fault.inject' : 'an outage.start'} step`);
         }
         break;
       }

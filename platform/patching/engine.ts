@@ -355,6 +355,12 @@ export class PatchingEngine {
       r.first_commit_ms ??= now_ms;
     }
     this.#setJob(r, job, 'succeeded', now_ms, 'ok', `running ${job.target}`);
+    if (r.state === 'rolling_back' && r.jobs.get(job.device_id) === job) {
+      // An install that was already running when the rollback started: roll this device back too.
+      this.#addRollbackJob(r, job, now_ms);
+      this.#log(now_ms, r, 'rollback_added', { d: job.device_id, why: 'committed after the rollback started' });
+      return;
+    }
     this.#checkErrorGate(r, now_ms);
   }
 
@@ -684,32 +690,36 @@ export class PatchingEngine {
     r.state = 'rolling_back';
     r.reason = why;
     const updated = [...r.jobs.values()].filter((j) => j.state === 'succeeded').sort((a, b) => (a.device_id < b.device_id ? -1 : 1));
-    for (const j of updated) {
-      r.rollback_jobs.set(j.device_id, {
-        device_id: j.device_id,
-        wave: j.wave,
-        state: 'pending',
-        attempt: 0,
-        from_fw: r.release.version,
-        failure: null,
-        device_state: null,
-        due_ms: null,
-        queued_ms: now_ms,
-        committed_ms: null,
-        target: j.from_fw,
-        job_id: `${r.plan.id}~rollback`,
-        waiting_for: null,
-      });
-      this.#busy.set(j.device_id, r.plan.id);
-    }
+    for (const j of updated) this.#addRollbackJob(r, j, now_ms);
     this.#log(now_ms, r, 'rollback_started', { devices: updated.length, why });
     this.#checkRollbackDone(r, now_ms);
+  }
+
+  #addRollbackJob(r: Rollout, j: Job, now_ms: number): void {
+    r.rollback_jobs.set(j.device_id, {
+      device_id: j.device_id,
+      wave: j.wave,
+      state: 'pending',
+      attempt: 0,
+      from_fw: r.release.version,
+      failure: null,
+      device_state: null,
+      due_ms: null,
+      queued_ms: now_ms,
+      committed_ms: null,
+      target: j.from_fw,
+      job_id: `${r.plan.id}~rollback`,
+      waiting_for: null,
+    });
+    this.#busy.set(j.device_id, r.plan.id);
   }
 
   #checkRollbackDone(r: Rollout, now_ms: number): void {
     if (r.state !== 'rolling_back') return;
     const jobs = [...r.rollback_jobs.values()];
     if (!jobs.every((j) => TERMINAL.has(j.state))) return;
+    // An install already under way when the rollback started may still commit (and then need rolling back too).
+    for (const j of r.jobs.values()) if (j.state === 'installing') return;
     const ok = jobs.filter((j) => j.state === 'succeeded').length;
     this.#finish(r, now_ms, 'rolled_back', `${r.reason ?? 'rollback'}; ${ok}/${jobs.length} devices back on their previous firmware`);
   }

@@ -20,6 +20,11 @@ export interface PlatformApi {
   resolveIncident(id: string, by: string): unknown | undefined;
   acknowledgeAlert(id: string, by: string): unknown | undefined;
   resolveAlert(id: string, by: string): unknown | undefined;
+  /** Rollouts (docs/patching.md). Refusals throw ApiError (400 bad plan, 404 unknown, 409 wrong state). */
+  rollouts(): unknown[];
+  rollout(id: string): unknown | undefined;
+  createRollout(plan: Record<string, unknown>, by: string): unknown;
+  rolloutAction(id: string, action: 'pause' | 'resume' | 'cancel', by: string, reason: string | undefined): unknown;
 }
 
 export interface HttpApiOptions {
@@ -40,7 +45,8 @@ export interface HttpApi {
 
 const MAX_BODY_BYTES = 64 * 1024;
 
-class ApiError extends Error {
+/** A refusal with an HTTP status and a stable code; API implementations throw it too. */
+export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
@@ -105,6 +111,20 @@ const ROUTES: Array<[string, RegExp, Route]> = [
   ['POST', /^\/api\/v1\/alerts\/([^/]+)\/(ack|resolve)$/, async (api, _u, req, [id, op]) => {
     const by = await operator(req);
     return found(op === 'ack' ? api.acknowledgeAlert(id!, by) : api.resolveAlert(id!, by), 'alert', id!);
+  }],
+  ['GET', /^\/api\/v1\/rollouts$/, (api) => [200, api.rollouts()]],
+  ['POST', /^\/api\/v1\/rollouts$/, async (api, _u, req) => {
+    const body = await readJson(req);
+    const { by, ...plan } = body;
+    return [201, api.createRollout(plan, typeof by === 'string' && by.length > 0 ? by.slice(0, 64) : 'api')];
+  }],
+  ['GET', /^\/api\/v1\/rollouts\/([^/]+)$/, (api, _u, _r, [id]) => found(api.rollout(id!), 'rollout', id!)],
+  ['POST', /^\/api\/v1\/rollouts\/([^/]+)\/(pause|resume|cancel)$/, async (api, _u, req, [id, op]) => {
+    const body = await readJson(req);
+    const by = body.by;
+    if (typeof by !== 'string' || by.length === 0 || by.length > 64) throw new ApiError(400, 'API_BAD_BODY', 'body must be {"by": "<operator name>", "reason"?: "<why>"}');
+    const reason = typeof body.reason === 'string' ? body.reason.slice(0, 200) : undefined;
+    return [200, api.rolloutAction(id!, op as 'pause' | 'resume' | 'cancel', by, reason)];
   }],
 ];
 

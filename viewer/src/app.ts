@@ -24,6 +24,8 @@ export type Nav =
   | { level: 'floor'; building: string; floor: string };
 
 const PANELS_EVERY_MS = 250;
+/** Width the details drawer covers on the left of the stage (its 330 px plus margins). */
+const DRAWER_PX = 356;
 const RELAYOUT_EVERY_MS = 1_000;
 
 export class App {
@@ -52,8 +54,22 @@ export class App {
     this.ready_promise = new Promise((r) => (this.resolve_ready = r));
   }
 
+  /** The clock follows the page: a site's own local time inside it, the portfolio's zone above. */
   get tz(): string {
-    return this.topo?.timezone ?? 'UTC';
+    const nav = this.nav;
+    const site_id = nav.level === 'site' ? nav.site : nav.level === 'building' || nav.level === 'floor' ? this.topo?.by_building.get(nav.building)?.site : undefined;
+    const site = site_id !== undefined ? this.topo?.sites.find((s) => s.id === site_id) : undefined;
+    return site?.timezone ?? this.topo?.timezone ?? 'UTC';
+  }
+
+  /** "Hudson Tower 1 › Floor 3 › Zone 3.1" from the topology's names. */
+  private location(d: number): string | null {
+    const b = this.topo.building_of[d];
+    const f = this.topo.floor_of[d];
+    if (!b || !f) return null;
+    const site = this.topo.sites.find((s) => s.id === b.site);
+    const zone = f.zones.find((z) => z.devices.includes(d));
+    return [site?.name, b.name, f.label, zone?.name].filter(Boolean).join(' › ');
   }
 
   start(initial: Nav): void {
@@ -162,15 +178,16 @@ export class App {
     const view = this.stage.view;
     if (!view) return;
     const nav = this.nav;
+    const left = this.selected >= 0 ? DRAWER_PX : 0;
     if (nav.level === 'floor' && view instanceof BuildingView) {
       const r = view.floorBounds(nav.floor);
-      if (r) return this.stage.fit(r, animate, 28);
+      if (r) return this.stage.fit(r, animate, { pad: 28, max_zoom: 2, left });
     }
     if (nav.level === 'site' && view instanceof PortfolioView) {
       const r = view.siteBounds(nav.site);
-      if (r) return this.stage.fit(r, animate, 28);
+      if (r) return this.stage.fit(r, animate, { pad: 28, max_zoom: 2.2, left });
     }
-    this.stage.fit(view.bounds(), animate);
+    this.stage.fit(view.bounds(), animate, { max_zoom: view instanceof PortfolioView ? 1.6 : 1.5, left });
   }
 
   up(): void {
@@ -205,6 +222,12 @@ export class App {
     this.details_ref = -2;
     this.shell.details.hidden = d < 0;
     this.renderDetails();
+    // Keep the selected device out from under the drawer.
+    if (d >= 0) {
+      const p = this.stage.view?.position(d);
+      const s = p ? this.stage.worldToScreen(p.x, p.y) : null;
+      if (s && s.x < DRAWER_PX + 20) this.fitNav(true);
+    }
   }
 
   goToDevice(d: number): void {
@@ -288,7 +311,7 @@ export class App {
     const key = JSON.stringify([det, this.details_values === 'loading' ? 0 : 1]);
     if (key === this.details_key) return;
     this.details_key = key;
-    renderDetails(this.shell.details, det, this.details_values, this.tz);
+    renderDetails(this.shell.details, det, this.details_values, this.tz, this.location(d));
   }
 
   // ---- test hook helpers ----

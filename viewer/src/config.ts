@@ -28,6 +28,8 @@ export type ViewerConfig =
 export interface TopologyDoc {
   readonly v: 1;
   readonly name: string;
+  /** The scenario's start time zone: the clock's zone on the portfolio page (a site's page uses the site's). */
+  readonly timezone?: string;
   readonly sites: ReadonlyArray<{
     readonly id: string;
     readonly name: string;

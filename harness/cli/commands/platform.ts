@@ -7,6 +7,11 @@ import { platformApi } from '../../run/platform-api.ts';
 import { PlatformMetrics } from '../../metrics/platform-metrics.ts';
 import { UsageError } from '../../errors.ts';
 import { ExitCode } from '../exit-codes.ts';
+import { platformReleases, withInstalledBase } from '../../scenario/firmware-catalog.ts';
+import { loadScenario } from '../../scenario/scenario.ts';
+import { modelById, modelIds } from '../../../sim/devices/models.ts';
+import type { FirmwareRelease } from '../../../platform/patching/types.ts';
+import { commandMessage } from '../../run/barriers.ts';
 import type { CliIo } from './run.ts';
 
 export interface PlatformArgs {
@@ -18,6 +23,14 @@ export interface PlatformArgs {
   api_port: number;
   /** Print every platform decision as a JSON line on stdout. */
   journal: boolean;
+  /** A scenario file whose firmware catalog rollouts may deploy (plus each model's shipped version). */
+  catalog?: string | undefined;
+}
+
+function catalogFrom(file: string | undefined): FirmwareRelease[] {
+  if (file === undefined) return platformReleases(withInstalledBase([], modelIds().map((m) => ({ model: m, firmware: modelById(m).default_firmware }))));
+  const scenario = loadScenario(file);
+  return platformReleases(withInstalledBase(scenario.firmware, modelIds().map((m) => ({ model: m, firmware: modelById(m).default_firmware }))));
 }
 
 /**
@@ -27,7 +40,9 @@ export interface PlatformArgs {
 export async function platformCommand(args: PlatformArgs, io: CliIo, until: Promise<void>): Promise<number> {
   const now = (): number => Date.now(); // wall-clock: production mode runs on real time
   const metrics: PlatformMetrics = new PlatformMetrics(() => platform, { process_metrics: true });
+  const firmware = catalogFrom(args.catalog);
   const platform = new Platform({
+    firmware,
     journal: (t, k, f) => {
       metrics.onJournal(k, f);
       if (args.journal) io.stdout.write(JSON.stringify({ t, k, ...f }) + '\n');
@@ -40,6 +55,13 @@ export async function platformCommand(args: PlatformArgs, io: CliIo, until: Prom
     client.once('connect', () => resolve());
     client.once('error', (err) => reject(new UsageError('PLATFORM_CONNECT', `cannot connect to ${args.broker}: ${err.message}`)));
   });
+  // Rollout commands go out as soon as the engine decides them (QoS 1, docs/patching.md).
+  const sendCommands = (): void => {
+    for (const c of platform.drainCommands()) {
+      const m = commandMessage(c);
+      client.publish(m.topic, m.payload, { qos: 1 });
+    }
+  };
   let api;
   try {
     await Promise.race([
@@ -47,7 +69,10 @@ export async function platformCommand(args: PlatformArgs, io: CliIo, until: Prom
       // wall-clock: a broker that never answers must not hang the command
       new Promise((_, reject) => setTimeout(() => reject(new UsageError('PLATFORM_CONNECT', `no answer from ${args.broker} within 10 s`)), 10_000)),
     ]);
-    client.on('message', (topic, payload) => metrics.ingest(topic, payload, () => platform.receive(topic, payload, now())));
+    client.on('message', (topic, payload) => {
+      metrics.ingest(topic, payload, () => platform.receive(topic, payload, now()));
+      sendCommands();
+    });
     client.on('error', (err) => io.stderr.write(`platform: mqtt error: ${err.message}\n`));
     await client.subscribeAsync(ALL_DEVICE_MESSAGES, { qos: 1 });
     api = await startHttpApi(platformApi(platform, { immediate: true }), { host: args.api_host, port: args.api_port, metrics: () => metrics.render() });
@@ -56,7 +81,10 @@ export async function platformCommand(args: PlatformArgs, io: CliIo, until: Prom
     throw err;
   }
   // wall-clock: heartbeat deadlines and `for` durations are checked once a second
-  const ticker = setInterval(() => platform.tick(now()), 1_000);
+  const ticker = setInterval(() => {
+    platform.tick(now());
+    sendCommands();
+  }, 1_000);
   io.stdout.write(`platform: ingesting ${ALL_DEVICE_MESSAGES} from ${args.broker}\n`);
   io.stdout.write(`platform: HTTP API ${api.url}/api/v1/health\n`);
   io.stdout.write(`platform: Prometheus metrics ${api.url}/metrics\n`);

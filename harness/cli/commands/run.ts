@@ -19,6 +19,8 @@ import { ExitCode } from '../exit-codes.ts';
 import { bytes, formatDuration, int, localStamp, table } from '../format.ts';
 import { progressBar } from '../progress.ts';
 import { resolveScenarioPath } from '../scenario-path.ts';
+import { startRunViewer, type RunViewer } from '../../view/run-viewer.ts';
+import { topologyDocument } from '../../view/topology-doc.ts';
 
 export interface RunArgs {
   scenario: string;
@@ -44,6 +46,8 @@ export interface RunArgs {
   record?: string | undefined;
   /** Write the expectations as JUnit XML to this file. */
   junit?: string | undefined;
+  /** Serve the live viewer for this run (docs/viewer.md). */
+  view?: boolean | undefined;
   json: boolean;
 }
 
@@ -74,6 +78,12 @@ function platformLines(s: RunSummary): string[] {
     `  SLA         availability ${pct(p.availability)}, patch coverage ${pct(p.patch_coverage)}`,
   ];
   if (p.noc) lines.push(`  NOC         ${p.noc.acknowledged} acknowledged, ${p.noc.truck_rolls} truck rolls, ${p.noc.repairs} repairs`);
+  for (const r of p.rollouts) {
+    const c = r.counts;
+    const fails = Object.entries(r.failures).map(([k, v]) => `${k} ${v}`).join(', ');
+    lines.push(`  rollout     ${r.id} ${r.firmware.model}@${r.firmware.version}: ${r.state}, wave ${r.wave + 1}/${r.waves.length}; ${c.succeeded} updated, ${c.failed} failed${fails ? ` (${fails})` : ''}, ${c.pending + c.retry_wait + c.downloading + c.downloaded + c.installing} in progress, ${c.cancelled} cancelled of ${r.targets}`);
+    if (r.reason) lines.push(`              ${r.reason}`);
+  }
   return lines;
 }
 
@@ -131,6 +141,8 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
   let report: SlaReport | undefined;
   let summary: RunSummary;
   let results: readonly ExpectationResult[] = [];
+  let viewer: RunViewer | undefined;
+  let completed = false;
   try {
     if (args.transport === 'mqtt') {
       if (args.mqtt_version === 5 && args.broker === undefined) {
@@ -158,6 +170,12 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
       );
       if (!args.json) io.stderr.write(`broker: ${setup.broker ? 'embedded' : 'external'} ${setup.url}${setup.ws_url ? ` (WebSocket ${setup.ws_url})` : ''}, ${args.mqtt_mode} connections, MQTT ${args.mqtt_version === 5 ? '5' : '3.1.1'}\n`);
     }
+    if (args.view) {
+      if (args.transport !== 'mqtt') throw new UsageError('RUN_VIEW_MEMORY', 'the live viewer reads the broker: drop --transport memory (or replay afterwards: msp-twin view --trace DIR)');
+      viewer = await startRunViewer({ scenario, portfolio: generatePortfolio(scenario.name, scenario.fleet), ws_url: setup?.ws_url ?? args.broker ?? null, secret: args.secret, username: args.username, password: args.password, say: (line) => void io.stderr.write(`${line}\n`) });
+      io.stderr.write(`viewer: ${viewer.url}\n`);
+      if (args.speed === undefined) io.stderr.write('viewer: tip: add --speed 60 to watch a simulated minute per second (lockstep runs as fast as it can)\n');
+    }
     const checked = await runChecked(scenario, {
       seed,
       duration_ms,
@@ -170,14 +188,16 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
       on_platform: (_platform, _sim, final_report) => {
         report = final_report;
       },
-      trace_sink,
+      trace_sink: viewer ? viewer.sink(trace_sink) : trace_sink,
       on_progress: bar.update,
       wall_clock_ms,
     });
     summary = checked.summary;
     results = checked.results;
+    completed = true;
   } finally {
     bar.done();
+    if (!completed) await viewer?.close();
     for (const w of writers) w.close();
     await setup?.close();
   }
@@ -185,6 +205,7 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
   const command = `msp-twin run ${args.scenario} --seed ${summary.seed} --duration "${span}"${args.transport === 'memory' ? ' --transport memory' : ''}${args.mqtt_mode === 'gateway' && args.transport === 'mqtt' ? ' --mqtt-mode gateway' : ''}${outages.length ? args.broker_outage!.map((o) => ` --broker-outage ${o}`).join('') : ''}`;
   if (args.out !== undefined) {
     writeFileSync(join(args.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+    writeFileSync(join(args.out, 'topology.json'), JSON.stringify(topologyDocument(generatePortfolio(scenario.name, scenario.fleet), scenario)) + '\n');
     if (report) writeReportFiles(report, args.out, { scenario: summary.scenario, seed: summary.seed, trace_hash: summary.trace_hash, generated_for: `${localStamp(scenario.start_timezone, summary.start_ms)} → ${localStamp(scenario.start_timezone, summary.end_ms)} ${scenario.start_timezone}` });
   }
   const failed = results.filter((r) => r.status === 'failed');
@@ -198,6 +219,14 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
     io.stdout.write(renderSummary(summary, scenario, command, results));
     if (args.out !== undefined) io.stdout.write(`Wrote ${join(args.out, 'trace.jsonl')}, summary.json${report ? ', report.json, report.html and ledger.csv' : ''}\n`);
     if (args.duration === undefined && failed.length === 0) io.stdout.write(`Run longer: msp-twin run ${args.scenario} --duration 7d  (or 30d)\n`);
+  }
+  if (viewer) {
+    // wall-clock: on a terminal the viewer stays up after the run until Ctrl-C
+    const interrupted = (): Promise<void> => new Promise((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
+    await viewer.finish(Boolean((io.stdout as { isTTY?: boolean }).isTTY), interrupted, (line) => void io.stderr.write(`${line}\n`));
   }
   if (failed.length > 0) {
     // On stderr as well, so a CI log shows why the step failed and how to get the same run again.

@@ -83,6 +83,8 @@ interface Columns {
   fw: Int32Array;
   alerts: Uint16Array;
   alerts_all: Uint16Array;
+  /** Of `alerts`, those of severity critical or major (building health turns red on them). */
+  alerts_hi: Uint16Array;
   status: Uint8Array;
   down_since: Float64Array;
   down_ms: Float64Array;
@@ -109,6 +111,7 @@ const COLUMN_INIT: Record<ColumnName, { make: (n: number) => Columns[ColumnName]
   fw: { make: (n) => new Int32Array(n), fill: 0 },
   alerts: { make: (n) => new Uint16Array(n), fill: 0 },
   alerts_all: { make: (n) => new Uint16Array(n), fill: 0 },
+  alerts_hi: { make: (n) => new Uint16Array(n), fill: 0 },
   status: { make: (n) => new Uint8Array(n), fill: ST.unknown },
   down_since: { make: (n) => new Float64Array(n), fill: NaN },
   down_ms: { make: (n) => new Float64Array(n), fill: 0 },
@@ -341,9 +344,13 @@ export class FleetState {
     this.alerts.set(id, rec);
     if (e.d >= 0) {
       const c = this.c;
-      const alerting = (a: AlertRec | undefined): number => (a !== undefined && a.s !== 'resolved' && a.inh === null ? 1 : 0);
+      // Inhibited alerts are explained by an outage incident (the devices behind a dead gateway show
+      // as offline), but a critical alert — the dead gateway itself, a leak — always shows.
+      const alerting = (a: AlertRec | undefined): number => (a !== undefined && a.s !== 'resolved' && (a.inh === null || a.sev === 'critical') ? 1 : 0);
       const active = (a: AlertRec | undefined): number => (a !== undefined && a.s !== 'resolved' ? 1 : 0);
+      const high = (a: AlertRec | undefined): number => (alerting(a) && (a!.sev === 'critical' || a!.sev === 'major') ? 1 : 0);
       c.alerts[e.d] = Math.max(0, c.alerts[e.d]! + alerting(rec) - alerting(prev));
+      c.alerts_hi[e.d] = Math.max(0, c.alerts_hi[e.d]! + high(rec) - high(prev));
       c.alerts_all[e.d] = Math.max(0, c.alerts_all[e.d]! + active(rec) - active(prev));
     }
     this.version++;

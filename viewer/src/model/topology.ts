@@ -168,5 +168,5 @@ export function buildTopology(reg: DeviceRegistry, doc: TopologyDoc | null, fall
   });
   const metros = [...metro_map].map(([name, ss]) => ({ name, sites: ss }));
   metros.sort((x, y) => (doc_order.get(x.name) ?? 1e9) - (doc_order.get(y.name) ?? 1e9) || (x.name < y.name ? -1 : 1));
-  return { name: doc?.name ?? fallback_name, metros, sites, by_building, by_floor, building_of, floor_of, timezone: doc?.sites[0]?.timezone ?? sites[0]?.timezone ?? 'UTC' };
+  return { name: doc?.name ?? fallback_name, metros, sites, by_building, by_floor, building_of, floor_of, timezone: doc?.timezone ?? doc?.sites[0]?.timezone ?? sites[0]?.timezone ?? 'UTC' };
 }

@@ -23,8 +23,9 @@ const ROOM_MIN_H = 128;
 const CORRIDOR = 52;
 const FLOOR_TITLE = 46;
 const FLOOR_GAP = 64;
+const STACK_GAP = 90;
 const SLOW_EVERY_MS = 400;
-const DIM = 0.28;
+const DIM = 0.2;
 
 interface Room {
   zone: ZoneNode;
@@ -45,6 +46,9 @@ interface FloorPlan {
   w: number;
   h: number;
   root: Container;
+  labels: Container;
+  /** Devices of this floor: this.devices[first … first + count). */
+  count: number;
   rooms: Room[];
   title: Text;
   summary: Text;
@@ -114,17 +118,14 @@ export class BuildingView implements View {
     this.ring.visible = false;
     this.root.addChild(planes, this.glow_layer, this.icon_layer, this.ring, labels);
 
-    let y = 0;
-    let max_w = 0;
     const floor_of: number[] = [];
     building.floors.forEach((floor, fi) => {
-      const plan = this.layoutFloor(floor, 0, y, planes, labels);
+      const first = this.devices.length;
+      const plan = this.layoutFloor(floor, planes, labels);
       this.floors.push(plan);
-      for (let k = 0; k < floor.all.length; k++) floor_of.push(fi);
-      y += plan.h + FLOOR_GAP;
-      max_w = Math.max(max_w, plan.w);
+      for (let k = first; k < this.devices.length; k++) floor_of.push(fi);
     });
-    this.bounds_rect = { x: -10, y: -10, w: max_w + 20, h: Math.max(1, y - FLOOR_GAP) + 20 };
+    this.bounds_rect = this.stack();
     this.floor_index = Int32Array.from(floor_of);
     const scale = ICON / (atlas.dot.frame.width + 2);
     const glow_scale = (ICON * 3.2) / (atlas.glow.frame.width + 2);
@@ -148,7 +149,62 @@ export class BuildingView implements View {
     this.shown_glow = new Float32Array(this.devices.length).fill(-1);
   }
 
-  private layoutFloor(floor: FloorNode, x0: number, y0: number, planes: Container, labels: Container): FloorPlan {
+  /**
+   * Floors stacked top floor first; a tall building wraps into side-by-side stacks (column-major,
+   * so each column still reads top to bottom) to use a wide screen instead of a sliver of it.
+   */
+  private stack(): Rect {
+    const n = this.floors.length;
+    if (n === 0) return { x: 0, y: 0, w: 1, h: 1 };
+    const fw = Math.max(...this.floors.map((f) => f.w));
+    const fh = Math.max(...this.floors.map((f) => f.h));
+    let best = { k: 1, score: Infinity };
+    for (let k = 1; k <= n; k++) {
+      const rows = Math.ceil(n / k);
+      const W = k * fw + (k - 1) * STACK_GAP;
+      const H = rows * fh + (rows - 1) * FLOOR_GAP;
+      const score = Math.abs(Math.log(W / H / 1.45));
+      if (score < best.score) best = { k, score };
+    }
+    const rows = Math.ceil(n / best.k);
+    const first_of = new Map<FloorPlan, number>();
+    let offset = 0;
+    for (const f of this.floors) {
+      first_of.set(f, offset);
+      offset += f.count;
+    }
+    const column_y = new Array<number>(best.k).fill(0);
+    let W = 0;
+    let H = 0;
+    this.floors.forEach((f, i) => {
+      const col = Math.floor(i / rows);
+      const x = col * (fw + STACK_GAP);
+      const y = column_y[col]!;
+      column_y[col] = y + f.h + FLOOR_GAP;
+      f.x = x;
+      f.y = y;
+      f.root.position.set(x, y);
+      f.labels.position.set(x, y);
+      const from = first_of.get(f)!;
+      for (let k = from; k < from + f.count; k++) {
+        const d = this.devices[k]!;
+        this.px[d] = this.px[d]! + x;
+        this.py[d] = this.py[d]! + y;
+      }
+      W = Math.max(W, x + f.w);
+      H = Math.max(H, y + f.h);
+    });
+    return { x: -16, y: -10, w: W + 32, h: H + 20 };
+  }
+
+  private layoutFloor(floor: FloorNode, planes_parent: Container, labels_parent: Container): FloorPlan {
+    const x0 = 0;
+    const y0 = 0;
+    const first = this.devices.length;
+    const planes = new Container();
+    const labels = new Container();
+    planes_parent.addChild(planes);
+    labels_parent.addChild(labels);
     const reg = this.state.registry;
     const isLock = (d: number): boolean => reg.info[d]?.kind === 'lock';
     type Box = { zone: ZoneNode; w: number; h: number; inside: number[]; locks: number[] };
@@ -176,8 +232,7 @@ export class BuildingView implements View {
     const py = y0 + FLOOR_TITLE;
     const H = top_h + CORRIDOR + bottom_h;
 
-    const root = new Container();
-    planes.addChild(root);
+    const root = planes;
     // Slab, corridor, rooms, then walls on top.
     root.addChild(new Graphics().roundRect(x0 - 8, py - 8, W + 16, H + 16, 10).fill(0x0c1324).stroke({ width: 1.5, color: 0x1f2b47 }));
     root.addChild(new Graphics().rect(x0, py + top_h, W, CORRIDOR).fill(0x0f1729));
@@ -228,7 +283,7 @@ export class BuildingView implements View {
     summary.position.set(x0 + 24 + title.width + 14, y0 + 10);
     labels.addChild(title, summary);
     this.texts.push([title, 20], [summary, 14]);
-    return { floor, x: x0, y: y0, w: W, h: FLOOR_TITLE + H + 8, root, rooms, title, summary, chip, shown_summary: '' };
+    return { floor, x: x0, y: y0, w: W, h: FLOOR_TITLE + H + 8, root, labels, count: this.devices.length - first, rooms, title, summary, chip, shown_summary: '' };
   }
 
   private placeDevice(d: number, x: number, y: number): void {
@@ -260,7 +315,10 @@ export class BuildingView implements View {
       this.focus_dirty = false;
       this.shown.fill(255);
       this.shown_glow.fill(-1);
-      this.floors.forEach((f, i) => (f.root.alpha = this.focus < 0 || this.focus === i ? 1 : 0.45));
+      this.floors.forEach((f, i) => {
+        f.root.alpha = this.focus < 0 || this.focus === i ? 1 : 0.22;
+        f.labels.alpha = f.root.alpha;
+      });
     }
     let uvs = false;
     const pulse = 0.45 + 0.35 * Math.sin(frame.wall_ms / 260);

@@ -16,10 +16,10 @@ import { label, legibleAt } from './text.ts';
 const P = 10; // dot pitch
 const DOT = 8;
 const TILE_PAD = 10;
-const TILE_HEADER = 34;
+const TILE_HEADER = 44;
 const TILE_GAP = 14;
 const SITE_PAD = 16;
-const SITE_HEADER = 58;
+const SITE_HEADER = 62;
 const SITE_GAP = 26;
 const METRO_HEADER = 46;
 const METRO_GAP = 60;
@@ -50,22 +50,28 @@ interface SiteCard {
   texts: Array<[Text, number]>;
 }
 
+/**
+ * Health of a group of devices (docs/viewer.md): red with a critical or major alert or a tenth of
+ * the devices down; amber with anything else amiss (minor alerts, suspect, offline, rollouts);
+ * green when all is well; grey before any device has been seen.
+ */
 export function healthColor(state: FleetState, devices: readonly number[]): number {
   const st = state.c.status;
+  const hi = state.c.alerts_hi;
   let born = 0;
   let bad = 0;
   let warn = 0;
-  let alerting = 0;
+  let severe = 0;
   for (const d of devices) {
     const s = st[d]!;
     if (s === ST.unknown) continue;
     born++;
-    if (s === ST.alerting) alerting++;
-    else if (s === ST.offline || s === ST.bricked) bad++;
-    else if (s === ST.suspect || s === ST.rolled_back || s === ST.updating) warn++;
+    if (hi[d]! > 0) severe++;
+    if (s === ST.offline || s === ST.bricked) bad++;
+    else if (s !== ST.online) warn++;
   }
   if (born === 0) return STATUS_COLOR.unknown;
-  if (alerting > 0 || bad / born >= 0.1) return STATUS_COLOR.alerting;
+  if (severe > 0 || bad / born >= 0.1) return STATUS_COLOR.alerting;
   if (bad > 0 || warn > 0) return STATUS_COLOR.suspect;
   return STATUS_COLOR.online;
 }
@@ -200,10 +206,10 @@ export class PortfolioView implements View {
       const row = columns.slice(i, i + best.per_row);
       let x0 = 0;
       for (const col of row) {
-        const metro = label(col.name.toUpperCase(), 20, MUTED, { fontWeight: '600', letterSpacing: 3 });
-        metro.position.set(x0 + 2, y0 + 6);
+        const metro = label(col.name.toUpperCase(), 24, MUTED, { fontWeight: '700', letterSpacing: 3 });
+        metro.position.set(x0 + 2, y0 + 4);
         labels.addChild(metro);
-        this.texts.push([metro, 20]);
+        this.texts.push([metro, 24]);
         for (const card of col.cards) {
           card.x += x0;
           card.y += y0;
@@ -223,13 +229,13 @@ export class PortfolioView implements View {
     card.chip.circle(0, 0, 6).fill(0xffffff);
     card.chip.position.set(card.x + SITE_PAD + 6, card.y + 22);
     backgrounds.addChild(card.chip);
-    const name = label(card.site.name, 18, TEXT, { fontWeight: '700' });
-    name.position.set(card.x + SITE_PAD + 20, card.y + 11);
+    const name = label(card.site.name, 20, TEXT, { fontWeight: '700' });
+    name.position.set(card.x + SITE_PAD + 20, card.y + 9);
     const b = card.site.buildings.length;
-    const sub = label(`${card.site.id} · ${b} building${b === 1 ? '' : 's'} · ${card.site.all.length.toLocaleString('en-US')} devices`, 12, MUTED);
-    sub.position.set(card.x + SITE_PAD, card.y + 36);
+    const sub = label(`${b} building${b === 1 ? '' : 's'} · ${card.site.all.length.toLocaleString('en-US')} devices`, 14, MUTED);
+    sub.position.set(card.x + SITE_PAD, card.y + 35);
     labels.addChild(name, sub);
-    this.texts.push([name, 18], [sub, 12]);
+    this.texts.push([name, 20], [sub, 14]);
     for (const tile of card.tiles) {
       tile.x += card.x;
       tile.y += card.y;
@@ -237,13 +243,13 @@ export class PortfolioView implements View {
       tile.border.roundRect(tile.x, tile.y, tile.w, tile.h, 8).stroke({ width: 2, color: 0xffffff });
       tile.border.alpha = 0.55;
       backgrounds.addChild(tbg, tile.border);
-      const tname = label(tile.building.name, 13, TEXT, { fontWeight: '600' });
-      tname.position.set(tile.x + TILE_PAD, tile.y + 7);
+      const tname = label(tile.building.name, 15, TEXT, { fontWeight: '600' });
+      tname.position.set(tile.x + TILE_PAD, tile.y + 5);
       const floors = tile.building.floors.length;
-      const tsub = label(`${floors} floor${floors === 1 ? '' : 's'} · ${tile.building.all.length}`, 10, MUTED);
-      tsub.position.set(tile.x + TILE_PAD, tile.y + 22);
+      const tsub = label(`${floors} floor${floors === 1 ? '' : 's'} · ${tile.building.all.length} devices`, 12, MUTED);
+      tsub.position.set(tile.x + TILE_PAD, tile.y + 23);
       labels.addChild(tname, tsub);
-      this.texts.push([tname, 13], [tsub, 10]);
+      this.texts.push([tname, 15], [tsub, 12]);
       this.tiles.push(tile);
     }
     this.sites.push(card);
@@ -277,7 +283,7 @@ export class PortfolioView implements View {
     }
     if (frame.zoom !== this.last_zoom) {
       this.last_zoom = frame.zoom;
-      for (const [t, size] of this.texts) legibleAt(t, size, frame.zoom);
+      for (const [t, size] of this.texts) legibleAt(t, size, frame.zoom, 6);
     }
   }
 

@@ -37,6 +37,12 @@ export interface View {
   destroy(): void;
 }
 
+export interface FitOptions {
+  pad?: number;
+  max_zoom?: number;
+  left?: number;
+}
+
 const MIN_ZOOM = 0.02;
 const MAX_ZOOM = 8;
 
@@ -83,16 +89,23 @@ export class Stage {
     if (view) this.world.addChild(view.root);
   }
 
-  /** Camera that shows `r` with `pad` screen pixels around it. */
-  fitCamera(r: Rect, pad = 36): { x: number; y: number; zoom: number } {
-    const w = Math.max(50, this.width - 2 * pad);
+  /**
+   * Camera that shows `r` with `pad` screen pixels around it, never closer than `max_zoom` (a
+   * small fleet should not fill the screen with three giant dots), leaving `left` pixels free
+   * for the details drawer.
+   */
+  fitCamera(r: Rect, opts: FitOptions = {}): { x: number; y: number; zoom: number } {
+    const pad = opts.pad ?? 36;
+    const left = opts.left ?? 0;
+    const w = Math.max(50, this.width - 2 * pad - left);
     const h = Math.max(50, this.height - 2 * pad);
-    const zoom = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, Math.min(w / Math.max(1, r.w), h / Math.max(1, r.h))));
-    return { zoom, x: r.x + r.w / 2, y: r.y + r.h / 2 };
+    const zoom = Math.min(opts.max_zoom ?? MAX_ZOOM, Math.max(MIN_ZOOM, Math.min(w / Math.max(1, r.w), h / Math.max(1, r.h))));
+    // Centre r in the free area (shifted right by half the inset).
+    return { zoom, x: r.x + r.w / 2 - left / 2 / zoom, y: r.y + r.h / 2 };
   }
 
-  fit(r: Rect, animate: boolean, pad?: number): void {
-    const c = this.fitCamera(r, pad);
+  fit(r: Rect, animate: boolean, opts?: FitOptions): void {
+    const c = this.fitCamera(r, opts);
     if (animate) this.target = c;
     else {
       this.target = null;

@@ -58,7 +58,7 @@ function value(v: unknown): string {
   return esc(String(v));
 }
 
-export function renderDetails(el: HTMLElement, x: DeviceDetails, values: Record<string, unknown> | null | 'loading', tz: string): void {
+export function renderDetails(el: HTMLElement, x: DeviceDetails, values: Record<string, unknown> | null | 'loading', tz: string, location: string | null): void {
   const info = x.info;
   const status = x.status as (typeof STATUSES)[number];
   const colour = STATUS_CSS[status];
@@ -66,7 +66,8 @@ export function renderDetails(el: HTMLElement, x: DeviceDetails, values: Record<
   rows.push(['Model', info ? `${esc(info.model)}` : '—']);
   rows.push(['Firmware', `<span style="font-family:var(--mono)">${esc(x.fw)}</span>`]);
   if (info?.serial) rows.push(['Serial', `<span style="font-family:var(--mono)">${esc(info.serial)}</span>`]);
-  if (info) rows.push(['Location', `${esc(info.site)} › ${esc(info.building)} › ${esc(info.floor)}${info.zone ? ` › ${esc(info.zone)}` : ''}`]);
+  if (location !== null) rows.push(['Location', esc(location)]);
+  else if (info) rows.push(['Location', `${esc(info.site)} › ${esc(info.building)} › ${esc(info.floor)}${info.zone ? ` › ${esc(info.zone)}` : ''}`]);
   if (info?.gateway) rows.push(['Gateway', `<span style="font-family:var(--mono)">${esc(info.gateway)}</span>`]);
   rows.push(['Liveness', `${esc(humanize(x.liveness.toLowerCase()))} <span style="color:var(--muted)">(platform)</span>`]);
   rows.push(['Device says', `${esc(x.device_state === 'none' ? '—' : x.device_state)} · session ${x.session}`]);

@@ -3,6 +3,14 @@ import type { ReplaySource } from '../sources/replay-source.ts';
 import { clockTime, dayTime, esc } from './format.ts';
 
 const SPEEDS = [1, 10, 60, 300, 900, 3600];
+/** Inline SVG: no icon font to load, and no glyph a system font might lack. */
+const svg = (path: string): string => `<svg width="14" height="14" viewBox="0 0 16 16" fill="currentColor" aria-hidden="true">${path}</svg>`;
+const ICON = {
+  play: svg('<path d="M4 2.5v11l9.5-5.5z"/>'),
+  pause: svg('<rect x="3.5" y="2.5" width="3.2" height="11" rx="1"/><rect x="9.3" y="2.5" width="3.2" height="11" rx="1"/>'),
+  next: svg('<path d="M2 3v10l7-5zM9 3v10l5.5-5z"/><rect x="13.5" y="3" width="1.8" height="10" rx=".6"/>'),
+  prev: svg('<path d="M14 3v10L7 8zM7 3v10L1.5 8z"/><rect x=".7" y="3" width="1.8" height="10" rx=".6"/>'),
+};
 
 export class Timebar {
   private readonly range: HTMLInputElement;
@@ -23,9 +31,9 @@ export class Timebar {
       ...source.timeline.incident_opens.map((x) => `<i class="inc ${esc(x.pri)}" style="left:${pos(x.t)}" title="${esc(x.id)} ${esc(x.pri)}"></i>`),
       ...source.timeline.fault_starts.map((x) => `<i class="fault" style="left:${pos(x.t)}" title="fault: ${esc(x.kind)}"></i>`),
     ].join('');
-    el.innerHTML = `<button class="tb-btn" data-action="prev" title="Previous incident (P)">⏮</button>
-      <button class="tb-btn play" data-action="play" data-testid="play" title="Play / pause (space)">▶</button>
-      <button class="tb-btn" data-action="next" data-testid="next-incident" title="Next incident (N)">Next incident ⏭</button>
+    el.innerHTML = `<button class="tb-btn" data-action="prev" data-testid="prev-incident" title="Previous incident (P)">${ICON.prev}</button>
+      <button class="tb-btn play" data-action="play" data-testid="play" title="Play / pause (space)">${ICON.play}</button>
+      <button class="tb-btn" data-action="next" data-testid="next-incident" title="Next incident (N)">Next incident ${ICON.next}</button>
       <select class="speed" data-testid="speed" title="Replay speed: simulated time per second">${SPEEDS.map((s) => `<option value="${s}"${s === source.rate ? ' selected' : ''}>${s === 1 ? '1 s/s' : s < 60 ? `${s} s/s` : s < 3600 ? `${s / 60} min/s` : `${s / 3600} h/s`}</option>`).join('')}</select>
       <div class="scrub"><div class="marks">${marks}</div><input type="range" data-testid="scrubber" min="${source.start_ms}" max="${source.end_ms}" step="1000" value="${source.time}"></div>
       <div class="tb-time" data-testid="replay-time"></div>`;
@@ -81,7 +89,7 @@ export class Timebar {
     if (document.activeElement !== this.range || !this.source.playing) this.range.value = String(T);
     const span = Math.max(1, this.source.end_ms - this.source.start_ms);
     this.range.style.setProperty('--p', `${((T - this.source.start_ms) / span) * 100}%`);
-    this.play_btn.textContent = this.source.playing ? '❚❚' : '▶';
+    this.play_btn.innerHTML = this.source.playing ? ICON.pause : ICON.play;
     const tz = this.tz();
     this.time.textContent = `${dayTime(T, tz)}:${clockTime(T, tz).slice(-2)} / ${dayTime(this.source.end_ms, tz)}`;
     void this.el;
