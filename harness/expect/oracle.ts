@@ -287,20 +287,29 @@ export class OracleCollector {
     const inWindow = (f: FaultInterval, t: number): boolean => t >= f.start_ms && t <= (f.end_ms ?? end_ms) + graceOf(f);
 
     // Each alert (and each outage incident) belongs to at most one fault: the one that explains
-    // it best — active at that moment rather than in its grace tail, then the narrowest (a gateway
-    // before the broker), then the most recent. So a later gateway failure is not scored as a late
-    // detection of an earlier broker outage that also "covers" the gateway.
+    // it best — a fault whose class this kind of alert detects, then one still active at that
+    // moment rather than in its grace tail, then the narrowest (a gateway before the broker), then
+    // the most recent. So a later gateway failure is not scored as a late detection of an earlier
+    // broker outage that also "covers" the gateway, and a leak seen after a platform restart is
+    // still the leak's.
     const size = (f: FaultInterval): number => affected.get(f.id)?.size ?? Number.POSITIVE_INFINITY;
-    const pick = (candidates: readonly FaultInterval[], t: number): FaultInterval | undefined => {
+    const pick = (candidates: readonly FaultInterval[], t: number, type: string | null): FaultInterval | undefined => {
+      const rank = (f: FaultInterval): number[] => [
+        type === null || faultClass(f.fault)?.detected_by.includes(type) === true ? 0 : 1,
+        t <= (f.end_ms ?? end_ms) ? 0 : 1,
+        size(f),
+        -f.start_ms,
+      ];
       let best: FaultInterval | undefined;
+      let best_rank: number[] = [];
       for (const f of candidates) {
-        if (best === undefined) {
+        const r = rank(f);
+        let cmp = 0;
+        for (let i = 0; i < r.length && cmp === 0; i++) cmp = r[i]! - best_rank[i]!;
+        if (best === undefined || cmp < 0 || (cmp === 0 && f.id < best.id)) {
           best = f;
-          continue;
+          best_rank = r;
         }
-        const fa = t <= (f.end_ms ?? end_ms);
-        const ba = t <= (best.end_ms ?? end_ms);
-        if (fa !== ba ? fa : size(f) !== size(best) ? size(f) < size(best) : f.start_ms !== best.start_ms ? f.start_ms > best.start_ms : f.id < best.id) best = f;
       }
       return best;
     };
@@ -313,7 +322,7 @@ export class OracleCollector {
     let n_false = 0;
     for (const a of alerts) {
       const explaining = [...(by_device.get(a.device_id) ?? []), ...everywhere].filter((f) => f.applied && inWindow(f, a.started_ms));
-      const owner = pick(explaining, a.started_ms);
+      const owner = pick(explaining, a.started_ms, a.type);
       if (owner) {
         n_attributed++;
         const list = assigned.get(owner.id);
@@ -334,7 +343,7 @@ export class OracleCollector {
         const set = affected.get(f.id) ?? null;
         return set === null || i.device_ids.some((d) => set.has(d));
       });
-      const owner = pick(candidates, i.opened_ms);
+      const owner = pick(candidates, i.opened_ms, null);
       if (owner && !incident_of.has(owner.id)) incident_of.set(owner.id, i);
     }
 

@@ -26,6 +26,7 @@ import { UsageError } from '../errors.ts';
 import { buildingTypes, operatorPort, platformSummary, siteTimezones, type PlatformSummary } from './platform-wiring.ts';
 import { approvedFirmware, platformReleases, simFirmware, withInstalledBase } from '../scenario/firmware-catalog.ts';
 import type { OtaCommand } from '../../platform/patching/engine.ts';
+import { rolloutOutcomes, type RolloutOutcome } from './rollout-outcomes.ts';
 import type { InboundCommand } from '../../sim/simulation.ts';
 import { runRealtime } from './realtime.ts';
 
@@ -113,6 +114,8 @@ export interface RunSummary {
   readonly trace_lines: number;
   readonly trace_bytes: number;
   readonly platform: PlatformSummary | null;
+  /** Each rollout's outcome (platform state joined with the simulator's ground truth: bricks, fallbacks). */
+  readonly rollouts: readonly RolloutOutcome[];
   /** The timeline and fault processes as played: faults started, ones that could not take hold, actions run. */
   readonly faults: { readonly injected: number; readonly not_applied: number; readonly actions: number; readonly platform_backlog_max: number };
   /** Ground-truth scoring of the platform against the injected faults (null without a platform). */
@@ -286,12 +289,14 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     // The timeline and fault processes, compiled into a plan (ground truth) and played on the queue.
     checkScriptedFaults(s, scenario.faults);
     const plan = compilePlan({ portfolio, seed, start_ms: scenario.start_ms, end_ms: s.end_ms, steps: scenario.timeline.steps, processes: scenario.timeline.processes });
-    if (needsRolloutControl(plan) && !options.rollout_control) {
+    // The timeline's rollout actions become operator actions on the platform, applied at their time.
+    const rollout_control: RolloutControl | undefined = options.rollout_control ?? (platform ? platformRolloutControl(platform, scenario, () => s.clock.now_ms) : undefined);
+    if (needsRolloutControl(plan) && !rollout_control) {
       throw new UsageError('RUN_NO_ROLLOUT_CONTROL', `${scenario.file}: the timeline starts, pauses or cancels rollouts, but this run has no rollout control wired in`);
     }
     faults = new FaultRuntime(s, plan, {
       ...(platform ? { operator: operatorPort(platform), platform_gate: gate } : {}),
-      ...(options.rollout_control ? { rollouts: options.rollout_control } : {}),
+      ...(rollout_control ? { rollouts: rollout_control } : {}),
     }, { step_ms });
     if (realtime && faults.broker_outages.length > 0) throw new UsageError('RUN_OUTAGE_REALTIME', `${scenario.file}: the timeline's broker outages need lockstep step boundaries; drop --speed`);
     faults.schedule();
@@ -301,7 +306,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     if (realtime) wiring.onCommand((c) => s.deliverCommands([c]));
     // Scenario rollouts are operator actions, applied by the platform at their time.
     if (platform) {
-      for (const r of scenario.rollouts) platform.enqueue({ at_ms: scenario.start_ms + r.at_ms, kind: 'create', target: 'rollout', id: String(r.plan.id), by: 'scenario', plan: r.plan });
+      for (const r of scenario.rollouts) if (r.at_ms !== null) platform.enqueue({ at_ms: scenario.start_ms + r.at_ms, kind: 'create', target: 'rollout', id: String(r.plan.id), by: 'scenario', plan: r.plan });
     }
     noc = platform && options.noc !== false ? new Noc(s, operatorPort(platform)) : undefined;
     const onGrid = (ms: number): number => Math.ceil(ms / step_ms) * step_ms;
@@ -398,6 +403,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     trace_lines: trace.lines,
     trace_bytes: trace.bytes,
     platform: platform_summary,
+    rollouts: platform ? rolloutOutcomes(platform, sim) : [],
     faults: {
       injected: faults?.stats.started ?? 0,
       not_applied: faults?.stats.not_applied ?? 0,
@@ -406,5 +412,16 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     },
     oracle: oracle_report,
     trace_hash: trace.digestHex(),
+  };
+}
+
+/** Timeline rollout actions as the platform's operator actions, queued at the sim's current time. */
+function platformRolloutControl(platform: Platform, scenario: Scenario, now_ms: () => number): RolloutControl {
+  const plans = new Map(scenario.rollouts.map((r) => [String(r.plan.id), r.plan]));
+  return {
+    start: (id) => platform.enqueue({ at_ms: now_ms(), kind: 'create', target: 'rollout', id, by: 'timeline', plan: plans.get(id) }),
+    pause: (id, reason) => platform.enqueue({ at_ms: now_ms(), kind: 'pause', target: 'rollout', id, by: 'timeline', reason }),
+    resume: (id) => platform.enqueue({ at_ms: now_ms(), kind: 'resume', target: 'rollout', id, by: 'timeline' }),
+    cancel: (id, reason) => platform.enqueue({ at_ms: now_ms(), kind: 'cancel', target: 'rollout', id, by: 'timeline', reason }),
   };
 }

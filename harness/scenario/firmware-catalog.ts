@@ -178,7 +178,7 @@ export function checkRollouts(raw: ScenarioFile, timezone: string, start_ms: num
     ids.add(r.id);
     const { at, ...plan } = r;
     try {
-      buildPlan(plan, catalog, start_ms + at);
+      buildPlan(plan, catalog, start_ms + (at ?? 0));
     } catch (err) {
       if (!(err instanceof PatchError)) throw err;
       const field: Record<string, readonly (string | number)[]> = {

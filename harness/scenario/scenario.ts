@@ -32,7 +32,7 @@ export interface Scenario {
   /** The scenario's firmware catalog (the installed base is added when the fleet is generated). */
   readonly firmware: readonly ScenarioFirmware[];
   /** Rollouts the platform starts at `at_ms` after the start; `plan` is the engine's input shape. */
-  readonly rollouts: ReadonlyArray<{ readonly at_ms: number; readonly plan: Record<string, unknown> }>;
+  readonly rollouts: ReadonlyArray<{ readonly at_ms: number | null; readonly plan: Record<string, unknown> }>;
   /** Timeline steps (the `faults:` shorthand first, as steps fault-1 …) and random fault processes. */
   readonly timeline: TimelineSpec;
   /** Checked during and at the end of the run (harness/expect). */
@@ -107,7 +107,7 @@ function resolve(file: string, raw: ScenarioFile, text?: string): Scenario {
     faults: (raw.faults ?? []).map((f) => ({ kind: f.kind, device: f.device, at_ms: f.at, ...(f.duration !== undefined ? { duration_ms: f.duration } : {}) })),
     platform: platformConfig(raw),
     firmware: scenarioFirmware(raw, timezone),
-    rollouts: (raw.rollouts ?? []).map(({ at, ...plan }) => ({ at_ms: at, plan })),
+    rollouts: (raw.rollouts ?? []).map(({ at, ...plan }) => ({ at_ms: at ?? null, plan })),
     timeline: timelineOf(raw, timezone, start_ms),
     expectations: resolveExpectations(raw.expect, raw.expect && text !== undefined ? itemLines(text, 'expect') : []),
   };

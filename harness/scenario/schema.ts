@@ -176,8 +176,11 @@ const zFirmwareEntry = z.strictObject({
     .optional(),
 });
 
-/** A rollout the platform's engine starts `at` after the run's start (docs/patching.md). */
-const zRolloutEntry = PlanInput.extend({ at: zDuration });
+/**
+ * A rollout the platform's engine starts `at` after the run's start (docs/patching.md); without
+ * `at` it waits for a `rollout.start` step in the timeline.
+ */
+const zRolloutEntry = PlanInput.extend({ at: zDuration.optional() });
 
 export const ScenarioFileSchema = z.strictObject({
   name: z.string().min(1),

@@ -285,7 +285,12 @@ export class PatchingEngine {
   /** Runs timers, gates and the scheduler up to `now_ms`. */
   tick(now_ms: number): void {
     for (const r of this.#rollouts.values()) {
-      if (r.terminal) continue;
+      if (r.terminal) {
+        // An install still running when the rollout ended must time out too, or a silent device
+        // stays busy (and counts against every rollout's concurrency limits) forever.
+        this.#timeouts(r, now_ms);
+        continue;
+      }
       this.#timeouts(r, now_ms);
       if (r.state === 'paused') continue;
       this.#healthGates(r, now_ms);
@@ -368,7 +373,9 @@ export class PatchingEngine {
     job.failure = failure;
     job.due_ms = null;
     const allowed = r.plan.retries.per_class[failure] ?? 0;
-    if (job.attempt < allowed && r.active) {
+    // While rolling back only the rollback jobs retry; a forward install that fails now just fails.
+    const may_retry = r.active && (r.state !== 'rolling_back' || r.rollback_jobs.get(job.device_id) === job);
+    if (job.attempt < allowed && may_retry) {
       const delay = retryDelayMs(`${r.plan.id}/${job.device_id}`, job.attempt, r.plan.retries.base_ms, r.plan.retries.cap_ms);
       job.attempt++;
       job.state = 'retry_wait';
@@ -569,7 +576,8 @@ export class PatchingEngine {
     const jobs = wave.devices.map((d) => r.jobs.get(d)!);
     if (!jobs.every((j) => TERMINAL.has(j.state))) return;
     wave.finished_ms = now_ms;
-    const executed = jobs.filter((j) => j.state !== 'cancelled').length;
+    // A device that never passed its pre-checks was skipped, not a failed update of this firmware.
+    const executed = jobs.filter((j) => j.state !== 'cancelled' && !(j.state === 'failed' && j.failure === 'precheck_timeout')).length;
     const ok = jobs.filter((j) => j.state === 'succeeded').length;
     const ratio = executed === 0 ? 1 : ok / executed;
     const g = r.plan.success_gate;
@@ -598,7 +606,8 @@ export class PatchingEngine {
     const wave = r.waves[r.wave];
     if (!wave) return;
     const jobs = wave.devices.map((d) => r.jobs.get(d)!);
-    const done = jobs.filter((j) => j.state === 'succeeded' || j.state === 'failed');
+    const skipped = (j: Job) => j.failure === 'precheck_timeout' && !g.count.includes('precheck_timeout');
+    const done = jobs.filter((j) => j.state === 'succeeded' || (j.state === 'failed' && !skipped(j)));
     const failed = done.filter((j) => j.state === 'failed' && (g.count.length === 0 || (j.failure !== null && g.count.includes(j.failure))));
     if (done.length < g.min_executed && failed.length === 0) return;
     // With fewer than min_executed done, a failure still counts against min_executed: one brick

@@ -80,6 +80,9 @@ export class OtaAgent {
     return this.state === 'bricked';
   }
 
+  /** Whether this job bricked the device (still true after a technician replaced it). */
+  bricked_once = false;
+
   /** A command from the platform (already parsed and validated). */
   onCommand(cmd: OtaCommandPayload): void {
     if (cmd.action === 'cancel') {
@@ -106,6 +109,7 @@ export class OtaAgent {
       return;
     }
     this.job = cmd.job;
+    this.bricked_once = false;
     this.from = this.#twin.firmware.version;
     this.to = cmd.fw;
     this.#bytes_done = 0;
@@ -260,6 +264,7 @@ export class OtaAgent {
   }
 
   #brick(result: OtaResult): void {
+    this.bricked_once = true;
     this.state = 'bricked';
     this.result = result;
     this.#twin.host.fact('ota', { d: this.#twin.id, s: 'bricked', to: this.to, why: result });

@@ -68,7 +68,7 @@ describe('fault effects (in-memory)', () => {
   - { id: stuck, at: 1h, action: fault.inject, fault: sensor_stuck, target: { device: hq-f01-env-001 }, for: 3h }
   - { id: skew, at: 1h, action: fault.inject, fault: clock_skew, target: { device: hq-f02-env-001 }, for: 1h, with: { offset_s: 600 } }
   - { id: bad, at: 1h, action: fault.inject, fault: malformed_payloads, target: { device: hq-f02-occ-001 }, for: 5h }
-  - { id: flat, at: 30m, action: fault.inject, fault: battery_depletion, target: { device: hq-f02-lock-001 }, with: { to_empty: 2h } }
+  - { id: flat, at: 30m, action: fault.inject, fault: battery_depletion, target: { device: hq-f02-lock-001 }, with: { to_empty: 6h } }
   - { id: crash, at: 1h, action: fault.inject, fault: firmware_crash, target: { device: hq-f01-occ-002 }, for: 1h, with: { period: 4m } }
   - { id: flap, at: 2h, action: fault.inject, fault: link_flapping, target: { device: hq-f02-lgt-001 }, for: 1h }
   - { id: driver, at: 1h, action: fault.inject, fault: lighting_driver_failure, target: { device: hq-f01-lgt-003 } }
@@ -77,7 +77,7 @@ describe('fault effects (in-memory)', () => {
 expect:
   - { alert: lock_jammed, for_fault: jam, within: 1m }
   - { alert: reboot_rate, for_fault: crash, within: 30m }
-  - { alert: battery_low, for_fault: flat, within: 2h }
+  - { alert: battery_low, for_fault: flat, within: 6h }
   - that: oracle.malformed_payloads.detected = 1
   - that: lost_qos1 = 0
 `);
@@ -110,7 +110,7 @@ expect:
     // Battery depletion: dead (battery_depleted) within the drain time plus one sample.
     const death = lines.find((l) => l.k === 'power' && l.d === 'hq-f02-lock-001' && l.s === 'dead');
     expect(death?.why).toBe('battery_depleted');
-    expect(death!.t).toBeLessThanOrEqual(at(30 * MIN + 2 * H + 5 * MIN));
+    expect(death!.t).toBeLessThanOrEqual(at(30 * MIN + 6 * H + 5 * MIN));
 
     // Reboot loop: a crash about every 4 minutes for an hour.
     const crashes = lines.filter((l) => l.k === 'power' && l.d === 'hq-f01-occ-002' && l.why === 'firmware_crash');

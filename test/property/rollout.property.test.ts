@@ -550,7 +550,7 @@ describe('rollout engine (property)', () => {
         const out = runRollout(sc);
         if (out.peak_in_flight > 1 && out.peak_in_flight === sc.plan.input.concurrency?.max_in_flight) saturated++;
       }),
-      { numRuns: 154 },
+      { numRuns: 14 },
     );
     // Not vacuous: some runs did fill max_in_flight.
     expect(saturated).toBeGreaterThan(0);
@@ -563,7 +563,7 @@ describe('rollout engine (property)', () => {
         const out = runRollout(sc);
         installs += out.commands.filter((c) => c.action === 'install' && c.job === sc.plan.input.id).length;
       }),
-      { numRuns: 152 },
+      { numRuns: 12 },
     );
     expect(installs).toBeGreaterThan(0);
   });
@@ -577,7 +577,7 @@ describe('rollout engine (property)', () => {
         if (out.journal.some((l) => l.fields.ev === 'error_gate')) crossed++;
         if (out.final.state === 'rolled_back' && out.commands.some((c) => c.job.endsWith('~rollback'))) rolled_back++;
       }),
-      { numRuns: 156 },
+      { numRuns: 16 },
     );
     expect(crossed).toBeGreaterThan(0);
     expect(rolled_back).toBeGreaterThan(0);
@@ -592,7 +592,7 @@ describe('rollout engine (property)', () => {
         const forward = out.journal.filter((l) => l.fields.ev === 'succeeded' && l.fields.why === `running ${TARGET}`).map((l) => l.fields.d as string);
         expect(new Set(forward).size).toBe(forward.length);
       }),
-      { numRuns: 154 },
+      { numRuns: 14 },
     );
   });
 
@@ -604,7 +604,7 @@ describe('rollout engine (property)', () => {
         expect(b.journal).toEqual(a.journal);
         expect(b.commands).toEqual(a.commands);
       }),
-      { numRuns: 40 },
+      { numRuns: 6 },
     );
   });
 
@@ -634,7 +634,7 @@ describe('rollout engine (property)', () => {
         // And in fact the whole run is the same.
         expect(b.journal).toEqual(a.journal);
       }),
-      { numRuns: 40 },
+      { numRuns: 6 },
     );
   });
 

@@ -113,7 +113,11 @@ export class App {
     }
     this.relayout();
     this.navigate(initial, false);
-    this.stage.app.ticker.add(() => this.frame());
+    const loop = (): void => {
+      this.frame();
+      requestAnimationFrame(loop);
+    };
+    requestAnimationFrame(loop);
     // The stage resizes with its element; refit when the window changes shape.
     new ResizeObserver(() => this.fitNav(false)).observe(this.shell.canvas_host);
   }
@@ -122,9 +126,9 @@ export class App {
     const now = performance.now();
     this.source.tick(now);
     if (this.source.registry.topology_version !== this.topo_version && now - this.last_relayout_ms >= RELAYOUT_EVERY_MS) this.relayout();
-    this.stage.frame(now, this.selected);
+    const rendered = this.stage.frame(now, this.selected);
     this.timebar?.update();
-    this.frames++;
+    if (rendered) this.frames++;
     if (this.stage.first_view_frame_ms === null && this.stage.view) {
       this.stage.first_view_frame_ms = now;
       this.resolve_ready();

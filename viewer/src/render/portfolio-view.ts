@@ -264,27 +264,37 @@ export class PortfolioView implements View {
     return c ? { x: c.x, y: c.y, w: c.w, h: c.h } : null;
   }
 
-  update(frame: FrameInfo): void {
+  update(frame: FrameInfo): boolean {
     const status = this.state.c.status;
     const ps = this.particles;
     const dev = this.device_of;
     const shown = this.shown;
+    let changed = false;
     for (let i = 0; i < ps.length; i++) {
       const s = status[dev[i]!]!;
       if (shown[i] !== s) {
         shown[i] = s;
         ps[i]!.color = STATUS_PARTICLE[s]!;
+        changed = true;
       }
     }
     if (frame.wall_ms - this.last_health_ms >= HEALTH_EVERY_MS) {
       this.last_health_ms = frame.wall_ms;
-      for (const t of this.tiles) t.border.tint = healthColor(this.state, t.building.all);
-      for (const c of this.sites) c.chip.tint = healthColor(this.state, c.site.all);
+      const set = (g: Graphics, c: number): void => {
+        if (g.tint !== c) {
+          g.tint = c;
+          changed = true;
+        }
+      };
+      for (const t of this.tiles) set(t.border, healthColor(this.state, t.building.all));
+      for (const c of this.sites) set(c.chip, healthColor(this.state, c.site.all));
     }
     if (frame.zoom !== this.last_zoom) {
       this.last_zoom = frame.zoom;
       for (const [t, size] of this.texts) legibleAt(t, size, frame.zoom, 6);
+      changed = true;
     }
+    return changed;
   }
 
   hit(wx: number, wy: number, zoom: number): Hit | null {

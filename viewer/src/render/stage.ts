@@ -30,7 +30,8 @@ export interface FrameInfo {
 export interface View {
   readonly root: Container;
   bounds(): Rect;
-  update(frame: FrameInfo): void;
+  /** Per frame; true when anything on screen changed (the stage then renders). */
+  update(frame: FrameInfo): boolean;
   hit(wx: number, wy: number, zoom: number): Hit | null;
   /** World position of a device's icon centre, if the view shows it. */
   position(d: number): { x: number; y: number } | null;
@@ -56,7 +57,10 @@ export class Stage {
   private drag: { sx: number; sy: number; cx: number; cy: number; moved: boolean } | null = null;
   onClick: (hit: Hit | null) => void = () => {};
   onUserMove: () => void = () => {};
+  /** Rendered frames (the benchmark's fps counts these). */
   frames = 0;
+  private dirty = true;
+  private last_cam = { x: NaN, y: NaN, zoom: NaN, w: 0, h: 0 };
   /** performance.now() of the first frame that drew a view (time-to-first-frame). */
   first_view_frame_ms: number | null = null;
 
@@ -65,7 +69,10 @@ export class Stage {
   async init(): Promise<void> {
     // WebGL, not WebGPU: headless Chromium with --disable-gpu has SwiftShader WebGL2 only, and it
     // is also what most sales laptops' browsers do best.
-    await this.app.init({ preference: 'webgl', background: BG, antialias: false, resizeTo: this.host, autoDensity: true, resolution: Math.min(2, window.devicePixelRatio || 1), powerPreference: 'high-performance' });
+    // autoStart off: the app renders on demand (see frame()), so an idle page costs no CPU —
+    // with software GL, 60 redraws a second of an unchanged floor plan would eat a whole core.
+    await this.app.init({ preference: 'webgl', background: BG, antialias: false, resizeTo: this.host, autoDensity: true, resolution: Math.min(2, window.devicePixelRatio || 1), powerPreference: 'high-performance', autoStart: false });
+    new ResizeObserver(() => this.invalidate()).observe(this.host);
     this.app.canvas.setAttribute('data-testid', 'viewer-canvas');
     this.host.appendChild(this.app.canvas);
     this.app.stage.addChild(this.world);
@@ -80,7 +87,13 @@ export class Stage {
     return this.app.screen.height;
   }
 
+  /** Something outside the views changed what the canvas shows: render on the next frame. */
+  invalidate(): void {
+    this.dirty = true;
+  }
+
   setView(view: View | null): void {
+    this.dirty = true;
     if (this.view) {
       this.world.removeChild(this.view.root);
       this.view.destroy();
@@ -121,8 +134,8 @@ export class Stage {
     return { x: (x - this.width / 2) / this.cam.zoom + this.cam.x, y: (y - this.height / 2) / this.cam.zoom + this.cam.y };
   }
 
-  /** Called once per animation frame by the app, before rendering. */
-  frame(wall_ms: number, selected: number): void {
+  /** Called once per animation frame by the app; renders only when something changed. */
+  frame(wall_ms: number, selected: number): boolean {
     if (this.target) {
       const k = 0.2;
       const t = this.target;
@@ -136,10 +149,19 @@ export class Stage {
         this.target = null;
       }
     }
-    this.world.scale.set(this.cam.zoom);
-    this.world.position.set(this.width / 2 - this.cam.x * this.cam.zoom, this.height / 2 - this.cam.y * this.cam.zoom);
-    this.view?.update({ wall_ms, zoom: this.cam.zoom, selected });
+    const c = this.last_cam;
+    if (c.x !== this.cam.x || c.y !== this.cam.y || c.zoom !== this.cam.zoom || c.w !== this.width || c.h !== this.height) {
+      Object.assign(c, this.cam, { w: this.width, h: this.height });
+      this.world.scale.set(this.cam.zoom);
+      this.world.position.set(this.width / 2 - this.cam.x * this.cam.zoom, this.height / 2 - this.cam.y * this.cam.zoom);
+      this.dirty = true;
+    }
+    if (this.view?.update({ wall_ms, zoom: this.cam.zoom, selected })) this.dirty = true;
+    if (!this.dirty) return false;
+    this.dirty = false;
+    this.app.render();
     this.frames++;
+    return true;
   }
 
   get animating(): boolean {
@@ -165,7 +187,7 @@ export class Stage {
       this.target = null;
       this.cam.x = this.drag.cx - dx / this.cam.zoom;
       this.cam.y = this.drag.cy - dy / this.cam.zoom;
-      canvas.style.cursor = 'grabbing';
+      this.app.canvas.style.cursor = 'grabbing';
       this.onUserMove();
     });
     const end = (e: PointerEvent): void => {
