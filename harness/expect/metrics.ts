@@ -147,47 +147,48 @@ export function lostQos1(s: RunSummary): number {
   return shortfall + s.dropped.outbox_full + s.dropped.reboot;
 }
 
-export interface MetricMatch {
-  readonly def: MetricDef;
-  readonly args: readonly string[];
+/**
+ * Binds a pattern's segments to a name's: fixed segments must be equal, a `<placeholder>` takes one
+ * or more segments (ids may contain dots), the earlier placeholders as many as still lets the rest
+ * match — so `rollout.<rollout>.<field>` reads `rollout.hvac.2.4.state` as rollout `hvac.2.4`.
+ */
+function bind(pat: readonly string[], parts: readonly string[], args: string[]): boolean {
+  if (pat.length === 0) return parts.length === 0;
+  const [head, ...rest] = pat as [string, ...string[]];
+  if (!head.startsWith('<')) return parts[0] === head && bind(rest, parts.slice(1), args);
+  for (let take = parts.length - rest.length; take >= 1; take--) {
+    args.push(parts.slice(0, take).join('.'));
+    if (bind(rest, parts.slice(take), args)) return true;
+    args.pop();
+  }
+  return false;
 }
 
-/** Finds the metric a dotted name refers to (a last placeholder takes the rest of the name). */
+/** Finds the metric a dotted name refers to; the most specific pattern wins (`oracle.missed` over `oracle.<class>.missed`). */
 export function matchMetric(name: string): MetricMatch | undefined {
   const parts = name.split('.');
+  if (parts.some((p) => p === '')) return undefined;
   let best: MetricMatch | undefined;
   let best_fixed = -1;
   for (const def of METRICS) {
     const pat = def.pattern.split('.');
     const args: string[] = [];
-    let ok = true;
-    let fixed = 0;
-    for (let i = 0; i < pat.length; i++) {
-      const p = pat[i]!;
-      const last = i === pat.length - 1;
-      const part = last && p.startsWith('<') ? parts.slice(i).join('.') : parts[i];
-      if (part === undefined || part === '') {
-        ok = false;
-        break;
-      }
-      if (p.startsWith('<')) args.push(part);
-      else if (p !== part) {
-        ok = false;
-        break;
-      } else fixed++;
-    }
-    if (ok && (pat.length === parts.length || pat[pat.length - 1]!.startsWith('<'))) {
-      // Prefer the most specific pattern: `oracle.missed` over `oracle.<class>.missed`.
-      if (fixed > best_fixed) {
-        best = { def, args };
-        best_fixed = fixed;
-      }
+    if (!bind(pat, parts, args)) continue;
+    const fixed = pat.filter((p) => !p.startsWith('<')).length;
+    if (fixed > best_fixed) {
+      best = { def, args };
+      best_fixed = fixed;
     }
   }
   return best;
 }
 
 // ---- comparisons --------------------------------------------------------------------------------
+
+export interface MetricMatch {
+  readonly def: MetricDef;
+  readonly args: readonly string[];
+}
 
 export type Op = '=' | '!=' | '<' | '<=' | '>' | '>=';
 const OPS: readonly Op[] = ['<=', '>=', '!=', '=', '<', '>'];

@@ -49,6 +49,9 @@ export interface PatchingDeps {
 }
 
 const MINUTE_MS = 60_000;
+/** Longest gap between two evaluations of timers, gates and the scheduler when nothing changed. */
+const EVAL_INTERVAL_MS = 10_000;
+const HEALTH_INTERVAL_MS = 5 * MINUTE_MS;
 const DAY_MS = 86_400_000;
 /** An install is only started if it can finish inside the window: leave this much before its end. */
 const INSTALL_LEAD_MS = 15 * MINUTE_MS;
@@ -95,6 +98,8 @@ class Rollout {
   succeeded = 0;
   first_commit_ms: number | null = null;
   rollback_jobs = new Map<string, Job>();
+  /** Health gates compare rates over hours; evaluating them every few minutes is plenty. */
+  health_checked_ms = Number.NEGATIVE_INFINITY;
 
   constructor(plan: RolloutPlan, release: FirmwareRelease, created_ms: number, waves: string[][], already_current: number) {
     this.plan = plan;
@@ -155,6 +160,8 @@ export class PatchingEngine {
   readonly #history = new Map<string, DeviceHistory>();
   /** Devices in some active rollout's job (a device is in at most one active rollout at a time). */
   readonly #busy = new Map<string, string>();
+  #dirty = false;
+  #last_eval_ms = Number.NEGATIVE_INFINITY;
 
   constructor(deps: PatchingDeps) {
     this.#deps = deps;
@@ -194,6 +201,7 @@ export class PatchingEngine {
     });
     if (targets.length === 0) this.#finish(r, now_ms, 'completed', 'no device needs this update');
     else this.#startWave(r, 0, now_ms);
+    this.#dirty = true;
     this.tick(now_ms);
     return this.status(plan.id)!;
   }
@@ -214,6 +222,7 @@ export class PatchingEngine {
     // A resume after a passed gate moves on; after a failed one it retries the wave's remaining devices.
     const wave = r.waves[r.wave];
     if (wave && wave.finished_ms !== null) this.#advance(r, now_ms);
+    this.#dirty = true;
     this.tick(now_ms);
     return this.status(id)!;
   }
@@ -272,6 +281,7 @@ export class PatchingEngine {
       }
       case 'ota':
         this.#onOta(msg.device_id, msg.payload, now_ms);
+        this.#dirty = true;
         return;
       default:
         return;
@@ -284,6 +294,18 @@ export class PatchingEngine {
 
   /** Runs timers, gates and the scheduler up to `now_ms`. */
   tick(now_ms: number): void {
+    // The platform ticks on every message; the engine's timers and scheduler need not. It runs
+    // when something changed (a status, an operator action) or EVAL_INTERVAL_MS has passed, so a
+    // 4,500-device rollout does not rescan its jobs for every telemetry message. Deterministic:
+    // both conditions depend only on the inputs and their times.
+    if (!this.#dirty && now_ms - this.#last_eval_ms < EVAL_INTERVAL_MS) return;
+    this.#dirty = false;
+    this.#last_eval_ms = now_ms;
+    if (this.#rollouts.size === 0) return;
+    this.#evaluate(now_ms);
+  }
+
+  #evaluate(now_ms: number): void {
     for (const r of this.#rollouts.values()) {
       if (r.terminal) {
         // An install still running when the rollout ended must time out too, or a silent device
@@ -623,6 +645,8 @@ export class PatchingEngine {
   #healthGates(r: Rollout, now_ms: number): void {
     if (r.plan.health_gates.length === 0 || r.first_commit_ms === null || r.state === 'rolling_back') return;
     if (r.state !== 'running' && r.state !== 'soaking') return;
+    if (now_ms - r.health_checked_ms < HEALTH_INTERVAL_MS) return;
+    r.health_checked_ms = now_ms;
     for (const gate of r.plan.health_gates) {
       const h = this.#health(r, gate, now_ms);
       if (h === null) continue;

@@ -302,6 +302,8 @@ export function startEffect(ctx: EffectContext): ActiveFault {
         for (const t of twins) {
           t.link_blocks++;
           t.linkLost('link_flap');
+          // A gateway's devices ride on its link: they lose their sessions with it and rejoin after.
+          if (t.spec.kind === 'gateway') for (const c of ctx.children(t.id)) twinOf(ctx, c).linkLost('parent_down');
         }
         sim.queue.schedule(sim.clock.now_ms + jitter(rng, p.down ?? 120_000), Priority.fault, 'link-up', up);
       };

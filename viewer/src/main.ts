@@ -8,6 +8,7 @@ import { App, parseHash, type Nav } from './app.ts';
 import type { ViewerConfig } from './config.ts';
 import { DEVICE_STATES, LIVENESS, OTA, STATUSES } from './model/codes.ts';
 import { Stage } from './render/stage.ts';
+import { bareBench } from './bench-bare.ts';
 import { BenchSource } from './sources/bench-source.ts';
 import { LiveSource } from './sources/live-source.ts';
 import { ReplaySource } from './sources/replay-source.ts';
@@ -30,8 +31,16 @@ function mb(bytes: number): string {
 
 async function boot(): Promise<void> {
   const params = new URLSearchParams(location.search);
-  const shell = buildShell(document.body);
   const bench = params.get('bench');
+  if (bench !== null && params.get('bare') === '1') {
+    // The benchmark's reference: pixi alone, no viewer (bench-bare.ts).
+    document.body.style.cssText = 'margin:0;height:100vh;background:#0a0f1e';
+    const b = await bareBench(document.body, Math.max(1, Number(bench) || 10_000));
+    Object.assign(hook, { mode: 'bare', frames: b.frames, firstFrameMs: b.first_frame_ms, benchChanges: () => 1 });
+    hook.ready = true;
+    return;
+  }
+  const shell = buildShell(document.body);
   const config: ViewerConfig = bench !== null ? { mode: 'bench', title: 'Bench' } : ((await (await fetch('./config.json')).json()) as ViewerConfig);
   hook.mode = config.mode;
   const stage = new Stage(shell.canvas_host);
@@ -116,6 +125,7 @@ async function boot(): Promise<void> {
     frames: () => stage.frames,
     firstFrameMs: () => stage.first_view_frame_ms,
     renderer: () => stage.app.renderer.name,
+    glRenderer: () => stage.gl_renderer,
     benchChanges: () => (source instanceof BenchSource ? source.changes : 0),
   });
   hook.ready = true;

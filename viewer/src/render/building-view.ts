@@ -324,8 +324,8 @@ export class BuildingView implements View {
     }
     let uvs = false;
     // Pulses step at 20 Hz: smooth enough, and an idle page with one alert renders 20 times a second, not 60.
-    const pulse_ms = Math.floor(frame.wall_ms / 50) * 50;
-    const pulse = 0.45 + 0.35 * Math.sin(pulse_ms / 260);
+    const pulse_ms = frame.animate ? Math.floor(frame.wall_ms / 50) * 50 : 0;
+    const pulse = frame.animate ? 0.45 + 0.35 * Math.sin(pulse_ms / 260) : 0.7;
     for (let i = 0; i < this.devices.length; i++) {
       const d = this.devices[i]!;
       const dim = this.focus >= 0 && this.floor_index[i] !== this.focus;
@@ -368,7 +368,7 @@ export class BuildingView implements View {
     }
     const sel = frame.selected;
     if (sel >= 0 && !Number.isNaN(this.px[sel]!)) {
-      const alpha = 0.75 + 0.25 * Math.sin(pulse_ms / 200);
+      const alpha = frame.animate ? 0.75 + 0.25 * Math.sin(pulse_ms / 200) : 1;
       if (!this.ring.visible || this.ring.alpha !== alpha || this.ring.x !== this.px[sel] || this.ring.y !== this.py[sel]) changed = true;
       this.ring.visible = true;
       this.ring.position.set(this.px[sel]!, this.py[sel]!);

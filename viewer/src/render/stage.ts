@@ -23,6 +23,8 @@ export type Hit =
 export interface FrameInfo {
   /** Wall-clock ms (animation only: pulses, camera easing; never state). */
   readonly wall_ms: number;
+  /** False on software GL: no idle animation (every redraw there costs CPU the page needs). */
+  readonly animate: boolean;
   readonly zoom: number;
   readonly selected: number;
 }
@@ -36,6 +38,13 @@ export interface View {
   /** World position of a device's icon centre, if the view shows it. */
   position(d: number): { x: number; y: number } | null;
   destroy(): void;
+}
+
+function glRendererName(renderer: unknown): string {
+  const gl = (renderer as { gl?: WebGLRenderingContext }).gl;
+  if (!gl) return '';
+  const info = gl.getExtension('WEBGL_debug_renderer_info');
+  return String(info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER));
 }
 
 export interface FitOptions {
@@ -60,6 +69,9 @@ export class Stage {
   /** Rendered frames (the benchmark's fps counts these). */
   frames = 0;
   private dirty = true;
+  /** The GL driver's name (WEBGL_debug_renderer_info), e.g. "ANGLE (… SwiftShader …)". */
+  gl_renderer = '';
+  animate = true;
   private last_cam = { x: NaN, y: NaN, zoom: NaN, w: 0, h: 0 };
   /** performance.now() of the first frame that drew a view (time-to-first-frame). */
   first_view_frame_ms: number | null = null;
@@ -77,6 +89,8 @@ export class Stage {
     this.host.appendChild(this.app.canvas);
     this.app.stage.addChild(this.world);
     this.atlas = buildAtlas(this.app.renderer);
+    this.gl_renderer = glRendererName(this.app.renderer);
+    this.animate = !/swiftshader|llvmpipe|software|basic render/i.test(this.gl_renderer);
     this.wireInput();
   }
 
@@ -156,7 +170,7 @@ export class Stage {
       this.world.position.set(this.width / 2 - this.cam.x * this.cam.zoom, this.height / 2 - this.cam.y * this.cam.zoom);
       this.dirty = true;
     }
-    if (this.view?.update({ wall_ms, zoom: this.cam.zoom, selected })) this.dirty = true;
+    if (this.view?.update({ wall_ms, zoom: this.cam.zoom, selected, animate: this.animate })) this.dirty = true;
     if (!this.dirty) return false;
     this.dirty = false;
     this.app.render();
