@@ -75,6 +75,11 @@ export async function benchViewer(options: { sizes?: readonly number[]; warmup_m
   try {
     const out: ViewerFps[] = [];
     let gl_renderer = '';
+    // One throwaway load first: the first navigation also pays for compiling the bundle and
+    // SwiftShader's shaders, which is not what "time to first frame" at a fleet size is about.
+    const warm = await chrome.browser.newPage({ viewport });
+    await measure(warm, `${server.url}?bench=1000`, 200, 200).catch(() => undefined);
+    await warm.close();
     for (const n of sizes) {
       const page = await chrome.browser.newPage({ viewport });
       try {

@@ -85,6 +85,8 @@ export interface OracleReport {
   };
   readonly storms: readonly StormReport[];
   readonly truth: { readonly bricked: number; readonly natural_leaks: number; readonly deaths: number; readonly reboots: number };
+  /** Facts the collector could not keep (its bounds were hit): the report is then incomplete. */
+  readonly dropped_facts: number;
 }
 
 const CONNECTIVITY = new Set(['device_offline', 'gateway_offline', 'stale_telemetry']);
@@ -120,7 +122,7 @@ export function lineKind(line: string): string | undefined {
   return j < 0 ? undefined : line.slice(i + 5, j);
 }
 
-const WANTED = new Set(['fault', 'power', 'connect', 'will', 'lost', 'broker', 'leak', 'end']);
+const WANTED = new Set(['fault', 'power', 'connect', 'will', 'lost', 'broker', 'leak']);
 
 type Rec = Record<string, unknown> & { t: number; k: string };
 
@@ -412,6 +414,7 @@ export class OracleCollector {
       },
       storms: stormReports({ faults: intervals, broker: this.#broker, connects: this.#connects, index: this.#index, end_ms }),
       truth: { ...this.#truth, natural_leaks: this.#naturalLeaks(intervals) },
+      dropped_facts: this.overflow,
     };
   }
 }

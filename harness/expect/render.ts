@@ -30,6 +30,7 @@ export function renderOracle(o: OracleReport): string[] {
     }
   }
   for (const f of o.alerts.false_examples.slice(0, 5)) lines.push(`              false alert ${f.id} (${f.type})`);
+  if (o.dropped_facts > 0) lines.push(`              ${o.dropped_facts} facts dropped at the oracle's bounds: the scores above are incomplete`);
   return lines;
 }
 

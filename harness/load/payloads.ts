@@ -54,8 +54,3 @@ export function leakEvent(d: LoadDevice, seq: number, ts_ms: number, detected: b
   const p: EventPayload = { v: 1, id: d.id, seq, ts: ts_ms, type: detected ? 'leak_detected' : 'leak_cleared' };
   return { topic: deviceTopic(d.site, d.id, 'event'), payload: JSON.stringify(p) };
 }
-
-/** A clean shutdown's `state: offline` (what a device sends before DISCONNECT). */
-export function offline(d: LoadDevice, session: number): Outgoing {
-  return { topic: deviceTopic(d.site, d.id, 'state'), payload: JSON.stringify({ v: 1, id: d.id, state: 'offline', session, reason: 'shutdown' }) };
-}

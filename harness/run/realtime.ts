@@ -8,6 +8,8 @@ export interface RealtimeOptions {
   /** Publishes the sim's clock for the platform to follow (about once per wall second). */
   readonly publish_clock?: (t_ms: number, speed: number) => void;
   readonly on_hour?: (sim_ms: number) => void;
+  /** After every advance: the platform's timers and queued operator actions, the NOC's look at its console. */
+  readonly on_tick?: (sim_ms: number) => void;
   readonly wall_ms: () => number;
   readonly sleep: (ms: number) => Promise<void>;
 }
@@ -37,6 +39,7 @@ export async function runRealtime(sim: Simulation, options: RealtimeOptions): Pr
   for (;;) {
     const scheduled = Math.min(end, start + Math.floor((options.wall_ms() - wall0) * options.speed));
     sim.runUntil(scheduled);
+    options.on_tick?.(scheduled);
     ticks++;
     // How far the sim fell behind while it worked: if it keeps growing, the machine is too slow for this speed.
     const now_scheduled = Math.min(end, start + Math.floor((options.wall_ms() - wall0) * options.speed));

@@ -117,7 +117,7 @@ export interface RunSummary {
   /** Each rollout's outcome (platform state joined with the simulator's ground truth: bricks, fallbacks). */
   readonly rollouts: readonly RolloutOutcome[];
   /** The timeline and fault processes as played: faults started, ones that could not take hold, actions run. */
-  readonly faults: { readonly injected: number; readonly not_applied: number; readonly actions: number; readonly platform_backlog_max: number };
+  readonly faults: { readonly injected: number; readonly not_applied: number; readonly actions: number; readonly platform_backlog_max: number; readonly platform_backlog_dropped: number };
   /** Ground-truth scoring of the platform against the injected faults (null without a platform). */
   readonly oracle: OracleReport | null;
   readonly trace_hash: string;
@@ -340,6 +340,16 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), // wall-clock: real-time pacing
         publish_clock: wiring.publishClock,
         on_hour,
+        // No steps in real time: the platform applies the NOC's queued actions and runs its timers
+        // as the clock advances, so a demo shows incidents acknowledged and resolved.
+        on_tick: (t) => {
+          if (platform) {
+            platform.applyStep([], t);
+            sendCommands(t);
+          }
+          noc?.observe();
+          options.on_step?.(t, { platform, sim: s });
+        },
       });
       max_lag_ms = r.max_lag_ms;
       await wiring.drain(sentCount(s), 5_000);
@@ -409,6 +419,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       not_applied: faults?.stats.not_applied ?? 0,
       actions: faults?.stats.actions ?? 0,
       platform_backlog_max: gate.max_backlog,
+      platform_backlog_dropped: gate.overflow,
     },
     oracle: oracle_report,
     trace_hash: trace.digestHex(),

@@ -17,8 +17,6 @@ export interface TimelineSpec {
   readonly processes: readonly FaultProcess[];
 }
 
-export const EMPTY_TIMELINE: TimelineSpec = { steps: [], processes: [] };
-
 const list = <T extends string>(v: T | readonly T[] | undefined): readonly T[] | undefined => (v === undefined ? undefined : typeof v === 'string' ? [v] : v);
 
 export function toSelector(s: SelectorFile | undefined): Selector {

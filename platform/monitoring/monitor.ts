@@ -254,9 +254,7 @@ export class Monitor {
       const z = num(values.zone_temp_c);
       const s = num(values.setpoint_c);
       if (z !== undefined) h.zone_temp_c = z;
-      // The first setpoint seen also opens a recovery window: the platform cannot know how long the
-      // controller has been driving its zone there (a cold start, a controller just installed).
-      if (s !== undefined && s !== h.setpoint_c) h.setpoint_changed_ms = at;
+      if (s !== undefined && h.setpoint_c !== undefined && s !== h.setpoint_c) h.setpoint_changed_ms = at;
       if (s !== undefined) h.setpoint_c = s;
       if (typeof values.mode === 'string') h.mode = values.mode;
       if (h.zone_temp_c !== undefined && h.setpoint_c !== undefined) {

@@ -118,8 +118,8 @@ export class App {
       requestAnimationFrame(loop);
     };
     requestAnimationFrame(loop);
-    // The stage resizes with its element; refit when the window changes shape.
-    new ResizeObserver(() => this.fitNav(false)).observe(this.shell.canvas_host);
+    // The stage resizes with its element; refit when it changes shape.
+    this.stage.onResize = () => this.fitNav(false);
   }
 
   private frame(): void {

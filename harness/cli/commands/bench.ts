@@ -4,6 +4,7 @@ import { measureConnections, measureFanIn, measureLockstep } from '../../bench/m
 import { benchSimulation } from '../../bench/sim-bench.ts';
 import { benchAlertLatency, benchIngest } from '../../bench/platform-bench.ts';
 import { benchLoad, TARGET_GATEWAY_DEVICES, TARGET_LIVE_CONNECTIONS, TARGET_LIVE_P99_MS, TARGET_LIVE_RATE_PER_S } from '../../bench/load-bench.ts';
+import { benchViewer, TARGET_FPS } from '../../bench/viewer-bench.ts';
 import { loadScenario } from '../../scenario/scenario.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { int, table } from '../format.ts';
@@ -16,13 +17,13 @@ const TARGET_BYTES_PER_DEVICE = 1_024;
 const TARGET_LOCKSTEP_RATIO = 0.8;
 const TARGET_CONNECTIONS = 10_000;
 
-export type BenchSection = 'sim' | 'mqtt' | 'platform' | 'load';
+export type BenchSection = 'sim' | 'mqtt' | 'platform' | 'load' | 'viewer';
 
 type Row = [string, string, string, string];
 
 export async function benchCommand(args: { days: number; out: string; only?: BenchSection[]; connections?: number }, io: CliIo): Promise<number> {
   const wall = (): number => performance.now(); // wall-clock: benchmarks measure real time
-  const sections = new Set<BenchSection>(args.only && args.only.length > 0 ? args.only : ['sim', 'mqtt', 'platform', 'load']);
+  const sections = new Set<BenchSection>(args.only && args.only.length > 0 ? args.only : ['sim', 'mqtt', 'platform', 'load', 'viewer']);
   const scenario = loadScenario(resolveScenarioPath('commercial-portfolio'));
   const rows: Row[] = [['metric', 'value', 'target', 'ratio to target']];
   const results: Record<string, unknown> = {};
@@ -104,10 +105,23 @@ export async function benchCommand(args: { days: number; out: string; only?: Ben
     for (const run of [r.live, r.gateway, r.multi]) for (const w of run.warnings) say(`${run.name}: warning: ${w}`);
   }
 
+  if (sections.has('viewer')) {
+    say('viewer: frames per second in headless Chromium (software GL), 10,000 and 50,000 devices, state changes every frame…');
+    const r = await benchViewer({ on_log: say });
+    results.viewer = r;
+    for (const s of r.sizes) {
+      const target = TARGET_FPS[s.devices];
+      rows.push(
+        [`viewer: ${int(s.devices)} devices, fps (bare ParticleContainer)`, `${s.fps.toFixed(1)} (${s.bare_fps.toFixed(1)})`, target !== undefined ? `≥ ${target}` : '', target !== undefined ? `${(s.fps / target).toFixed(2)}; ${(s.fps / Math.max(0.1, s.bare_fps)).toFixed(2)} of bare` : ''],
+        [`viewer: ${int(s.devices)} devices, time to first frame`, `${int(s.first_frame_ms)} ms`, '', ''],
+      );
+    }
+  }
+
   io.stdout.write(table(rows, '') + '\n');
   mkdirSync(args.out, { recursive: true });
   const file = join(args.out, 'bench.json');
-  writeFileSync(file, JSON.stringify({ node: process.version, results, targets: { device_days_per_wall_s: TARGET_DEVICE_DAYS_PER_S, heap_bytes_per_device: TARGET_BYTES_PER_DEVICE, lockstep_ratio: TARGET_LOCKSTEP_RATIO, connections: TARGET_CONNECTIONS } }, null, 2) + '\n');
+  writeFileSync(file, JSON.stringify({ node: process.version, results, targets: { device_days_per_wall_s: TARGET_DEVICE_DAYS_PER_S, heap_bytes_per_device: TARGET_BYTES_PER_DEVICE, lockstep_ratio: TARGET_LOCKSTEP_RATIO, connections: TARGET_CONNECTIONS, viewer_fps: TARGET_FPS } }, null, 2) + '\n');
   io.stdout.write(`wrote ${file}\n`);
   return ExitCode.ok;
 }

@@ -59,17 +59,54 @@ export interface RolloutEventRec {
 
 export interface RolloutRec {
   readonly id: string;
+  /** Target, e.g. `HVAC-ZC-400@2.4.0`. */
   readonly fw: string | null;
-  readonly model: string | null;
+  /** Current wave, 0-based as the audit log counts it. */
   readonly wave: number | null;
   readonly waves: number | null;
+  readonly targets: number | null;
+  /** running | soaking | paused | rolling_back | completed | aborted | cancelled | rolled_back */
   readonly state: string;
   readonly halted: boolean;
+  readonly succeeded: number;
+  readonly failed: number;
+  /** Rollout-level decisions (waves, gates, pauses); per-device steps are only counted. */
   readonly events: readonly RolloutEventRec[];
   readonly t: number;
 }
 
 const ROLLOUT_EVENTS_KEPT = 40;
+/** Per-device steps of a rollout: counted, not listed. */
+const ROLLOUT_DEVICE_EVENTS: ReadonlySet<string> = new Set(['download', 'deferred', 'downloaded', 'install', 'succeeded', 'failed', 'retry']);
+
+/** The rollout's state after an audit event (docs/patching.md: running ⇄ paused, soaking, terminal states). */
+function rolloutState(state: string, event: string, action: string | null): string {
+  switch (event) {
+    case 'created':
+    case 'wave_started':
+    case 'wave_passed':
+    case 'soak_passed':
+    case 'resumed':
+      return 'running';
+    case 'soak_started':
+      return 'soaking';
+    case 'paused':
+      return 'paused';
+    case 'rollback_started':
+      return 'rolling_back';
+    case 'completed':
+    case 'aborted':
+    case 'cancelled':
+    case 'rolled_back':
+      return event;
+    case 'error_gate':
+    case 'health_gate':
+    case 'success_gate_failed':
+      return action === 'pause' ? 'paused' : action === 'abort' ? 'aborted' : action === 'rollback' ? 'rolling_back' : state;
+    default:
+      return state;
+  }
+}
 
 /** Arrays snapshotted by keyframes; `grow` keeps them in step with the registry. */
 interface Columns {
@@ -398,28 +435,36 @@ export class FleetState {
     this.version++;
   }
 
-  /**
-   * Rollout audit lines (`p.rollout`). Field names are read leniently (`rollout` or `id`, `event`
-   * or `ev`) because the patching work that writes them is newer than this viewer.
-   */
+  /** Rollout audit lines (`p.rollout`, docs/patching.md "Audit log"): `id`, `ev`, `why`, and per event `wave`, `waves`, `targets`, `action`. */
   private applyRollout(o: Record<string, unknown>, t: number): void {
-    const s = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-    const n = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-    const id = s(o.rollout) ?? s(o.id) ?? s(o.job) ?? 'rollout';
+    const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+    const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+    const id = str(o.id) ?? str(o.rollout) ?? 'rollout';
     const prev = this.rollouts.get(id);
-    const event = s(o.event) ?? s(o.ev) ?? s(o.s) ?? s(o.state) ?? 'update';
-    const wave = n(o.wave) ?? prev?.wave ?? null;
-    const events = [...(prev?.events ?? []), { t, event, wave, reason: s(o.reason) ?? s(o.why) }];
-    if (events.length > ROLLOUT_EVENTS_KEPT) events.splice(0, events.length - ROLLOUT_EVENTS_KEPT);
-    const halted = /halt|abort|paus/.test(event) ? true : /resum|complet|done|finish/.test(event) ? false : (prev?.halted ?? false);
+    const event = str(o.ev) ?? str(o.event) ?? 'update';
+    let state = prev?.state ?? 'running';
+    let succeeded = prev?.succeeded ?? 0;
+    let failed = prev?.failed ?? 0;
+    let events = prev?.events ?? [];
+    if (ROLLOUT_DEVICE_EVENTS.has(event)) {
+      if (event === 'succeeded') succeeded++;
+      else if (event === 'failed') failed++;
+    } else {
+      state = rolloutState(state, event, str(o.action));
+      events = [...events, { t, event, wave: num(o.wave), reason: str(o.why) ?? str(o.reason) }];
+      if (events.length > ROLLOUT_EVENTS_KEPT) events = events.slice(events.length - ROLLOUT_EVENTS_KEPT);
+    }
+    const waves = Array.isArray(o.waves) ? o.waves.length : num(o.waves);
     this.rollouts.set(id, {
       id,
-      fw: s(o.fw) ?? s(o.to) ?? s(o.target) ?? prev?.fw ?? null,
-      model: s(o.model) ?? prev?.model ?? null,
-      wave,
-      waves: n(o.waves) ?? prev?.waves ?? null,
-      state: s(o.state) ?? event,
-      halted,
+      fw: str(o.fw) ?? prev?.fw ?? null,
+      wave: num(o.wave) ?? prev?.wave ?? null,
+      waves: waves ?? prev?.waves ?? null,
+      targets: num(o.targets) ?? prev?.targets ?? null,
+      state,
+      halted: state === 'paused' || state === 'aborted' || state === 'rolling_back' || state === 'rolled_back',
+      succeeded,
+      failed,
       events,
       t,
     });

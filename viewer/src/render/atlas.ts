@@ -8,10 +8,17 @@ import { Container, Graphics, Rectangle, Texture, type Renderer } from 'pixi.js'
 
 export const FRAMES = ['dot', 'occupancy', 'env', 'leak', 'lock', 'lock_open', 'hvac', 'lighting', 'gateway', 'glow', 'ring', 'square'] as const;
 export type FrameName = (typeof FRAMES)[number];
-export type Atlas = Record<FrameName, Texture>;
+export type Atlas = Record<FrameName, Texture> & {
+  /**
+   * The portfolio's dots get their own small texture: tens of thousands of quads a few pixels
+   * wide sampling a 64-pixel cell is what software GL spends its time on (texture cache misses).
+   */
+  readonly small_dot: Texture;
+};
 
 /** Cell size in texture pixels; icons are drawn at 2× their usual on-screen size so zooming in stays sharp. */
 export const CELL = 64;
+const SMALL_DOT = 12;
 const OUTLINE = { width: 5, color: 0x05070d, alpha: 0.85 };
 
 function draw(name: FrameName, g: Graphics): void {
@@ -87,11 +94,14 @@ export function buildAtlas(renderer: Renderer): Atlas {
   });
   const sheet = renderer.generateTexture({ target: root, frame: new Rectangle(0, 0, FRAMES.length * CELL, CELL), resolution: 1, antialias: true });
   sheet.source.scaleMode = 'linear';
-  const atlas = {} as Atlas;
+  const atlas = {} as Record<FrameName, Texture>;
   FRAMES.forEach((name, i) => {
     // A one-pixel inset keeps neighbouring icons from bleeding in under linear filtering.
     atlas[name] = new Texture({ source: sheet.source, frame: new Rectangle(i * CELL + 1, 1, CELL - 2, CELL - 2) });
   });
   root.destroy({ children: true });
-  return atlas;
+  const dot = new Graphics().roundRect(0, 0, SMALL_DOT, SMALL_DOT, SMALL_DOT / 4).fill(0xffffff);
+  const small_dot = renderer.generateTexture({ target: dot, resolution: 1, antialias: true });
+  dot.destroy();
+  return Object.assign(atlas, { small_dot });
 }

@@ -11,17 +11,29 @@ import type { BuildingNode, SiteNode, Topology } from '../model/topology.ts';
 import type { Atlas } from './atlas.ts';
 import { CARD, CARD_EDGE, MUTED, STATUS_COLOR, STATUS_PARTICLE, TEXT } from './palette.ts';
 import type { FrameInfo, Hit, Rect, View } from './stage.ts';
-import { label, legibleAt } from './text.ts';
+import { label } from './text.ts';
+
+/**
+ * A label that stays readable when the camera zooms out: drawn at least `min_px` tall on screen
+ * (so it grows in world units), and hidden when it no longer fits the `room` reserved for it.
+ */
+interface Label {
+  t: Text;
+  size: number;
+  min_px: number;
+  room_h: number;
+  room_w: number;
+}
 
 const P = 10; // dot pitch
 const DOT = 8;
 const TILE_PAD = 10;
-const TILE_HEADER = 44;
+const TILE_HEADER = 60;
 const TILE_GAP = 14;
 const SITE_PAD = 16;
-const SITE_HEADER = 62;
+const SITE_HEADER = 74;
 const SITE_GAP = 26;
-const METRO_HEADER = 46;
+const METRO_HEADER = 52;
 const METRO_GAP = 60;
 const HEALTH_EVERY_MS = 250;
 
@@ -35,8 +47,7 @@ interface Tile {
   /** Row-major cell → device index (-1 for gaps between floors). */
   cells: Int32Array;
   rows: number;
-  border: Graphics;
-  texts: Array<[Text, number]>;
+  health: number;
 }
 
 interface SiteCard {
@@ -46,8 +57,7 @@ interface SiteCard {
   w: number;
   h: number;
   tiles: Tile[];
-  chip: Graphics;
-  texts: Array<[Text, number]>;
+  health: number;
 }
 
 /**
@@ -86,7 +96,9 @@ export class PortfolioView implements View {
   private readonly py: Float32Array;
   private readonly tiles: Tile[] = [];
   private readonly sites: SiteCard[] = [];
-  private readonly texts: Array<[Text, number]> = [];
+  private readonly texts: Label[] = [];
+  private readonly bg = new Graphics();
+  private readonly health = new Graphics();
   private bounds_rect: Rect = { x: 0, y: 0, w: 1, h: 1 };
   private last_health_ms = -Infinity;
   private last_zoom = -1;
@@ -99,14 +111,17 @@ export class PortfolioView implements View {
     const n = state.registry.size;
     this.px = new Float32Array(n).fill(NaN);
     this.py = new Float32Array(n).fill(NaN);
+    // All static shapes in one Graphics and all health colours in another: one draw call each
+    // (on software GL every extra draw of a large area costs frames at 10,000 devices).
     const backgrounds = new Container();
-    const container = new ParticleContainer({ dynamicProperties: { position: false, rotation: false, vertex: false, uvs: false, color: true }, texture: atlas.dot });
+    backgrounds.addChild(this.bg, this.health);
+    const container = new ParticleContainer({ dynamicProperties: { position: false, rotation: false, vertex: false, uvs: false, color: true }, texture: atlas.small_dot, roundPixels: true });
     const labels = new Container();
     this.root.addChild(backgrounds, container, labels);
     const columns = topo.metros.map((m) => this.layoutMetro(m.name, m.sites));
     this.place(columns, backgrounds, labels);
     // Particles in tile order, so the colour buffer is written front to back.
-    const scale = DOT / (atlas.dot.frame.width + 2);
+    const scale = DOT / atlas.small_dot.frame.width;
     const devices: number[] = [];
     for (const tile of this.tiles) {
       for (let cell = 0; cell < tile.cells.length; cell++) {
@@ -116,7 +131,7 @@ export class PortfolioView implements View {
         const y = tile.y + TILE_HEADER + Math.floor(cell / tile.cols) * P;
         this.px[d] = x + DOT / 2;
         this.py[d] = y + DOT / 2;
-        const p = new Particle({ texture: atlas.dot, x, y, scaleX: scale, scaleY: scale });
+        const p = new Particle({ texture: atlas.small_dot, x, y, scaleX: scale, scaleY: scale });
         p.color = STATUS_PARTICLE[ST.unknown]!;
         this.particles.push(p);
         devices.push(d);
@@ -147,7 +162,7 @@ export class PortfolioView implements View {
         w = Math.max(w, SITE_PAD * 2 + row.length * cell_w + (row.length - 1) * TILE_GAP);
         y += Math.max(...row.map((t) => t.h)) + TILE_GAP;
       }
-      cards.push({ site, x: 0, y: 0, w: Math.max(w, 260), h: y - TILE_GAP + SITE_PAD, tiles, chip: new Graphics(), texts: [] });
+      cards.push({ site, x: 0, y: 0, w: Math.max(w, 260), h: y - TILE_GAP + SITE_PAD, tiles, health: -1 });
     }
     let y = METRO_HEADER;
     const w = Math.max(240, ...cards.map((c) => c.w));
@@ -180,8 +195,7 @@ export class PortfolioView implements View {
       cols,
       cells: Int32Array.from(cells),
       rows,
-      border: new Graphics(),
-      texts: [],
+      health: -1,
     };
   }
 
@@ -209,7 +223,7 @@ export class PortfolioView implements View {
         const metro = label(col.name.toUpperCase(), 24, MUTED, { fontWeight: '700', letterSpacing: 3 });
         metro.position.set(x0 + 2, y0 + 4);
         labels.addChild(metro);
-        this.texts.push([metro, 24]);
+        this.texts.push({ t: metro, size: 24, min_px: 15, room_h: METRO_HEADER, room_w: col.w });
         for (const card of col.cards) {
           card.x += x0;
           card.y += y0;
@@ -223,33 +237,29 @@ export class PortfolioView implements View {
     this.bounds_rect = { x: 0, y: 0, w: Math.max(1, max_w), h: Math.max(1, y0 - METRO_GAP) };
   }
 
-  private drawCard(card: SiteCard, backgrounds: Container, labels: Container): void {
-    const bg = new Graphics().roundRect(card.x, card.y, card.w, card.h, 14).fill(CARD).stroke({ width: 1.5, color: CARD_EDGE });
-    backgrounds.addChild(bg);
-    card.chip.circle(0, 0, 6).fill(0xffffff);
-    card.chip.position.set(card.x + SITE_PAD + 6, card.y + 22);
-    backgrounds.addChild(card.chip);
+  private drawCard(card: SiteCard, _backgrounds: Container, labels: Container): void {
+    // Cards are outlines, not fills: on software GL each layer of fill over most of the screen
+    // costs frames at 50,000 devices (docs/viewer.md, "Performance").
+    this.bg.roundRect(card.x, card.y, card.w, card.h, 14).stroke({ width: 1.5, color: CARD_EDGE });
+    this.bg.rect(card.x + 14, card.y + SITE_HEADER - 7, card.w - 28, 1).fill({ color: CARD_EDGE, alpha: 0.6 });
     const name = label(card.site.name, 20, TEXT, { fontWeight: '700' });
-    name.position.set(card.x + SITE_PAD + 20, card.y + 9);
+    name.position.set(card.x + SITE_PAD + 20, card.y + 8);
     const b = card.site.buildings.length;
     const sub = label(`${b} building${b === 1 ? '' : 's'} · ${card.site.all.length.toLocaleString('en-US')} devices`, 14, MUTED);
-    sub.position.set(card.x + SITE_PAD, card.y + 35);
+    sub.position.set(card.x + SITE_PAD, card.y + 40);
     labels.addChild(name, sub);
-    this.texts.push([name, 20], [sub, 14]);
+    this.texts.push({ t: name, size: 20, min_px: 13, room_h: 32, room_w: card.w - SITE_PAD * 2 - 20 }, { t: sub, size: 14, min_px: 11, room_h: 28, room_w: card.w - SITE_PAD * 2 });
     for (const tile of card.tiles) {
       tile.x += card.x;
       tile.y += card.y;
-      const tbg = new Graphics().roundRect(tile.x, tile.y, tile.w, tile.h, 8).fill(0x0d1527);
-      tile.border.roundRect(tile.x, tile.y, tile.w, tile.h, 8).stroke({ width: 2, color: 0xffffff });
-      tile.border.alpha = 0.55;
-      backgrounds.addChild(tbg, tile.border);
+      this.bg.rect(tile.x, tile.y, tile.w, tile.h).fill(CARD);
       const tname = label(tile.building.name, 15, TEXT, { fontWeight: '600' });
-      tname.position.set(tile.x + TILE_PAD, tile.y + 5);
+      tname.position.set(tile.x + TILE_PAD, tile.y + 6);
       const floors = tile.building.floors.length;
       const tsub = label(`${floors} floor${floors === 1 ? '' : 's'} · ${tile.building.all.length} devices`, 12, MUTED);
-      tsub.position.set(tile.x + TILE_PAD, tile.y + 23);
+      tsub.position.set(tile.x + TILE_PAD, tile.y + 32);
       labels.addChild(tname, tsub);
-      this.texts.push([tname, 15], [tsub, 12]);
+      this.texts.push({ t: tname, size: 15, min_px: 12, room_h: 27, room_w: tile.w - TILE_PAD * 2 }, { t: tsub, size: 12, min_px: 10, room_h: 24, room_w: tile.w - TILE_PAD * 2 });
       this.tiles.push(tile);
     }
     this.sites.push(card);
@@ -280,18 +290,32 @@ export class PortfolioView implements View {
     }
     if (frame.wall_ms - this.last_health_ms >= HEALTH_EVERY_MS) {
       this.last_health_ms = frame.wall_ms;
-      const set = (g: Graphics, c: number): void => {
-        if (g.tint !== c) {
-          g.tint = c;
-          changed = true;
-        }
-      };
-      for (const t of this.tiles) set(t.border, healthColor(this.state, t.building.all));
-      for (const c of this.sites) set(c.chip, healthColor(this.state, c.site.all));
+      let moved = false;
+      for (const t of this.tiles) {
+        const c = healthColor(this.state, t.building.all);
+        if (t.health !== c) moved = true;
+        t.health = c;
+      }
+      for (const s of this.sites) {
+        const c = healthColor(this.state, s.site.all);
+        if (s.health !== c) moved = true;
+        s.health = c;
+      }
+      if (moved) {
+        const g = this.health.clear();
+        for (const t of this.tiles) g.rect(t.x, t.y, t.w, t.h).stroke({ width: 2, color: t.health, alpha: 0.6 });
+        for (const s of this.sites) g.circle(s.x + SITE_PAD + 6, s.y + 22, 6).fill(s.health);
+        changed = true;
+      }
     }
     if (frame.zoom !== this.last_zoom) {
       this.last_zoom = frame.zoom;
-      for (const [t, size] of this.texts) legibleAt(t, size, frame.zoom, 6);
+      for (const l of this.texts) {
+        const scale = Math.max(1, l.min_px / (l.size * frame.zoom));
+        l.t.scale.set(scale);
+        // Fits its room (height and width, in world units)? Otherwise it would spill over the dots.
+        l.t.visible = l.size * scale <= l.room_h * 1.05 && l.t.width <= l.room_w;
+      }
       changed = true;
     }
     return changed;

@@ -40,9 +40,9 @@ export interface View {
   destroy(): void;
 }
 
-function glRendererName(renderer: unknown): string {
-  const gl = (renderer as { gl?: WebGLRenderingContext }).gl;
-  if (!gl) return '';
+const SOFTWARE_GL = /swiftshader|llvmpipe|software|basic render/i;
+
+function glName(gl: WebGL2RenderingContext): string {
   const info = gl.getExtension('WEBGL_debug_renderer_info');
   return String(info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER));
 }
@@ -66,6 +66,7 @@ export class Stage {
   private drag: { sx: number; sy: number; cx: number; cy: number; moved: boolean } | null = null;
   onClick: (hit: Hit | null) => void = () => {};
   onUserMove: () => void = () => {};
+  onResize: () => void = () => {};
   /** Rendered frames (the benchmark's fps counts these). */
   frames = 0;
   private dirty = true;
@@ -81,16 +82,35 @@ export class Stage {
   async init(): Promise<void> {
     // WebGL, not WebGPU: headless Chromium with --disable-gpu has SwiftShader WebGL2 only, and it
     // is also what most sales laptops' browsers do best.
+    // Our own WebGL2 context, so we can look at the driver before pixi sizes its shaders.
+    const canvas = document.createElement('canvas');
+    const gl = canvas.getContext('webgl2', { alpha: false, premultipliedAlpha: true, antialias: false, stencil: true, powerPreference: 'high-performance' });
+    if (gl) {
+      this.gl_renderer = glName(gl);
+      this.animate = !SOFTWARE_GL.test(this.gl_renderer);
+      // On software GL (SwiftShader in headless Chromium), pixi's batch shader picks one of 16
+      // textures per pixel with an if-chain, and every large Graphics fill pays for it: the
+      // portfolio page drew at a third of a bare ParticleContainer's frame rate. Two texture
+      // units per batch costs a few more draw calls and brings it level (docs/viewer.md).
+      if (!this.animate) {
+        const original = gl.getParameter.bind(gl);
+        gl.getParameter = ((p: number) => (p === gl.MAX_TEXTURE_IMAGE_UNITS ? Math.min(2, original(p) as number) : original(p))) as typeof gl.getParameter;
+      }
+    }
     // autoStart off: the app renders on demand (see frame()), so an idle page costs no CPU —
     // with software GL, 60 redraws a second of an unchanged floor plan would eat a whole core.
-    await this.app.init({ preference: 'webgl', background: BG, antialias: false, resizeTo: this.host, autoDensity: true, resolution: Math.min(2, window.devicePixelRatio || 1), powerPreference: 'high-performance', autoStart: false });
-    new ResizeObserver(() => this.invalidate()).observe(this.host);
+    await this.app.init({ ...(gl ? { canvas, context: gl } : {}), preference: 'webgl', background: BG, antialias: false, resizeTo: this.host, autoDensity: true, resolution: Math.min(2, window.devicePixelRatio || 1), powerPreference: 'high-performance', autoStart: false });
+    // pixi's resizeTo follows window resizes only; the stage also changes size when the page
+    // layout does (the replay time bar appearing), so resize, redraw and refit on any change.
+    new ResizeObserver(() => {
+      this.app.resize();
+      this.invalidate();
+      this.onResize();
+    }).observe(this.host);
     this.app.canvas.setAttribute('data-testid', 'viewer-canvas');
     this.host.appendChild(this.app.canvas);
     this.app.stage.addChild(this.world);
     this.atlas = buildAtlas(this.app.renderer);
-    this.gl_renderer = glRendererName(this.app.renderer);
-    this.animate = !/swiftshader|llvmpipe|software|basic render/i.test(this.gl_renderer);
     this.wireInput();
   }
 

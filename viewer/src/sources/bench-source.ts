@@ -38,7 +38,8 @@ export class BenchSource implements Source {
     const t = 1_772_000_000_000;
     let site_no = 0;
     while (n < devices) {
-      const metro = METROS[Math.floor(site_no / SITES_PER_METRO) % METROS.length]!;
+      const m = Math.floor(site_no / SITES_PER_METRO);
+      const metro = METROS[m] ?? `Metro ${m + 1}`;
       const site_id = `s${String(site_no + 1).padStart(2, '0')}`;
       const buildings: Array<TopologyDoc['sites'][number]['buildings'][number]> = [];
       for (let b = 0; b < BUILDINGS_PER_SITE && n < devices; b++) {

@@ -110,6 +110,17 @@ export function renderAlerts(el: HTMLElement, count: HTMLElement, state: FleetSt
   render(el, `<div class="feed">${active.slice(0, limit).map(item).join('')}</div>${active.length > limit ? `<div class="more">+ ${active.length - limit} more</div>` : ''}`);
 }
 
+const ROLLOUT_PILL: Record<string, [string, string]> = {
+  running: ['running', '#38bdf8'],
+  soaking: ['soaking', '#facc15'],
+  paused: ['halted', '#ef4444'],
+  rolling_back: ['rolling back', '#fb923c'],
+  rolled_back: ['rolled back', '#fb923c'],
+  completed: ['complete', '#22c55e'],
+  aborted: ['aborted', '#ef4444'],
+  cancelled: ['cancelled', '#94a3b8'],
+};
+
 const OTA_GROUPS: ReadonlyArray<{ name: string; colour: string; states: readonly string[] }> = [
   { name: 'committed', colour: STATUS_CSS.online, states: ['committed'] },
   { name: 'in progress', colour: STATUS_CSS.updating, states: ['deferred', 'downloading', 'downloaded', 'verifying', 'waiting_window', 'installing', 'rebooting', 'health_check'] },
@@ -146,17 +157,16 @@ export function renderRollouts(el: HTMLElement, count: HTMLElement, state: Fleet
       if ('synthetic' in r) {
         return `<div class="rollout" data-rollout="${esc(r.id)}"><div class="top"><span class="id">${esc(r.id || 'OTA job')}</span></div><div class="stack">${bar}</div><div class="log">${breakdown}</div></div>`;
       }
-      const pill = r.halted
-        ? `<span class="pill" style="color:#ef4444;background:rgba(239,68,68,.12)">halted</span>`
-        : /complet|done|finish/.test(r.state)
-          ? `<span class="pill" style="color:#22c55e;background:rgba(34,197,94,.12)">complete</span>`
-          : `<span class="pill" style="color:#38bdf8;background:rgba(56,189,248,.12)">${r.wave !== null ? `wave ${r.wave}${r.waves !== null ? `/${r.waves}` : ''}` : esc(r.state)}</span>`;
+      const wave = r.wave !== null ? `wave ${r.wave + 1}${r.waves !== null ? `/${r.waves}` : ''}` : '';
+      const [label, colour] = ROLLOUT_PILL[r.state] ?? [r.state, '#38bdf8'];
+      const pill = `<span class="pill" data-testid="rollout-state" style="color:${colour};background:${colour}1f">${esc(label)}${r.state === 'running' || r.state === 'paused' ? ` · ${wave}` : ''}</span>`;
+      const tally = `${r.succeeded} updated${r.failed ? `, <b style="color:#ef4444">${r.failed} failed</b>` : ''}${r.targets !== null ? ` of ${r.targets}` : ''}`;
       const log = r.events
         .slice(-3)
         .reverse()
-        .map((e) => `<div>${shortTime(e.t, tz)} <b>${esc(humanize(e.event))}</b>${e.wave !== null ? ` · wave ${e.wave}` : ''}${e.reason ? ` · ${esc(e.reason)}` : ''}</div>`)
+        .map((e) => `<div>${shortTime(e.t, tz)} <b>${esc(humanize(e.event))}</b>${e.reason ? ` · ${esc(e.reason)}` : ''}</div>`)
         .join('');
-      return `<div class="rollout" data-rollout="${esc(r.id)}"><div class="top"><span class="id">${esc(r.id)}</span>${r.fw ? `<span style="color:var(--muted)">→ ${esc(r.fw)}</span>` : ''}${pill}</div>${bar ? `<div class="stack">${bar}</div>` : ''}${breakdown ? `<div class="log">${breakdown}</div>` : ''}<div class="log">${log}</div></div>`;
+      return `<div class="rollout" data-rollout="${esc(r.id)}"><div class="top"><span class="id">${esc(r.id)}</span>${r.fw ? `<span style="color:var(--muted)">→ ${esc(r.fw)}</span>` : ''}${pill}</div>${bar ? `<div class="stack">${bar}</div>` : ''}<div class="log"><div>${tally}</div>${breakdown ? `<div>devices now: ${breakdown}</div>` : ''}</div><div class="log">${log}</div></div>`;
     })
     .join('');
   render(el, `<div class="feed">${html}</div>`);
