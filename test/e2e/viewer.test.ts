@@ -303,6 +303,7 @@ describe.skipIf(CHROMIUM === undefined)('viewer in headless Chromium', () => {
         // The platform's decisions arrive too (server-sent): the outage incident opens.
         await page.waitForFunction(() => Object.keys(((globalThis as unknown as W).__mspTwin.snapshot()).incidents).length > 0, null, { timeout: 20_000 });
         await page.evaluate(() => (globalThis as unknown as W).__mspTwin.settle());
+        await page.waitForTimeout(500); // the side panels refresh four times a second
         await page.screenshot({ path: join(ARTIFACTS, 'viewer-live-floor-1280x800.png') });
       } finally {
         await sub?.endAsync().catch(() => {});

@@ -24,6 +24,8 @@ export type Nav =
   | { level: 'floor'; building: string; floor: string };
 
 const PANELS_EVERY_MS = 250;
+/** A change of simulated time bigger than this between frames is a jump, not playback. */
+const JUMP_MS = 5 * 60_000;
 /** Width the details drawer covers on the left of the stage (its 330 px plus margins). */
 const DRAWER_PX = 356;
 const RELAYOUT_EVERY_MS = 1_000;
@@ -34,14 +36,14 @@ export class App {
   selected = -1;
   private topo_version = -1;
   private last_panels_ms = -Infinity;
+  private last_panels_t = Number.NaN;
   private last_relayout_ms = -Infinity;
   private panels_version = -1;
   private details_key = '';
   private details_values: Record<string, unknown> | null | 'loading' = null;
   private details_ref = -2;
   timebar: Timebar | null = null;
-  frames = 0;
-  /** Wall ms at which the view last changed (the test hook waits for camera moves to settle). */
+  /** Resolves with the first frame that drew a view (the test hook and the bench wait for it). */
   readonly ready_promise: Promise<void>;
   private resolve_ready!: () => void;
 
@@ -126,15 +128,18 @@ export class App {
     const now = performance.now();
     this.source.tick(now);
     if (this.source.registry.topology_version !== this.topo_version && now - this.last_relayout_ms >= RELAYOUT_EVERY_MS) this.relayout();
-    const rendered = this.stage.frame(now, this.selected);
+    this.stage.frame(now, this.selected);
     this.timebar?.update();
-    if (rendered) this.frames++;
     if (this.stage.first_view_frame_ms === null && this.stage.view) {
       this.stage.first_view_frame_ms = now;
       this.resolve_ready();
     }
-    if (now - this.last_panels_ms >= PANELS_EVERY_MS) {
+    // Panels refresh a few times a second, and at once after a jump (a seek or "next incident"),
+    // so the clock and the feeds never show a different moment from the floor plan.
+    const jumped = Math.abs(this.source.state.t - this.last_panels_t) > JUMP_MS;
+    if (jumped || now - this.last_panels_ms >= PANELS_EVERY_MS) {
       this.last_panels_ms = now;
+      this.last_panels_t = this.source.state.t;
       this.panels();
     }
   }
@@ -185,7 +190,8 @@ export class App {
     const left = this.selected >= 0 ? DRAWER_PX : 0;
     if (nav.level === 'floor' && view instanceof BuildingView) {
       const r = view.floorBounds(nav.floor);
-      if (r) return this.stage.fit(r, animate, { pad: 28, max_zoom: 2, left });
+      // Padding keeps the plan clear of the hint and zoom buttons overlaid on the stage's corners.
+      if (r) return this.stage.fit(r, animate, { pad: 54, max_zoom: 1.7, left });
     }
     if (nav.level === 'site' && view instanceof PortfolioView) {
       const r = view.siteBounds(nav.site);
@@ -289,9 +295,15 @@ export class App {
       renderSla(this.shell.sla, g, state.ended ? state.sla_final : null);
       renderFleet(this.shell.fleet, this.shell.fleet.parentElement!.querySelector('.count')!, g, this.source.registry.size);
       const tall = this.shell.side.clientHeight > 900;
-      renderIncidents(this.shell.incidents, this.shell.incidents.parentElement!.querySelector('.count')!, state, this.topo, tz, tall ? 8 : 4);
-      renderAlerts(this.shell.alerts, this.shell.alerts.parentElement!.querySelector('.count')!, state, tz, tall ? 8 : 4);
+      renderIncidents(this.shell.incidents, this.shell.incidents.parentElement!.querySelector('.count')!, state, this.topo, tz, tall ? 6 : 3);
+      renderAlerts(this.shell.alerts, this.shell.alerts.parentElement!.querySelector('.count')!, state, tz, tall ? 8 : 3);
       renderRollouts(this.shell.rollouts, this.shell.rollouts.parentElement!.querySelector('.count')!, state, tz);
+      // A run with rollouts shows them right under the incidents; otherwise the (empty) panel goes last.
+      const rollouts = this.shell.rollouts.parentElement!;
+      const alerts = this.shell.alerts.parentElement!;
+      const has = state.rollouts.size > 0 || this.shell.rollouts.querySelector('.rollout') !== null;
+      if (has && rollouts.nextElementSibling !== alerts) this.shell.side.insertBefore(rollouts, alerts);
+      else if (!has && rollouts.nextElementSibling !== null) this.shell.side.appendChild(rollouts);
       this.renderDetails();
     }
   }

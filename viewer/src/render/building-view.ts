@@ -5,7 +5,7 @@
  * The floor view is this same scene with the camera on one floor and the others dimmed.
  */
 import { Container, Graphics, Particle, ParticleContainer, Rectangle, Sprite, Texture, type Text } from 'pixi.js';
-import { BIT, ST } from '../model/codes.ts';
+import { BIT, ST, STATUSES } from '../model/codes.ts';
 import type { FleetState } from '../model/fleet-state.ts';
 import type { BuildingNode, FloorNode, Topology, ZoneNode } from '../model/topology.ts';
 import type { Atlas, FrameName } from './atlas.ts';
@@ -13,7 +13,6 @@ import { MUTED, STATUS_COLOR, TEXT, WALL, particleColor, temperatureColor } from
 import { healthColor } from './portfolio-view.ts';
 import type { FrameInfo, Hit, Rect, View } from './stage.ts';
 import { label, legibleAt } from './text.ts';
-import { STATUSES } from '../model/codes.ts';
 
 const PITCH = 30;
 const ICON = 20;

@@ -166,7 +166,7 @@ export function renderRollouts(el: HTMLElement, count: HTMLElement, state: Fleet
         .reverse()
         .map((e) => `<div>${shortTime(e.t, tz)} <b>${esc(humanize(e.event))}</b>${e.reason ? ` · ${esc(e.reason)}` : ''}</div>`)
         .join('');
-      return `<div class="rollout" data-rollout="${esc(r.id)}"><div class="top"><span class="id">${esc(r.id)}</span>${r.fw ? `<span style="color:var(--muted)">→ ${esc(r.fw)}</span>` : ''}${pill}</div>${bar ? `<div class="stack">${bar}</div>` : ''}<div class="log"><div>${tally}</div>${breakdown ? `<div>devices now: ${breakdown}</div>` : ''}</div><div class="log">${log}</div></div>`;
+      return `<div class="rollout" data-rollout="${esc(r.id)}"><div class="top"><span class="id">${esc(r.id)}</span>${pill}</div>${r.fw ? `<div class="log">target <b>${esc(r.fw)}</b></div>` : ''}${bar ? `<div class="stack">${bar}</div>` : ''}<div class="log"><div>${tally}</div>${breakdown ? `<div>devices now: ${breakdown}</div>` : ''}</div><div class="log">${log}</div></div>`;
     })
     .join('');
   render(el, `<div class="feed">${html}</div>`);
