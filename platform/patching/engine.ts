@@ -137,6 +137,12 @@ class Rollout {
   }
 }
 
+interface MajorScopes {
+  devices: Set<string>;
+  buildings: Set<string>;
+  sites: Set<string>;
+}
+
 interface Load {
   total: number;
   site: Map<string, number>;
@@ -539,7 +545,7 @@ export class PatchingEngine {
     return true;
   }
 
-  #precheck(r: Rollout, info: DeviceInfo, incidents: { devices: Set<string>; buildings: Set<string> } | null, release: FirmwareRelease): string | null {
+  #precheck(r: Rollout, info: DeviceInfo, incidents: MajorScopes | null, release: FirmwareRelease): string | null {
     const p = r.plan.prechecks;
     if (p.online && this.#deps.liveness(info.id) !== 'ONLINE') return `device is ${this.#deps.liveness(info.id)}`;
     if (p.battery && info.power === 'battery') {
@@ -550,19 +556,23 @@ export class PatchingEngine {
     if (incidents !== null) {
       if (incidents.devices.has(info.id)) return 'an open P1/P2 incident covers the device';
       if (incidents.buildings.has(info.building)) return `an open P1/P2 incident in building ${info.building}`;
+      if (incidents.sites.has(info.site)) return `an open P1/P2 outage at site ${info.site}`;
     }
     return null;
   }
 
-  #majorIncidentScopes(): { devices: Set<string>; buildings: Set<string> } {
+  #majorIncidentScopes(): MajorScopes {
     const devices = new Set<string>();
     const buildings = new Set<string>();
+    const sites = new Set<string>();
     for (const i of this.#deps.open_incidents()) {
       if (i.status === 'resolved' || (i.priority !== 'P1' && i.priority !== 'P2')) continue;
       for (const d of i.device_ids) devices.add(d);
       if (i.building !== null) buildings.add(i.building);
+      // A site-wide outage (uplink, power) has no building: it blocks the whole site.
+      if (i.scope.kind === 'site') sites.add(i.site);
     }
-    return { devices, buildings };
+    return { devices, buildings, sites };
   }
 
   #command(job: Job, action: OtaCommandPayload['action'], release: FirmwareRelease, now_ms: number): void {

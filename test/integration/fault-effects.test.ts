@@ -4,7 +4,7 @@ import { runChecked, type CheckedRun } from '../../harness/expect/run-checked.ts
 import { lostQos1 } from '../../harness/expect/metrics.ts';
 import { setUpMqtt } from '../../harness/run/mqtt-setup.ts';
 import type { RunOptions } from '../../harness/run/run-scenario.ts';
-import { parseScenario } from '../../harness/scenario/scenario.ts';
+import { loadScenario, parseScenario } from '../../harness/scenario/scenario.ts';
 import { generatePortfolio } from '../../sim/world/generate.ts';
 
 /**
@@ -231,3 +231,21 @@ expect:
     expect(new Set(gaps).size).toBeGreaterThan(gaps.length / 2);
   });
 });
+
+describe('the timeline fixture in per-device MQTT mode', () => {
+  it('passes its expectations with one MQTT connection per device, with the in-memory trace hash', async () => {
+    const s = loadScenario('test/fixtures/fault-timeline.yaml');
+    const setup = await setUpMqtt({ mode: 'per-device', protocol_version: 4, secret: DEFAULT_DEV_SECRET, ws_port: null }, generatePortfolio(s.name, s.fleet));
+    let mqtt;
+    try {
+      mqtt = await runChecked(s, { transport: 'mqtt', mqtt: setup.mqtt });
+    } finally {
+      await setup.close();
+    }
+    const memory = await runChecked(s);
+    expect(mqtt.summary.trace_hash).toBe(memory.summary.trace_hash);
+    expect(mqtt.results.filter((r) => r.status !== 'passed')).toEqual([]);
+    expect(mqtt.summary.received_by_monitor).toBe(mqtt.summary.messages + mqtt.summary.wills);
+  });
+});
+

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_DEV_SECRET } from '../../harness/broker/credentials.ts';
 import { setUpMqtt } from '../../harness/run/mqtt-setup.ts';
 import { runScenario, type RunSummary } from '../../harness/run/run-scenario.ts';
+import { runChecked } from '../../harness/expect/run-checked.ts';
 import { loadScenario, type Scenario } from '../../harness/scenario/scenario.ts';
 import type { Platform } from '../../platform/core/platform.ts';
 import { containsMs, weeklyWindowIntervals } from '../../platform/sla/intervals.ts';
@@ -130,5 +131,20 @@ describe('bundled rollout scenarios over real MQTT (lockstep)', () => {
     expect(r.state).toBe('paused');
     expect(r.waves[1]!.started_ms).toBeNull();
     expect(r.counts.succeeded).toBe(r.waves[0]!.devices);
+  }, 180_000);
+
+  it('uplink outage during a rollout: downloads pause and resume, the P1 is answered in time, the rollout completes', async () => {
+    const scenario = loadScenario('scenarios/rollout-uplink-outage.yaml');
+    const portfolio = generatePortfolio(scenario.name, scenario.fleet);
+    const setup = await setUpMqtt({ mode: 'gateway', protocol_version: 4, secret: DEFAULT_DEV_SECRET, ws_port: null }, portfolio);
+    try {
+      const checked = await runChecked(scenario, { transport: 'mqtt', mqtt: setup.mqtt, ...(setup.broker ? { broker_control: setup.broker } : {}) });
+      const failed = checked.results.filter((r) => r.status !== 'passed');
+      expect(failed.map((r) => `${r.name}: ${r.message}`)).toEqual([]);
+      expect(checked.results.length).toBeGreaterThanOrEqual(7);
+      expect(checked.summary.rollouts.find((x) => x.id === 'env-330')).toMatchObject({ state: 'completed', bricked: 0 });
+    } finally {
+      await setup.close();
+    }
   }, 180_000);
 });
