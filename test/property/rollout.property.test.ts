@@ -205,6 +205,7 @@ function planArb(bias: PlanBias = {}): fc.Arbitrary<PlanSpec> {
         download_failed: fc.integer({ min: 0, max: 2 }),
         boot_failure: fc.integer({ min: 0, max: 1 }),
         install_failed: fc.integer({ min: 0, max: 1 }),
+        health_check_failed: fc.integer({ min: 0, max: 1 }),
         timeout: fc.integer({ min: 0, max: 1 }),
         offline: fc.integer({ min: 0, max: 1 }),
       }),
@@ -593,11 +594,12 @@ describe('rollout engine (property)', () => {
   it('stops forward downloads once the error gate is crossed', () => {
     let crossed = 0;
     fc.assert(
-      fc.property(scenarioArb({ strict_gate: true, limits: true }), (sc) => {
+      // With tight limits some devices are still pending when the gate trips; without, many installs run at once.
+      fc.property(fc.oneof(scenarioArb({ strict_gate: true, limits: true }), scenarioArb({ strict_gate: true })), (sc) => {
         const out = runRollout(sc);
         if (out.journal.some((l) => l.fields.ev === 'error_gate')) crossed++;
       }),
-      { numRuns: 24 },
+      { numRuns: 30 },
     );
     expect(crossed).toBeGreaterThan(0);
   });
