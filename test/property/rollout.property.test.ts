@@ -37,6 +37,17 @@ function mulberry32(seed: number): () => number {
   };
 }
 
+/** Fisher–Yates with a seeded PRNG. */
+function shuffle<T>(xs: readonly T[], seed: number): T[] {
+  const rng = mulberry32(seed);
+  const out = [...xs];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
 function release(model: string, version: string, extra: Partial<FirmwareRelease> = {}): FirmwareRelease {
   return {
     model,
@@ -168,6 +179,7 @@ function planArb(bias: PlanBias = {}): fc.Arbitrary<PlanSpec> {
   const maybe = <T>(always: boolean | undefined, arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => (always ? arb : fc.option(arb, { nil: undefined }));
   // Tight limits when biased (2 or 3 is where an off-by-one shows), anything from 1 otherwise.
   const limit = (max: number) => (bias.limits ? fc.constantFrom(1, 2, 2, 3) : fc.option(fc.integer({ min: 1, max }), { nil: undefined }));
+  const actionArb = fc.constantFrom('pause' as const, 'abort' as const, 'rollback' as const);
   const ramp = fc.record({ base_per_minute: fc.integer({ min: 1, max: 3 }), factor: fc.integer({ min: 1, max: 3 }), every_succeeded: fc.integer({ min: 1, max: 4 }) });
   return fc
     .record({
@@ -194,10 +206,7 @@ function planArb(bias: PlanBias = {}): fc.Arbitrary<PlanSpec> {
       max_failure_ratio: bias.action === 'rollback' ? fc.constant(0.34) : bias.strict_gate ? fc.constantFrom(0, 0.1, 0.2) : fc.option(fc.constantFrom(0, 0.1, 0.25, 0.5), { nil: undefined }),
       min_executed: bias.action === 'rollback' ? fc.integer({ min: 3, max: 5 }) : bias.strict_gate ? fc.integer({ min: 1, max: 3 }) : fc.option(fc.integer({ min: 1, max: 5 }), { nil: undefined }),
       count: bias.action === 'rollback' ? fc.constant(undefined) : fc.option(fc.subarray([...COUNTED]), { nil: undefined }),
-      action: bias.action
-        ? fc.constant(bias.action)
-        : bias.strict_gate
-          ? fc.constantFrom('pause' as const, 'abort' as const, 'rollback' as const) : fc.option(fc.constantFrom('pause' as const, 'abort' as const, 'rollback' as const), { nil: undefined }),
+      action: bias.action ? fc.constant(bias.action) : bias.strict_gate ? actionArb : fc.option(actionArb, { nil: undefined }),
       download_min: fc.constantFrom(45, 120),
       install_min: fc.constantFrom(20, 40),
       retries: fc.record({
@@ -250,7 +259,7 @@ function behaviourArb(bias: PlanBias): fc.Arbitrary<Behaviour> {
     seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
     fail_download: bias.action === 'rollback' ? fc.constant(0) : fc.constantFrom(0, 0.1, 0.3),
     fail_install: bias.strict_gate ? fc.constantFrom(0.2, 0.5) : fc.constantFrom(0, 0.1, 0.4),
-    brick: fc.constantFrom(0, 0.05, 0.15),
+    brick: bias.strict_gate ? fc.constantFrom(0.05, 0.15, 0.3) : fc.constantFrom(0, 0.05, 0.15),
     start_offset_min: fc.integer({ min: 0, max: 7 * 24 * 60 - 1 }),
   });
 }
@@ -644,17 +653,8 @@ describe('rollout engine (property)', () => {
   it('chooses the same cohorts whatever order the registry lists devices in', () => {
     fc.assert(
       fc.property(scenarioArb(), fc.integer({ min: 0, max: 2 ** 31 - 1 }), (sc, shuffle_seed) => {
-        const shuffled = (fleet: DeviceInfo[]) => {
-          const rng = mulberry32(shuffle_seed);
-          const out = [...fleet];
-          for (let i = out.length - 1; i > 0; i--) {
-            const j = Math.floor(rng() * (i + 1));
-            [out[i], out[j]] = [out[j]!, out[i]!];
-          }
-          return out;
-        };
         const a = runRollout(sc);
-        const b = runRollout(sc, shuffled);
+        const b = runRollout(sc, (fleet) => shuffle(fleet, shuffle_seed));
         const created = (o: Outcome) => o.journal.find((l) => l.fields.ev === 'created')!.fields;
         expect(created(b).waves).toEqual(created(a).waves);
         // Wave 0's downloads, in order, up to the start of wave 1.
@@ -681,12 +681,7 @@ describe('rollout engine (property)', () => {
         fc.array(cohortArb, { maxLength: 4 }),
         fc.integer({ min: 0, max: 2 ** 31 - 1 }),
         (rollout, ids, canary, waves, seed) => {
-          const rng = mulberry32(seed);
-          const permuted = [...ids];
-          for (let i = permuted.length - 1; i > 0; i--) {
-            const j = Math.floor(rng() * (i + 1));
-            [permuted[i], permuted[j]] = [permuted[j]!, permuted[i]!];
-          }
+          const permuted = shuffle(ids, seed);
           const a = partitionWaves(cohortOrder(rollout, ids), canary, waves);
           const b = partitionWaves(cohortOrder(rollout, permuted), canary, waves);
           expect(b).toEqual(a);
