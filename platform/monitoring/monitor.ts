@@ -364,7 +364,7 @@ export class Monitor {
       if (kind === 'clear' && set.size > 0) return;
     }
     const signal: AlertSignal = { kind, device_id, type: spec.type, severity: spec.severity, at_ms: at, summary };
-    this.journal(at, 'p.sig', { d: device_id, type: spec.type, k: kind, sev: spec.severity, rule });
+    this.journal(at, 'p.sig', { d: device_id, type: spec.type, edge: kind, sev: spec.severity, rule });
     this.out.push(signal);
   }
 

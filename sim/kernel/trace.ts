@@ -1,3 +1,4 @@
+import { SimError } from './errors.ts';
 import { createHash, type Hash } from 'node:crypto';
 import { canonicalJson } from './canonical-json.ts';
 
@@ -22,6 +23,8 @@ export class TraceJournal {
 
   /** Appends a record; `fields` must not contain `t` or `k`. */
   append(at_ms: number, kind: string, fields: Record<string, unknown>): void {
+    // `k` and `t` belong to the line; a field of the same name would be silently overwritten.
+    if (Object.hasOwn(fields, 'k') || Object.hasOwn(fields, 't')) throw new SimError('SIM_INVALID_ARGUMENT', `trace line ${kind}: fields may not be named "k" or "t"`);
     this.#write(kind, canonicalJson({ ...fields, k: kind, t: at_ms }));
   }
 
