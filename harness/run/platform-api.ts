@@ -57,8 +57,9 @@ export function platformApi(platform: Platform, options: { immediate: boolean })
         .snapshot()
         .filter((d) => (f.site === undefined || d.info.site === f.site) && (f.building === undefined || d.info.building === f.building) && (f.kind === undefined || d.info.kind === f.kind) && (f.liveness === undefined || d.liveness === f.liveness.toUpperCase())),
     device: (id) => {
-      const d = platform.registry.snapshot().find((x) => x.info.id === id);
-      return d ? { ...d, alerts: platform.alerts.all().filter((a) => a.device_id === id && a.status !== 'resolved') } : undefined;
+      const d = platform.registry.entry(id);
+      const rollout = platform.patching.deviceJob(id);
+      return d ? { ...d, alerts: platform.alerts.all().filter((a) => a.device_id === id && a.status !== 'resolved'), ...(rollout ? { rollout } : {}) } : undefined;
     },
     alerts: (f) => platform.alerts.all().filter((a) => (f.status === undefined || a.status === f.status) && (f.device === undefined || a.device_id === f.device)),
     incidents: (f) =>

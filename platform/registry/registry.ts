@@ -298,6 +298,13 @@ export class Registry {
     return this.#ids().map((id) => this.#devices.get(id)!.info);
   }
 
+  /** One device's entry (the API's device view), without building the whole snapshot. */
+  entry(id: string): RegistrySnapshotEntry | undefined {
+    const d = this.#devices.get(id);
+    if (d === undefined) return undefined;
+    return { info: d.info, liveness: d.liveness, session: d.session, last_heard_ms: d.last_heard_ms, since_ms: d.since_ms };
+  }
+
   snapshot(): RegistrySnapshotEntry[] {
     return this.#ids().map((id) => {
       const d = this.#devices.get(id)!;
