@@ -2,7 +2,7 @@
  * The rollout engine's vocabulary (docs/patching.md): firmware releases, rollout plans, jobs and
  * the failure taxonomy. Pure data; the engine (engine.ts) reads no clock.
  */
-import type { OtaResult } from '../contract/messages.ts';
+import { OTA_RESULTS, type OtaResult } from '../contract/messages.ts';
 import type { WeeklyWindow } from '../sla/intervals.ts';
 
 /** One firmware image the MSP may deploy, as the platform's catalog knows it. */
@@ -23,19 +23,9 @@ export interface FirmwareRelease {
 /** Why a device's update did not succeed; the device's result codes plus the platform's own. */
 export type FailureClass = Exclude<OtaResult, 'ok' | 'in_progress'> | 'precheck_timeout' | 'offline';
 
+/** The device's own result codes (minus ok/in_progress) and the platform's additions, in one list. */
 export const FAILURE_CLASSES: readonly FailureClass[] = [
-  'low_battery',
-  'insufficient_storage',
-  'connection_lost',
-  'download_failed',
-  'integrity_failure',
-  'invalid_signature',
-  'incompatible',
-  'install_failed',
-  'boot_failure',
-  'health_check_failed',
-  'timeout',
-  'cancelled',
+  ...OTA_RESULTS.filter((r): r is Exclude<OtaResult, 'ok' | 'in_progress'> => r !== 'ok' && r !== 'in_progress'),
   'precheck_timeout',
   'offline',
 ];
