@@ -129,6 +129,11 @@ export function simFirmware(entries: readonly ScenarioFirmware[]): SimFirmwareEn
   }));
 }
 
+/** Every model's shipped default version, as catalog input: the installed base before a fleet exists. */
+export function shippedVersions(): Array<Pick<DeviceSpec, 'model' | 'firmware'>> {
+  return modelIds().map((m) => ({ model: m, firmware: modelById(m).default_firmware }));
+}
+
 /** The newest approved version per model (patch compliance is measured against it). */
 export function approvedFirmware(entries: readonly ScenarioFirmware[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -166,10 +171,7 @@ export function compareVersions(a: string, b: string): number {
 export function checkRollouts(raw: ScenarioFile, timezone: string, start_ms: number): SemanticIssue[] {
   const rollouts = raw.rollouts ?? [];
   if (rollouts.length === 0) return [];
-  const entries = withInstalledBase(
-    scenarioFirmware(raw, timezone),
-    modelIds().map((m) => ({ model: m, firmware: modelById(m).default_firmware })),
-  );
+  const entries = withInstalledBase(scenarioFirmware(raw, timezone), shippedVersions());
   const catalog = new FirmwareCatalog(platformReleases(entries));
   const issues: SemanticIssue[] = [];
   const ids = new Set<string>();

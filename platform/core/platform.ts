@@ -164,7 +164,7 @@ export class Platform {
     }
     if (msg.type === 'birth') this.sla.onFirmware(msg.device_id, msg.payload.fw, received_ms);
     for (const change of this.registry.apply(msg)) this.#onLiveness(change);
-    if (msg.type !== 'ota') this.#signals(this.monitor.onMessage(msg, received_ms), received_ms);
+    this.#signals(this.monitor.onMessage(msg, received_ms), received_ms);
     this.patching.onMessage(msg, received_ms);
     this.#flushIncidents();
   }

@@ -159,6 +159,9 @@ export class Monitor {
       case 'state':
         // Liveness (registry) already interprets state messages; offline rules follow onLiveness.
         break;
+      case 'ota':
+        // Update progress is the rollout engine's (platform/patching); no monitoring rule reads it.
+        break;
     }
     return this.flush();
   }

@@ -7,9 +7,8 @@ import { platformApi } from '../../run/platform-api.ts';
 import { PlatformMetrics } from '../../metrics/platform-metrics.ts';
 import { UsageError } from '../../errors.ts';
 import { ExitCode } from '../exit-codes.ts';
-import { platformReleases, withInstalledBase } from '../../scenario/firmware-catalog.ts';
+import { platformReleases, shippedVersions, withInstalledBase } from '../../scenario/firmware-catalog.ts';
 import { loadScenario } from '../../scenario/scenario.ts';
-import { modelById, modelIds } from '../../../sim/devices/models.ts';
 import type { FirmwareRelease } from '../../../platform/patching/types.ts';
 import { commandMessage } from '../../run/barriers.ts';
 import type { CliIo } from './run.ts';
@@ -28,9 +27,8 @@ export interface PlatformArgs {
 }
 
 function catalogFrom(file: string | undefined): FirmwareRelease[] {
-  if (file === undefined) return platformReleases(withInstalledBase([], modelIds().map((m) => ({ model: m, firmware: modelById(m).default_firmware }))));
-  const scenario = loadScenario(file);
-  return platformReleases(withInstalledBase(scenario.firmware, modelIds().map((m) => ({ model: m, firmware: modelById(m).default_firmware }))));
+  const listed = file === undefined ? [] : loadScenario(file).firmware;
+  return platformReleases(withInstalledBase(listed, shippedVersions()));
 }
 
 /**
