@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { describeValue } from './describe-value.ts';
+import { MspError } from './errors.ts';
 
 /**
  * The one duration grammar of msp-twin: scenario files, rollout plans (scenario and API), fault
@@ -22,14 +23,14 @@ export type DurationErrorCode = 'DURATION_INVALID';
 
 export const DURATION_EXPECTED = 'expected a duration like "90m", "36h", "7d" or "2d 03:00"';
 
-export class DurationError extends Error {
-  readonly code: DurationErrorCode = 'DURATION_INVALID';
+export class DurationError extends MspError {
+  declare readonly code: DurationErrorCode;
   readonly input: string | number;
   /** The specific rule broken (`durations cannot be negative`), undefined for plain garbage. */
   readonly detail: string | undefined;
 
   constructor(input: string | number, detail?: string) {
-    super(`invalid duration ${describeValue(input)}: ${DURATION_EXPECTED}${detail === undefined ? '' : ` (${detail})`}`);
+    super('DURATION_INVALID', `invalid duration ${describeValue(input)}: ${DURATION_EXPECTED}${detail === undefined ? '' : ` (${detail})`}`, { code_in_message: false });
     this.name = 'DurationError';
     this.input = input;
     this.detail = detail;

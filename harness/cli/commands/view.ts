@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { TopologyDoc } from '../../../viewer/src/config.ts';
+import type { TopologyDoc } from '../../../platform/contract/viewer-docs.ts';
 import { rolePassword, VIEWER_USERNAME } from '../../../platform/contract/credentials.ts';
 import { UsageError } from '../../errors.ts';
 import { DIST_DIR, ensureViewerBuilt, viewerBuildState } from '../../view/build.ts';
