@@ -6,7 +6,7 @@ import { runLoad, type LoadPlan, type LoadReport } from '../load/run-load.ts';
 import { WHOLE_FLEET } from '../load/shard.ts';
 
 /**
- * The load section of `npm run bench` (DESIGN.md §5): 10,000 live per-device connections holding
+ * The load section of `npm run bench` (docs/performance.md): 10,000 live per-device connections holding
  * 2,000 msg/s (device → platform p99 ≤ 25 ms), 100,000 virtual devices behind 1,000 gateway
  * connections, and a multi-process run that holds more connections than one process may open.
  * Each is one `msp-twin load` run, ceiling calibrated in the same run.

@@ -22,7 +22,7 @@ export interface FanInResult {
 
 /**
  * The embedded broker's raw fan-in ceiling: N publishers → one subscriber, JSON telemetry, all in
- * this process with the broker (the DESIGN.md reference figures were taken this way). The
+ * this process with the broker (the reference figures in docs/performance.md were taken this way). The
  * measurement itself is harness/load/ceiling.ts, which `msp-twin load` runs against its own broker.
  */
 export async function measureFanIn(opts: { publishers: number; messages: number; qos: 0 | 1; timeout_ms: number }): Promise<FanInResult> {

@@ -4,6 +4,7 @@ import { Platform } from '../../platform/core/platform.ts';
 import { startEmbeddedBroker } from '../broker/embedded-broker.ts';
 import { runScenario } from '../run/run-scenario.ts';
 import type { Scenario } from '../scenario/scenario.ts';
+import { orderStep } from '../../platform/core/step-order.ts';
 
 /**
  * Platform benchmarks: how many device messages per second the platform processes with every rule
@@ -35,13 +36,13 @@ export async function benchIngest(scenario: Scenario, hours: number): Promise<In
   let step_end = recorded[0] ? Math.ceil((recorded[0].t + 1) / step_ms) * step_ms : 0;
   for (const m of recorded) {
     while (m.t >= step_end) {
-      platform.applyStep(batch, step_end);
+      platform.applyStep(orderStep(batch, step_end), step_end);
       batch = [];
       step_end += step_ms;
     }
     batch.push(m);
   }
-  platform.applyStep(batch, step_end);
+  platform.applyStep(orderStep(batch, step_end), step_end);
   const wall_s = (performance.now() - t0) / 1000; // wall-clock: benchmark timing
   return { messages: recorded.length, wall_s, msgs_per_s: Math.round(recorded.length / wall_s), alerts: platform.alerts.all().length };
 }

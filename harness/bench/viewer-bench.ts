@@ -1,5 +1,5 @@
 /**
- * Viewer frame rate in headless Chromium on software GL (DESIGN.md §5: 10,000 devices ≥ 40 fps,
+ * Viewer frame rate in headless Chromium on software GL (docs/performance.md: 10,000 devices ≥ 40 fps,
  * 50,000 ≥ 20 fps), with state changes every frame: the bench page (viewer/src/sources/
  * bench-source.ts) changes a twentieth of the fleet per frame through the same fold and renderer
  * a replay uses, on the portfolio page where every device is on screen at once.

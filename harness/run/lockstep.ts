@@ -2,10 +2,10 @@ import type { InboundCommand, Simulation } from '../../sim/simulation.ts';
 
 /**
  * Completes one step of the barrier: resolves once the platform side has received and applied
- * every message the sim published in the step (DESIGN.md §3).
+ * every message the sim published in the step (docs/mqtt.md, lockstep).
  */
 export interface StepBarrier {
-  /** Resolves with the commands the platform sent in reply (DESIGN.md §3 step 4). */
+  /** Resolves with the commands the platform sent in reply (docs/mqtt.md, lockstep step 4). */
   complete(step: number, t_ms: number, expected: number): Promise<readonly InboundCommand[]>;
 }
 

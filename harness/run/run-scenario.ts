@@ -14,6 +14,7 @@ import type { Scenario } from '../scenario/scenario.ts';
 import { MemoryBarrier, MqttBarrier } from './barriers.ts';
 import { runLockstep, sentCount, type StepBarrier } from './lockstep.ts';
 import { StepReceiver, type ReceivedMessage } from './step-receiver.ts';
+import type { OrderedMessage } from '../../platform/core/step-order.ts';
 import { Platform, type PlatformOptions } from '../../platform/core/platform.ts';
 import type { SlaReport } from '../../platform/sla/ledger.ts';
 import { Noc } from '../../sim/actors/noc.ts';
@@ -213,7 +214,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const trace = new TraceJournal(oracle && sink ? (l) => (sink(l), oracle.line(l)) : (oracle?.line ?? sink));
   const realtime = options.speed !== undefined;
   // A `platform_restart` fault holds the platform's input (the broker keeps it) until it is back.
-  const gate = new PlatformGate<ReceivedMessage>();
+  const gate = new PlatformGate<OrderedMessage>();
   // The platform in the loop: the same production logic, on the sim's clock, journalling every
   // decision into this run's trace (so the hash covers device → broker → platform → device).
   const platform = options.platform === false ? undefined : new Platform({
@@ -251,7 +252,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     count_only: realtime,
     ...(platform
       ? {
-          on_apply: (msgs: readonly ReceivedMessage[], t: number) => {
+          on_apply: (msgs: readonly OrderedMessage[], t: number) => {
             gate.step(msgs, t, {
               apply: (m, at) => platform.applyStep(m, at),
               backlog: (m, at) => {

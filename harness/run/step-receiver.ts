@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { TraceJournal } from '../../sim/kernel/trace.ts';
+import { orderStep, type OrderedMessage } from '../../platform/core/step-order.ts';
 
 /**
- * The platform side of the lockstep barrier (DESIGN.md §3), until the real platform takes its
+ * The platform side of the lockstep barrier (docs/mqtt.md, lockstep), until the real platform takes its
  * place: it buffers device messages as they arrive in whatever order the broker delivers them,
  * and when the sim's step marker says how many belong to step k and all have arrived, it applies
  * them in canonical order — here, folding them into a digest journalled in the trace — and
@@ -28,14 +29,14 @@ export class StepReceiver {
   ignored_retained = 0;
   /** Real-time mode has no steps: count what arrives, keep nothing. */
   readonly #count_only: boolean;
-  readonly #on_apply: ((messages: readonly ReceivedMessage[], t_ms: number) => void) | undefined;
+  readonly #on_apply: ((messages: readonly OrderedMessage[], t_ms: number) => void) | undefined;
   readonly #on_message: ((m: ReceivedMessage) => void) | undefined;
 
   /**
    * `on_apply` receives each completed step's messages in canonical order (the platform applies
    * them); `on_message` receives each message as it arrives (real-time mode).
    */
-  constructor(trace: TraceJournal, options: { count_only?: boolean; on_apply?: (messages: readonly ReceivedMessage[], t_ms: number) => void; on_message?: (m: ReceivedMessage) => void } = {}) {
+  constructor(trace: TraceJournal, options: { count_only?: boolean; on_apply?: (messages: readonly OrderedMessage[], t_ms: number) => void; on_message?: (m: ReceivedMessage) => void } = {}) {
     this.#trace = trace;
     this.#count_only = options.count_only ?? false;
     this.#on_apply = options.on_apply;
@@ -76,13 +77,12 @@ export class StepReceiver {
     if (this.#buffer.length > marker.expected) {
       throw new Error(`LOCKSTEP_COUNT: step ${marker.step} expected ${marker.expected} messages, received ${this.#buffer.length}`);
     }
-    const sorted = this.#buffer
-      .map((m) => ({ m, key: `${m.topic} ${m.payload}` }))
-      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    // Sorted once, here, in the platform's canonical order; the digest and the platform see the same array.
+    const ordered = orderStep(this.#buffer, marker.t_ms);
     const hash = createHash('sha256');
-    for (const { key } of sorted) hash.update(key).update('\n');
-    this.#trace.append(marker.t_ms, 'rx', { step: marker.step, n: sorted.length, h: hash.digest('hex').slice(0, 32) });
-    this.#on_apply?.(sorted.map((x) => x.m), marker.t_ms);
+    for (const m of ordered) hash.update(m.topic).update(' ').update(m.payload).update('\n');
+    this.#trace.append(marker.t_ms, 'rx', { step: marker.step, n: ordered.length, h: hash.digest('hex').slice(0, 32) });
+    this.#on_apply?.(ordered, marker.t_ms);
     this.#buffer = [];
     this.#marker = undefined;
     const done = this.#on_complete!;

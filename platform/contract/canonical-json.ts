@@ -1,7 +1,7 @@
 /**
  * Canonical JSON: object keys sorted by code unit, no whitespace, integers as integers, and
  * non-finite numbers refused. Two runs that produce the same values produce the same bytes,
- * whatever order the code happened to build the objects in (DESIGN.md §2.4).
+ * whatever order the code happened to build the objects in (docs/architecture.md, invariant 4).
  */
 export function canonicalJson(value: unknown): string {
   switch (typeof value) {

@@ -11,6 +11,7 @@ import { FirmwareCatalog } from '../patching/catalog.ts';
 import { PatchingEngine, type OtaCommand } from '../patching/engine.ts';
 import { PatchError, type FirmwareRelease } from '../patching/types.ts';
 import type { Journal, LivenessChange } from './model.ts';
+import type { OrderedMessage } from './step-order.ts';
 
 /**
  * The platform: the same production logic whether it runs against a real broker on the wall
@@ -52,10 +53,7 @@ export type OperatorCommand =
       readonly reason?: string;
     };
 
-export interface InboundMessage {
-  readonly topic: string;
-  readonly payload: string;
-}
+export type { InboundMessage } from './step-order.ts';
 
 export class Platform {
   readonly ingest: Ingest;
@@ -135,19 +133,17 @@ export class Platform {
   }
 
   /**
-   * Applies one lockstep step: the messages in canonical order (by their own timestamps, then
-   * device and sequence), interleaved with queued operator actions by time, timers run up to each
+   * Applies one lockstep step: its messages, already in canonical order (orderStep, sorted once by
+   * the step receiver), interleaved with queued operator actions by time, timers run up to each
    * input's time, and finally up to the step's end.
    */
-  applyStep(messages: readonly InboundMessage[], step_end_ms: number): void {
-    const inputs = messages.map((m) => ({ m, t: Math.min(step_end_ms, messageTime(m) ?? step_end_ms), key: `${m.topic} ${m.payload}` }));
-    inputs.sort((a, b) => a.t - b.t || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  applyStep(inputs: readonly OrderedMessage[], step_end_ms: number): void {
     const actions = this.#pending_actions.filter((a) => a.at_ms <= step_end_ms).sort((a, b) => a.at_ms - b.at_ms || (a.id < b.id ? -1 : 1));
     this.#pending_actions = this.#pending_actions.filter((a) => a.at_ms > step_end_ms);
     let ai = 0;
     for (const input of inputs) {
-      while (ai < actions.length && actions[ai]!.at_ms <= input.t) this.#act(actions[ai++]!);
-      this.receive(input.m.topic, input.m.payload, input.t);
+      while (ai < actions.length && actions[ai]!.at_ms <= input.t_ms) this.#act(actions[ai++]!);
+      this.receive(input.topic, input.payload, input.t_ms);
     }
     while (ai < actions.length) this.#act(actions[ai++]!);
     this.tick(step_end_ms);
@@ -238,9 +234,3 @@ export class Platform {
 }
 
 /** A message's own timestamp (`ts`), without a full parse when it is absent (last wills). */
-function messageTime(m: InboundMessage): number | undefined {
-  const i = m.payload.indexOf('"ts":');
-  if (i < 0) return undefined;
-  const n = Number.parseInt(m.payload.slice(i + 5, i + 25), 10);
-  return Number.isSafeInteger(n) ? n : undefined;
-}

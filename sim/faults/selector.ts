@@ -7,7 +7,7 @@ import type { DeviceSpec, Portfolio } from '../world/topology.ts';
  * Which devices a timeline step or a fault process is about. Every given field must match (AND);
  * a list matches any of its values (OR). `percent` then keeps a share of the matches chosen by a
  * stable hash of the device id and the step's salt, so the same devices are chosen on every run
- * and adding a device never changes which others are picked (DESIGN.md §2.3).
+ * and adding a device never changes which others are picked (docs/architecture.md, invariant 3).
  */
 export interface Selector {
   readonly site?: readonly string[];

@@ -4,7 +4,7 @@ import { SimError } from './errors.ts';
 /**
  * Named, seeded random streams. Each stream is derived from the root seed and its own name only
  * (`<root>/<name>`), never from another stream's draws, so adding a device or a fault never
- * shifts the numbers any other device sees (DESIGN.md §2.3). Alea is used for its small state
+ * shifts the numbers any other device sees (docs/architecture.md, invariant 3). Alea is used for its small state
  * (~40 bytes), which keeps per-device streams cheap at 100k devices.
  */
 export class Rng {

@@ -8,7 +8,7 @@ export type TraceSink = (line: string) => void;
 /**
  * The run's journal: one canonical JSON line per device message, state change, fault and
  * platform decision, folded into a running SHA-256. The hash is the run's fingerprint: same seed
- * and scenario ⇒ same hash, on the in-memory bus and over MQTT (DESIGN.md §2.1).
+ * and scenario ⇒ same hash, on the in-memory bus and over MQTT (docs/architecture.md, invariant 1).
  */
 export class TraceJournal {
   readonly #hash: Hash = createHash('sha256');

@@ -1,6 +1,6 @@
 /**
  * The benchmark's reference point: a bare ParticleContainer of N tinted dots, a tenth of them
- * re-tinted every frame, nothing else (DESIGN.md §5 quotes ≈ 43 fps at 10k and ≈ 22 at 50k on
+ * re-tinted every frame, nothing else (docs/performance.md quotes ≈ 43 fps at 10k and ≈ 22 at 50k on
  * software GL). The viewer's own figure is read against this one, measured in the same run.
  */
 import { Application, Graphics, Particle, ParticleContainer } from 'pixi.js';

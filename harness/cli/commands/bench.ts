@@ -11,7 +11,7 @@ import { int, table } from '../format.ts';
 import { resolveScenarioPath } from '../scenario-path.ts';
 import type { CliIo } from '../io.ts';
 
-/** DESIGN.md §5: 4,000 devices × 30 days in ≤ 60 s ⇒ 2,000 device-days per wall second; ≤ 1 KB per device. */
+/** docs/performance.md: 4,000 devices × 30 days in ≤ 60 s ⇒ 2,000 device-days per wall second; ≤ 1 KB per device. */
 const TARGET_DEVICE_DAYS_PER_S = 2_000;
 const TARGET_BYTES_PER_DEVICE = 1_024;
 const TARGET_LOCKSTEP_RATIO = 0.8;

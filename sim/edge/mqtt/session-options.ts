@@ -9,7 +9,7 @@ export interface MqttTransportOptions {
   readonly protocol_version?: 4 | 5;
   /**
    * Seconds; 0 in lockstep, where a step may take longer in wall time than any keep-alive and
-   * the sim itself closes sockets at the right virtual moment (DESIGN.md §3).
+   * the sim itself closes sockets at the right virtual moment (docs/mqtt.md, lockstep).
    */
   readonly keepalive_s?: number;
   /** TLS material for mqtts:// and wss://. */
