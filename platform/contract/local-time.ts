@@ -1,3 +1,4 @@
+import { MS_PER_SECOND, MS_PER_MINUTE, MS_PER_HOUR, MS_PER_DAY } from '../../common/time.ts';
 // Civil (wall-clock) time for a simulated instant in an IANA timezone.
 //
 // Occupancy, weather and daylight all depend on local time, and the simulator asks for it
@@ -19,10 +20,6 @@ export interface LocalTime {
   offset_min: number /* local − UTC */;
 }
 
-const MS_PER_SECOND = 1_000;
-const MS_PER_MINUTE = 60_000;
-const MS_PER_HOUR = 3_600_000;
-const MS_PER_DAY = 86_400_000;
 // Bounded so a months-long run over many zones cannot grow memory without limit; at ~100 bytes
 // per entry this is ~10 MB, and one entry covers a zone for a whole simulated hour.
 const OFFSET_CACHE_LIMIT = 100_000;

@@ -86,7 +86,8 @@ export interface Alert {
   readonly summary: string;
 }
 
-export type Priority = 'P1' | 'P2' | 'P3' | 'P4';
+export type { Priority } from '../contract/priorities.ts';
+import type { Priority } from '../contract/priorities.ts';
 
 /** The layer an incident is about: a single device, or an outage of a whole part of the topology. */
 export type ScopeKind = 'device' | 'gateway' | 'floor' | 'building' | 'site';

@@ -10,12 +10,11 @@
  * Pure: every method takes the time; ids come from a counter driven by the input order.
  */
 import type { DeviceKind } from '../contract/messages.ts';
+import { DEFAULT_PRIORITY_TARGETS, type PriorityTarget } from '../contract/priorities.ts';
 import type { Alert, AlertType, DeviceInfo, Incident, Journal, Liveness, LivenessChange, Priority, ScopeKind, Severity } from '../core/model.ts';
+import { MS_PER_MINUTE as MINUTE_MS } from '../../common/time.ts';
 
-export interface PriorityTarget {
-  respond_ms: number;
-  resolve_ms: number;
-}
+export type { PriorityTarget } from '../contract/priorities.ts';
 
 export interface IncidentDeskDeps {
   journal: Journal;
@@ -42,16 +41,10 @@ export interface IncidentDeskDeps {
   max_incidents?: number;
 }
 
-const MINUTE_MS = 60_000;
-const HOUR_MS = 3_600_000;
 
+/** A copy of the one default table (platform/contract/priorities.ts). */
 export function defaultPriorityTargets(): Record<Priority, PriorityTarget> {
-  return {
-    P1: { respond_ms: 15 * MINUTE_MS, resolve_ms: 4 * HOUR_MS },
-    P2: { respond_ms: 30 * MINUTE_MS, resolve_ms: 8 * HOUR_MS },
-    P3: { respond_ms: 4 * HOUR_MS, resolve_ms: 24 * HOUR_MS },
-    P4: { respond_ms: 24 * HOUR_MS, resolve_ms: 5 * 24 * HOUR_MS },
-  };
+  return { ...DEFAULT_PRIORITY_TARGETS };
 }
 
 /** Alert types an outage explains: the device is silent because its path to us is down. */

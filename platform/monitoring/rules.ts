@@ -7,6 +7,7 @@
  */
 import type { DeviceKind, EventType } from '../contract/messages.ts';
 import type { Severity } from '../core/model.ts';
+import { MS_PER_MINUTE as MINUTE_MS, MS_PER_HOUR as HOUR_MS } from '../../common/time.ts';
 
 export interface RuleCommon {
   enabled: boolean;
@@ -91,8 +92,6 @@ export interface MonitoringConfig {
   thresholds: ThresholdRule[];
 }
 
-const MINUTE_MS = 60_000;
-const HOUR_MS = 3_600_000;
 
 /** Defaults (the reason for each value sits beside it); scenarios and contracts override them. */
 export function defaultMonitoringConfig(): MonitoringConfig {

@@ -27,6 +27,7 @@ import {
   type RolloutStatus,
   type WaveView,
 } from './types.ts';
+import { MS_PER_MINUTE as MINUTE_MS, MS_PER_DAY as DAY_MS } from '../../common/time.ts';
 
 export interface OtaCommand {
   readonly device_id: string;
@@ -48,11 +49,9 @@ export interface PatchingDeps {
   readonly send: (command: OtaCommand) => void;
 }
 
-const MINUTE_MS = 60_000;
 /** Longest gap between two evaluations of timers, gates and the scheduler when nothing changed. */
 const EVAL_INTERVAL_MS = 10_000;
 const HEALTH_INTERVAL_MS = 5 * MINUTE_MS;
-const DAY_MS = 86_400_000;
 /** An install is only started if it can finish inside the window: leave this much before its end. */
 const INSTALL_LEAD_MS = 15 * MINUTE_MS;
 

@@ -3,11 +3,8 @@
  * excludes or forgives must be written here, so that the monthly report can be explained from the
  * contract alone (docs/sla.md).
  */
-import type { Priority } from '../core/model.ts';
-
-const MINUTE_MS = 60_000;
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
+import { MS_PER_DAY } from '../../common/time.ts';
+import { DEFAULT_PRIORITY_TARGETS, PRIORITIES, type Priority, type PriorityTarget } from '../contract/priorities.ts';
 
 /** Agreed service hours, in each site's own local time (a New York office's 08:00 is New York's). */
 export type ServiceHours =
@@ -53,7 +50,11 @@ export interface SlaContract {
   approved_firmware: Record<string, string>;
 }
 
-export const PRIORITIES: readonly Priority[] = ['P1', 'P2', 'P3', 'P4'];
+export { PRIORITIES };
+
+function targetsMs(which: keyof PriorityTarget): Record<Priority, number> {
+  return Object.fromEntries(PRIORITIES.map((p) => [p, DEFAULT_PRIORITY_TARGETS[p][which]])) as Record<Priority, number>;
+}
 
 /** 24×7, 99.5 %, no maintenance windows, no exclusions; ITIL-style P1–P4 targets. */
 export function defaultContract(): SlaContract {
@@ -65,8 +66,8 @@ export function defaultContract(): SlaContract {
     building_down_fraction: 0.5,
     critical_kinds: [],
     critical_devices: [],
-    response_targets_ms: { P1: 15 * MINUTE_MS, P2: HOUR_MS, P3: 4 * HOUR_MS, P4: DAY_MS },
-    resolution_targets_ms: { P1: 4 * HOUR_MS, P2: 8 * HOUR_MS, P3: 2 * DAY_MS, P4: 5 * DAY_MS },
+    response_targets_ms: targetsMs('respond_ms'),
+    resolution_targets_ms: targetsMs('resolve_ms'),
     approved_firmware: {},
   };
 }
@@ -96,7 +97,7 @@ export function validateContract(c: SlaContract): void {
     checkDays(w.days, 'maintenance window');
     if (!Number.isInteger(w.start_min) || w.start_min < 0 || w.start_min >= 1440) fail(`maintenance window start_min ${w.start_min} not in [0, 1440)`);
     // A weekly window longer than a week would overlap itself; the cap also bounds the look-back.
-    if (!Number.isInteger(w.duration_ms) || w.duration_ms <= 0 || w.duration_ms > 7 * DAY_MS) fail(`maintenance window duration_ms ${w.duration_ms} not in (0, 7 d]`);
+    if (!Number.isInteger(w.duration_ms) || w.duration_ms <= 0 || w.duration_ms > 7 * MS_PER_DAY) fail(`maintenance window duration_ms ${w.duration_ms} not in (0, 7 d]`);
   }
   for (const p of PRIORITIES) {
     const r = c.response_targets_ms[p];

@@ -8,11 +8,11 @@
  */
 import type { SlaContract } from './contract.ts';
 import { localTime, zonedToUtcMs } from '../contract/local-time.ts';
+import { MS_PER_DAY as DAY_MS } from '../../common/time.ts';
 
 export type Interval = readonly [start_ms: number, end_ms: number];
 export type IntervalSet = readonly Interval[];
 
-const DAY_MS = 86_400_000;
 
 /** Normalises any list of intervals (unsorted, overlapping, empty ones) into a set: their union. */
 export function normalize(intervals: readonly Interval[]): IntervalSet {

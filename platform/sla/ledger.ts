@@ -12,10 +12,8 @@ import type { SlaContract, ServiceHours, MaintenanceWindow } from './contract.ts
 import { PRIORITIES, validateContract } from './contract.ts';
 import type { Interval, IntervalSet } from './intervals.ts';
 import { clip, intersect, normalize, serviceHours, serviceTime, subtract, totalMs, union } from './intervals.ts';
+import { MS_PER_MINUTE as MINUTE_MS, MS_PER_HOUR as HOUR_MS, MS_PER_DAY as DAY_MS } from '../../common/time.ts';
 
-const MINUTE_MS = 60_000;
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
 
 // ---------------------------------------------------------------------------------------------
 // Report shape. Every object is built with its keys in the order declared here and every array
