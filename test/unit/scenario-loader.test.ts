@@ -303,3 +303,30 @@ describe('allowedKeys', () => {
     expect(allowedKeys(schema, ['weights'], {})).toEqual(['lock', 'thermostat']);
   });
 });
+
+describe('one duration grammar in scenario files', () => {
+  it('refuses a bare number at its file:line:col with a did-you-mean, in the scenario and in a rollout plan alike', async () => {
+    const { parseScenario } = await import('../../harness/scenario/scenario.ts');
+    const base = 'name: n\nstart: "2026-03-02 08:00"\nduration: 2h\nfleet:\n  sites:\n    - id: s1\n      timezone: America/New_York\n      buildings: [{ name: hq, type: office, floors: 1 }]\n';
+    const top = (() => {
+      try {
+        parseScenario(base.replace('duration: 2h', 'duration: 7200'), 'bare.yaml');
+      } catch (err) {
+        return err;
+      }
+      return undefined;
+    })();
+    expect(top).toBeInstanceOf(ScenarioError);
+    expect((top as ScenarioError).message).toMatch(/^bare\.yaml:3:11: .*did you mean "7200s"\?/);
+    const rollout = `${base}rollouts:\n  - id: r1\n    firmware: { model: LGT-DALI-60, version: 4.1.0 }\n    success_gate: { soak: 90 }\n`;
+    const err = (() => {
+      try {
+        parseScenario(rollout, 'plan.yaml');
+      } catch (e) {
+        return e as ScenarioError;
+      }
+      return undefined;
+    })();
+    expect(err?.issues.map((i) => `${i.line} ${i.message}`).join('\n')).toMatch(/^12 .*did you mean "90s"\?/m);
+  });
+});
