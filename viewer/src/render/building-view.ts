@@ -59,6 +59,8 @@ const KIND_FRAME: Record<string, FrameName> = { occupancy: 'occupancy', env: 'en
 const PALETTE_FULL = STATUSES.map((s) => particleColor(STATUS_COLOR[s], 1));
 const PALETTE_DIM = STATUSES.map((s) => particleColor(STATUS_COLOR[s], DIM));
 const WARM = 0xffd27a;
+/** Statuses in which a light may glow: not without power or connection (offline, unreachable, bricked). */
+const LIT: readonly boolean[] = STATUSES.map((s) => s === 'online' || s === 'suspect' || s === 'warning' || s === 'updating' || s === 'rolled_back' || s === 'update_failed');
 
 export function zoneTemperature(state: FleetState, zone: ZoneNode): number {
   let sum = 0;
@@ -350,7 +352,7 @@ export class BuildingView implements View {
       if (s === ST.alerting) {
         glow = pulse;
         colour = STATUS_COLOR.alerting;
-      } else if (kind === 'lighting' && s !== ST.offline && s !== ST.unknown) {
+      } else if (kind === 'lighting' && LIT[s]) {
         const level = c.val[d]!;
         glow = Number.isNaN(level) ? 0 : Math.min(1, level / 100) * 0.55;
       }
@@ -450,16 +452,19 @@ function floorSummary(state: FleetState, floor: FloorNode): string {
   let offline = 0;
   let alerting = 0;
   let updating = 0;
+  let unreachable = 0;
   for (const d of floor.all) {
     const s = st[d]!;
     if (s === ST.unknown) continue;
     born++;
     if (s === ST.offline || s === ST.bricked) offline++;
+    else if (s === ST.unreachable) unreachable++;
     else if (s === ST.alerting) alerting++;
     else if (s === ST.updating) updating++;
   }
   const parts = [`${born} of ${floor.all.length} devices`];
   if (alerting) parts.push(`${alerting} alerting`);
+  if (unreachable) parts.push(`${unreachable} unreachable`);
   if (offline) parts.push(`${offline} offline`);
   if (updating) parts.push(`${updating} updating`);
   return parts.join(' · ');

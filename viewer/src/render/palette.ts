@@ -1,13 +1,21 @@
 /** One dark palette for canvas and panels (styles.css repeats these as CSS variables). */
 import { STATUSES, type Status } from '../model/codes.ts';
 
+/**
+ * Severity reads from the colour: red only for critical/major alerts, orange for lesser ones,
+ * yellow for a missed heartbeat; greys for devices we cannot hear (offline: the device is down;
+ * unreachable: its gateway, floor or building is, so its last reading is only old news).
+ */
 export const STATUS_COLOR: Record<Status, number> = {
   online: 0x22c55e,
   suspect: 0xfacc15,
-  offline: 0x64748b,
+  warning: 0xfb923c,
   alerting: 0xef4444,
+  unreachable: 0x8391b0,
+  offline: 0x5b6475,
   updating: 0x38bdf8,
-  rolled_back: 0xfb923c,
+  update_failed: 0xf9a8d4,
+  rolled_back: 0xa78bfa,
   bricked: 0xd946ef,
   unknown: 0x334155,
 };

@@ -62,7 +62,7 @@ interface SiteCard {
 
 /**
  * Health of a group of devices (docs/viewer.md): red with a critical or major alert or a tenth of
- * the devices down; amber with anything else amiss (minor alerts, suspect, offline, rollouts);
+ * the devices down (offline, unreachable or bricked); amber with anything else amiss (minor alerts, suspect, offline, rollouts);
  * green when all is well; grey before any device has been seen.
  */
 export function healthColor(state: FleetState, devices: readonly number[]): number {
@@ -77,7 +77,7 @@ export function healthColor(state: FleetState, devices: readonly number[]): numb
     if (s === ST.unknown) continue;
     born++;
     if (hi[d]! > 0) severe++;
-    if (s === ST.offline || s === ST.bricked) bad++;
+    if (s === ST.offline || s === ST.bricked || s === ST.unreachable) bad++;
     else if (s !== ST.online) warn++;
   }
   if (born === 0) return STATUS_COLOR.unknown;

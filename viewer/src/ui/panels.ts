@@ -20,6 +20,13 @@ function render(el: HTMLElement, html: string): void {
 function ring(value: number, target: number | null, name: string, caption: string, testid: string): string {
   const r = 34;
   const circ = 2 * Math.PI * r;
+  // No data yet (no device has reported, no incident decided): an honest dash, not a green 100 %.
+  if (Number.isNaN(value)) {
+    return `<div class="gauge" data-testid="${testid}" data-value="">
+    <svg viewBox="0 0 84 84"><circle cx="42" cy="42" r="${r}" fill="none" stroke="#1b2742" stroke-width="8"/>
+    <text class="v" x="42" y="47" text-anchor="middle">—</text></svg>
+    <div class="n">${esc(name)}</div><div class="c">${esc(caption)}</div></div>`;
+  }
   const v = Math.max(0, Math.min(1, value));
   const ok = target === null ? v >= 0.95 : v >= target;
   const colour = ok ? '#22c55e' : v >= (target ?? 0.95) - 0.02 ? '#facc15' : '#ef4444';
@@ -40,7 +47,7 @@ export function renderSla(el: HTMLElement, g: Gauges, final: Record<string, unkn
   const avail_caption = final !== null && typeof final.availability === 'number' ? `platform: ${pct(final.availability, 3)}` : `target ${pct(g.availability_target, 1)}`;
   render(
     el,
-    `<div class="gauges">${ring(g.availability, g.availability_target, 'Availability', avail_caption, 'gauge-availability')}${ring(g.response_compliance, 0.95, 'Response', decided === 0 ? (g.responses_pending ? `${g.responses_pending} pending` : 'no incidents') : `${g.responses_met}/${decided} on time`, 'gauge-response')}${ring(g.patch_coverage, 0.95, 'Patch coverage', `${int(g.patch_compliant)}/${int(g.devices)} approved`, 'gauge-patch')}</div>`,
+    `<div class="gauges">${ring(g.devices === 0 ? NaN : g.availability, g.availability_target, 'Availability', avail_caption, 'gauge-availability')}${ring(decided === 0 ? NaN : g.response_compliance, 0.95, 'Response', decided === 0 ? (g.responses_pending ? `${g.responses_pending} pending` : 'no incidents yet') : `${g.responses_met}/${decided} on time`, 'gauge-response')}${ring(g.devices === 0 ? NaN : g.patch_coverage, 0.95, 'Patch coverage', g.devices === 0 ? 'no device yet' : `${int(g.patch_compliant)}/${int(g.devices)} approved`, 'gauge-patch')}</div>`,
   );
 }
 
@@ -114,8 +121,8 @@ const ROLLOUT_PILL: Record<string, [string, string]> = {
   running: ['running', '#38bdf8'],
   soaking: ['soaking', '#facc15'],
   paused: ['halted', '#ef4444'],
-  rolling_back: ['rolling back', '#fb923c'],
-  rolled_back: ['rolled back', '#fb923c'],
+  rolling_back: ['rolling back', STATUS_CSS.rolled_back],
+  rolled_back: ['rolled back', STATUS_CSS.rolled_back],
   completed: ['complete', '#22c55e'],
   aborted: ['aborted', '#ef4444'],
   cancelled: ['cancelled', '#94a3b8'],
@@ -126,7 +133,8 @@ const OTA_GROUPS: ReadonlyArray<{ name: string; colour: string; states: readonly
   { name: 'in progress', colour: STATUS_CSS.updating, states: ['deferred', 'downloading', 'downloaded', 'verifying', 'waiting_window', 'installing', 'rebooting', 'health_check'] },
   { name: 'rolled back', colour: STATUS_CSS.rolled_back, states: ['rolled_back'] },
   { name: 'bricked', colour: STATUS_CSS.bricked, states: ['bricked'] },
-  { name: 'failed', colour: '#64748b', states: ['failed', 'rejected', 'cancelled', 'idle'] },
+  { name: 'failed', colour: STATUS_CSS.update_failed, states: ['failed', 'rejected'] },
+  { name: 'cancelled', colour: '#64748b', states: ['cancelled', 'idle'] },
 ];
 
 export function renderRollouts(el: HTMLElement, count: HTMLElement, state: FleetState, tz: string): void {
