@@ -6,7 +6,7 @@
  */
 import { Container, Graphics, Particle, ParticleContainer, Rectangle, Sprite, Texture, type Text } from 'pixi.js';
 import { BIT, ST, STATUSES } from '../model/codes.ts';
-import type { FleetState } from '../model/fleet-state.ts';
+import type { FleetState, IncidentRec } from '../model/fleet-state.ts';
 import type { BuildingNode, FloorNode, Topology, ZoneNode } from '../model/topology.ts';
 import type { Atlas, FrameName } from './atlas.ts';
 import { MUTED, STATUS_COLOR, TEXT, WALL, particleColor, temperatureColor } from './palette.ts';
@@ -25,6 +25,15 @@ const FLOOR_GAP = 64;
 const STACK_GAP = 90;
 const SLOW_EVERY_MS = 400;
 const DIM = 0.2;
+/** Smallest on-screen text size: below it a label hides rather than turn into unreadable specks. */
+const MIN_LABEL_PX = 10;
+const PRIORITY_COLOR: Readonly<Record<string, number>> = { P1: 0xef4444, P2: 0xfb923c, P3: 0xfacc15, P4: 0x94a3b8 };
+
+/** The default caption of an incident's outline; the app swaps in one that names the fault. */
+export function defaultIncidentCaption(inc: IncidentRec): string {
+  const kind = inc.scope.slice(0, inc.scope.indexOf(':'));
+  return `${inc.pri} · ${kind} outage · ${inc.nd} device${inc.nd === 1 ? '' : 's'}`;
+}
 
 interface Room {
   zone: ZoneNode;
@@ -99,6 +108,11 @@ export class BuildingView implements View {
   private last_slow_ms = -Infinity;
   private last_zoom = -1;
   private bounds_rect: Rect = { x: 0, y: 0, w: 1, h: 1 };
+  /** Open outage incidents: one Graphics for every outline and hatch, a few labels (never per device). */
+  private readonly scope_gfx = new Graphics();
+  private readonly scope_labels = new Container();
+  private shown_scopes = '';
+  incidentCaption: (inc: IncidentRec) => string = defaultIncidentCaption;
 
   constructor(
     readonly building: BuildingNode,
@@ -117,7 +131,7 @@ export class BuildingView implements View {
     this.ring.anchor.set(0.5);
     this.ring.setSize(ICON * 1.9, ICON * 1.9);
     this.ring.visible = false;
-    this.root.addChild(planes, this.glow_layer, this.icon_layer, this.ring, labels);
+    this.root.addChild(planes, this.scope_gfx, this.glow_layer, this.icon_layer, this.ring, labels, this.scope_labels);
 
     const floor_of: number[] = [];
     building.floors.forEach((floor, fi) => {
@@ -408,13 +422,80 @@ export class BuildingView implements View {
           changed = true;
         }
       }
+      if (this.drawScopes(frame.zoom)) changed = true;
     }
     if (frame.zoom !== this.last_zoom) {
       this.last_zoom = frame.zoom;
-      for (const [t, size] of this.texts) legibleAt(t, size, frame.zoom, 6);
+      for (const [t, size] of this.texts) legibleAt(t, size, frame.zoom, MIN_LABEL_PX);
+      for (const c of this.scope_labels.children) c.scale.set(Math.max(1, 13 / (15 * frame.zoom)));
       changed = true;
     }
     return changed;
+  }
+
+  /** Floors of this building an incident scope covers (a gateway's scope is its floor). */
+  private scopeFloors(scope: string): FloorPlan[] {
+    const i = scope.indexOf(':');
+    const kind = scope.slice(0, i);
+    const id = scope.slice(i + 1);
+    if (kind === 'site') return this.building.site === id ? this.floors : [];
+    if (kind === 'building') return this.building.id === id ? this.floors : [];
+    if (kind === 'floor') return this.floors.filter((f) => f.floor.id === id);
+    if (kind === 'gateway') {
+      const d = this.state.registry.indexOf(id);
+      const floor = d >= 0 ? this.state.registry.info[d]?.floor : undefined;
+      return floor !== undefined && this.building.floors.some((f) => f.id === floor) ? this.floors.filter((f) => f.floor.id === floor) : [];
+    }
+    return [];
+  }
+
+  /**
+   * Open outage incidents drawn on the plan: the floors they cover hatched and outlined in the
+   * priority colour, with a caption ("P2 · power cut · 17 devices"). Redrawn only when the set of
+   * open incidents changes.
+   */
+  private drawScopes(zoom: number): boolean {
+    const open = [...this.state.incidents.values()].filter((x) => x.s !== 'resolved' && !x.scope.startsWith('device:')).sort((a, b) => a.opened_t - b.opened_t || (a.id < b.id ? -1 : 1));
+    const placed = open.map((inc) => ({ inc, floors: this.scopeFloors(inc.scope) })).filter((x) => x.floors.length > 0);
+    const key = placed.map((x) => `${x.inc.id}|${x.inc.pri}|${x.inc.nd}`).join(';');
+    if (key === this.shown_scopes) return false;
+    this.shown_scopes = key;
+    const g = this.scope_gfx.clear();
+    for (const c of this.scope_labels.removeChildren()) c.destroy();
+    const captioned = new Set<FloorPlan>();
+    for (const { inc, floors } of placed) {
+      const colour = PRIORITY_COLOR[inc.pri] ?? PRIORITY_COLOR.P4!;
+      for (const f of floors) {
+        const x0 = f.x - 8;
+        const y0 = f.y + FLOOR_TITLE - 8;
+        const w = f.w + 16;
+        const h = f.h - FLOOR_TITLE + 8;
+        // Diagonal hatch over the floor: these devices' last readings are old news.
+        for (let k = 24; k < w + h; k += 24) {
+          const ax = x0 + Math.max(0, k - h);
+          const ay = y0 + Math.min(h, k);
+          const bx = x0 + Math.min(w, k);
+          const by = y0 + Math.max(0, k - w);
+          g.moveTo(ax, ay).lineTo(bx, by);
+        }
+        g.stroke({ width: 3, color: 0x94a3b8, alpha: 0.12 });
+        g.roundRect(x0, y0, w, h, 10).stroke({ width: 5, color: colour, alpha: 0.95 });
+      }
+      // One caption per incident, on the first floor it covers (stacked when two share a floor).
+      const f = floors[0]!;
+      const stacked = captioned.has(f) ? 1 : 0;
+      captioned.add(f);
+      const text = label(this.incidentCaption(inc), 15, 0x0a0f1e, { fontWeight: '800' });
+      const pad = 6;
+      const chip = new Container();
+      const bg = new Graphics().roundRect(0, 0, text.width + pad * 2, text.height + 4, 6).fill(colour);
+      text.position.set(pad, 2);
+      chip.addChild(bg, text);
+      chip.position.set(f.x + f.w - text.width - pad * 2 - 4, f.y + FLOOR_TITLE - 8 - text.height - 10 - stacked * (text.height + 8));
+      chip.scale.set(Math.max(1, 13 / (15 * zoom)));
+      this.scope_labels.addChild(chip);
+    }
+    return true;
   }
 
   hit(wx: number, wy: number, zoom: number): Hit | null {

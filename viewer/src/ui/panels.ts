@@ -86,16 +86,19 @@ export function scopeLabel(topo: Topology, state: FleetState, scope: string): st
 
 const INC_ORDER: Record<string, number> = { open: 0, acknowledged: 1, resolved: 2 };
 
-export function renderIncidents(el: HTMLElement, count: HTMLElement, state: FleetState, topo: Topology, tz: string, limit: number): void {
+const PRI_ORDER: Record<string, number> = { P1: 0, P2: 1, P3: 2, P4: 3 };
+
+export function renderIncidents(el: HTMLElement, count: HTMLElement, state: FleetState, topo: Topology, tz: string, limit: number, selected: string | null = null): void {
   const all = [...state.incidents.values()];
   const open = all.filter((i) => i.s !== 'resolved').length;
   count.textContent = all.length ? `${open} open · ${all.length} total` : '';
-  const list = all.sort((a, b) => (INC_ORDER[a.s] ?? 3) - (INC_ORDER[b.s] ?? 3) || b.opened_t - a.opened_t || (a.id < b.id ? -1 : 1)).slice(0, limit);
+  // Open first, then the most urgent: a P1 never hides under "+ N more" behind P2s.
+  const list = all.sort((a, b) => (INC_ORDER[a.s] ?? 3) - (INC_ORDER[b.s] ?? 3) || (PRI_ORDER[a.pri] ?? 9) - (PRI_ORDER[b.pri] ?? 9) || b.opened_t - a.opened_t || (a.id < b.id ? -1 : 1)).slice(0, limit);
   if (list.length === 0) return render(el, '<div class="empty">No incidents so far.</div>');
   const item = (i: IncidentRec): string => {
     const status = i.s === 'resolved' ? `resolved ${shortTime(i.resolved_t ?? NaN, tz)}` : i.s === 'acknowledged' ? `acknowledged${i.by ? ` by ${esc(i.by)}` : ''}` : 'open — awaiting response';
-    const tech = i.tech && i.s !== 'resolved' ? ` · ${esc(i.tech)} dispatched` : '';
-    return `<div class="item ${i.s}" data-incident="${esc(i.id)}" data-scope="${esc(i.scope)}"><span class="prio ${esc(i.pri)}">${esc(i.pri)}</span><span class="what">${esc(scopeLabel(topo, state, i.scope))}</span><span class="when">${shortTime(i.opened_t, tz)}</span><span class="sub">${esc(i.id)} · ${status}${tech} · ${i.nd} device${i.nd === 1 ? '' : 's'}</span></div>`;
+    const tech = i.tech ? ` · ${esc(i.tech)}${i.s === 'resolved' ? '' : ' dispatched'}` : '';
+    return `<div class="item ${i.s}${i.id === selected ? ' selected' : ''}" data-incident="${esc(i.id)}" data-scope="${esc(i.scope)}"><span class="prio ${esc(i.pri)}">${esc(i.pri)}</span><span class="what">${esc(scopeLabel(topo, state, i.scope))}</span><span class="when">${shortTime(i.opened_t, tz)}</span><span class="sub">${esc(i.id)} · ${status}${tech} · ${i.nd} device${i.nd === 1 ? '' : 's'}</span></div>`;
   };
   render(el, `<div class="feed">${list.map(item).join('')}</div>${all.length > limit ? `<div class="more">+ ${all.length - limit} more</div>` : ''}`);
 }
@@ -112,7 +115,7 @@ export function renderAlerts(el: HTMLElement, count: HTMLElement, state: FleetSt
   const item = (a: AlertRec): string => {
     const dev = a.d >= 0 ? state.registry.ids[a.d]! : '?';
     const sub = `${esc(dev)}${a.inh ? ` · inhibited by ${esc(a.inh)}` : ''}${a.s === 'acknowledged' ? ' · acknowledged' : ''}${a.flap ? ' · flapping' : ''}`;
-    return `<div class="item${a.inh ? ' resolved' : ''}" data-device="${esc(dev)}"><span class="sev ${esc(a.sev)}"></span><span class="what">${esc(humanize(a.type))}</span><span class="when">${shortTime(a.started_t, tz)}</span><span class="sub">${sub}</span></div>`;
+    return `<div class="item${a.inh ? ' resolved' : ''}" data-device="${esc(dev)}" data-alert="${esc(a.id)}"><span class="sev ${esc(a.sev)}"></span><span class="what">${esc(humanize(a.type))}</span><span class="when">${shortTime(a.started_t, tz)}</span><span class="sub">${sub}</span></div>`;
   };
   render(el, `<div class="feed">${active.slice(0, limit).map(item).join('')}</div>${active.length > limit ? `<div class="more">+ ${active.length - limit} more</div>` : ''}`);
 }
