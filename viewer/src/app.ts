@@ -413,8 +413,24 @@ export class App {
     (this.shell.hint.querySelector('.temp-scale') as HTMLElement).style.display = nav.level === 'building' || nav.level === 'floor' ? '' : 'none';
   }
 
+  private shown_ticks = '';
+
   private panels(): void {
     const state = this.source.state;
+    // The temperature legend shows the range the plan's colours span now, with a tick per step.
+    const view = this.stage.view;
+    if (view instanceof BuildingView) {
+      const [lo, hi] = view.temp_range;
+      // Evenly spaced (the labels are spread edge to edge under the bar): whole degrees up to 6 intervals.
+      const n = hi - lo <= 6 ? hi - lo : 4;
+      const ticks: string[] = [];
+      for (let i = 0; i <= n; i++) ticks.push(`<i>${Math.round((lo + (i * (hi - lo)) / n) * 10) / 10}°</i>`);
+      const html = ticks.join('');
+      if (html !== this.shown_ticks) {
+        this.shown_ticks = html;
+        this.shell.hint.querySelector('.ticks')!.innerHTML = html;
+      }
+    }
     const tz = this.tz;
     this.shell.clock_time.textContent = clockTime(state.t, tz);
     const speed = this.source.speed();

@@ -9,7 +9,7 @@ import { BIT, ST, STATUSES } from '../model/codes.ts';
 import type { FleetState, IncidentRec } from '../model/fleet-state.ts';
 import type { BuildingNode, FloorNode, Topology, ZoneNode } from '../model/topology.ts';
 import type { Atlas, FrameName } from './atlas.ts';
-import { MUTED, STATUS_COLOR, TEXT, WALL, particleColor, temperatureColor } from './palette.ts';
+import { MUTED, STATUS_COLOR, TEXT, WALL, fittedTemperatureRange, particleColor, temperatureColor, temperatureColorIn } from './palette.ts';
 import { healthColor } from './portfolio-view.ts';
 import type { FrameInfo, Hit, Rect, View } from './stage.ts';
 import { label, legibleAt } from './text.ts';
@@ -72,8 +72,14 @@ const WARM = 0xffd27a;
 const LIT: readonly boolean[] = STATUSES.map((s) => s === 'online' || s === 'suspect' || s === 'warning' || s === 'updating' || s === 'rolled_back' || s === 'update_failed');
 
 export function zoneTemperature(state: FleetState, zone: ZoneNode): number {
+  return zoneReading(state, zone).t;
+}
+
+/** A zone's mean temperature, and whether every reading in it is old news (its devices unreachable, offline or bricked). */
+export function zoneReading(state: FleetState, zone: ZoneNode): { t: number; stale: boolean } {
   let sum = 0;
   let n = 0;
+  let live = 0;
   const reg = state.registry;
   for (const d of zone.devices) {
     const k = reg.info[d]?.kind;
@@ -82,9 +88,11 @@ export function zoneTemperature(state: FleetState, zone: ZoneNode): number {
     if (!Number.isNaN(v)) {
       sum += v;
       n++;
+      const s = state.c.status[d]!;
+      if (s !== ST.unreachable && s !== ST.offline && s !== ST.bricked) live++;
     }
   }
-  return n > 0 ? sum / n : NaN;
+  return { t: n > 0 ? sum / n : NaN, stale: n > 0 && live === 0 };
 }
 
 export class BuildingView implements View {
@@ -113,6 +121,8 @@ export class BuildingView implements View {
   private readonly scope_labels = new Container();
   private shown_scopes = '';
   incidentCaption: (inc: IncidentRec) => string = defaultIncidentCaption;
+  /** The temperature range the zone colours span now (fitted to the building's readings; the legend shows it). */
+  temp_range: [number, number] = [15, 29];
 
   constructor(
     readonly building: BuildingNode,
@@ -395,18 +405,32 @@ export class BuildingView implements View {
 
     if (frame.wall_ms - this.last_slow_ms >= SLOW_EVERY_MS || focus_changed) {
       this.last_slow_ms = frame.wall_ms;
+      // The colour scale spans the building's readings: a 17–19 °C building is not one flat colour.
+      const readings = this.floors.flatMap((f) => f.rooms.map((r) => zoneReading(this.state, r.zone)));
+      let min = Infinity;
+      let max = -Infinity;
+      for (const x of readings) {
+        if (Number.isNaN(x.t)) continue;
+        min = Math.min(min, x.t);
+        max = Math.max(max, x.t);
+      }
+      this.temp_range = fittedTemperatureRange(min, max);
+      const [lo, hi] = this.temp_range;
+      let k = 0;
       for (const f of this.floors) {
         for (const r of f.rooms) {
-          const t = zoneTemperature(this.state, r.zone);
-          const fill = temperatureColor(t);
+          const { t, stale } = readings[k++]!;
+          // A stale reading is drawn without its colour: it says what the room was, not what it is.
+          const fill = stale ? temperatureColor(NaN) : temperatureColorIn(t, lo, hi);
           if (r.fill.tint !== fill) {
             r.fill.tint = fill;
             changed = true;
           }
-          const text = Number.isNaN(t) ? '' : `${t.toFixed(1)} °C`;
+          const text = Number.isNaN(t) ? '' : `${t.toFixed(1)} °C${stale ? ' · old' : ''}`;
           if (text !== r.shown_temp) {
             r.shown_temp = text;
             r.temp.text = text;
+            r.temp.alpha = stale ? 0.55 : 1;
             changed = true;
           }
         }

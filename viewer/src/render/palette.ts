@@ -67,6 +67,26 @@ export function temperatureColor(t: number): number {
 }
 
 export const TEMP_LEGEND: ReadonlyArray<[number, number]> = TEMP_STOPS;
+const STOPS_LO = TEMP_STOPS[0]![0];
+const STOPS_HI = TEMP_STOPS[TEMP_STOPS.length - 1]![0];
+
+/** Zone fill with the colour scale stretched over [lo, hi] (the range the data actually spans). */
+export function temperatureColorIn(t: number, lo: number, hi: number): number {
+  if (Number.isNaN(t)) return NO_TEMP_FILL;
+  return temperatureColor(STOPS_LO + ((t - lo) / Math.max(1e-6, hi - lo)) * (STOPS_HI - STOPS_LO));
+}
+
+/** The legend's range for readings min…max: whole degrees with half a degree of margin, at least 4 °C wide. */
+export function fittedTemperatureRange(min: number, max: number): [number, number] {
+  if (!Number.isFinite(min) || !Number.isFinite(max)) return [STOPS_LO, STOPS_HI];
+  let lo = Math.floor(min - 0.5);
+  let hi = Math.ceil(max + 0.5);
+  while (hi - lo < 4) {
+    lo--;
+    if (hi - lo < 4) hi++;
+  }
+  return [lo, hi];
+}
 
 export function hex(c: number): string {
   return `#${c.toString(16).padStart(6, '0')}`;

@@ -85,7 +85,7 @@ export function buildShell(mount: HTMLElement): Shell {
   zoom_fit.title = 'Fit to screen';
   zoom.append(zoom_in, zoom_out, zoom_fit);
   const stops = TEMP_LEGEND.map(([, c], i) => `${hex(c)} ${(i / (TEMP_LEGEND.length - 1)) * 100}%`).join(', ');
-  const hint = el('div', 'overlay hint', `<span class="nav-hint"></span><span class="temp-scale"><span>${TEMP_LEGEND[0]![0]}°</span><span class="bar" style="background:linear-gradient(90deg, ${stops})"></span><span>${TEMP_LEGEND[TEMP_LEGEND.length - 1]![0]}°C</span></span>`);
+  const hint = el('div', 'overlay hint', `<span class="nav-hint"></span><span class="temp-scale"><span class="bar" style="background:linear-gradient(90deg, ${stops})"></span><span class="ticks" data-testid="temp-ticks"><i>${TEMP_LEGEND[0]![0]}°</i><i>${TEMP_LEGEND[TEMP_LEGEND.length - 1]![0]}°C</i></span></span>`);
   const loading = el('div', 'overlay loading', '<div class="card"><h3>Loading…</h3><div class="bar"><div></div></div><div class="note"></div></div>');
   stage.append(canvas_host, hint, zoom, details, chain, summary, loading);
 
