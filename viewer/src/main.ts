@@ -136,6 +136,10 @@ async function boot(): Promise<void> {
     benchChanges: () => (source instanceof BenchSource ? source.changes : 0),
     selectIncident: (id: string | null, seek = true) => app.selectIncident(id, seek),
     selectedIncident: () => app.selected_incident,
+    drawnStatus: (id: string) => {
+      const code = stage.view?.drawn(source.registry.indexOf(id)) ?? null;
+      return code === null ? null : (STATUSES[code] ?? null);
+    },
     showSummary: (show: boolean) => app.showSummary(show),
   });
   hook.ready = true;

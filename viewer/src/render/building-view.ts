@@ -546,6 +546,11 @@ export class BuildingView implements View {
     return x === undefined || Number.isNaN(x) ? null : { x, y: this.py[d]! };
   }
 
+  drawn(d: number): number | null {
+    const i = this.devices.indexOf(d);
+    return i < 0 || this.shown[i] === 255 ? null : this.shown[i]!;
+  }
+
   destroy(): void {
     this.root.destroy({ children: true });
   }

@@ -343,6 +343,11 @@ export class PortfolioView implements View {
     return x === undefined || Number.isNaN(x) ? null : { x, y: this.py[d]! };
   }
 
+  drawn(d: number): number | null {
+    const i = this.device_of.indexOf(d);
+    return i < 0 || this.shown[i] === 255 ? null : this.shown[i]!;
+  }
+
   destroy(): void {
     this.root.destroy({ children: true });
   }

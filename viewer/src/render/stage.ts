@@ -37,6 +37,8 @@ export interface View {
   hit(wx: number, wy: number, zoom: number): Hit | null;
   /** World position of a device's icon centre, if the view shows it. */
   position(d: number): { x: number; y: number } | null;
+  /** The status code the view last painted device d with (tests compare it with the fold), or null when not shown. */
+  drawn(d: number): number | null;
   destroy(): void;
 }
 
