@@ -58,7 +58,7 @@ async function run(): Promise<void> {
         await page.evaluate((id) => (globalThis as unknown as Hook).__mspTwin.selectIncident(id, false), String(power.id));
       }],
       ['viewer-leak-chain.png', `?incident=${String(leak.id)}`, async () => {
-        await page.evaluate((t) => (globalThis as unknown as Hook).__mspTwin.seek(t), Number(leak.t) + 3_600_000);
+        await page.evaluate((t) => (globalThis as unknown as Hook).__mspTwin.seek(t), Number(leak.t) + 5 * 60_000);
         await page.evaluate(() => (globalThis as unknown as Hook).__mspTwin.select('tower-f02-leak-001'));
       }],
     ];

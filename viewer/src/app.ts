@@ -53,7 +53,7 @@ export class App {
   selected_incident: string | null = null;
   private chain: Chain | null = null;
   private chain_html = '';
-  private summary_shown_at_end = false;
+  private was_playing = false;
   /** Resolves with the first frame that drew a view (the test hook and the bench wait for it). */
   readonly ready_promise: Promise<void>;
   private resolve_ready!: () => void;
@@ -261,11 +261,11 @@ export class App {
       this.last_panels_t = this.source.state.t;
       this.panels();
       this.renderChainPanel();
-      // Playback that reaches the end shows how the run went.
+      // Playback that runs into the end shows how the run went (a seek to the end does not).
       const replay = this.replay;
-      if (replay && !this.summary_shown_at_end && replay.playing === false && this.source.state.t >= replay.end_ms && this.last_panels_t >= replay.end_ms) {
-        this.summary_shown_at_end = true;
-        if (this.shell.summary.hidden) this.showSummary(true);
+      if (replay) {
+        if (this.was_playing && !replay.playing && this.source.state.t >= replay.end_ms && this.shell.summary.hidden) this.showSummary(true);
+        this.was_playing = replay.playing;
       }
     }
   }

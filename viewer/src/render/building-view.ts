@@ -486,7 +486,7 @@ export class BuildingView implements View {
     this.shown_scopes = key;
     const g = this.scope_gfx.clear();
     for (const c of this.scope_labels.removeChildren()) c.destroy();
-    const captioned = new Set<FloorPlan>();
+    const captioned = new Map<FloorPlan, number>();
     for (const { inc, floors } of placed) {
       const colour = PRIORITY_COLOR[inc.pri] ?? PRIORITY_COLOR.P4!;
       for (const f of floors) {
@@ -505,17 +505,19 @@ export class BuildingView implements View {
         g.stroke({ width: 3, color: 0x94a3b8, alpha: 0.12 });
         g.roundRect(x0, y0, w, h, 10).stroke({ width: 5, color: colour, alpha: 0.95 });
       }
-      // One caption per incident, on the first floor it covers (stacked when two share a floor).
+      // One caption per incident, on the bottom edge of the first floor it covers (clear of the
+      // floor's title and summary; side by side when two share a floor).
       const f = floors[0]!;
-      const stacked = captioned.has(f) ? 1 : 0;
-      captioned.add(f);
+      const stacked = captioned.get(f) ?? 0;
       const text = label(this.incidentCaption(inc), 15, 0x0a0f1e, { fontWeight: '800' });
       const pad = 6;
       const chip = new Container();
       const bg = new Graphics().roundRect(0, 0, text.width + pad * 2, text.height + 4, 6).fill(colour);
       text.position.set(pad, 2);
       chip.addChild(bg, text);
-      chip.position.set(f.x + f.w - text.width - pad * 2 - 4, f.y + FLOOR_TITLE - 8 - text.height - 10 - stacked * (text.height + 8));
+      const chip_w = text.width + pad * 2;
+      chip.position.set(f.x + f.w - chip_w - stacked - 4, f.y + f.h - (text.height + 4) / 2);
+      captioned.set(f, stacked + chip_w + 10);
       chip.scale.set(Math.max(1, 13 / (15 * zoom)));
       this.scope_labels.addChild(chip);
     }

@@ -6,7 +6,7 @@
  * Clicking a bar seeks to its start and selects it; clicking elsewhere on a lane seeks there.
  */
 import type { DeviceRegistry } from '../model/registry.ts';
-import { faultName, type Story, type StoryIncident } from '../model/story.ts';
+import { faultName, type Story } from '../model/story.ts';
 import { esc, shortTime } from './format.ts';
 
 export const PRIORITY_CSS: Readonly<Record<string, string>> = { P1: '#ef4444', P2: '#fb923c', P3: '#facc15', P4: '#94a3b8' };
@@ -47,14 +47,13 @@ export function hourTicks(start: number, end: number, tz: string, max_ticks: num
   return out;
 }
 
-/** Incidents packed into rows so bars never overlap (greedy, in opening order; the last row takes the overflow). */
-function packRows(incs: readonly StoryIncident[], end: number): number[] {
+/** Bars packed into rows so they never overlap (greedy, in start order; the last row takes the overflow). */
+function packRows(bars: ReadonlyArray<{ start: number; stop: number }>): number[] {
   const row_end: number[] = [];
-  return incs.map((i) => {
-    const stop = i.resolved_t ?? end;
-    let r = row_end.findIndex((e) => e <= i.opened_t);
+  return bars.map((b) => {
+    let r = row_end.findIndex((e) => e <= b.start);
     if (r < 0) r = row_end.length < INCIDENT_ROWS ? row_end.length : INCIDENT_ROWS - 1;
-    row_end[r] = Math.max(row_end[r] ?? -Infinity, stop);
+    row_end[r] = Math.max(row_end[r] ?? -Infinity, b.stop);
     return r;
   });
 }
@@ -66,14 +65,15 @@ export function renderStrip(story: Story, reg: DeviceRegistry, start: number, en
   const ticks = hourTicks(start, end, tz, 12)
     .map((t) => `<span class="tick" style="left:${x(t).toFixed(3)}%">${esc(shortTime(t, tz))}</span>`)
     .join('');
+  const fault_rows = packRows(story.faults.map((f) => ({ start: f.start_t, stop: f.end_t ?? end })));
   const faults = story.faults
-    .map((f) => {
+    .map((f, k) => {
       const stop = f.end_t ?? end;
       const title = `${faultName(f.kind)}${f.target ? ` · ${f.target}` : ''} · ${shortTime(f.start_t, tz)}–${f.end_t === null ? 'end' : shortTime(f.end_t, tz)}`;
-      return `<button class="bar fault" data-testid="timeline-fault" data-fault="${esc(f.id)}" data-t="${f.start_t}" style="left:${x(f.start_t).toFixed(3)}%;width:${w(f.start_t, stop).toFixed(3)}%" title="${esc(title)}"><span>${esc(faultName(f.kind))}</span></button>`;
+      return `<button class="bar fault" data-testid="timeline-fault" data-fault="${esc(f.id)}" data-t="${f.start_t}" style="left:${x(f.start_t).toFixed(3)}%;width:${w(f.start_t, stop).toFixed(3)}%;top:${fault_rows[k]! * 12}px" title="${esc(title)}"><span>${esc(faultName(f.kind))}</span></button>`;
     })
     .join('');
-  const rows = packRows(story.incidents, end);
+  const rows = packRows(story.incidents.map((i) => ({ start: i.opened_t, stop: i.resolved_t ?? end })));
   const incidents = story.incidents
     .map((i, k) => {
       const stop = i.resolved_t ?? end;
@@ -85,7 +85,7 @@ export function renderStrip(story: Story, reg: DeviceRegistry, start: number, en
       return `<button class="bar inc" data-testid="timeline-incident" data-incident="${esc(i.id)}" data-t="${i.opened_t}" style="left:${x(i.opened_t).toFixed(3)}%;width:${w(i.opened_t, stop).toFixed(3)}%;top:${rows[k]! * 12}px;background:${colour}" title="${esc(title)}">${ack}<span>${esc(`${i.pri} · ${what}`)}</span></button>`;
     })
     .join('');
-  const inc_rows = Math.max(1, Math.min(INCIDENT_ROWS, ...rows.map((r) => r + 1)));
+  const inc_rows = Math.min(INCIDENT_ROWS, Math.max(1, ...rows.map((r) => r + 1)));
   // Alert density: firings per bin, as one SVG path (the busiest bin is full height).
   const bins = new Array<number>(ALERT_BINS).fill(0);
   const hot = new Array<boolean>(ALERT_BINS).fill(false);
@@ -113,7 +113,7 @@ export function renderStrip(story: Story, reg: DeviceRegistry, start: number, en
   const lane = (name: string, body: string, cls = '', h = 14): string => `<div class="lane ${cls}"><span class="name">${name}</span><div class="track" style="height:${h}px">${body}</div></div>`;
   return `<div class="lane axis"><span class="name"></span><div class="track">${ticks}</div></div>
     <div class="cursor-layer"><i class="cursor" data-testid="timeline-cursor"></i></div>
-    ${lane('Faults', faults || '<span class="none">no injected faults</span>', 'faults')}
+    ${lane('Faults', faults || '<span class="none">no injected faults</span>', 'faults', Math.min(INCIDENT_ROWS, Math.max(1, ...fault_rows.map((r) => r + 1))) * 12 + 2)}
     ${lane('Incidents', incidents || '<span class="none">no incidents</span>', 'incidents', inc_rows * 12 + 2)}
     ${lane('Alerts', story.alerts.length ? `<svg viewBox="0 0 ${ALERT_BINS} 10" preserveAspectRatio="none">${density}</svg>` : '<span class="none">no alerts</span>', 'alerts', 12)}
     ${story.waves.length || story.decisions.length ? lane('Rollout', waves + decisions, 'lane-rollout') : ''}`;
