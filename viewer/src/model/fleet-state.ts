@@ -75,6 +75,16 @@ export interface RolloutRec {
   readonly t: number;
 }
 
+type OutageKey = 'gateway' | 'floor' | 'building' | 'site';
+
+/** `gateway:gw-1` → the birth field and value its devices share; null for device scopes and junk. */
+function outageScope(scope: string): { key: OutageKey; id: string } | null {
+  const i = scope.indexOf(':');
+  const kind = scope.slice(0, i);
+  if (kind !== 'gateway' && kind !== 'floor' && kind !== 'building' && kind !== 'site') return null;
+  return { key: kind, id: scope.slice(i + 1) };
+}
+
 const ROLLOUT_EVENTS_KEPT = 40;
 /** Per-device steps of a rollout: counted, not listed. */
 const ROLLOUT_DEVICE_EVENTS: ReadonlySet<string> = new Set(['download', 'deferred', 'downloaded', 'install', 'succeeded', 'failed', 'retry']);
@@ -449,26 +459,31 @@ export class FleetState {
 
   /** Devices an outage scope covers (`gateway:`, `floor:`, `building:`, `site:`); a device scope covers none. */
   scopeMembers(scope: string): number[] {
-    const i = scope.indexOf(':');
-    const kind = scope.slice(0, i);
-    const id = scope.slice(i + 1);
-    const key = kind === 'gateway' ? 'gateway' : kind === 'floor' ? 'floor' : kind === 'building' ? 'building' : kind === 'site' ? 'site' : null;
-    if (key === null) return [];
+    const m = outageScope(scope);
+    if (m === null) return [];
     const out: number[] = [];
     const info = this.registry.info;
-    for (let d = 0; d < this.registry.size; d++) if (info[d]?.[key] === id) out.push(d);
+    for (let d = 0; d < this.registry.size; d++) if (info[d]?.[m.key] === m.id) out.push(d);
     return out;
   }
 
-  /** Re-derives `reach_since` for the devices of `scope` from every open outage incident. */
+  /**
+   * Re-derives `reach_since` for the devices of `scope` from every open outage incident: one scan
+   * of the registry for the scope, then a field comparison per open incident and member (not a
+   * registry scan per open incident: at 50,000 devices that would cost seconds per replay).
+   */
   private refreshReach(scope: string): void {
     const members = this.scopeMembers(scope);
     if (members.length === 0) return;
-    const open = [...this.incidents.values()].filter((x) => x.s !== 'resolved' && !x.scope.startsWith('device:'));
-    const covering = open.map((x) => ({ t: x.opened_t, members: new Set(this.scopeMembers(x.scope)) }));
+    const covering: Array<{ t: number; key: OutageKey; id: string }> = [];
+    for (const x of this.incidents.values()) {
+      const m = x.s !== 'resolved' ? outageScope(x.scope) : null;
+      if (m !== null) covering.push({ t: x.opened_t, ...m });
+    }
+    const info = this.registry.info;
     for (const d of members) {
       let since = NaN;
-      for (const x of covering) if (x.members.has(d) && !(x.t >= since)) since = x.t;
+      for (const x of covering) if (info[d]?.[x.key] === x.id && !(x.t >= since)) since = x.t;
       this.c.reach_since[d] = since;
       this.recompute(d);
     }

@@ -72,6 +72,8 @@ export class Story {
   private readonly incident_by_id = new Map<string, StoryIncident>();
   private readonly alert_by_id = new Map<string, StoryAlert>();
   private readonly open_wave = new Map<string, StoryWave>();
+  private readonly fault_memo = new Map<string, StoryFault | null>();
+  private readonly fault_devices = new Map<StoryFault, { size: number; ids: string[] }>();
 
   incident(id: string): StoryIncident | undefined {
     return this.incident_by_id.get(id);
@@ -177,12 +179,24 @@ export class Story {
 
   /** The ground-truth fault that best explains an incident: the latest one starting before it opened whose target overlaps its scope. */
   faultFor(inc: StoryIncident, reg: DeviceRegistry): StoryFault | null {
+    // Memoized: the strip, the captions and the summary all ask, and a scope lookup scans the registry.
+    const key = `${inc.id}|${reg.size}`;
+    const hit = this.fault_memo.get(key);
+    if (hit !== undefined) return hit;
+    const found = this.findFault(inc, reg);
+    this.fault_memo.set(key, found);
+    return found;
+  }
+
+  private findFault(inc: StoryIncident, reg: DeviceRegistry): StoryFault | null {
     const members = scopeDevices(inc.scope, reg);
     let best: StoryFault | null = null;
     for (const f of this.faults) {
       if (f.start_t > inc.opened_t) break;
       if (f.end_t !== null && f.end_t + 3_600_000 < inc.opened_t) continue;
-      if (!faultDevices(f, reg).some((d) => members.has(d))) continue;
+      let memo = this.fault_devices.get(f);
+      if (!memo || memo.size !== reg.size) this.fault_devices.set(f, (memo = { size: reg.size, ids: faultDevices(f, reg) }));
+      if (!memo.ids.some((d) => members.has(d))) continue;
       best = f;
     }
     return best;

@@ -22,7 +22,7 @@ const INITIAL_CAPACITY = 1 << 14;
 const MIN_KEYFRAME_LINES = 2048;
 /** Keyframe memory budget; spacing widens for big fleets and long traces. */
 const KEYFRAME_BUDGET_BYTES = 160 * 1024 * 1024;
-const BYTES_PER_DEVICE_IN_KEYFRAME = 96;
+const BYTES_PER_DEVICE_IN_KEYFRAME = 112;
 
 export class Timeline {
   length = 0;
