@@ -159,6 +159,21 @@ export class Story {
         if (DECISIONS.has(ev)) this.decisions.push({ rollout, t: e.t, event: ev, reason: typeof o.why === 'string' ? o.why : typeof o.reason === 'string' ? o.reason : null });
         return;
       }
+      case EV.bricked: {
+        // The truth that an install bricked the device is a fault like the injected ones: it
+        // explains the incident that follows, until the replacement's birth ends it.
+        const target = typeof o.d === 'string' ? o.d : null;
+        if (target === null || this.fault_by_id.get(`bricked:${target}`)?.end_t === null) return;
+        const f: StoryFault = { id: `bricked:${target}`, kind: 'bricked_by_update', target, scope: 'device', start_t: e.t, end_t: null };
+        this.fault_by_id.set(f.id, f);
+        this.faults.push(f);
+        return;
+      }
+      case EV.birth: {
+        const f = typeof o.id === 'string' ? this.fault_by_id.get(`bricked:${o.id}`) : undefined;
+        if (f && f.end_t === null) f.end_t = e.t;
+        return;
+      }
       case EV.sla:
         this.sla = o;
         return;
@@ -224,6 +239,6 @@ function faultDevices(f: StoryFault, reg: DeviceRegistry): string[] {
 
 /** "leak", "gateway down", "power cut": what a person calls the fault. */
 export function faultName(kind: string): string {
-  const names: Record<string, string> = { building_power: 'power cut', floor_power: 'power cut', gateway_down: 'gateway down', site_uplink: 'line down', leak: 'leak', lock_jam: 'lock jam', hvac_compressor_failure: 'compressor failure' };
+  const names: Record<string, string> = { building_power: 'power cut', floor_power: 'power cut', gateway_down: 'gateway down', site_uplink: 'line down', leak: 'leak', lock_jam: 'lock jam', hvac_compressor_failure: 'compressor failure', bricked_by_update: 'bricked by update' };
   return names[kind] ?? kind.replace(/_/g, ' ');
 }
