@@ -9,7 +9,7 @@ import { BIT, ST, STATUSES } from '../model/codes.ts';
 import type { FleetState, IncidentRec } from '../model/fleet-state.ts';
 import type { BuildingNode, FloorNode, Topology, ZoneNode } from '../model/topology.ts';
 import type { Atlas, FrameName } from './atlas.ts';
-import { MUTED, STATUS_COLOR, TEXT, WALL, fittedTemperatureRange, particleColor, temperatureColor, temperatureColorIn } from './palette.ts';
+import { MUTED, PRIORITY_COLOR, STATUS_COLOR, TEXT, WALL, fittedTemperatureRange, particleColor, temperatureColor, temperatureColorIn } from './palette.ts';
 import { healthColor } from './portfolio-view.ts';
 import type { FrameInfo, Hit, Rect, View } from './stage.ts';
 import { label, legibleAt } from './text.ts';
@@ -27,7 +27,6 @@ const SLOW_EVERY_MS = 400;
 const DIM = 0.2;
 /** Smallest on-screen text size: below it a label hides rather than turn into unreadable specks. */
 const MIN_LABEL_PX = 10;
-const PRIORITY_COLOR: Readonly<Record<string, number>> = { P1: 0xef4444, P2: 0xfb923c, P3: 0xfacc15, P4: 0x94a3b8 };
 
 /** The default caption of an incident's outline; the app swaps in one that names the fault. */
 export function defaultIncidentCaption(inc: IncidentRec): string {

@@ -22,6 +22,9 @@ export const STATUS_COLOR: Record<Status, number> = {
 
 export const STATUS_CSS: Record<Status, string> = Object.fromEntries(STATUSES.map((s) => [s, `#${STATUS_COLOR[s].toString(16).padStart(6, '0')}`])) as Record<Status, string>;
 
+/** Incident priorities, as the side panel's badges colour them (styles.css `.prio`). */
+export const PRIORITY_COLOR: Readonly<Record<string, number>> = { P1: 0xef4444, P2: 0xfb923c, P3: 0xfacc15, P4: 0x94a3b8 };
+
 export const BG = 0x0a0f1e;
 export const PANEL = 0x111a2e;
 export const CARD = 0x131d33;

@@ -7,9 +7,10 @@
  */
 import type { DeviceRegistry } from '../model/registry.ts';
 import { faultName, type Story } from '../model/story.ts';
+import { PRIORITY_COLOR, hex } from '../render/palette.ts';
 import { esc, shortTime } from './format.ts';
 
-export const PRIORITY_CSS: Readonly<Record<string, string>> = { P1: '#ef4444', P2: '#fb923c', P3: '#facc15', P4: '#94a3b8' };
+export const PRIORITY_CSS: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(PRIORITY_COLOR).map(([p, c]) => [p, hex(c)]));
 const ALERT_BINS = 160;
 const INCIDENT_ROWS = 3;
 const HOUR = 3_600_000;
