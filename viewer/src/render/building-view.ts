@@ -504,8 +504,9 @@ export class BuildingView implements View {
         g.stroke({ width: 3, color: 0x94a3b8, alpha: 0.12 });
         g.roundRect(x0, y0, w, h, 10).stroke({ width: 5, color: colour, alpha: 0.95 });
       }
-      // One caption per incident, on the bottom edge of the first floor it covers (clear of the
-      // floor's title and summary; side by side when two share a floor).
+      // One caption per incident, in the bottom-right corner of the first floor it covers (clear
+      // of the floor's title and summary, and of the stage's overlays; side by side when two share
+      // a floor).
       const f = floors[0]!;
       const stacked = captioned.get(f) ?? 0;
       const text = label(this.incidentCaption(inc), 15, 0x0a0f1e, { fontWeight: '800' });
@@ -515,7 +516,7 @@ export class BuildingView implements View {
       text.position.set(pad, 2);
       chip.addChild(bg, text);
       const chip_w = text.width + pad * 2;
-      chip.position.set(f.x + f.w - chip_w - stacked - 4, f.y + f.h - (text.height + 4) / 2);
+      chip.position.set(f.x + f.w - chip_w - stacked - 8, f.y + f.h - text.height - 4 - 18);
       captioned.set(f, stacked + chip_w + 10);
       chip.scale.set(Math.max(1, 13 / (15 * zoom)));
       this.scope_labels.addChild(chip);
