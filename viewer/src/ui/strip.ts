@@ -119,11 +119,3 @@ export function renderStrip(story: Story, reg: DeviceRegistry, start: number, en
     ${lane('Alerts', story.alerts.length ? `<svg viewBox="0 0 ${ALERT_BINS} 10" preserveAspectRatio="none">${density}</svg>` : '<span class="none">no alerts</span>', 'alerts', 12)}
     ${story.waves.length || story.decisions.length ? lane('Rollout', waves + decisions, 'lane-rollout') : ''}`;
 }
-
-/** What a click at (target, fraction of the track) picks. */
-export function stripPick(target: HTMLElement, fraction: number, start: number, end: number): StripPick {
-  const bar = target.closest<HTMLElement>('[data-incident], [data-fault]');
-  if (bar?.dataset.incident) return { type: 'incident', id: bar.dataset.incident, t: Number(bar.dataset.t) };
-  if (bar?.dataset.fault) return { type: 'fault', id: bar.dataset.fault, t: Number(bar.dataset.t) };
-  return { type: 'time', t: Math.round(start + Math.max(0, Math.min(1, fraction)) * (end - start)) };
-}

@@ -1,7 +1,7 @@
 /** Replay controls: the timeline strip, play/pause, speed, the scrubber with incident and fault markers, incident jumps. */
 import type { ReplaySource } from '../sources/replay-source.ts';
 import { clockTime, dayTime, esc } from './format.ts';
-import { renderStrip, stripPick, type StripPick } from './strip.ts';
+import { renderStrip, type StripPick } from './strip.ts';
 
 const SPEEDS = [1, 10, 60, 300, 900, 3600];
 /** Inline SVG: no icon font to load, and no glyph a system font might lack. */
@@ -119,4 +119,12 @@ export class Timebar {
     this.time.textContent = `${dayTime(T, tz)}:${clockTime(T, tz).slice(-2)} / ${dayTime(this.source.end_ms, tz)}`;
     void this.el;
   }
+}
+
+/** What a click at (target, fraction of the track) picks. */
+export function stripPick(target: HTMLElement, fraction: number, start: number, end: number): StripPick {
+  const bar = target.closest<HTMLElement>('[data-incident], [data-fault]');
+  if (bar?.dataset.incident) return { type: 'incident', id: bar.dataset.incident, t: Number(bar.dataset.t) };
+  if (bar?.dataset.fault) return { type: 'fault', id: bar.dataset.fault, t: Number(bar.dataset.t) };
+  return { type: 'time', t: Math.round(start + Math.max(0, Math.min(1, fraction)) * (end - start)) };
 }
