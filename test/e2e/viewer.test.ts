@@ -399,17 +399,30 @@ describe.skipIf(CHROMIUM === undefined)('viewer in headless Chromium', () => {
       }
     });
 
-    it('?incident= opens the replay at that incident\'s opening with its chain', async () => {
+    it('?incident= opens the replay at that incident\'s opening with its chain; "Link" shares a moment as ?at=', async () => {
       const inc = first((l) => l.k === 'p.inc' && String(l.scope).startsWith('gateway:store'));
       const shared = await openViewer(chrome, `${url}?incident=${String(inc.id)}`, { width: 1280, height: 800 });
       try {
         expect((await snapshot(shared)).t_ms).toBe(inc.t);
         await expect.poll(() => shared.locator('[data-testid="chain"]').isVisible()).toBe(true);
         expect(await shared.locator('[data-testid="summary"]').isVisible()).toBe(false);
+        // "Link" puts this moment in the address bar as ?at=…, and that link opens on it.
+        const T = inc.t + 7 * 60_000;
+        await shared.evaluate((t) => (globalThis as unknown as W).__mspTwin.seek(t), T);
+        await shared.click('[data-testid="share"]');
+        await expect.poll(() => new URL(shared.url()).searchParams.get('at')).toBe(String(T));
+        const again = await openViewer(chrome, shared.url(), { width: 1280, height: 800 });
+        try {
+          const snap = await snapshot(again);
+          expect(snap.t_ms).toBe(T);
+          expectSameState(snap, lines);
+        } finally {
+          await again.close();
+        }
       } finally {
         await shared.close();
       }
-    });
+    }, 120_000);
   });
 
   describe('live: msp-twin run --speed 30 --view', () => {

@@ -42,7 +42,8 @@ export class Timebar {
       <button class="tb-btn" data-action="next" data-testid="next-incident" title="Next incident (N)">Next incident ${ICON.next}</button>
       <select class="speed" data-testid="speed" title="Replay speed: simulated time per second">${SPEEDS.map((s) => `<option value="${s}"${s === source.rate ? ' selected' : ''}>${s === 1 ? '1 s/s' : s < 60 ? `${s} s/s` : s < 3600 ? `${s / 60} min/s` : `${s / 3600} h/s`}</option>`).join('')}</select>
       <div class="scrub"><div class="marks">${marks}</div><input type="range" data-testid="scrubber" min="${source.start_ms}" max="${source.end_ms}" step="1000" value="${source.time}"></div>
-      <div class="tb-time" data-testid="replay-time"></div></div>`;
+      <div class="tb-time" data-testid="replay-time"></div>
+      <button class="tb-btn" data-action="share" data-testid="share" title="Copy a link to this moment (?at=…, with the selected incident)">Link</button></div>`;
     this.strip = el.querySelector('.strip')!;
     this.strip.addEventListener('click', (e) => {
       const target = e.target as HTMLElement;
@@ -70,6 +71,7 @@ export class Timebar {
       if (action === 'play') this.toggle();
       else if (action === 'next') this.jump(+1);
       else if (action === 'prev') this.jump(-1);
+      else if (action === 'share') this.share();
     });
     window.addEventListener('keydown', (e) => {
       if ((e.target as HTMLElement).closest('input, select, textarea')) return;
@@ -81,6 +83,32 @@ export class Timebar {
       else if (e.key === 'ArrowRight') this.source.seek(this.source.time + 60_000);
       else if (e.key === 'ArrowLeft') this.source.seek(this.source.time - 60_000);
     });
+  }
+
+  /** This moment as a link: the page's own URL with `?at=` (a selected incident's `?incident=` is dropped, it would win). */
+  shareUrl(): string {
+    const url = new URL(location.href);
+    url.searchParams.delete('t');
+    url.searchParams.delete('incident');
+    url.searchParams.delete('play');
+    url.searchParams.set('at', String(this.source.time));
+    return url.toString();
+  }
+
+  private share(): void {
+    const url = this.shareUrl();
+    history.replaceState(null, '', url);
+    const btn = this.el.querySelector<HTMLElement>('[data-action="share"]')!;
+    const done = (text: string): void => {
+      btn.textContent = text;
+      setTimeout(() => (btn.textContent = 'Link'), 1500);
+    };
+    // The clipboard needs a secure context (127.0.0.1 is one); the address bar has the link either way.
+    if (navigator.clipboard === undefined) return done('In address bar');
+    navigator.clipboard.writeText(url).then(
+      () => done('Copied'),
+      () => done('In address bar'),
+    );
   }
 
   toggle(): void {
