@@ -29,6 +29,9 @@ export function foldAt(lines: readonly TraceLine[], T: number): ExpectedState {
   const ota = new Map<string, string>();
   const alerts = new Map<string, { d: string; s: string; inh: unknown; sev: string }>();
   const incidents: Record<string, string> = {};
+  const incident_scope = new Map<string, string>();
+  const incident_opened = new Map<string, number>();
+  const heard = new Map<string, number>();
   const births = new Map<string, Record<string, unknown>>();
   const ids = new Set<string>();
   for (const line of lines) {
@@ -43,11 +46,17 @@ export function foldAt(lines: readonly TraceLine[], T: number): ExpectedState {
         births.set(id, p);
         session.set(id, Number(p.session));
         device_state.set(id, 'online');
-        if (ota.get(id) === 'bricked') ota.delete(id);
+        heard.set(id, line.t);
+        // A birth ends an update in flight, and a replacement starts with none.
+        const o = ota.get(id);
+        if (o === 'bricked' || o === 'failed' || o === 'rejected' || (o !== undefined && UPDATING.has(o))) ota.delete(id);
       } else if (cls === 'state') {
         if (typeof p.session === 'number' && p.session < (session.get(id) ?? 0)) continue;
         device_state.set(id, String(p.state));
-      } else if (cls === 'ota') ota.set(id, String(p.state));
+      } else if (cls === 'ota') {
+        ota.set(id, String(p.state));
+        heard.set(id, line.t);
+      } else if (cls === 'telemetry' || cls === 'event') heard.set(id, line.t);
     } else if (line.k === 'will' && p) {
       const id = String(p.id);
       if (typeof p.session === 'number' && p.session < (session.get(id) ?? 0)) continue;
@@ -58,11 +67,38 @@ export function foldAt(lines: readonly TraceLine[], T: number): ExpectedState {
     } else if (line.k === 'p.alert') {
       alerts.set(String(line.id), { d: String(line.d), s: String(line.s), inh: line.inh, sev: String(line.sev) });
     } else if (line.k === 'p.inc') {
-      incidents[String(line.id)] = String(line.s);
+      const id = String(line.id);
+      incidents[id] = String(line.s);
+      incident_scope.set(id, String(line.scope));
+      if (!incident_opened.has(id)) incident_opened.set(id, line.t);
+    } else if (line.k === 'ota' && line.s === 'bricked') {
+      // The simulator's truth: the device died in its install and cannot say so.
+      ota.set(String(line.d), 'bricked');
+    } else if (line.k === 'p.rollout' && line.ev === 'failed' && typeof line.d === 'string') {
+      if (ota.get(line.d) !== 'bricked') ota.set(line.d, 'failed');
     }
   }
   const alerting = new Set<string>();
-  for (const a of alerts.values()) if (a.s !== 'resolved' && (a.inh === null || a.sev === 'critical')) alerting.add(a.d);
+  const warning = new Set<string>();
+  for (const a of alerts.values()) {
+    if (a.s === 'resolved' || !(a.inh === null || a.sev === 'critical')) continue;
+    if (a.sev === 'critical' || a.sev === 'major') alerting.add(a.d);
+    else warning.add(a.d);
+  }
+  // Open outage incidents (not device-scoped) and when they opened.
+  const outages: Array<{ field: string; id: string; opened: number }> = [];
+  for (const [id, s] of Object.entries(incidents)) {
+    if (s === 'resolved') continue;
+    const [kind, target] = String(incident_scope.get(id)).split(':') as [string, string];
+    if (kind === 'gateway' || kind === 'floor' || kind === 'building' || kind === 'site') outages.push({ field: kind, id: target, opened: incident_opened.get(id)! });
+  }
+  const unreachable = (id: string): boolean => {
+    if (liveness.get(id) === 'UNREACHABLE') return true;
+    const b = births.get(id);
+    if (!b) return false;
+    const h = heard.get(id) ?? -Infinity;
+    return outages.some((o) => b[o.field] === o.id && h < o.opened);
+  };
   const statuses = new Map<string, string>();
   const by_status: Record<string, number> = {};
   const by_liveness: Record<string, number> = {};
@@ -75,8 +111,11 @@ export function foldAt(lines: readonly TraceLine[], T: number): ExpectedState {
     if (!born.has(id) && lv === 'UNKNOWN') s = 'unknown';
     else if (o === 'bricked') s = 'bricked';
     else if (alerting.has(id)) s = 'alerting';
+    else if (unreachable(id)) s = 'unreachable';
     else if (o !== undefined && UPDATING.has(o)) s = 'updating';
+    else if (o === 'failed' || o === 'rejected') s = 'update_failed';
     else if (ds === 'offline' || lv === 'OFFLINE') s = 'offline';
+    else if (warning.has(id)) s = 'warning';
     else if (o === 'rolled_back') s = 'rolled_back';
     else if (lv === 'SUSPECT' || ds === 'rebooting') s = 'suspect';
     else s = 'online';

@@ -93,6 +93,9 @@ interface TwinHook {
   connection?(): string;
   offlineSeenAt(id: string): number | null;
   device(id: string): { state: string; status: string } | null;
+  selectIncident(id: string | null, seek?: boolean): void;
+  selectedIncident(): string | null;
+  drawnStatus(id: string): string | null;
 }
 type W = { __mspTwin: TwinHook };
 
@@ -154,8 +157,9 @@ describe.skipIf(CHROMIUM === undefined)('viewer in headless Chromium', () => {
       const snap = await snapshot(page);
       expect(snap.t_ms).toBe(start_ms + 4 * 3_600_000 + 20 * 60_000);
       expectSameState(snap, lines);
-      // Mid-outage: the floor behind the dead gateway is down and there is something to look at.
-      expect(snap.by_status.offline ?? 0).toBeGreaterThan(5);
+      // Mid-outage: the floor behind the dead gateway is unreachable (its outage incident is open)
+      // and there is something to look at.
+      expect(snap.by_status.unreachable ?? 0).toBeGreaterThan(5);
       expect(snap.by_status.alerting ?? 0).toBeGreaterThan(0);
       // The clock shows the simulated time in the site's zone (New York, 10:20 on 3 March 2026).
       await expect.poll(() => page.locator('[data-testid="clock"]').textContent()).toBe('10:20:00');
@@ -209,11 +213,11 @@ describe.skipIf(CHROMIUM === undefined)('viewer in headless Chromium', () => {
       expect(before.t_ms).toBeLessThan(during.t_ms);
       expect(Math.abs(before.t_ms - (start_ms + 2 * 3_600_000))).toBeLessThan(5 * 60_000);
       expectSameState(before, lines);
-      expect(before.by_status.offline ?? 0).toBe(0);
+      expect((before.by_status.offline ?? 0) + (before.by_status.unreachable ?? 0)).toBe(0);
       const again = await clickAt(start_ms + 4 * 3_600_000 + 20 * 60_000);
       expect(again.t_ms).toBeGreaterThan(before.t_ms);
       expectSameState(again, lines);
-      expect(again.by_status.offline ?? 0).toBeGreaterThan(5);
+      expect(again.by_status.unreachable ?? 0).toBeGreaterThan(5);
       // The same simulated time always renders the same state, however we got there.
       await page.evaluate((t) => (globalThis as unknown as W).__mspTwin.seek(t), again.t_ms);
       const direct = await snapshot(page);
@@ -268,6 +272,157 @@ describe.skipIf(CHROMIUM === undefined)('viewer in headless Chromium', () => {
       }
       for (const f of ['viewer-replay-portfolio-1920x1080.png', 'viewer-replay-building-1920x1080.png', 'viewer-replay-floor-1920x1080.png']) expect(statSync(join(ARTIFACTS, f)).size).toBeGreaterThan(10_000);
     });
+  });
+
+  describe('replay of the story fixture (a leak, a gateway outage, a store power cut, a bricking canary)', () => {
+    let run_dir: string;
+    let lines: TraceLine[];
+    let view: ChildProcess | undefined;
+    let url: string;
+    let page: Page;
+    const first = (pred: (l: TraceLine) => boolean): TraceLine => {
+      const l = lines.find(pred);
+      expect(l, 'the fixture no longer produces this line').toBeDefined();
+      return l!;
+    };
+
+    beforeAll(async () => {
+      run_dir = mkdtempSync(join(tmpdir(), 'msp-twin-e2e-story-'));
+      const quiet = { write: () => true };
+      const code = await main(['run', 'test/e2e/fixtures/story.yaml', '--transport', 'memory', '--out', run_dir, '--json'], { stdout: quiet, stderr: quiet });
+      expect(code).toBeLessThanOrEqual(1);
+      lines = readFileSync(join(run_dir, 'trace.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as TraceLine);
+      const started = await spawnCli(['view', '--trace', run_dir, '--port', '0', '--no-build'], /viewer: (http:\/\/127\.0\.0\.1:\d+\/)/);
+      view = started.child;
+      url = started.match[1]!;
+      page = await openViewer(chrome, url, { width: 1280, height: 800 });
+    }, 120_000);
+
+    afterAll(async () => {
+      await page?.close();
+      await stop(view);
+      if (run_dir) rmSync(run_dir, { recursive: true, force: true });
+    });
+
+    it('opens on a run summary that counts the trace\'s incidents', async () => {
+      const summary = page.locator('[data-testid="summary"]');
+      await expect.poll(() => summary.isVisible()).toBe(true);
+      const incidents = new Set(lines.filter((l) => l.k === 'p.inc').map((l) => l.id)).size;
+      expect(await page.locator('[data-testid="summary-incidents"] b').textContent()).toBe(String(incidents));
+      await page.click('[data-action="close-summary"]');
+      await expect.poll(() => summary.isVisible()).toBe(false);
+    });
+
+    it('draws the devices in an open outage incident\'s scope unreachable at T', async () => {
+      const inc = first((l) => l.k === 'p.inc' && String(l.scope).startsWith('gateway:tower-f03'));
+      const T = inc.t + 5 * 60_000;
+      await page.evaluate((t) => (globalThis as unknown as W).__mspTwin.seek(t), T);
+      await page.evaluate(() => (globalThis as unknown as W).__mspTwin.navigate({ level: 'floor', building: 'tower', floor: 'tower-f03' }));
+      const snap = await snapshot(page);
+      expectSameState(snap, lines);
+      const behind = [...foldAt(lines, T).births.values()].filter((b) => b.gateway === 'tower-f03-gw-001').map((b) => String(b.id));
+      expect(behind.length).toBeGreaterThan(10);
+      for (const id of behind) {
+        expect(snap.statuses[id], id).toBe('unreachable');
+        // Drawn so, not only counted so: the plan's sprite for it has the unreachable colour.
+        await expect.poll(() => page.evaluate((d) => (globalThis as unknown as W).__mspTwin.drawnStatus(d), id)).toBe('unreachable');
+      }
+      // Outside the scope, the other floors stay as they were.
+      expect(snap.statuses['tower-f01-env-001']).not.toBe('unreachable');
+      await page.screenshot({ path: join(ARTIFACTS, 'viewer-story-gateway-outage-1280x800.png') });
+    });
+
+    it('the timeline has one incident bar per incident, and clicking one seeks to its opening and selects it', async () => {
+      const opened = new Map<string, number>();
+      for (const l of lines) if (l.k === 'p.inc' && !opened.has(String(l.id))) opened.set(String(l.id), l.t);
+      const bars = page.locator('[data-testid="timeline-incident"]');
+      expect(await bars.count()).toBe(opened.size);
+      expect((await bars.evaluateAll((els) => els.map((e) => e.getAttribute('data-incident')))).sort()).toEqual([...opened.keys()].sort());
+      const power = first((l) => l.k === 'p.inc' && String(l.scope).startsWith('gateway:store'));
+      await page.evaluate((t) => (globalThis as unknown as W).__mspTwin.seek(t), lines[0]!.t);
+      await page.locator(`[data-testid="timeline-incident"][data-incident="${String(power.id)}"]`).click();
+      const snap = await snapshot(page);
+      expect(snap.t_ms).toBe(opened.get(String(power.id)));
+      expectSameState(snap, lines);
+      expect(await page.evaluate(() => (globalThis as unknown as W).__mspTwin.selectedIncident())).toBe(power.id);
+      await expect.poll(() => page.locator('[data-testid="chain"]').isVisible()).toBe(true);
+    });
+
+    it('the causal chain of the leak lists fault → alert → incident → ack → resolve with the trace\'s times', async () => {
+      const fault = first((l) => l.k === 'fault' && l.kind === 'leak' && l.s === 'start');
+      const alert = first((l) => l.k === 'p.alert' && l.type === 'leak' && l.s === 'firing');
+      const inc = first((l) => l.k === 'p.inc' && l.scope === `device:${String(fault.d)}`);
+      const ack = first((l) => l.k === 'p.inc' && l.id === inc.id && l.s === 'acknowledged');
+      const resolved = first((l) => l.k === 'p.inc' && l.id === inc.id && l.s === 'resolved');
+      await page.evaluate((id) => (globalThis as unknown as W).__mspTwin.selectIncident(id, true), String(inc.id));
+      const chain = page.locator('[data-testid="chain"]');
+      await expect.poll(() => chain.isVisible()).toBe(true);
+      const steps = await chain.locator('li[data-step]').evaluateAll((els) => els.map((e) => ({ step: e.getAttribute('data-step'), t: e.getAttribute('data-t') })));
+      const at = (step: string): number | null => {
+        const s = steps.find((x) => x.step === step);
+        return s && s.t ? Number(s.t) : null;
+      };
+      const order = steps.map((s) => s.step);
+      for (const [a, b] of [['fault', 'alert'], ['alert', 'incident'], ['incident', 'ack'], ['ack', 'resolve']] as const) expect(order.indexOf(a)).toBeLessThan(order.indexOf(b));
+      expect(at('fault')).toBe(fault.t);
+      expect(at('alert')).toBe(alert.t);
+      expect(at('incident')).toBe(inc.t);
+      expect(at('ack')).toBe(ack.t);
+      expect(at('resolve')).toBe(resolved.t);
+      expect(Number(await chain.locator('[data-testid="chain-detection"]').getAttribute('data-ms'))).toBe(alert.t - fault.t);
+      // Selecting it moved the replay to its opening; a jump button moves to that step.
+      expect((await snapshot(page)).t_ms).toBe(inc.t);
+      await chain.locator('li[data-step="resolve"] button.jump').click();
+      expect((await snapshot(page)).t_ms).toBe(resolved.t);
+      await page.screenshot({ path: join(ARTIFACTS, 'viewer-story-leak-chain-1280x800.png') });
+    });
+
+    it('shows a bricked canary as bricked, on the plan and in its panel, until its replacement is born', async () => {
+      const brick = first((l) => l.k === 'ota' && l.s === 'bricked');
+      const id = String(brick.d);
+      await page.evaluate(() => (globalThis as unknown as W).__mspTwin.selectIncident(null, false));
+      await page.evaluate((t) => (globalThis as unknown as W).__mspTwin.seek(t), brick.t + 30 * 60_000);
+      await page.evaluate((f) => (globalThis as unknown as W).__mspTwin.navigate({ level: 'floor', building: 'tower', floor: f }), String(foldAt(lines, brick.t).births.get(id)!.floor));
+      await page.evaluate((d) => (globalThis as unknown as W).__mspTwin.select(d), id);
+      const snap = await snapshot(page);
+      expectSameState(snap, lines);
+      expect(snap.statuses[id]).toBe('bricked');
+      expect(snap.by_status.bricked ?? 0).toBeGreaterThanOrEqual(1);
+      await expect.poll(() => page.locator('[data-testid="details-status"]').getAttribute('data-status')).toBe('bricked');
+      await expect.poll(() => page.evaluate((d) => (globalThis as unknown as W).__mspTwin.drawnStatus(d), id)).toBe('bricked');
+      const reborn = lines.find((l) => l.k === 'pub' && l.t > brick.t && String(l.topic).endsWith(`/${id}/birth`));
+      if (reborn) {
+        await page.evaluate((t) => (globalThis as unknown as W).__mspTwin.seek(t), reborn.t + 60_000);
+        const after = await snapshot(page);
+        expectSameState(after, lines);
+        expect(['online', 'suspect']).toContain(after.statuses[id]);
+      }
+    });
+
+    it('?incident= opens the replay at that incident\'s opening with its chain; "Link" shares a moment as ?at=', async () => {
+      const inc = first((l) => l.k === 'p.inc' && String(l.scope).startsWith('gateway:store'));
+      const shared = await openViewer(chrome, `${url}?incident=${String(inc.id)}`, { width: 1280, height: 800 });
+      try {
+        expect((await snapshot(shared)).t_ms).toBe(inc.t);
+        await expect.poll(() => shared.locator('[data-testid="chain"]').isVisible()).toBe(true);
+        expect(await shared.locator('[data-testid="summary"]').isVisible()).toBe(false);
+        // "Link" puts this moment in the address bar as ?at=…, and that link opens on it.
+        const T = inc.t + 7 * 60_000;
+        await shared.evaluate((t) => (globalThis as unknown as W).__mspTwin.seek(t), T);
+        await shared.click('[data-testid="share"]');
+        await expect.poll(() => new URL(shared.url()).searchParams.get('at')).toBe(String(T));
+        const again = await openViewer(chrome, shared.url(), { width: 1280, height: 800 });
+        try {
+          const snap = await snapshot(again);
+          expect(snap.t_ms).toBe(T);
+          expectSameState(snap, lines);
+        } finally {
+          await again.close();
+        }
+      } finally {
+        await shared.close();
+      }
+    }, 120_000);
   });
 
   describe('live: msp-twin run --speed 30 --view', () => {

@@ -4,9 +4,13 @@
  */
 import type { ViewerConfig } from './config.ts';
 import { ST, STATUSES, LIVENESS } from './model/codes.ts';
+import { alertChain, incidentChain, type Chain } from './model/chain.ts';
 import { computeGauges } from './model/sla.ts';
+import { faultName } from './model/story.ts';
 import { buildTopology, type Topology } from './model/topology.ts';
-import { BuildingView } from './render/building-view.ts';
+import { BuildingView, defaultIncidentCaption } from './render/building-view.ts';
+import type { IncidentRec } from './model/fleet-state.ts';
+import { renderChain, renderSummary, summarize } from './ui/chain-panel.ts';
 import { PortfolioView } from './render/portfolio-view.ts';
 import type { Hit, Stage } from './render/stage.ts';
 import type { ReplaySource } from './sources/replay-source.ts';
@@ -29,6 +33,8 @@ const JUMP_MS = 5 * 60_000;
 /** Width the details drawer covers on the left of the stage (its 330 px plus margins). */
 const DRAWER_PX = 356;
 const RELAYOUT_EVERY_MS = 1_000;
+/** Width the causal chain card covers on the right of the stage (its 340 px plus margins). */
+const CHAIN_PX = 366;
 
 export class App {
   topo!: Topology;
@@ -43,6 +49,11 @@ export class App {
   private details_values: Record<string, unknown> | null | 'loading' = null;
   private details_ref = -2;
   timebar: Timebar | null = null;
+  /** The incident whose causal chain is shown (replay only), or null. */
+  selected_incident: string | null = null;
+  private chain: Chain | null = null;
+  private chain_html = '';
+  private was_playing = false;
   /** Resolves with the first frame that drew a view (the test hook and the bench wait for it). */
   readonly ready_promise: Promise<void>;
   private resolve_ready!: () => void;
@@ -89,11 +100,40 @@ export class App {
     });
     this.shell.incidents.addEventListener('click', (e) => {
       const item = (e.target as HTMLElement).closest<HTMLElement>('[data-scope]');
-      if (item) this.goToScope(item.dataset.scope!);
+      if (!item) return;
+      if (this.replay && item.dataset.incident) this.selectIncident(item.dataset.incident, false);
+      else this.goToScope(item.dataset.scope!);
     });
     this.shell.alerts.addEventListener('click', (e) => {
       const item = (e.target as HTMLElement).closest<HTMLElement>('[data-device]');
-      if (item) this.goToDevice(this.source.registry.indexOf(item.dataset.device!));
+      if (!item) return;
+      this.goToDevice(this.source.registry.indexOf(item.dataset.device!));
+      if (this.replay && item.dataset.alert) this.selectAlert(item.dataset.alert);
+    });
+    this.shell.chain.addEventListener('click', (e) => {
+      const target = e.target as HTMLElement;
+      if (target.closest('[data-action="close-chain"]')) return this.selectIncident(null, false);
+      const jump = target.closest<HTMLElement>('button.jump[data-t]');
+      if (!jump || !this.replay) return;
+      this.replay.pause();
+      this.replay.seek(Number(jump.dataset.t));
+      this.timebar?.update();
+      if (jump.dataset.device) this.goToDevice(this.source.registry.indexOf(jump.dataset.device));
+    });
+    this.shell.summary.addEventListener('click', (e) => {
+      const target = e.target as HTMLElement;
+      if (target.closest('[data-action="close-summary"]')) return this.showSummary(false);
+      const inc = target.closest<HTMLElement>('[data-incident]');
+      if (inc) {
+        this.showSummary(false);
+        return this.selectIncident(inc.dataset.incident!, true);
+      }
+      if (target.closest('[data-action="tour"]')) {
+        // The tour: from the start, each "Next incident" (N) steps to the next one with its chain.
+        this.showSummary(false);
+        const first = this.replay?.timeline.story.incidents[0];
+        if (first) this.selectIncident(first.id, true);
+      }
     });
     window.addEventListener('hashchange', () => {
       const nav = parseHash(location.hash);
@@ -108,9 +148,14 @@ export class App {
     if (this.source.mode === 'replay') {
       this.timebar = new Timebar(this.shell.timebar, this.source as ReplaySource, () => this.tz);
       // Jumping to an incident also shows where it is.
-      this.timebar.onIncident = (id) => {
-        const inc = this.source.state.incidents.get(id);
-        if (inc) this.goToScope(inc.scope);
+      this.timebar.onIncident = (id) => this.selectIncident(id, false);
+      this.timebar.onPick = (pick) => {
+        this.showSummary(false);
+        if (pick.type === 'incident') this.selectIncident(pick.id, false);
+        else if (pick.type === 'fault') {
+          const f = this.replay!.timeline.story.faults.find((x) => x.id === pick.id);
+          if (f?.target) this.goToScope(this.source.registry.indexOf(f.target) >= 0 ? `device:${f.target}` : `${f.scope}:${f.target}`);
+        }
       };
     }
     this.relayout();
@@ -122,6 +167,80 @@ export class App {
     requestAnimationFrame(loop);
     // The stage resizes with its element; refit when it changes shape.
     this.stage.onResize = () => this.fitNav(false);
+  }
+
+  /** The replay source, or null live. */
+  get replay(): ReplaySource | null {
+    return this.source.mode === 'replay' ? (this.source as ReplaySource) : null;
+  }
+
+  /** "P2 · power cut · 17 devices": the incident with the fault that caused it, when the trace has it. */
+  incidentCaption(inc: IncidentRec): string {
+    const story = this.replay?.timeline.story;
+    const rec = story?.incident(inc.id);
+    const fault = rec ? story!.faultFor(rec, this.source.registry) : null;
+    if (!fault) return defaultIncidentCaption(inc);
+    return `${inc.pri} · ${faultName(fault.kind)} · ${inc.nd} device${inc.nd === 1 ? '' : 's'}`;
+  }
+
+  /**
+   * Selects an incident: its causal chain opens, its scope is shown, its timeline bar is marked.
+   * `seek` moves the replay to its opening first (a shared `?incident=` link, the tour).
+   */
+  selectIncident(id: string | null, seek: boolean): void {
+    const replay = this.replay;
+    this.selected_incident = id;
+    this.chain = id !== null && replay ? incidentChain(replay.timeline, this.source.registry, id) : null;
+    this.afterChainChange();
+    if (id === null || !this.chain?.incident) return;
+    if (seek && replay) {
+      replay.pause();
+      replay.seek(this.chain.incident.opened_t);
+      this.timebar?.update();
+    }
+    this.goToScope(this.chain.incident.scope);
+  }
+
+  selectAlert(alert_id: string): void {
+    const replay = this.replay;
+    if (!replay) return;
+    this.chain = alertChain(replay.timeline, this.source.registry, alert_id);
+    this.selected_incident = this.chain?.incident?.id ?? null;
+    this.afterChainChange();
+  }
+
+  private afterChainChange(): void {
+    this.chain_html = '';
+    const was_hidden = this.shell.chain.hidden;
+    this.shell.chain.hidden = this.chain === null;
+    // The plan moves out from under the card (and back when it closes).
+    if (was_hidden !== this.shell.chain.hidden) this.fitNav(true);
+    this.renderChainPanel();
+    for (const b of this.shell.timebar.querySelectorAll<HTMLElement>('[data-incident]')) b.classList.toggle('selected', b.dataset.incident === this.selected_incident);
+    const params = new URLSearchParams(location.search);
+    if (this.selected_incident !== null) params.set('incident', this.selected_incident);
+    else params.delete('incident');
+    const q = params.toString();
+    history.replaceState(null, '', `${location.pathname}${q ? `?${q}` : ''}${location.hash}`);
+    this.panels_version = -1;
+  }
+
+  private renderChainPanel(): void {
+    if (!this.chain) return;
+    const html = renderChain(this.chain, this.tz, this.source.state.t);
+    if (html === this.chain_html) return;
+    this.chain_html = html;
+    this.shell.chain.innerHTML = html;
+  }
+
+  /** The run summary card (replay): on open, and again when playback reaches the end. */
+  showSummary(show: boolean): void {
+    const replay = this.replay;
+    this.shell.summary.hidden = !show || !replay;
+    if (!show || !replay) return;
+    const at_end = this.source.state.t >= replay.end_ms;
+    const s = summarize(replay.timeline.story, this.source.registry, this.source.registry.size);
+    this.shell.summary.innerHTML = renderSummary(s, this.source.topology_doc?.name ?? this.source.title, at_end, replay.timeline.story, this.source.registry, this.tz);
   }
 
   private frame(): void {
@@ -141,6 +260,13 @@ export class App {
       this.last_panels_ms = now;
       this.last_panels_t = this.source.state.t;
       this.panels();
+      this.renderChainPanel();
+      // Playback that runs into the end shows how the run went (a seek to the end does not).
+      const replay = this.replay;
+      if (replay) {
+        if (this.was_playing && !replay.playing && this.source.state.t >= replay.end_ms && this.shell.summary.hidden) this.showSummary(true);
+        this.was_playing = replay.playing;
+      }
     }
   }
 
@@ -174,8 +300,13 @@ export class App {
     const same_building = wants_building !== null && current instanceof BuildingView && current.building.id === wants_building;
     const same_portfolio = wants_building === null && current instanceof PortfolioView;
     if (rebuild || !(same_building || same_portfolio)) {
-      if (wants_building !== null) this.stage.setView(new BuildingView(this.topo.by_building.get(wants_building)!, this.topo, this.source.state, this.stage.atlas));
-      else this.stage.setView(new PortfolioView(this.topo, this.source.state, this.stage.atlas));
+      if (wants_building !== null) {
+        const view = new BuildingView(this.topo.by_building.get(wants_building)!, this.topo, this.source.state, this.stage.atlas);
+        view.incidentCaption = (inc) => this.incidentCaption(inc);
+        this.stage.setView(view);
+        // A device drawer from another building would describe something no longer on screen.
+        if (this.selected >= 0 && this.topo.building_of[this.selected]?.id !== wants_building) this.select(-1);
+      } else this.stage.setView(new PortfolioView(this.topo, this.source.state, this.stage.atlas));
       animate = false;
     }
     const view = this.stage.view;
@@ -188,16 +319,17 @@ export class App {
     if (!view) return;
     const nav = this.nav;
     const left = this.selected >= 0 ? DRAWER_PX : 0;
+    const right = this.shell.chain.hidden ? 0 : CHAIN_PX;
     if (nav.level === 'floor' && view instanceof BuildingView) {
       const r = view.floorBounds(nav.floor);
       // Padding keeps the plan clear of the hint and zoom buttons overlaid on the stage's corners.
-      if (r) return this.stage.fit(r, animate, { pad: 54, max_zoom: 1.7, left });
+      if (r) return this.stage.fit(r, animate, { pad: 54, max_zoom: 1.7, left, right });
     }
     if (nav.level === 'site' && view instanceof PortfolioView) {
       const r = view.siteBounds(nav.site);
-      if (r) return this.stage.fit(r, animate, { pad: 28, max_zoom: 2.2, left });
+      if (r) return this.stage.fit(r, animate, { pad: 28, max_zoom: 2.2, left, right });
     }
-    this.stage.fit(view.bounds(), animate, { max_zoom: view instanceof PortfolioView ? 1.6 : 1.5, left });
+    this.stage.fit(view.bounds(), animate, { max_zoom: view instanceof PortfolioView ? 1.6 : 1.5, left, right });
   }
 
   up(): void {
@@ -281,8 +413,24 @@ export class App {
     (this.shell.hint.querySelector('.temp-scale') as HTMLElement).style.display = nav.level === 'building' || nav.level === 'floor' ? '' : 'none';
   }
 
+  private shown_ticks = '';
+
   private panels(): void {
     const state = this.source.state;
+    // The temperature legend shows the range the plan's colours span now, with a tick per step.
+    const view = this.stage.view;
+    if (view instanceof BuildingView) {
+      const [lo, hi] = view.temp_range;
+      // Evenly spaced (the labels are spread edge to edge under the bar): whole degrees up to 6 intervals.
+      const n = hi - lo <= 6 ? hi - lo : 4;
+      const ticks: string[] = [];
+      for (let i = 0; i <= n; i++) ticks.push(`<i>${Math.round((lo + (i * (hi - lo)) / n) * 10) / 10}°</i>`);
+      const html = ticks.join('');
+      if (html !== this.shown_ticks) {
+        this.shown_ticks = html;
+        this.shell.hint.querySelector('.ticks')!.innerHTML = html;
+      }
+    }
     const tz = this.tz;
     this.shell.clock_time.textContent = clockTime(state.t, tz);
     const speed = this.source.speed();
@@ -295,7 +443,7 @@ export class App {
       renderSla(this.shell.sla, g, state.ended ? state.sla_final : null);
       renderFleet(this.shell.fleet, this.shell.fleet.parentElement!.querySelector('.count')!, g, this.source.registry.size);
       const tall = this.shell.side.clientHeight > 900;
-      renderIncidents(this.shell.incidents, this.shell.incidents.parentElement!.querySelector('.count')!, state, this.topo, tz, tall ? 6 : 3);
+      renderIncidents(this.shell.incidents, this.shell.incidents.parentElement!.querySelector('.count')!, state, this.topo, tz, tall ? 6 : 3, this.selected_incident);
       renderAlerts(this.shell.alerts, this.shell.alerts.parentElement!.querySelector('.count')!, state, tz, tall ? 8 : 3);
       renderRollouts(this.shell.rollouts, this.shell.rollouts.parentElement!.querySelector('.count')!, state, tz);
       // A run with rollouts shows them right under the incidents; otherwise the (empty) panel goes last.

@@ -52,8 +52,9 @@ async function boot(): Promise<void> {
     setLoading(shell, 'Loading the trace…', 0, '');
     await replay.load((p) => setLoading(shell, 'Loading the trace…', p.total > 0 ? p.bytes / p.total : 0, `${mb(p.bytes)} of ${mb(p.total)} · ${p.lines.toLocaleString('en-US')} lines`));
     setLoading(shell, null, 1, '');
-    // Start where the fleet has booted (or at ?t=…), paused; ?play=1 starts playing.
-    const t_param = params.get('t');
+    // Start where the fleet has booted (or at ?at=… / ?t=…, epoch ms or an ISO time), paused;
+    // ?play=1 starts playing; ?incident=ID starts at that incident's opening with its chain.
+    const t_param = params.get('at') ?? params.get('t');
     const t0 = t_param !== null ? (/^\d+$/.test(t_param) ? Number(t_param) : Date.parse(t_param)) : Math.min(replay.end_ms, replay.start_ms + 15 * 60_000);
     replay.seek(Number.isFinite(t0) ? t0 : replay.start_ms);
     const rate = Number(params.get('speed'));
@@ -88,6 +89,12 @@ async function boot(): Promise<void> {
   }
   const app = new App(shell, stage, source, config);
   app.start(initial);
+  if (source instanceof ReplaySource) {
+    const incident = params.get('incident');
+    if (incident !== null && source.timeline.story.incident(incident)) app.selectIncident(incident, true);
+    // A shared moment opens on that moment; a plain replay opens on the story of the run.
+    else if (params.get('at') === null && params.get('t') === null && params.get('play') !== '1') app.showSummary(true);
+  }
   await app.ready_promise;
   const settle = async (): Promise<void> => {
     // Two frames after the camera stops moving, positions on screen are final.
@@ -127,6 +134,13 @@ async function boot(): Promise<void> {
     renderer: () => stage.app.renderer.name,
     glRenderer: () => stage.gl_renderer,
     benchChanges: () => (source instanceof BenchSource ? source.changes : 0),
+    selectIncident: (id: string | null, seek = true) => app.selectIncident(id, seek),
+    selectedIncident: () => app.selected_incident,
+    drawnStatus: (id: string) => {
+      const code = stage.view?.drawn(source.registry.indexOf(id)) ?? null;
+      return code === null ? null : (STATUSES[code] ?? null);
+    },
+    showSummary: (show: boolean) => app.showSummary(show),
   });
   hook.ready = true;
   document.body.dataset.ready = 'true';

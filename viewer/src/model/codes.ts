@@ -5,34 +5,44 @@
 import type { DeviceKind, OtaState } from '../../../platform/contract/messages.ts';
 
 /** What a device looks like on screen, in the order the legend lists them. */
-export const STATUSES = ['online', 'suspect', 'offline', 'alerting', 'updating', 'rolled_back', 'bricked', 'unknown'] as const;
+export const STATUSES = ['online', 'suspect', 'warning', 'alerting', 'unreachable', 'offline', 'updating', 'update_failed', 'rolled_back', 'bricked', 'unknown'] as const;
 export type Status = (typeof STATUSES)[number];
 export const ST = {
   online: 0,
   suspect: 1,
-  offline: 2,
+  warning: 2,
   alerting: 3,
-  updating: 4,
-  rolled_back: 5,
-  bricked: 6,
-  unknown: 7,
+  unreachable: 4,
+  offline: 5,
+  updating: 6,
+  update_failed: 7,
+  rolled_back: 8,
+  bricked: 9,
+  unknown: 10,
 } as const satisfies Record<Status, number>;
 
 export const STATUS_LABEL: Record<Status, string> = {
   online: 'Online',
   suspect: 'Suspect',
-  offline: 'Offline',
+  warning: 'Warning',
   alerting: 'Alerting',
+  unreachable: 'Unreachable',
+  offline: 'Offline',
   updating: 'Updating',
+  update_failed: 'Update failed',
   rolled_back: 'Rolled back',
   bricked: 'Bricked',
   unknown: 'Not seen yet',
 };
 
-/** Platform liveness (registry), as journalled in `p.live` lines. */
-export const LIVENESS = ['UNKNOWN', 'ONLINE', 'SUSPECT', 'OFFLINE'] as const;
+/**
+ * Platform liveness (registry), as journalled in `p.live` lines. UNREACHABLE: the device is behind
+ * a dead gateway, floor, building or site (`why: "parent_offline"`), so its silence says nothing
+ * about the device itself.
+ */
+export const LIVENESS = ['UNKNOWN', 'ONLINE', 'SUSPECT', 'OFFLINE', 'UNREACHABLE'] as const;
 export type Liveness = (typeof LIVENESS)[number];
-export const LV = { UNKNOWN: 0, ONLINE: 1, SUSPECT: 2, OFFLINE: 3 } as const;
+export const LV = { UNKNOWN: 0, ONLINE: 1, SUSPECT: 2, OFFLINE: 3, UNREACHABLE: 4 } as const;
 
 /** What the device itself last said on its retained `state` topic (or the broker said for it: the will). */
 export const DEVICE_STATES = ['none', 'online', 'offline', 'rebooting'] as const;
@@ -61,6 +71,9 @@ const UPDATING: ReadonlySet<string> = new Set(['deferred', 'downloading', 'downl
 export const OTA_UPDATING: readonly boolean[] = [false, ...OTA.map((s) => UPDATING.has(s))];
 export const OTA_ROLLED_BACK = otaCode('rolled_back');
 export const OTA_BRICKED = otaCode('bricked');
+/** An update that ended without the new firmware running: the device's word or the rollout's verdict. */
+export const OTA_FAILED: readonly boolean[] = [false, ...OTA.map((s) => s === 'failed' || s === 'rejected')];
+export const OTA_FAILED_CODE = otaCode('failed');
 
 export const KINDS = ['occupancy', 'env', 'leak', 'lock', 'hvac', 'lighting', 'gateway'] as const satisfies readonly DeviceKind[];
 export const KIND_LABEL: Record<DeviceKind, string> = {
@@ -90,7 +103,12 @@ export const EV = {
   noc: 13,
   end: 14,
   repair: 15,
+  /** The simulator's ground truth that a device is bricked (`k: "ota"`, `s: "bricked"`): it can no longer say so itself. */
+  bricked: 16,
 } as const;
+
+/** Alert severities that make a device red; the others (minor, warning, info) make it amber. */
+export const HIGH_SEVERITIES: ReadonlySet<string> = new Set(['critical', 'major']);
 
 /** Telemetry flag bits kept per device (locks, lights, leaks, occupancy). */
 export const BIT = { locked: 1, door_open: 2, occupied: 4, leak: 8 } as const;

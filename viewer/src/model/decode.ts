@@ -12,7 +12,7 @@ export interface Decoded {
   t: number;
   /** Device index, or -1. */
   d: number;
-  /** birth: session; state: DS code; ota: OTA code; live: LV code. */
+  /** birth: session; state: DS code; ota: OTA code; live: LV code; event: EVENT_LEAK_* or 0. */
   a: number;
   /** birth: firmware string id; state: session (-1 when absent); ota: job string id. */
   b: number;
@@ -35,7 +35,10 @@ export function emptyDecoded(): Decoded {
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : NaN);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
-const LIVENESS_CODE: Record<string, number> = { UNKNOWN: LV.UNKNOWN, ONLINE: LV.ONLINE, SUSPECT: LV.SUSPECT, OFFLINE: LV.OFFLINE };
+const LIVENESS_CODE: Record<string, number> = { UNKNOWN: LV.UNKNOWN, ONLINE: LV.ONLINE, SUSPECT: LV.SUSPECT, OFFLINE: LV.OFFLINE, UNREACHABLE: LV.UNREACHABLE };
+/** Events that change a value the telemetry also carries (event: a = EVENT_LEAK_*). */
+export const EVENT_LEAK_DETECTED = 1;
+export const EVENT_LEAK_CLEARED = 2;
 const STATE_CODE: Record<string, number> = { online: DS.online, offline: DS.offline, rebooting: DS.rebooting };
 
 function reset(out: Decoded, code: number, t: number): void {
@@ -116,6 +119,7 @@ export function decodeMessage(reg: DeviceRegistry, cls: string, p: Record<string
       if (d < 0) return false;
       reset(out, EV.event, t);
       out.d = d;
+      out.a = p.type === 'leak_detected' ? EVENT_LEAK_DETECTED : p.type === 'leak_cleared' ? EVENT_LEAK_CLEARED : 0;
       out.obj = p;
       return true;
     }
@@ -177,6 +181,8 @@ export function decodeLine(reg: DeviceRegistry, o: Record<string, unknown>, out:
       return true;
     case 'p.rollout':
       reset(out, EV.rollout, t);
+      // Per-device steps name the device (`d`); rollout-level decisions do not.
+      out.d = device(reg, o.d);
       out.obj = o;
       return true;
     case 'p.sla':
@@ -190,6 +196,15 @@ export function decodeLine(reg: DeviceRegistry, o: Record<string, unknown>, out:
       return true;
     case 'noc':
       reset(out, EV.noc, t);
+      out.obj = o;
+      return true;
+    case 'ota':
+      // The simulator's truth about an install: only `bricked` matters to the picture (a bricked
+      // device cannot report it; the platform only sees the install time out).
+      if (o.s !== 'bricked') return false;
+      reset(out, EV.bricked, t);
+      out.d = device(reg, o.d);
+      if (out.d < 0) return false;
       out.obj = o;
       return true;
     case 'repair':

@@ -6,8 +6,8 @@
  * cheap keyframes, and alert/incident records are immutable objects replaced on every change so a
  * keyframe can share them instead of deep-copying.
  */
-import { DS, EV, LV, OTA_BRICKED, OTA_ROLLED_BACK, OTA_UPDATING, ST } from './codes.ts';
-import type { Decoded } from './decode.ts';
+import { BIT, DS, EV, HIGH_SEVERITIES, LV, OTA_BRICKED, OTA_FAILED, OTA_FAILED_CODE, OTA_ROLLED_BACK, OTA_UPDATING, ST } from './codes.ts';
+import { EVENT_LEAK_CLEARED, EVENT_LEAK_DETECTED, type Decoded } from './decode.ts';
 import type { DeviceRegistry } from './registry.ts';
 
 export interface AlertRec {
@@ -75,6 +75,16 @@ export interface RolloutRec {
   readonly t: number;
 }
 
+type OutageKey = 'gateway' | 'floor' | 'building' | 'site';
+
+/** `gateway:gw-1` → the birth field and value its devices share; null for device scopes and junk. */
+function outageScope(scope: string): { key: OutageKey; id: string } | null {
+  const i = scope.indexOf(':');
+  const kind = scope.slice(0, i);
+  if (kind !== 'gateway' && kind !== 'floor' && kind !== 'building' && kind !== 'site') return null;
+  return { key: kind, id: scope.slice(i + 1) };
+}
+
 const ROLLOUT_EVENTS_KEPT = 40;
 /** Per-device steps of a rollout: counted, not listed. */
 const ROLLOUT_DEVICE_EVENTS: ReadonlySet<string> = new Set(['download', 'deferred', 'downloaded', 'install', 'succeeded', 'failed', 'retry']);
@@ -134,6 +144,10 @@ interface Columns {
   ota_ref: Int32Array;
   event_ref: Int32Array;
   event_t: Float64Array;
+  /** Last time the device itself said anything with data in it (birth, telemetry, event, OTA status). */
+  heard_t: Float64Array;
+  /** Opening time of the oldest open outage incident (gateway/floor/building/site scope) covering the device, else NaN. */
+  reach_since: Float64Array;
 }
 
 type ColumnName = keyof Columns;
@@ -161,6 +175,8 @@ const COLUMN_INIT: Record<ColumnName, { make: (n: number) => Columns[ColumnName]
   ota_ref: { make: (n) => new Int32Array(n), fill: -1 },
   event_ref: { make: (n) => new Int32Array(n), fill: -1 },
   event_t: { make: (n) => new Float64Array(n), fill: NaN },
+  heard_t: { make: (n) => new Float64Array(n), fill: NaN },
+  reach_since: { make: (n) => new Float64Array(n), fill: NaN },
 };
 const COLUMN_NAMES = Object.keys(COLUMN_INIT) as ColumnName[];
 
@@ -278,9 +294,12 @@ export class FleetState {
         c.session[d] = e.a;
         c.fw[d] = e.b;
         c.ds[d] = DS.online;
+        c.heard_t[d] = e.t;
         if (!this.has_platform) this.setDown(d, false, e.t);
-        // A replaced (bricked) device comes back with a birth; a rolled-back one keeps its badge.
-        if (c.ota[d] === OTA_BRICKED) c.ota[d] = 0;
+        // A birth ends whatever update was in flight: a replacement (of a bricked or failed unit)
+        // starts clean, and a device that rebooted into its new firmware says so again in its next
+        // `ota` status. A rolled-back one keeps its badge.
+        if (c.ota[d] === OTA_BRICKED || OTA_FAILED[c.ota[d]!] || OTA_UPDATING[c.ota[d]!]) c.ota[d] = 0;
         break;
       }
       case EV.state: {
@@ -293,21 +312,33 @@ export class FleetState {
       }
       case EV.telemetry:
         c.tel_t[d] = e.t;
+        c.heard_t[d] = e.t;
         c.tel_ref[d] = ref;
         if (!Number.isNaN(e.val)) c.val[d] = e.val;
         if (!Number.isNaN(e.bat)) c.bat[d] = e.bat;
         if (!Number.isNaN(e.rssi)) c.rssi[d] = e.rssi;
         c.bits[d] = e.bits;
-        // Telemetry changes no status; skip the recompute (it is most of every trace).
+        // Telemetry changes no status unless it proves an unreachable device reachable; skip the
+        // recompute otherwise (telemetry is most of every trace).
+        if (!Number.isNaN(c.reach_since[d]!)) break;
         return;
       case EV.event:
         c.event_ref[d] = ref;
         c.event_t[d] = e.t;
+        c.heard_t[d] = e.t;
+        // A leak event is newer news than the last telemetry: the values shown must agree with the alert.
+        if (e.a === EVENT_LEAK_DETECTED) c.bits[d] = c.bits[d]! | BIT.leak;
+        else if (e.a === EVENT_LEAK_CLEARED) c.bits[d] = c.bits[d]! & ~BIT.leak;
+        if (!Number.isNaN(c.reach_since[d]!)) break;
         return;
       case EV.ota:
         c.ota[d] = e.a;
         c.job[d] = e.b;
         c.ota_ref[d] = ref;
+        c.heard_t[d] = e.t;
+        break;
+      case EV.bricked:
+        c.ota[d] = OTA_BRICKED;
         break;
       case EV.live:
         this.has_platform = true;
@@ -328,7 +359,11 @@ export class FleetState {
         return;
       case EV.rollout:
         this.applyRollout(e.obj!, e.t);
-        return;
+        // The rollout's verdict on one device: an install that timed out or failed is no longer
+        // "updating" (a bricked unit never reports again, so its last word was "rebooting").
+        if (d < 0 || e.obj!.ev !== 'failed' || c.ota[d] === OTA_BRICKED) return;
+        c.ota[d] = OTA_FAILED_CODE;
+        break;
       case EV.sla:
         this.sla_final = e.obj;
         this.version++;
@@ -348,8 +383,9 @@ export class FleetState {
 
   private setLiveness(d: number, lv: number, t: number): void {
     this.c.lv[d] = lv;
-    // Down time for the availability gauge follows the platform's ledger: OFFLINE is down.
-    this.setDown(d, lv === LV.OFFLINE, t);
+    // Down time for the availability gauge follows the platform's ledger: OFFLINE is down, and so
+    // is UNREACHABLE (behind a dead parent the device serves no one, whoever is to blame).
+    this.setDown(d, lv === LV.OFFLINE || lv === LV.UNREACHABLE, t);
   }
 
   private setDown(d: number, down: boolean, t: number): void {
@@ -385,7 +421,7 @@ export class FleetState {
       // as offline), but a critical alert — the dead gateway itself, a leak — always shows.
       const alerting = (a: AlertRec | undefined): number => (a !== undefined && a.s !== 'resolved' && (a.inh === null || a.sev === 'critical') ? 1 : 0);
       const active = (a: AlertRec | undefined): number => (a !== undefined && a.s !== 'resolved' ? 1 : 0);
-      const high = (a: AlertRec | undefined): number => (alerting(a) && (a!.sev === 'critical' || a!.sev === 'major') ? 1 : 0);
+      const high = (a: AlertRec | undefined): number => (alerting(a) && HIGH_SEVERITIES.has(a!.sev) ? 1 : 0);
       c.alerts[e.d] = Math.max(0, c.alerts[e.d]! + alerting(rec) - alerting(prev));
       c.alerts_hi[e.d] = Math.max(0, c.alerts_hi[e.d]! + high(rec) - high(prev));
       c.alerts_all[e.d] = Math.max(0, c.alerts_all[e.d]! + active(rec) - active(prev));
@@ -398,6 +434,8 @@ export class FleetState {
     const prev = this.incidents.get(id);
     const s = typeof o.s === 'string' ? o.s : 'open';
     const resolved_t = s === 'resolved' ? (prev?.resolved_t ?? t) : null;
+    const scope = typeof o.scope === 'string' ? o.scope : '';
+    const prev_open = prev !== undefined && prev.s !== 'resolved';
     this.incidents.set(id, {
       id,
       pri: typeof o.pri === 'string' ? o.pri : 'P4',
@@ -412,7 +450,51 @@ export class FleetState {
       tech: prev?.tech ?? null,
       t,
     });
+    if (prev_open !== (s !== 'resolved') || (prev !== undefined && prev.scope !== scope)) {
+      this.refreshReach(scope);
+      if (prev !== undefined && prev.scope !== scope) this.refreshReach(prev.scope);
+    }
     this.version++;
+  }
+
+  /** Devices an outage scope covers (`gateway:`, `floor:`, `building:`, `site:`); a device scope covers none. */
+  scopeMembers(scope: string): number[] {
+    const m = outageScope(scope);
+    if (m === null) return [];
+    const out: number[] = [];
+    const info = this.registry.info;
+    for (let d = 0; d < this.registry.size; d++) if (info[d]?.[m.key] === m.id) out.push(d);
+    return out;
+  }
+
+  /**
+   * Re-derives `reach_since` for the devices of `scope` from every open outage incident: one scan
+   * of the registry for the scope, then a field comparison per open incident and member (not a
+   * registry scan per open incident: at 50,000 devices that would cost seconds per replay).
+   */
+  private refreshReach(scope: string): void {
+    const members = this.scopeMembers(scope);
+    if (members.length === 0) return;
+    const covering: Array<{ t: number; key: OutageKey; id: string }> = [];
+    for (const x of this.incidents.values()) {
+      const m = x.s !== 'resolved' ? outageScope(x.scope) : null;
+      if (m !== null) covering.push({ t: x.opened_t, ...m });
+    }
+    const info = this.registry.info;
+    for (const d of members) {
+      let since = NaN;
+      for (const x of covering) if (info[d]?.[x.key] === x.id && !(x.t >= since)) since = x.t;
+      this.c.reach_since[d] = since;
+      this.recompute(d);
+    }
+  }
+
+  /** Unreachable: the platform says so, or an open outage covers the device and it has not been heard since. */
+  unreachable(d: number): boolean {
+    const c = this.c;
+    if (c.lv[d] === LV.UNREACHABLE) return true;
+    const since = c.reach_since[d]!;
+    return !Number.isNaN(since) && !(c.heard_t[d]! >= since);
   }
 
   private applyNoc(o: Record<string, unknown>): void {
@@ -478,9 +560,12 @@ export class FleetState {
     const ota = c.ota[d]!;
     if (!c.born[d] && c.lv[d] === LV.UNKNOWN) s = ST.unknown;
     else if (ota === OTA_BRICKED) s = ST.bricked;
-    else if (c.alerts[d]! > 0) s = ST.alerting;
+    else if (c.alerts_hi[d]! > 0) s = ST.alerting;
+    else if (this.unreachable(d)) s = ST.unreachable;
     else if (OTA_UPDATING[ota]) s = ST.updating;
+    else if (OTA_FAILED[ota]) s = ST.update_failed;
     else if (c.ds[d] === DS.offline || c.lv[d] === LV.OFFLINE) s = ST.offline;
+    else if (c.alerts[d]! > 0) s = ST.warning;
     else if (ota === OTA_ROLLED_BACK) s = ST.rolled_back;
     else if (c.lv[d] === LV.SUSPECT || c.ds[d] === DS.rebooting) s = ST.suspect;
     else s = ST.online;

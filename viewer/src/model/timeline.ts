@@ -15,13 +15,14 @@
 import { EV } from './codes.ts';
 import { emptyDecoded, type Decoded } from './decode.ts';
 import type { FleetSnapshot, FleetState } from './fleet-state.ts';
+import { Story } from './story.ts';
 
 const INITIAL_CAPACITY = 1 << 14;
 /** Keyframe spacing in lines: small enough that a seek folds a few thousand lines at most. */
 const MIN_KEYFRAME_LINES = 2048;
 /** Keyframe memory budget; spacing widens for big fleets and long traces. */
 const KEYFRAME_BUDGET_BYTES = 160 * 1024 * 1024;
-const BYTES_PER_DEVICE_IN_KEYFRAME = 96;
+const BYTES_PER_DEVICE_IN_KEYFRAME = 112;
 
 export class Timeline {
   length = 0;
@@ -47,6 +48,8 @@ export class Timeline {
   /** Times of incident openings and fault starts, for the scrubber's markers and "next incident". */
   incident_opens: Array<{ t: number; id: string; pri: string }> = [];
   fault_starts: Array<{ t: number; id: string; kind: string }> = [];
+  /** Faults, incidents, alerts and rollout waves of the whole run (built by finish()). */
+  story = new Story();
   min_t = Infinity;
   max_t = -Infinity;
 
@@ -126,6 +129,7 @@ export class Timeline {
     this.incident_opens = [];
     this.fault_starts = [];
     const seen_inc = new Set<string>();
+    this.story = new Story();
     let max_t = -Infinity;
     for (let i = 0; i < n; i++) {
       if (i % every === 0) this.keyframes.push({ pos: i, max_t, snap: state.snapshot() });
@@ -139,9 +143,11 @@ export class Timeline {
       } else if (e.code === EV.fault && e.obj!.s === 'start') {
         this.fault_starts.push({ t: e.t, id: String(e.obj!.id ?? ''), kind: String(e.obj!.kind ?? 'fault') });
       }
+      this.story.observe(e);
       state.apply(e, i);
       if (e.t > max_t) max_t = e.t;
     }
+    this.story.finish();
     this.incident_opens.sort((x, y) => x.t - y.t || (x.id < y.id ? -1 : 1));
     this.fault_starts.sort((x, y) => x.t - y.t);
     this.at_t = Infinity;

@@ -6,10 +6,10 @@
  */
 import { Container, Graphics, Particle, ParticleContainer, Rectangle, Sprite, Texture, type Text } from 'pixi.js';
 import { BIT, ST, STATUSES } from '../model/codes.ts';
-import type { FleetState } from '../model/fleet-state.ts';
+import type { FleetState, IncidentRec } from '../model/fleet-state.ts';
 import type { BuildingNode, FloorNode, Topology, ZoneNode } from '../model/topology.ts';
 import type { Atlas, FrameName } from './atlas.ts';
-import { MUTED, STATUS_COLOR, TEXT, WALL, particleColor, temperatureColor } from './palette.ts';
+import { MUTED, PRIORITY_COLOR, STATUS_COLOR, TEXT, WALL, fittedTemperatureRange, particleColor, temperatureColor, temperatureColorIn } from './palette.ts';
 import { healthColor } from './portfolio-view.ts';
 import type { FrameInfo, Hit, Rect, View } from './stage.ts';
 import { label, legibleAt } from './text.ts';
@@ -25,6 +25,14 @@ const FLOOR_GAP = 64;
 const STACK_GAP = 90;
 const SLOW_EVERY_MS = 400;
 const DIM = 0.2;
+/** Smallest on-screen text size: below it a label hides rather than turn into unreadable specks. */
+const MIN_LABEL_PX = 10;
+
+/** The default caption of an incident's outline; the app swaps in one that names the fault. */
+export function defaultIncidentCaption(inc: IncidentRec): string {
+  const kind = inc.scope.slice(0, inc.scope.indexOf(':'));
+  return `${inc.pri} · ${kind} outage · ${inc.nd} device${inc.nd === 1 ? '' : 's'}`;
+}
 
 interface Room {
   zone: ZoneNode;
@@ -59,10 +67,18 @@ const KIND_FRAME: Record<string, FrameName> = { occupancy: 'occupancy', env: 'en
 const PALETTE_FULL = STATUSES.map((s) => particleColor(STATUS_COLOR[s], 1));
 const PALETTE_DIM = STATUSES.map((s) => particleColor(STATUS_COLOR[s], DIM));
 const WARM = 0xffd27a;
+/** Statuses in which a light may glow: not without power or connection (offline, unreachable, bricked). */
+const LIT: readonly boolean[] = STATUSES.map((s) => s === 'online' || s === 'suspect' || s === 'warning' || s === 'updating' || s === 'rolled_back' || s === 'update_failed');
 
 export function zoneTemperature(state: FleetState, zone: ZoneNode): number {
+  return zoneReading(state, zone).t;
+}
+
+/** A zone's mean temperature, and whether every reading in it is old news (its devices unreachable, offline or bricked). */
+export function zoneReading(state: FleetState, zone: ZoneNode): { t: number; stale: boolean } {
   let sum = 0;
   let n = 0;
+  let live = 0;
   const reg = state.registry;
   for (const d of zone.devices) {
     const k = reg.info[d]?.kind;
@@ -71,9 +87,11 @@ export function zoneTemperature(state: FleetState, zone: ZoneNode): number {
     if (!Number.isNaN(v)) {
       sum += v;
       n++;
+      const s = state.c.status[d]!;
+      if (s !== ST.unreachable && s !== ST.offline && s !== ST.bricked) live++;
     }
   }
-  return n > 0 ? sum / n : NaN;
+  return { t: n > 0 ? sum / n : NaN, stale: n > 0 && live === 0 };
 }
 
 export class BuildingView implements View {
@@ -97,6 +115,13 @@ export class BuildingView implements View {
   private last_slow_ms = -Infinity;
   private last_zoom = -1;
   private bounds_rect: Rect = { x: 0, y: 0, w: 1, h: 1 };
+  /** Open outage incidents: one Graphics for every outline and hatch, a few labels (never per device). */
+  private readonly scope_gfx = new Graphics();
+  private readonly scope_labels = new Container();
+  private shown_scopes = '';
+  incidentCaption: (inc: IncidentRec) => string = defaultIncidentCaption;
+  /** The temperature range the zone colours span now (fitted to the building's readings; the legend shows it). */
+  temp_range: [number, number] = [15, 29];
 
   constructor(
     readonly building: BuildingNode,
@@ -115,7 +140,7 @@ export class BuildingView implements View {
     this.ring.anchor.set(0.5);
     this.ring.setSize(ICON * 1.9, ICON * 1.9);
     this.ring.visible = false;
-    this.root.addChild(planes, this.glow_layer, this.icon_layer, this.ring, labels);
+    this.root.addChild(planes, this.scope_gfx, this.glow_layer, this.icon_layer, this.ring, labels, this.scope_labels);
 
     const floor_of: number[] = [];
     building.floors.forEach((floor, fi) => {
@@ -350,7 +375,7 @@ export class BuildingView implements View {
       if (s === ST.alerting) {
         glow = pulse;
         colour = STATUS_COLOR.alerting;
-      } else if (kind === 'lighting' && s !== ST.offline && s !== ST.unknown) {
+      } else if (kind === 'lighting' && LIT[s]) {
         const level = c.val[d]!;
         glow = Number.isNaN(level) ? 0 : Math.min(1, level / 100) * 0.55;
       }
@@ -379,18 +404,32 @@ export class BuildingView implements View {
 
     if (frame.wall_ms - this.last_slow_ms >= SLOW_EVERY_MS || focus_changed) {
       this.last_slow_ms = frame.wall_ms;
+      // The colour scale spans the building's readings: a 17–19 °C building is not one flat colour.
+      const readings = this.floors.flatMap((f) => f.rooms.map((r) => zoneReading(this.state, r.zone)));
+      let min = Infinity;
+      let max = -Infinity;
+      for (const x of readings) {
+        if (Number.isNaN(x.t)) continue;
+        min = Math.min(min, x.t);
+        max = Math.max(max, x.t);
+      }
+      this.temp_range = fittedTemperatureRange(min, max);
+      const [lo, hi] = this.temp_range;
+      let k = 0;
       for (const f of this.floors) {
         for (const r of f.rooms) {
-          const t = zoneTemperature(this.state, r.zone);
-          const fill = temperatureColor(t);
+          const { t, stale } = readings[k++]!;
+          // A stale reading is drawn without its colour: it says what the room was, not what it is.
+          const fill = stale ? temperatureColor(NaN) : temperatureColorIn(t, lo, hi);
           if (r.fill.tint !== fill) {
             r.fill.tint = fill;
             changed = true;
           }
-          const text = Number.isNaN(t) ? '' : `${t.toFixed(1)} °C`;
+          const text = Number.isNaN(t) ? '' : `${t.toFixed(1)} °C${stale ? ' · old' : ''}`;
           if (text !== r.shown_temp) {
             r.shown_temp = text;
             r.temp.text = text;
+            r.temp.alpha = stale ? 0.55 : 1;
             changed = true;
           }
         }
@@ -406,13 +445,83 @@ export class BuildingView implements View {
           changed = true;
         }
       }
+      if (this.drawScopes(frame.zoom)) changed = true;
     }
     if (frame.zoom !== this.last_zoom) {
       this.last_zoom = frame.zoom;
-      for (const [t, size] of this.texts) legibleAt(t, size, frame.zoom, 6);
+      for (const [t, size] of this.texts) legibleAt(t, size, frame.zoom, MIN_LABEL_PX);
+      for (const c of this.scope_labels.children) c.scale.set(Math.max(1, 13 / (15 * frame.zoom)));
       changed = true;
     }
     return changed;
+  }
+
+  /** Floors of this building an incident scope covers (a gateway's scope is its floor). */
+  private scopeFloors(scope: string): FloorPlan[] {
+    const i = scope.indexOf(':');
+    const kind = scope.slice(0, i);
+    const id = scope.slice(i + 1);
+    if (kind === 'site') return this.building.site === id ? this.floors : [];
+    if (kind === 'building') return this.building.id === id ? this.floors : [];
+    if (kind === 'floor') return this.floors.filter((f) => f.floor.id === id);
+    if (kind === 'gateway') {
+      const d = this.state.registry.indexOf(id);
+      const floor = d >= 0 ? this.state.registry.info[d]?.floor : undefined;
+      return floor !== undefined && this.building.floors.some((f) => f.id === floor) ? this.floors.filter((f) => f.floor.id === floor) : [];
+    }
+    return [];
+  }
+
+  /**
+   * Open outage incidents drawn on the plan: the floors they cover hatched and outlined in the
+   * priority colour, with a caption ("P2 · power cut · 17 devices"). Redrawn only when the set of
+   * open incidents changes.
+   */
+  private drawScopes(zoom: number): boolean {
+    const open = [...this.state.incidents.values()].filter((x) => x.s !== 'resolved' && !x.scope.startsWith('device:')).sort((a, b) => a.opened_t - b.opened_t || (a.id < b.id ? -1 : 1));
+    const placed = open.map((inc) => ({ inc, floors: this.scopeFloors(inc.scope) })).filter((x) => x.floors.length > 0);
+    const key = placed.map((x) => `${x.inc.id}|${x.inc.pri}|${x.inc.nd}`).join(';');
+    if (key === this.shown_scopes) return false;
+    this.shown_scopes = key;
+    const g = this.scope_gfx.clear();
+    for (const c of this.scope_labels.removeChildren()) c.destroy();
+    const captioned = new Map<FloorPlan, number>();
+    for (const { inc, floors } of placed) {
+      const colour = PRIORITY_COLOR[inc.pri] ?? PRIORITY_COLOR.P4!;
+      for (const f of floors) {
+        const x0 = f.x - 8;
+        const y0 = f.y + FLOOR_TITLE - 8;
+        const w = f.w + 16;
+        const h = f.h - FLOOR_TITLE + 8;
+        // Diagonal hatch over the floor: these devices' last readings are old news.
+        for (let k = 24; k < w + h; k += 24) {
+          const ax = x0 + Math.max(0, k - h);
+          const ay = y0 + Math.min(h, k);
+          const bx = x0 + Math.min(w, k);
+          const by = y0 + Math.max(0, k - w);
+          g.moveTo(ax, ay).lineTo(bx, by);
+        }
+        g.stroke({ width: 3, color: 0x94a3b8, alpha: 0.12 });
+        g.roundRect(x0, y0, w, h, 10).stroke({ width: 5, color: colour, alpha: 0.95 });
+      }
+      // One caption per incident, in the bottom-right corner of the first floor it covers (clear
+      // of the floor's title and summary, and of the stage's overlays; side by side when two share
+      // a floor).
+      const f = floors[0]!;
+      const stacked = captioned.get(f) ?? 0;
+      const text = label(this.incidentCaption(inc), 15, 0x0a0f1e, { fontWeight: '800' });
+      const pad = 6;
+      const chip = new Container();
+      const bg = new Graphics().roundRect(0, 0, text.width + pad * 2, text.height + 4, 6).fill(colour);
+      text.position.set(pad, 2);
+      chip.addChild(bg, text);
+      const chip_w = text.width + pad * 2;
+      chip.position.set(f.x + f.w - chip_w - stacked - 8, f.y + f.h - text.height - 4 - 18);
+      captioned.set(f, stacked + chip_w + 10);
+      chip.scale.set(Math.max(1, 13 / (15 * zoom)));
+      this.scope_labels.addChild(chip);
+    }
+    return true;
   }
 
   hit(wx: number, wy: number, zoom: number): Hit | null {
@@ -439,6 +548,11 @@ export class BuildingView implements View {
     return x === undefined || Number.isNaN(x) ? null : { x, y: this.py[d]! };
   }
 
+  drawn(d: number): number | null {
+    const i = this.devices.indexOf(d);
+    return i < 0 || this.shown[i] === 255 ? null : this.shown[i]!;
+  }
+
   destroy(): void {
     this.root.destroy({ children: true });
   }
@@ -450,16 +564,19 @@ function floorSummary(state: FleetState, floor: FloorNode): string {
   let offline = 0;
   let alerting = 0;
   let updating = 0;
+  let unreachable = 0;
   for (const d of floor.all) {
     const s = st[d]!;
     if (s === ST.unknown) continue;
     born++;
     if (s === ST.offline || s === ST.bricked) offline++;
+    else if (s === ST.unreachable) unreachable++;
     else if (s === ST.alerting) alerting++;
     else if (s === ST.updating) updating++;
   }
   const parts = [`${born} of ${floor.all.length} devices`];
   if (alerting) parts.push(`${alerting} alerting`);
+  if (unreachable) parts.push(`${unreachable} unreachable`);
   if (offline) parts.push(`${offline} offline`);
   if (updating) parts.push(`${updating} updating`);
   return parts.join(' · ');

@@ -1,18 +1,29 @@
 /** One dark palette for canvas and panels (styles.css repeats these as CSS variables). */
 import { STATUSES, type Status } from '../model/codes.ts';
 
+/**
+ * Severity reads from the colour: red only for critical/major alerts, orange for lesser ones,
+ * yellow for a missed heartbeat; greys for devices we cannot hear (offline: the device is down;
+ * unreachable: its gateway, floor or building is, so its last reading is only old news).
+ */
 export const STATUS_COLOR: Record<Status, number> = {
   online: 0x22c55e,
   suspect: 0xfacc15,
-  offline: 0x64748b,
+  warning: 0xfb923c,
   alerting: 0xef4444,
+  unreachable: 0x8391b0,
+  offline: 0x5b6475,
   updating: 0x38bdf8,
-  rolled_back: 0xfb923c,
+  update_failed: 0xf9a8d4,
+  rolled_back: 0xa78bfa,
   bricked: 0xd946ef,
   unknown: 0x334155,
 };
 
 export const STATUS_CSS: Record<Status, string> = Object.fromEntries(STATUSES.map((s) => [s, `#${STATUS_COLOR[s].toString(16).padStart(6, '0')}`])) as Record<Status, string>;
+
+/** Incident priorities, as the side panel's badges colour them (styles.css `.prio`). */
+export const PRIORITY_COLOR: Readonly<Record<string, number>> = { P1: 0xef4444, P2: 0xfb923c, P3: 0xfacc15, P4: 0x94a3b8 };
 
 export const BG = 0x0a0f1e;
 export const PANEL = 0x111a2e;
@@ -59,6 +70,26 @@ export function temperatureColor(t: number): number {
 }
 
 export const TEMP_LEGEND: ReadonlyArray<[number, number]> = TEMP_STOPS;
+const STOPS_LO = TEMP_STOPS[0]![0];
+const STOPS_HI = TEMP_STOPS[TEMP_STOPS.length - 1]![0];
+
+/** Zone fill with the colour scale stretched over [lo, hi] (the range the data actually spans). */
+export function temperatureColorIn(t: number, lo: number, hi: number): number {
+  if (Number.isNaN(t)) return NO_TEMP_FILL;
+  return temperatureColor(STOPS_LO + ((t - lo) / Math.max(1e-6, hi - lo)) * (STOPS_HI - STOPS_LO));
+}
+
+/** The legend's range for readings min…max: whole degrees with half a degree of margin, at least 4 °C wide. */
+export function fittedTemperatureRange(min: number, max: number): [number, number] {
+  if (!Number.isFinite(min) || !Number.isFinite(max)) return [STOPS_LO, STOPS_HI];
+  let lo = Math.floor(min - 0.5);
+  let hi = Math.ceil(max + 0.5);
+  while (hi - lo < 4) {
+    lo--;
+    if (hi - lo < 4) hi++;
+  }
+  return [lo, hi];
+}
 
 export function hex(c: number): string {
   return `#${c.toString(16).padStart(6, '0')}`;

@@ -9,7 +9,7 @@ import { ST } from '../model/codes.ts';
 import type { FleetState } from '../model/fleet-state.ts';
 import type { BuildingNode, SiteNode, Topology } from '../model/topology.ts';
 import type { Atlas } from './atlas.ts';
-import { CARD, CARD_EDGE, MUTED, STATUS_COLOR, STATUS_PARTICLE, TEXT } from './palette.ts';
+import { CARD, CARD_EDGE, MUTED, PRIORITY_COLOR, STATUS_COLOR, STATUS_PARTICLE, TEXT } from './palette.ts';
 import type { FrameInfo, Hit, Rect, View } from './stage.ts';
 import { label } from './text.ts';
 
@@ -36,6 +36,7 @@ const SITE_GAP = 26;
 const METRO_HEADER = 52;
 const METRO_GAP = 60;
 const HEALTH_EVERY_MS = 250;
+const PRIORITY_RANK: Readonly<Record<string, number>> = { P1: 0, P2: 1, P3: 2, P4: 3 };
 
 interface Tile {
   building: BuildingNode;
@@ -62,7 +63,7 @@ interface SiteCard {
 
 /**
  * Health of a group of devices (docs/viewer.md): red with a critical or major alert or a tenth of
- * the devices down; amber with anything else amiss (minor alerts, suspect, offline, rollouts);
+ * the devices down (offline, unreachable or bricked); amber with anything else amiss (minor alerts, suspect, offline, rollouts);
  * green when all is well; grey before any device has been seen.
  */
 export function healthColor(state: FleetState, devices: readonly number[]): number {
@@ -77,7 +78,7 @@ export function healthColor(state: FleetState, devices: readonly number[]): numb
     if (s === ST.unknown) continue;
     born++;
     if (hi[d]! > 0) severe++;
-    if (s === ST.offline || s === ST.bricked) bad++;
+    if (s === ST.offline || s === ST.bricked || s === ST.unreachable) bad++;
     else if (s !== ST.online) warn++;
   }
   if (born === 0) return STATUS_COLOR.unknown;
@@ -101,6 +102,7 @@ export class PortfolioView implements View {
   private readonly health = new Graphics();
   private bounds_rect: Rect = { x: 0, y: 0, w: 1, h: 1 };
   private last_health_ms = -Infinity;
+  private shown_incidents = '';
   private last_zoom = -1;
 
   constructor(
@@ -301,9 +303,17 @@ export class PortfolioView implements View {
         if (s.health !== c) moved = true;
         s.health = c;
       }
+      // Open outage incidents outline their buildings in the priority colour (the most urgent wins).
+      const outlined = this.incidentOutlines();
+      const key = [...outlined].map(([t, c]) => `${t.building.id}:${c}`).join(';');
+      if (key !== this.shown_incidents) {
+        this.shown_incidents = key;
+        moved = true;
+      }
       if (moved) {
         const g = this.health.clear();
         for (const t of this.tiles) g.rect(t.x, t.y, t.w, t.h).stroke({ width: 2, color: t.health, alpha: 0.6 });
+        for (const [t, colour] of outlined) g.roundRect(t.x - 5, t.y - 5, t.w + 10, t.h + 10, 6).stroke({ width: 4, color: colour });
         for (const s of this.sites) g.circle(s.x + SITE_PAD + 6, s.y + 22, 6).fill(s.health);
         changed = true;
       }
@@ -319,6 +329,31 @@ export class PortfolioView implements View {
       changed = true;
     }
     return changed;
+  }
+
+  /** Tiles covered by an open outage incident (gateway, floor, building or site scope), with the colour of the most urgent. */
+  private incidentOutlines(): Map<Tile, number> {
+    const out = new Map<Tile, number>();
+    const rank = new Map<Tile, number>();
+    const reg = this.state.registry;
+    for (const inc of this.state.incidents.values()) {
+      if (inc.s === 'resolved') continue;
+      const i = inc.scope.indexOf(':');
+      const kind = inc.scope.slice(0, i);
+      const id = inc.scope.slice(i + 1);
+      let buildings: string[] = [];
+      if (kind === 'building') buildings = [id];
+      else if (kind === 'floor') buildings = [this.topo.by_floor.get(id)?.building.id ?? ''];
+      else if (kind === 'gateway') buildings = [reg.info[reg.indexOf(id)]?.building ?? ''];
+      else if (kind === 'site') buildings = this.topo.sites.find((x) => x.id === id)?.buildings.map((b) => b.id) ?? [];
+      const r = PRIORITY_RANK[inc.pri] ?? 9;
+      for (const t of this.tiles) {
+        if (!buildings.includes(t.building.id) || (rank.get(t) ?? 99) <= r) continue;
+        rank.set(t, r);
+        out.set(t, PRIORITY_COLOR[inc.pri] ?? PRIORITY_COLOR.P4!);
+      }
+    }
+    return out;
   }
 
   hit(wx: number, wy: number, zoom: number): Hit | null {
@@ -341,6 +376,11 @@ export class PortfolioView implements View {
   position(d: number): { x: number; y: number } | null {
     const x = this.px[d];
     return x === undefined || Number.isNaN(x) ? null : { x, y: this.py[d]! };
+  }
+
+  drawn(d: number): number | null {
+    const i = this.device_of.indexOf(d);
+    return i < 0 || this.shown[i] === 255 ? null : this.shown[i]!;
   }
 
   destroy(): void {

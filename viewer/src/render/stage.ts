@@ -37,6 +37,8 @@ export interface View {
   hit(wx: number, wy: number, zoom: number): Hit | null;
   /** World position of a device's icon centre, if the view shows it. */
   position(d: number): { x: number; y: number } | null;
+  /** The status code the view last painted device d with (tests compare it with the fold), or null when not shown. */
+  drawn(d: number): number | null;
   destroy(): void;
 }
 
@@ -51,6 +53,8 @@ export interface FitOptions {
   pad?: number;
   max_zoom?: number;
   left?: number;
+  /** Pixels covered on the right (the causal chain card). */
+  right?: number;
 }
 
 const MIN_ZOOM = 0.02;
@@ -144,11 +148,12 @@ export class Stage {
   fitCamera(r: Rect, opts: FitOptions = {}): { x: number; y: number; zoom: number } {
     const pad = opts.pad ?? 36;
     const left = opts.left ?? 0;
-    const w = Math.max(50, this.width - 2 * pad - left);
+    const right = opts.right ?? 0;
+    const w = Math.max(50, this.width - 2 * pad - left - right);
     const h = Math.max(50, this.height - 2 * pad);
     const zoom = Math.min(opts.max_zoom ?? MAX_ZOOM, Math.max(MIN_ZOOM, Math.min(w / Math.max(1, r.w), h / Math.max(1, r.h))));
     // Centre r in the free area (shifted right by half the inset).
-    return { zoom, x: r.x + r.w / 2 - left / 2 / zoom, y: r.y + r.h / 2 };
+    return { zoom, x: r.x + r.w / 2 - left / 2 / zoom + right / 2 / zoom, y: r.y + r.h / 2 };
   }
 
   fit(r: Rect, animate: boolean, opts?: FitOptions): void {

@@ -1,5 +1,5 @@
 /** The device drawer: what an engineer asks first about one device. */
-import { DEVICE_STATES, KIND_LABEL, LIVENESS, STATUSES, STATUS_LABEL } from '../model/codes.ts';
+import { BIT, DEVICE_STATES, KIND_LABEL, LIVENESS, STATUSES, STATUS_LABEL } from '../model/codes.ts';
 import type { AlertRec, FleetState } from '../model/fleet-state.ts';
 import type { DeviceInfo } from '../model/registry.ts';
 import { STATUS_CSS } from '../render/palette.ts';
@@ -22,6 +22,12 @@ export interface DeviceDetails {
   readonly event: Record<string, unknown> | null;
   readonly event_t: number | null;
   readonly alerts: readonly AlertRec[];
+  /** Leak sensors: water now, as the fold has it (a leak event is newer than the last telemetry). */
+  readonly leak: boolean | null;
+  /** When the outage that hides the device began (open incident covering it), if it is unreachable. */
+  readonly unreachable_since: number | null;
+  /** Last time the device itself was heard. */
+  readonly heard_t: number | null;
 }
 
 /** Everything the fold knows about device d right now (the telemetry values come separately). */
@@ -45,6 +51,9 @@ export function collectDetails(state: FleetState, d: number, ota: Record<string,
     event,
     event_t: num(c.event_t[d]!),
     alerts: [...state.alerts.values()].filter((a) => a.d === d && a.s !== 'resolved').sort((a, b) => a.started_t - b.started_t),
+    leak: state.registry.info[d]?.kind === 'leak' ? (c.bits[d]! & BIT.leak) !== 0 : null,
+    unreachable_since: state.unreachable(d) ? num(c.reach_since[d]!) : null,
+    heard_t: num(c.heard_t[d]!),
   };
 }
 
@@ -74,6 +83,10 @@ export function renderDetails(el: HTMLElement, x: DeviceDetails, values: Record<
   if (x.battery_pct !== null) rows.push(['Battery', `${meter(x.battery_pct / 100, x.battery_pct < 15 ? '#ef4444' : x.battery_pct < 30 ? '#facc15' : '#22c55e')}${x.battery_pct.toFixed(1)} %`]);
   else if (info) rows.push(['Power', esc(info.power || '—')]);
   if (x.rssi_dbm !== null) rows.push(['RSSI', `${meter((x.rssi_dbm + 110) / 60, x.rssi_dbm < -90 ? '#ef4444' : x.rssi_dbm < -80 ? '#facc15' : '#22c55e')}${x.rssi_dbm} dBm`]);
+  if (status === 'unreachable') {
+    const age = x.heard_t === null ? 'nothing heard yet' : `last heard ${duration(x.t - x.heard_t)} ago — values below are that old`;
+    rows.push(['Unreachable', `${x.unreachable_since !== null ? `since ${dayTime(x.unreachable_since, tz)} · ` : ''}<span style="color:var(--muted)">${esc(age)}</span>`]);
+  }
   rows.push(['Last telemetry', x.telemetry_t === null ? 'none yet' : `${dayTime(x.telemetry_t, tz)} <span style="color:var(--muted)">(${duration(x.t - x.telemetry_t)} ago)</span>`]);
   const ota = x.ota;
   const ota_state = typeof ota?.state === 'string' ? ota.state : null;
@@ -81,7 +94,9 @@ export function renderDetails(el: HTMLElement, x: DeviceDetails, values: Record<
   let vals = '';
   if (values === 'loading') vals = '<div class="list" style="color:var(--muted)">loading…</div>';
   else if (values && typeof values === 'object') {
-    const entries = Object.entries(values).sort(([a], [b]) => (a < b ? -1 : 1));
+    // The fold is newer than the fetched telemetry line when an event came after it (leak_detected).
+    const merged = x.leak !== null && 'leak' in values ? { ...values, leak: x.leak } : values;
+    const entries = Object.entries(merged).sort(([a], [b]) => (a < b ? -1 : 1));
     vals = entries.length ? `<div class="values">${entries.map(([k, v]) => `<span>${esc(k)}</span><span>${value(v)}</span>`).join('')}</div>` : '';
   }
   const alerts = x.alerts.length

@@ -20,6 +20,13 @@ function render(el: HTMLElement, html: string): void {
 function ring(value: number, target: number | null, name: string, caption: string, testid: string): string {
   const r = 34;
   const circ = 2 * Math.PI * r;
+  // No data yet (no device has reported, no incident decided): an honest dash, not a green 100 %.
+  if (Number.isNaN(value)) {
+    return `<div class="gauge" data-testid="${testid}" data-value="">
+    <svg viewBox="0 0 84 84"><circle cx="42" cy="42" r="${r}" fill="none" stroke="#1b2742" stroke-width="8"/>
+    <text class="v" x="42" y="47" text-anchor="middle">—</text></svg>
+    <div class="n">${esc(name)}</div><div class="c">${esc(caption)}</div></div>`;
+  }
   const v = Math.max(0, Math.min(1, value));
   const ok = target === null ? v >= 0.95 : v >= target;
   const colour = ok ? '#22c55e' : v >= (target ?? 0.95) - 0.02 ? '#facc15' : '#ef4444';
@@ -40,7 +47,7 @@ export function renderSla(el: HTMLElement, g: Gauges, final: Record<string, unkn
   const avail_caption = final !== null && typeof final.availability === 'number' ? `platform: ${pct(final.availability, 3)}` : `target ${pct(g.availability_target, 1)}`;
   render(
     el,
-    `<div class="gauges">${ring(g.availability, g.availability_target, 'Availability', avail_caption, 'gauge-availability')}${ring(g.response_compliance, 0.95, 'Response', decided === 0 ? (g.responses_pending ? `${g.responses_pending} pending` : 'no incidents') : `${g.responses_met}/${decided} on time`, 'gauge-response')}${ring(g.patch_coverage, 0.95, 'Patch coverage', `${int(g.patch_compliant)}/${int(g.devices)} approved`, 'gauge-patch')}</div>`,
+    `<div class="gauges">${ring(g.devices === 0 ? NaN : g.availability, g.availability_target, 'Availability', avail_caption, 'gauge-availability')}${ring(decided === 0 ? NaN : g.response_compliance, 0.95, 'Response', decided === 0 ? (g.responses_pending ? `${g.responses_pending} pending` : 'no incidents yet') : `${g.responses_met}/${decided} on time`, 'gauge-response')}${ring(g.devices === 0 ? NaN : g.patch_coverage, 0.95, 'Patch coverage', g.devices === 0 ? 'no device yet' : `${int(g.patch_compliant)}/${int(g.devices)} approved`, 'gauge-patch')}</div>`,
   );
 }
 
@@ -79,16 +86,19 @@ export function scopeLabel(topo: Topology, state: FleetState, scope: string): st
 
 const INC_ORDER: Record<string, number> = { open: 0, acknowledged: 1, resolved: 2 };
 
-export function renderIncidents(el: HTMLElement, count: HTMLElement, state: FleetState, topo: Topology, tz: string, limit: number): void {
+const PRI_ORDER: Record<string, number> = { P1: 0, P2: 1, P3: 2, P4: 3 };
+
+export function renderIncidents(el: HTMLElement, count: HTMLElement, state: FleetState, topo: Topology, tz: string, limit: number, selected: string | null = null): void {
   const all = [...state.incidents.values()];
   const open = all.filter((i) => i.s !== 'resolved').length;
   count.textContent = all.length ? `${open} open · ${all.length} total` : '';
-  const list = all.sort((a, b) => (INC_ORDER[a.s] ?? 3) - (INC_ORDER[b.s] ?? 3) || b.opened_t - a.opened_t || (a.id < b.id ? -1 : 1)).slice(0, limit);
+  // Open first, then the most urgent: a P1 never hides under "+ N more" behind P2s.
+  const list = all.sort((a, b) => (INC_ORDER[a.s] ?? 3) - (INC_ORDER[b.s] ?? 3) || (PRI_ORDER[a.pri] ?? 9) - (PRI_ORDER[b.pri] ?? 9) || b.opened_t - a.opened_t || (a.id < b.id ? -1 : 1)).slice(0, limit);
   if (list.length === 0) return render(el, '<div class="empty">No incidents so far.</div>');
   const item = (i: IncidentRec): string => {
     const status = i.s === 'resolved' ? `resolved ${shortTime(i.resolved_t ?? NaN, tz)}` : i.s === 'acknowledged' ? `acknowledged${i.by ? ` by ${esc(i.by)}` : ''}` : 'open — awaiting response';
-    const tech = i.tech && i.s !== 'resolved' ? ` · ${esc(i.tech)} dispatched` : '';
-    return `<div class="item ${i.s}" data-incident="${esc(i.id)}" data-scope="${esc(i.scope)}"><span class="prio ${esc(i.pri)}">${esc(i.pri)}</span><span class="what">${esc(scopeLabel(topo, state, i.scope))}</span><span class="when">${shortTime(i.opened_t, tz)}</span><span class="sub">${esc(i.id)} · ${status}${tech} · ${i.nd} device${i.nd === 1 ? '' : 's'}</span></div>`;
+    const tech = i.tech ? ` · ${esc(i.tech)}${i.s === 'resolved' ? '' : ' dispatched'}` : '';
+    return `<div class="item ${i.s}${i.id === selected ? ' selected' : ''}" data-incident="${esc(i.id)}" data-scope="${esc(i.scope)}"><span class="prio ${esc(i.pri)}">${esc(i.pri)}</span><span class="what">${esc(scopeLabel(topo, state, i.scope))}</span><span class="when">${shortTime(i.opened_t, tz)}</span><span class="sub">${esc(i.id)} · ${status}${tech} · ${i.nd} device${i.nd === 1 ? '' : 's'}</span></div>`;
   };
   render(el, `<div class="feed">${list.map(item).join('')}</div>${all.length > limit ? `<div class="more">+ ${all.length - limit} more</div>` : ''}`);
 }
@@ -105,7 +115,7 @@ export function renderAlerts(el: HTMLElement, count: HTMLElement, state: FleetSt
   const item = (a: AlertRec): string => {
     const dev = a.d >= 0 ? state.registry.ids[a.d]! : '?';
     const sub = `${esc(dev)}${a.inh ? ` · inhibited by ${esc(a.inh)}` : ''}${a.s === 'acknowledged' ? ' · acknowledged' : ''}${a.flap ? ' · flapping' : ''}`;
-    return `<div class="item${a.inh ? ' resolved' : ''}" data-device="${esc(dev)}"><span class="sev ${esc(a.sev)}"></span><span class="what">${esc(humanize(a.type))}</span><span class="when">${shortTime(a.started_t, tz)}</span><span class="sub">${sub}</span></div>`;
+    return `<div class="item${a.inh ? ' resolved' : ''}" data-device="${esc(dev)}" data-alert="${esc(a.id)}"><span class="sev ${esc(a.sev)}"></span><span class="what">${esc(humanize(a.type))}</span><span class="when">${shortTime(a.started_t, tz)}</span><span class="sub">${sub}</span></div>`;
   };
   render(el, `<div class="feed">${active.slice(0, limit).map(item).join('')}</div>${active.length > limit ? `<div class="more">+ ${active.length - limit} more</div>` : ''}`);
 }
@@ -114,8 +124,8 @@ const ROLLOUT_PILL: Record<string, [string, string]> = {
   running: ['running', '#38bdf8'],
   soaking: ['soaking', '#facc15'],
   paused: ['halted', '#ef4444'],
-  rolling_back: ['rolling back', '#fb923c'],
-  rolled_back: ['rolled back', '#fb923c'],
+  rolling_back: ['rolling back', STATUS_CSS.rolled_back],
+  rolled_back: ['rolled back', STATUS_CSS.rolled_back],
   completed: ['complete', '#22c55e'],
   aborted: ['aborted', '#ef4444'],
   cancelled: ['cancelled', '#94a3b8'],
@@ -126,7 +136,8 @@ const OTA_GROUPS: ReadonlyArray<{ name: string; colour: string; states: readonly
   { name: 'in progress', colour: STATUS_CSS.updating, states: ['deferred', 'downloading', 'downloaded', 'verifying', 'waiting_window', 'installing', 'rebooting', 'health_check'] },
   { name: 'rolled back', colour: STATUS_CSS.rolled_back, states: ['rolled_back'] },
   { name: 'bricked', colour: STATUS_CSS.bricked, states: ['bricked'] },
-  { name: 'failed', colour: '#64748b', states: ['failed', 'rejected', 'cancelled', 'idle'] },
+  { name: 'failed', colour: STATUS_CSS.update_failed, states: ['failed', 'rejected'] },
+  { name: 'cancelled', colour: '#64748b', states: ['cancelled', 'idle'] },
 ];
 
 export function renderRollouts(el: HTMLElement, count: HTMLElement, state: FleetState, tz: string): void {

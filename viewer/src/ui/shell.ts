@@ -11,6 +11,8 @@ export interface Shell {
   stage: HTMLElement;
   canvas_host: HTMLElement;
   details: HTMLElement;
+  chain: HTMLElement;
+  summary: HTMLElement;
   loading: HTMLElement;
   hint: HTMLElement;
   zoom_in: HTMLButtonElement;
@@ -68,6 +70,12 @@ export function buildShell(mount: HTMLElement): Shell {
   const details = el('div', 'overlay details');
   details.hidden = true;
   details.dataset.testid = 'details';
+  const chain = el('div', 'overlay chain');
+  chain.hidden = true;
+  chain.dataset.testid = 'chain';
+  const summary = el('div', 'overlay summary');
+  summary.hidden = true;
+  summary.dataset.testid = 'summary';
   const zoom = el('div', 'overlay zoom');
   const zoom_in = el('button', '', '+');
   zoom_in.title = 'Zoom in';
@@ -77,9 +85,9 @@ export function buildShell(mount: HTMLElement): Shell {
   zoom_fit.title = 'Fit to screen';
   zoom.append(zoom_in, zoom_out, zoom_fit);
   const stops = TEMP_LEGEND.map(([, c], i) => `${hex(c)} ${(i / (TEMP_LEGEND.length - 1)) * 100}%`).join(', ');
-  const hint = el('div', 'overlay hint', `<span class="nav-hint"></span><span class="temp-scale"><span>${TEMP_LEGEND[0]![0]}°</span><span class="bar" style="background:linear-gradient(90deg, ${stops})"></span><span>${TEMP_LEGEND[TEMP_LEGEND.length - 1]![0]}°C</span></span>`);
+  const hint = el('div', 'overlay hint', `<span class="nav-hint"></span><span class="temp-scale"><span class="bar" style="background:linear-gradient(90deg, ${stops})"></span><span class="ticks" data-testid="temp-ticks"><i>${TEMP_LEGEND[0]![0]}°</i><i>${TEMP_LEGEND[TEMP_LEGEND.length - 1]![0]}°C</i></span></span>`);
   const loading = el('div', 'overlay loading', '<div class="card"><h3>Loading…</h3><div class="bar"><div></div></div><div class="note"></div></div>');
-  stage.append(canvas_host, hint, zoom, details, loading);
+  stage.append(canvas_host, hint, zoom, details, chain, summary, loading);
 
   const side = el('aside', 'side');
   const sla = panel('Service levels', 'sla');
@@ -103,6 +111,8 @@ export function buildShell(mount: HTMLElement): Shell {
     stage,
     canvas_host,
     details,
+    chain,
+    summary,
     loading,
     hint,
     zoom_in,
