@@ -7,6 +7,7 @@ import { zDuration } from './duration.ts';
 import { PlanInput } from '../../platform/patching/plan.ts';
 import { zFaultProcesses, zTimeline } from './timeline-schema.ts';
 import { zExpectations } from '../expect/schema.ts';
+import { zOperations } from './operations-schema.ts';
 
 /**
  * The scenario file schema (docs/scenarios.md). Strict objects everywhere: an unknown key is a
@@ -206,6 +207,8 @@ export const ScenarioFileSchema = z.strictObject({
   fault_processes: zFaultProcesses.optional(),
   /** Expectations checked during and at the end of the run; a failure exits 1. */
   expect: zExpectations.optional(),
+  /** The MSP's NOC and field-service policy and costs (docs/operations.md). */
+  operations: zOperations.optional(),
 });
 
 export type ScenarioFile = z.infer<typeof ScenarioFileSchema>;

@@ -77,7 +77,9 @@ function platformLines(s: RunSummary): string[] {
     `  incidents   ${byPriority}; ${int(p.incidents_open)} still open; MTTA ${p.mtta_ms === null ? '—' : formatDuration(p.mtta_ms)}, MTTR ${p.mttr_ms === null ? '—' : formatDuration(p.mttr_ms)}`,
     `  SLA         availability ${pct(p.availability)}, patch coverage ${pct(p.patch_coverage)}`,
   ];
-  if (p.noc) lines.push(`  NOC         ${p.noc.acknowledged} acknowledged, ${p.noc.truck_rolls} truck rolls, ${p.noc.repairs} repairs`);
+  if (p.noc) lines.push(`  NOC         ${p.noc.acknowledged} acknowledged (${p.noc.escalated} escalated), ${p.noc.truck_rolls} truck rolls (${p.noc.cancelled_visits} called off), ${p.noc.repairs} repairs, ${p.noc.batteries_replaced} batteries`);
+  const c = s.costs;
+  if (c) lines.push(`  costs       ${c.currency} ${c.total.toFixed(2)} for ${c.truck_rolls} truck rolls (${c.technician_hours} technician hours); ${c.avoided_truck_rolls} avoided against ${c.naive.truck_rolls} naive dispatches`);
   for (const r of p.rollouts) {
     const c = r.counts;
     const fails = Object.entries(r.failures).map(([k, v]) => `${k} ${v}`).join(', ');
