@@ -11,6 +11,7 @@ import type { SemanticIssue } from './load-yaml.ts';
  */
 
 const DAY_NAMES = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+const FULL_DAY_NAMES = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'] as const;
 const PRIORITY_KEYS = ['P1', 'P2', 'P3', 'P4'] as const;
 
 const zClock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'a site-local time of day like "08:00" (or "24:00")');
@@ -18,7 +19,7 @@ const zClock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'a site-loc
 /** `24x7`, or days and a daily span in site-local time. */
 const zHours = z.union([
   z.literal('24x7'),
-  z.strictObject({ days: z.array(z.enum(DAY_NAMES)).min(1), from: zClock, to: zClock }),
+  z.strictObject({ days: z.array(z.enum([...DAY_NAMES, ...FULL_DAY_NAMES])).min(1), from: zClock, to: zClock }),
 ]);
 
 const zByPriority = z.strictObject({ P1: zDuration.optional(), P2: zDuration.optional(), P3: zDuration.optional(), P4: zDuration.optional() });
@@ -69,9 +70,14 @@ function minutes(clock: string): number {
   return h * 60 + m;
 }
 
+function dayIndex(d: string): number {
+  const short = DAY_NAMES.indexOf(d as (typeof DAY_NAMES)[number]);
+  return short >= 0 ? short : FULL_DAY_NAMES.indexOf(d as (typeof FULL_DAY_NAMES)[number]);
+}
+
 function hoursOf(h: z.infer<typeof zHours>): WeeklyHours | null {
   if (h === '24x7') return null;
-  return { days: [...new Set(h.days.map((d) => DAY_NAMES.indexOf(d)))].sort(), start_min: minutes(h.from), end_min: minutes(h.to) };
+  return { days: [...new Set(h.days.map((d) => dayIndex(d)))].sort(), start_min: minutes(h.from), end_min: minutes(h.to) };
 }
 
 /** The section resolved over the defaults. */

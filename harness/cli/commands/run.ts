@@ -208,7 +208,7 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
   if (args.out !== undefined) {
     writeFileSync(join(args.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
     writeFileSync(join(args.out, 'topology.json'), JSON.stringify(topologyDocument(generatePortfolio(scenario.name, scenario.fleet), scenario)) + '\n');
-    if (report) writeReportFiles(report, args.out, { scenario: summary.scenario, seed: summary.seed, trace_hash: summary.trace_hash, generated_for: `${localStamp(scenario.start_timezone, summary.start_ms)} → ${localStamp(scenario.start_timezone, summary.end_ms)} ${scenario.start_timezone}` });
+    if (report) writeReportFiles(report, args.out, { scenario: summary.scenario, seed: summary.seed, trace_hash: summary.trace_hash, generated_for: `${localStamp(scenario.start_timezone, summary.start_ms)} → ${localStamp(scenario.start_timezone, summary.end_ms)} ${scenario.start_timezone}`, costs: summary.costs });
   }
   const failed = results.filter((r) => r.status === 'failed');
   if (args.junit !== undefined) {
