@@ -363,7 +363,9 @@ export class OracleCollector {
       // Decided once the grace after its end has passed (for a slow fault, after it could show at all).
       const onset = cls?.onset_param !== undefined ? (f.params[cls.onset_param] ?? 0) : 0;
       const horizon = Math.max(f.end_ms ?? f.start_ms, f.start_ms + onset) + graceOf(f);
-      const status: FaultStatus = !cls?.scored ? 'unscored' : !f.applied ? 'not_applied' : detected ? 'detected' : end_ms >= horizon ? 'missed' : 'pending';
+      // A blip shorter than the class's floor (a quick reboot) is nothing a platform should page for.
+      const blip = cls?.min_scored_ms !== undefined && f.end_ms !== null && f.end_ms - f.start_ms < cls.min_scored_ms;
+      const status: FaultStatus = !cls?.scored || blip ? 'unscored' : !f.applied ? 'not_applied' : detected ? 'detected' : end_ms >= horizon ? 'missed' : 'pending';
       return {
         id: f.id,
         source: f.id.split(/[#/]/)[0]!,

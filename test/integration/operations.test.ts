@@ -151,3 +151,22 @@ describe('operations: section errors', () => {
     expect(fail('  costs: { currency: usd }\n')).toMatch(/ops\.yaml:\d+:\d+: operations\.costs\.currency: expected text matching/);
   });
 });
+
+describe('the reboot fault', () => {
+  it('a gateway reboot without for: lasts the model’s 2 minutes, comes back by itself, sends no truck, and is not scored as missed', async () => {
+    const text = scenarioText({ outage_for: '2m', operations: '  field_service: { dispatch_after: 30m }\n' })
+      .replace('action: outage.start\n    outage: gateway_down', 'action: fault.inject\n    fault: reboot')
+      .replace('    for: 2m\n', '');
+    const r = await run(text);
+    const start = r.scenario.start_ms + HOUR;
+    const power = r.lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.k === 'power' && l.d === GATEWAY && (l.t as number) >= start);
+    expect(power[0]).toMatchObject({ s: 'dead', why: 'reboot', t: start });
+    const back = power.find((l) => l.s === 'online')!;
+    expect(back.t as number).toBeGreaterThanOrEqual(start + 2 * 60_000);
+    expect(back.t as number).toBeLessThan(start + 4 * 60_000);
+    expect(r.summary.costs!.truck_rolls).toBe(0);
+    const cls = r.summary.oracle!.classes.find((c) => c.fault === 'reboot')!;
+    expect(cls.injected).toBe(1);
+    expect(cls.missed).toBe(0);
+  });
+});
