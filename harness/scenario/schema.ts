@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DEVICE_KINDS } from '../../platform/contract/messages.ts';
 import { modelIds } from '../../sim/devices/models.ts';
 import { isValidTimezone } from '../../sim/world/local-time.ts';
+import { suggestTimezone } from './timezone-suggest.ts';
 import { RULE_NAMES } from '../../platform/monitoring/rules.ts';
 import { zDuration } from './duration.ts';
 import { PlanInput } from '../../platform/patching/plan.ts';
@@ -20,7 +21,14 @@ const BUILDING_TYPES = ['office', 'clinic', 'retail', 'multifamily', 'home'] as 
 const zId = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'an id of lowercase letters, digits, ".", "_" or "-" (at most 64)');
 const zKind = z.enum(DEVICE_KINDS);
 const zModel = z.enum(modelIds() as [string, ...string[]]);
-const zTimezone = z.string().min(1).refine(isValidTimezone, { message: 'an IANA timezone such as "America/New_York"' });
+const zTimezone = z
+  .string()
+  .min(1)
+  .superRefine((value, ctx) => {
+    if (isValidTimezone(value)) return;
+    const hit = suggestTimezone(value);
+    ctx.addIssue({ code: 'custom', message: `an IANA timezone such as "America/New_York"${hit === undefined ? '' : ` (did you mean "${hit}"?)`}` });
+  });
 const zCount = z.number().int().min(0).max(100_000);
 
 const zKindCounts = z.strictObject({
