@@ -27,6 +27,8 @@ export interface RunFacts {
    * them; null when the run has none.
    */
   readonly rollouts: Readonly<Record<string, Readonly<Record<string, unknown>>>> | null;
+  /** A moment as the site's wall clock shows it (the device's site, else the scenario's start zone), for messages. */
+  readonly local_time?: (t_ms: number, device_id?: string) => string;
 }
 
 /** What a metric resolved to: a value, or why there is none (skip when nothing happened that it measures; fail otherwise). */

@@ -86,7 +86,8 @@ describe('a broken platform rule fails its expectation', () => {
     expect(out.passed).toBe(false);
     const leak = out.expectations.find((e) => e.name === 'the leak is a P1 within 2 minutes')!;
     expect(leak.status).toBe('failed');
-    expect(leak.message).toBe('no P1 incident for fault leak (leak on tower-f02-leak-001, onset +30m) within 2m');
+    // The onset in the site's wall-clock time, and as the offset from the start.
+    expect(leak.message).toBe('no P1 incident for fault leak (leak on tower-f02-leak-001, onset 2026-03-10 08:30 America/New_York (+30m)) within 2m');
     expect(out.oracle.classes.find((c) => c.fault === 'leak')).toMatchObject({ missed: 1, detected: 0 });
     // The seed and the exact command to get the same run again, on stderr for CI logs.
     expect(r.stderr).toContain('(seed 5)');
