@@ -59,6 +59,7 @@ function platformConfig(raw: ScenarioFile): Scenario['platform'] {
       if (o.for !== undefined) r.for_ms = o.for;
       if (o.raise_after !== undefined) r.raise_after = o.raise_after;
       if (o.clear_after !== undefined) r.clear_after = o.clear_after;
+      if (o.opens_incident !== undefined) r.opens_incident = o.opens_incident;
       monitoring[name] = r;
     }
     out.monitoring = monitoring as DeepPartial<MonitoringConfig>;

@@ -141,6 +141,8 @@ const zRuleOverride = z.strictObject({
   for: zDuration.optional(),
   raise_after: z.number().int().min(1).max(100).optional(),
   clear_after: z.number().int().min(1).max(100).optional(),
+  /** Whether the rule's alerts open incidents (default: minor or worse does, warning does not). */
+  opens_incident: z.boolean().optional(),
 });
 
 const zPlatform = z.strictObject({

@@ -17,6 +17,8 @@ export interface RuleCommon {
   raise_after: number;
   /** Consecutive data points meeting the clear condition before the alert clears. */
   clear_after: number;
+  /** Whether the rule's alerts open incidents; absent = by severity (minor or worse does, warning does not). */
+  opens_incident?: boolean;
 }
 
 /** Rules driven by device events rather than by measurements. */
@@ -215,7 +217,9 @@ function mergeInto(base: Record<string, unknown>, over: Record<string, unknown>,
   for (const key of Object.keys(over).sort()) {
     const value = over[key];
     if (value === undefined) continue;
-    if (!(key in base)) throw new Error(`MON001: unknown monitoring setting '${path}${key}'`);
+    // `opens_incident` is optional on every rule (absent = by severity), so the defaults leave it out.
+    const optional = path !== '' && key === 'opens_incident';
+    if (!(key in base) && !optional) throw new Error(`MON001: unknown monitoring setting '${path}${key}'`);
     const current = base[key];
     if (isPlainObject(current) && isPlainObject(value)) mergeInto(current, value, `${path}${key}.`);
     else base[key] = structuredClone(value);
@@ -274,3 +278,15 @@ export const RULE_NAMES = [
 export type RuleName = (typeof RULE_NAMES)[number];
 
 export const EVENT_RULE_NAMES = ['leak', 'lock_jammed', 'door_forced', 'door_held_open', 'lighting_driver_failure'] as const;
+
+/**
+ * Which alerts open (or join) incidents: a rule's `opens_incident` when it says, otherwise its
+ * severity — minor or worse does, warning does not (docs/monitoring.md "Incidents").
+ */
+export function opensIncident(config: MonitoringConfig): (alert_type: string, severity: Severity) => boolean {
+  const rules = config as unknown as Record<string, Partial<RuleCommon> | undefined>;
+  return (type, severity) => {
+    const said = type === 'thresholds' ? undefined : rules[type]?.opens_incident;
+    return typeof said === 'boolean' ? said : severity !== 'warning';
+  };
+}
