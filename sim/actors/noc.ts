@@ -112,7 +112,10 @@ export class Noc {
   readonly #policy: OperationsPolicy;
   readonly #tracked = new Map<string, Tracked>();
   readonly #technicians = new Map<string, Technician[]>();
+  /** battery_low alerts a swap was booked for (a new alert after the swap gets a new id). */
   readonly #battery_booked = new Set<string>();
+  /** Devices on the job sheet of a technician already on the road: nobody else is sent for them. */
+  readonly #in_flight = new Set<string>();
   readonly #visits: Visit[] = [];
   readonly #records: VisitRecord[] = [];
   #next_visit = 1;
@@ -196,14 +199,17 @@ export class Noc {
 
   #checkVisit(incident: IncidentView, t: Tracked): void {
     const now = this.#sim.clock.now_ms;
-    const devices = this.#needsHands(incident);
-    if (devices.length === 0) {
+    const down = this.#needsHands(incident);
+    if (down.length === 0) {
       t.down_since_ms = null; // healed by itself (or repaired): the wait starts over if it goes down again
       return;
     }
     t.naive_visit = true;
     if (t.down_since_ms === null) t.down_since_ms = now;
     if (t.booked) return;
+    // A technician already driving to these devices (a battery swap) will find them dead and fix them.
+    const devices = down.filter((d) => !this.#in_flight.has(d));
+    if (devices.length === 0) return;
     // Water does not heal by itself: a leak goes out at once. A dead device gets its chance to come back.
     const wait_ms = incident.cause === 'leak' ? 0 : this.#policy.field_service.dispatch_after_ms;
     if (now - t.down_since_ms < wait_ms) return;
@@ -216,10 +222,10 @@ export class Noc {
     alerts.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const lead_ms = this.#policy.field_service.battery.lead_time_ms;
     for (const a of alerts) {
-      if (this.#battery_booked.has(a.device_id)) continue;
+      if (this.#battery_booked.has(a.id)) continue;
       const twin = this.#sim.device(a.device_id);
       if (!twin?.battery) continue;
-      this.#battery_booked.add(a.device_id);
+      this.#battery_booked.add(a.id);
       // Parts and scheduling: the swap is booked `lead_time` out, then waits for working hours.
       const at = this.#sim.clock.now_ms + lead_ms;
       this.#sim.queue.schedule(at, EventPriority.command, 'noc-battery', () => {
@@ -262,11 +268,11 @@ export class Noc {
     const open = new Map(this.#port.incidents().map((i) => [i.id, i]));
     const jobs = visit.jobs
       .map((j): Job => {
-        if (j.kind === 'battery') return j;
+        if (j.kind === 'battery') return { ...j, devices: j.devices.filter((d) => !this.#in_flight.has(d)) };
         const incident = j.incident_id === null ? undefined : open.get(j.incident_id);
         if (!incident || incident.status === 'resolved') return { ...j, devices: [] };
         const down = new Set(this.#needsHands(incident));
-        return { ...j, devices: j.devices.filter((d) => down.has(d)) };
+        return { ...j, devices: j.devices.filter((d) => down.has(d) && !this.#in_flight.has(d)) };
       })
       .filter((j) => j.devices.length > 0);
     for (const j of visit.jobs) {
@@ -284,6 +290,7 @@ export class Noc {
       return;
     }
     const devices = [...new Set(jobs.flatMap((j) => j.devices))].sort();
+    for (const d of devices) this.#in_flight.add(d);
     const fs = this.#policy.field_service;
     const on_site_ms = visit.repair_ms + fs.extra_device_ms * (devices.length - 1);
     const done_at = sim.clock.now_ms + visit.travel_ms + on_site_ms;
@@ -302,8 +309,8 @@ export class Noc {
       if (twin.ota?.bricked === true) replaced++;
       else if (twin.battery) batteries++;
       twin.repair(visit.tech.name);
-      this.#battery_booked.delete(id);
     }
+    for (const id of devices) this.#in_flight.delete(id);
     for (const j of jobs) {
       const t = j.incident_id === null ? undefined : this.#tracked.get(j.incident_id);
       if (t) t.booked = false;

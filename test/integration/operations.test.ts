@@ -170,3 +170,22 @@ describe('the reboot fault', () => {
     expect(cls.missed).toBe(0);
   });
 });
+
+describe('proactive battery swaps', () => {
+  it('battery_low books one swap after the lead time, which clears the alert; without the policy the battery is left to run down', async () => {
+    // Seed 3 gives hq-f01-occ-002 a nearly flat cell: battery_low fires in the first hour.
+    const on = await run(scenarioText({ outage_for: '2m', operations: '  field_service:\n    battery: { proactive: true, lead_time: 15m }\n' }));
+    const low = on.platform!.alerts.all().filter((a) => a.type === 'battery_low');
+    expect(low.map((a) => a.device_id)).toEqual(['hq-f01-occ-002']);
+    const swaps = on.summary.costs!.visits;
+    expect(swaps).toHaveLength(1); // one truck for the alert, however many steps it stayed firing
+    expect(swaps[0]).toMatchObject({ devices: ['hq-f01-occ-002'], causes: ['battery_low'], batteries: 1 });
+    expect(swaps[0]!.dispatched_ms).toBeGreaterThanOrEqual(low[0]!.started_ms + 15 * 60_000);
+    expect(low[0]!.status).toBe('resolved'); // the new cell reports battery_replaced
+    expect(on.summary.costs!.by_cause).toEqual({ battery_low: swaps[0]!.cost });
+
+    const off = await run(scenarioText({ outage_for: '2m', operations: '  field_service:\n    battery: { proactive: false }\n' }));
+    expect(off.summary.costs!.truck_rolls).toBe(0);
+    expect(off.platform!.alerts.all().find((a) => a.type === 'battery_low')!.status).toBe('firing');
+  });
+});
