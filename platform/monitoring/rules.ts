@@ -52,6 +52,13 @@ export interface HumidityRule extends RuleCommon {
   raise_below_pct: number;
 }
 
+/** A room cold enough for its water pipes to freeze (the heating has failed in winter). */
+export interface FreezeRiskRule extends RuleCommon {
+  kinds: DeviceKind[];
+  raise_below_c: number;
+  clear_at_or_above_c: number;
+}
+
 export interface RebootRateRule extends RuleCommon {
   /** New sessions (births after the first one seen) within `window_ms` that raise the alert. */
   sessions: number;
@@ -85,6 +92,7 @@ export interface MonitoringConfig {
   leak: EventRule;
   hvac_off_setpoint: HvacOffSetpointRule;
   humidity_out_of_range: HumidityRule;
+  freeze_risk: FreezeRiskRule;
   lock_jammed: EventRule;
   door_forced: EventRule;
   door_held_open: EventRule;
@@ -131,6 +139,19 @@ export function defaultMonitoringConfig(): MonitoringConfig {
       raise_above_delta_c: 2.5,
       clear_within_delta_c: 1.0,
       recovery_ms: 90 * MINUTE_MS,
+    },
+    // Indoor pipes are at risk once a room falls below about 7 °C (building codes ask heated
+    // spaces to stay above 10–13 °C; freeze alarms commonly trip at 40 °F ≈ 4.4 °C). Critical: a
+    // burst pipe floods the units below; half an hour of readings so a door left open is not it.
+    freeze_risk: {
+      enabled: true,
+      severity: 'critical',
+      for_ms: 30 * MINUTE_MS,
+      raise_after: 2,
+      clear_after: 2,
+      kinds: ['hvac', 'env'],
+      raise_below_c: 7,
+      clear_at_or_above_c: 10,
     },
     humidity_out_of_range: {
       enabled: true,
@@ -249,6 +270,7 @@ export function validateMonitoringConfig(config: MonitoringConfig): void {
   };
   for (const name of RULE_NAMES) common(name, config[name]);
   check(config.battery_low.clear_at_or_above_pct >= config.battery_low.raise_below_pct, 'battery_low clear level below its raise level');
+  check(config.freeze_risk.clear_at_or_above_c >= config.freeze_risk.raise_below_c, 'freeze_risk clear level below its raise level');
   check(
     config.hvac_off_setpoint.clear_within_delta_c <= config.hvac_off_setpoint.raise_above_delta_c,
     'hvac_off_setpoint clear band wider than its raise band',
@@ -269,6 +291,7 @@ export const RULE_NAMES = [
   'leak',
   'hvac_off_setpoint',
   'humidity_out_of_range',
+  'freeze_risk',
   'lock_jammed',
   'door_forced',
   'door_held_open',

@@ -112,7 +112,7 @@ const CLASSES: readonly FaultClass[] = [
   {
     name: 'hvac_compressor_failure', family: 'fault', scope: 'device', kinds: ['hvac'],
     params: { health: { unit: 'number', default: 0, min: 0, max: 1, describe: 'fraction of heating/cooling capacity left (0 = none)' } },
-    detected_by: ['hvac_off_setpoint'], outage_incident: false, grace_ms: 6 * HOUR, scored: true,
+    detected_by: ['hvac_off_setpoint', 'freeze_risk'], outage_incident: false, grace_ms: 6 * HOUR, scored: true,
     describe: 'the compressor or fan fails: the controller keeps driving, the zone drifts away from setpoint with the weather',
   },
   {

@@ -217,6 +217,22 @@ describe('monitoring rules', () => {
     expect(p.signals.map((s) => [s.device_id, s.at_ms])).toEqual([['hv1', T0 + 86 * MIN]]);
   });
 
+  it('freeze_risk: a room below 7 °C for two readings and 30 min is critical, a P2 on a thermostat; it clears at 10 °C', () => {
+    const p = pipeline([dev('hv1', 'hvac')]);
+    p.message(telemetry('hv1', T0, { zone_temp_c: 6.5, setpoint_c: 21, mode: 'heat' }));
+    p.message(telemetry('hv1', T0 + 5 * MIN, { zone_temp_c: 6.2, setpoint_c: 21, mode: 'heat' }));
+    p.tick(T0 + 29 * MIN);
+    expect(p.signals.filter((x) => x.type === 'freeze_risk')).toEqual([]);
+    p.tick(T0 + 30 * MIN);
+    expect(p.signals.filter((x) => x.type === 'freeze_risk')).toMatchObject([{ device_id: 'hv1', kind: 'raise', severity: 'critical' }]);
+    expect(p.desk.all().find((i) => i.cause === 'freeze_risk')?.priority).toBe('P2');
+    // 9 °C is warmer but not safe yet (hysteresis); 10 °C twice clears it.
+    p.message(telemetry('hv1', T0 + 40 * MIN, { zone_temp_c: 9, setpoint_c: 21, mode: 'heat' }));
+    p.message(telemetry('hv1', T0 + 45 * MIN, { zone_temp_c: 10, setpoint_c: 21, mode: 'heat' }));
+    p.message(telemetry('hv1', T0 + 50 * MIN, { zone_temp_c: 10.5, setpoint_c: 21, mode: 'heat' }));
+    expect(p.signals.filter((x) => x.type === 'freeze_risk').map((x) => [x.kind, x.at_ms])).toEqual([['raise', T0 + 30 * MIN], ['clear', T0 + 50 * MIN]]);
+  });
+
   it('humidity_out_of_range on env sensors after 60 min; hvac humidity is not checked', () => {
     const p = pipeline([dev('env1', 'env'), dev('hv1', 'hvac')]);
     p.message(telemetry('env1', T0, { humidity_pct: 75, temperature_c: 21 }));
