@@ -99,8 +99,16 @@ export class LiveChecks {
 
 // ---- fault checks --------------------------------------------------------------------------------
 
-function stamp(facts: RunFacts, t: number): string {
-  return `+${human(Math.max(0, t - facts.summary.start_ms))}`;
+/** A moment for people: the site's wall-clock time when the run knows it, and always the offset from the start. */
+function stamp(facts: RunFacts, t: number, device_id?: string): string {
+  const offset = `+${human(Math.max(0, t - facts.summary.start_ms))}`;
+  return facts.local_time ? `${facts.local_time(t, device_id)} (${offset})` : offset;
+}
+
+/** A device the fault sits on, for its site's time zone (none for the broker or the platform). */
+function faultDevice(index: ScopeIndex, f: OracleFault): string | undefined {
+  if (f.scope === 'broker' || f.scope === 'platform') return undefined;
+  return f.scope === 'device' || f.scope === 'gateway' ? f.on : index.devices(f.scope, f.on)[0]?.id;
 }
 
 /** A duration for messages: whole seconds once it is over ten seconds. */
@@ -173,7 +181,7 @@ function firstWithin(facts: RunFacts, index: ScopeIndex, e: Extract<Expectation,
     return {
       status: 'failed',
       measured: 'none',
-      message: `no ${what} for fault ${f.id} (${f.fault} on ${f.on}, onset ${stamp(facts, f.start_ms)}) within ${formatDuration(e.within_ms)}`,
+      message: `no ${what} for fault ${f.id} (${f.fault} on ${f.on}, onset ${stamp(facts, f.start_ms, faultDevice(index, f))}) within ${formatDuration(e.within_ms)}`,
       decided_ms: deadline,
     };
   }
@@ -202,7 +210,7 @@ function noAlert(facts: RunFacts, index: ScopeIndex, e: Extract<Expectation, { k
   }
   if (offending.length === 0) return { status: 'passed', measured: '0 alerts', message: `no ${e.include_inhibited ? '' : 'paging '}alert on the ${e.devices} devices of ${instances.length} fault(s)`, decided_ms: null };
   offending.sort((a, b) => a.started_ms - b.started_ms || (a.id < b.id ? -1 : 1));
-  const shown = offending.slice(0, 3).map((a) => `${a.id} at ${stamp(facts, a.started_ms)}`).join(', ');
+  const shown = offending.slice(0, 3).map((a) => `${a.id} at ${stamp(facts, a.started_ms, a.device_id)}`).join(', ');
   return { status: 'failed', measured: `${offending.length} alert(s)`, message: `${offending.length} ${e.include_inhibited ? '' : 'uninhibited '}alert(s) on the ${e.devices} devices: ${shown}${offending.length > 3 ? ', …' : ''}`, decided_ms: offending[0]!.started_ms };
 }
 

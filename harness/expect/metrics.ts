@@ -9,9 +9,10 @@ import type { OracleReport } from './oracle.ts';
  * whose `<placeholders>` take a priority, a fault class, an alert type, a site … Each metric reads
  * the run's facts — the summary, the final SLA report, the oracle, and (for rollouts) whatever
  * the patching module reports — and has a unit, which decides how the compared value is written:
- * `99.5%` for ratios, `2m` for durations, plain numbers for counts.
+ * `99.5%` for ratios, `2m` for durations, plain numbers for counts and money (in the scenario's
+ * `operations.costs.currency`).
  */
-export type Unit = 'ratio' | 'ms' | 'count' | 'score' | 'text';
+export type Unit = 'ratio' | 'ms' | 'count' | 'score' | 'money' | 'text';
 
 /** Everything a finished run offers to expectations. */
 export interface RunFacts {
@@ -26,6 +27,8 @@ export interface RunFacts {
    * them; null when the run has none.
    */
   readonly rollouts: Readonly<Record<string, Readonly<Record<string, unknown>>>> | null;
+  /** A moment as the site's wall clock shows it (the device's site, else the scenario's start zone), for messages. */
+  readonly local_time?: (t_ms: number, device_id?: string) => string;
 }
 
 /** What a metric resolved to: a value, or why there is none (skip when nothing happened that it measures; fail otherwise). */
@@ -49,6 +52,7 @@ function sla(f: RunFacts): SlaReport | null {
 }
 
 const NO_PLATFORM = 'the run had no platform in the loop';
+const NO_NOC = 'no simulated NOC in this run';
 
 function byPriority(f: RunFacts, p: string) {
   return sla(f)?.incidents.by_priority.find((x) => x.priority === (p as Priority));
@@ -98,11 +102,19 @@ export const METRICS: readonly MetricDef[] = [
   { pattern: 'sla.device_outages', unit: 'count', describe: 'device outages counted against the SLA', get: (f) => v(sla(f)?.portfolio.device_outage_count, NO_PLATFORM) },
   { pattern: 'incidents', unit: 'count', describe: 'incidents opened', get: (f) => v(f.summary.platform ? f.incidents.length : null, NO_PLATFORM) },
   { pattern: 'incidents.<priority>', unit: 'count', describe: 'incidents opened of one priority', get: (f, [p]) => v(f.summary.platform ? f.incidents.filter((i) => i.priority === p).length : null, NO_PLATFORM) },
+  { pattern: 'incidents.cause.<cause>', unit: 'count', describe: 'incidents opened for one cause (an alert type, or an outage cause)', get: (f, [c]) => v(f.summary.platform ? f.incidents.filter((i) => i.cause === c).length : null, NO_PLATFORM) },
   { pattern: 'incidents.open', unit: 'count', describe: 'incidents still open at the end', get: (f) => v(f.summary.platform?.incidents_open, NO_PLATFORM) },
   { pattern: 'alerts', unit: 'count', describe: 'alerts raised', get: (f) => v(f.summary.platform?.alerts, NO_PLATFORM) },
   { pattern: 'alerts.<alert>', unit: 'count', describe: 'alerts raised of one type', get: (f, [t]) => v(f.summary.platform ? f.alerts.filter((a) => a.type === t).length : null, NO_PLATFORM) },
   { pattern: 'alerts.paging', unit: 'count', describe: 'alerts not inhibited by an outage', get: (f) => v(f.summary.platform ? f.summary.platform.alerts - f.summary.platform.alerts_inhibited : null, NO_PLATFORM) },
   { pattern: 'truck_rolls', unit: 'count', describe: 'technician visits', get: (f) => v(f.summary.platform?.noc?.truck_rolls, 'no simulated NOC in this run') },
+  { pattern: 'costs.total', unit: 'money', describe: 'what the field service cost (truck rolls, technician hours, batteries, replaced devices; docs/operations.md)', get: (f) => v(f.summary.costs?.total, NO_NOC) },
+  { pattern: 'costs.truck_rolls', unit: 'count', describe: 'truck rolls the field service made', get: (f) => v(f.summary.costs?.truck_rolls, NO_NOC) },
+  { pattern: 'costs.avoided_truck_rolls', unit: 'count', describe: 'incidents a naive dispatch-on-every-dead-device policy would have sent a truck for and this policy did not', get: (f) => v(f.summary.costs?.avoided_truck_rolls, NO_NOC) },
+  { pattern: 'costs.naive_total', unit: 'money', describe: 'what the naive dispatch-on-every-dead-device policy would have cost', get: (f) => v(f.summary.costs?.naive.total, NO_NOC) },
+  { pattern: 'costs.technician_hours', unit: 'count', describe: 'technician hours billed (driving and on site)', get: (f) => v(f.summary.costs?.technician_hours, NO_NOC) },
+  { pattern: 'costs.batteries', unit: 'count', describe: 'batteries replaced', get: (f) => v(f.summary.costs?.batteries, NO_NOC) },
+  { pattern: 'costs.by_cause.<cause>', unit: 'money', describe: 'field-service cost attributed to one cause (an alert type, or battery_low for proactive swaps)', get: (f, [c]) => v(f.summary.costs ? (f.summary.costs.by_cause[c!] ?? 0) : null, NO_NOC) },
   { pattern: 'repairs', unit: 'count', describe: 'repairs done by technicians', get: (f) => v(f.summary.platform?.noc?.repairs, 'no simulated NOC in this run') },
   { pattern: 'lost_qos1', unit: 'count', describe: 'QoS 1 messages that never reached the platform (outbox overflow, RAM lost in a reboot, broker shortfall)', get: (f) => ({ value: lostQos1(f.summary) }) },
   { pattern: 'quarantined', unit: 'count', describe: 'messages the platform rejected', get: (f) => v(f.summary.platform?.ingest_rejected, NO_PLATFORM) },
@@ -115,6 +127,8 @@ export const METRICS: readonly MetricDef[] = [
   { pattern: 'oracle.pending', unit: 'count', describe: 'faults still undecided when the run ended', get: (f) => v(f.oracle?.totals.pending, NO_PLATFORM) },
   { pattern: 'oracle.false_alerts', unit: 'count', describe: 'alerts with no fault or real condition behind them', get: (f) => v(f.oracle?.alerts.false, NO_PLATFORM) },
   { pattern: 'oracle.false_alerts.<alert>', unit: 'count', describe: 'false alerts of one type', get: (f, [t]) => v(f.oracle ? (f.oracle.alerts.false_by_type[t!] ?? 0) : null, NO_PLATFORM) },
+  { pattern: 'oracle.nuisance_alerts', unit: 'count', describe: 'natural alerts a person would close without action (cleared by themselves within 30 min, nobody touched the device)', get: (f) => v(f.oracle?.alerts.nuisance, NO_PLATFORM) },
+  { pattern: 'oracle.nuisance_alerts.<alert>', unit: 'count', describe: 'nuisance alerts of one type', get: (f, [t]) => v(f.oracle ? (f.oracle.alerts.nuisance_by_type[t!] ?? 0) : null, NO_PLATFORM) },
   { pattern: 'oracle.<class>.injected', unit: 'count', describe: 'faults of a class injected', get: (f, [c]) => v(f.oracle ? (oracleClass(f, c!)?.injected ?? 0) : null, NO_PLATFORM) },
   { pattern: 'oracle.<class>.detected', unit: 'count', describe: 'faults of a class detected', get: (f, [c]) => v(f.oracle ? (oracleClass(f, c!)?.detected ?? 0) : null, NO_PLATFORM) },
   { pattern: 'oracle.<class>.missed', unit: 'count', describe: 'faults of a class missed', get: (f, [c]) => v(f.oracle ? (oracleClass(f, c!)?.missed ?? 0) : null, NO_PLATFORM) },
@@ -226,7 +240,8 @@ export function parseValue(unit: Unit, text: string): number | string | { error:
         return { error: `expected a duration like "2m" or "90s", got "${t}"` };
       }
     case 'count':
-    case 'score': {
+    case 'score':
+    case 'money': {
       const n = Number(t);
       return t !== '' && Number.isFinite(n) ? n : { error: `expected a number, got "${t}"` };
     }

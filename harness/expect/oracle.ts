@@ -80,6 +80,13 @@ export interface OracleReport {
     /** Nothing behind them. */
     readonly false: number;
     readonly false_by_type: Readonly<Record<string, number>>;
+    /**
+     * Natural alerts a person would close without doing anything: cleared by themselves within
+     * NUISANCE_MAX_MS, no technician on the device meanwhile, not a leak (a resident's door held
+     * open 40 s; a sensor's short reboot). Counted among `natural`; per rule, so a noisy default shows.
+     */
+    readonly nuisance: number;
+    readonly nuisance_by_type: Readonly<Record<string, number>>;
     /** The first few, for the report. */
     readonly false_examples: readonly FalseAlert[];
   };
@@ -122,7 +129,9 @@ export function lineKind(line: string): string | undefined {
   return j < 0 ? undefined : line.slice(i + 5, j);
 }
 
-const WANTED = new Set(['fault', 'power', 'connect', 'will', 'lost', 'broker', 'leak']);
+const WANTED = new Set(['fault', 'power', 'connect', 'will', 'lost', 'broker', 'leak', 'repair']);
+/** A natural alert that cleared by itself within this long, with nobody touching the device, is a nuisance. */
+export const NUISANCE_MAX_MS = 30 * 60_000;
 
 type Rec = Record<string, unknown> & { t: number; k: string };
 
@@ -136,6 +145,8 @@ export class OracleCollector {
   #windows = 0;
   overflow = 0;
   readonly #truth = { bricked: 0, natural_leaks: 0, deaths: 0, reboots: 0 };
+  /** When technicians repaired each device (the `repair` trace lines). */
+  readonly #repairs = new Map<string, number[]>();
 
   constructor(portfolio: Portfolio | ScopeIndex) {
     this.#index = portfolio instanceof ScopeIndex ? portfolio : new ScopeIndex(portfolio);
@@ -177,6 +188,12 @@ export class OracleCollector {
           if (w && w.to === null) w.to = r.t;
         }
         break;
+      case 'repair': {
+        const list = this.#repairs.get(String(r.d)) ?? [];
+        if (list.length < MAX_WINDOWS) list.push(r.t);
+        this.#repairs.set(String(r.d), list);
+        break;
+      }
       case 'leak': {
         const d = String(r.d);
         const list = this.#leaks.get(d) ?? [];
@@ -250,6 +267,12 @@ export class OracleCollector {
     return gw !== null && gw !== undefined && this.#overlaps(this.#down.get(gw), from, at);
   }
 
+  #nuisance(a: Alert): boolean {
+    if (a.type === 'leak' || a.resolved_ms === null || a.resolved_ms - a.started_ms > NUISANCE_MAX_MS) return false;
+    const to = a.resolved_ms;
+    return !(this.#repairs.get(a.device_id) ?? []).some((t) => t >= a.started_ms && t <= to);
+  }
+
   #natural(a: Alert): boolean {
     if (CONNECTIVITY.has(a.type)) return this.#reallyDown(a.device_id, a.started_ms);
     if (a.type === 'leak') {
@@ -319,6 +342,7 @@ export class OracleCollector {
     const assigned = new Map<string, Alert[]>();
     let n_attributed = 0;
     let n_natural = 0;
+    const nuisance_by_type: Record<string, number> = {};
     const false_by_type: Record<string, number> = {};
     const false_examples: FalseAlert[] = [];
     let n_false = 0;
@@ -332,6 +356,7 @@ export class OracleCollector {
         else assigned.set(owner.id, [a]);
       } else if (this.#natural(a)) {
         n_natural++;
+        if (this.#nuisance(a)) nuisance_by_type[a.type] = (nuisance_by_type[a.type] ?? 0) + 1;
       } else {
         n_false++;
         false_by_type[a.type] = (false_by_type[a.type] ?? 0) + 1;
@@ -363,7 +388,9 @@ export class OracleCollector {
       // Decided once the grace after its end has passed (for a slow fault, after it could show at all).
       const onset = cls?.onset_param !== undefined ? (f.params[cls.onset_param] ?? 0) : 0;
       const horizon = Math.max(f.end_ms ?? f.start_ms, f.start_ms + onset) + graceOf(f);
-      const status: FaultStatus = !cls?.scored ? 'unscored' : !f.applied ? 'not_applied' : detected ? 'detected' : end_ms >= horizon ? 'missed' : 'pending';
+      // A blip shorter than the class's floor (a quick reboot) is nothing a platform should page for.
+      const blip = cls?.min_scored_ms !== undefined && f.end_ms !== null && f.end_ms - f.start_ms < cls.min_scored_ms;
+      const status: FaultStatus = !cls?.scored || blip ? 'unscored' : !f.applied ? 'not_applied' : detected ? 'detected' : end_ms >= horizon ? 'missed' : 'pending';
       return {
         id: f.id,
         source: f.id.split(/[#/]/)[0]!,
@@ -410,6 +437,8 @@ export class OracleCollector {
         natural: n_natural,
         false: n_false,
         false_by_type: Object.fromEntries(Object.entries(false_by_type).sort((a, b) => (a[0] < b[0] ? -1 : 1))),
+        nuisance: Object.values(nuisance_by_type).reduce((a, b) => a + b, 0),
+        nuisance_by_type: Object.fromEntries(Object.entries(nuisance_by_type).sort((a, b) => (a[0] < b[0] ? -1 : 1))),
         false_examples,
       },
       storms: stormReports({ faults: intervals, broker: this.#broker, connects: this.#connects, index: this.#index, end_ms }),

@@ -16,11 +16,11 @@ const dur = (ms: number | null): string => (ms === null ? '—' : formatDuration
 
 export function renderOracle(o: OracleReport): string[] {
   if (o.faults.length === 0 && o.alerts.false === 0) {
-    return [`  oracle      no faults injected; ${o.alerts.total} alerts: ${o.alerts.natural} with a real condition behind them, ${o.alerts.false} false`];
+    return [`  oracle      no faults injected; ${o.alerts.total} alerts: ${o.alerts.natural} with a real condition behind them (${o.alerts.nuisance} nuisance), ${o.alerts.false} false`];
   }
   const t = o.totals;
   const lines = [
-    `  oracle      ${t.injected} faults injected: ${t.detected} detected, ${t.missed} missed, ${t.pending} undecided at the end; ${o.alerts.total} alerts: ${o.alerts.attributed} from injected faults, ${o.alerts.natural} natural, ${o.alerts.false} false`,
+    `  oracle      ${t.injected} faults injected: ${t.detected} detected, ${t.missed} missed, ${t.pending} undecided at the end; ${o.alerts.total} alerts: ${o.alerts.attributed} from injected faults, ${o.alerts.natural} natural (${o.alerts.nuisance} nuisance), ${o.alerts.false} false`,
   ];
   if (o.classes.length > 0) {
     lines.push(`              ${pad('fault class', 26)}${pad('injected', 10)}${pad('detected', 10)}${pad('missed', 8)}${pad('p50', 12)}${pad('p95', 12)}max`);

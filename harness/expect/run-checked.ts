@@ -6,6 +6,7 @@ import { runScenario, type RunOptions, type RunSummary } from '../run/run-scenar
 import type { Scenario } from '../scenario/scenario.ts';
 import { evaluateExpectations, expectationsPassed, LiveChecks, type ExpectationResult } from './evaluate.ts';
 import type { RunFacts } from './metrics.ts';
+import { localTime } from '../../platform/contract/local-time.ts';
 
 /**
  * Runs a scenario with its expectations: `always:` checks after every step, the rest on the
@@ -64,8 +65,22 @@ export async function runChecked(scenario: Scenario, options: RunOptions = {}): 
     alerts: platform?.alerts.all() ?? [],
     incidents: platform?.incidents.all() ?? [],
     rollouts: rolloutsOf(summary),
+    local_time: siteClock(scenario, portfolio),
   };
   const index = new ScopeIndex(portfolio ?? { name: scenario.name, sites: [], devices: [] });
   const results = evaluateExpectations(scenario.expectations, facts, index, live);
   return { summary, report, platform, results, passed: expectationsPassed(results) };
+}
+
+/** `2026-03-03 10:30 America/New_York`: in the device's site zone, or the scenario's start zone. */
+function siteClock(scenario: Scenario, portfolio: Portfolio | undefined): (t_ms: number, device_id?: string) => string {
+  const zone_of_site = new Map((portfolio?.sites ?? []).map((s) => [s.id, s.timezone]));
+  const site_of_device = new Map((portfolio?.devices ?? []).map((d) => [d.id, d.site_id]));
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return (t_ms, device_id) => {
+    const site = device_id === undefined ? undefined : site_of_device.get(device_id);
+    const zone = (site === undefined ? undefined : zone_of_site.get(site)) ?? scenario.start_timezone;
+    const t = localTime(zone, t_ms);
+    return `${t.year}-${p(t.month)}-${p(t.day)} ${p(t.hour)}:${p(t.minute)} ${zone}`;
+  };
 }

@@ -1,25 +1,60 @@
 /**
  * Writes a period's SLA report as the files an MSP hands its client: report.json (the whole
  * report, machine-readable), report.html (one self-contained page: inline CSS and SVG, no scripts,
- * nothing fetched from the network) and ledger.csv (one row per device). Every figure on the page
- * names its formula or source so the client can recompute it from the CSV and the JSON.
+ * nothing fetched from the network), ledger.csv (one row per device) and, with the simulated field
+ * service, costs.csv (one row per truck roll). Every figure on the page names its formula or source
+ * so the client can recompute it from the CSV and the JSON.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuildingSla, IncidentRow, SlaReport } from '../../platform/sla/ledger.ts';
+import type { CostLedger } from '../../sim/actors/operations.ts';
 
 export interface ReportMeta {
   scenario: string;
   seed: string;
   trace_hash: string;
   generated_for: string;
+  /** The field service's cost ledger (docs/operations.md); absent without the simulated NOC. */
+  costs?: CostLedger | null;
 }
 
 export function writeReportFiles(report: SlaReport, dir: string, meta: ReportMeta): void {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'report.json'), `${JSON.stringify({ meta: { scenario: meta.scenario, seed: meta.seed, trace_hash: meta.trace_hash, generated_for: meta.generated_for }, report }, null, 2)}\n`);
+  const costs = meta.costs ?? null;
+  writeFileSync(join(dir, 'report.json'), `${JSON.stringify({ meta: { scenario: meta.scenario, seed: meta.seed, trace_hash: meta.trace_hash, generated_for: meta.generated_for }, report, ...(costs ? { costs } : {}) }, null, 2)}\n`);
   writeFileSync(join(dir, 'report.html'), renderReportHtml(report, meta));
   writeFileSync(join(dir, 'ledger.csv'), renderLedgerCsv(report));
+  if (costs) writeFileSync(join(dir, 'costs.csv'), renderCostsCsv(costs));
+}
+
+export const COSTS_CSV_COLUMNS = ['site', 'technician', 'dispatched_ms', 'done_ms', 'labour_ms', 'devices', 'causes', 'batteries', 'replaced_devices', 'cost', 'currency'] as const;
+
+/** One row per truck roll; `devices` and `causes` are space-separated. */
+export function renderCostsCsv(costs: CostLedger): string {
+  const lines = [COSTS_CSV_COLUMNS.join(',')];
+  for (const v of costs.visits) {
+    lines.push([v.site, v.technician, v.dispatched_ms, v.done_ms, v.labour_ms, v.devices.join(' '), v.causes.join(' '), v.batteries, v.replaced_devices, v.cost, costs.currency].map(csvField).join(','));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function costsSection(c: CostLedger): string {
+  const money = (x: number): string => `${c.currency} ${x.toFixed(2)}`;
+  const out: string[] = ['<section><h2>Field service costs</h2><div class="kpis">'];
+  const kpi = (value: string, label: string): string => `<div class="kpi" style="border-color:${C.primary}"><div class="v">${e(value)}</div><div class="l">${e(label)}</div></div>`;
+  out.push(kpi(money(c.total), 'total field-service cost'));
+  out.push(kpi(String(c.truck_rolls), `truck rolls (${c.technician_hours} technician hours)`));
+  out.push(kpi(`${c.avoided_truck_rolls} / ${c.naive.truck_rolls}`, 'truck rolls avoided / naive dispatches'));
+  out.push(kpi(money(c.naive.total), 'naive dispatch-on-every-dead-device cost (estimate)'));
+  out.push('</div><table><thead><tr><th>cause</th><th class="n">cost</th></tr></thead><tbody>');
+  for (const [cause, x] of Object.entries(c.by_cause)) out.push(`<tr><td>${e(cause)}</td><td class="n">${e(money(x))}</td></tr>`);
+  out.push('</tbody></table>');
+  out.push(
+    `<p class="note">Truck roll cost = truck_roll + technician_hour × (2 × travel + time on site) + battery × batteries + replaced_device × replaced units; a visit serving several causes splits its cost evenly. ` +
+      `Naive = one truck per incident that had a dead device or a leak at any point, each at truck_roll + an average job. Source: costs.csv (one row per visit), report.json costs.</p></section>`,
+  );
+  return out.join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -320,6 +355,8 @@ export function renderReportHtml(report: SlaReport, meta: ReportMeta): string {
   parts.push('</tbody></table><table><thead><tr><th>rule</th><th>long / short window</th><th class="n">threshold</th><th>firing</th></tr></thead><tbody>');
   for (const a of eb.alerts) parts.push(`<tr><td>${e(a.rule)}</td><td>${e(`${a.long} / ${a.short}`)}</td><td class="n">${e(a.threshold)}×</td><td class="${a.firing ? 'bad' : 'ok'}">${a.firing ? 'yes' : 'no'}</td></tr>`);
   parts.push('</tbody></table><p class="note">burn = (down_ms / agreed_ms in the window) / (1 − target). Page when 1 h and 5 min both exceed 14.4×, or 6 h and 30 min both exceed 6×; ticket when 3 d and 6 h both exceed 1× (SRE multi-window, multi-burn-rate alerting).</p></section>');
+
+  if (meta.costs) parts.push(costsSection(meta.costs));
 
   if (top_devices.length > 0) {
     parts.push('<section><h2>Devices with downtime</h2><table><thead><tr><th>device</th><th>building</th><th>kind</th><th class="n">agreed_ms</th><th class="n">downtime_ms</th><th class="n">excluded_ms</th><th class="n">availability</th><th class="n">outages</th><th class="n">longest</th></tr></thead><tbody>');

@@ -1,7 +1,7 @@
 import type { Platform } from '../../platform/core/platform.ts';
 import type { RolloutStatus } from '../../platform/patching/types.ts';
 import type { SlaReport } from '../../platform/sla/ledger.ts';
-import type { IncidentView, Noc, OperatorPort } from '../../sim/actors/noc.ts';
+import type { AlertView, IncidentView, Noc, NocStats, OperatorPort } from '../../sim/actors/noc.ts';
 import type { Portfolio } from '../../sim/world/topology.ts';
 
 /** What the platform knows from the deployment's configuration rather than from messages. */
@@ -19,7 +19,8 @@ export function buildingTypes(portfolio: Portfolio): (building_id: string) => st
 export function operatorPort(platform: Platform): OperatorPort {
   return {
     incidents: (): IncidentView[] =>
-      platform.incidents.all().map((i) => ({ id: i.id, priority: i.priority, site: i.site, cause: i.cause, status: i.status, device_ids: i.device_ids })),
+      platform.incidents.all().map((i) => ({ id: i.id, priority: i.priority, site: i.site, cause: i.cause, status: i.status, device_ids: i.device_ids, response_due_ms: i.response_due_ms })),
+    alerts: (): AlertView[] => platform.alerts.active().map((a) => ({ id: a.id, type: a.type, device_id: a.device_id, status: a.status })),
     act: (a) => platform.enqueue({ at_ms: a.at_ms, kind: a.kind, target: 'incident', id: a.incident_id, by: a.by }),
   };
 }
@@ -37,7 +38,7 @@ export interface PlatformSummary {
   readonly mttr_ms: number | null;
   readonly ingest_accepted: number;
   readonly ingest_rejected: number;
-  readonly noc: { acknowledged: number; resolved: number; truck_rolls: number; repairs: number } | null;
+  readonly noc: NocStats | null;
   /** Every rollout's final status (state, waves, counts, failures by class). */
   readonly rollouts: readonly RolloutStatus[];
 }

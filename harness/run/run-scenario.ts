@@ -18,6 +18,7 @@ import type { OrderedMessage } from '../../platform/core/step-order.ts';
 import { Platform, type PlatformOptions } from '../../platform/core/platform.ts';
 import type { SlaReport } from '../../platform/sla/ledger.ts';
 import { Noc } from '../../sim/actors/noc.ts';
+import type { CostLedger } from '../../sim/actors/operations.ts';
 import { checkScriptedFaults } from '../../sim/faults/scripted.ts';
 import { compilePlan } from '../../sim/faults/plan.ts';
 import { FaultRuntime, needsRolloutControl, type RolloutControl } from '../../sim/faults/runtime.ts';
@@ -123,6 +124,8 @@ export interface RunSummary {
   readonly faults: { readonly injected: number; readonly not_applied: number; readonly actions: number; readonly platform_backlog_max: number; readonly platform_backlog_dropped: number };
   /** Ground-truth scoring of the platform against the injected faults (null without a platform). */
   readonly oracle: OracleReport | null;
+  /** What the field service cost under the scenario's operations policy (null without the simulated NOC; docs/operations.md). */
+  readonly costs: CostLedger | null;
   readonly trace_hash: string;
 }
 
@@ -311,7 +314,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     if (platform) {
       for (const r of scenario.rollouts) if (r.at_ms !== null) platform.enqueue({ at_ms: scenario.start_ms + r.at_ms, kind: 'create', target: 'rollout', id: String(r.plan.id), by: 'scenario', plan: r.plan });
     }
-    noc = platform && options.noc !== false ? new Noc(s, operatorPort(platform)) : undefined;
+    noc = platform && options.noc !== false ? new Noc(s, operatorPort(platform), scenario.operations) : undefined;
     const onGrid = (ms: number): number => Math.ceil(ms / step_ms) * step_ms;
     const outage_edges = new Map<number, 'down' | 'up'>();
     for (const o of [...(options.broker_outages ?? []), ...faults.broker_outages]) {
@@ -425,6 +428,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       platform_backlog_dropped: gate.overflow,
     },
     oracle: oracle_report,
+    costs: noc ? noc.ledger() : null,
     trace_hash: trace.digestHex(),
   };
 }

@@ -15,6 +15,8 @@ import { resolveTimeline, type TimelineSpec } from './timeline.ts';
 import { checkScenarioReferences } from './timeline-check.ts';
 import { resolveExpectations, type Expectation } from '../expect/expectations.ts';
 import { itemLines } from '../expect/positions.ts';
+import { checkOperations, resolveOperations } from './operations-schema.ts';
+import type { OperationsPolicy } from '../../sim/actors/operations.ts';
 
 /** A validated scenario with its times resolved to epoch milliseconds. */
 export interface Scenario {
@@ -38,6 +40,8 @@ export interface Scenario {
   readonly timeline: TimelineSpec;
   /** Checked during and at the end of the run (harness/expect). */
   readonly expectations: readonly Expectation[];
+  /** The NOC and field-service policy and cost rates (defaults where the file says nothing; absent = the defaults). */
+  readonly operations?: OperationsPolicy;
 }
 
 /** The seed used when neither the file nor the command line names one. */
@@ -56,6 +60,7 @@ function platformConfig(raw: ScenarioFile): Scenario['platform'] {
       if (o.for !== undefined) r.for_ms = o.for;
       if (o.raise_after !== undefined) r.raise_after = o.raise_after;
       if (o.clear_after !== undefined) r.clear_after = o.clear_after;
+      if (o.opens_incident !== undefined) r.opens_incident = o.opens_incident;
       monitoring[name] = r;
     }
     out.monitoring = monitoring as DeepPartial<MonitoringConfig>;
@@ -82,7 +87,7 @@ function startOf(raw: ScenarioFile): { timezone: string; start_ms: number } {
 /** Cross-field checks the schema cannot express, reported at file:line like schema errors. */
 function semanticChecks(raw: ScenarioFile): SemanticIssue[] {
   const { timezone, start_ms } = startOf(raw);
-  return [...checkRollouts(raw, timezone, start_ms), ...checkScenarioReferences(raw, timezone, start_ms)];
+  return [...checkRollouts(raw, timezone, start_ms), ...checkScenarioReferences(raw, timezone, start_ms), ...checkOperations(raw.operations, raw.fleet)];
 }
 
 function timelineOf(raw: ScenarioFile, start_timezone: string, start_ms: number): TimelineSpec {
@@ -110,6 +115,7 @@ function resolve(file: string, raw: ScenarioFile, text?: string): Scenario {
     firmware: scenarioFirmware(raw, timezone),
     rollouts: (raw.rollouts ?? []).map(({ at, ...plan }) => ({ at_ms: at ?? null, plan })),
     timeline: timelineOf(raw, timezone, start_ms),
+    operations: resolveOperations(raw.operations),
     expectations: resolveExpectations(raw.expect, raw.expect && text !== undefined ? itemLines(text, 'expect') : []),
   };
 }

@@ -2,12 +2,14 @@ import { z } from 'zod';
 import { DEVICE_KINDS } from '../../platform/contract/messages.ts';
 import { modelIds } from '../../sim/devices/models.ts';
 import { isRealLocalDateTime, isValidTimezone } from '../../platform/contract/local-time.ts';
+import { suggestTimezone } from './timezone-suggest.ts';
 import { RULE_NAMES } from '../../platform/monitoring/rules.ts';
 import { zDuration } from '../../common/duration.ts';
 import { PlanInput } from '../../platform/patching/plan.ts';
 import { zReleaseInput } from '../../platform/patching/releases.ts';
 import { zFaultProcesses, zTimeline } from './timeline-schema.ts';
 import { zExpectations } from '../expect/schema.ts';
+import { zOperations } from './operations-schema.ts';
 
 /**
  * The scenario file schema (docs/scenarios.md). Strict objects everywhere: an unknown key is a
@@ -20,7 +22,14 @@ const BUILDING_TYPES = ['office', 'clinic', 'retail', 'multifamily', 'home'] as 
 const zId = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'an id of lowercase letters, digits, ".", "_" or "-" (at most 64)');
 const zKind = z.enum(DEVICE_KINDS);
 const zModel = z.enum(modelIds() as [string, ...string[]]);
-const zTimezone = z.string().min(1).refine(isValidTimezone, { message: 'an IANA timezone such as "America/New_York"' });
+const zTimezone = z
+  .string()
+  .min(1)
+  .superRefine((value, ctx) => {
+    if (isValidTimezone(value)) return;
+    const hit = suggestTimezone(value);
+    ctx.addIssue({ code: 'custom', message: `an IANA timezone such as "America/New_York"${hit === undefined ? '' : ` (did you mean "${hit}"?)`}` });
+  });
 const zCount = z.number().int().min(0).max(100_000);
 
 const zKindCounts = z.strictObject({
@@ -118,6 +127,8 @@ const zRuleOverride = z.strictObject({
   for: zDuration.optional(),
   raise_after: z.number().int().min(1).max(100).optional(),
   clear_after: z.number().int().min(1).max(100).optional(),
+  /** Whether the rule's alerts open incidents (default: minor or worse does, warning does not). */
+  opens_incident: z.boolean().optional(),
 });
 
 const zPlatform = z.strictObject({
@@ -184,6 +195,8 @@ export const ScenarioFileSchema = z.strictObject({
   fault_processes: zFaultProcesses.optional(),
   /** Expectations checked during and at the end of the run; a failure exits 1. */
   expect: zExpectations.optional(),
+  /** The MSP's NOC and field-service policy and costs (docs/operations.md). */
+  operations: zOperations.optional(),
 });
 
 export type ScenarioFile = z.infer<typeof ScenarioFileSchema>;

@@ -3,6 +3,7 @@ import { DEVICE_KINDS } from '../../platform/contract/messages.ts';
 import { FAULT_NAMES, OUTAGE_NAMES } from '../../sim/faults/catalog.ts';
 import { SCHEDULES } from '../../sim/faults/runtime.ts';
 import { describeValue } from './errors.ts';
+import { didYouMean } from './did-you-mean.ts';
 import { DurationError, parseDuration, zPositiveDuration } from '../../common/duration.ts';
 
 /**
@@ -10,6 +11,23 @@ import { DurationError, parseDuration, zPositiveDuration } from '../../common/du
  * Structure only: whether a target exists, a reference resolves or a parameter fits its fault is
  * checked against the generated fleet by timeline-check.ts, with the same file:line messages.
  */
+
+/**
+ * A fault or outage class name. Unknown names get the closest class (or one whose name contains
+ * the word, `gateway_reboot` → `reboot`); a class of the other family says which action injects it.
+ */
+function zClassName(names: readonly string[], other: { readonly names: readonly string[]; readonly action: string; readonly key: string }): z.ZodType<string> {
+  return z.string().superRefine((value, ctx) => {
+    if (names.includes(value)) return;
+    if (other.names.includes(value)) {
+      const family = other.action === 'fault.inject' ? 'a device fault class' : 'an outage class';
+      ctx.addIssue({ code: 'custom', message: `"${value}" is ${family}, injected with action: ${other.action} and ${other.key}: ${value}` });
+      return;
+    }
+    const hit = didYouMean(value, names) ?? [...names].sort().find((n) => n.length >= 4 && value.toLowerCase().includes(n));
+    ctx.addIssue({ code: 'custom', message: `expected one of ${names.join(', ')}, got ${describeValue(value)}${hit === undefined ? '' : ` (did you mean "${hit}"?)`}` });
+  });
+}
 
 const LOCAL_DATE_TIME = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}$/;
 
@@ -65,9 +83,9 @@ const common = {
 
 
 export const zTimelineStep = z.discriminatedUnion('action', [
-  z.strictObject({ ...common, action: z.literal('fault.inject'), fault: z.enum(FAULT_NAMES), target: zSelector, for: zPositiveDuration.optional(), with: zParams.optional() }),
+  z.strictObject({ ...common, action: z.literal('fault.inject'), fault: zClassName(FAULT_NAMES, { names: OUTAGE_NAMES, action: 'outage.start', key: 'outage' }), target: zSelector, for: zPositiveDuration.optional(), with: zParams.optional() }),
   z.strictObject({ ...common, action: z.literal('fault.clear'), ref: zStepId }),
-  z.strictObject({ ...common, action: z.literal('outage.start'), outage: z.enum(OUTAGE_NAMES), target: zSelector.optional(), for: zPositiveDuration.optional(), with: zParams.optional() }),
+  z.strictObject({ ...common, action: z.literal('outage.start'), outage: zClassName(OUTAGE_NAMES, { names: FAULT_NAMES, action: 'fault.inject', key: 'fault' }), target: zSelector.optional(), for: zPositiveDuration.optional(), with: zParams.optional() }),
   z.strictObject({ ...common, action: z.literal('outage.stop'), ref: zStepId }),
   z.strictObject({ ...common, action: z.literal('rollout.start'), rollout: zText }),
   z.strictObject({ ...common, action: z.literal('rollout.resume'), rollout: zText }),

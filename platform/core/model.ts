@@ -58,6 +58,7 @@ export type AlertType =
   | 'leak'
   | 'hvac_off_setpoint'
   | 'humidity_out_of_range'
+  | 'freeze_risk'
   | 'lock_jammed'
   | 'door_forced'
   | 'door_held_open'

@@ -3,7 +3,7 @@ import { Ingest } from '../ingest/ingest.ts';
 import { AlertManager } from '../monitoring/alert-manager.ts';
 import { IncidentDesk } from '../monitoring/incidents.ts';
 import { Monitor, type AlertSignal } from '../monitoring/monitor.ts';
-import { defaultMonitoringConfig, mergeMonitoringConfig, type MonitoringConfig } from '../monitoring/rules.ts';
+import { defaultMonitoringConfig, mergeMonitoringConfig, opensIncident, type MonitoringConfig } from '../monitoring/rules.ts';
 import { Registry } from '../registry/registry.ts';
 import { defaultContract, type SlaContract } from '../sla/contract.ts';
 import { SlaLedger } from '../sla/ledger.ts';
@@ -96,6 +96,8 @@ export class Platform {
       liveness: (id) => this.registry.liveness(id),
       ...(options.building_type ? { building_type: options.building_type } : {}),
       critical_device: (id: string) => critical.has(id),
+      // A rule may say whether its alerts open incidents; otherwise minor or worse does (docs/monitoring.md).
+      opens_incident: opensIncident(monitoring),
       targets: Object.fromEntries((['P1', 'P2', 'P3', 'P4'] as const).map((p) => [p, { respond_ms: contract.response_targets_ms[p], resolve_ms: contract.resolution_targets_ms[p] }])) as never,
     });
     this.sla = new SlaLedger({ journal: this.#journal, contract, timezone_of: options.timezone_of ?? (() => 'UTC') });

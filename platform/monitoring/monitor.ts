@@ -277,6 +277,13 @@ export class Monitor {
       this.point(device_id, 'humidity_out_of_range', { ...r, type: 'humidity_out_of_range' }, at, bad, !bad, `humidity ${hum}%`);
     }
 
+    // The room's temperature: a thermostat's zone reading, an environment sensor's own.
+    const room_c = info?.kind === 'hvac' ? num(values.zone_temp_c) : num(values.temperature_c);
+    if (cfg.freeze_risk.enabled && room_c !== undefined && info !== undefined && cfg.freeze_risk.kinds.includes(info.kind)) {
+      const r = cfg.freeze_risk;
+      this.point(device_id, 'freeze_risk', { ...r, type: 'freeze_risk' }, at, room_c < r.raise_below_c, room_c >= r.clear_at_or_above_c, `room ${room_c} °C, pipes at risk below ${r.raise_below_c} °C`);
+    }
+
     for (const t of this.threshold_rules) {
       if (t.kinds !== undefined && (info === undefined || !t.kinds.includes(info.kind))) continue;
       const v = t.metric === 'battery_pct' ? battery_pct : t.metric === 'rssi_dbm' ? rssi_dbm : num(values[t.metric]);

@@ -18,6 +18,8 @@ export interface RuleCommon {
   raise_after: number;
   /** Consecutive data points meeting the clear condition before the alert clears. */
   clear_after: number;
+  /** Whether the rule's alerts open incidents; absent = by severity (minor or worse does, warning does not). */
+  opens_incident?: boolean;
 }
 
 /** Rules driven by device events rather than by measurements. */
@@ -49,6 +51,13 @@ export interface HumidityRule extends RuleCommon {
   kinds: DeviceKind[];
   raise_above_pct: number;
   raise_below_pct: number;
+}
+
+/** A room cold enough for its water pipes to freeze (the heating has failed in winter). */
+export interface FreezeRiskRule extends RuleCommon {
+  kinds: DeviceKind[];
+  raise_below_c: number;
+  clear_at_or_above_c: number;
 }
 
 export interface RebootRateRule extends RuleCommon {
@@ -84,6 +93,7 @@ export interface MonitoringConfig {
   leak: EventRule;
   hvac_off_setpoint: HvacOffSetpointRule;
   humidity_out_of_range: HumidityRule;
+  freeze_risk: FreezeRiskRule;
   lock_jammed: EventRule;
   door_forced: EventRule;
   door_held_open: EventRule;
@@ -128,6 +138,19 @@ export function defaultMonitoringConfig(): MonitoringConfig {
       raise_above_delta_c: 2.5,
       clear_within_delta_c: 1.0,
       recovery_ms: 90 * MINUTE_MS,
+    },
+    // Indoor pipes are at risk once a room falls below about 7 °C (building codes ask heated
+    // spaces to stay above 10–13 °C; freeze alarms commonly trip at 40 °F ≈ 4.4 °C). Critical: a
+    // burst pipe floods the units below; half an hour of readings so a door left open is not it.
+    freeze_risk: {
+      enabled: true,
+      severity: 'critical',
+      for_ms: 30 * MINUTE_MS,
+      raise_after: 2,
+      clear_after: 2,
+      kinds: ['hvac', 'env'],
+      raise_below_c: 7,
+      clear_at_or_above_c: 10,
     },
     humidity_out_of_range: {
       enabled: true,
@@ -214,7 +237,9 @@ function mergeInto(base: Record<string, unknown>, over: Record<string, unknown>,
   for (const key of Object.keys(over).sort()) {
     const value = over[key];
     if (value === undefined) continue;
-    if (!(key in base)) throw new Error(`MON001: unknown monitoring setting '${path}${key}'`);
+    // `opens_incident` is optional on every rule (absent = by severity), so the defaults leave it out.
+    const optional = path !== '' && key === 'opens_incident';
+    if (!(key in base) && !optional) throw new Error(`MON001: unknown monitoring setting '${path}${key}'`);
     const current = base[key];
     if (isPlainObject(current) && isPlainObject(value)) mergeInto(current, value, `${path}${key}.`);
     else base[key] = structuredClone(value);
@@ -244,6 +269,7 @@ export function validateMonitoringConfig(config: MonitoringConfig): void {
   };
   for (const name of RULE_NAMES) common(name, config[name]);
   check(config.battery_low.clear_at_or_above_pct >= config.battery_low.raise_below_pct, 'battery_low clear level below its raise level');
+  check(config.freeze_risk.clear_at_or_above_c >= config.freeze_risk.raise_below_c, 'freeze_risk clear level below its raise level');
   check(
     config.hvac_off_setpoint.clear_within_delta_c <= config.hvac_off_setpoint.raise_above_delta_c,
     'hvac_off_setpoint clear band wider than its raise band',
@@ -264,6 +290,7 @@ export const RULE_NAMES = [
   'leak',
   'hvac_off_setpoint',
   'humidity_out_of_range',
+  'freeze_risk',
   'lock_jammed',
   'door_forced',
   'door_held_open',
@@ -273,3 +300,15 @@ export const RULE_NAMES = [
 export type RuleName = (typeof RULE_NAMES)[number];
 
 export const EVENT_RULE_NAMES = ['leak', 'lock_jammed', 'door_forced', 'door_held_open', 'lighting_driver_failure'] as const;
+
+/**
+ * Which alerts open (or join) incidents: a rule's `opens_incident` when it says, otherwise its
+ * severity — minor or worse does, warning does not (docs/monitoring.md "Incidents").
+ */
+export function opensIncident(config: MonitoringConfig): (alert_type: string, severity: Severity) => boolean {
+  const rules = config as unknown as Record<string, Partial<RuleCommon> | undefined>;
+  return (type, severity) => {
+    const said = type === 'thresholds' ? undefined : rules[type]?.opens_incident;
+    return typeof said === 'boolean' ? said : severity !== 'warning';
+  };
+}

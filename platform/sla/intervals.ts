@@ -165,7 +165,7 @@ export function maintenanceWindows(contract: SlaContract, timezone: string, from
 
 /**
  * Agreed service time of a site over [from_ms, to_ms): service hours minus maintenance windows,
- * both evaluated in the site's local time (DST-correct through core/local-time).
+ * both evaluated in the site's local time (DST-correct through platform/contract/local-time.ts).
  */
 export function serviceTime(contract: SlaContract, timezone: string, from_ms: number, to_ms: number, site_id: string): IntervalSet {
   return subtract(serviceHours(contract, timezone, from_ms, to_ms), maintenanceWindows(contract, timezone, from_ms, to_ms, site_id));

@@ -1,17 +1,22 @@
 import { Priority as EventPriority } from '../kernel/event-queue.ts';
 import type { Simulation } from '../simulation.ts';
 import type { Site } from '../world/topology.ts';
+import { costLedger, defaultOperations, visitCost, withinHours, type CostLedger, type IncidentPriority, type OperationsPolicy, type VisitRecord, type WeeklyHours } from './operations.ts';
+
+export type { IncidentPriority } from './operations.ts';
 
 /**
- * The simulated NOC and field service: people, not constants. NOC operators (24/7) notice new
- * incidents and acknowledge them after a delay drawn by priority; when a device needs hands on
- * site (a dead battery, a leak to mop up), a technician from the site's metro is dispatched — only
- * in working hours unless the incident is P1 — drives there, repairs, and the NOC then resolves
- * the incident. So MTTA and MTTR in the SLA report come from staffing and travel, not from a
- * number someone typed. Operators act through the platform's operator port, as a person would.
+ * The simulated NOC and field service: people following the MSP's operating policy
+ * (docs/operations.md), not constants. NOC operators notice new incidents when they are on shift
+ * and acknowledge them after a delay drawn by priority, or page the on-call engineer when that
+ * would miss the response target; with `auto_ack: false` they leave acknowledging to the
+ * timeline's operator actions and the API. When a device needs hands on site (dead, or a leak to
+ * mop up) and stays so for `dispatch_after`, a technician from the site's metro is dispatched in
+ * working hours (after hours only for callout priorities), checks again before leaving that
+ * anything is still down, drives there, repairs, and the NOC resolves the incident. A
+ * `battery_low` alert books a proactive battery swap. Every truck roll is priced into a cost
+ * ledger, against what a naive dispatch-on-every-dead-device policy would have sent.
  */
-export type IncidentPriority = 'P1' | 'P2' | 'P3' | 'P4';
-
 export interface IncidentView {
   readonly id: string;
   readonly priority: IncidentPriority;
@@ -19,6 +24,16 @@ export interface IncidentView {
   readonly cause: string;
   readonly status: 'open' | 'acknowledged' | 'resolved';
   readonly device_ids: readonly string[];
+  /** When the contract's response target runs out (escalation aims before it). */
+  readonly response_due_ms?: number;
+}
+
+/** An alert as the console lists it (field service books battery swaps from `battery_low`). */
+export interface AlertView {
+  readonly id: string;
+  readonly type: string;
+  readonly device_id: string;
+  readonly status: 'firing' | 'acknowledged' | 'resolved';
 }
 
 export interface OperatorAction {
@@ -31,112 +46,331 @@ export interface OperatorAction {
 /** The NOC's window on the platform: what a person sees in the console and the buttons they press. */
 export interface OperatorPort {
   incidents(): IncidentView[];
+  alerts?(): AlertView[];
   act(action: OperatorAction): void;
 }
 
-export interface NocConfig {
-  /** Technicians per metro (default 2). */
-  readonly technicians_per_metro?: number;
-  /** Field work hours, site-local (default Mon–Fri 08:00–18:00). */
-  readonly work_days?: readonly number[];
-  readonly work_start_min?: number;
-  readonly work_end_min?: number;
-  /** Mean acknowledgement delay by priority. */
-  readonly ack_mean_ms?: Readonly<Record<IncidentPriority, number>>;
-}
-
 const MIN = 60_000;
-const DEFAULT_ACK_MEAN_MS: Record<IncidentPriority, number> = { P1: 4 * MIN, P2: 12 * MIN, P3: 60 * MIN, P4: 4 * 60 * MIN };
+/** The NOC closes the ticket once the technician reports back and the device is seen again. */
+const RESOLVE_AFTER_REPAIR_MS = 10 * MIN;
+/** Search horizon for the next staffed / working moment (15-minute probes over two weeks). */
+const PROBE_MS = 15 * MIN;
+const PROBE_LIMIT = 14 * 24 * 4;
 
 interface Technician {
   readonly name: string;
   free_at_ms: number;
 }
 
+type JobKind = 'repair' | 'battery';
+
+interface Job {
+  readonly kind: JobKind;
+  readonly incident_id: string | null;
+  readonly cause: string;
+  readonly devices: readonly string[];
+}
+
+interface Visit {
+  readonly id: number;
+  readonly site: Site;
+  readonly tech: Technician;
+  readonly dispatch_at_ms: number;
+  readonly travel_ms: number;
+  readonly repair_ms: number;
+  /** The technician's `free_at_ms` before this visit was booked (restored if it is cancelled). */
+  readonly tech_free_before_ms: number;
+  readonly jobs: Job[];
+  departed: boolean;
+}
+
+interface Tracked {
+  /** Since when the incident has needed hands on site without interruption (null: it does not now). */
+  down_since_ms: number | null;
+  /** A naive dispatch-on-every-dead-device policy would have sent a truck. */
+  naive_visit: boolean;
+  /** A job for it is booked on a visit that has not left yet. */
+  booked: boolean;
+  /** A technician actually went for it. */
+  visited: boolean;
+}
+
+export interface NocStats {
+  acknowledged: number;
+  escalated: number;
+  resolved: number;
+  truck_rolls: number;
+  /** Visits booked and then called off because nothing was down any more when the technician would have left. */
+  cancelled_visits: number;
+  repairs: number;
+  batteries_replaced: number;
+}
+
 export class Noc {
   readonly #sim: Simulation;
   readonly #port: OperatorPort;
-  readonly #seen = new Set<string>();
+  readonly #policy: OperationsPolicy;
+  readonly #tracked = new Map<string, Tracked>();
   readonly #technicians = new Map<string, Technician[]>();
-  readonly #config: Required<Omit<NocConfig, 'ack_mean_ms'>> & { ack_mean_ms: Readonly<Record<IncidentPriority, number>> };
-  readonly stats = { acknowledged: 0, resolved: 0, truck_rolls: 0, repairs: 0 };
+  /** battery_low alerts a swap was booked for (a new alert after the swap gets a new id). */
+  readonly #battery_booked = new Set<string>();
+  /** Devices on the job sheet of a technician already on the road: nobody else is sent for them. */
+  readonly #in_flight = new Set<string>();
+  readonly #visits: Visit[] = [];
+  readonly #records: VisitRecord[] = [];
+  #next_visit = 1;
+  readonly stats: NocStats = { acknowledged: 0, escalated: 0, resolved: 0, truck_rolls: 0, cancelled_visits: 0, repairs: 0, batteries_replaced: 0 };
 
-  constructor(sim: Simulation, port: OperatorPort, config: NocConfig = {}) {
+  constructor(sim: Simulation, port: OperatorPort, policy: OperationsPolicy = defaultOperations()) {
     this.#sim = sim;
     this.#port = port;
-    this.#config = {
-      technicians_per_metro: config.technicians_per_metro ?? 2,
-      work_days: config.work_days ?? [1, 2, 3, 4, 5],
-      work_start_min: config.work_start_min ?? 8 * 60,
-      work_end_min: config.work_end_min ?? 18 * 60,
-      ack_mean_ms: config.ack_mean_ms ?? DEFAULT_ACK_MEAN_MS,
-    };
+    this.#policy = policy;
   }
 
-  /** Called at each step boundary: notice new incidents (sorted by id, never by arrival order). */
+  get policy(): OperationsPolicy {
+    return this.#policy;
+  }
+
+  /** Called at each step boundary: notice new incidents and re-check open ones (sorted by id, never by arrival order). */
   observe(): void {
-    const incidents = this.#port.incidents().filter((i) => i.status !== 'resolved' && !this.#seen.has(i.id));
+    const incidents = this.#port.incidents().filter((i) => i.status !== 'resolved');
     incidents.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     for (const incident of incidents) {
-      this.#seen.add(incident.id);
-      this.#handle(incident);
+      let t = this.#tracked.get(incident.id);
+      if (!t) {
+        t = { down_since_ms: null, naive_visit: false, booked: false, visited: false };
+        this.#tracked.set(incident.id, t);
+        this.#noticed(incident);
+      }
+      this.#checkVisit(incident, t);
+    }
+    if (this.#policy.field_service.battery.proactive) this.#bookBatterySwaps();
+  }
+
+  /** The ledger so far: every truck roll priced, and the naive policy's count for comparison. */
+  ledger(): CostLedger {
+    const fs = this.#policy.field_service;
+    const tracked = [...this.#tracked.values()];
+    const naive = tracked.filter((t) => t.naive_visit).length;
+    const avoided = tracked.filter((t) => t.naive_visit && !t.visited).length;
+    const mean_job_ms = (fs.travel_ms.min + fs.travel_ms.max) + (fs.repair_ms.min + fs.repair_ms.max) / 2;
+    return costLedger(this.#policy.costs, this.#records, naive, avoided, mean_job_ms);
+  }
+
+  // ---- the NOC desk ---------------------------------------------------------------------------
+
+  #noticed(incident: IncidentView): void {
+    const noc = this.#policy.noc;
+    if (!noc.auto_ack) return;
+    const sim = this.#sim;
+    const now = sim.clock.now_ms;
+    const site = this.#site(incident.site);
+    // Each incident draws from its own stream: staffing decisions for one never shift another's.
+    const rng = sim.rng.get(`noc/${incident.id}`);
+    const hours = site ? (Object.hasOwn(noc.metro_hours, site.metro) ? noc.metro_hours[site.metro]! : noc.hours) : noc.hours;
+    const on_shift = site ? this.#nextMoment(site, now, hours) : now;
+    let ack_at = on_shift + Math.max(30_000, Math.round(rng.exponential(noc.ack_delay_ms[incident.priority])));
+    let by = 'noc';
+    if (noc.escalation.enabled && incident.response_due_ms !== undefined) {
+      // The desk would answer too late (off shift, or a slow draw): the on-call engineer is paged in time.
+      const deadline = incident.response_due_ms - noc.escalation.margin_ms;
+      if (ack_at > deadline) {
+        ack_at = Math.max(now, deadline);
+        by = 'on-call';
+      }
+    }
+    sim.queue.schedule(ack_at, EventPriority.command, 'noc-ack', () => {
+      const current = this.#port.incidents().find((i) => i.id === incident.id);
+      if (current?.status !== 'open') return;
+      this.stats.acknowledged++;
+      if (by === 'on-call') this.stats.escalated++;
+      sim.fact('noc', { inc: incident.id, act: by === 'on-call' ? 'escalate' : 'ack' });
+      this.#port.act({ at_ms: sim.clock.now_ms, kind: 'ack', incident_id: incident.id, by });
+    });
+  }
+
+  // ---- field service --------------------------------------------------------------------------
+
+  /** Devices of the incident a technician has to touch right now (dead ones; the sensor of a leak). */
+  #needsHands(incident: IncidentView): string[] {
+    if (incident.cause === 'leak') return [...incident.device_ids].sort();
+    return incident.device_ids.filter((id) => this.#sim.device(id)?.power === 'dead').sort();
+  }
+
+  #checkVisit(incident: IncidentView, t: Tracked): void {
+    const now = this.#sim.clock.now_ms;
+    const down = this.#needsHands(incident);
+    if (down.length === 0) {
+      t.down_since_ms = null; // healed by itself (or repaired): the wait starts over if it goes down again
+      return;
+    }
+    t.naive_visit = true;
+    if (t.down_since_ms === null) t.down_since_ms = now;
+    if (t.booked) return;
+    // A technician already driving to these devices (a battery swap) will find them dead and fix them.
+    const devices = down.filter((d) => !this.#in_flight.has(d));
+    if (devices.length === 0) return;
+    // Water does not heal by itself: a leak goes out at once. A dead device gets its chance to come back.
+    const wait_ms = incident.cause === 'leak' ? 0 : this.#policy.field_service.dispatch_after_ms;
+    if (now - t.down_since_ms < wait_ms) return;
+    t.booked = true;
+    this.#book({ kind: 'repair', incident_id: incident.id, cause: incident.cause, devices }, incident.site, this.#policy.field_service.callout_priorities.includes(incident.priority));
+  }
+
+  #bookBatterySwaps(): void {
+    const alerts = (this.#port.alerts?.() ?? []).filter((a) => a.type === 'battery_low' && a.status !== 'resolved');
+    alerts.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const lead_ms = this.#policy.field_service.battery.lead_time_ms;
+    for (const a of alerts) {
+      if (this.#battery_booked.has(a.id)) continue;
+      const twin = this.#sim.device(a.device_id);
+      if (!twin?.battery) continue;
+      this.#battery_booked.add(a.id);
+      // Parts and scheduling: the swap is booked `lead_time` out, then waits for working hours.
+      const at = this.#sim.clock.now_ms + lead_ms;
+      this.#sim.queue.schedule(at, EventPriority.command, 'noc-battery', () => {
+        this.#book({ kind: 'battery', incident_id: null, cause: 'battery_low', devices: [a.device_id] }, twin.spec.site_id, false);
+      });
     }
   }
 
-  #handle(incident: IncidentView): void {
+  #book(job: Job, site_id: string, callout: boolean): void {
     const sim = this.#sim;
-    const now = sim.clock.now_ms;
-    // Each incident draws from its own stream: staffing decisions for one never shift another's.
-    const rng = sim.rng.get(`noc/${incident.id}`);
-    const ack_at = now + Math.max(30_000, Math.round(rng.exponential(this.#config.ack_mean_ms[incident.priority])));
-    sim.queue.schedule(ack_at, EventPriority.command, 'noc-ack', () => {
-      this.stats.acknowledged++;
-      sim.fact('noc', { inc: incident.id, act: 'ack' });
-      this.#port.act({ at_ms: sim.clock.now_ms, kind: 'ack', incident_id: incident.id, by: 'noc' });
-    });
-    const needs_visit = incident.cause === 'leak' || incident.device_ids.some((id) => sim.device(id)?.power === 'dead');
-    if (!needs_visit) return;
-    const site = sim.config.portfolio.sites.find((s) => s.id === incident.site);
+    const site = this.#site(site_id);
     if (!site) return;
+    const fs = this.#policy.field_service;
+    const now = sim.clock.now_ms;
     const tech = this.#pickTechnician(site);
-    const dispatch_at = this.#nextWorkMoment(site, Math.max(ack_at, tech.free_at_ms), incident.priority === 'P1');
-    const travel_ms = rng.int(20 * MIN, 60 * MIN);
-    const repair_ms = rng.int(20 * MIN, 90 * MIN);
-    const done_at = dispatch_at + travel_ms + repair_ms;
-    tech.free_at_ms = done_at + travel_ms; // drives back (or on to the next job)
+    const dispatch_at_ms = this.#nextMoment(site, Math.max(now, tech.free_at_ms), callout ? null : fs.hours);
+    if (fs.batch_per_site) {
+      // Ride along on a visit to the same site that has not left yet, unless it leaves later than this job would alone.
+      const pending = this.#visits.find((v) => !v.departed && v.site.id === site.id && v.dispatch_at_ms <= dispatch_at_ms);
+      if (pending) {
+        pending.jobs.push(job);
+        pending.tech.free_at_ms += fs.extra_device_ms * job.devices.length;
+        sim.fact('noc', { act: 'batch', visit: pending.id, cause: job.cause, ...(job.incident_id ? { inc: job.incident_id } : {}) });
+        return;
+      }
+    }
+    const rng = sim.rng.get(`noc/visit/${this.#next_visit}`);
+    const travel_ms = Object.hasOwn(fs.site_travel_ms, site.id) ? fs.site_travel_ms[site.id]! : rng.int(fs.travel_ms.min, fs.travel_ms.max);
+    const repair_ms = rng.int(fs.repair_ms.min, fs.repair_ms.max);
+    const visit: Visit = { id: this.#next_visit++, site, tech, dispatch_at_ms, travel_ms, repair_ms, tech_free_before_ms: tech.free_at_ms, jobs: [job], departed: false };
+    tech.free_at_ms = dispatch_at_ms + 2 * travel_ms + repair_ms + fs.extra_device_ms * Math.max(0, job.devices.length - 1);
+    this.#visits.push(visit);
+    sim.queue.schedule(dispatch_at_ms, EventPriority.command, 'noc-dispatch', () => this.#depart(visit));
+  }
+
+  /** Before driving out: only what is still down (or due a battery) goes on the job sheet. */
+  #depart(visit: Visit): void {
+    const sim = this.#sim;
+    visit.departed = true;
+    const open = new Map(this.#port.incidents().map((i) => [i.id, i]));
+    const jobs = visit.jobs
+      .map((j): Job => {
+        if (j.kind === 'battery') return { ...j, devices: j.devices.filter((d) => !this.#in_flight.has(d)) };
+        const incident = j.incident_id === null ? undefined : open.get(j.incident_id);
+        if (!incident || incident.status === 'resolved') return { ...j, devices: [] };
+        const down = new Set(this.#needsHands(incident));
+        return { ...j, devices: j.devices.filter((d) => down.has(d) && !this.#in_flight.has(d)) };
+      })
+      .filter((j) => j.devices.length > 0);
+    for (const j of visit.jobs) {
+      if (j.incident_id === null) continue;
+      const t = this.#tracked.get(j.incident_id);
+      if (!t) continue;
+      // A job called off can be booked again if the device goes down again; one on the road stays booked until the repair.
+      if (jobs.some((x) => x.incident_id === j.incident_id)) t.visited = true;
+      else t.booked = false;
+    }
+    if (jobs.length === 0) {
+      this.stats.cancelled_visits++;
+      if (visit.tech.free_at_ms > sim.clock.now_ms) visit.tech.free_at_ms = Math.max(visit.tech_free_before_ms, sim.clock.now_ms);
+      sim.fact('noc', { act: 'cancel', visit: visit.id, tech: visit.tech.name });
+      return;
+    }
+    const devices = [...new Set(jobs.flatMap((j) => j.devices))].sort();
+    for (const d of devices) this.#in_flight.add(d);
+    const fs = this.#policy.field_service;
+    const on_site_ms = visit.repair_ms + fs.extra_device_ms * (devices.length - 1);
+    const done_at = sim.clock.now_ms + visit.travel_ms + on_site_ms;
     this.stats.truck_rolls++;
-    sim.queue.schedule(dispatch_at, EventPriority.command, 'noc-dispatch', () => sim.fact('noc', { inc: incident.id, act: 'dispatch', tech: tech.name }));
-    sim.queue.schedule(done_at, EventPriority.command, 'noc-repair', () => {
-      this.stats.repairs++;
-      for (const id of [...incident.device_ids].sort()) sim.device(id)?.repair('technician');
-      sim.fact('noc', { inc: incident.id, act: 'repair', tech: tech.name });
+    sim.fact('noc', { act: 'dispatch', visit: visit.id, tech: visit.tech.name, site: visit.site.id, n: devices.length });
+    sim.queue.schedule(done_at, EventPriority.command, 'noc-repair', () => this.#repair(visit, jobs, devices, on_site_ms));
+  }
+
+  #repair(visit: Visit, jobs: readonly Job[], devices: readonly string[], on_site_ms: number): void {
+    const sim = this.#sim;
+    let batteries = 0;
+    let replaced = 0;
+    for (const id of devices) {
+      const twin = sim.device(id);
+      if (!twin) continue;
+      if (twin.ota?.bricked === true) replaced++;
+      else if (twin.battery) batteries++;
+      twin.repair(visit.tech.name);
+    }
+    for (const id of devices) this.#in_flight.delete(id);
+    for (const j of jobs) {
+      const t = j.incident_id === null ? undefined : this.#tracked.get(j.incident_id);
+      if (t) t.booked = false;
+    }
+    this.stats.repairs += devices.length;
+    this.stats.batteries_replaced += batteries;
+    const labour_ms = 2 * visit.travel_ms + on_site_ms;
+    const causes = [...new Set(jobs.map((j) => j.cause))].sort();
+    this.#records.push({
+      site: visit.site.id,
+      technician: visit.tech.name,
+      dispatched_ms: sim.clock.now_ms - visit.travel_ms - on_site_ms,
+      done_ms: sim.clock.now_ms,
+      labour_ms,
+      devices,
+      causes,
+      batteries,
+      replaced_devices: replaced,
+      cost: visitCost(this.#policy.costs, labour_ms, batteries, replaced),
     });
-    // The NOC closes the ticket once the technician reports back and the device is seen again.
-    sim.queue.schedule(done_at + 10 * MIN, EventPriority.command, 'noc-resolve', () => {
-      this.stats.resolved++;
-      sim.fact('noc', { inc: incident.id, act: 'resolve' });
-      this.#port.act({ at_ms: sim.clock.now_ms, kind: 'resolve', incident_id: incident.id, by: tech.name });
+    sim.fact('noc', { act: 'repair', visit: visit.id, tech: visit.tech.name, n: devices.length });
+    if (!this.#policy.noc.auto_ack) return;
+    const incidents = [...new Set(jobs.map((j) => j.incident_id).filter((x): x is string => x !== null))].sort();
+    sim.queue.schedule(sim.clock.now_ms + RESOLVE_AFTER_REPAIR_MS, EventPriority.command, 'noc-resolve', () => {
+      const open = new Map(this.#port.incidents().map((i) => [i.id, i]));
+      for (const id of incidents) {
+        if (open.get(id)?.status === 'resolved' || !open.has(id)) continue;
+        this.stats.resolved++;
+        sim.fact('noc', { inc: id, act: 'resolve' });
+        this.#port.act({ at_ms: sim.clock.now_ms, kind: 'resolve', incident_id: id, by: visit.tech.name });
+      }
     });
+  }
+
+  #site(id: string): Site | undefined {
+    return this.#sim.config.portfolio.sites.find((s) => s.id === id);
   }
 
   #pickTechnician(site: Site): Technician {
     let crew = this.#technicians.get(site.metro);
     if (!crew) {
-      crew = Array.from({ length: this.#config.technicians_per_metro }, (_, i) => ({ name: `${site.metro.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-tech-${i + 1}`, free_at_ms: 0 }));
+      const fs = this.#policy.field_service;
+      const n = Object.hasOwn(fs.metro_technicians, site.metro) ? fs.metro_technicians[site.metro]! : fs.technicians_per_metro;
+      crew = Array.from({ length: Math.max(1, n) }, (_, i) => ({ name: `${site.metro.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-tech-${i + 1}`, free_at_ms: 0 }));
       this.#technicians.set(site.metro, crew);
     }
     // The one free soonest; ties by name, so the choice never depends on map order.
     return [...crew].sort((a, b) => a.free_at_ms - b.free_at_ms || (a.name < b.name ? -1 : 1))[0]!;
   }
 
-  /** The first moment at or after `t` inside field working hours (site-local), or `t` for a P1 callout. */
-  #nextWorkMoment(site: Site, t: number, callout: boolean): number {
-    if (callout) return t;
-    const c = this.#config;
-    for (let probe = t, i = 0; i < 14 * 24 * 4; i++, probe += 15 * MIN) {
+  /** The first moment at or after `t` inside `hours` (site-local; null = 24×7). */
+  #nextMoment(site: Site, t: number, hours: WeeklyHours | null): number {
+    if (hours === null) return t;
+    const at = (probe: number): boolean => {
       const local = this.#sim.world.local(site, probe);
-      if (c.work_days.includes(local.weekday) && local.minute_of_day >= c.work_start_min && local.minute_of_day < c.work_end_min) return probe;
-    }
-    return t; // no working hours configured: go now
+      return withinHours(hours, local.weekday, local.minute_of_day);
+    };
+    if (at(t)) return t;
+    // Shifts start on the quarter hour: probe the grid after `t`.
+    for (let probe = Math.floor(t / PROBE_MS) * PROBE_MS + PROBE_MS, i = 0; i < PROBE_LIMIT; i++, probe += PROBE_MS) if (at(probe)) return probe;
+    return t; // no hours in a fortnight: go now rather than never
   }
 }

@@ -1,4 +1,5 @@
 import type { DeviceKind } from '../../platform/contract/messages.ts';
+import type { DeviceSpec } from '../world/topology.ts';
 
 /**
  * The fault library as data (docs/faults.md): every class of fault the simulator can inject, what
@@ -45,6 +46,10 @@ export interface FaultClass {
   readonly onset_param?: string;
   /** False for faults no platform could notice by design (its own restart): not scored. */
   readonly scored: boolean;
+  /** Instances shorter than this are blips a platform should not page for: not scored (a quick reboot). */
+  readonly min_scored_ms?: number;
+  /** How long an instance lasts when the step gives no `for:` (per target device); absent = until cleared or the run ends. */
+  readonly default_for?: (device: DeviceSpec) => number;
   readonly describe: string;
 }
 
@@ -53,6 +58,14 @@ const HOUR = 3_600_000;
 const CONNECTIVITY = ['device_offline', 'gateway_offline', 'stale_telemetry'] as const;
 // A silent battery sensor is declared offline after 3 heartbeats (up to 3 h) plus the rule's `for`.
 const CONNECTIVITY_GRACE_MS = 4 * HOUR;
+
+/**
+ * A restart from power-off to booting, by the model's kind: a gateway's OS and mesh re-form take
+ * minutes, a controller about a minute, a battery sensor seconds. The firmware's boot time follows.
+ */
+export const REBOOT_MS_BY_KIND: Readonly<Record<DeviceKind, number>> = {
+  gateway: 2 * MIN, hvac: MIN, lighting: 20_000, lock: 15_000, occupancy: 10_000, env: 10_000, leak: 10_000,
+};
 
 const SENSOR_KINDS: readonly DeviceKind[] = ['occupancy', 'env', 'leak', 'hvac'];
 const ANALOG_KINDS: readonly DeviceKind[] = ['env', 'hvac', 'leak'];
@@ -99,7 +112,7 @@ const CLASSES: readonly FaultClass[] = [
   {
     name: 'hvac_compressor_failure', family: 'fault', scope: 'device', kinds: ['hvac'],
     params: { health: { unit: 'number', default: 0, min: 0, max: 1, describe: 'fraction of heating/cooling capacity left (0 = none)' } },
-    detected_by: ['hvac_off_setpoint'], outage_incident: false, grace_ms: 6 * HOUR, scored: true,
+    detected_by: ['hvac_off_setpoint', 'freeze_risk'], outage_incident: false, grace_ms: 6 * HOUR, scored: true,
     describe: 'the compressor or fan fails: the controller keeps driving, the zone drifts away from setpoint with the weather',
   },
   {
@@ -123,6 +136,12 @@ const CLASSES: readonly FaultClass[] = [
     name: 'leak', family: 'fault', scope: 'device', kinds: ['leak'], params: {},
     detected_by: ['leak'], outage_incident: false, grace_ms: 30 * MIN, scored: true,
     describe: 'water reaches the sensor: leak_detected at once, leak_cleared when it is dry (default: a drawn mopping-up time)',
+  },
+  {
+    name: 'reboot', family: 'fault', scope: 'device', kinds: null, params: {},
+    detected_by: ['reboot_rate', ...CONNECTIVITY], outage_incident: true, grace_ms: CONNECTIVITY_GRACE_MS, scored: true, min_scored_ms: 10 * MIN,
+    default_for: (d) => REBOOT_MS_BY_KIND[d.kind],
+    describe: 'the device (or a gateway, with every device behind it) restarts: off for `for:` (default by model kind: gateway 2 min, controller 1 min, sensor 10 s), then boots; a reboot under 10 min is a blip the platform should not page for, so it is not scored',
   },
   {
     name: 'device_down', family: 'fault', scope: 'device', kinds: null, params: {},

@@ -271,6 +271,7 @@ export function startEffect(ctx: EffectContext): ActiveFault {
       for (const t of ready) startLeak(t, duration_ms);
       return { applied: ready.length > 0, end: () => {} };
     }
+    case 'reboot':
     case 'device_down':
     case 'gateway_down': {
       const twins = ctx.devices.map((d) => twinOf(ctx, d));

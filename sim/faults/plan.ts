@@ -193,13 +193,15 @@ export function compilePlan(input: PlanInput): FaultPlan {
           const targets = scopeTargets(cls, selectDevices(portfolio, step.target, step.id));
           const params = withDefaults(cls, step.with);
           for (const on of targets) {
+            const spec = cls.default_for && step.for_ms === undefined ? portfolio.devices.find((d) => d.id === on) : undefined;
+            const for_ms = step.for_ms ?? (spec && cls.default_for ? cls.default_for(spec) : undefined);
             push({
               id: targets.length === 1 ? base : `${base}/${on}`,
               fault: cls.name,
               scope: cls.scope,
               on,
               start_ms: at,
-              end_ms: step.for_ms === undefined ? null : at + step.for_ms,
+              end_ms: for_ms === undefined ? null : at + for_ms,
               params,
               source: step.id,
             });

@@ -51,7 +51,7 @@ const oracle = (over: Partial<OracleReport> = {}): OracleReport => ({
   faults: [],
   classes: [],
   totals: { injected: 0, detected: 0, missed: 0, pending: 0 },
-  alerts: { total: 0, attributed: 0, natural: 0, false: 0, false_by_type: {}, false_examples: [] },
+  alerts: { total: 0, attributed: 0, natural: 0, false: 0, false_by_type: {}, nuisance: 0, nuisance_by_type: {}, false_examples: [] },
   storms: [],
   truth: { bricked: 0, natural_leaks: 0, deaths: 0, reboots: 0 },
   dropped_facts: 0,
@@ -71,7 +71,7 @@ describe('evaluating expectations', () => {
     const e = resolveExpectations([{ that: 'lost_qos1 = 0' }, { that: 'oracle.leak.detection_p95 <= 2m' }, { that: 'storm.unreconnected = 0' }, { that: 'oracle.false_alerts = 0' }]);
     const withLeak = oracle({
       classes: [{ fault: 'leak', injected: 2, detected: 2, missed: 0, pending: 0, not_applied: 0, latency: { n: 2, p50_ms: 60_000, p95_ms: 180_000, max_ms: 180_000 }, rules: ['leak'], scored: true }],
-      alerts: { total: 3, attributed: 2, natural: 0, false: 1, false_by_type: { device_offline: 1 }, false_examples: [] },
+      alerts: { total: 3, attributed: 2, natural: 0, false: 1, false_by_type: { device_offline: 1 }, nuisance: 0, nuisance_by_type: {}, false_examples: [] },
     });
     const r = evaluateExpectations(e, facts({ oracle: withLeak }), index);
     expect(r.map((x) => x.status)).toEqual(['passed', 'failed', 'skipped', 'failed']);

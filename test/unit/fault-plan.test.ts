@@ -106,3 +106,11 @@ describe('compilePlan', () => {
     for (let i = 1; i < d.length; i++) expect(d[i]!.start_ms).toBeGreaterThanOrEqual(d[i - 1]!.end_ms!);
   });
 });
+
+describe('reboot', () => {
+  it('without for: each target is down for its model kind’s reboot time; with for: that long', () => {
+    const p = plan([inject('rb', 'reboot', { device: ['hq-f01-gw-001', 'hq-f01-lock-001'] }, 2 * H), inject('rb2', 'reboot', { device: ['hq-f01-gw-001'] }, 5 * H, { for_ms: 15 * 60_000 })]);
+    const spans = Object.fromEntries(p.faults.map((f) => [f.id, f.end_ms! - f.start_ms]));
+    expect(spans).toEqual({ 'rb/hq-f01-gw-001': 2 * 60_000, 'rb/hq-f01-lock-001': 15_000, rb2: 15 * 60_000 });
+  });
+});

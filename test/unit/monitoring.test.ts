@@ -4,7 +4,7 @@ import type { DeviceInfo, DeviceMessage, Journal, Liveness } from '../../platfor
 import { AlertManager } from '../../platform/monitoring/alert-manager.ts';
 import { IncidentDesk, priorityOf } from '../../platform/monitoring/incidents.ts';
 import { Monitor, type AlertSignal } from '../../platform/monitoring/monitor.ts';
-import { defaultMonitoringConfig, mergeMonitoringConfig, type DeepPartial, type MonitoringConfig } from '../../platform/monitoring/rules.ts';
+import { defaultMonitoringConfig, mergeMonitoringConfig, opensIncident, type DeepPartial, type MonitoringConfig } from '../../platform/monitoring/rules.ts';
 
 const MIN = 60_000;
 const HOUR = 3_600_000;
@@ -87,6 +87,7 @@ function pipeline(devs: DeviceInfo[], overrides: DeepPartial<MonitoringConfig> =
     liveness: (id) => live.get(id) ?? 'UNKNOWN',
     alerts,
     ...(building_type ? { building_type } : {}),
+    opens_incident: opensIncident(config),
   });
   const signals: AlertSignal[] = [];
   const feed = (ss: AlertSignal[], now: number): void => {
@@ -216,6 +217,22 @@ describe('monitoring rules', () => {
     expect(p.signals.map((s) => [s.device_id, s.at_ms])).toEqual([['hv1', T0 + 86 * MIN]]);
   });
 
+  it('freeze_risk: a room below 7 °C for two readings and 30 min is critical, a P2 on a thermostat; it clears at 10 °C', () => {
+    const p = pipeline([dev('hv1', 'hvac')]);
+    p.message(telemetry('hv1', T0, { zone_temp_c: 6.5, setpoint_c: 21, mode: 'heat' }));
+    p.message(telemetry('hv1', T0 + 5 * MIN, { zone_temp_c: 6.2, setpoint_c: 21, mode: 'heat' }));
+    p.tick(T0 + 29 * MIN);
+    expect(p.signals.filter((x) => x.type === 'freeze_risk')).toEqual([]);
+    p.tick(T0 + 30 * MIN);
+    expect(p.signals.filter((x) => x.type === 'freeze_risk')).toMatchObject([{ device_id: 'hv1', kind: 'raise', severity: 'critical' }]);
+    expect(p.desk.all().find((i) => i.cause === 'freeze_risk')?.priority).toBe('P2');
+    // 9 °C is warmer but not safe yet (hysteresis); 10 °C twice clears it.
+    p.message(telemetry('hv1', T0 + 40 * MIN, { zone_temp_c: 9, setpoint_c: 21, mode: 'heat' }));
+    p.message(telemetry('hv1', T0 + 45 * MIN, { zone_temp_c: 10, setpoint_c: 21, mode: 'heat' }));
+    p.message(telemetry('hv1', T0 + 50 * MIN, { zone_temp_c: 10.5, setpoint_c: 21, mode: 'heat' }));
+    expect(p.signals.filter((x) => x.type === 'freeze_risk').map((x) => [x.kind, x.at_ms])).toEqual([['raise', T0 + 30 * MIN], ['clear', T0 + 50 * MIN]]);
+  });
+
   it('humidity_out_of_range on env sensors after 60 min; hvac humidity is not checked', () => {
     const p = pipeline([dev('env1', 'env'), dev('hv1', 'hvac')]);
     p.message(telemetry('env1', T0, { humidity_pct: 75, temperature_c: 21 }));
@@ -241,6 +258,21 @@ describe('monitoring rules', () => {
     expect(p.alerts.get('door_forced:lk1')).toMatchObject({ status: 'acknowledged', acked_ms: T0 + 3 * MIN });
     p.alerts.resolve('door_forced:lk1', T0 + 4 * MIN, 'noc');
     expect(p.alerts.active()).toEqual([]);
+  });
+
+  it('opens_incident: a rule can keep its alerts out of incidents, or open them below minor', () => {
+    const quiet = pipeline([dev('lk1', 'lock')], { door_held_open: { opens_incident: false } });
+    quiet.message(event('lk1', T0, 'door_held_open'));
+    expect(quiet.alerts.active()).toMatchObject([{ type: 'door_held_open', severity: 'minor' }]);
+    expect(quiet.desk.all()).toEqual([]);
+    const loud = pipeline([dev('lk1', 'lock')]);
+    loud.message(event('lk1', T0, 'door_held_open'));
+    expect(loud.desk.all()).toMatchObject([{ cause: 'door_held_open' }]);
+    // A warning opens nothing by default; with opens_incident: true it does.
+    const fn = opensIncident(mergeMonitoringConfig(defaultMonitoringConfig(), { battery_low: { opens_incident: true } }));
+    expect(fn('battery_low', 'warning')).toBe(true);
+    expect(opensIncident(defaultMonitoringConfig())('battery_low', 'warning')).toBe(false);
+    expect(opensIncident(defaultMonitoringConfig())('leak', 'critical')).toBe(true);
   });
 
   it('door_held_open auto-resolves 15 min after the latest event', () => {

@@ -75,7 +75,9 @@ function platformLines(s: RunSummary): string[] {
     `  incidents   ${byPriority}; ${int(p.incidents_open)} still open; MTTA ${p.mtta_ms === null ? '—' : formatDuration(p.mtta_ms)}, MTTR ${p.mttr_ms === null ? '—' : formatDuration(p.mttr_ms)}`,
     `  SLA         availability ${pct(p.availability)}, patch coverage ${pct(p.patch_coverage)}`,
   ];
-  if (p.noc) lines.push(`  NOC         ${p.noc.acknowledged} acknowledged, ${p.noc.truck_rolls} truck rolls, ${p.noc.repairs} repairs`);
+  if (p.noc) lines.push(`  NOC         ${p.noc.acknowledged} acknowledged (${p.noc.escalated} escalated), ${p.noc.truck_rolls} truck rolls (${p.noc.cancelled_visits} called off), ${p.noc.repairs} repairs, ${p.noc.batteries_replaced} batteries`);
+  const c = s.costs;
+  if (c) lines.push(`  costs       ${c.currency} ${c.total.toFixed(2)} for ${c.truck_rolls} truck rolls (${c.technician_hours} technician hours); ${c.avoided_truck_rolls} avoided against ${c.naive.truck_rolls} naive dispatches`);
   for (const r of p.rollouts) {
     const c = r.counts;
     const fails = Object.entries(r.failures).map(([k, v]) => `${k} ${v}`).join(', ');
@@ -204,7 +206,7 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
   if (args.out !== undefined) {
     writeFileSync(join(args.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
     writeFileSync(join(args.out, 'topology.json'), JSON.stringify(topologyDocument(generatePortfolio(scenario.name, scenario.fleet), scenario)) + '\n');
-    if (report) writeReportFiles(report, args.out, { scenario: summary.scenario, seed: summary.seed, trace_hash: summary.trace_hash, generated_for: `${localStamp(scenario.start_timezone, summary.start_ms)} → ${localStamp(scenario.start_timezone, summary.end_ms)} ${scenario.start_timezone}` });
+    if (report) writeReportFiles(report, args.out, { scenario: summary.scenario, seed: summary.seed, trace_hash: summary.trace_hash, generated_for: `${localStamp(scenario.start_timezone, summary.start_ms)} → ${localStamp(scenario.start_timezone, summary.end_ms)} ${scenario.start_timezone}`, costs: summary.costs });
   }
   const failed = results.filter((r) => r.status === 'failed');
   if (args.junit !== undefined) {
