@@ -165,6 +165,11 @@ function contains(outer: Area, inner: Area): boolean {
 
 const SEP = '/';
 
+/** Not heard and not hearable: OFFLINE, or cut off behind a dead parent. */
+function isDown(l: Liveness): boolean {
+  return l === 'OFFLINE' || l === 'UNREACHABLE';
+}
+
 export class IncidentDesk {
   private readonly journal: Journal;
   private readonly deps: IncidentDeskDeps;
@@ -220,7 +225,9 @@ export class IncidentDesk {
       if (info === undefined) return; // not registered: nothing to place in the topology
       rec = this.index(info, false);
     }
-    const touched = this.setOffline(rec, change.to === 'OFFLINE');
+    // UNREACHABLE counts with OFFLINE here: the desk infers outages from devices whose path to
+    // the platform is gone, and a gateway's cut-off children are exactly that.
+    const touched = this.setOffline(rec, isDown(change.to));
     if (touched) this.evaluateSite(rec.info.site, at);
   }
 
@@ -414,7 +421,7 @@ export class IncidentDesk {
     if (this.indexed) return;
     this.indexed = true;
     const all = [...this.deps.devices()].sort((a, b) => byString(a.id, b.id));
-    for (const info of all) this.index(info, this.deps.liveness(info.id) === 'OFFLINE');
+    for (const info of all) this.index(info, isDown(this.deps.liveness(info.id)));
     // The desk may start after devices went down (a platform restart): open what already holds.
     for (const site of [...this.site_groups.keys()].sort()) this.evaluateSite(site, at);
   }
