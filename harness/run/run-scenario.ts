@@ -224,10 +224,11 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     // Criticality is part of the contract (a clinic's HVAC): the deployment config says which.
     // Patch compliance is measured against the newest approved version in the catalog unless the contract names one.
     contract: {
-      critical_devices: portfolio.devices.filter((d) => d.critical).map((d) => d.id),
       ...(scenario.firmware.length > 0 ? { approved_firmware: approvedFirmware(firmware) } : {}),
       ...scenario.platform.contract,
       ...options.platform?.contract,
+      // The contract may name more critical devices; those the fleet marks stay critical.
+      critical_devices: [...new Set([...portfolio.devices.filter((d) => d.critical).map((d) => d.id), ...(scenario.platform.contract?.critical_devices ?? []), ...(options.platform?.contract?.critical_devices ?? [])])].sort(),
     },
   });
   let sim_now = (): number => scenario.start_ms;

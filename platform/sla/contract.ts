@@ -27,6 +27,15 @@ export interface MaintenanceWindow {
   sites?: string[];
 }
 
+/** A service-credit tier: availability below `below` (a fraction) earns `credit` (a fraction of the fee). */
+export interface CreditTier {
+  below: number;
+  credit: number;
+}
+
+/** How time in which a device was UNREACHABLE (its gateway down) counts. */
+export type UnreachableCountsAs = 'down' | 'unknown';
+
 export interface SlaContract {
   /** Availability the MSP promises, 0 < target < 1, e.g. 0.995. Its complement is the error budget. */
   availability_target: number;
@@ -51,6 +60,15 @@ export interface SlaContract {
   resolution_targets_ms: Record<Priority, number>;
   /** model → newest approved firmware version; a device is patch-compliant when it runs exactly this. */
   approved_firmware: Record<string, string>;
+  /**
+   * 'down' (default): a device cut off behind a dead gateway is down — the client got no service
+   * from it. 'unknown': as some contracts say, "unknown is not down": the time counts as up.
+   */
+  unreachable_counts_as?: UnreachableCountsAs;
+  /** Service credits by availability tier; the lowest tier the availability falls below applies. */
+  credits?: CreditTier[];
+  /** The client's monthly fee, to turn the credit percentage into money owed. */
+  monthly_fee?: { amount: number; currency: string };
 }
 
 export const PRIORITIES: readonly Priority[] = ['P1', 'P2', 'P3', 'P4'];
@@ -68,7 +86,22 @@ export function defaultContract(): SlaContract {
     response_targets_ms: { P1: 15 * MINUTE_MS, P2: HOUR_MS, P3: 4 * HOUR_MS, P4: DAY_MS },
     resolution_targets_ms: { P1: 4 * HOUR_MS, P2: 8 * HOUR_MS, P3: 2 * DAY_MS, P4: 5 * DAY_MS },
     approved_firmware: {},
+    unreachable_counts_as: 'down',
+    credits: [],
   };
+}
+
+/**
+ * The credit tier an availability reaches: among the tiers it falls strictly below, the one with
+ * the lowest threshold (the deepest breach); null when it meets every tier.
+ */
+export function creditTier(availability: number, tiers: readonly CreditTier[]): CreditTier | null {
+  let best: CreditTier | null = null;
+  for (const t of tiers) {
+    if (!(availability < t.below)) continue;
+    if (best === null || t.below < best.below || (t.below === best.below && t.credit > best.credit)) best = t;
+  }
+  return best;
 }
 
 /**
@@ -98,6 +131,12 @@ export function validateContract(c: SlaContract): void {
     // A weekly window longer than a week would overlap itself; the cap also bounds the look-back.
     if (!Number.isInteger(w.duration_ms) || w.duration_ms <= 0 || w.duration_ms > 7 * DAY_MS) fail(`maintenance window duration_ms ${w.duration_ms} not in (0, 7 d]`);
   }
+  if (c.unreachable_counts_as !== undefined && c.unreachable_counts_as !== 'down' && c.unreachable_counts_as !== 'unknown') fail(`unreachable_counts_as ${String(c.unreachable_counts_as)} is neither down nor unknown`);
+  for (const t of c.credits ?? []) {
+    if (!(t.below > 0 && t.below <= 1)) fail(`credit tier below ${t.below} not in (0, 1]`);
+    if (!(t.credit >= 0 && t.credit <= 1)) fail(`credit tier credit ${t.credit} not in [0, 1]`);
+  }
+  if (c.monthly_fee !== undefined && !(Number.isFinite(c.monthly_fee.amount) && c.monthly_fee.amount >= 0)) fail(`monthly_fee ${c.monthly_fee.amount} must be a non-negative amount`);
   for (const p of PRIORITIES) {
     const r = c.response_targets_ms[p];
     const s = c.resolution_targets_ms[p];
