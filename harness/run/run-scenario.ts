@@ -381,7 +381,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   if (platform && report) options.on_platform?.(platform, sim, report);
   const platform_summary = platform && report ? platformSummary(platform, report, noc) : null;
   trace.append(sim.end_ms, 'end', { events: sim.stats.events, messages: messages(), steps });
-  const oracle_report = platform && oracle ? oracle.finish({ end_ms: sim.end_ms, alerts: platform.alerts.all(), incidents: platform.incidents.all() }) : null;
+  const oracle_report =
+    platform && oracle
+      ? oracle.finish({ end_ms: sim.end_ms, alerts: platform.alerts.all(), incidents: platform.incidents.all(), ...(report ? { sla: { report, contract: platform.config.contract, timezone_of: siteTimezones(portfolio) } } : {}) })
+      : null;
 
   const wall_ms = Math.max(1, Math.round(wall() - wall_start));
   const by_kind = Object.fromEntries(countByKind(portfolio.devices)) as Partial<Record<DeviceKind, number>>;
