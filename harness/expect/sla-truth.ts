@@ -11,7 +11,8 @@ import { nearestRank } from './stats.ts';
  * A device is truly down while it cannot get a report to the platform: it is dead or powered off,
  * its session is gone (a crash, its own link), its gateway is down or cut off, or the broker is
  * down — read from the simulator's facts in the trace (`power`, `will`, `lost`, `connect`,
- * `broker`), never from the platform's `p.*` lines. Its true ledger starts at its first successful
+ * `broker`) — or everything it sends is garbage (a `malformed_payloads` fault at 100 %) — never
+ * from the platform's `p.*` lines. Its true ledger starts at its first successful
  * connection (the platform's starts at the first birth it hears, a moment later). The contract's
  * rules are applied the same way the ledger applies them (docs/sla.md): agreed service time from
  * service hours minus maintenance windows, site-local; exclusions from the faults whose cause the
@@ -20,7 +21,10 @@ import { nearestRank } from './stats.ts';
  * unknown` the platform excuses UNREACHABLE time; the truth then leaves out a device's down time
  * while its gateway was down (the same "unknown" time, as the world knew it).
  *
- *   error_pct = |measured − true| / true × 100   (0 when both are 0; 100 when only measured is not)
+ *   error_pct = |measured − true| / max(true, 1 device-minute) × 100
+ *
+ * (the floor keeps a run whose only truth is a 2-second reboot from reading 100 % off: a
+ * difference below one device-minute is below the resolution of a one-minute lockstep).
  *
  * Detection delay: for each true down episode, the time until the platform first marked the
  * device OFFLINE or UNREACHABLE (its `p.live` lines), by device kind; episodes it never marked
@@ -39,7 +43,7 @@ export interface TruthInput {
   /** First successful connection per device. */
   readonly first_connect: ReadonlyMap<string, number>;
   /** Fault intervals (applied ones count), for exclusions by cause. */
-  readonly faults: ReadonlyArray<{ readonly id: string; readonly fault: string; readonly scope: string; readonly on: string; readonly start_ms: number; readonly end_ms: number | null; readonly applied: boolean }>;
+  readonly faults: ReadonlyArray<{ readonly id: string; readonly fault: string; readonly scope: string; readonly on: string; readonly start_ms: number; readonly end_ms: number | null; readonly applied: boolean; readonly params: Readonly<Record<string, number>> }>;
   /** Platform down marks per device: times at which it went OFFLINE or UNREACHABLE. */
   readonly marked_down: ReadonlyMap<string, readonly number[]>;
   readonly measured: SlaReport;
@@ -89,9 +93,9 @@ const FAULT_CAUSE: Readonly<Record<string, string>> = {
 const MIN_MS = 60_000;
 const r3 = (x: number): number => Math.round(x * 1000) / 1000;
 
+/** |m − t| / max(t, 1 device-minute) in percent: below a device-minute is below the lockstep's resolution. */
 export function errorPct(measured: number, truth: number): number {
-  if (truth === 0) return measured === 0 ? 0 : 100;
-  return r3((Math.abs(measured - truth) / truth) * 100);
+  return r3((Math.abs(measured - truth) / Math.max(truth, MIN_MS)) * 100);
 }
 
 function closed(list: ReadonlyArray<{ from: number; to: number | null }> | undefined, end_ms: number): Interval[] {
@@ -116,6 +120,18 @@ export function slaTruth(input: TruthInput): SlaTruth {
     }
   }
 
+  // A device whose every report is corrupted (malformed_payloads at 100 %) gets nothing usable to
+  // the platform: down for the client, although its session is up.
+  const garbled = new Map<string, Interval[]>();
+  for (const f of input.faults) {
+    if (!f.applied || f.fault !== 'malformed_payloads' || (f.params.percent ?? 0) < 100) continue;
+    for (const d of index.affected(f.fault, f.scope as never, f.on)) {
+      const list = garbled.get(d) ?? [];
+      list.push([f.start_ms, Math.max(f.start_ms, f.end_ms ?? to_ms)]);
+      garbled.set(d, list);
+    }
+  }
+
   const measured = new Map(input.measured.devices.map((d) => [d.id, d.downtime_ms]));
   const service = new Map<string, IntervalSet>();
   const by_building = new Map<string, { site: string; building: string; devices: number; truth: number; measured: number }>();
@@ -137,7 +153,7 @@ export function slaTruth(input: TruthInput): SlaTruth {
     let agreed = service.get(d.site_id);
     if (agreed === undefined) service.set(d.site_id, (agreed = serviceTime(contract, input.timezone_of(d.site_id), from_ms, to_ms, d.site_id)));
     const l_from = Math.max(from_ms, start);
-    const own = normalize(closed(input.down.get(d.id), to_ms));
+    const own = normalize([...closed(input.down.get(d.id), to_ms), ...(garbled.get(d.id) ?? [])]);
     const gateway = d.gateway_id === null ? [] : normalize(closed(input.down.get(d.gateway_id), to_ms));
     const path = union(gateway, broker);
     // Behind a dead gateway the platform can only say UNREACHABLE: "unknown" contracts excuse it.

@@ -8,10 +8,11 @@
  *
  * Topology (Sparkplug's NDEATH): when a gateway goes OFFLINE, every ONLINE or SUSPECT device
  * riding on it becomes UNREACHABLE at that instant (`p.live … why: parent_offline`), children in
- * id order. An UNREACHABLE device has no deadline while its parent is down (silence is explained);
- * a message it sent before the parent died (a late one) does not revive it. When the parent is
- * back, a live child re-announces itself (birth) and is ONLINE again; one that stays silent goes
- * OFFLINE on its own offline deadline, counted from the parent's return.
+ * id order. An UNREACHABLE device has no deadline while its parent is down (silence is explained),
+ * and only a new session of its own revives it: a message sent before the parent died (late) or
+ * while it was down (store and forward) proves nothing about now. When the parent is back, a live
+ * child re-announces itself (birth) or reports, with a ts after the return, and is ONLINE again;
+ * one that stays silent goes OFFLINE on its own offline deadline, counted from the return.
  *
  * Pure and deterministic: no clock is read (every input carries its time), ties are broken by
  * device id, never by Map order. Heartbeat deadlines live in a binary min-heap with lazy
@@ -105,8 +106,6 @@ interface DeviceRecord {
   heap_gen: number;
   /** The gateway it rides on (from its birth), or null. */
   parent: string | null;
-  /** While UNREACHABLE: when the parent went down; messages sent before it do not revive it. */
-  muted_before_ms: number | null;
   /** While UNREACHABLE after the parent returned: the base of its own offline deadline. */
   rejoin_from_ms: number | null;
 }
@@ -193,8 +192,11 @@ export class Registry {
     }
     const late = ts !== undefined && d.last_heard_ms !== null && ts < d.last_heard_ms;
     if (late) this.#out_of_order++;
-    // Sent before its parent died (held in a queue, reordered): says nothing about now.
-    const muted = d.liveness === 'UNREACHABLE' && d.muted_before_ms !== null && (ts === undefined || ts < d.muted_before_ms);
+    // Cut off behind a dead parent, only a new session of its own brings a device back: anything
+    // else was sent before the parent died (a late message) or held while it was down (store and
+    // forward, flushed on return) — true then, but no proof that the device can reach us now.
+    // Once the parent is back, what the device sent after the return counts.
+    const muted = d.liveness === 'UNREACHABLE' && (d.rejoin_from_ms === null || ts === undefined || ts < d.rejoin_from_ms);
 
     const at_ms = msg.received_ms;
     switch (msg.type) {
@@ -384,7 +386,6 @@ export class Registry {
       scheduled_ms: null,
       heap_gen: 0,
       parent: null,
-      muted_before_ms: null,
       rejoin_from_ms: null,
     };
     this.#devices.set(id, d);
@@ -471,10 +472,7 @@ export class Registry {
     this.#by_liveness[to]++;
     d.liveness = to;
     d.since_ms = at;
-    if (to !== 'UNREACHABLE') {
-      d.muted_before_ms = null;
-      d.rejoin_from_ms = null;
-    }
+    if (to !== 'UNREACHABLE') d.rejoin_from_ms = null;
     const change: LivenessChange = { device_id: d.id, at_ms: at, from, to, reason };
     out.push(change);
     if (journal) this.#journal(at, 'p.live', { d: d.id, from, to, why: reason });
@@ -495,11 +493,9 @@ export class Registry {
       if (c === undefined) continue;
       if (c.liveness === 'ONLINE' || c.liveness === 'SUSPECT') {
         this.#change(c, at, 'UNREACHABLE', 'parent_offline', out, journal);
-        c.muted_before_ms = c.since_ms;
       } else if (c.liveness === 'UNREACHABLE') {
         // The parent flapped: down again before this child answered. Its deadline waits again.
         c.rejoin_from_ms = null;
-        c.muted_before_ms = at;
       }
     }
   }

@@ -170,6 +170,18 @@ describe('Registry: the parent returns', () => {
     expect(brief(reg.apply(telemetry('c1', 3, 602_000)))).toEqual(['602000 c1 UNREACHABLE->ONLINE telemetry']);
   });
 
+  it('store and forward: reports held while the parent was down, flushed on its return, do not revive the child in the past', () => {
+    const { reg } = fleet();
+    reg.apply(will('gw1', 1, 10_000));
+    // Sampled at 300 s, while the gateway was down, delivered at once or later: still cut off.
+    expect(reg.apply(telemetry('c1', 1, 300_000, 300_000))).toEqual([]);
+    reg.apply(birth('gw1', { session: 2, ts: 600_000 }));
+    expect(reg.apply(telemetry('c1', 2, 400_000, 600_500))).toEqual([]);
+    expect(reg.liveness('c1')).toBe('UNREACHABLE');
+    // Its birth after the return is what brings it back, at the birth's time.
+    expect(brief(reg.apply(birth('c1', { session: 2, ts: 601_000 })))).toEqual(['601000 c1 UNREACHABLE->ONLINE birth']);
+  });
+
   it('a stale will of an older gateway session cuts nobody off', () => {
     const { reg, lines } = fleet();
     reg.apply(birth('gw1', { session: 2, ts: 5_000 }));

@@ -206,7 +206,7 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
   if (args.out !== undefined) {
     writeFileSync(join(args.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
     writeFileSync(join(args.out, 'topology.json'), JSON.stringify(topologyDocument(generatePortfolio(scenario.name, scenario.fleet), scenario)) + '\n');
-    if (report) writeReportFiles(report, args.out, { scenario: summary.scenario, seed: summary.seed, trace_hash: summary.trace_hash, generated_for: `${localStamp(scenario.start_timezone, summary.start_ms)} → ${localStamp(scenario.start_timezone, summary.end_ms)} ${scenario.start_timezone}` });
+    if (report) writeReportFiles(report, args.out, { scenario: summary.scenario, seed: summary.seed, trace_hash: summary.trace_hash, generated_for: `${localStamp(scenario.start_timezone, summary.start_ms)} → ${localStamp(scenario.start_timezone, summary.end_ms)} ${scenario.start_timezone}`, truth: summary.oracle?.sla ?? null });
   }
   const failed = results.filter((r) => r.status === 'failed');
   if (args.junit !== undefined) {
@@ -217,7 +217,7 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
     io.stdout.write(JSON.stringify({ ...summary, expectations: results, passed: failed.length === 0, reproduce: command }) + '\n');
   } else {
     io.stdout.write(renderSummary(summary, scenario, command, results));
-    if (args.out !== undefined) io.stdout.write(`Wrote ${join(args.out, 'trace.jsonl')}, summary.json${report ? ', report.json, report.html and ledger.csv' : ''}\n`);
+    if (args.out !== undefined) io.stdout.write(`Wrote ${join(args.out, 'trace.jsonl')}, summary.json${report ? ', report.json, report.html, ledger.csv and credits.csv' : ''}\n`);
     if (args.duration === undefined && failed.length === 0) io.stdout.write(`Run longer: msp-twin run ${args.scenario} --duration 7d  (or 30d)\n`);
   }
   if (viewer) {
