@@ -143,6 +143,7 @@ export const METRICS: readonly MetricDef[] = [
   { pattern: 'open_incidents.<priority>', unit: 'count', live: true, describe: 'incidents of one priority open right now', get: () => ({ none: 'live only', verdict: 'skip' }) },
   { pattern: 'firing_alerts', unit: 'count', live: true, describe: 'alerts active right now', get: () => ({ none: 'live only', verdict: 'skip' }) },
   { pattern: 'offline_devices', unit: 'count', live: true, describe: 'devices the platform sees OFFLINE right now', get: () => ({ none: 'live only', verdict: 'skip' }) },
+  { pattern: 'unreachable_devices', unit: 'count', live: true, describe: 'devices the platform sees UNREACHABLE (behind a dead gateway) right now', get: () => ({ none: 'live only', verdict: 'skip' }) },
 ];
 
 /**

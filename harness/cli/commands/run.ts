@@ -63,6 +63,11 @@ export interface CliIo {
   stderr: NodeJS.WriteStream | { write(s: string): boolean; isTTY?: boolean };
 }
 
+/** Seconds are the resolution people read; milliseconds of an MTTA are noise. */
+function toSecond(ms: number): number {
+  return Math.round(ms / 1000) * 1000;
+}
+
 function pct(x: number): string {
   return `${(x * 100).toFixed(3)} %`;
 }
@@ -74,9 +79,16 @@ function platformLines(s: RunSummary): string[] {
   const lines = [
     `  platform    ${int(p.ingest_accepted)} messages ingested, ${int(p.ingest_rejected)} quarantined; liveness ${Object.entries(p.devices_by_liveness).map(([k, v]) => `${k.toLowerCase()} ${int(v)}`).join(', ')}`,
     `  alerts      ${int(p.alerts)} (${int(p.alerts_inhibited)} inhibited by topology outages)${Object.keys(p.alerts_by_type).length ? ': ' + Object.entries(p.alerts_by_type).map(([k, v]) => `${k} ${v}`).join(', ') : ''}`,
-    `  incidents   ${byPriority}; ${int(p.incidents_open)} still open; MTTA ${p.mtta_ms === null ? '—' : formatDuration(p.mtta_ms)}, MTTR ${p.mttr_ms === null ? '—' : formatDuration(p.mttr_ms)}`,
-    `  SLA         availability ${pct(p.availability)}, patch coverage ${pct(p.patch_coverage)}`,
+    `  incidents   ${byPriority}; ${int(p.incidents_open)} still open; MTTA ${p.mtta_ms === null ? '—' : formatDuration(toSecond(p.mtta_ms))}, MTTR ${p.mttr_ms === null ? '—' : formatDuration(toSecond(p.mttr_ms))}`,
+    `  SLA         availability ${pct(p.availability)}, patch coverage ${pct(p.patch_coverage)}${p.credit ? `; service credit ${Number((p.credit.pct * 100).toFixed(3))} %${p.credit.amount !== null ? ` = ${p.credit.amount.toFixed(2)} ${p.credit.currency ?? ''}`.trimEnd() : ''}` : ''}`,
   ];
+  const t = s.oracle?.sla;
+  if (t) {
+    const worst = t.detection_delay.filter((k) => k.max_ms !== null).sort((a, b) => b.max_ms! - a.max_ms! || (a.kind < b.kind ? -1 : 1))[0];
+    lines.push(
+      `  SLA truth   measured ${t.measured_downtime_device_min.toFixed(1)} vs true ${t.true_downtime_device_min.toFixed(1)} down device-minutes (error ${t.error_pct.toFixed(2)} %)${worst ? `; slowest detection ${formatDuration(toSecond(worst.max_ms!))} (${worst.kind})` : ''}`,
+    );
+  }
   if (p.noc) lines.push(`  NOC         ${p.noc.acknowledged} acknowledged, ${p.noc.truck_rolls} truck rolls, ${p.noc.repairs} repairs`);
   for (const r of p.rollouts) {
     const c = r.counts;
