@@ -4,6 +4,7 @@ import { clip, intersect, normalize, serviceTime, subtract, totalMs, union, type
 import type { SlaReport } from '../../platform/sla/ledger.ts';
 import type { ScopeIndex } from '../../sim/faults/scope.ts';
 import { nearestRank } from './stats.ts';
+import { MS_PER_MINUTE } from '../../common/time.ts';
 
 /**
  * The SLA oracle: how much down time there truly was, beside what the platform measured.
@@ -90,12 +91,11 @@ const FAULT_CAUSE: Readonly<Record<string, string>> = {
   device_down: 'device_offline',
 };
 
-const MIN_MS = 60_000;
 const r3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 /** |m − t| / max(t, 1 device-minute) in percent: below a device-minute is below the lockstep's resolution. */
 export function errorPct(measured: number, truth: number): number {
-  return r3((Math.abs(measured - truth) / Math.max(truth, MIN_MS)) * 100);
+  return r3((Math.abs(measured - truth) / Math.max(truth, MS_PER_MINUTE)) * 100);
 }
 
 function closed(list: ReadonlyArray<{ from: number; to: number | null }> | undefined, end_ms: number): Interval[] {
@@ -178,7 +178,7 @@ export function slaTruth(input: TruthInput): SlaTruth {
 
   const buildings: BuildingTruth[] = [...by_building.values()]
     .sort((a, b) => (a.site < b.site ? -1 : a.site > b.site ? 1 : a.building < b.building ? -1 : a.building > b.building ? 1 : 0))
-    .map((b) => ({ site: b.site, building: b.building, devices: b.devices, true_downtime_device_min: r3(b.truth / MIN_MS), measured_downtime_device_min: r3(b.measured / MIN_MS), error_pct: errorPct(b.measured, b.truth) }));
+    .map((b) => ({ site: b.site, building: b.building, devices: b.devices, true_downtime_device_min: r3(b.truth / MS_PER_MINUTE), measured_downtime_device_min: r3(b.measured / MS_PER_MINUTE), error_pct: errorPct(b.measured, b.truth) }));
   const detection_delay: DelayStats[] = [...episodes_by_kind.entries()]
     .sort((a, b) => (a[0] < b[0] ? -1 : 1))
     .map(([kind, s]) => {
@@ -187,8 +187,8 @@ export function slaTruth(input: TruthInput): SlaTruth {
       return { kind, episodes: s.episodes, detected: sorted.length, undetected: s.episodes - sorted.length, p50_ms: any ? nearestRank(sorted, 0.5) : null, p95_ms: any ? nearestRank(sorted, 0.95) : null, max_ms: any ? sorted[sorted.length - 1]! : null };
     });
   return {
-    true_downtime_device_min: r3(true_total / MIN_MS),
-    measured_downtime_device_min: r3(measured_total / MIN_MS),
+    true_downtime_device_min: r3(true_total / MS_PER_MINUTE),
+    measured_downtime_device_min: r3(measured_total / MS_PER_MINUTE),
     error_pct: errorPct(measured_total, true_total),
     true_downtime_ms: true_total,
     measured_downtime_ms: measured_total,

@@ -6,7 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { localTime } from '../../platform/core/local-time.ts';
+import { localTime } from '../../platform/contract/local-time.ts';
 import type { BuildingSla, IncidentRow, SlaReport } from '../../platform/sla/ledger.ts';
 import type { SlaTruth } from '../expect/sla-truth.ts';
 

@@ -5,7 +5,8 @@ import { defaultContract, type MaintenanceWindow, type ServiceHours, type SlaCon
 import { modelIds } from '../../sim/devices/models.ts';
 import { didYouMean } from './did-you-mean.ts';
 import { describeValue } from './errors.ts';
-import { zDuration } from './duration.ts';
+import { zDuration } from '../../common/duration.ts';
+import { MS_PER_WEEK } from '../../common/time.ts';
 
 /**
  * `platform.contract` in a scenario file: the client's SLA as docs/sla.md describes it, in the
@@ -145,7 +146,7 @@ export function checkContract(c: ScenarioContract | undefined): Array<{ path: (s
   const sh = c.service_hours;
   if (sh !== undefined && sh !== '24x7' && sh.start >= sh.end) out.push({ path: ['service_hours', 'end'], message: 'the end must be after the start (hours that cross midnight: split them over two days)' });
   for (const [i, w] of (c.maintenance_windows ?? []).entries()) {
-    if (w.for <= 0 || w.for > 7 * 86_400_000) out.push({ path: ['maintenance_windows', i, 'for'], message: 'a weekly window lasts more than 0 and at most 7d' });
+    if (w.for <= 0 || w.for > MS_PER_WEEK) out.push({ path: ['maintenance_windows', i, 'for'], message: 'a weekly window lasts more than 0 and at most 7d' });
   }
   return out;
 }
