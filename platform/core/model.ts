@@ -43,9 +43,6 @@ export interface DeviceInfo {
  */
 export type Liveness = 'ONLINE' | 'SUSPECT' | 'OFFLINE' | 'UNKNOWN' | 'UNREACHABLE';
 
-/** Every liveness state, in a fixed order (counts and reports list them so). */
-export const LIVENESS_STATES: readonly Liveness[] = ['ONLINE', 'SUSPECT', 'UNREACHABLE', 'OFFLINE', 'UNKNOWN'];
-
 export interface LivenessChange {
   readonly device_id: string;
   readonly at_ms: number;
