@@ -93,6 +93,19 @@ describe('SLA against ground truth: a gateway outage inside and one outside a ma
     expect(run.report.credits.currency).toBe('USD');
   });
 
+  it('credits.csv carries the tier and the money; report.html shows credits, measured vs true per building, local incident times', () => {
+    const credits = readFileSync(join(dir, 'credits.csv'), 'utf8').trimEnd().split('\r\n');
+    expect(credits[0]).toBe('scope,period_from,period_to,agreed_ms,downtime_ms,availability,tier_below,credit_pct,monthly_fee,currency,amount_owed');
+    expect(credits[1]).toBe(`portfolio,2026-03-15T02:00:00Z,2026-03-15T18:00:00Z,${run.report.portfolio.agreed_ms},${run.report.portfolio.downtime_ms},${run.report.credits.availability},0.95,0.5,12000,USD,6000`);
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    expect(html).toContain('<h2>Service credits</h2>');
+    expect(html).toContain('6000.00 USD');
+    expect(html).toContain('<h2>Measured vs true down time</h2>');
+    expect(html).toContain(`<td>hq</td><td class="n">19</td><td class="n">${run.json.oracle.sla.buildings[0]!.measured_downtime_device_min.toFixed(1)}</td>`);
+    // The 10:00 EDT outage's incident, opened a step later: site-local first, then UTC.
+    expect(html).toContain('2026-03-15 10:01 America/New_York (14:01Z)');
+  });
+
   it('the detection delay is at most one step for every device kind, and nothing went undetected', () => {
     for (const k of run.json.oracle.sla.detection_delay) {
       expect(k.undetected, k.kind).toBe(0);
