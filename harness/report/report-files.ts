@@ -54,12 +54,15 @@ export function renderLedgerCsv(report: SlaReport): string {
   return `${lines.join('\r\n')}\r\n`;
 }
 
-/** One row per client scope (today: the portfolio): the credit tier reached and the money owed. */
+/** One row for the portfolio, then one per client (`client:<id>`): the credit tier reached and the money owed. */
 export function renderCreditsCsv(report: SlaReport): string {
   const c = report.credits;
   const p = report.portfolio;
-  const row = ['portfolio', iso(report.period.from_ms), iso(report.period.to_ms), p.agreed_ms, p.downtime_ms, c.availability, c.tier?.below ?? '', c.credit_pct, c.monthly_fee ?? '', c.currency ?? '', c.amount_owed ?? ''];
-  return `${CREDITS_CSV_COLUMNS.join(',')}\r\n${row.map(csvField).join(',')}\r\n`;
+  const from = iso(report.period.from_ms);
+  const to = iso(report.period.to_ms);
+  const rows = [['portfolio', from, to, p.agreed_ms, p.downtime_ms, c.availability, c.tier?.below ?? '', c.credit_pct, c.monthly_fee ?? '', c.currency ?? '', c.amount_owed ?? '']];
+  for (const cl of c.clients) rows.push([`client:${cl.id}`, from, to, cl.agreed_ms, cl.downtime_ms, cl.availability, cl.tier?.below ?? '', cl.credit_pct, cl.monthly_fee ?? '', cl.currency ?? '', cl.amount_owed ?? '']);
+  return `${[CREDITS_CSV_COLUMNS.join(','), ...rows.map((r) => r.map(csvField).join(','))].join('\r\n')}\r\n`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -270,7 +273,13 @@ function incidentRow(i: IncidentRow, timezone: string | undefined): string {
 
 function creditsSection(report: SlaReport): string {
   const c = report.credits;
-  if (c.tiers.length === 0) return '';
+  if (c.tiers.length === 0 && c.clients.length === 0) return '';
+  const client_rows = c.clients.map(
+    (cl) =>
+      `<tr><td>${e(cl.id)}</td><td class="n">${cl.devices}</td><td class="n">${e(pct(cl.availability))}</td><td class="n">${e(pct(cl.target))}</td><td class="n">${e(cl.tier ? `below ${pct(cl.tier.below)}` : 'none')}</td><td class="n">${e(pct(cl.credit_pct))}</td><td class="n">${e(cl.amount_owed === null ? '—' : `${cl.amount_owed.toFixed(2)} ${cl.currency ?? ''}`.trim())}</td></tr>`,
+  );
+  const clients = client_rows.length === 0 ? '' : `<table><thead><tr><th>client</th><th class="n">devices</th><th class="n">availability</th><th class="n">target</th><th class="n">tier</th><th class="n">credit</th><th class="n">owed</th></tr></thead><tbody>${client_rows.join('')}</tbody></table>`;
+  if (c.tiers.length === 0) return `<section><h2>Service credits</h2>${clients}</section>`;
   const money = (x: number | null): string => (x === null ? '—' : `${x.toFixed(2)} ${c.currency ?? ''}`.trim());
   const rows = c.tiers.map((t) => {
     const reached = c.tier !== null && t.below === c.tier.below && t.credit === c.tier.credit;
@@ -280,6 +289,7 @@ function creditsSection(report: SlaReport): string {
     `<section><h2>Service credits</h2><div class="kpis"><div class="kpi" style="border-color:${c.credit_pct > 0 ? C.bad : C.good}"><div class="v">${e(pct(c.credit_pct))}</div><div class="l">credit (tier reached)</div></div>` +
     `<div class="kpi"><div class="v">${e(money(c.amount_owed))}</div><div class="l">${e(`owed on a monthly fee of ${money(c.monthly_fee)}`)}</div></div></div>` +
     `<table><thead><tr><th>tier</th><th class="n">credit</th><th></th></tr></thead><tbody>${rows.join('')}</tbody></table>` +
+    clients +
     `<p class="note">The tier is the lowest threshold the period's device-weighted availability (${e(pct(c.availability))}) falls below; owed = monthly fee × credit, rounded to the cent, as if this period were the billing month. Source: credits.csv.</p></section>`
   );
 }

@@ -118,6 +118,15 @@ const zHours = z.union([
 
 const zCredit = z.strictObject({ below: zFraction({ min: 0, max: 1, min_open: true }), credit: zFraction({ min: 0, max: 1 }) });
 
+const zClient = z.strictObject({
+  id: zId,
+  sites: z.array(zId).optional(),
+  buildings: z.array(zId).optional(),
+  availability_target: zFraction({ min: 0.5, max: 0.99999 }).optional(),
+  credits: z.array(zCredit).optional(),
+  monthly_fee: zMoney.optional(),
+});
+
 export const zContract = z.strictObject({
   availability_target: zFraction({ min: 0.5, max: 0.99999 }).optional(),
   maintenance_windows: z.array(zWindow).optional(),
@@ -133,6 +142,8 @@ export const zContract = z.strictObject({
   response_targets: zTargets.optional(),
   resolution_targets: zTargets.optional(),
   approved_firmware: z.partialRecord(z.enum(modelIds() as [string, ...string[]]), z.string()).optional(),
+  /** Clients billed separately under this schedule: their sites/buildings, target, tiers, fee. */
+  clients: z.array(zClient).optional(),
 });
 
 export type ScenarioContract = z.infer<typeof zContract>;
@@ -145,6 +156,11 @@ export function checkContract(c: ScenarioContract | undefined): Array<{ path: (s
   if (c === undefined) return out;
   const sh = c.service_hours;
   if (sh !== undefined && sh !== '24x7' && sh.start >= sh.end) out.push({ path: ['service_hours', 'end'], message: 'the end must be after the start (hours that cross midnight: split them over two days)' });
+  const seen = new Set<string>();
+  for (const [i, cl] of (c.clients ?? []).entries()) {
+    if (seen.has(cl.id)) out.push({ path: ['clients', i, 'id'], message: `client "${cl.id}" is listed twice` });
+    seen.add(cl.id);
+  }
   for (const [i, w] of (c.maintenance_windows ?? []).entries()) {
     if (w.for <= 0 || w.for > MS_PER_WEEK) out.push({ path: ['maintenance_windows', i, 'for'], message: 'a weekly window lasts more than 0 and at most 7d' });
   }
@@ -173,5 +189,15 @@ export function contractFromScenario(c: ScenarioContract): Partial<SlaContract> 
   if (c.approved_firmware !== undefined) out.approved_firmware = Object.fromEntries(Object.entries(c.approved_firmware).filter((e): e is [string, string] => e[1] !== undefined));
   if (c.response_targets !== undefined) out.response_targets_ms = { ...d.response_targets_ms, ...c.response_targets };
   if (c.resolution_targets !== undefined) out.resolution_targets_ms = { ...d.resolution_targets_ms, ...c.resolution_targets };
+  if (c.clients !== undefined) {
+    out.clients = c.clients.map((cl) => ({
+      id: cl.id,
+      ...(cl.sites ? { sites: [...cl.sites] } : {}),
+      ...(cl.buildings ? { buildings: [...cl.buildings] } : {}),
+      ...(cl.availability_target !== undefined ? { availability_target: cl.availability_target } : {}),
+      ...(cl.credits ? { credits: cl.credits.map((t) => ({ below: t.below, credit: t.credit })) } : {}),
+      ...(cl.monthly_fee ? { monthly_fee: cl.monthly_fee } : {}),
+    }));
+  }
   return out;
 }

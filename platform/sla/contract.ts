@@ -33,6 +33,20 @@ export interface CreditTier {
   credit: number;
 }
 
+/**
+ * One client of the MSP under this contract's service schedule (hours, windows, exclusions): its
+ * part of the portfolio (sites and/or buildings; neither = everything) and its own target, credit
+ * tiers and fee. Absent terms fall back to the contract's.
+ */
+export interface ClientTerms {
+  id: string;
+  sites?: string[];
+  buildings?: string[];
+  availability_target?: number;
+  credits?: CreditTier[];
+  monthly_fee?: { amount: number; currency: string };
+}
+
 /** How time in which a device was UNREACHABLE (its gateway down) counts. */
 export type UnreachableCountsAs = 'down' | 'unknown';
 
@@ -69,6 +83,8 @@ export interface SlaContract {
   credits?: CreditTier[];
   /** The client's monthly fee, to turn the credit percentage into money owed. */
   monthly_fee?: { amount: number; currency: string };
+  /** Clients billed separately (credits per client); none = the portfolio is one client. */
+  clients?: ClientTerms[];
 }
 
 export const PRIORITIES: readonly Priority[] = ['P1', 'P2', 'P3', 'P4'];
@@ -137,6 +153,13 @@ export function validateContract(c: SlaContract): void {
     if (!(t.credit >= 0 && t.credit <= 1)) fail(`credit tier credit ${t.credit} not in [0, 1]`);
   }
   if (c.monthly_fee !== undefined && !(Number.isFinite(c.monthly_fee.amount) && c.monthly_fee.amount >= 0)) fail(`monthly_fee ${c.monthly_fee.amount} must be a non-negative amount`);
+  const client_ids = new Set<string>();
+  for (const cl of c.clients ?? []) {
+    if (client_ids.has(cl.id)) fail(`client ${cl.id} is listed twice`);
+    client_ids.add(cl.id);
+    if (cl.availability_target !== undefined && !(cl.availability_target > 0 && cl.availability_target < 1)) fail(`client ${cl.id}: availability_target not in (0, 1)`);
+    for (const t of cl.credits ?? []) if (!(t.below > 0 && t.below <= 1 && t.credit >= 0 && t.credit <= 1)) fail(`client ${cl.id}: credit tier out of range`);
+  }
   for (const p of PRIORITIES) {
     const r = c.response_targets_ms[p];
     const s = c.resolution_targets_ms[p];

@@ -231,6 +231,24 @@ export interface CreditsSla {
   currency: string | null;
   /** round(monthly_fee × credit_pct, 2); null without a fee. */
   amount_owed: number | null;
+  /** Per client (contract `clients`), each over its own devices, target, tiers and fee. */
+  clients: ClientCredits[];
+}
+
+export interface ClientCredits {
+  id: string;
+  devices: number;
+  agreed_ms: number;
+  downtime_ms: number;
+  /** (Σ agreed − Σ downtime) / Σ agreed over the client's devices. */
+  availability: number;
+  target: number;
+  met: boolean;
+  tier: CreditTier | null;
+  credit_pct: number;
+  monthly_fee: number | null;
+  currency: string | null;
+  amount_owed: number | null;
 }
 
 export interface HealthScore {
@@ -580,7 +598,7 @@ export class SlaLedger {
     const patch = patchSection(all_devices);
     const error_budget = this.errorBudget(work, portfolio, from_ms, to_ms);
     const health = healthOf(error_budget, incidents_sla, patch);
-    const credits = creditsOf(portfolio.availability, c);
+    const credits = creditsOf(portfolio.availability, c, all_devices);
 
     const report: SlaReport = {
       period: { from_ms, to_ms, duration_ms: to_ms - from_ms },
@@ -716,11 +734,37 @@ function sortedTiers(tiers: readonly CreditTier[]): CreditTier[] {
 }
 
 /** credit_pct = the reached tier's credit; amount_owed = round(fee × credit_pct, 2 decimals). */
-function creditsOf(availability: number, c: SlaContract): CreditsSla {
+function creditsOf(availability: number, c: SlaContract, devices: readonly DeviceSla[]): CreditsSla {
   const tiers = sortedTiers(c.credits ?? []);
   const tier = creditTier(availability, tiers);
   const credit_pct = tier?.credit ?? 0;
   const fee = c.monthly_fee ?? null;
+  const clients = [...(c.clients ?? [])].sort((a, b) => cmpStr(a.id, b.id)).map((cl): ClientCredits => {
+    const sites = cl.sites === undefined ? null : new Set(cl.sites);
+    const buildings = cl.buildings === undefined ? null : new Set(cl.buildings);
+    // A device is the client's when its site or its building is named (neither named: all of them).
+    const mine = devices.filter((d) => (sites === null && buildings === null) || sites?.has(d.site) === true || buildings?.has(d.building) === true);
+    const sums = sumDevices(mine);
+    const a = availabilityOf(sums.agreed_ms, sums.downtime_ms);
+    const reached = creditTier(a, sortedTiers(cl.credits ?? c.credits ?? []));
+    const pct = reached?.credit ?? 0;
+    const f = cl.monthly_fee ?? null;
+    const target = cl.availability_target ?? c.availability_target;
+    return {
+      id: cl.id,
+      devices: mine.length,
+      agreed_ms: sums.agreed_ms,
+      downtime_ms: sums.downtime_ms,
+      availability: a,
+      target,
+      met: a >= target,
+      tier: reached === null ? null : { below: reached.below, credit: reached.credit },
+      credit_pct: pct,
+      monthly_fee: f?.amount ?? null,
+      currency: f?.currency ?? null,
+      amount_owed: f === null ? null : Math.round(f.amount * pct * 100) / 100,
+    };
+  });
   return {
     availability,
     tiers,
@@ -729,6 +773,7 @@ function creditsOf(availability: number, c: SlaContract): CreditsSla {
     monthly_fee: fee?.amount ?? null,
     currency: fee?.currency ?? null,
     amount_owed: fee === null ? null : Math.round(fee.amount * credit_pct * 100) / 100,
+    clients,
   };
 }
 

@@ -73,6 +73,16 @@ describe('platform.contract in a scenario', () => {
     expect(parseScenario(scenario('service_hours: 24x7\navailability_target: 0.995')).platform.contract).toEqual({ service_hours: { kind: '24x7' }, availability_target: 0.995 });
   });
 
+  it('clients: each its sites or buildings, target, tiers and fee; a client listed twice is an error at its id', () => {
+    const s = parseScenario(scenario('clients:\n  - { id: acme, sites: [nyc], availability_target: 99.5%, credits: [ { below: 99%, credit: 20% } ], monthly_fee: 800.50 EUR }\n  - { id: hq-only, buildings: [hq] }'));
+    expect(s.platform.contract?.clients).toEqual([
+      { id: 'acme', sites: ['nyc'], availability_target: 0.995, credits: [{ below: 0.99, credit: 0.2 }], monthly_fee: { amount: 800.5, currency: 'EUR' } },
+      { id: 'hq-only', buildings: ['hq'] },
+    ]);
+    expect(error('clients:\n  - { id: acme }\n  - { id: acme, bildings: [hq] }')).toMatch(/^c\.yaml:15:\d+: unknown key "bildings" in platform\.contract\.clients\[1\] \(did you mean "buildings"\?\)$/);
+    expect(error('clients:\n  - { id: acme }\n  - { id: acme }')).toBe('c.yaml:15:15: platform.contract.clients[1].id: client "acme" is listed twice');
+  });
+
   it('a misspelt key, day, cause or choice gets file:line:col and a did-you-mean', () => {
     expect(error('maintenance_window: []')).toBe('c.yaml:13:5: unknown key "maintenance_window" in platform.contract (did you mean "maintenance_windows"?)');
     expect(error('maintenance_windows: [ { days: [sun, mnday], start: "02:00", for: 4h } ]')).toBe(
