@@ -8,7 +8,7 @@
  * the period asked for, so the same events give the same report, byte for byte.
  */
 import type { DeviceInfo, Incident, Journal, LivenessChange, Priority } from '../core/model.ts';
-import type { CreditTier, SlaContract, ServiceHours, MaintenanceWindow, UnreachableCountsAs } from './contract.ts';
+import type { ClientTerms, CreditTier, SlaContract, ServiceHours, MaintenanceWindow, UnreachableCountsAs } from './contract.ts';
 import { PRIORITIES, creditTier, validateContract } from './contract.ts';
 import type { Interval, IntervalSet } from './intervals.ts';
 import { clip, intersect, normalize, serviceHours, serviceTime, subtract, totalMs, union } from './intervals.ts';
@@ -273,6 +273,7 @@ export interface SlaReport {
     unreachable_counts_as: UnreachableCountsAs;
     credits: CreditTier[];
     monthly_fee: { amount: number; currency: string } | null;
+    clients: ClientTerms[];
   };
   portfolio: AggregateSla;
   sites: SiteSla[];
@@ -620,6 +621,7 @@ export class SlaLedger {
         unreachable_counts_as: c.unreachable_counts_as ?? 'down',
         credits: sortedTiers(c.credits ?? []),
         monthly_fee: c.monthly_fee === undefined ? null : { amount: c.monthly_fee.amount, currency: c.monthly_fee.currency },
+        clients: [...(c.clients ?? [])].sort((a, b) => cmpStr(a.id, b.id)).map((cl) => structuredClone(cl)),
       },
       portfolio,
       sites,
