@@ -55,6 +55,8 @@ function liveValue(metric: string, platform: Platform): number {
       return platform.alerts.active().length;
     case 'offline_devices':
       return platform.registry.stats().by_liveness.OFFLINE ?? 0;
+    case 'unreachable_devices':
+      return platform.registry.stats().by_liveness.UNREACHABLE ?? 0;
     default:
       return Number.NaN;
   }

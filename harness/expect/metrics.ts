@@ -100,6 +100,15 @@ export const METRICS: readonly MetricDef[] = [
   { pattern: 'sla.mtta.<priority>', unit: 'ms', describe: 'mean time to acknowledge', get: (f, [p]) => { const s = byPriority(f, p!)?.mtta; return s && s.n > 0 ? { value: s.mean_ms } : { none: `no ${p} incident was acknowledged`, verdict: 'skip' }; } },
   { pattern: 'sla.mttr.<priority>', unit: 'ms', describe: 'mean time to resolve', get: (f, [p]) => { const s = byPriority(f, p!)?.mttr; return s && s.n > 0 ? { value: s.mean_ms } : { none: `no ${p} incident was resolved`, verdict: 'skip' }; } },
   { pattern: 'sla.device_outages', unit: 'count', describe: 'device outages counted against the SLA', get: (f) => v(sla(f)?.portfolio.device_outage_count, NO_PLATFORM) },
+  { pattern: 'sla.credit_pct', unit: 'ratio', describe: 'service credit owed for the period: the contract tier the availability reached (0 when none)', get: (f) => v(sla(f)?.credits.credit_pct, NO_PLATFORM) },
+  { pattern: 'sla.credit_pct.client.<client>', unit: 'ratio', describe: 'service credit reached by one client (contract clients)', get: (f, [c]) => v(sla(f)?.credits.clients.find((x) => x.id === c)?.credit_pct, `no client "${c ?? ''}" in the contract`, 'fail') },
+  { pattern: 'sla.credit_amount', unit: 'score', describe: 'service credit in money (monthly fee × credit)', get: (f) => v(sla(f)?.credits.amount_owed, sla(f) ? 'the contract names no monthly_fee' : NO_PLATFORM, 'fail') },
+  { pattern: 'sla.unreachable_minutes', unit: 'score', describe: 'agreed device-minutes spent UNREACHABLE (behind a dead gateway)', get: (f) => { const r = sla(f); return v(r ? r.devices.reduce((n, d) => n + d.unreachable_ms, 0) / 60_000 : null, NO_PLATFORM); } },
+  { pattern: 'oracle.sla.error_pct', unit: 'score', describe: 'measured vs true down device-minutes, |m − t| / t in percent (harness/expect/sla-truth.ts)', get: (f) => v(f.oracle?.sla?.error_pct, NO_PLATFORM) },
+  { pattern: 'oracle.sla.true_downtime_device_min', unit: 'score', describe: 'true down device-minutes under the contract', get: (f) => v(f.oracle?.sla?.true_downtime_device_min, NO_PLATFORM) },
+  { pattern: 'oracle.sla.measured_downtime_device_min', unit: 'score', describe: 'measured down device-minutes under the contract', get: (f) => v(f.oracle?.sla?.measured_downtime_device_min, NO_PLATFORM) },
+  { pattern: 'oracle.sla.error_pct.building.<building>', unit: 'score', describe: 'a building’s measured vs true down time, in percent', get: (f, [b]) => v(f.oracle?.sla?.buildings.find((x) => x.building === b)?.error_pct) },
+  { pattern: 'oracle.sla.detection_max.<kind>', unit: 'ms', describe: 'worst delay from a device of this kind truly going down to the platform marking it OFFLINE or UNREACHABLE', get: (f, [k]) => v(f.oracle?.sla?.detection_delay.find((x) => x.kind === k)?.max_ms, `no detected down episode of a ${k ?? ''} device`) },
   { pattern: 'incidents', unit: 'count', describe: 'incidents opened', get: (f) => v(f.summary.platform ? f.incidents.length : null, NO_PLATFORM) },
   { pattern: 'incidents.<priority>', unit: 'count', describe: 'incidents opened of one priority', get: (f, [p]) => v(f.summary.platform ? f.incidents.filter((i) => i.priority === p).length : null, NO_PLATFORM) },
   { pattern: 'incidents.cause.<cause>', unit: 'count', describe: 'incidents opened for one cause (an alert type, or an outage cause)', get: (f, [c]) => v(f.summary.platform ? f.incidents.filter((i) => i.cause === c).length : null, NO_PLATFORM) },
@@ -149,6 +158,7 @@ export const METRICS: readonly MetricDef[] = [
   { pattern: 'open_incidents.<priority>', unit: 'count', live: true, describe: 'incidents of one priority open right now', get: () => ({ none: 'live only', verdict: 'skip' }) },
   { pattern: 'firing_alerts', unit: 'count', live: true, describe: 'alerts active right now', get: () => ({ none: 'live only', verdict: 'skip' }) },
   { pattern: 'offline_devices', unit: 'count', live: true, describe: 'devices the platform sees OFFLINE right now', get: () => ({ none: 'live only', verdict: 'skip' }) },
+  { pattern: 'unreachable_devices', unit: 'count', live: true, describe: 'devices the platform sees UNREACHABLE (behind a dead gateway) right now', get: () => ({ none: 'live only', verdict: 'skip' }) },
 ];
 
 /**

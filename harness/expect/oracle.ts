@@ -5,6 +5,9 @@ import { ScopeIndex } from '../../sim/faults/scope.ts';
 import type { Portfolio } from '../../sim/world/topology.ts';
 import { nearestRank } from './stats.ts';
 import { stormReports, type ConnectAttempt, type StormReport } from './storms.ts';
+import { slaTruth, type SlaTruth } from './sla-truth.ts';
+import type { SlaContract } from '../../platform/sla/contract.ts';
+import type { SlaReport } from '../../platform/sla/ledger.ts';
 
 /**
  * The ground-truth oracle. The simulator knows what it did: every injected fault is a labelled
@@ -94,6 +97,15 @@ export interface OracleReport {
   readonly truth: { readonly bricked: number; readonly natural_leaks: number; readonly deaths: number; readonly reboots: number };
   /** Facts the collector could not keep (its bounds were hit): the report is then incomplete. */
   readonly dropped_facts: number;
+  /** True vs measured down time under the contract; null when no SLA report was given. */
+  readonly sla: SlaTruth | null;
+}
+
+export interface OracleFinishInput {
+  readonly end_ms: number;
+  readonly alerts: readonly Alert[];
+  readonly incidents: readonly Incident[];
+  readonly sla?: { readonly report: SlaReport; readonly contract: SlaContract; readonly timezone_of: (site_id: string) => string };
 }
 
 const CONNECTIVITY = new Set(['device_offline', 'gateway_offline', 'stale_telemetry']);
@@ -129,7 +141,7 @@ export function lineKind(line: string): string | undefined {
   return j < 0 ? undefined : line.slice(i + 5, j);
 }
 
-const WANTED = new Set(['fault', 'power', 'connect', 'will', 'lost', 'broker', 'leak', 'repair']);
+const WANTED = new Set(['fault', 'power', 'connect', 'will', 'lost', 'broker', 'leak', 'repair', 'p.live']);
 /** A natural alert that cleared by itself within this long, with nobody touching the device, is a nuisance. */
 export const NUISANCE_MAX_MS = 30 * 60_000;
 
@@ -142,6 +154,9 @@ export class OracleCollector {
   readonly #broker: Window[] = [];
   readonly #leaks = new Map<string, Window[]>();
   readonly #connects: ConnectAttempt[] = [];
+  readonly #first_connect = new Map<string, number>();
+  /** The platform's down marks (p.live to OFFLINE or UNREACHABLE), for detection delays only. */
+  readonly #marked_down = new Map<string, number[]>();
   #windows = 0;
   overflow = 0;
   readonly #truth = { bricked: 0, natural_leaks: 0, deaths: 0, reboots: 0 };
@@ -179,8 +194,21 @@ export class OracleCollector {
       case 'connect':
         if (this.#connects.length < MAX_WINDOWS) this.#connects.push({ t: r.t, d: String(r.d), ok: r.ok === true });
         else this.overflow++;
-        if (r.ok === true) this.#close(String(r.d), r.t);
+        if (r.ok === true) {
+          const d = String(r.d);
+          if (!this.#first_connect.has(d)) this.#first_connect.set(d, r.t);
+          this.#close(d, r.t);
+        }
         break;
+      case 'p.live': {
+        // What the platform concluded, never part of the truth: only to time its detections.
+        if ((r.to !== 'OFFLINE' && r.to !== 'UNREACHABLE') || r.from === 'OFFLINE' || r.from === 'UNREACHABLE') break;
+        const d = String(r.d);
+        const list = this.#marked_down.get(d);
+        if (list) list.push(r.t);
+        else if (this.#windows < MAX_WINDOWS) this.#marked_down.set(d, [r.t]);
+        break;
+      }
       case 'broker':
         if (r.s === 'down') this.#broker.push({ from: r.t, to: null });
         else {
@@ -284,7 +312,26 @@ export class OracleCollector {
     return true;
   }
 
-  finish(input: { readonly end_ms: number; readonly alerts: readonly Alert[]; readonly incidents: readonly Incident[] }): OracleReport {
+  /** True down time against the contract, beside the platform's measured (harness/expect/sla-truth.ts). */
+  #sla(input: OracleFinishInput, intervals: readonly FaultInterval[]): SlaTruth | null {
+    const s = input.sla;
+    if (s === undefined) return null;
+    return slaTruth({
+      index: this.#index,
+      from_ms: s.report.period.from_ms,
+      to_ms: s.report.period.to_ms,
+      contract: s.contract,
+      timezone_of: s.timezone_of,
+      down: this.#down,
+      broker: this.#broker,
+      first_connect: this.#first_connect,
+      faults: intervals,
+      marked_down: this.#marked_down,
+      measured: s.report,
+    });
+  }
+
+  finish(input: OracleFinishInput): OracleReport {
     const { end_ms } = input;
     const intervals = this.intervals();
     const alerts = [...input.alerts].sort((a, b) => a.started_ms - b.started_ms || (a.id < b.id ? -1 : 1));
@@ -443,6 +490,7 @@ export class OracleCollector {
       },
       storms: stormReports({ faults: intervals, broker: this.#broker, connects: this.#connects, index: this.#index, end_ms }),
       truth: { ...this.#truth, natural_leaks: this.#naturalLeaks(intervals) },
+      sla: this.#sla(input, intervals),
       dropped_facts: this.overflow,
     };
   }

@@ -7,8 +7,10 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { localTime } from '../../platform/contract/local-time.ts';
 import type { BuildingSla, IncidentRow, SlaReport } from '../../platform/sla/ledger.ts';
 import type { CostLedger } from '../../sim/actors/operations.ts';
+import type { SlaTruth } from '../expect/sla-truth.ts';
 
 export interface ReportMeta {
   scenario: string;
@@ -17,14 +19,18 @@ export interface ReportMeta {
   generated_for: string;
   /** The field service's cost ledger (docs/operations.md); absent without the simulated NOC. */
   costs?: CostLedger | null;
+  /** The SLA oracle's true down time beside the measured (a simulated run only; a real platform has no truth). */
+  truth?: SlaTruth | null;
 }
 
 export function writeReportFiles(report: SlaReport, dir: string, meta: ReportMeta): void {
   mkdirSync(dir, { recursive: true });
   const costs = meta.costs ?? null;
-  writeFileSync(join(dir, 'report.json'), `${JSON.stringify({ meta: { scenario: meta.scenario, seed: meta.seed, trace_hash: meta.trace_hash, generated_for: meta.generated_for }, report, ...(costs ? { costs } : {}) }, null, 2)}\n`);
+  const truth = meta.truth ?? null;
+  writeFileSync(join(dir, 'report.json'), `${JSON.stringify({ meta: { scenario: meta.scenario, seed: meta.seed, trace_hash: meta.trace_hash, generated_for: meta.generated_for }, report, ...(costs ? { costs } : {}), ...(truth ? { truth } : {}) }, null, 2)}\n`);
   writeFileSync(join(dir, 'report.html'), renderReportHtml(report, meta));
   writeFileSync(join(dir, 'ledger.csv'), renderLedgerCsv(report));
+  writeFileSync(join(dir, 'credits.csv'), renderCreditsCsv(report));
   if (costs) writeFileSync(join(dir, 'costs.csv'), renderCostsCsv(costs));
 }
 
@@ -61,7 +67,8 @@ function costsSection(c: CostLedger): string {
 // CSV
 // ---------------------------------------------------------------------------------------------
 
-export const LEDGER_CSV_COLUMNS = ['id', 'site', 'building', 'kind', 'model', 'fw', 'agreed_ms', 'downtime_ms', 'excluded_ms', 'availability', 'outage_count', 'longest_outage_ms', 'compliant'] as const;
+export const LEDGER_CSV_COLUMNS = ['id', 'site', 'building', 'kind', 'model', 'fw', 'agreed_ms', 'downtime_ms', 'excluded_ms', 'availability', 'outage_count', 'longest_outage_ms', 'compliant', 'unreachable_ms'] as const;
+export const CREDITS_CSV_COLUMNS = ['scope', 'period_from', 'period_to', 'agreed_ms', 'downtime_ms', 'availability', 'tier_below', 'credit_pct', 'monthly_fee', 'currency', 'amount_owed'] as const;
 
 function csvField(v: string | number | boolean): string {
   const s = String(v);
@@ -77,9 +84,20 @@ export function renderLedgerCsv(report: SlaReport): string {
   for (const d of report.devices) {
     // Availability is written with full double precision (shortest round-trip form), so the
     // column equals (agreed_ms − downtime_ms) / agreed_ms exactly as a double.
-    lines.push([d.id, d.site, d.building, d.kind, d.model, d.fw, d.agreed_ms, d.downtime_ms, d.excluded_ms, d.availability, d.outage_count, d.longest_outage_ms, d.compliant].map(csvField).join(','));
+    lines.push([d.id, d.site, d.building, d.kind, d.model, d.fw, d.agreed_ms, d.downtime_ms, d.excluded_ms, d.availability, d.outage_count, d.longest_outage_ms, d.compliant, d.unreachable_ms].map(csvField).join(','));
   }
   return `${lines.join('\r\n')}\r\n`;
+}
+
+/** One row for the portfolio, then one per client (`client:<id>`): the credit tier reached and the money owed. */
+export function renderCreditsCsv(report: SlaReport): string {
+  const c = report.credits;
+  const p = report.portfolio;
+  const from = iso(report.period.from_ms);
+  const to = iso(report.period.to_ms);
+  const rows = [['portfolio', from, to, p.agreed_ms, p.downtime_ms, c.availability, c.tier?.below ?? '', c.credit_pct, c.monthly_fee ?? '', c.currency ?? '', c.amount_owed ?? '']];
+  for (const cl of c.clients) rows.push([`client:${cl.id}`, from, to, cl.agreed_ms, cl.downtime_ms, cl.availability, cl.tier?.below ?? '', cl.credit_pct, cl.monthly_fee ?? '', cl.currency ?? '', cl.amount_owed ?? '']);
+  return `${[CREDITS_CSV_COLUMNS.join(','), ...rows.map((r) => r.map(csvField).join(','))].join('\r\n')}\r\n`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -97,7 +115,11 @@ export function pct(x: number): string {
   return `${(x * 100).toFixed(4)} %`;
 }
 
-/** Compact duration, e.g. 2 h 05 min; exact ms are shown alongside wherever they matter. */
+/**
+ * A duration to the second, nothing truncated: 89 min 45 s is "1 h 29 min 45 s", not "1 h 29 min"
+ * (zero parts are left out: "2 h", "3 d 0 h 5 min" reads "3 d 5 min"). Exact ms stand beside it
+ * wherever they matter.
+ */
 export function duration(ms: number | null): string {
   if (ms === null) return '—';
   const neg = ms < 0;
@@ -110,15 +132,30 @@ export function duration(ms: number | null): string {
   s -= m * 60;
   const parts: string[] = [];
   if (d > 0) parts.push(`${d} d`);
-  if (h > 0 || d > 0) parts.push(`${h} h`);
-  if (d === 0) parts.push(`${String(m).padStart(h > 0 ? 2 : 1, '0')} min`);
-  if (d === 0 && h === 0 && s > 0) parts.push(`${s} s`);
+  if (h > 0) parts.push(`${h} h`);
+  if (m > 0) parts.push(`${m} min`);
+  if (s > 0 || parts.length === 0) parts.push(`${s} s`);
   return `${neg ? '−' : ''}${parts.join(' ')}`;
+}
+
+/** "1 device", "3 devices". */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
 }
 
 function iso(ms: number | null): string {
   if (ms === null) return '—';
   return new Date(ms).toISOString().replace('.000Z', 'Z');
+}
+
+/** Site-local wall time with its zone, then UTC: "2026-03-15 10:01 America/New_York (14:01Z)". */
+export function localAndUtc(ms: number | null, timezone: string | undefined): string {
+  if (ms === null) return '—';
+  if (timezone === undefined) return iso(ms);
+  const t = localTime(timezone, ms);
+  const p2 = (n: number): string => String(n).padStart(2, '0');
+  const u = new Date(ms);
+  return `${t.year}-${p2(t.month)}-${p2(t.day)} ${p2(t.hour)}:${p2(t.minute)} ${timezone} (${p2(u.getUTCHours())}:${p2(u.getUTCMinutes())}Z)`;
 }
 
 const C = {
@@ -265,8 +302,46 @@ function verdictCell(v: string): string {
   return `<td class="${cls}">${e(v)}</td>`;
 }
 
-function incidentRow(i: IncidentRow): string {
-  return `<tr><td>${e(i.id)}</td><td>${e(i.priority)}</td><td>${e(i.cause)}${i.excluded ? ' <span class="tag">excluded</span>' : ''}</td><td>${e(i.scope)}</td><td>${e(iso(i.opened_ms))}</td><td class="n">${e(duration(i.tta_ms))}</td><td class="n">${e(duration(i.ttr_ms))}</td>${verdictCell(i.response)}${verdictCell(i.resolution)}<td>${e(i.status_at_end)}</td></tr>`;
+function incidentRow(i: IncidentRow, timezone: string | undefined): string {
+  return `<tr><td>${e(i.id)}</td><td>${e(i.priority)}</td><td>${e(i.cause)}${i.excluded ? ' <span class="tag">excluded</span>' : ''}</td><td>${e(i.scope)}</td><td>${e(localAndUtc(i.opened_ms, timezone))}</td><td class="n">${e(duration(i.tta_ms))}</td><td class="n">${e(duration(i.ttr_ms))}</td>${verdictCell(i.response)}${verdictCell(i.resolution)}<td>${e(i.status_at_end)}</td></tr>`;
+}
+
+function creditsSection(report: SlaReport): string {
+  const c = report.credits;
+  if (c.tiers.length === 0 && c.clients.length === 0) return '';
+  const client_rows = c.clients.map(
+    (cl) =>
+      `<tr><td>${e(cl.id)}</td><td class="n">${cl.devices}</td><td class="n">${e(pct(cl.availability))}</td><td class="n">${e(pct(cl.target))}</td><td class="n">${e(cl.tier ? `below ${pct(cl.tier.below)}` : 'none')}</td><td class="n">${e(pct(cl.credit_pct))}</td><td class="n">${e(cl.amount_owed === null ? '—' : `${cl.amount_owed.toFixed(2)} ${cl.currency ?? ''}`.trim())}</td></tr>`,
+  );
+  const clients = client_rows.length === 0 ? '' : `<table><thead><tr><th>client</th><th class="n">devices</th><th class="n">availability</th><th class="n">target</th><th class="n">tier</th><th class="n">credit</th><th class="n">owed</th></tr></thead><tbody>${client_rows.join('')}</tbody></table>`;
+  if (c.tiers.length === 0) return `<section><h2>Service credits</h2>${clients}</section>`;
+  const money = (x: number | null): string => (x === null ? '—' : `${x.toFixed(2)} ${c.currency ?? ''}`.trim());
+  const rows = c.tiers.map((t) => {
+    const reached = c.tier !== null && t.below === c.tier.below && t.credit === c.tier.credit;
+    return `<tr${reached ? ' class="bad"' : ''}><td>${e(`below ${pct(t.below)}`)}</td><td class="n">${e(pct(t.credit))}</td><td>${reached ? 'reached' : ''}</td></tr>`;
+  });
+  return (
+    `<section><h2>Service credits</h2><div class="kpis"><div class="kpi" style="border-color:${c.credit_pct > 0 ? C.bad : C.good}"><div class="v">${e(pct(c.credit_pct))}</div><div class="l">credit (tier reached)</div></div>` +
+    `<div class="kpi"><div class="v">${e(money(c.amount_owed))}</div><div class="l">${e(`owed on a monthly fee of ${money(c.monthly_fee)}`)}</div></div></div>` +
+    `<table><thead><tr><th>tier</th><th class="n">credit</th><th></th></tr></thead><tbody>${rows.join('')}</tbody></table>` +
+    clients +
+    `<p class="note">The tier is the lowest threshold the period's device-weighted availability (${e(pct(c.availability))}) falls below; owed = monthly fee × credit, rounded to the cent, as if this period were the billing month. Source: credits.csv.</p></section>`
+  );
+}
+
+function truthSection(t: SlaTruth): string {
+  const rows = t.buildings.map(
+    (b) => `<tr><td>${e(b.site)}</td><td>${e(b.building)}</td><td class="n">${b.devices}</td><td class="n">${e(b.measured_downtime_device_min.toFixed(1))}</td><td class="n">${e(b.true_downtime_device_min.toFixed(1))}</td><td class="n ${b.error_pct <= 5 ? 'ok' : 'bad'}">${e(b.error_pct.toFixed(2))} %</td></tr>`,
+  );
+  const delays = t.detection_delay.map(
+    (k) => `<tr><td>${e(k.kind)}</td><td class="n">${k.episodes}</td><td class="n">${k.undetected}</td><td class="n">${e(duration(k.p50_ms))}</td><td class="n">${e(duration(k.p95_ms))}</td><td class="n">${e(duration(k.max_ms))}</td></tr>`,
+  );
+  return (
+    `<section><h2>Measured vs true down time</h2><p class="note">The simulator knows when each device truly could not reach the platform (dead, its gateway, floor power, site uplink or the broker down); the same contract rules applied to that truth give the true down device-minutes. Error = |measured − true| / true. Portfolio: measured ${e(t.measured_downtime_device_min.toFixed(1))}, true ${e(t.true_downtime_device_min.toFixed(1))} device-minutes, error ${e(t.error_pct.toFixed(2))} %; unreachable counts as ${e(t.unreachable_counts_as)}.</p>` +
+    `<table><thead><tr><th>site</th><th>building</th><th class="n">devices</th><th class="n">measured (device-min)</th><th class="n">true (device-min)</th><th class="n">error</th></tr></thead><tbody>${rows.join('')}</tbody></table>` +
+    `<table><thead><tr><th>device kind</th><th class="n">true down episodes</th><th class="n">never marked</th><th class="n">detection p50</th><th class="n">p95</th><th class="n">max</th></tr></thead><tbody>${delays.join('')}</tbody></table>` +
+    `<p class="note">Detection delay: from a device truly going down to the platform marking it OFFLINE or UNREACHABLE. Episodes never marked ended before the platform could notice (a reboot of seconds).</p></section>`
+  );
 }
 
 const CSS = `
@@ -317,18 +392,21 @@ export function renderReportHtml(report: SlaReport, meta: ReportMeta): string {
   parts.push(kpi(h.score.toFixed(1), 'fleet health score (0–100)'));
   parts.push('</div>');
   parts.push(
-    `<p class="note">Availability = (agreed service time − downtime) / agreed service time. Portfolio: Σ agreed_ms = ${p.agreed_ms}, Σ downtime_ms = ${p.downtime_ms}, Σ excluded_ms = ${p.excluded_ms} (client-caused, not counted), over ${p.devices} devices in ${p.buildings} buildings. ` +
+    `<p class="note">Availability = (agreed service time − downtime) / agreed service time. Portfolio: Σ agreed_ms = ${p.agreed_ms}, Σ downtime_ms = ${p.downtime_ms}, Σ excluded_ms = ${p.excluded_ms} (client-caused, not counted), over ${plural(p.devices, 'device')} in ${plural(p.buildings, 'building')}. ` +
       `Building rule, weighted: Σ n_b·(agreed_b − down_b) / Σ n_b·agreed_b = (${p.rule.weighted_agreed_ms} − ${p.rule.weighted_down_ms}) / ${p.rule.weighted_agreed_ms}. ` +
       `Error budget = round((1 − target) × Σ agreed_ms) = ${eb.budget_ms} ms; remaining = 1 − downtime / budget. ` +
       `Health: ${e(h.formula)}; components: availability_score ${e(h.components.availability_score.toFixed(4))}, response_compliance ${e(h.components.response_compliance.toFixed(4))}, patch_coverage ${e(h.components.patch_coverage.toFixed(4))}, open_p1p2_share ${e(h.components.open_p1p2_share.toFixed(4))}.</p>`,
   );
   parts.push('</section>');
 
+  parts.push(creditsSection(report));
+  if (meta.truth) parts.push(truthSection(meta.truth));
+
   parts.push(`<section><h2>Availability per building</h2>${availabilityChart(report)}`);
   parts.push('<table><thead><tr><th>site</th><th>building</th><th class="n">devices</th><th class="n">critical</th><th class="n">agreed_ms</th><th class="n">downtime_ms</th><th class="n">excluded_ms</th><th class="n">availability</th><th class="n">rule availability</th><th class="n">device outages</th><th class="n">longest</th><th class="n">building outages</th><th class="n">longest</th></tr></thead><tbody>');
   for (const b of report.buildings) parts.push(buildingRow(b));
   parts.push('</tbody></table>');
-  parts.push('<p class="note">agreed_ms: service hours in the site\'s local time minus maintenance windows, from each device\'s first birth. downtime_ms: time OFFLINE inside agreed time, minus exclusions. Device outages: down episodes with counted downtime; building outages: episodes of the building-down rule.</p></section>');
+  parts.push('<p class="note">agreed_ms: service hours in the site\'s local time minus maintenance windows, from each device\'s first birth. downtime_ms: time OFFLINE (and UNREACHABLE, unless the contract counts it as unknown) inside agreed time, minus exclusions. Device outages: down episodes with counted downtime; building outages: episodes of the building-down rule.</p></section>');
 
   parts.push(`<section><h2>Incidents by priority</h2>${incidentsChart(report)}`);
   parts.push('<table><thead><tr><th>priority</th><th class="n">count</th><th class="n">open at end</th><th class="n">MTTA mean</th><th class="n">MTTA p50</th><th class="n">MTTA max</th><th class="n">MTTR mean</th><th class="n">MTTR p50</th><th class="n">MTTR max</th><th class="n">response</th><th class="n">resolution</th><th class="n">targets</th></tr></thead><tbody>');
@@ -342,8 +420,9 @@ export function renderReportHtml(report: SlaReport, meta: ReportMeta): string {
   parts.push('</tbody></table>');
   parts.push('<p class="note">MTTA = acknowledged − opened; MTTR = resolved − opened; mean, nearest-rank median (p50) and max over the incidents acknowledged / resolved by period end. Response met when acknowledged (or resolved) ≤ response_due; resolution met when resolved ≤ resolution_due; an open incident breaches only once past due at period end.</p>');
   if (inc.list.length > 0) {
-    parts.push('<table><thead><tr><th>incident</th><th>priority</th><th>cause</th><th>scope</th><th>opened (UTC)</th><th class="n">TTA</th><th class="n">TTR</th><th>response</th><th>resolution</th><th>status at end</th></tr></thead><tbody>');
-    for (const i of inc.list) parts.push(incidentRow(i));
+    parts.push('<table><thead><tr><th>incident</th><th>priority</th><th>cause</th><th>scope</th><th>opened (site-local, UTC)</th><th class="n">TTA</th><th class="n">TTR</th><th>response</th><th>resolution</th><th>status at end</th></tr></thead><tbody>');
+    const tz = new Map(report.sites.map((x) => [x.id, x.timezone]));
+    for (const i of inc.list) parts.push(incidentRow(i, tz.get(i.site)));
     parts.push('</tbody></table>');
   }
   parts.push('</section>');

@@ -34,6 +34,8 @@ export interface PlatformSummary {
   readonly incidents_open: number;
   readonly availability: number;
   readonly patch_coverage: number;
+  /** Service credit reached (fraction of the fee) and the money, when the contract has tiers / a fee. */
+  readonly credit: { readonly pct: number; readonly amount: number | null; readonly currency: string | null } | null;
   readonly mtta_ms: number | null;
   readonly mttr_ms: number | null;
   readonly ingest_accepted: number;
@@ -67,6 +69,7 @@ export function platformSummary(platform: Platform, report: SlaReport, noc: Noc 
     incidents_open: incidents.filter((i) => i.status !== 'resolved').length,
     availability: report.portfolio.availability,
     patch_coverage: report.patch.coverage,
+    credit: report.credits.tiers.length > 0 ? { pct: report.credits.credit_pct, amount: report.credits.amount_owed, currency: report.credits.currency } : null,
     mtta_ms: mean(incidents.filter((i) => i.acked_ms !== null).map((i) => i.acked_ms! - i.opened_ms)),
     mttr_ms: mean(incidents.filter((i) => i.resolved_ms !== null).map((i) => i.resolved_ms! - i.opened_ms)),
     ingest_accepted: ingest.accepted,

@@ -230,10 +230,11 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     // Criticality is part of the contract (a clinic's HVAC): the deployment config says which.
     // Patch compliance is measured against the newest approved version in the catalog unless the contract names one.
     contract: {
-      critical_devices: portfolio.devices.filter((d) => d.critical).map((d) => d.id),
       ...(scenario.firmware.length > 0 ? { approved_firmware: approvedFirmware(firmware) } : {}),
       ...scenario.platform.contract,
       ...options.platform?.contract,
+      // The contract may name more critical devices; those the fleet marks stay critical.
+      critical_devices: [...new Set([...portfolio.devices.filter((d) => d.critical).map((d) => d.id), ...(scenario.platform.contract?.critical_devices ?? []), ...(options.platform?.contract?.critical_devices ?? [])])].sort(),
     },
   });
   let sim_now = (): number => scenario.start_ms;
@@ -386,7 +387,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   if (platform && report) options.on_platform?.(platform, sim, report);
   const platform_summary = platform && report ? platformSummary(platform, report, noc) : null;
   trace.append(sim.end_ms, 'end', { events: sim.stats.events, messages: messages(), steps });
-  const oracle_report = platform && oracle ? oracle.finish({ end_ms: sim.end_ms, alerts: platform.alerts.all(), incidents: platform.incidents.all() }) : null;
+  const oracle_report =
+    platform && oracle
+      ? oracle.finish({ end_ms: sim.end_ms, alerts: platform.alerts.all(), incidents: platform.incidents.all(), ...(report ? { sla: { report, contract: platform.config.contract, timezone_of: siteTimezones(portfolio) } } : {}) })
+      : null;
 
   const wall_ms = Math.max(1, Math.round(wall() - wall_start));
   const by_kind = Object.fromEntries(countByKind(portfolio.devices)) as Partial<Record<DeviceKind, number>>;

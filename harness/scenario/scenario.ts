@@ -8,7 +8,7 @@ import { checkRollouts, scenarioFirmware, type ScenarioFirmware } from './firmwa
 import { ScenarioFileSchema, type ScenarioFile } from './schema.ts';
 import { parseLocalDateTime } from '../../platform/contract/local-time.ts';
 import { readFileSync } from 'node:fs';
-import { defaultContract } from '../../platform/sla/contract.ts';
+import { checkContract, contractFromScenario } from './contract-schema.ts';
 import { scriptedSteps } from '../../sim/faults/scripted.ts';
 import { generatePortfolio } from '../../sim/world/generate.ts';
 import { resolveTimeline, type TimelineSpec } from './timeline.ts';
@@ -66,14 +66,7 @@ function platformConfig(raw: ScenarioFile): Scenario['platform'] {
     out.monitoring = monitoring as DeepPartial<MonitoringConfig>;
   }
   const c = raw.platform?.contract;
-  if (c) {
-    const contract: Partial<SlaContract> = {};
-    if (c.availability_target !== undefined) contract.availability_target = c.availability_target;
-    if (c.approved_firmware !== undefined) contract.approved_firmware = Object.fromEntries(Object.entries(c.approved_firmware).filter((e): e is [string, string] => e[1] !== undefined));
-    if (c.response_targets !== undefined) contract.response_targets_ms = { ...defaultContract().response_targets_ms, ...c.response_targets };
-    if (c.resolution_targets !== undefined) contract.resolution_targets_ms = { ...defaultContract().resolution_targets_ms, ...c.resolution_targets };
-    out.contract = contract;
-  }
+  if (c) out.contract = contractFromScenario(c);
   return out;
 }
 
@@ -87,7 +80,8 @@ function startOf(raw: ScenarioFile): { timezone: string; start_ms: number } {
 /** Cross-field checks the schema cannot express, reported at file:line like schema errors. */
 function semanticChecks(raw: ScenarioFile): SemanticIssue[] {
   const { timezone, start_ms } = startOf(raw);
-  return [...checkRollouts(raw, timezone, start_ms), ...checkScenarioReferences(raw, timezone, start_ms), ...checkOperations(raw.operations, raw.fleet)];
+  const contract = checkContract(raw.platform?.contract).map((i) => ({ path: ['platform', 'contract', ...i.path], message: i.message }));
+  return [...contract, ...checkRollouts(raw, timezone, start_ms), ...checkScenarioReferences(raw, timezone, start_ms), ...checkOperations(raw.operations, raw.fleet)];
 }
 
 function timelineOf(raw: ScenarioFile, start_timezone: string, start_ms: number): TimelineSpec {

@@ -10,6 +10,7 @@ import { zReleaseInput } from '../../platform/patching/releases.ts';
 import { zFaultProcesses, zTimeline } from './timeline-schema.ts';
 import { zExpectations } from '../expect/schema.ts';
 import { zOperations } from './operations-schema.ts';
+import { zContract } from './contract-schema.ts';
 
 /**
  * The scenario file schema (docs/scenarios.md). Strict objects everywhere: an unknown key is a
@@ -134,15 +135,8 @@ const zRuleOverride = z.strictObject({
 const zPlatform = z.strictObject({
   /** Per-rule overrides of the platform's monitoring defaults (docs/monitoring.md). */
   rules: z.partialRecord(z.enum(RULE_NAMES), zRuleOverride).optional(),
-  contract: z
-    .strictObject({
-      availability_target: z.number().min(0.5).max(0.99999).optional(),
-      /** Response and resolution targets by priority (unnamed priorities keep the defaults). */
-      response_targets: z.strictObject({ P1: zDuration.optional(), P2: zDuration.optional(), P3: zDuration.optional(), P4: zDuration.optional() }).optional(),
-      resolution_targets: z.strictObject({ P1: zDuration.optional(), P2: zDuration.optional(), P3: zDuration.optional(), P4: zDuration.optional() }).optional(),
-      approved_firmware: z.partialRecord(zModel, z.string()).optional(),
-    })
-    .optional(),
+  /** The client's SLA (docs/sla.md); its own module: harness/scenario/contract-schema.ts. */
+  contract: zContract.optional(),
 });
 
 /** One firmware image in the scenario's catalog, with how the version behaves once installed. */

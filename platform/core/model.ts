@@ -37,15 +37,18 @@ export interface DeviceInfo {
  * ONLINE: heard from within its deadline. SUSPECT: a heartbeat deadline passed (1× the
  * threshold) but not yet the offline one. OFFLINE: a will or offline state from its current
  * session, or silence past the offline deadline. UNKNOWN: never heard from (or no birth yet).
+ * UNREACHABLE: its parent (the gateway it rides on) is OFFLINE, so nothing it says can reach
+ * the platform: the device may be fine, the platform cannot know (Sparkplug B: an edge node's
+ * NDEATH makes all its devices stale at once).
  */
-export type Liveness = 'ONLINE' | 'SUSPECT' | 'OFFLINE' | 'UNKNOWN';
+export type Liveness = 'ONLINE' | 'SUSPECT' | 'OFFLINE' | 'UNKNOWN' | 'UNREACHABLE';
 
 export interface LivenessChange {
   readonly device_id: string;
   readonly at_ms: number;
   readonly from: Liveness;
   readonly to: Liveness;
-  /** birth | state | will | telemetry | event | heartbeat_missed | offline_deadline */
+  /** birth | state | will | telemetry | event | heartbeat_missed | offline_deadline | parent_offline */
   readonly reason: string;
 }
 

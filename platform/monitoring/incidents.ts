@@ -80,7 +80,9 @@ interface Group {
   readonly site: string;
   members: Set<string>;
   offline: number;
-  /** Site groups only: the site's gateways, and how many are offline. */
+  /** Of the offline ones, how many are only cut off (UNREACHABLE behind a dead gateway). */
+  cut_off: number;
+  /** The group's gateways, and how many are offline (a site's rule; floors and buildings need ≥ 2 for cut-off devices to count). */
   gateways: Set<string>;
   gateways_offline: number;
   active: boolean;
@@ -89,6 +91,8 @@ interface Group {
 interface DevRec {
   readonly info: DeviceInfo;
   offline: boolean;
+  /** Down only because its gateway is (UNREACHABLE), not by its own will or deadline. */
+  cut_off: boolean;
   readonly floor_key: string;
   readonly building_key: string;
 }
@@ -160,6 +164,11 @@ function contains(outer: Area, inner: Area): boolean {
 
 const SEP = '/';
 
+/** Not heard and not hearable: OFFLINE, or cut off behind a dead parent. */
+function isDown(l: Liveness): boolean {
+  return l === 'OFFLINE' || l === 'UNREACHABLE';
+}
+
 export class IncidentDesk {
   private readonly journal: Journal;
   private readonly deps: IncidentDeskDeps;
@@ -213,9 +222,11 @@ export class IncidentDesk {
     if (rec === undefined) {
       const info = this.deps.device(change.device_id);
       if (info === undefined) return; // not registered: nothing to place in the topology
-      rec = this.index(info, false);
+      rec = this.index(info, false, false);
     }
-    const touched = this.setOffline(rec, change.to === 'OFFLINE');
+    // UNREACHABLE counts with OFFLINE here: the desk infers outages from devices whose path to
+    // the platform is gone, and a gateway's cut-off children are exactly that.
+    const touched = this.setOffline(rec, isDown(change.to), change.to === 'UNREACHABLE');
     if (touched) this.evaluateSite(rec.info.site, at);
   }
 
@@ -409,7 +420,10 @@ export class IncidentDesk {
     if (this.indexed) return;
     this.indexed = true;
     const all = [...this.deps.devices()].sort((a, b) => byString(a.id, b.id));
-    for (const info of all) this.index(info, this.deps.liveness(info.id) === 'OFFLINE');
+    for (const info of all) {
+      const l = this.deps.liveness(info.id);
+      this.index(info, isDown(l), l === 'UNREACHABLE');
+    }
     // The desk may start after devices went down (a platform restart): open what already holds.
     for (const site of [...this.site_groups.keys()].sort()) this.evaluateSite(site, at);
   }
@@ -417,7 +431,7 @@ export class IncidentDesk {
   private group(kind: OutageKind, key: string, scope_id: string, site: string): Group {
     let g = this.groups.get(key);
     if (g === undefined) {
-      g = { kind, key, scope_id, site, members: new Set(), offline: 0, gateways: new Set(), gateways_offline: 0, active: false };
+      g = { kind, key, scope_id, site, members: new Set(), offline: 0, cut_off: 0, gateways: new Set(), gateways_offline: 0, active: false };
       this.groups.set(key, g);
       const sg = this.site_groups.get(site) ?? new Set<string>();
       sg.add(key);
@@ -438,27 +452,31 @@ export class IncidentDesk {
     return out;
   }
 
-  private index(info: DeviceInfo, offline: boolean): DevRec {
+  private index(info: DeviceInfo, offline: boolean, cut_off: boolean): DevRec {
     const building_key = `${info.site}${SEP}${info.building}`;
-    const rec: DevRec = { info, offline: false, building_key, floor_key: `${building_key}${SEP}${info.floor}` };
+    const rec: DevRec = { info, offline: false, cut_off: false, building_key, floor_key: `${building_key}${SEP}${info.floor}` };
     this.recs.set(info.id, rec);
     for (const g of this.groupsOf(rec)) {
       g.members.add(info.id);
-      if (g.kind === 'site' && info.kind === 'gateway') g.gateways.add(info.id);
+      if (g.kind !== 'gateway' && info.kind === 'gateway') g.gateways.add(info.id);
     }
-    this.setOffline(rec, offline);
+    this.setOffline(rec, offline, cut_off);
     return rec;
   }
 
   /** Updates the counts; true when some group's outage condition changed. */
-  private setOffline(rec: DevRec, offline: boolean): boolean {
-    if (rec.offline === offline) return false;
+  private setOffline(rec: DevRec, offline: boolean, cut_off: boolean): boolean {
+    const now_cut = offline && cut_off;
+    if (rec.offline === offline && rec.cut_off === now_cut) return false;
+    const d_off = rec.offline === offline ? 0 : offline ? 1 : -1;
+    const d_cut = rec.cut_off === now_cut ? 0 : now_cut ? 1 : -1;
     rec.offline = offline;
-    const delta = offline ? 1 : -1;
+    rec.cut_off = now_cut;
     let touched = false;
     for (const g of this.groupsOf(rec)) {
-      g.offline += delta;
-      if (g.kind === 'site' && rec.info.kind === 'gateway') g.gateways_offline += delta;
+      g.offline += d_off;
+      g.cut_off += d_cut;
+      if (g.kind !== 'gateway' && rec.info.kind === 'gateway') g.gateways_offline += d_off;
       const was = g.active;
       g.active = this.conditionHolds(g);
       if (g.active !== was) touched = true;
@@ -480,8 +498,12 @@ export class IncidentDesk {
       default: {
         const total = g.members.size;
         if (total < this.outage_min_devices) return false;
-        const f = g.offline / total;
-        return g.active ? f >= this.outage_clear_fraction : f >= this.outage_fraction;
+        const threshold = g.active ? this.outage_clear_fraction : this.outage_fraction;
+        if ((g.offline - g.cut_off) / total >= threshold) return true;
+        // Devices cut off behind a dead gateway count only when two or more of the area's gateways
+        // are down: one dead gateway explains its own children (a gateway incident, the MSP's),
+        // and must not read as the client's floor or building power (power_or_network).
+        return g.gateways_offline >= 2 && g.offline / total >= threshold;
       }
     }
   }

@@ -6,6 +6,14 @@
  * session than the device's current one is stale and ignored; once the current session has ended
  * (its will or a clean `offline` state), only a newer session brings the device back.
  *
+ * Topology (Sparkplug's NDEATH): when a gateway goes OFFLINE, every ONLINE or SUSPECT device
+ * riding on it becomes UNREACHABLE at that instant (`p.live … why: parent_offline`), children in
+ * id order. An UNREACHABLE device has no deadline while its parent is down (silence is explained),
+ * and only a new session of its own revives it: a message sent before the parent died (late) or
+ * while it was down (store and forward) proves nothing about now. When the parent is back, a live
+ * child re-announces itself (birth) or reports, with a ts after the return, and is ONLINE again;
+ * one that stays silent goes OFFLINE on its own offline deadline, counted from the return.
+ *
  * Pure and deterministic: no clock is read (every input carries its time), ties are broken by
  * device id, never by Map order. Heartbeat deadlines live in a binary min-heap with lazy
  * invalidation so `tick` costs O(due · log n), not a scan of the fleet.
@@ -96,6 +104,10 @@ interface DeviceRecord {
   scheduled_ms: number | null;
   /** Generation of the live heap entry; entries with another generation are stale. */
   heap_gen: number;
+  /** The gateway it rides on (from its birth), or null. */
+  parent: string | null;
+  /** While UNREACHABLE after the parent returned: the base of its own offline deadline. */
+  rejoin_from_ms: number | null;
 }
 
 interface HeapEntry {
@@ -116,8 +128,10 @@ function positive(value: number, name: string): number {
 }
 
 function liveCounts(): Record<Liveness, number> {
-  return { ONLINE: 0, SUSPECT: 0, OFFLINE: 0, UNKNOWN: 0 };
+  return { ONLINE: 0, SUSPECT: 0, OFFLINE: 0, UNKNOWN: 0, UNREACHABLE: 0 };
 }
+
+const byId = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 export class Registry {
   readonly #journal: Journal;
@@ -125,6 +139,8 @@ export class Registry {
   readonly #offline_after: number;
   readonly #overrides = new Map<string, LivenessOverride>();
   readonly #devices = new Map<string, DeviceRecord>();
+  /** Gateway id → ids of the devices that ride on it (a gateway may be born after its children). */
+  readonly #children = new Map<string, Set<string>>();
   #sorted_ids: string[] | null = [];
   /** Deadlines on (at_ms, id). */
   readonly #heap = new MinHeap<HeapEntry>(entryLess);
@@ -152,7 +168,7 @@ export class Registry {
     }
   }
 
-  /** Applies one validated message; returns the liveness changes it caused (0 or 1). */
+  /** Applies one validated message; returns the liveness changes it caused (its own, then its children's). */
   apply(msg: DeviceMessage): LivenessChange[] {
     const changes: LivenessChange[] = [];
     let d = this.#devices.get(msg.device_id);
@@ -176,6 +192,11 @@ export class Registry {
     }
     const late = ts !== undefined && d.last_heard_ms !== null && ts < d.last_heard_ms;
     if (late) this.#out_of_order++;
+    // Cut off behind a dead parent, only a new session of its own brings a device back: anything
+    // else was sent before the parent died (a late message) or held while it was down (store and
+    // forward, flushed on return) — true then, but no proof that the device can reach us now.
+    // Once the parent is back, what the device sent after the return counts.
+    const muted = d.liveness === 'UNREACHABLE' && (d.rejoin_from_ms === null || ts === undefined || ts < d.rejoin_from_ms);
 
     const at_ms = msg.received_ms;
     switch (msg.type) {
@@ -194,7 +215,7 @@ export class Registry {
         this.#hear(d, ts);
         // A new session always counts (session outranks the sender's clock); a repeat birth of
         // the same session only revives a device whose session has not ended.
-        if (newer || (!late && d.session_end === null)) this.#change(d, at_ms, 'ONLINE', 'birth', changes);
+        if (newer || (!late && !muted && d.session_end === null)) this.#change(d, at_ms, 'ONLINE', 'birth', changes);
         break;
       }
       case 'state': {
@@ -218,7 +239,7 @@ export class Registry {
           } else {
             this.#trackSeq(d, seq);
             this.#hear(d, ts);
-            if (!late) this.#change(d, at_ms, 'ONLINE', 'state', changes);
+            if (!late && !muted) this.#change(d, at_ms, 'ONLINE', 'state', changes);
           }
         } else if (s.state === 'offline') {
           const will = s.reason === 'will';
@@ -249,7 +270,7 @@ export class Registry {
         this.#trackSeq(d, seq);
         this.#hear(d, ts);
         // Traffic revives SUSPECT or deadline-OFFLINE, never a session that has ended.
-        if (!late && d.session_end === null && d.liveness !== 'ONLINE') this.#change(d, at_ms, 'ONLINE', msg.type, changes);
+        if (!late && !muted && d.session_end === null && d.liveness !== 'ONLINE') this.#change(d, at_ms, 'ONLINE', msg.type, changes);
         break;
       }
     }
@@ -257,33 +278,48 @@ export class Registry {
     return changes;
   }
 
-  /** Fires heartbeat deadlines due by `now_ms`; changes sorted by (at_ms, device id). */
+  /**
+   * Fires heartbeat deadlines due by `now_ms`; changes sorted by (at_ms, device id), a gateway's
+   * children (UNREACHABLE) right after the gateway's own change.
+   */
   tick(now_ms: number): LivenessChange[] {
     const changes: LivenessChange[] = [];
+    /** The device whose deadline caused each change (a child's parent_offline has its gateway's). */
+    const roots: string[] = [];
     for (let top = this.#heap.peek(); top !== undefined && top.at_ms <= now_ms; top = this.#heap.peek()) {
       this.#heap.pop();
       const d = this.#devices.get(top.id);
       if (!d || top.gen !== d.heap_gen) continue; // superseded by an earlier deadline
       d.scheduled_ms = null;
-      // Walk through every transition already due (ONLINE → SUSPECT → OFFLINE in one tick when
-      // ticks are sparse), then park the next one in the heap.
-      for (;;) {
-        const next = this.#nextDeadline(d);
-        if (!next) break;
-        if (next.at_ms > now_ms) {
-          this.#push(d, next.at_ms);
-          break;
-        }
-        // Clamped so a device's changes never go back in time (its last change may have been
-        // stamped with a receive time later than a deadline computed from an older ts).
-        this.#change(d, Math.max(next.at_ms, d.since_ms), next.to, next.reason, changes, false);
+      // One transition per pop, the next one back into the heap: every device's deadlines then
+      // fire in global time order even when ticks are sparse, so a gateway's death at t3 cannot
+      // pre-empt a child's own deadline at t2 < t3.
+      const next = this.#nextDeadline(d);
+      if (!next) continue;
+      if (next.at_ms > now_ms) {
+        this.#push(d, next.at_ms);
+        continue;
       }
+      const first = changes.length;
+      // Clamped so a device's changes never go back in time (its last change may have been
+      // stamped with a receive time later than a deadline computed from an older ts).
+      this.#change(d, Math.max(next.at_ms, d.since_ms), next.to, next.reason, changes, false);
+      for (let i = first; i < changes.length; i++) roots.push(d.id);
+      const after = this.#nextDeadline(d);
+      if (after) this.#push(d, after.at_ms);
     }
-    // Stable sort keeps one device's SUSPECT before its OFFLINE when both land on one at_ms.
-    changes.sort((a, b) => (a.at_ms !== b.at_ms ? a.at_ms - b.at_ms : a.device_id < b.device_id ? -1 : a.device_id > b.device_id ? 1 : 0));
-    for (const c of changes) this.#journal(c.at_ms, 'p.live', { d: c.device_id, from: c.from, to: c.to, why: c.reason });
+    // Stable sort keeps one device's SUSPECT before its OFFLINE when both land on one at_ms, and
+    // a gateway's children after it.
+    const order = changes.map((_, i) => i);
+    order.sort((i, j) => {
+      const a = changes[i]!;
+      const b = changes[j]!;
+      return a.at_ms - b.at_ms || byId(roots[i]!, roots[j]!) || i - j;
+    });
+    const sorted = order.map((i) => changes[i]!);
+    for (const c of sorted) this.#journal(c.at_ms, 'p.live', { d: c.device_id, from: c.from, to: c.to, why: c.reason });
     this.#compactHeap();
-    return changes;
+    return sorted;
   }
 
   device(id: string): DeviceInfo | undefined {
@@ -349,6 +385,8 @@ export class Registry {
       offline_ms: 0,
       scheduled_ms: null,
       heap_gen: 0,
+      parent: null,
+      rejoin_from_ms: null,
     };
     this.#devices.set(id, d);
     this.#by_liveness.UNKNOWN++;
@@ -372,6 +410,15 @@ export class Registry {
       heartbeat_ms: b.heartbeat_ms,
       caps: Object.freeze([...b.caps]),
     });
+    if (d.parent !== b.gateway) {
+      if (d.parent !== null) this.#children.get(d.parent)?.delete(d.id);
+      if (b.gateway !== null) {
+        let set = this.#children.get(b.gateway);
+        if (set === undefined) this.#children.set(b.gateway, (set = new Set()));
+        set.add(d.id);
+      }
+      d.parent = b.gateway;
+    }
     const o = this.#overrides.get(b.model);
     d.suspect_ms = o?.suspect_ms ?? this.#suspect_after * b.heartbeat_ms;
     d.offline_ms = o?.offline_ms ?? this.#offline_after * b.heartbeat_ms;
@@ -425,9 +472,42 @@ export class Registry {
     this.#by_liveness[to]++;
     d.liveness = to;
     d.since_ms = at;
+    if (to !== 'UNREACHABLE') d.rejoin_from_ms = null;
     const change: LivenessChange = { device_id: d.id, at_ms: at, from, to, reason };
     out.push(change);
     if (journal) this.#journal(at, 'p.live', { d: d.id, from, to, why: reason });
+    if (to === 'OFFLINE') this.#parentDown(d, at, out, journal);
+    else if (from === 'OFFLINE' && to === 'ONLINE') this.#parentBack(d, at);
+  }
+
+  /** Sorted ids of the devices riding on `d` (empty for all but gateways). */
+  #childIds(d: DeviceRecord): string[] {
+    const set = this.#children.get(d.id);
+    return set === undefined || set.size === 0 ? [] : [...set].sort(byId);
+  }
+
+  /** The parent died: its live children are cut off from this instant (Sparkplug NDEATH). */
+  #parentDown(d: DeviceRecord, at: number, out: LivenessChange[], journal: boolean): void {
+    for (const id of this.#childIds(d)) {
+      const c = this.#devices.get(id);
+      if (c === undefined) continue;
+      if (c.liveness === 'ONLINE' || c.liveness === 'SUSPECT') {
+        this.#change(c, at, 'UNREACHABLE', 'parent_offline', out, journal);
+      } else if (c.liveness === 'UNREACHABLE') {
+        // The parent flapped: down again before this child answered. Its deadline waits again.
+        c.rejoin_from_ms = null;
+      }
+    }
+  }
+
+  /** The parent is back: each child still cut off now has its own deadline to re-announce itself. */
+  #parentBack(d: DeviceRecord, at: number): void {
+    for (const id of this.#childIds(d)) {
+      const c = this.#devices.get(id);
+      if (c === undefined || c.liveness !== 'UNREACHABLE') continue;
+      c.rejoin_from_ms = at;
+      this.#schedule(c);
+    }
   }
 
   #nextDeadline(d: DeviceRecord): { at_ms: number; to: Liveness; reason: string } | null {
@@ -438,6 +518,8 @@ export class Registry {
       return { at_ms: d.last_heard_ms + d.offline_ms, to: 'OFFLINE', reason: 'offline_deadline' };
     }
     if (d.liveness === 'SUSPECT') return { at_ms: d.last_heard_ms + d.offline_ms, to: 'OFFLINE', reason: 'offline_deadline' };
+    // Cut off: no deadline while the parent is down; once it is back, its own offline deadline.
+    if (d.liveness === 'UNREACHABLE' && d.rejoin_from_ms !== null) return { at_ms: Math.max(d.last_heard_ms, d.rejoin_from_ms) + d.offline_ms, to: 'OFFLINE', reason: 'offline_deadline' };
     return null;
   }
 

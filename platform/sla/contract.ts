@@ -24,6 +24,29 @@ export interface MaintenanceWindow {
   sites?: string[];
 }
 
+/** A service-credit tier: availability below `below` (a fraction) earns `credit` (a fraction of the fee). */
+export interface CreditTier {
+  below: number;
+  credit: number;
+}
+
+/**
+ * One client of the MSP under this contract's service schedule (hours, windows, exclusions): its
+ * part of the portfolio (sites and/or buildings; neither = everything) and its own target, credit
+ * tiers and fee. Absent terms fall back to the contract's.
+ */
+export interface ClientTerms {
+  id: string;
+  sites?: string[];
+  buildings?: string[];
+  availability_target?: number;
+  credits?: CreditTier[];
+  monthly_fee?: { amount: number; currency: string };
+}
+
+/** How time in which a device was UNREACHABLE (its gateway down) counts. */
+export type UnreachableCountsAs = 'down' | 'unknown';
+
 export interface SlaContract {
   /** Availability the MSP promises, 0 < target < 1, e.g. 0.995. Its complement is the error budget. */
   availability_target: number;
@@ -48,6 +71,17 @@ export interface SlaContract {
   resolution_targets_ms: Record<Priority, number>;
   /** model → newest approved firmware version; a device is patch-compliant when it runs exactly this. */
   approved_firmware: Record<string, string>;
+  /**
+   * 'down' (default): a device cut off behind a dead gateway is down — the client got no service
+   * from it. 'unknown': as some contracts say, "unknown is not down": the time counts as up.
+   */
+  unreachable_counts_as?: UnreachableCountsAs;
+  /** Service credits by availability tier; the lowest tier the availability falls below applies. */
+  credits?: CreditTier[];
+  /** The client's monthly fee, to turn the credit percentage into money owed. */
+  monthly_fee?: { amount: number; currency: string };
+  /** Clients billed separately (credits per client); none = the portfolio is one client. */
+  clients?: ClientTerms[];
 }
 
 export { PRIORITIES };
@@ -69,7 +103,22 @@ export function defaultContract(): SlaContract {
     response_targets_ms: targetsMs('respond_ms'),
     resolution_targets_ms: targetsMs('resolve_ms'),
     approved_firmware: {},
+    unreachable_counts_as: 'down',
+    credits: [],
   };
+}
+
+/**
+ * The credit tier an availability reaches: among the tiers it falls strictly below, the one with
+ * the lowest threshold (the deepest breach); null when it meets every tier.
+ */
+export function creditTier(availability: number, tiers: readonly CreditTier[]): CreditTier | null {
+  let best: CreditTier | null = null;
+  for (const t of tiers) {
+    if (!(availability < t.below)) continue;
+    if (best === null || t.below < best.below || (t.below === best.below && t.credit > best.credit)) best = t;
+  }
+  return best;
 }
 
 /**
@@ -98,6 +147,19 @@ export function validateContract(c: SlaContract): void {
     if (!Number.isInteger(w.start_min) || w.start_min < 0 || w.start_min >= 1440) fail(`maintenance window start_min ${w.start_min} not in [0, 1440)`);
     // A weekly window longer than a week would overlap itself; the cap also bounds the look-back.
     if (!Number.isInteger(w.duration_ms) || w.duration_ms <= 0 || w.duration_ms > 7 * MS_PER_DAY) fail(`maintenance window duration_ms ${w.duration_ms} not in (0, 7 d]`);
+  }
+  if (c.unreachable_counts_as !== undefined && c.unreachable_counts_as !== 'down' && c.unreachable_counts_as !== 'unknown') fail(`unreachable_counts_as ${String(c.unreachable_counts_as)} is neither down nor unknown`);
+  for (const t of c.credits ?? []) {
+    if (!(t.below > 0 && t.below <= 1)) fail(`credit tier below ${t.below} not in (0, 1]`);
+    if (!(t.credit >= 0 && t.credit <= 1)) fail(`credit tier credit ${t.credit} not in [0, 1]`);
+  }
+  if (c.monthly_fee !== undefined && !(Number.isFinite(c.monthly_fee.amount) && c.monthly_fee.amount >= 0)) fail(`monthly_fee ${c.monthly_fee.amount} must be a non-negative amount`);
+  const client_ids = new Set<string>();
+  for (const cl of c.clients ?? []) {
+    if (client_ids.has(cl.id)) fail(`client ${cl.id} is listed twice`);
+    client_ids.add(cl.id);
+    if (cl.availability_target !== undefined && !(cl.availability_target > 0 && cl.availability_target < 1)) fail(`client ${cl.id}: availability_target not in (0, 1)`);
+    for (const t of cl.credits ?? []) if (!(t.below > 0 && t.below <= 1 && t.credit >= 0 && t.credit <= 1)) fail(`client ${cl.id}: credit tier out of range`);
   }
   for (const p of PRIORITIES) {
     const r = c.response_targets_ms[p];

@@ -8,8 +8,8 @@
  * the period asked for, so the same events give the same report, byte for byte.
  */
 import type { DeviceInfo, Incident, Journal, LivenessChange, Priority } from '../core/model.ts';
-import type { SlaContract, ServiceHours, MaintenanceWindow } from './contract.ts';
-import { PRIORITIES, validateContract } from './contract.ts';
+import type { ClientTerms, CreditTier, SlaContract, ServiceHours, MaintenanceWindow, UnreachableCountsAs } from './contract.ts';
+import { PRIORITIES, creditTier, validateContract } from './contract.ts';
 import type { Interval, IntervalSet } from './intervals.ts';
 import { clip, intersect, normalize, serviceHours, serviceTime, subtract, totalMs, union } from './intervals.ts';
 import { MS_PER_MINUTE as MINUTE_MS, MS_PER_HOUR as HOUR_MS, MS_PER_DAY as DAY_MS } from '../../common/time.ts';
@@ -52,6 +52,8 @@ export interface DeviceSla {
   agreed_ms: number;
   downtime_ms: number;
   excluded_ms: number;
+  /** Agreed time in which the device was UNREACHABLE (its gateway down); in downtime_ms when the contract counts it as down. */
+  unreachable_ms: number;
   availability: number;
   outage_count: number;
   longest_outage_ms: number;
@@ -212,6 +214,41 @@ export interface ErrorBudget {
   verdict: 'page' | 'ticket' | 'none';
 }
 
+/**
+ * Service credits for the period, as if it were the billing month: the tier the portfolio's
+ * device-weighted availability reaches, and that share of the monthly fee.
+ */
+export interface CreditsSla {
+  availability: number;
+  tiers: CreditTier[];
+  /** The tier reached (lowest threshold the availability is below), or null. */
+  tier: CreditTier | null;
+  /** Credit as a fraction of the fee (0 when no tier is reached). */
+  credit_pct: number;
+  monthly_fee: number | null;
+  currency: string | null;
+  /** round(monthly_fee × credit_pct, 2); null without a fee. */
+  amount_owed: number | null;
+  /** Per client (contract `clients`), each over its own devices, target, tiers and fee. */
+  clients: ClientCredits[];
+}
+
+export interface ClientCredits {
+  id: string;
+  devices: number;
+  agreed_ms: number;
+  downtime_ms: number;
+  /** (Σ agreed − Σ downtime) / Σ agreed over the client's devices. */
+  availability: number;
+  target: number;
+  met: boolean;
+  tier: CreditTier | null;
+  credit_pct: number;
+  monthly_fee: number | null;
+  currency: string | null;
+  amount_owed: number | null;
+}
+
 export interface HealthScore {
   score: number;
   formula: string;
@@ -231,6 +268,10 @@ export interface SlaReport {
     response_targets_ms: Record<Priority, number>;
     resolution_targets_ms: Record<Priority, number>;
     approved_firmware: Record<string, string>;
+    unreachable_counts_as: UnreachableCountsAs;
+    credits: CreditTier[];
+    monthly_fee: { amount: number; currency: string } | null;
+    clients: ClientTerms[];
   };
   portfolio: AggregateSla;
   sites: SiteSla[];
@@ -239,6 +280,7 @@ export interface SlaReport {
   incidents: IncidentsSla;
   patch: PatchSla;
   error_budget: ErrorBudget;
+  credits: CreditsSla;
   health: HealthScore;
 }
 
@@ -252,9 +294,13 @@ interface DeviceTrack {
   info: DeviceInfo;
   /** First birth (the ledger starts here); null until then, and nothing before it counts. */
   start_ms: number | null;
-  /** Closed raw down intervals, in time order. */
+  /** Closed raw down intervals (OFFLINE, or UNKNOWN after the start), in time order. */
   down: Array<[number, number]>;
-  down_since_ms: number | null;
+  /** Closed raw UNREACHABLE intervals (cut off behind a dead gateway), in time order. */
+  unreach: Array<[number, number]>;
+  /** The class of the current state and since when (open interval). */
+  cur: 'up' | 'down' | 'unreach';
+  cur_since_ms: number;
   last_ms: number;
   /** Firmware history from births, in time order, only changes kept. */
   fw: Array<{ at_ms: number; fw: string }>;
@@ -342,7 +388,8 @@ export class SlaLedger {
   }
 
   /**
-   * Down = OFFLINE. SUSPECT and ONLINE are up (a late heartbeat is not an outage yet). The ledger
+   * Down = OFFLINE. UNREACHABLE is kept apart and counts as the contract says (down by default).
+   * SUSPECT and ONLINE are up (a late heartbeat is not an outage yet). The ledger
    * of a device starts at its first birth (or, if the birth itself was missed, the first time it
    * is seen ONLINE); anything before that, UNKNOWN included, is not counted at all. UNKNOWN after
    * the start counts as down: the MSP cannot show the device was serving.
@@ -352,7 +399,7 @@ export class SlaLedger {
   onLiveness(change: LivenessChange, info: DeviceInfo): void {
     let track = this.devices.get(change.device_id);
     if (track === undefined) {
-      track = { info, start_ms: null, down: [], down_since_ms: null, last_ms: change.at_ms, fw: [] };
+      track = newTrack(info, change.at_ms);
       this.devices.set(change.device_id, track);
     }
     track.info = info;
@@ -360,16 +407,16 @@ export class SlaLedger {
       if (change.reason !== 'birth' && change.to !== 'ONLINE') return;
       track.start_ms = change.at_ms;
       track.last_ms = change.at_ms;
+      track.cur = 'up';
+      track.cur_since_ms = change.at_ms;
     }
     const at_ms = Math.max(change.at_ms, track.last_ms);
     track.last_ms = at_ms;
-    const down = change.to === 'OFFLINE' || change.to === 'UNKNOWN';
-    if (down && track.down_since_ms === null) {
-      track.down_since_ms = at_ms;
-    } else if (!down && track.down_since_ms !== null) {
-      if (at_ms > track.down_since_ms) track.down.push([track.down_since_ms, at_ms]);
-      track.down_since_ms = null;
-    }
+    const cls = change.to === 'OFFLINE' || change.to === 'UNKNOWN' ? 'down' : change.to === 'UNREACHABLE' ? 'unreach' : 'up';
+    if (cls === track.cur) return;
+    if (track.cur !== 'up' && at_ms > track.cur_since_ms) (track.cur === 'down' ? track.down : track.unreach).push([track.cur_since_ms, at_ms]);
+    track.cur = cls;
+    track.cur_since_ms = at_ms;
   }
 
   /** Keeps the latest version of each incident (the last one received wins). */
@@ -382,7 +429,7 @@ export class SlaLedger {
     let track = this.devices.get(device_id);
     if (track === undefined) {
       // Firmware may be learnt before the liveness change of the same birth; keep it until then.
-      track = { info: placeholderInfo(device_id, fw), start_ms: null, down: [], down_since_ms: null, last_ms: at_ms, fw: [] };
+      track = newTrack(placeholderInfo(device_id, fw), at_ms);
       this.devices.set(device_id, track);
     }
     const last = track.fw[track.fw.length - 1];
@@ -424,6 +471,7 @@ export class SlaLedger {
     }
 
     // ---- devices ----
+    const counts_unreachable = (c.unreachable_counts_as ?? 'down') === 'down';
     const work: DeviceWork[] = [];
     const ids = [...this.devices.keys()].sort(cmpStr);
     for (const id of ids) {
@@ -432,9 +480,12 @@ export class SlaLedger {
       const info = t.info;
       const site = siteTime(info.site);
       const l_from = Math.max(from_ms, t.start_ms);
+      const open: Interval = [t.cur_since_ms, Math.max(to_ms, t.cur_since_ms)];
+      const unreach = clip(normalize(t.cur === 'unreach' ? [...t.unreach, open] : [...t.unreach]), l_from, to_ms);
       const raw: Interval[] = [...t.down];
-      if (t.down_since_ms !== null) raw.push([t.down_since_ms, Math.max(to_ms, t.down_since_ms)]);
-      const down = clip(normalize(raw), l_from, to_ms);
+      if (t.cur === 'down') raw.push(open);
+      // Unreachable time is down time unless the contract says "unknown is not down".
+      const down = counts_unreachable ? union(clip(normalize(raw), l_from, to_ms), unreach) : clip(normalize(raw), l_from, to_ms);
       const agreed = clip(site.service, l_from, to_ms);
       const device_excl = exclusions.get(id) ?? [];
       const excl = clip(normalize(device_excl.map((e) => e.interval)), l_from, to_ms);
@@ -477,6 +528,7 @@ export class SlaLedger {
           agreed_ms,
           downtime_ms,
           excluded_ms: totalMs(intersect(down_agreed, excl)),
+          unreachable_ms: totalMs(intersect(unreach, agreed)),
           availability: availabilityOf(agreed_ms, downtime_ms),
           outage_count,
           longest_outage_ms,
@@ -545,6 +597,7 @@ export class SlaLedger {
     const patch = patchSection(all_devices);
     const error_budget = this.errorBudget(work, portfolio, from_ms, to_ms);
     const health = healthOf(error_budget, incidents_sla, patch);
+    const credits = creditsOf(portfolio.availability, c, all_devices);
 
     const report: SlaReport = {
       period: { from_ms, to_ms, duration_ms: to_ms - from_ms },
@@ -563,6 +616,10 @@ export class SlaLedger {
         response_targets_ms: byPriority(c.response_targets_ms),
         resolution_targets_ms: byPriority(c.resolution_targets_ms),
         approved_firmware: Object.fromEntries(Object.entries(c.approved_firmware).sort((a, b) => cmpStr(a[0], b[0]))),
+        unreachable_counts_as: c.unreachable_counts_as ?? 'down',
+        credits: sortedTiers(c.credits ?? []),
+        monthly_fee: c.monthly_fee === undefined ? null : { amount: c.monthly_fee.amount, currency: c.monthly_fee.currency },
+        clients: [...(c.clients ?? [])].sort((a, b) => cmpStr(a.id, b.id)).map((cl) => structuredClone(cl)),
       },
       portfolio,
       sites,
@@ -571,6 +628,7 @@ export class SlaLedger {
       incidents: incidents_sla,
       patch,
       error_budget,
+      credits,
       health,
     };
     this.journal(to_ms, 'p.sla', { from: from_ms, to: to_ms, availability: portfolio.availability, devices: portfolio.devices });
@@ -664,6 +722,59 @@ export class SlaLedger {
       verdict: firing('page') ? 'page' : firing('ticket') ? 'ticket' : 'none',
     };
   }
+}
+
+function newTrack(info: DeviceInfo, at_ms: number): DeviceTrack {
+  return { info, start_ms: null, down: [], unreach: [], cur: 'up', cur_since_ms: at_ms, last_ms: at_ms, fw: [] };
+}
+
+/** Highest threshold first, as a contract lists them. */
+function sortedTiers(tiers: readonly CreditTier[]): CreditTier[] {
+  return tiers.map((t) => ({ below: t.below, credit: t.credit })).sort((a, b) => b.below - a.below || a.credit - b.credit);
+}
+
+/** credit_pct = the reached tier's credit; amount_owed = round(fee × credit_pct, 2 decimals). */
+function creditsOf(availability: number, c: SlaContract, devices: readonly DeviceSla[]): CreditsSla {
+  const tiers = sortedTiers(c.credits ?? []);
+  const tier = creditTier(availability, tiers);
+  const credit_pct = tier?.credit ?? 0;
+  const fee = c.monthly_fee ?? null;
+  const clients = [...(c.clients ?? [])].sort((a, b) => cmpStr(a.id, b.id)).map((cl): ClientCredits => {
+    const sites = cl.sites === undefined ? null : new Set(cl.sites);
+    const buildings = cl.buildings === undefined ? null : new Set(cl.buildings);
+    // A device is the client's when its site or its building is named (neither named: all of them).
+    const mine = devices.filter((d) => (sites === null && buildings === null) || sites?.has(d.site) === true || buildings?.has(d.building) === true);
+    const sums = sumDevices(mine);
+    const a = availabilityOf(sums.agreed_ms, sums.downtime_ms);
+    const reached = creditTier(a, sortedTiers(cl.credits ?? c.credits ?? []));
+    const pct = reached?.credit ?? 0;
+    const f = cl.monthly_fee ?? null;
+    const target = cl.availability_target ?? c.availability_target;
+    return {
+      id: cl.id,
+      devices: mine.length,
+      agreed_ms: sums.agreed_ms,
+      downtime_ms: sums.downtime_ms,
+      availability: a,
+      target,
+      met: a >= target,
+      tier: reached === null ? null : { below: reached.below, credit: reached.credit },
+      credit_pct: pct,
+      monthly_fee: f?.amount ?? null,
+      currency: f?.currency ?? null,
+      amount_owed: f === null ? null : Math.round(f.amount * pct * 100) / 100,
+    };
+  });
+  return {
+    availability,
+    tiers,
+    tier: tier === null ? null : { below: tier.below, credit: tier.credit },
+    credit_pct,
+    monthly_fee: fee?.amount ?? null,
+    currency: fee?.currency ?? null,
+    amount_owed: fee === null ? null : Math.round(fee.amount * credit_pct * 100) / 100,
+    clients,
+  };
 }
 
 function placeholderInfo(id: string, fw: string): DeviceInfo {

@@ -55,6 +55,7 @@ const oracle = (over: Partial<OracleReport> = {}): OracleReport => ({
   storms: [],
   truth: { bricked: 0, natural_leaks: 0, deaths: 0, reboots: 0 },
   dropped_facts: 0,
+  sla: null,
   ...over,
 });
 

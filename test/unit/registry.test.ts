@@ -70,7 +70,7 @@ describe('Registry: births, states and wills', () => {
     expect(reg.device('d1')).toMatchObject({ id: 'd1', kind: 'env', model: 'acme-env-1', heartbeat_ms: HB, gateway: 'gw1', caps: ['temperature', 'humidity'] });
     expect(lines).toEqual([{ at_ms: 1_000, kind: 'p.live', fields: { d: 'd1', from: 'UNKNOWN', to: 'ONLINE', why: 'birth' } }]);
     expect(reg.snapshot()).toEqual([{ info: reg.device('d1'), liveness: 'ONLINE', session: 1, last_heard_ms: 1_000, since_ms: 1_000 }]);
-    expect(reg.stats().by_liveness).toEqual({ ONLINE: 1, SUSPECT: 0, OFFLINE: 0, UNKNOWN: 0 });
+    expect(reg.stats().by_liveness).toEqual({ ONLINE: 1, SUSPECT: 0, OFFLINE: 0, UNKNOWN: 0, UNREACHABLE: 0 });
   });
 
   it('the will of the current session makes it OFFLINE; traffic does not revive it, a newer birth does', () => {

@@ -323,10 +323,10 @@ describe('SLA report: hand-computed example', () => {
     const csv = readFileSync(join(dir, 'ledger.csv'), 'utf8').trimEnd().split('\r\n');
     expect(csv[0]).toBe(LEDGER_CSV_COLUMNS.join(','));
     expect(csv.slice(1)).toEqual([
-      `d1,s1,b1,occupancy,OC-10,1.2.0,${AGREED},5400000,0,${(AGREED - 5_400_000) / AGREED},1,5400000,true`,
-      `d2,s1,b1,hvac,HV-200,2.4.0,${AGREED},3600000,0,${(AGREED - 3_600_000) / AGREED},1,3600000,false`,
-      `d3,s1,b2,occupancy,OC-10,1.2.0,${AGREED},2100000,6900000,${(AGREED - 2_100_000) / AGREED},2,1800000,true`,
-      `d4,s1,b2,env,ENV-1,3.0.0,${AGREED_D4},300000,6900000,${(AGREED_D4 - 300_000) / AGREED_D4},1,300000,true`,
+      `d1,s1,b1,occupancy,OC-10,1.2.0,${AGREED},5400000,0,${(AGREED - 5_400_000) / AGREED},1,5400000,true,0`,
+      `d2,s1,b1,hvac,HV-200,2.4.0,${AGREED},3600000,0,${(AGREED - 3_600_000) / AGREED},1,3600000,false,0`,
+      `d3,s1,b2,occupancy,OC-10,1.2.0,${AGREED},2100000,6900000,${(AGREED - 2_100_000) / AGREED},2,1800000,true,0`,
+      `d4,s1,b2,env,ENV-1,3.0.0,${AGREED_D4},300000,6900000,${(AGREED_D4 - 300_000) / AGREED_D4},1,300000,true,0`,
     ]);
 
     const html = readFileSync(join(dir, 'report.html'), 'utf8');

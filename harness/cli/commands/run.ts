@@ -61,6 +61,11 @@ export function parseOutage(text: string): { at_ms: number; duration_ms: number 
 import type { CliIo } from '../io.ts';
 export type { CliIo } from '../io.ts';
 
+/** Seconds are the resolution people read; milliseconds of an MTTA are noise. */
+function toSecond(ms: number): number {
+  return Math.round(ms / 1000) * 1000;
+}
+
 function pct(x: number): string {
   return `${(x * 100).toFixed(3)} %`;
 }
@@ -72,9 +77,16 @@ function platformLines(s: RunSummary): string[] {
   const lines = [
     `  platform    ${int(p.ingest_accepted)} messages ingested, ${int(p.ingest_rejected)} quarantined; liveness ${Object.entries(p.devices_by_liveness).map(([k, v]) => `${k.toLowerCase()} ${int(v)}`).join(', ')}`,
     `  alerts      ${int(p.alerts)} (${int(p.alerts_inhibited)} inhibited by topology outages)${Object.keys(p.alerts_by_type).length ? ': ' + Object.entries(p.alerts_by_type).map(([k, v]) => `${k} ${v}`).join(', ') : ''}`,
-    `  incidents   ${byPriority}; ${int(p.incidents_open)} still open; MTTA ${p.mtta_ms === null ? '—' : formatDuration(p.mtta_ms)}, MTTR ${p.mttr_ms === null ? '—' : formatDuration(p.mttr_ms)}`,
-    `  SLA         availability ${pct(p.availability)}, patch coverage ${pct(p.patch_coverage)}`,
+    `  incidents   ${byPriority}; ${int(p.incidents_open)} still open; MTTA ${p.mtta_ms === null ? '—' : formatDuration(toSecond(p.mtta_ms))}, MTTR ${p.mttr_ms === null ? '—' : formatDuration(toSecond(p.mttr_ms))}`,
+    `  SLA         availability ${pct(p.availability)}, patch coverage ${pct(p.patch_coverage)}${p.credit ? `; service credit ${Number((p.credit.pct * 100).toFixed(3))} %${p.credit.amount !== null ? ` = ${p.credit.amount.toFixed(2)} ${p.credit.currency ?? ''}`.trimEnd() : ''}` : ''}`,
   ];
+  const t = s.oracle?.sla;
+  if (t) {
+    const worst = t.detection_delay.filter((k) => k.max_ms !== null).sort((a, b) => b.max_ms! - a.max_ms! || (a.kind < b.kind ? -1 : 1))[0];
+    lines.push(
+      `  SLA truth   measured ${t.measured_downtime_device_min.toFixed(1)} vs true ${t.true_downtime_device_min.toFixed(1)} down device-minutes (error ${t.error_pct.toFixed(2)} %)${worst ? `; slowest detection ${formatDuration(toSecond(worst.max_ms!))} (${worst.kind})` : ''}`,
+    );
+  }
   if (p.noc) lines.push(`  NOC         ${p.noc.acknowledged} acknowledged (${p.noc.escalated} escalated), ${p.noc.truck_rolls} truck rolls (${p.noc.cancelled_visits} called off), ${p.noc.repairs} repairs, ${p.noc.batteries_replaced} batteries`);
   const c = s.costs;
   if (c) lines.push(`  costs       ${c.currency} ${c.total.toFixed(2)} for ${c.truck_rolls} truck rolls (${c.technician_hours} technician hours); ${c.avoided_truck_rolls} avoided against ${c.naive.truck_rolls} naive dispatches`);
@@ -206,7 +218,7 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
   if (args.out !== undefined) {
     writeFileSync(join(args.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
     writeFileSync(join(args.out, 'topology.json'), JSON.stringify(topologyDocument(generatePortfolio(scenario.name, scenario.fleet), scenario)) + '\n');
-    if (report) writeReportFiles(report, args.out, { scenario: summary.scenario, seed: summary.seed, trace_hash: summary.trace_hash, generated_for: `${localStamp(scenario.start_timezone, summary.start_ms)} → ${localStamp(scenario.start_timezone, summary.end_ms)} ${scenario.start_timezone}`, costs: summary.costs });
+    if (report) writeReportFiles(report, args.out, { scenario: summary.scenario, seed: summary.seed, trace_hash: summary.trace_hash, generated_for: `${localStamp(scenario.start_timezone, summary.start_ms)} → ${localStamp(scenario.start_timezone, summary.end_ms)} ${scenario.start_timezone}`, costs: summary.costs, truth: summary.oracle?.sla ?? null });
   }
   const failed = results.filter((r) => r.status === 'failed');
   if (args.junit !== undefined) {
@@ -217,7 +229,7 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
     io.stdout.write(JSON.stringify({ ...summary, expectations: results, passed: failed.length === 0, reproduce: command }) + '\n');
   } else {
     io.stdout.write(renderSummary(summary, scenario, command, results));
-    if (args.out !== undefined) io.stdout.write(`Wrote ${join(args.out, 'trace.jsonl')}, summary.json${report ? ', report.json, report.html and ledger.csv' : ''}\n`);
+    if (args.out !== undefined) io.stdout.write(`Wrote ${join(args.out, 'trace.jsonl')}, summary.json${report ? ', report.json, report.html, ledger.csv and credits.csv' : ''}\n`);
     if (args.duration === undefined && failed.length === 0) io.stdout.write(`Run longer: msp-twin run ${args.scenario} --duration 7d  (or 30d)\n`);
   }
   if (viewer) {
