@@ -12,6 +12,7 @@ import type { SlaContract, ServiceHours, MaintenanceWindow } from './contract.ts
 import { PRIORITIES, validateContract } from './contract.ts';
 import type { Interval, IntervalSet } from './intervals.ts';
 import { clip, intersect, normalize, serviceHours, serviceTime, subtract, totalMs, union } from './intervals.ts';
+import { copyData, sortedEntries } from '../core/state-codec.ts';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
@@ -250,6 +251,12 @@ export const HEALTH_FORMULA =
 
 // ---------------------------------------------------------------------------------------------
 
+/** The ledger as saved in a snapshot (see `SlaLedger.saveState`). */
+export interface SlaLedgerState {
+  devices: Array<[string, DeviceTrack]>;
+  incidents: Incident[];
+}
+
 interface DeviceTrack {
   info: DeviceInfo;
   /** First birth (the ledger starts here); null until then, and nothing before it counts. */
@@ -390,6 +397,20 @@ export class SlaLedger {
     const last = track.fw[track.fw.length - 1];
     if (last !== undefined && last.fw === fw) return;
     track.fw.push({ at_ms: last !== undefined ? Math.max(last.at_ms, at_ms) : at_ms, fw });
+  }
+
+  /** Every device's track and each incident's latest version, sorted by id (platform/store snapshots). */
+  saveState(): SlaLedgerState {
+    return copyData({ devices: sortedEntries(this.devices), incidents: sortedEntries(this.incidents).map(([, i]) => i) });
+  }
+
+  /** Replaces this (fresh) ledger's state with a saved one. */
+  loadState(state: SlaLedgerState): void {
+    const s = copyData(state);
+    this.devices.clear();
+    for (const [id, t] of s.devices) this.devices.set(id, { ...t, info: Object.freeze(t.info) });
+    this.incidents.clear();
+    for (const i of s.incidents) this.incidents.set(i.id, i);
   }
 
   report(from_ms: number, to_ms: number): SlaReport {
