@@ -33,8 +33,10 @@ const INPUT_PREFIX = 'in.';
 
 /** An input as journal text: messages keep only what the platform reads (topic, payload). */
 function inputBody(input: PlatformInput): string {
-  if (input.op === 'step') return encodeState({ op: 'step', step_end_ms: input.step_end_ms, messages: input.messages.map((m) => ({ topic: m.topic, payload: m.payload })) });
-  return encodeState(input);
+  // Plain JSON (key order fixed by this code): inputs and decisions hold no non-finite numbers,
+  // and this is the hot path. Snapshots use the canonical encoder.
+  if (input.op === 'step') return JSON.stringify({ op: 'step', step_end_ms: input.step_end_ms, messages: input.messages.map((m) => ({ topic: m.topic, payload: m.payload })) });
+  return JSON.stringify(input);
 }
 
 function inputTime(input: PlatformInput): number {
@@ -78,7 +80,7 @@ export class DurablePlatform {
         return;
       }
       // Decisions outside any input (computing a report journals it) are not replayable facts.
-      if (this.#in_input) store.append(at_ms, kind, encodeState(fields));
+      if (this.#in_input) store.append(at_ms, kind, JSON.stringify(fields));
       downstream(at_ms, kind, fields);
     };
     const recorder: InputRecorder = {
@@ -174,7 +176,7 @@ export class DurablePlatform {
   #checkReplayed(at_ms: number, kind: string, fields: Record<string, unknown>): void {
     const r = this.#replay!;
     const want = r.expected[r.at];
-    const body = encodeState(fields);
+    const body = JSON.stringify(fields);
     if (want === undefined || want.kind !== kind || want.at_ms !== at_ms || want.body !== body) {
       const where = want === undefined ? 'an extra decision' : `record ${want.seq} (${want.kind} at ${want.at_ms})`;
       throw new StoreError('STORE_REPLAY_DIVERGED', `${this.store.location}: the replay decided ${kind} at ${at_ms} where the journal has ${where}; the store and this platform version disagree`);

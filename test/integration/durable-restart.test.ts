@@ -42,7 +42,7 @@ interface Line {
 
 async function run(options: RunOptions): Promise<{ summary: RunSummary; lines: Line[]; raw: string[] }> {
   const raw: string[] = [];
-  const summary = await runScenario(scenario(), { ...options, duration_ms: 20 * 60 * MIN, durability: { snapshot_every_ms: 30 * MIN, keep_snapshots: 2 }, trace_sink: (l) => raw.push(l) });
+  const summary = await runScenario(scenario(), { ...options, duration_ms: 17 * 60 * MIN, durability: { snapshot_every_ms: 30 * MIN, keep_snapshots: 2 }, trace_sink: (l) => raw.push(l) });
   return { summary, lines: raw.map((l) => JSON.parse(l) as Line), raw };
 }
 
