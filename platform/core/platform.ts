@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { MspError } from '../../common/errors.ts';
 import { parseDeviceTopic } from '../contract/topics.ts';
 import { Ingest } from '../ingest/ingest.ts';
 import { AlertManager } from '../monitoring/alert-manager.ts';
@@ -276,7 +277,7 @@ export class Platform {
    * can resume from.
    */
   snapshot(): PlatformState {
-    if (this.#depth > 0) throw new Error('PLATFORM_SNAPSHOT_MID_INPUT: a snapshot is taken between inputs');
+    if (this.#depth > 0) throw new MspError('STATE_RESTORE_NOT_FRESH', 'a snapshot is taken between inputs, not in the middle of one');
     return {
       now_ms: this.#now_ms,
       first_ms: this.#first_ms ?? null,
@@ -297,7 +298,7 @@ export class Platform {
    * state (then the store replays the journal's tail through `replay`).
    */
   restore(state: PlatformState): void {
-    if (this.#first_ms !== undefined || this.#depth > 0) throw new Error('PLATFORM_RESTORE_NOT_FRESH: restore into a freshly built platform');
+    if (this.#first_ms !== undefined || this.#depth > 0) throw new MspError('STATE_RESTORE_NOT_FRESH', 'a snapshot is restored into a freshly built platform only');
     this.#now_ms = state.now_ms;
     this.#first_ms = state.first_ms ?? undefined;
     this.#pending_actions = structuredClone([...state.pending_actions]);

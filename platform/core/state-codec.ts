@@ -4,6 +4,8 @@
  * which the platform uses as "never" sentinels (e.g. a rollout's last health check). Plain data
  * only: Maps and Sets are turned into arrays by each part's `saveState()` before they get here.
  */
+import { MspError } from '../../common/errors.ts';
+
 const NUM_TAG = '~num';
 
 function encode(value: unknown): string {
@@ -21,7 +23,7 @@ function encode(value: unknown): string {
       return `{${keys.map((k) => `${JSON.stringify(k)}:${encode((value as Record<string, unknown>)[k])}`).join(',')}}`;
     }
     default:
-      throw new TypeError(`STATE_NOT_DATA: a ${typeof value} cannot be part of the platform's saved state`);
+      throw new MspError('STATE_NOT_DATA', `a ${typeof value} cannot be part of the platform's saved state`);
   }
 }
 

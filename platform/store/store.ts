@@ -10,6 +10,7 @@
  * simulated restart has a store to come back from).
  */
 import { createHash } from 'node:crypto';
+import { MspError } from '../../common/errors.ts';
 
 /** Bumped when the layout or the meaning of records changes; a newer store is refused. */
 export const STORE_SCHEMA_VERSION = 1;
@@ -80,12 +81,11 @@ export type StoreErrorCode =
   | 'STORE_IO';
 
 /** A store refused at start (or failing at run time). The message says what to do. */
-export class StoreError extends Error {
-  readonly code: StoreErrorCode;
+export class StoreError extends MspError {
+  declare readonly code: StoreErrorCode;
   constructor(code: StoreErrorCode, message: string) {
-    super(`${code}: ${message}`);
+    super(code, message);
     this.name = 'StoreError';
-    this.code = code;
   }
 }
 
