@@ -78,6 +78,7 @@ export const ERROR_CODES = {
   PATCH_UNKNOWN_FIRMWARE: bad('rollout: the firmware is not in the catalog'),
   PATCH_UNKNOWN_ROLLOUT: bad('rollout: no rollout with this id (404)'),
   PLATFORM_CATALOG: bad('msp-twin platform: the --catalog file cannot be read or is invalid'),
+  PLATFORM_ARGS: bad('msp-twin platform: a required option is missing (--broker to serve, --data to verify)'),
   PLATFORM_CONNECT: net('msp-twin platform: the broker refused or did not answer the connection'),
   REALTIME_SPEED: bad('real-time mode: the speed is not a positive number'),
   REGISTRY_BAD_OPTION: bad('the device registry was configured with an invalid option'),

@@ -258,7 +258,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     compilePlan({ portfolio, seed, start_ms: scenario.start_ms, end_ms: end_ms_planned, steps: scenario.timeline.steps, processes: scenario.timeline.processes }).faults.some((f) => f.fault === 'platform_restart');
   const use_store = platform_options !== undefined && store_mode !== 'none' && (options.data_dir !== undefined || store_mode === 'memory' || restarts_planned());
   const memory_store = new MemoryStore();
-  const openStore = (): PlatformStore => (options.data_dir !== undefined ? new SqliteStore(options.data_dir) : memory_store);
+  const openStore = (): PlatformStore => (options.data_dir !== undefined ? new SqliteStore(options.data_dir, { writer: 'simulator' }) : memory_store);
   let store: PlatformStore | undefined;
   let durable: DurablePlatform | undefined;
   let restarts = 0;

@@ -7,6 +7,9 @@ import type { FirmwareRelease } from '../patching/types.ts';
 import { startHttpApi, type HttpApi } from './http-api.ts';
 import { PlatformMetrics } from './metrics.ts';
 import { platformApi } from './platform-api.ts';
+import type { Journal } from '../core/model.ts';
+import { DurablePlatform, type DurabilityOptions } from '../store/durable.ts';
+import { SqliteStore } from '../store/sqlite-store.ts';
 
 /**
  * The platform in production: a real broker, the wall clock, the HTTP API and Prometheus metrics.
@@ -27,6 +30,14 @@ export interface PlatformServiceOptions {
   readonly journal_lines: boolean;
   /** How long to wait for the broker's CONNACK before giving up. */
   readonly connect_timeout_ms?: number;
+  /**
+   * The durable store's directory (`--data`). With it the platform starts from its store
+   * (snapshot + journal tail), keeps a persistent MQTT session (clean: false) under `client_id`,
+   * and acknowledges each QoS 1 message to the broker only after the input that applied it is
+   * committed (docs/durability.md). Without it, state lives in memory only.
+   */
+  readonly data_dir?: string | undefined;
+  readonly durability?: DurabilityOptions;
 }
 
 export interface PlatformServiceDeps {
@@ -38,6 +49,8 @@ export interface PlatformServiceDeps {
 
 export interface PlatformService {
   readonly platform: Platform;
+  /** What the start recovered from the store (null without --data). */
+  readonly recovery: DurablePlatform['recovery'] | null;
   readonly api_url: string;
   stop(): Promise<{ accepted: number; rejected: number }>;
 }
@@ -47,22 +60,66 @@ const TICK_INTERVAL_MS = 1_000;
 
 export async function startPlatformService(options: PlatformServiceOptions, deps: PlatformServiceDeps): Promise<PlatformService> {
   const metrics: PlatformMetrics = new PlatformMetrics(() => platform, { process_metrics: true });
-  const platform = new Platform({
-    firmware: [...options.firmware],
-    journal: (t, k, f) => {
-      metrics.onJournal(k, f);
-      if (options.journal_lines) deps.out(JSON.stringify({ t, k, ...f }));
-      else if (k === 'p.inc' || (k === 'p.alert' && f.s !== 'resolved')) deps.log(`${new Date(t).toISOString()} ${k} ${JSON.stringify(f)}`);
-    },
-  });
+  const journal: Journal = (t, k, f) => {
+    metrics.onJournal(k, f);
+    if (options.journal_lines) deps.out(JSON.stringify({ t, k, ...f }));
+    else if (k === 'p.inc' || (k === 'p.alert' && f.s !== 'resolved')) deps.log(`${new Date(t).toISOString()} ${k} ${JSON.stringify(f)}`);
+  };
+  // The store is opened (and its lock taken) before anything connects: a refused store stops the
+  // start with its code, and the broker never sees a platform that would start empty.
+  const store = options.data_dir !== undefined ? new SqliteStore(options.data_dir) : undefined;
+  let durable: DurablePlatform | undefined;
+  try {
+    durable = store ? DurablePlatform.openWith(store, { firmware: [...options.firmware] }, journal, options.durability) : undefined;
+  } catch (err) {
+    store?.close();
+    throw err;
+  }
+  const platform = durable?.platform ?? new Platform({ firmware: [...options.firmware], journal });
+  if (durable) {
+    const r = durable.recovery;
+    deps.log(`platform: store ${options.data_dir}: ${r.snapshot_seq === null ? 'no snapshot' : `snapshot at record ${r.snapshot_seq}`}, ${r.replayed_inputs} inputs replayed (${r.replayed_decisions} decisions checked)`);
+  }
+  // Rollout commands go out as soon as the engine decides them (QoS 1, docs/patching.md) — with a
+  // store, only after the input that decided them is committed.
+  const sendCommands = (): void => {
+    for (const c of platform.drainCommands()) {
+      const m = encodeOtaCommand(c);
+      client.publish(m.topic, m.payload, { qos: 1 });
+    }
+  };
+  const commit = (): void => {
+    durable?.commit();
+  };
   const client = mqtt.connect(options.broker_url, {
     clientId: options.client_id,
     ...(options.username !== undefined ? { username: options.username } : {}),
     ...(options.password !== undefined ? { password: options.password } : {}),
     reconnectPeriod: 2_000,
     keepalive: 30,
-    clean: true,
+    // A persistent session with a store: the broker keeps what arrives while the platform is down
+    // and redelivers what it sent but never got a PUBACK for.
+    clean: durable === undefined,
     resubscribe: true,
+    ...(durable
+      ? {
+          // MQTT.js calls this for each QoS 1 PUBLISH before acknowledging it, one at a time: the
+          // message is applied and committed here, and only then is the PUBACK let go. A crash
+          // before the commit leaves it unacknowledged, so the broker delivers it again.
+          customHandleAcks: (topic: string, message: Buffer, _packet: unknown, done: (error: Error | number, code?: number) => void) => {
+            try {
+              metrics.ingest(topic, message, () => platform.receive(topic, message, deps.now()));
+              commit();
+            } catch (err) {
+              deps.log(`platform: not acknowledging a message on ${topic}: ${err instanceof Error ? err.message : String(err)}`);
+              done(err instanceof Error ? err : new Error(String(err)));
+              return;
+            }
+            sendCommands();
+            done(0);
+          },
+        }
+      : {}),
   });
   const connect_timeout_ms = options.connect_timeout_ms ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const connected = new Promise<void>((resolve, reject) => {
@@ -71,39 +128,44 @@ export async function startPlatformService(options: PlatformServiceOptions, deps
     // wall-clock: a broker that never answers must not hang the command
     setTimeout(() => reject(new MspError('PLATFORM_CONNECT', `no answer from ${options.broker_url} within ${connect_timeout_ms / 1000} s`)), connect_timeout_ms).unref();
   });
-  // Rollout commands go out as soon as the engine decides them (QoS 1, docs/patching.md).
-  const sendCommands = (): void => {
-    for (const c of platform.drainCommands()) {
-      const m = encodeOtaCommand(c);
-      client.publish(m.topic, m.payload, { qos: 1 });
-    }
-  };
   let api: HttpApi;
   try {
     await connected;
-    client.on('message', (topic, payload) => {
+    client.on('message', (topic, payload, packet) => {
+      // With a store, QoS 1 messages were applied (and committed) before this event.
+      if (durable && packet.qos > 0) return;
       metrics.ingest(topic, payload, () => platform.receive(topic, payload, deps.now()));
-      sendCommands();
+      // QoS 0 messages are committed with the next tick (at most a second): the broker promises them nothing either.
+      if (!durable) sendCommands();
     });
     client.on('error', (err) => deps.log(`platform: mqtt error: ${err.message}`));
     await client.subscribeAsync(ALL_DEVICE_MESSAGES, { qos: 1 });
     api = await startHttpApi(platformApi(platform, { immediate: true }), { host: options.api_host, port: options.api_port, metrics: () => metrics.render() });
   } catch (err) {
     client.end(true);
+    store?.close();
     throw err;
   }
   // wall-clock: heartbeat deadlines and `for` durations are checked once a second
   const ticker = setInterval(() => {
     platform.tick(deps.now());
+    commit();
     sendCommands();
   }, TICK_INTERVAL_MS);
   return {
     platform,
+    recovery: durable?.recovery ?? null,
     api_url: api.url,
     async stop() {
       clearInterval(ticker);
       await api.close();
       await client.endAsync();
+      if (durable) {
+        // A clean stop leaves a fresh snapshot, so the next start replays nothing.
+        durable.commit();
+        durable.snapshot();
+        store?.close();
+      }
       const stats = platform.ingest.stats();
       return { accepted: stats.accepted, rejected: stats.total - stats.accepted };
     },

@@ -33,6 +33,11 @@ export interface SqliteStoreOptions {
    * promises; `FULL` also survives power loss at the cost of an fsync per commit (docs/durability.md).
    */
   readonly synchronous?: 'NORMAL' | 'FULL';
+  /**
+   * Who writes the store, recorded when it is created: `service` (msp-twin platform) or
+   * `simulator` (a run's platform, built with the scenario's topology, which verify cannot rebuild).
+   */
+  readonly writer?: 'service' | 'simulator';
 }
 
 function sqliteCode(err: unknown): string | undefined {
@@ -86,7 +91,7 @@ export class SqliteStore implements PlatformStore {
         // Takes the exclusive lock now (refusing a second platform at start, not at its first write).
         this.#db.exec('BEGIN IMMEDIATE');
         this.#db.exec('COMMIT');
-        this.#init();
+        this.#init(options.writer ?? 'service');
       }
       this.#checkSchema(dir);
       const integrity = this.#db.pragma('quick_check', { simple: true });
@@ -105,7 +110,7 @@ export class SqliteStore implements PlatformStore {
     });
   }
 
-  #init(): void {
+  #init(writer: string): void {
     this.#db.exec(`
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, kind TEXT NOT NULL, body TEXT NOT NULL, sum TEXT NOT NULL);
@@ -113,6 +118,7 @@ export class SqliteStore implements PlatformStore {
       CREATE INDEX IF NOT EXISTS journal_kind ON journal (kind, seq);
     `);
     this.#db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(STORE_SCHEMA_VERSION));
+    this.#db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('writer', writer);
   }
 
   #checkSchema(dir: string): void {
@@ -206,6 +212,11 @@ export class SqliteStore implements PlatformStore {
   close(): void {
     this.#staging = [];
     if (this.#db.open) this.#db.close();
+  }
+
+  /** Who created the store (`service` or `simulator`). */
+  get writer(): string {
+    return (this.#db.prepare("SELECT value FROM meta WHERE key = 'writer'").get() as { value: string } | undefined)?.value ?? 'service';
   }
 
   /** The underlying database, for `verify` (read-only walks). */
