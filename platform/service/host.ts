@@ -106,7 +106,12 @@ export async function startPlatformService(options: PlatformServiceOptions, deps
           // MQTT.js calls this for each QoS 1 PUBLISH before acknowledging it, one at a time: the
           // message is applied and committed here, and only then is the PUBACK let go. A crash
           // before the commit leaves it unacknowledged, so the broker delivers it again.
-          customHandleAcks: (topic: string, message: Buffer, _packet: unknown, done: (error: Error | number, code?: number) => void) => {
+          customHandleAcks: (topic: string, message: Buffer, packet: { dup?: boolean }, done: (error: Error | number, code?: number) => void) => {
+            // A redelivery of a message committed just before a crash (its PUBACK never left): ack, do not apply twice.
+            if (packet.dup === true && durable?.seen(topic, message)) {
+              done(0);
+              return;
+            }
             try {
               metrics.ingest(topic, message, () => platform.receive(topic, message, deps.now()));
               commit();

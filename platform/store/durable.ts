@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Journal } from '../core/model.ts';
 import { Platform, type InputRecorder, type PlatformInput, type PlatformOptions, type PlatformState } from '../core/platform.ts';
 import { decodeState, encodeState } from '../core/state-codec.ts';
@@ -27,6 +28,15 @@ export interface Recovery {
 interface SnapshotBody {
   readonly format: 'msp-twin/platform-state';
   readonly platform: PlatformState;
+  /** Digests of the latest messages applied, to recognise a broker's redelivery of one (see `seen`). */
+  readonly recent?: readonly string[];
+}
+
+/** How many applied messages are remembered for redelivery detection. */
+export const RECENT_MESSAGES = 256;
+
+function messageDigest(topic: string, payload: string | Uint8Array): string {
+  return createHash('sha1').update(topic).update('\u0000').update(payload).digest('base64');
 }
 
 const INPUT_PREFIX = 'in.';
@@ -68,6 +78,8 @@ export class DurablePlatform {
   #last_snapshot_ms: number | null;
   #replay: { expected: readonly StoredRecord[]; at: number } | null = null;
   #in_input = false;
+  #recent: string[] = [];
+  #recent_set = new Set<string>();
 
   private constructor(store: PlatformStore, options: DurabilityOptions, build: (journal: Journal, recorder: InputRecorder) => Platform, downstream: Journal) {
     this.store = store;
@@ -85,6 +97,7 @@ export class DurablePlatform {
     };
     const recorder: InputRecorder = {
       input: (input) => {
+        if (input.op === 'receive') this.#remember(input.topic, typeof input.payload === 'string' ? input.payload : Buffer.from(input.payload.b64, 'base64'));
         if (this.#replay !== null) return;
         store.append(inputTime(input), INPUT_PREFIX + input.op, inputBody(input));
         this.#in_input = true;
@@ -108,6 +121,7 @@ export class DurablePlatform {
       }
       if (body.format !== 'msp-twin/platform-state') throw new StoreError('STORE_SNAPSHOT_CORRUPT', `${store.location}: the snapshot at journal record ${loaded.snapshot.seq} is not a platform state`);
       platform.restore(body.platform);
+      for (const d of body.recent ?? []) this.#rememberDigest(d);
     }
     // Replay: each input, then exactly the decisions the journal holds after it.
     const tail = loaded.tail;
@@ -167,10 +181,33 @@ export class DurablePlatform {
 
   /** Writes a snapshot now (and compacts): between inputs only. */
   snapshot(): void {
-    const body: SnapshotBody = { format: 'msp-twin/platform-state', platform: this.platform.snapshot() };
+    const body: SnapshotBody = { format: 'msp-twin/platform-state', platform: this.platform.snapshot(), recent: [...this.#recent] };
     this.store.writeSnapshot(this.platform.now_ms, encodeState(body));
     this.store.compact(this.#keep_snapshots);
     this.#last_snapshot_ms = this.platform.now_ms;
+  }
+
+  /**
+   * True when this exact message (topic and payload) is among the latest applied: a QoS 1
+   * redelivery (DUP) of a message committed just before a crash, whose PUBACK never left. The
+   * caller acknowledges it without applying it again. Device messages carry their own seq and ts,
+   * so two genuinely different messages are never byte-identical.
+   */
+  seen(topic: string, payload: string | Uint8Array): boolean {
+    return this.#recent_set.has(messageDigest(topic, payload));
+  }
+
+  #remember(topic: string, payload: string | Uint8Array): void {
+    this.#rememberDigest(messageDigest(topic, payload));
+  }
+
+  #rememberDigest(d: string): void {
+    this.#recent.push(d);
+    this.#recent_set.add(d);
+    if (this.#recent.length > RECENT_MESSAGES) {
+      const old = this.#recent.shift()!;
+      if (!this.#recent.includes(old)) this.#recent_set.delete(old);
+    }
   }
 
   #checkReplayed(at_ms: number, kind: string, fields: Record<string, unknown>): void {
