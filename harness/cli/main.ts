@@ -141,13 +141,14 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           .option('journal', { type: 'boolean', default: false, describe: 'print every platform decision as a JSON line' })
           .option('catalog', { type: 'string', describe: "catalog or scenario file whose firmware: list rollouts may deploy (default: each model's shipped version)" })
           .option('data', { type: 'string', describe: 'the durable store directory (SQLite, WAL): state survives restarts, QoS 1 acked after commit (default: none, state in memory only)' })
+          .option('clock', { choices: ['wall', 'messages'] as const, default: 'wall' as const, describe: 'messages: platform time is the newest message timestamp, no wall-clock timers (replaying a recorded stream)' })
           .option('repair', { type: 'boolean', default: false, describe: 'verify: drop the store\'s torn or damaged tail (the damaged file is kept beside it)' })
           .option('json', { type: 'boolean', default: false, describe: 'verify: print the report as JSON' }),
       (a) =>
         guard(async () => {
           const { platformCommand, platformVerifyCommand } = await import('./commands/platform.ts');
           if (a.action === 'verify') return platformVerifyCommand({ data: a.data, repair: a.repair, catalog: a.catalog, json: a.json }, io);
-          return platformCommand({ broker: a.broker, username: a.username, password: a.password, secret: a.secret, api_host: a['api-host'], api_port: a['api-port'], journal: a.journal, catalog: a.catalog, data: a.data }, io, untilSignal());
+          return platformCommand({ broker: a.broker, username: a.username, password: a.password, secret: a.secret, api_host: a['api-host'], api_port: a['api-port'], journal: a.journal, catalog: a.catalog, data: a.data, clock: a.clock }, io, untilSignal());
         }),
     )
     .command(

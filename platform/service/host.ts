@@ -38,6 +38,22 @@ export interface PlatformServiceOptions {
    */
   readonly data_dir?: string | undefined;
   readonly durability?: DurabilityOptions;
+  /**
+   * `wall` (default): messages are received at the wall clock's time and timers run every second.
+   * `messages`: for replaying a recorded stream (the crash test) — the platform's time is the
+   * newest message timestamp it has seen and nothing runs on wall time, so what it decides is a
+   * function of the message sequence alone.
+   */
+  readonly clock?: 'wall' | 'messages';
+}
+
+/** A message's own `ts`, without a full parse. */
+function payloadTime(payload: Buffer): number | undefined {
+  const text = payload.toString('latin1', 0, Math.min(payload.length, 4096));
+  const i = text.indexOf('"ts":');
+  if (i < 0) return undefined;
+  const n = Number.parseInt(text.slice(i + 5, i + 25), 10);
+  return Number.isSafeInteger(n) ? n : undefined;
 }
 
 export interface PlatformServiceDeps {
@@ -76,6 +92,8 @@ export async function startPlatformService(options: PlatformServiceOptions, deps
     throw err;
   }
   const platform = durable?.platform ?? new Platform({ firmware: [...options.firmware], journal });
+  const message_clock = options.clock === 'messages';
+  const receivedAt = (payload: Buffer): number => (message_clock ? Math.max(platform.now_ms, payloadTime(payload) ?? platform.now_ms) : deps.now());
   if (durable) {
     const r = durable.recovery;
     deps.log(`platform: store ${options.data_dir}: ${r.snapshot_seq === null ? 'no snapshot' : `snapshot at record ${r.snapshot_seq}`}, ${r.replayed_inputs} inputs replayed (${r.replayed_decisions} decisions checked)`);
@@ -101,34 +119,44 @@ export async function startPlatformService(options: PlatformServiceOptions, deps
     // and redelivers what it sent but never got a PUBACK for.
     clean: durable === undefined,
     resubscribe: true,
-    ...(durable
-      ? {
-          // MQTT.js calls this for each QoS 1 PUBLISH before acknowledging it, one at a time: the
-          // message is applied and committed here, and only then is the PUBACK let go. A crash
-          // before the commit leaves it unacknowledged, so the broker delivers it again.
-          customHandleAcks: (topic: string, message: Buffer, packet: { dup?: boolean }, done: (error: Error | number, code?: number) => void) => {
-            // A redelivery of a message committed just before a crash (its PUBACK never left): ack, do not apply twice.
-            if (packet.dup === true && durable?.seen(topic, message)) {
-              done(0);
-              return;
-            }
-            try {
-              metrics.ingest(topic, message, () => platform.receive(topic, message, deps.now()));
-              commit();
-            } catch (err) {
-              deps.log(`platform: not acknowledging a message on ${topic}: ${err instanceof Error ? err.message : String(err)}`);
-              done(err instanceof Error ? err : new Error(String(err)));
-              return;
-            }
-            sendCommands();
-            done(0);
-          },
-        }
-      : {}),
   });
+  if (durable) {
+    // MQTT.js hands each PUBLISH to `handleMessage` after the 'message' event and sends the PUBACK
+    // only when its callback is called, one message at a time (any protocol version; its
+    // `customHandleAcks` is MQTT 5 only). So a QoS 1 message is applied and committed here and
+    // then acknowledged: a crash before the commit leaves it unacknowledged, and the broker
+    // delivers it again on the persistent session.
+    client.handleMessage = (packet, callback) => {
+      if (packet.qos === 0) {
+        callback();
+        return;
+      }
+      const topic = packet.topic;
+      const message = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : Buffer.from(packet.payload);
+      // A redelivery of a message committed just before a crash (its PUBACK never left): ack, do not apply twice.
+      if (packet.dup && durable.seen(topic, message)) {
+        callback();
+        return;
+      }
+      try {
+        metrics.ingest(topic, message, () => platform.receive(topic, message, receivedAt(message)));
+        commit();
+      } catch (err) {
+        deps.log(`platform: not acknowledging a message on ${topic}: ${err instanceof Error ? err.message : String(err)}`);
+        callback(err instanceof Error ? err : new Error(String(err)));
+        return;
+      }
+      sendCommands();
+      callback();
+    };
+  }
   const connect_timeout_ms = options.connect_timeout_ms ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  let session_present = false;
   const connected = new Promise<void>((resolve, reject) => {
-    client.once('connect', () => resolve());
+    client.once('connect', (connack) => {
+      session_present = connack.sessionPresent;
+      resolve();
+    });
     client.once('error', (err) => reject(new MspError('PLATFORM_CONNECT', `cannot connect to ${options.broker_url}: ${err.message}`)));
     // wall-clock: a broker that never answers must not hang the command
     setTimeout(() => reject(new MspError('PLATFORM_CONNECT', `no answer from ${options.broker_url} within ${connect_timeout_ms / 1000} s`)), connect_timeout_ms).unref();
@@ -137,14 +165,16 @@ export async function startPlatformService(options: PlatformServiceOptions, deps
   try {
     await connected;
     client.on('message', (topic, payload, packet) => {
-      // With a store, QoS 1 messages were applied (and committed) before this event.
+      // With a store, QoS 1 messages are applied (and committed) in handleMessage, right after this event.
       if (durable && packet.qos > 0) return;
-      metrics.ingest(topic, payload, () => platform.receive(topic, payload, deps.now()));
+      metrics.ingest(topic, payload, () => platform.receive(topic, payload, receivedAt(payload)));
       // QoS 0 messages are committed with the next tick (at most a second): the broker promises them nothing either.
       if (!durable) sendCommands();
     });
     client.on('error', (err) => deps.log(`platform: mqtt error: ${err.message}`));
-    await client.subscribeAsync(ALL_DEVICE_MESSAGES, { qos: 1 });
+    // A resumed session keeps its subscription; subscribing again would make the broker resend
+    // every retained message, which the platform has already applied.
+    if (!session_present) await client.subscribeAsync(ALL_DEVICE_MESSAGES, { qos: 1 });
     api = await startHttpApi(platformApi(platform, { immediate: true }), { host: options.api_host, port: options.api_port, metrics: () => metrics.render() });
   } catch (err) {
     client.end(true);
@@ -153,7 +183,7 @@ export async function startPlatformService(options: PlatformServiceOptions, deps
   }
   // wall-clock: heartbeat deadlines and `for` durations are checked once a second
   const ticker = setInterval(() => {
-    platform.tick(deps.now());
+    if (!message_clock) platform.tick(deps.now());
     commit();
     sendCommands();
   }, TICK_INTERVAL_MS);

@@ -21,6 +21,8 @@ export interface PlatformArgs {
   catalog?: string | undefined;
   /** The durable store's directory (docs/durability.md); none: state in memory only. */
   data?: string | undefined;
+  /** `messages`: the platform's time is the newest message timestamp (replaying a recorded stream). */
+  clock?: 'wall' | 'messages' | undefined;
 }
 
 export interface PlatformVerifyArgs {
@@ -63,7 +65,7 @@ export async function platformCommand(args: PlatformArgs, io: CliIo, until: Prom
   const client_id = ROLE_USERNAMES.platform;
   const credentials = args.username !== undefined ? { username: args.username, password: args.password } : fleetCredentials(args.secret)(client_id);
   const service = await startPlatformService(
-    { broker_url: args.broker, client_id, ...credentials, api_host: args.api_host, api_port: args.api_port, firmware, journal_lines: args.journal, data_dir: args.data },
+    { broker_url: args.broker, client_id, ...credentials, api_host: args.api_host, api_port: args.api_port, firmware, journal_lines: args.journal, data_dir: args.data, ...(args.clock !== undefined ? { clock: args.clock } : {}) },
     {
       now: () => Date.now(), // wall-clock: production mode runs on real time
       out: (line) => void io.stdout.write(`${line}\n`),
