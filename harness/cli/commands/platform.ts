@@ -4,7 +4,6 @@ import { loadCatalogFile, withCatalogDefaults } from '../../../platform/service/
 import { startPlatformService } from '../../../platform/service/host.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { MspError } from '../../../common/errors.ts';
-import { UsageError } from '../../errors.ts';
 import { repairStore, verifyStore, type RepairReport } from '../../../platform/store/verify.ts';
 import type { CliIo } from '../io.ts';
 
@@ -38,7 +37,7 @@ export interface PlatformVerifyArgs {
  * good prefix (docs/durability.md, "Recovery").
  */
 export function platformVerifyCommand(args: PlatformVerifyArgs, io: CliIo): number {
-  if (args.data === undefined) throw new UsageError('PLATFORM_ARGS', 'platform verify needs --data DIR (the store to check)');
+  if (args.data === undefined) throw new MspError('PLATFORM_ARGS', 'platform verify needs --data DIR (the store to check)');
   const firmware = args.catalog === undefined ? withCatalogDefaults([]) : loadCatalogFile(args.catalog);
   let report = verifyStore(args.data, { firmware });
   let repaired: RepairReport | null = null;
@@ -60,7 +59,7 @@ export function platformVerifyCommand(args: PlatformVerifyArgs, io: CliIo): numb
  * until `until` resolves (SIGINT/SIGTERM). It imports nothing from the simulator.
  */
 export async function platformCommand(args: PlatformArgs, io: CliIo, until: Promise<void>): Promise<number> {
-  if (args.broker === undefined) throw new UsageError('PLATFORM_ARGS', 'msp-twin platform needs --broker URL (e.g. mqtt://127.0.0.1:1883)');
+  if (args.broker === undefined) throw new MspError('PLATFORM_ARGS', 'msp-twin platform needs --broker URL (e.g. mqtt://127.0.0.1:1883)');
   const firmware = args.catalog === undefined ? withCatalogDefaults([]) : loadCatalogFile(args.catalog);
   const client_id = ROLE_USERNAMES.platform;
   const credentials = args.username !== undefined ? { username: args.username, password: args.password } : fleetCredentials(args.secret)(client_id);
