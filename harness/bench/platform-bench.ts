@@ -18,7 +18,8 @@ export interface IngestBench {
   readonly alerts: number;
 }
 
-export async function benchIngest(scenario: Scenario, hours: number): Promise<IngestBench> {
+/** The device messages of a run (no platform), in publish order: the platform benches replay them. */
+export async function recordMessages(scenario: Scenario, hours: number): Promise<Array<{ t: number; topic: string; payload: string }>> {
   const recorded: Array<{ t: number; topic: string; payload: string }> = [];
   await runScenario(scenario, {
     duration_ms: hours * 3_600_000,
@@ -29,6 +30,11 @@ export async function benchIngest(scenario: Scenario, hours: number): Promise<In
       if (r.k === 'pub') recorded.push({ t: r.t, topic: r.topic, payload: JSON.stringify(r.p) });
     },
   });
+  return recorded;
+}
+
+export async function benchIngest(scenario: Scenario, hours: number, recorded_messages?: ReadonlyArray<{ t: number; topic: string; payload: string }>): Promise<IngestBench> {
+  const recorded = recorded_messages ?? (await recordMessages(scenario, hours));
   const platform = new Platform({ journal: () => {} });
   const step_ms = 60_000;
   const t0 = performance.now(); // wall-clock: benchmark timing

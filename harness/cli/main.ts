@@ -82,6 +82,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           .option('out', { type: 'string', describe: 'directory for trace.jsonl and summary.json' })
           .option('record', { type: 'string', describe: 'keep the trace in this file (compare two with msp-twin diff)' })
           .option('junit', { type: 'string', describe: 'write the scenario\'s expectations as JUnit XML to this file' })
+          .option('data', { type: 'string', describe: 'keep the platform\'s durable store (SQLite) in this empty directory (default: in memory, only when a platform_restart needs one)' })
           .option('json', { type: 'boolean', default: false, describe: 'print the summary as one JSON object' }),
       (a) =>
         guard(async () =>
@@ -89,7 +90,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
             {
               scenario: a.scenario, seed: a.seed, duration: a.duration, transport: a.transport, mqtt_mode: a['mqtt-mode'], mqtt_version: a['mqtt-version'],
               broker: a.broker, broker_port: a['broker-port'], username: a.username, password: a.password, secret: a.secret, ca: a.ca, cert: a.cert, key: a.key,
-              insecure: a.insecure, broker_outage: a['broker-outage'], step: a.step, speed: a.speed, out: a.out, record: a.record, junit: a.junit, json: a.json, view: a.view,
+              insecure: a.insecure, broker_outage: a['broker-outage'], step: a.step, speed: a.speed, out: a.out, record: a.record, junit: a.junit, json: a.json, view: a.view, data: a.data,
             },
             io,
           ),
@@ -127,21 +128,27 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
         }),
     )
     .command(
-      'platform',
-      'run the platform alone in production mode (wall clock) against a broker, with its HTTP API',
+      'platform [action]',
+      'run the platform alone in production mode (wall clock) against a broker, with its HTTP API; `platform verify --data DIR` checks a store',
       (y) =>
         secretOption(y)
-          .option('broker', { type: 'string', demandOption: true, describe: 'broker URL, e.g. mqtt://127.0.0.1:1883' })
+          .positional('action', { choices: ['serve', 'verify'] as const, default: 'serve' as const, describe: 'serve (default): run the platform; verify: check the store in --data (--repair drops a torn tail)' })
+          .option('broker', { type: 'string', describe: 'broker URL, e.g. mqtt://127.0.0.1:1883 (required to serve)' })
           .option('username', { type: 'string', describe: 'username (default: msp-platform with a password from --secret)' })
           .option('password', { type: 'string' })
           .option('api-host', { type: 'string', default: '127.0.0.1' })
           .option('api-port', { type: 'number', default: 8080, describe: 'HTTP API port (0 = pick a free one)' })
           .option('journal', { type: 'boolean', default: false, describe: 'print every platform decision as a JSON line' })
-          .option('catalog', { type: 'string', describe: "catalog or scenario file whose firmware: list rollouts may deploy (default: each model's shipped version)" }),
+          .option('catalog', { type: 'string', describe: "catalog or scenario file whose firmware: list rollouts may deploy (default: each model's shipped version)" })
+          .option('data', { type: 'string', describe: 'the durable store directory (SQLite, WAL): state survives restarts, QoS 1 acked after commit (default: none, state in memory only)' })
+          .option('clock', { choices: ['wall', 'messages'] as const, default: 'wall' as const, describe: 'messages: platform time is the newest message timestamp, no wall-clock timers (replaying a recorded stream)' })
+          .option('repair', { type: 'boolean', default: false, describe: 'verify: drop the store\'s torn or damaged tail (the damaged file is kept beside it)' })
+          .option('json', { type: 'boolean', default: false, describe: 'verify: print the report as JSON' }),
       (a) =>
         guard(async () => {
-          const { platformCommand } = await import('./commands/platform.ts');
-          return platformCommand({ broker: a.broker, username: a.username, password: a.password, secret: a.secret, api_host: a['api-host'], api_port: a['api-port'], journal: a.journal, catalog: a.catalog }, io, untilSignal());
+          const { platformCommand, platformVerifyCommand } = await import('./commands/platform.ts');
+          if (a.action === 'verify') return platformVerifyCommand({ data: a.data, repair: a.repair, catalog: a.catalog, json: a.json }, io);
+          return platformCommand({ broker: a.broker, username: a.username, password: a.password, secret: a.secret, api_host: a['api-host'], api_port: a['api-port'], journal: a.journal, catalog: a.catalog, data: a.data, clock: a.clock }, io, untilSignal());
         }),
     )
     .command(

@@ -15,13 +15,13 @@ export function buildingTypes(portfolio: Portfolio): (building_id: string) => st
   return (id) => types.get(id);
 }
 
-/** The simulated NOC's console: the platform's incidents, and its actions queued as operator commands. */
-export function operatorPort(platform: Platform): OperatorPort {
+/** The simulated NOC's console: the platform's incidents, and its actions queued as operator commands (the platform as it is now: a restart replaces it). */
+export function operatorPort(platform: () => Platform): OperatorPort {
   return {
     incidents: (): IncidentView[] =>
-      platform.incidents.all().map((i) => ({ id: i.id, priority: i.priority, site: i.site, cause: i.cause, status: i.status, device_ids: i.device_ids, response_due_ms: i.response_due_ms })),
-    alerts: (): AlertView[] => platform.alerts.active().map((a) => ({ id: a.id, type: a.type, device_id: a.device_id, status: a.status })),
-    act: (a) => platform.enqueue({ at_ms: a.at_ms, kind: a.kind, target: 'incident', id: a.incident_id, by: a.by }),
+      platform().incidents.all().map((i) => ({ id: i.id, priority: i.priority, site: i.site, cause: i.cause, status: i.status, device_ids: i.device_ids, response_due_ms: i.response_due_ms })),
+    alerts: (): AlertView[] => platform().alerts.active().map((a) => ({ id: a.id, type: a.type, device_id: a.device_id, status: a.status })),
+    act: (a) => platform().enqueue({ at_ms: a.at_ms, kind: a.kind, target: 'incident', id: a.incident_id, by: a.by }),
   };
 }
 

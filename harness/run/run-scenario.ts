@@ -32,6 +32,11 @@ import type { OtaCommand } from '../../platform/patching/engine.ts';
 import { rolloutOutcomes, type RolloutOutcome } from './rollout-outcomes.ts';
 import type { InboundCommand } from '../../sim/simulation.ts';
 import { runRealtime } from './realtime.ts';
+import type { Journal } from '../../platform/core/model.ts';
+import { DurablePlatform, type DurabilityOptions } from '../../platform/store/durable.ts';
+import { MemoryStore } from '../../platform/store/memory-store.ts';
+import { SqliteStore } from '../../platform/store/sqlite-store.ts';
+import type { PlatformStore } from '../../platform/store/store.ts';
 import { MspError } from '../../common/errors.ts';
 
 export type TransportName = 'memory' | 'mqtt';
@@ -77,6 +82,18 @@ export interface RunOptions {
   readonly rollout_control?: RolloutControl;
   /** Called after every lockstep step with the live platform (expectations checked during the run). */
   readonly on_step?: (step_end_ms: number, live: { readonly platform: Platform | undefined; readonly sim: Simulation }) => void;
+  /**
+   * The platform's durable store (docs/durability.md). `auto` (default): a store only when needed —
+   * an SQLite store in `data_dir` when given, else an in-memory store when the plan restarts the
+   * platform; `none`: no store, and a `platform_restart` only holds the platform's input (the
+   * platform object lives on, as if its state were perfectly kept) — the reference the store is
+   * tested against.
+   */
+  readonly platform_store?: 'auto' | 'memory' | 'none';
+  /** A directory for the SQLite store (`--data`); must hold no store yet (a run starts empty). */
+  readonly data_dir?: string;
+  /** Snapshot cadence and retention (tests make them small to exercise them). */
+  readonly durability?: DurabilityOptions;
 }
 
 export interface RunProgress {
@@ -122,6 +139,8 @@ export interface RunSummary {
   readonly rollouts: readonly RolloutOutcome[];
   /** The timeline and fault processes as played: faults started, ones that could not take hold, actions run. */
   readonly faults: { readonly injected: number; readonly not_applied: number; readonly actions: number; readonly platform_backlog_max: number; readonly platform_backlog_dropped: number };
+  /** The platform's store, when the run had one: where, restarts recovered from it, and its size. */
+  readonly store: { readonly location: string; readonly restarts: number; readonly replayed_inputs: number; readonly records: number; readonly snapshots: number; readonly bytes: number } | null;
   /** Ground-truth scoring of the platform against the injected faults (null without a platform). */
   readonly oracle: OracleReport | null;
   /** What the field service cost under the scenario's operations policy (null without the simulated NOC; docs/operations.md). */
@@ -220,12 +239,11 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const gate = new PlatformGate<OrderedMessage>();
   // The platform in the loop: the same production logic, on the sim's clock, journalling every
   // decision into this run's trace (so the hash covers device → broker → platform → device).
-  const platform = options.platform === false ? undefined : new Platform({
-    journal: (t, k, f) => trace.append(t, k, f),
+  const platform_options = options.platform === false ? undefined : {
     timezone_of: siteTimezones(portfolio),
     building_type: buildingTypes(portfolio),
     firmware: platformReleases(firmware),
-    tags_of: (id) => tags.get(id) ?? [],
+    tags_of: (id: string) => tags.get(id) ?? [],
     ...((options.platform?.monitoring ?? scenario.platform.monitoring) ? { monitoring: options.platform?.monitoring ?? scenario.platform.monitoring } : {}),
     // Criticality is part of the contract (a clinic's HVAC): the deployment config says which.
     // Patch compliance is measured against the newest approved version in the catalog unless the contract names one.
@@ -236,7 +254,59 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       // The contract may name more critical devices; those the fleet marks stay critical.
       critical_devices: [...new Set([...portfolio.devices.filter((d) => d.critical).map((d) => d.id), ...(scenario.platform.contract?.critical_devices ?? []), ...(options.platform?.contract?.critical_devices ?? [])])].sort(),
     },
-  });
+  };
+  const to_trace: Journal = (t, k, f) => trace.append(t, k, f);
+  // The store: SQLite in --data, or memory when a platform restart needs something to come back from.
+  const end_ms_planned = scenario.start_ms + duration_ms;
+  const store_mode = options.platform_store ?? 'auto';
+  const restarts_planned = (): boolean =>
+    compilePlan({ portfolio, seed, start_ms: scenario.start_ms, end_ms: end_ms_planned, steps: scenario.timeline.steps, processes: scenario.timeline.processes }).faults.some((f) => f.fault === 'platform_restart');
+  const use_store = platform_options !== undefined && store_mode !== 'none' && (options.data_dir !== undefined || store_mode === 'memory' || restarts_planned());
+  const memory_store = new MemoryStore();
+  const openStore = (): PlatformStore => (options.data_dir !== undefined ? new SqliteStore(options.data_dir, { writer: 'simulator' }) : memory_store);
+  let store: PlatformStore | undefined;
+  let durable: DurablePlatform | undefined;
+  let restarts = 0;
+  let replayed_inputs = 0;
+  let platform: Platform | undefined;
+  if (platform_options && use_store) {
+    store = openStore();
+    if (store.last_seq > 0) {
+      store.close();
+      throw new MspError('RUN_DATA_NOT_EMPTY', `${options.data_dir ?? 'store'}: already holds a platform store; a simulated run starts from nothing (give it an empty --data directory)`);
+    }
+    durable = DurablePlatform.openWith(store, platform_options, to_trace, options.durability);
+    platform = durable.platform;
+  } else if (platform_options) {
+    platform = new Platform({ ...platform_options, journal: to_trace });
+  }
+  const live = (): Platform => platform!;
+  // A platform restart with a store: the process dies (what it had not committed is gone) and a
+  // new one comes back from the store — snapshot, then the journal's tail replayed.
+  const crashed = { down: false };
+  const commit = (): void => {
+    if (durable && !crashed.down) durable.commit();
+  };
+  const restartFromStore = (): void => {
+    if (!durable || !store || !platform_options) return;
+    store.close();
+    store = openStore();
+    durable = DurablePlatform.openWith(store, platform_options, to_trace, options.durability);
+    platform = durable.platform;
+    restarts++;
+    replayed_inputs += durable.recovery.replayed_inputs;
+  };
+  const platform_gate = {
+    down: (at_ms: number): void => {
+      gate.down(at_ms);
+      crashed.down = true;
+    },
+    up: (at_ms: number): void => {
+      gate.up(at_ms);
+      crashed.down = false;
+      restartFromStore();
+    },
+  };
   let sim_now = (): number => scenario.start_ms;
   let broker_up = (): boolean => true;
   const wired: { wiring?: Wiring } = {};
@@ -258,19 +328,20 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       ? {
           on_apply: (msgs: readonly OrderedMessage[], t: number) => {
             gate.step(msgs, t, {
-              apply: (m, at) => platform.applyStep(m, at),
+              apply: (m, at) => live().applyStep(m, at),
               backlog: (m, at) => {
-                for (const x of m) platform.receive(x.topic, x.payload, at);
+                for (const x of m) live().receive(x.topic, x.payload, at);
               },
             });
             sendCommands(t);
+            commit();
           },
         }
       : {}),
     ...(platform && realtime
       ? {
           on_message: (m: ReceivedMessage) => {
-            platform.receive(m.topic, m.payload, sim_now());
+            live().receive(m.topic, m.payload, sim_now());
             sendCommands(sim_now());
           },
         }
@@ -297,12 +368,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     checkScriptedFaults(s, scenario.faults);
     const plan = compilePlan({ portfolio, seed, start_ms: scenario.start_ms, end_ms: s.end_ms, steps: scenario.timeline.steps, processes: scenario.timeline.processes });
     // The timeline's rollout actions become operator actions on the platform, applied at their time.
-    const rollout_control: RolloutControl | undefined = options.rollout_control ?? (platform ? platformRolloutControl(platform, scenario, () => s.clock.now_ms) : undefined);
+    const rollout_control: RolloutControl | undefined = options.rollout_control ?? (platform ? platformRolloutControl(live, scenario, () => s.clock.now_ms) : undefined);
     if (needsRolloutControl(plan) && !rollout_control) {
       throw new UsageError('RUN_NO_ROLLOUT_CONTROL', `${scenario.file}: the timeline starts, pauses or cancels rollouts, but this run has no rollout control wired in`);
     }
     faults = new FaultRuntime(s, plan, {
-      ...(platform ? { operator: operatorPort(platform), platform_gate: gate } : {}),
+      ...(platform ? { operator: operatorPort(live), platform_gate } : {}),
       ...(rollout_control ? { rollouts: rollout_control } : {}),
     }, { step_ms });
     if (realtime && faults.broker_outages.length > 0) throw new UsageError('RUN_OUTAGE_REALTIME', `${scenario.file}: the timeline's broker outages need lockstep step boundaries; drop --speed`);
@@ -313,9 +384,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     if (realtime) wiring.onCommand((c) => s.deliverCommands([c]));
     // Scenario rollouts are operator actions, applied by the platform at their time.
     if (platform) {
-      for (const r of scenario.rollouts) if (r.at_ms !== null) platform.enqueue({ at_ms: scenario.start_ms + r.at_ms, kind: 'create', target: 'rollout', id: String(r.plan.id), by: 'scenario', plan: r.plan });
+      for (const r of scenario.rollouts) if (r.at_ms !== null) live().enqueue({ at_ms: scenario.start_ms + r.at_ms, kind: 'create', target: 'rollout', id: String(r.plan.id), by: 'scenario', plan: r.plan });
     }
-    noc = platform && options.noc !== false ? new Noc(s, operatorPort(platform), scenario.operations) : undefined;
+    noc = platform && options.noc !== false ? new Noc(s, operatorPort(live), scenario.operations) : undefined;
     const onGrid = (ms: number): number => Math.ceil(ms / step_ms) * step_ms;
     const outage_edges = new Map<number, 'down' | 'up'>();
     for (const o of [...(options.broker_outages ?? []), ...faults.broker_outages]) {
@@ -353,6 +424,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
           if (platform) {
             platform.applyStep([], t);
             sendCommands(t);
+            commit();
           }
           noc?.observe();
           options.on_step?.(t, { platform, sim: s });
@@ -382,6 +454,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     connections = wiring.connections();
     await wiring.close();
   }
+  if (durable) commit();
+  const store_stats = store?.stats();
+  store?.close();
   const messages = (): number => Object.values(sim.stats.published).reduce((a, b) => a + b, 0);
   const report = platform?.sla.report(scenario.start_ms, sim.end_ms);
   if (platform && report) options.on_platform?.(platform, sim, report);
@@ -431,6 +506,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       platform_backlog_max: gate.max_backlog,
       platform_backlog_dropped: gate.overflow,
     },
+    store: store && store_stats ? { location: store.location, restarts, replayed_inputs, records: store_stats.records, snapshots: store_stats.snapshots, bytes: store_stats.bytes } : null,
     oracle: oracle_report,
     costs: noc ? noc.ledger() : null,
     trace_hash: trace.digestHex(),
@@ -438,12 +514,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
 }
 
 /** Timeline rollout actions as the platform's operator actions, queued at the sim's current time. */
-function platformRolloutControl(platform: Platform, scenario: Scenario, now_ms: () => number): RolloutControl {
+function platformRolloutControl(platform: () => Platform, scenario: Scenario, now_ms: () => number): RolloutControl {
   const plans = new Map(scenario.rollouts.map((r) => [String(r.plan.id), r.plan]));
   return {
-    start: (id) => platform.enqueue({ at_ms: now_ms(), kind: 'create', target: 'rollout', id, by: 'timeline', plan: plans.get(id) }),
-    pause: (id, reason) => platform.enqueue({ at_ms: now_ms(), kind: 'pause', target: 'rollout', id, by: 'timeline', reason }),
-    resume: (id) => platform.enqueue({ at_ms: now_ms(), kind: 'resume', target: 'rollout', id, by: 'timeline' }),
-    cancel: (id, reason) => platform.enqueue({ at_ms: now_ms(), kind: 'cancel', target: 'rollout', id, by: 'timeline', reason }),
+    start: (id) => platform().enqueue({ at_ms: now_ms(), kind: 'create', target: 'rollout', id, by: 'timeline', plan: plans.get(id) }),
+    pause: (id, reason) => platform().enqueue({ at_ms: now_ms(), kind: 'pause', target: 'rollout', id, by: 'timeline', reason }),
+    resume: (id) => platform().enqueue({ at_ms: now_ms(), kind: 'resume', target: 'rollout', id, by: 'timeline' }),
+    cancel: (id, reason) => platform().enqueue({ at_ms: now_ms(), kind: 'cancel', target: 'rollout', id, by: 'timeline', reason }),
   };
 }

@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer';
+import { MspError } from '../../common/errors.ts';
 import { parseDeviceTopic } from '../contract/topics.ts';
 import { Ingest } from '../ingest/ingest.ts';
 import { AlertManager } from '../monitoring/alert-manager.ts';
@@ -12,6 +14,13 @@ import { PatchingEngine, type OtaCommand } from '../patching/engine.ts';
 import { PatchError, type FirmwareRelease } from '../patching/types.ts';
 import type { Journal, LivenessChange } from './model.ts';
 import type { OrderedMessage } from './step-order.ts';
+import type { RegistryState } from '../registry/registry.ts';
+import type { MonitorState } from '../monitoring/monitor.ts';
+import type { AlertManagerState } from '../monitoring/alert-manager.ts';
+import type { IncidentDeskState } from '../monitoring/incidents.ts';
+import type { SlaLedgerState } from '../sla/ledger.ts';
+import type { PatchingState } from '../patching/engine.ts';
+import type { IngestState } from '../ingest/ingest.ts';
 
 /**
  * The platform: the same production logic whether it runs against a real broker on the wall
@@ -32,6 +41,39 @@ export interface PlatformOptions {
   readonly firmware?: readonly FirmwareRelease[];
   /** Device tags from the deployment's configuration (rollout targets select on them). */
   readonly tags_of?: (device_id: string) => readonly string[];
+  /**
+   * Told of every input (a step, a message, a tick, an operator action) before it is applied and
+   * when it is done, outermost calls only: the durable store records inputs with it (platform/store).
+   */
+  readonly recorder?: InputRecorder;
+}
+
+/** One input to the platform, as recorded for replay (platform/store). */
+export type PlatformInput =
+  | { readonly op: 'step'; readonly messages: readonly OrderedMessage[]; readonly step_end_ms: number }
+  | { readonly op: 'receive'; readonly topic: string; readonly payload: string | { readonly b64: string }; readonly received_ms: number }
+  | { readonly op: 'tick'; readonly now_ms: number }
+  | { readonly op: 'enqueue'; readonly command: OperatorCommand }
+  | { readonly op: 'operate'; readonly command: OperatorCommand };
+
+export interface InputRecorder {
+  input(input: PlatformInput): void;
+  done(input: PlatformInput): void;
+}
+
+/** The platform's whole state as plain data (`Platform.snapshot`); a snapshot restores from it. */
+export interface PlatformState {
+  readonly now_ms: number;
+  readonly first_ms: number | null;
+  readonly pending_actions: readonly OperatorCommand[];
+  readonly outbox: readonly OtaCommand[];
+  readonly ingest: IngestState;
+  readonly registry: RegistryState;
+  readonly monitor: MonitorState;
+  readonly alerts: AlertManagerState;
+  readonly incidents: IncidentDeskState;
+  readonly sla: SlaLedgerState;
+  readonly patching: PatchingState;
 }
 
 export type OperatorCommand =
@@ -71,8 +113,12 @@ export class Platform {
   /** Commands decided but not yet handed to the transport (drained by the caller after each input). */
   #outbox: OtaCommand[] = [];
   readonly #changed_incidents = new Set<string>();
+  readonly #recorder: InputRecorder | undefined;
+  /** Nesting of input calls (applyStep → receive → tick): only the outermost is recorded. */
+  #depth = 0;
 
   constructor(options: PlatformOptions) {
+    this.#recorder = options.recorder;
     // Every decision goes to the caller's journal; incident changes are also noted here so the
     // SLA ledger always holds each incident's latest version.
     this.#journal = (at_ms, kind, fields) => {
@@ -131,7 +177,7 @@ export class Platform {
 
   /** Operator actions (the HTTP API, the simulated NOC) are inputs like messages, applied in time order. */
   enqueue(command: OperatorCommand): void {
-    this.#pending_actions.push(command);
+    this.#input({ op: 'enqueue', command }, () => this.#pending_actions.push(command));
   }
 
   /**
@@ -140,6 +186,10 @@ export class Platform {
    * input's time, and finally up to the step's end.
    */
   applyStep(inputs: readonly OrderedMessage[], step_end_ms: number): void {
+    this.#input({ op: 'step', messages: inputs, step_end_ms }, () => this.#applyStep(inputs, step_end_ms));
+  }
+
+  #applyStep(inputs: readonly OrderedMessage[], step_end_ms: number): void {
     const actions = this.#pending_actions.filter((a) => a.at_ms <= step_end_ms).sort((a, b) => a.at_ms - b.at_ms || (a.id < b.id ? -1 : 1));
     this.#pending_actions = this.#pending_actions.filter((a) => a.at_ms > step_end_ms);
     let ai = 0;
@@ -153,6 +203,16 @@ export class Platform {
 
   /** One message, received at `received_ms` (real-time and production mode call this directly). */
   receive(topic: string, payload: string | Buffer, received_ms: number): void {
+    if (this.#recorder === undefined || this.#depth > 0) {
+      this.#receive(topic, payload, received_ms);
+      return;
+    }
+    // Bytes that are not valid UTF-8 are recorded as they came (ingest quarantines them on replay too).
+    const recorded = typeof payload === 'string' ? payload : isUtf8(payload) ? payload.toString('utf8') : { b64: payload.toString('base64') };
+    this.#input({ op: 'receive', topic, payload: recorded, received_ms }, () => this.#receive(topic, payload, received_ms));
+  }
+
+  #receive(topic: string, payload: string | Buffer, received_ms: number): void {
     this.tick(received_ms);
     const msg = this.ingest.accept(topic, payload, received_ms);
     if (!msg) {
@@ -169,6 +229,14 @@ export class Platform {
 
   /** Runs timers (heartbeat deadlines, `for` durations) up to `now_ms`. */
   tick(now_ms: number): void {
+    if (this.#recorder !== undefined && this.#depth === 0) {
+      this.#input({ op: 'tick', now_ms }, () => this.#tick(now_ms));
+      return;
+    }
+    this.#tick(now_ms);
+  }
+
+  #tick(now_ms: number): void {
     if (now_ms < this.#now_ms) return; // time never runs backwards for the platform
     this.#first_ms ??= now_ms;
     this.#now_ms = now_ms;
@@ -182,7 +250,76 @@ export class Platform {
 
   /** Production mode: an operator action applied now (the API calls this). */
   operate(command: OperatorCommand): void {
-    this.#act(command);
+    this.#input({ op: 'operate', command }, () => this.#act(command));
+  }
+
+  /** Applies a recorded input again (recovery replays the journal's tail through this). */
+  replay(input: PlatformInput): void {
+    switch (input.op) {
+      case 'step':
+        return this.applyStep(input.messages, input.step_end_ms);
+      case 'receive':
+        return this.receive(input.topic, typeof input.payload === 'string' ? input.payload : Buffer.from(input.payload.b64, 'base64'), input.received_ms);
+      case 'tick':
+        return this.tick(input.now_ms);
+      case 'enqueue':
+        return this.enqueue(input.command);
+      case 'operate':
+        return this.operate(input.command);
+    }
+  }
+
+  /**
+   * The whole state as plain data, each part's maps in a canonical order (platform/store writes
+   * it as a snapshot). Taken between inputs only: mid-input state is not a state the platform
+   * can resume from.
+   */
+  snapshot(): PlatformState {
+    if (this.#depth > 0) throw new MspError('STATE_RESTORE_NOT_FRESH', 'a snapshot is taken between inputs, not in the middle of one');
+    return {
+      now_ms: this.#now_ms,
+      first_ms: this.#first_ms ?? null,
+      pending_actions: structuredClone(this.#pending_actions),
+      outbox: structuredClone(this.#outbox),
+      ingest: this.ingest.saveState(),
+      registry: this.registry.saveState(),
+      monitor: this.monitor.saveState(),
+      alerts: this.alerts.saveState(),
+      incidents: this.incidents.saveState(),
+      sla: this.sla.saveState(),
+      patching: this.patching.saveState(),
+    };
+  }
+
+  /**
+   * Gives this platform, freshly built with the same options as the one that saved `state`, that
+   * state (then the store replays the journal's tail through `replay`).
+   */
+  restore(state: PlatformState): void {
+    if (this.#first_ms !== undefined || this.#depth > 0) throw new MspError('STATE_RESTORE_NOT_FRESH', 'a snapshot is restored into a freshly built platform only');
+    this.#now_ms = state.now_ms;
+    this.#first_ms = state.first_ms ?? undefined;
+    this.#pending_actions = structuredClone([...state.pending_actions]);
+    this.#outbox = structuredClone([...state.outbox]);
+    this.ingest.loadState(state.ingest);
+    this.registry.loadState(state.registry);
+    this.monitor.loadState(state.monitor);
+    this.alerts.loadState(state.alerts);
+    this.incidents.loadState(state.incidents);
+    this.sla.loadState(state.sla);
+    this.patching.loadState(state.patching);
+  }
+
+  #input(input: PlatformInput, apply: () => void): void {
+    const record = this.#recorder !== undefined && this.#depth === 0;
+    if (record) this.#recorder!.input(input);
+    this.#depth++;
+    try {
+      apply();
+    } finally {
+      this.#depth--;
+    }
+    if (record) this.#recorder!.done(input);
   }
 
   #act(a: OperatorCommand): void {

@@ -93,6 +93,13 @@ function head(text: string, max: number): string {
 
 type Rejection = { reason: RejectReason; detail: string };
 
+/** Ingest as saved in a snapshot (see `Ingest.saveState`). */
+export interface IngestState {
+  accepted: number;
+  rejected: Record<RejectReason, number>;
+  quarantine: QuarantineEntry[];
+}
+
 export class Ingest {
   readonly #max_payload_bytes: number;
   readonly #capacity: number;
@@ -137,6 +144,21 @@ export class Ingest {
   /** Quarantined rejections, oldest first (at most `quarantine_capacity`). */
   quarantine(): readonly QuarantineEntry[] {
     return [...this.#ring.slice(this.#start), ...this.#ring.slice(0, this.#start)];
+  }
+
+  /** Counters and the quarantine (oldest first) as plain data (platform/store snapshots). */
+  saveState(): IngestState {
+    return structuredClone({ accepted: this.#accepted, rejected: this.#rejected, quarantine: this.quarantine() as QuarantineEntry[] });
+  }
+
+  /** Replaces this (fresh) ingest's counters and quarantine with saved ones. */
+  loadState(state: IngestState): void {
+    this.#accepted = state.accepted;
+    for (const r of REJECT_REASONS) this.#rejected[r] = state.rejected[r] ?? 0;
+    this.#ring.length = 0;
+    const kept = structuredClone(state.quarantine);
+    if (this.#capacity > 0) this.#ring.push(...kept.slice(-this.#capacity));
+    this.#start = 0;
   }
 
   #validate(topic: unknown, payload: unknown, received_ms: number): DeviceMessage | Rejection {

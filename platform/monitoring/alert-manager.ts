@@ -9,6 +9,7 @@
  */
 import type { Alert, AlertStatus, AlertType, Journal, Severity } from '../core/model.ts';
 import type { AlertSignal } from './monitor.ts';
+import { copyData, sortedEntries } from '../core/state-codec.ts';
 
 export interface AlertManagerDeps {
   journal: Journal;
@@ -42,6 +43,17 @@ interface Mutable {
   summary: string;
   /** Set while a flapping alert's clear is being held: resolve at this time unless re-raised. */
   hold_until_ms: number | null;
+}
+
+/** The alert manager as saved in a snapshot (see `AlertManager.saveState`). */
+export interface AlertManagerState {
+  alerts: Mutable[];
+  active_by_key: Array<[string, string]>;
+  occurrences: Array<[string, number]>;
+  transitions: Array<[string, number[]]>;
+  outbox: Alert[];
+  evicted_count: number;
+  held: string[];
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { critical: 4, major: 3, minor: 2, warning: 1 };
@@ -203,6 +215,36 @@ export class AlertManager {
   /** Resolved alerts dropped to honour `max_alerts`. */
   evicted(): number {
     return this.evicted_count;
+  }
+
+  /** Every alert, the per-key indexes and the flap history as plain data, sorted by key (snapshots). */
+  saveState(): AlertManagerState {
+    return copyData({
+      alerts: sortedEntries(this.alerts).map(([, a]) => a),
+      active_by_key: sortedEntries(this.active_by_key),
+      occurrences: sortedEntries(this.occurrences),
+      transitions: sortedEntries(this.transitions),
+      outbox: this.outbox,
+      evicted_count: this.evicted_count,
+      held: [...this.held].sort(),
+    });
+  }
+
+  /** Replaces this (fresh) manager's state with a saved one. */
+  loadState(state: AlertManagerState): void {
+    const s = copyData(state);
+    this.alerts.clear();
+    for (const a of s.alerts) this.alerts.set(a.id, a);
+    this.active_by_key.clear();
+    for (const [k, v] of s.active_by_key) this.active_by_key.set(k, v);
+    this.occurrences.clear();
+    for (const [k, v] of s.occurrences) this.occurrences.set(k, v);
+    this.transitions.clear();
+    for (const [k, v] of s.transitions) this.transitions.set(k, v);
+    this.outbox = s.outbox;
+    this.evicted_count = s.evicted_count;
+    this.held.clear();
+    for (const id of s.held) this.held.add(id);
   }
 
   // ---- internals ----------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import type { DeviceKind } from '../contract/messages.ts';
 import { DEFAULT_PRIORITY_TARGETS, type PriorityTarget } from '../contract/priorities.ts';
 import type { Alert, AlertType, DeviceInfo, Incident, Journal, Liveness, LivenessChange, Priority, ScopeKind, Severity } from '../core/model.ts';
 import { MS_PER_MINUTE as MINUTE_MS } from '../../common/time.ts';
+import { copyData, sortedEntries } from '../core/state-codec.ts';
 
 export type { PriorityTarget } from '../contract/priorities.ts';
 
@@ -123,6 +124,22 @@ interface MutableIncident {
   device_ids: string[];
   /** Outage incidents: the area they cover. */
   area: Area | null;
+}
+
+/** The incident desk as saved in a snapshot (see `IncidentDesk.saveState`). */
+export interface IncidentDeskState {
+  incidents: MutableIncident[];
+  next_seq: number;
+  evicted_count: number;
+  device_incident: Array<[string, string]>;
+  covering: Array<[string, string[]]>;
+  site_outages: Array<[string, string[]]>;
+  known: Alert[];
+  alert_incident: Array<[string, string]>;
+  alerts_by_device: Array<[string, string[]]>;
+  indexed: boolean;
+  recs: Array<{ info: DeviceInfo; offline: boolean; cut_off: boolean }>;
+  groups: Array<Omit<Group, 'members' | 'gateways'> & { members: string[]; gateways: string[] }>;
 }
 
 function snapshot(i: MutableIncident): Incident {
@@ -412,6 +429,61 @@ export class IncidentDesk {
     }
     candidates.sort((x, y) => x.started_ms - y.started_ms || byString(x.id, y.id));
     for (const a of candidates) this.inhibit(a, outage, now_ms);
+  }
+
+  /**
+   * Incidents, the grouping and inhibition indexes and the topology index (with each group's
+   * hysteresis state) as plain data, sorted by key (platform/store snapshots). Devices are saved
+   * with the info they were indexed under, which may be older than the registry's.
+   */
+  saveState(): IncidentDeskState {
+    const sets = (m: ReadonlyMap<string, ReadonlySet<string>>): Array<[string, string[]]> => sortedEntries(m).map(([k, v]) => [k, [...v].sort(byString)]);
+    return copyData({
+      incidents: sortedEntries(this.incidents).map(([, i]) => i),
+      next_seq: this.next_seq,
+      evicted_count: this.evicted_count,
+      device_incident: sortedEntries(this.device_incident),
+      covering: sets(this.covering),
+      site_outages: sets(this.site_outages),
+      known: sortedEntries(this.known).map(([, a]) => a),
+      alert_incident: sortedEntries(this.alert_incident),
+      alerts_by_device: sets(this.alerts_by_device),
+      indexed: this.indexed,
+      recs: sortedEntries(this.recs).map(([, r]) => ({ info: r.info, offline: r.offline, cut_off: r.cut_off })),
+      groups: sortedEntries(this.groups).map(([, g]) => ({ ...g, members: [...g.members].sort(byString), gateways: [...g.gateways].sort(byString) })),
+    });
+  }
+
+  /** Replaces this (fresh) desk's state with a saved one. */
+  loadState(state: IncidentDeskState): void {
+    const s = copyData(state);
+    const fill = <V>(m: Map<string, V>, entries: ReadonlyArray<readonly [string, V]>): void => {
+      m.clear();
+      for (const [k, v] of entries) m.set(k, v);
+    };
+    fill(this.incidents, s.incidents.map((i) => [i.id, i] as const));
+    this.next_seq = s.next_seq;
+    this.evicted_count = s.evicted_count;
+    fill(this.device_incident, s.device_incident);
+    fill(this.covering, s.covering.map(([k, v]) => [k, new Set(v)] as const));
+    fill(this.site_outages, s.site_outages.map(([k, v]) => [k, new Set(v)] as const));
+    fill(this.known, s.known.map((a) => [a.id, a] as const));
+    fill(this.alert_incident, s.alert_incident);
+    fill(this.alerts_by_device, s.alerts_by_device.map(([k, v]) => [k, new Set(v)] as const));
+    this.indexed = s.indexed;
+    this.recs.clear();
+    for (const r of s.recs) {
+      const building_key = `${r.info.site}${SEP}${r.info.building}`;
+      this.recs.set(r.info.id, { info: Object.freeze(r.info), offline: r.offline, cut_off: r.cut_off ?? false, building_key, floor_key: `${building_key}${SEP}${r.info.floor}` });
+    }
+    this.groups.clear();
+    this.site_groups.clear();
+    for (const g of s.groups) {
+      this.groups.set(g.key, { ...g, members: new Set(g.members), gateways: new Set(g.gateways) });
+      const sg = this.site_groups.get(g.site) ?? new Set<string>();
+      sg.add(g.key);
+      this.site_groups.set(g.site, sg);
+    }
   }
 
   // ---- topology -------------------------------------------------------------------------------------

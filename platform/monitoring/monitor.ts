@@ -10,6 +10,7 @@
 import { MinHeap } from '../../common/min-heap.ts';
 import type { EventType } from '../contract/messages.ts';
 import type { AlertType, DeviceInfo, DeviceMessage, Journal, LivenessChange, Severity } from '../core/model.ts';
+import { copyData, sortedEntries } from '../core/state-codec.ts';
 import { EVENT_RULE_NAMES, type EventRule, type MonitoringConfig, type ThresholdRule } from './rules.ts';
 
 export interface AlertSignal {
@@ -77,6 +78,14 @@ interface HvacState {
 }
 
 const SEP = '\u0000';
+
+/** The monitor as saved in a snapshot (see `Monitor.saveState`). */
+export interface MonitorState {
+  conds: Array<[string, Omit<Cond, 'gen'>]>;
+  reboots: Array<[string, RebootState]>;
+  hvac: Array<[string, HvacState]>;
+  thresholds_firing: Array<[string, string[]]>;
+}
 const THRESHOLD_PREFIX = 'threshold:';
 /** Stale heap entries are tolerated up to this slack before a rebuild (keeps the heap bounded). */
 const HEAP_SLACK = 1024;
@@ -188,6 +197,46 @@ export class Monitor {
   /** Conditions and timers held (for bounds reporting). */
   size(): { conditions: number; timers: number } {
     return { conditions: this.conds.size, timers: this.heap.size };
+  }
+
+  /**
+   * Conditions, reboot and HVAC memory and firing thresholds as plain data, keyed and sorted by
+   * device and rule (platform/store snapshots). Timers are not saved: every condition with a due
+   * timer gets exactly one live heap entry back in `loadState` (voided entries are dropped).
+   */
+  saveState(): MonitorState {
+    return {
+      conds: sortedEntries(this.conds).map(([key, c]) => {
+        const { gen: _gen, ...rest } = c;
+        return [key, copyData(rest)];
+      }),
+      reboots: copyData(sortedEntries(this.reboots)),
+      hvac: copyData(sortedEntries(this.hvac)),
+      thresholds_firing: sortedEntries(this.thresholds_firing).map(([d, set]) => [d, [...set].sort()]),
+    };
+  }
+
+  /** Replaces this (fresh) monitor's state with a saved one. */
+  loadState(state: MonitorState): void {
+    this.conds.clear();
+    this.heap.retain(() => false);
+    this.live_timers = 0;
+    for (const [key, saved] of state.conds) {
+      const c: Cond = { ...copyData(saved), gen: 0 };
+      this.conds.set(key, c);
+      if (c.timer_due_ms !== null) {
+        const i = key.indexOf(SEP);
+        this.heap.push({ due_ms: c.timer_due_ms, device_id: key.slice(0, i), rule: key.slice(i + 1), gen: 0 });
+        this.live_timers += 1;
+      }
+    }
+    this.reboots.clear();
+    for (const [d, r] of copyData(state.reboots)) this.reboots.set(d, r);
+    this.hvac.clear();
+    for (const [d, h] of copyData(state.hvac)) this.hvac.set(d, h);
+    this.thresholds_firing.clear();
+    for (const [d, names] of state.thresholds_firing) this.thresholds_firing.set(d, new Set(names));
+    this.out = [];
   }
 
   // ---- rules ----------------------------------------------------------------------------------

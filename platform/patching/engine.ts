@@ -14,6 +14,7 @@ import { containsMs, weeklyWindowIntervals, type WeeklyWindow } from '../sla/int
 import { FirmwareCatalog } from './catalog.ts';
 import { cohortOrder, partitionWaves, retryDelayMs } from './cohorts.ts';
 import { buildPlan } from './plan.ts';
+import { copyData, sortedEntries } from '../core/state-codec.ts';
 import {
   PatchError,
   type FailureClass,
@@ -148,6 +149,16 @@ interface Load {
   gateway: Map<string, number>;
 }
 
+/** The rollout engine as saved in a snapshot (see `PatchingEngine.saveState`). */
+export interface PatchingState {
+  rollouts: Array<Record<string, unknown> & { plan: RolloutPlan; jobs: Job[]; rollback_jobs: Job[] }>;
+  battery: Array<[string, number]>;
+  history: Array<[string, DeviceHistory]>;
+  busy: Array<[string, string]>;
+  dirty: boolean;
+  last_eval_ms: number;
+}
+
 const IN_FLIGHT: ReadonlySet<JobState> = new Set(['downloading', 'installing']);
 const TERMINAL: ReadonlySet<JobState> = new Set(['succeeded', 'failed', 'cancelled']);
 
@@ -269,6 +280,46 @@ export class PatchingEngine {
     const j = r?.rollback_jobs.get(device_id) ?? r?.jobs.get(device_id);
     if (!r || !j) return undefined;
     return { rollout: id, job: { device_id, wave: j.wave, state: j.state, attempt: j.attempt, from_fw: j.from_fw, failure: j.failure, device_state: j.device_state } };
+  }
+
+  /**
+   * Rollouts (plan, waves, every job and rollback job, gates' memory) and the engine's device
+   * observations as plain data (platform/store snapshots). Rollouts and their jobs keep the order
+   * the engine made them in — creation order, and wave then cohort order — because the scheduler
+   * walks them in that order (first come, first served for the concurrency slots); the per-device
+   * maps are sorted by id.
+   */
+  saveState(): PatchingState {
+    return copyData({
+      rollouts: [...this.#rollouts.values()].map((r) => ({ ...r, jobs: [...r.jobs.values()], rollback_jobs: [...r.rollback_jobs.values()] })),
+      battery: sortedEntries(this.#battery),
+      history: sortedEntries(this.#history),
+      busy: sortedEntries(this.#busy),
+      dirty: this.#dirty,
+      last_eval_ms: this.#last_eval_ms,
+    }) as PatchingState;
+  }
+
+  /** Replaces this (fresh) engine's state with a saved one. */
+  loadState(state: PatchingState): void {
+    const s = copyData(state);
+    this.#rollouts.clear();
+    for (const saved of s.rollouts) {
+      const r = Object.assign(Object.create(Rollout.prototype) as Rollout, {
+        ...saved,
+        jobs: new Map(saved.jobs.map((j) => [j.device_id, j])),
+        rollback_jobs: new Map(saved.rollback_jobs.map((j) => [j.device_id, j])),
+      });
+      this.#rollouts.set(r.plan.id, r);
+    }
+    this.#battery.clear();
+    for (const [k, v] of s.battery) this.#battery.set(k, v);
+    this.#history.clear();
+    for (const [k, v] of s.history) this.#history.set(k, v);
+    this.#busy.clear();
+    for (const [k, v] of s.busy) this.#busy.set(k, v);
+    this.#dirty = s.dirty;
+    this.#last_eval_ms = s.last_eval_ms;
   }
 
   // ---- inputs ----------------------------------------------------------------------------------

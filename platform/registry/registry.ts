@@ -21,6 +21,7 @@
 import { MinHeap } from '../../common/min-heap.ts';
 import type { BirthPayload } from '../contract/messages.ts';
 import type { DeviceInfo, DeviceMessage, Journal, Liveness, LivenessChange } from '../core/model.ts';
+import { copyData } from '../core/state-codec.ts';
 import { MspError } from '../../common/errors.ts';
 
 export interface LivenessOverride {
@@ -59,6 +60,12 @@ export interface RegistryStats {
   stale_state: number;
   /** Non-birth messages from devices never born. */
   unknown_device: number;
+}
+
+/** The registry as saved in a snapshot (see `Registry.saveState`). */
+export interface RegistryState {
+  devices: Array<Record<string, unknown> & { id: string; info: DeviceInfo; liveness: Liveness; scheduled_ms: number | null; recent_seq: number[]; recent_ts: number[] }>;
+  counters: { duplicate: number; out_of_order: number; seq_gap: number; stale_state: number; unknown_device: number };
 }
 
 export type RegistryErrorCode = 'REGISTRY_BAD_OPTION';
@@ -361,6 +368,56 @@ export class Registry {
   }
 
   // ---- internals ----
+
+  /**
+   * The registry's whole state as plain data, devices in id order (platform/store snapshots).
+   * Each record is saved with all its fields (so fields added later travel too), minus the heap
+   * bookkeeping, which `loadState` rebuilds: one live deadline per device at `scheduled_ms`.
+   */
+  saveState(): RegistryState {
+    return {
+      devices: this.#ids().map((id) => {
+        const { heap_gen: _gen, recent_seq, recent_ts, ...rest } = this.#devices.get(id)!;
+        return { ...copyData(rest), recent_seq: Array.from(recent_seq), recent_ts: Array.from(recent_ts) };
+      }),
+      counters: { duplicate: this.#duplicate, out_of_order: this.#out_of_order, seq_gap: this.#seq_gap, stale_state: this.#stale_state, unknown_device: this.#unknown_device },
+    };
+  }
+
+  /** Replaces this (fresh) registry's state with a saved one. */
+  loadState(state: RegistryState): void {
+    this.#devices.clear();
+    this.#children.clear();
+    this.#heap.retain(() => false);
+    for (const k of Object.keys(this.#by_liveness) as Liveness[]) this.#by_liveness[k] = 0;
+    for (const saved of state.devices) {
+      const d: DeviceRecord = {
+        ...(copyData(saved) as unknown as DeviceRecord),
+        info: Object.freeze(copyData(saved.info)),
+        recent_seq: Uint8Array.from(saved.recent_seq),
+        recent_ts: Float64Array.from(saved.recent_ts),
+        heap_gen: 0,
+      };
+      this.#devices.set(d.id, d);
+      this.#by_liveness[d.liveness]++;
+      // Who sits behind which gateway is derived from each record's parent, not saved twice.
+      if (d.parent !== null) {
+        let set = this.#children.get(d.parent);
+        if (set === undefined) this.#children.set(d.parent, (set = new Set()));
+        set.add(d.id);
+      }
+      if (d.scheduled_ms !== null) {
+        d.heap_gen = 1;
+        this.#heap.push({ at_ms: d.scheduled_ms, id: d.id, gen: 1 });
+      }
+    }
+    this.#sorted_ids = null;
+    this.#duplicate = state.counters.duplicate;
+    this.#out_of_order = state.counters.out_of_order;
+    this.#seq_gap = state.counters.seq_gap;
+    this.#stale_state = state.counters.stale_state;
+    this.#unknown_device = state.counters.unknown_device;
+  }
 
   #ids(): string[] {
     if (this.#sorted_ids === null) this.#sorted_ids = [...this.#devices.keys()].sort();

@@ -7,6 +7,9 @@ import type { FirmwareRelease } from '../patching/types.ts';
 import { startHttpApi, type HttpApi } from './http-api.ts';
 import { PlatformMetrics } from './metrics.ts';
 import { platformApi } from './platform-api.ts';
+import type { Journal } from '../core/model.ts';
+import { DurablePlatform, type DurabilityOptions } from '../store/durable.ts';
+import { SqliteStore } from '../store/sqlite-store.ts';
 
 /**
  * The platform in production: a real broker, the wall clock, the HTTP API and Prometheus metrics.
@@ -27,6 +30,30 @@ export interface PlatformServiceOptions {
   readonly journal_lines: boolean;
   /** How long to wait for the broker's CONNACK before giving up. */
   readonly connect_timeout_ms?: number;
+  /**
+   * The durable store's directory (`--data`). With it the platform starts from its store
+   * (snapshot + journal tail), keeps a persistent MQTT session (clean: false) under `client_id`,
+   * and acknowledges each QoS 1 message to the broker only after the input that applied it is
+   * committed (docs/durability.md). Without it, state lives in memory only.
+   */
+  readonly data_dir?: string | undefined;
+  readonly durability?: DurabilityOptions;
+  /**
+   * `wall` (default): messages are received at the wall clock's time and timers run every second.
+   * `messages`: for replaying a recorded stream (the crash test) — the platform's time is the
+   * newest message timestamp it has seen and nothing runs on wall time, so what it decides is a
+   * function of the message sequence alone.
+   */
+  readonly clock?: 'wall' | 'messages';
+}
+
+/** A message's own `ts`, without a full parse. */
+function payloadTime(payload: Buffer): number | undefined {
+  const text = payload.toString('latin1', 0, Math.min(payload.length, 4096));
+  const i = text.indexOf('"ts":');
+  if (i < 0) return undefined;
+  const n = Number.parseInt(text.slice(i + 5, i + 25), 10);
+  return Number.isSafeInteger(n) ? n : undefined;
 }
 
 export interface PlatformServiceDeps {
@@ -38,6 +65,8 @@ export interface PlatformServiceDeps {
 
 export interface PlatformService {
   readonly platform: Platform;
+  /** What the start recovered from the store (null without --data). */
+  readonly recovery: DurablePlatform['recovery'] | null;
   readonly api_url: string;
   stop(): Promise<{ accepted: number; rejected: number }>;
 }
@@ -47,63 +76,131 @@ const TICK_INTERVAL_MS = 1_000;
 
 export async function startPlatformService(options: PlatformServiceOptions, deps: PlatformServiceDeps): Promise<PlatformService> {
   const metrics: PlatformMetrics = new PlatformMetrics(() => platform, { process_metrics: true });
-  const platform = new Platform({
-    firmware: [...options.firmware],
-    journal: (t, k, f) => {
-      metrics.onJournal(k, f);
-      if (options.journal_lines) deps.out(JSON.stringify({ t, k, ...f }));
-      else if (k === 'p.inc' || (k === 'p.alert' && f.s !== 'resolved')) deps.log(`${new Date(t).toISOString()} ${k} ${JSON.stringify(f)}`);
-    },
-  });
-  const client = mqtt.connect(options.broker_url, {
-    clientId: options.client_id,
-    ...(options.username !== undefined ? { username: options.username } : {}),
-    ...(options.password !== undefined ? { password: options.password } : {}),
-    reconnectPeriod: 2_000,
-    keepalive: 30,
-    clean: true,
-    resubscribe: true,
-  });
-  const connect_timeout_ms = options.connect_timeout_ms ?? DEFAULT_CONNECT_TIMEOUT_MS;
-  const connected = new Promise<void>((resolve, reject) => {
-    client.once('connect', () => resolve());
-    client.once('error', (err) => reject(new MspError('PLATFORM_CONNECT', `cannot connect to ${options.broker_url}: ${err.message}`)));
-    // wall-clock: a broker that never answers must not hang the command
-    setTimeout(() => reject(new MspError('PLATFORM_CONNECT', `no answer from ${options.broker_url} within ${connect_timeout_ms / 1000} s`)), connect_timeout_ms).unref();
-  });
-  // Rollout commands go out as soon as the engine decides them (QoS 1, docs/patching.md).
+  const journal: Journal = (t, k, f) => {
+    metrics.onJournal(k, f);
+    if (options.journal_lines) deps.out(JSON.stringify({ t, k, ...f }));
+    else if (k === 'p.inc' || (k === 'p.alert' && f.s !== 'resolved')) deps.log(`${new Date(t).toISOString()} ${k} ${JSON.stringify(f)}`);
+  };
+  // The store is opened (and its lock taken) before anything connects: a refused store stops the
+  // start with its code, and the broker never sees a platform that would start empty.
+  const store = options.data_dir !== undefined ? new SqliteStore(options.data_dir) : undefined;
+  let durable: DurablePlatform | undefined;
+  try {
+    durable = store ? DurablePlatform.openWith(store, { firmware: [...options.firmware] }, journal, options.durability) : undefined;
+  } catch (err) {
+    store?.close();
+    throw err;
+  }
+  const platform = durable?.platform ?? new Platform({ firmware: [...options.firmware], journal });
+  const message_clock = options.clock === 'messages';
+  const receivedAt = (payload: Buffer): number => (message_clock ? Math.max(platform.now_ms, payloadTime(payload) ?? platform.now_ms) : deps.now());
+  if (durable) {
+    const r = durable.recovery;
+    deps.log(`platform: store ${options.data_dir}: ${r.snapshot_seq === null ? 'no snapshot' : `snapshot at record ${r.snapshot_seq}`}, ${r.replayed_inputs} inputs replayed (${r.replayed_decisions} decisions checked)`);
+  }
+  // Rollout commands go out as soon as the engine decides them (QoS 1, docs/patching.md) — with a
+  // store, only after the input that decided them is committed.
   const sendCommands = (): void => {
     for (const c of platform.drainCommands()) {
       const m = encodeOtaCommand(c);
       client.publish(m.topic, m.payload, { qos: 1 });
     }
   };
+  const commit = (): void => {
+    durable?.commit();
+  };
+  const client = mqtt.connect(options.broker_url, {
+    clientId: options.client_id,
+    ...(options.username !== undefined ? { username: options.username } : {}),
+    ...(options.password !== undefined ? { password: options.password } : {}),
+    reconnectPeriod: 2_000,
+    keepalive: 30,
+    // A persistent session with a store: the broker keeps what arrives while the platform is down
+    // and redelivers what it sent but never got a PUBACK for.
+    clean: durable === undefined,
+    resubscribe: true,
+  });
+  if (durable) {
+    // MQTT.js hands each PUBLISH to `handleMessage` after the 'message' event and sends the PUBACK
+    // only when its callback is called, one message at a time (any protocol version; its
+    // `customHandleAcks` is MQTT 5 only). So a QoS 1 message is applied and committed here and
+    // then acknowledged: a crash before the commit leaves it unacknowledged, and the broker
+    // delivers it again on the persistent session.
+    client.handleMessage = (packet, callback) => {
+      if (packet.qos === 0) {
+        callback();
+        return;
+      }
+      const topic = packet.topic;
+      const message = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : Buffer.from(packet.payload);
+      // A redelivery of a message committed just before a crash (its PUBACK never left): ack, do not apply twice.
+      if (packet.dup && durable.seen(topic, message)) {
+        callback();
+        return;
+      }
+      try {
+        metrics.ingest(topic, message, () => platform.receive(topic, message, receivedAt(message)));
+        commit();
+      } catch (err) {
+        deps.log(`platform: not acknowledging a message on ${topic}: ${err instanceof Error ? err.message : String(err)}`);
+        callback(err instanceof Error ? err : new Error(String(err)));
+        return;
+      }
+      sendCommands();
+      callback();
+    };
+  }
+  const connect_timeout_ms = options.connect_timeout_ms ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  let session_present = false;
+  const connected = new Promise<void>((resolve, reject) => {
+    client.once('connect', (connack) => {
+      session_present = connack.sessionPresent;
+      resolve();
+    });
+    client.once('error', (err) => reject(new MspError('PLATFORM_CONNECT', `cannot connect to ${options.broker_url}: ${err.message}`)));
+    // wall-clock: a broker that never answers must not hang the command
+    setTimeout(() => reject(new MspError('PLATFORM_CONNECT', `no answer from ${options.broker_url} within ${connect_timeout_ms / 1000} s`)), connect_timeout_ms).unref();
+  });
   let api: HttpApi;
   try {
     await connected;
-    client.on('message', (topic, payload) => {
-      metrics.ingest(topic, payload, () => platform.receive(topic, payload, deps.now()));
-      sendCommands();
+    client.on('message', (topic, payload, packet) => {
+      // With a store, QoS 1 messages are applied (and committed) in handleMessage, right after this event.
+      if (durable && packet.qos > 0) return;
+      metrics.ingest(topic, payload, () => platform.receive(topic, payload, receivedAt(payload)));
+      // QoS 0 messages are committed with the next tick (at most a second): the broker promises them nothing either.
+      if (!durable) sendCommands();
     });
     client.on('error', (err) => deps.log(`platform: mqtt error: ${err.message}`));
-    await client.subscribeAsync(ALL_DEVICE_MESSAGES, { qos: 1 });
+    // A resumed session keeps its subscription; subscribing again would make the broker resend
+    // every retained message, which the platform has already applied.
+    if (!session_present) await client.subscribeAsync(ALL_DEVICE_MESSAGES, { qos: 1 });
     api = await startHttpApi(platformApi(platform, { immediate: true }), { host: options.api_host, port: options.api_port, metrics: () => metrics.render() });
   } catch (err) {
     client.end(true);
+    store?.close();
     throw err;
   }
   // wall-clock: heartbeat deadlines and `for` durations are checked once a second
   const ticker = setInterval(() => {
-    platform.tick(deps.now());
+    if (!message_clock) platform.tick(deps.now());
+    commit();
     sendCommands();
   }, TICK_INTERVAL_MS);
   return {
     platform,
+    recovery: durable?.recovery ?? null,
     api_url: api.url,
     async stop() {
       clearInterval(ticker);
       await api.close();
       await client.endAsync();
+      if (durable) {
+        // A clean stop leaves a fresh snapshot, so the next start replays nothing.
+        durable.commit();
+        durable.snapshot();
+        store?.close();
+      }
       const stats = platform.ingest.stats();
       return { accepted: stats.accepted, rejected: stats.total - stats.accepted };
     },

@@ -13,6 +13,7 @@ import { PRIORITIES, creditTier, validateContract } from './contract.ts';
 import type { Interval, IntervalSet } from './intervals.ts';
 import { clip, intersect, normalize, serviceHours, serviceTime, subtract, totalMs, union } from './intervals.ts';
 import { MS_PER_MINUTE as MINUTE_MS, MS_PER_HOUR as HOUR_MS, MS_PER_DAY as DAY_MS } from '../../common/time.ts';
+import { copyData, sortedEntries } from '../core/state-codec.ts';
 
 
 // ---------------------------------------------------------------------------------------------
@@ -290,6 +291,12 @@ export const HEALTH_FORMULA =
 
 // ---------------------------------------------------------------------------------------------
 
+/** The ledger as saved in a snapshot (see `SlaLedger.saveState`). */
+export interface SlaLedgerState {
+  devices: Array<[string, DeviceTrack]>;
+  incidents: Incident[];
+}
+
 interface DeviceTrack {
   info: DeviceInfo;
   /** First birth (the ledger starts here); null until then, and nothing before it counts. */
@@ -435,6 +442,20 @@ export class SlaLedger {
     const last = track.fw[track.fw.length - 1];
     if (last !== undefined && last.fw === fw) return;
     track.fw.push({ at_ms: last !== undefined ? Math.max(last.at_ms, at_ms) : at_ms, fw });
+  }
+
+  /** Every device's track and each incident's latest version, sorted by id (platform/store snapshots). */
+  saveState(): SlaLedgerState {
+    return copyData({ devices: sortedEntries(this.devices), incidents: sortedEntries(this.incidents).map(([, i]) => i) });
+  }
+
+  /** Replaces this (fresh) ledger's state with a saved one. */
+  loadState(state: SlaLedgerState): void {
+    const s = copyData(state);
+    this.devices.clear();
+    for (const [id, t] of s.devices) this.devices.set(id, { ...t, info: Object.freeze(t.info) });
+    this.incidents.clear();
+    for (const i of s.incidents) this.incidents.set(i.id, i);
   }
 
   report(from_ms: number, to_ms: number): SlaReport {

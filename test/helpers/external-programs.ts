@@ -92,7 +92,7 @@ export interface MosquittoInstance {
 }
 
 /** Starts a throwaway Mosquitto on a free loopback port, with or without a username/password. */
-export async function startMosquitto(opts: { username?: string; password?: string } = {}): Promise<MosquittoInstance> {
+export async function startMosquitto(opts: { username?: string; password?: string; extra_config?: readonly string[] } = {}): Promise<MosquittoInstance> {
   const mosquitto = requireOrThrow('mosquitto', 'mosquitto');
   const dir = mkdtempSync(join(tmpdir(), 'msp-twin-mosquitto-'));
   const port = await freePort();
@@ -109,6 +109,7 @@ export async function startMosquitto(opts: { username?: string; password?: strin
   } else {
     config.push('allow_anonymous true');
   }
+  config.push(...(opts.extra_config ?? []));
   const config_file = join(dir, 'mosquitto.conf');
   writeFileSync(config_file, config.join('\n') + '\n');
 

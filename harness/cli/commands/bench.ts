@@ -2,7 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { measureConnections, measureFanIn, measureLockstep } from '../../bench/mqtt-bench.ts';
 import { benchSimulation } from '../../bench/sim-bench.ts';
-import { benchAlertLatency, benchIngest } from '../../bench/platform-bench.ts';
+import { benchAlertLatency, benchIngest, recordMessages } from '../../bench/platform-bench.ts';
+import { benchStore } from '../../bench/store-bench.ts';
 import { benchLoad, TARGET_GATEWAY_DEVICES, TARGET_LIVE_CONNECTIONS, TARGET_LIVE_P99_MS, TARGET_LIVE_RATE_PER_S } from '../../bench/load-bench.ts';
 import { benchViewer, TARGET_FPS } from '../../bench/viewer-bench.ts';
 import { loadScenario } from '../../scenario/scenario.ts';
@@ -75,12 +76,19 @@ export async function benchCommand(args: { days: number; out: string; only?: Ben
 
   if (sections.has('platform')) {
     say('platform: replaying 6 simulated hours of the flagship through every rule…');
-    const ingest = await benchIngest(scenario, 6);
+    const recorded = await recordMessages(scenario, 6);
+    const ingest = await benchIngest(scenario, 6, recorded);
+    say('platform: the durable store (SQLite) against the in-memory platform on the same stream…');
+    const store = benchStore(recorded);
     say('platform: leak → alert latency through the embedded broker in real time (1,000 events at 200/s)…');
     const latency = await benchAlertLatency({ devices: 200, events: 1_000, rate_per_s: 200 });
-    results.platform = { ingest, latency };
+    results.platform = { ingest, latency, store };
     rows.push(
       ['platform: ingest with rules on, msg/s', int(ingest.msgs_per_s), '', ''],
+      ['platform: in memory, per message, msg/s', int(store.memory_msgs_per_s), '', ''],
+      ['platform: SQLite store, commit per message (PUBACK after commit), msg/s', int(store.per_message_msgs_per_s), '≥ 0.7 × in memory', store.per_message_ratio.toFixed(2)],
+      ['platform: SQLite store, commit per 1-minute step, msg/s', int(store.per_step_msgs_per_s), '≥ 0.7 × in memory', store.per_step_ratio.toFixed(2)],
+      ['platform: store size per device-day', `${int(store.bytes_per_device_day)} B`, '', ''],
       ['platform: telemetry→alert p50 (real time)', `${latency.p50_ms} ms`, '', ''],
       ['platform: telemetry→alert p99 (real time)', `${latency.p99_ms} ms`, '≤ 25 ms (DESIGN §5 device→platform)', (25 / Math.max(0.01, latency.p99_ms)).toFixed(2)],
     );

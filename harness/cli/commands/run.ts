@@ -48,6 +48,8 @@ export interface RunArgs {
   junit?: string | undefined;
   /** Serve the live viewer for this run (docs/viewer.md). */
   view?: boolean | undefined;
+  /** The platform's durable store in this directory (SQLite; it must not hold a store yet). */
+  data?: string | undefined;
   json: boolean;
 }
 
@@ -197,6 +199,7 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
       ...(step_ms !== undefined ? { step_ms } : {}),
       ...(args.speed !== undefined ? { speed: args.speed } : {}),
       broker_outages: outages,
+      ...(args.data !== undefined ? { data_dir: args.data } : {}),
       on_platform: (_platform, _sim, final_report) => {
         report = final_report;
       },
