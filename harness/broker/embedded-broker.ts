@@ -188,6 +188,8 @@ class Broker implements EmbeddedBroker {
   private readonly max_connections: number;
   /** Accepted subscription filters per connection, for the per-client limit. */
   private readonly subscriptions = new WeakMap<Client, Set<string>>();
+  /** Connections already closed for an oversized packet. */
+  private readonly oversize_clients = new WeakSet<Client>();
   /** Who each connection authenticated as; keyed by aedes' client object so it dies with it. */
   private readonly identities = new WeakMap<Client, Identity>();
   /** aedes' persistence from the first instance, handed to every later one (retained messages survive). */
@@ -271,8 +273,11 @@ class Broker implements EmbeddedBroker {
       socket.once('close', () => sockets.delete(socket));
       return true;
     };
-    const guard = (stream: Duplex, who: () => string): void => {
+    const guard = (stream: Duplex, client: Client, who: () => string): void => {
       guardPacketSize(stream, BROKER_LIMITS.max_packet_bytes, (v) => {
+        // The chunk that tripped the guard may still reach aedes' parser (the tap sees it as aedes
+        // reads it); marking the client keeps that packet from being counted a second time.
+        this.oversize_clients.add(client);
         this.counters.oversize_refused += 1;
         const what = v.kind === 'too_large' ? `a ${v.remaining_length}-byte packet (limit ${BROKER_LIMITS.max_packet_bytes})` : 'a malformed packet length';
         this.log(`broker: closed the connection of ${who()}: ${what}`);
@@ -281,7 +286,7 @@ class Broker implements EmbeddedBroker {
     running.tcp.on('connection', (socket: net.Socket) => {
       if (!track(socket)) return;
       const client = aedes.handle(socket);
-      guard(socket, () => this.identities.get(client)?.name ?? (client.id || socket.remoteAddress || '?'));
+      guard(socket, client, () => this.identities.get(client)?.name ?? (client.id || socket.remoteAddress || '?'));
     });
 
     try {
@@ -302,7 +307,7 @@ class Broker implements EmbeddedBroker {
         wss.on('connection', (websocket, req) => {
           const stream = createWebSocketStream(websocket);
           const client = aedes.handle(stream, req);
-          guard(stream, () => this.identities.get(client)?.name ?? (client.id || '?'));
+          guard(stream, client, () => this.identities.get(client)?.name ?? (client.id || '?'));
         });
       }
     } catch (err) {
@@ -418,6 +423,8 @@ class Broker implements EmbeddedBroker {
     if (packet.topic.startsWith(SYS_PREFIX)) return refuse();
     const payload_bytes = typeof packet.payload === 'string' ? Buffer.byteLength(packet.payload) : packet.payload.length;
     if (payload_bytes > BROKER_LIMITS.max_payload_bytes) {
+      if (this.oversize_clients.has(client)) return done(new BrokerError('BROKER_PUBLISH_REFUSED', 'connection closed for an oversized packet'));
+      this.oversize_clients.add(client);
       this.counters.oversize_refused += 1;
       return refuse(`: payload of ${payload_bytes} bytes over the ${BROKER_LIMITS.max_payload_bytes}-byte limit`);
     }
