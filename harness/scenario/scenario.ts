@@ -14,6 +14,7 @@ import { resolveTimeline, type TimelineSpec } from './timeline.ts';
 import { checkScenarioReferences } from './timeline-check.ts';
 import { resolveExpectations, type Expectation } from '../expect/expectations.ts';
 import { itemLines } from '../expect/positions.ts';
+import { checkScenarioBounds } from './bounds.ts';
 
 /** A validated scenario with its times resolved to epoch milliseconds. */
 export interface Scenario {
@@ -81,6 +82,9 @@ function startOf(raw: ScenarioFile): { timezone: string; start_ms: number } {
 /** Cross-field checks the schema cannot express, reported at file:line like schema errors. */
 function semanticChecks(raw: ScenarioFile): SemanticIssue[] {
   const { timezone, start_ms } = startOf(raw);
+  // First, and alone when they fail: the other checks generate the fleet.
+  const bounds = checkScenarioBounds(raw, start_ms);
+  if (bounds.length > 0) return bounds;
   return [...checkRollouts(raw, timezone, start_ms), ...checkScenarioReferences(raw, timezone, start_ms)];
 }
 
