@@ -104,13 +104,13 @@ describe('platform HTTP API', () => {
       expect(sla.body.portfolio.availability).toBeLessThanOrEqual(1);
       // An operator resolves an alert that only people can end (a forced door is the usual one).
       const target = platform.alerts.all().find((a) => a.status !== 'resolved') ?? platform.alerts.all()[0]!;
-      const post = await fetch(`${api.url}/api/v1/alerts/${encodeURIComponent(target.id)}/resolve`, { method: 'POST', body: JSON.stringify({ by: 'alice' }) });
+      const post = await fetch(`${api.url}/api/v1/alerts/${encodeURIComponent(target.id)}/resolve`, { method: 'POST', body: JSON.stringify({ by: 'alice' }), headers: { authorization: `Bearer ${api.token}`, 'content-type': 'application/json' } });
       expect(post.status).toBe(200);
       expect(((await post.json()) as { status: string }).status).toBe('resolved');
       expect((await get('/api/v1/incidents/INC-999999')).body.error.code).toBe('API_NOT_FOUND');
       expect((await get('/api/v1/nope')).body.error.code).toBe('API_NO_ROUTE');
       expect((await get('/api/v1/sla?from=yesterday')).body.error.code).toBe('API_BAD_QUERY');
-      const bad = await fetch(`${api.url}/api/v1/alerts/${encodeURIComponent(target.id)}/ack`, { method: 'POST', body: '{"who":1}' });
+      const bad = await fetch(`${api.url}/api/v1/alerts/${encodeURIComponent(target.id)}/ack`, { method: 'POST', body: '{"who":1}', headers: { authorization: `Bearer ${api.token}`, 'content-type': 'application/json' } });
       expect(bad.status).toBe(400);
       expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('API_BAD_BODY');
       const method = await fetch(`${api.url}/api/v1/health`, { method: 'DELETE' });
