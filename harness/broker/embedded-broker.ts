@@ -17,6 +17,7 @@ import type { AedesOptions, AuthenticateError, Client, PublishPacket, Subscripti
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import { MAX_PAYLOAD_BYTES } from '../../platform/contract/messages.ts';
 import { type AccessPolicy, type Identity, isAuthRefusal } from './access-policy.ts';
+import { MspError } from '../../common/errors.ts';
 import { guardPacketSize } from './packet-size-guard.ts';
 
 /**
@@ -102,15 +103,14 @@ export type BrokerErrorCode =
   | 'BROKER_PUBLISH_REFUSED'
   | 'BROKER_STOPPING';
 
-export class BrokerError extends Error {
-  readonly code: BrokerErrorCode;
+export class BrokerError extends MspError {
+  declare readonly code: BrokerErrorCode;
   readonly host: string | undefined;
   readonly port: number | undefined;
 
   constructor(code: BrokerErrorCode, message: string, details: { host?: string; port?: number; cause?: unknown } = {}) {
-    super(message, details.cause !== undefined ? { cause: details.cause } : undefined);
+    super(code, message, { cause: details.cause, code_in_message: false });
     this.name = 'BrokerError';
-    this.code = code;
     this.host = details.host;
     this.port = details.port;
   }

@@ -6,9 +6,8 @@
  */
 import { countBuildingDevices, countFleetDevices } from '../../sim/world/fleet-count.ts';
 import type { FleetSpec } from '../../sim/world/fleet-spec.ts';
-import { zonedToUtcMs } from '../../sim/world/local-time.ts';
+import { parseLocalDateTime, zonedToUtcMs } from '../../platform/contract/local-time.ts';
 import type { SemanticIssue } from './load-yaml.ts';
-import { parseLocalDateTime } from './schema.ts';
 import type { StepTime } from './timeline-schema.ts';
 
 /** Devices (gateways included) one process simulates; beyond it, split the fleet (docs/load.md). */

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { MspError, type ErrorCode } from '../../common/errors.ts';
 import { generateApiToken, guardRequest, isLoopbackHost } from './http-guard.ts';
 
 /**
@@ -63,13 +64,14 @@ export const DEFAULT_PAGE = 1_000;
 const MIN_TOKEN_LENGTH = 16;
 
 /** A refusal with an HTTP status and a stable code; API implementations throw it too. */
-export class ApiError extends Error {
+export class ApiError extends MspError {
   constructor(
     readonly status: number,
-    readonly code: string,
+    code: ErrorCode,
     message: string,
   ) {
-    super(message);
+    super(code, message, { code_in_message: false });
+    this.name = 'ApiError';
   }
 }
 
@@ -226,12 +228,10 @@ function decodeSegment(segment: string): string {
   }
 }
 
-export class ApiConfigError extends Error {
-  constructor(
-    readonly code: 'API_TOKEN_REQUIRED' | 'API_TOKEN_WEAK',
-    message: string,
-  ) {
-    super(`${message} (${code})`);
+/** The API cannot start as configured (exit 2). */
+export class ApiConfigError extends MspError {
+  constructor(code: 'API_TOKEN_REQUIRED' | 'API_TOKEN_WEAK', message: string) {
+    super(code, message);
     this.name = 'ApiConfigError';
   }
 }

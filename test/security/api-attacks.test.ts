@@ -5,7 +5,7 @@
  */
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { platformApi } from '../../harness/run/platform-api.ts';
+import { platformApi } from '../../platform/service/platform-api.ts';
 import { Platform } from '../../platform/core/platform.ts';
 import type { FirmwareRelease } from '../../platform/patching/types.ts';
 import { ApiConfigError, type HttpApi, startHttpApi } from '../../platform/service/http-api.ts';

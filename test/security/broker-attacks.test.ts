@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AccessPolicy } from '../../harness/broker/access-policy.ts';
-import { devicePassword, rolePassword, ROLE_USERNAMES } from '../../harness/broker/credentials.ts';
+import { devicePassword, rolePassword, ROLE_USERNAMES } from '../../platform/contract/credentials.ts';
 import { BROKER_LIMITS, type EmbeddedBroker, startEmbeddedBroker } from '../../harness/broker/embedded-broker.ts';
 import { requireProgram } from '../helpers/external-programs.ts';
 
