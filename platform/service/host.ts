@@ -3,6 +3,7 @@ import { MspError } from '../../common/errors.ts';
 import { encodeOtaCommand } from '../contract/commands.ts';
 import { ALL_DEVICE_MESSAGES } from '../contract/topics.ts';
 import { Platform } from '../core/platform.ts';
+import { DEFAULT_SKEW_WINDOW_MS, type ProvisionedDevice } from '../ingest/admission.ts';
 import type { FirmwareRelease } from '../patching/types.ts';
 import { startHttpApi, type HttpApi } from './http-api.ts';
 import { PlatformMetrics } from './metrics.ts';
@@ -27,6 +28,16 @@ export interface PlatformServiceOptions {
   readonly journal_lines: boolean;
   /** How long to wait for the broker's CONNACK before giving up. */
   readonly connect_timeout_ms?: number;
+  /** Provisioned fleet (--fleet); undefined = unprovisioned devices admitted (--allow-unprovisioned). */
+  readonly provisioning?: ReadonlyMap<string, ProvisionedDevice> | undefined;
+  /** Most devices the registry holds (bounds memory when unprovisioned devices are admitted). */
+  readonly max_devices?: number | undefined;
+  /** Device `ts` further than this from receipt is quarantined as clock_skew (default ±5 min). */
+  readonly skew_window_ms?: number | undefined;
+  /** API bearer token for writes; undefined = generated (see PlatformService.api_token). */
+  readonly api_token?: string | undefined;
+  readonly api_allowed_hosts?: readonly string[] | undefined;
+  readonly api_allowed_origins?: readonly string[] | undefined;
 }
 
 export interface PlatformServiceDeps {
@@ -39,16 +50,27 @@ export interface PlatformServiceDeps {
 export interface PlatformService {
   readonly platform: Platform;
   readonly api_url: string;
+  /** The bearer token API writes need (print it when it was generated). */
+  readonly api_token: string;
   stop(): Promise<{ accepted: number; rejected: number }>;
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/** Registry bound when unprovisioned devices are admitted: one credential must not grow it without end. */
+export const DEFAULT_UNPROVISIONED_MAX_DEVICES = 100_000;
 const TICK_INTERVAL_MS = 1_000;
 
 export async function startPlatformService(options: PlatformServiceOptions, deps: PlatformServiceDeps): Promise<PlatformService> {
   const metrics: PlatformMetrics = new PlatformMetrics(() => platform, { process_metrics: true });
   const platform = new Platform({
     firmware: [...options.firmware],
+    // Production: the fleet is what provisioning says, and liveness runs on the platform's clock
+    // at receipt, so a device's own `ts` is believed only within the skew window.
+    admission: {
+      ...(options.provisioning !== undefined ? { provisioning: options.provisioning } : {}),
+      skew_window_ms: options.skew_window_ms ?? DEFAULT_SKEW_WINDOW_MS,
+      max_devices: options.max_devices ?? (options.provisioning !== undefined ? options.provisioning.size : DEFAULT_UNPROVISIONED_MAX_DEVICES),
+    },
     journal: (t, k, f) => {
       metrics.onJournal(k, f);
       if (options.journal_lines) deps.out(JSON.stringify({ t, k, ...f }));
@@ -87,7 +109,14 @@ export async function startPlatformService(options: PlatformServiceOptions, deps
     });
     client.on('error', (err) => deps.log(`platform: mqtt error: ${err.message}`));
     await client.subscribeAsync(ALL_DEVICE_MESSAGES, { qos: 1 });
-    api = await startHttpApi(platformApi(platform, { immediate: true }), { host: options.api_host, port: options.api_port, metrics: () => metrics.render() });
+    api = await startHttpApi(platformApi(platform, { immediate: true }), {
+      host: options.api_host,
+      port: options.api_port,
+      metrics: () => metrics.render(),
+      ...(options.api_token !== undefined ? { token: options.api_token } : {}),
+      ...(options.api_allowed_hosts !== undefined ? { allowed_hosts: options.api_allowed_hosts } : {}),
+      ...(options.api_allowed_origins !== undefined ? { allowed_origins: options.api_allowed_origins } : {}),
+    });
   } catch (err) {
     client.end(true);
     throw err;
@@ -100,6 +129,7 @@ export async function startPlatformService(options: PlatformServiceOptions, deps
   return {
     platform,
     api_url: api.url,
+    api_token: api.token,
     async stop() {
       clearInterval(ticker);
       await api.close();

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -140,8 +140,11 @@ describe('platform HTTP API', () => {
 describe('msp-twin platform (production mode, wall clock)', () => {
   it('ingests from a separately started broker, quarantines garbage, serves the API and stops on SIGTERM, loading no simulator module', async () => {
     const broker = await startEmbeddedBroker({ ws_port: null, policy: new AccessPolicy({ fleet_secret: DEFAULT_DEV_SECRET }) });
-    const module_trace = join(mkdtempSync(join(tmpdir(), 'msp-modules-')), 'modules.txt');
-    const child = spawn(process.execPath, ['--import', './test/helpers/module-trace.mjs', 'bin/msp-twin.js', 'platform', '--broker', broker.url, '--api-port', '0'], {
+    const work = mkdtempSync(join(tmpdir(), 'msp-modules-'));
+    const module_trace = join(work, 'modules.txt');
+    const fleet = join(work, 'fleet.csv');
+    writeFileSync(fleet, 'id,site,kind,model\ndev-prod-1,s1,env,ENV-TH-110\n');
+    const child = spawn(process.execPath, ['--import', './test/helpers/module-trace.mjs', 'bin/msp-twin.js', 'platform', '--broker', broker.url, '--api-port', '0', '--fleet', fleet], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, MODULE_TRACE_FILE: module_trace },
     });

@@ -2,6 +2,9 @@ import { fleetCredentials, ROLE_USERNAMES } from '../../../platform/contract/cre
 import { ALL_DEVICE_MESSAGES } from '../../../platform/contract/topics.ts';
 import { loadCatalogFile, withCatalogDefaults } from '../../../platform/service/catalog-file.ts';
 import { startPlatformService } from '../../../platform/service/host.ts';
+import { MspError } from '../../../common/errors.ts';
+import type { ProvisionedDevice } from '../../../platform/ingest/admission.ts';
+import { loadProvisioningFile, provisioningOf } from '../../../platform/service/provisioning-file.ts';
 import { ExitCode } from '../exit-codes.ts';
 import type { CliIo } from '../io.ts';
 
@@ -16,6 +19,27 @@ export interface PlatformArgs {
   journal: boolean;
   /** A catalog file (or a scenario file) whose firmware rollouts may deploy (plus each model's shipped version). */
   catalog?: string | undefined;
+  /** Provisioning: a scenario file (its fleet:), or a JSON/CSV list of id, site, kind, model. */
+  fleet?: string | undefined;
+  /** Admit births from devices nobody provisioned (experiments only; warned about). */
+  allow_unprovisioned?: boolean | undefined;
+  /** Bearer token for API writes (--api-token / MSP_TWIN_API_TOKEN); undefined = generated and printed. */
+  api_token?: string | undefined;
+  api_allowed_host?: readonly string[] | undefined;
+  api_allowed_origin?: readonly string[] | undefined;
+}
+
+/**
+ * The provisioned fleet: from a scenario file through the simulator's own generator (loaded only
+ * for a scenario, so the production module graph stays free of sim/), else from JSON/CSV.
+ */
+async function provisioning(file: string): Promise<Map<string, ProvisionedDevice>> {
+  if (!/\.ya?ml$/i.test(file)) return loadProvisioningFile(file);
+  const { loadScenario } = await import('../../scenario/scenario.ts');
+  const { generatePortfolio } = await import('../../../sim/world/generate.ts');
+  const scenario = loadScenario(file);
+  const devices = generatePortfolio(scenario.name, scenario.fleet).devices;
+  return provisioningOf(file, devices.map((d) => ({ where: d.id, value: { id: d.id, site: d.site_id, kind: d.kind, model: d.model } })));
 }
 
 /**
@@ -24,10 +48,18 @@ export interface PlatformArgs {
  */
 export async function platformCommand(args: PlatformArgs, io: CliIo, until: Promise<void>): Promise<number> {
   const firmware = args.catalog === undefined ? withCatalogDefaults([]) : loadCatalogFile(args.catalog);
+  if (args.fleet === undefined && !args.allow_unprovisioned) {
+    throw new MspError('PLATFORM_NO_FLEET', 'give the platform its fleet with --fleet FILE (a scenario, or JSON/CSV of id,site,kind,model), or --allow-unprovisioned to admit any device (experiments only)');
+  }
+  const fleet = args.fleet !== undefined ? await provisioning(args.fleet) : undefined;
+  if (fleet === undefined) io.stderr.write('warning: --allow-unprovisioned: births from any device with valid credentials are admitted (registry bounded); provision the fleet with --fleet for production\n');
   const client_id = ROLE_USERNAMES.platform;
   const credentials = args.username !== undefined ? { username: args.username, password: args.password } : fleetCredentials(args.secret)(client_id);
   const service = await startPlatformService(
-    { broker_url: args.broker, client_id, ...credentials, api_host: args.api_host, api_port: args.api_port, firmware, journal_lines: args.journal },
+    {
+      broker_url: args.broker, client_id, ...credentials, api_host: args.api_host, api_port: args.api_port, firmware, journal_lines: args.journal,
+      provisioning: fleet, api_token: args.api_token, api_allowed_hosts: args.api_allowed_host, api_allowed_origins: args.api_allowed_origin,
+    },
     {
       now: () => Date.now(), // wall-clock: production mode runs on real time
       out: (line) => void io.stdout.write(`${line}\n`),
@@ -35,7 +67,10 @@ export async function platformCommand(args: PlatformArgs, io: CliIo, until: Prom
     },
   );
   io.stdout.write(`platform: ingesting ${ALL_DEVICE_MESSAGES} from ${args.broker}\n`);
+  if (fleet !== undefined) io.stdout.write(`platform: fleet of ${fleet.size} provisioned devices from ${args.fleet}\n`);
   io.stdout.write(`platform: HTTP API ${service.api_url}/api/v1/health\n`);
+  // A generated token exists only in this process: print it, or writes are impossible.
+  if (args.api_token === undefined) io.stdout.write(`platform: API token for writes (generated; set --api-token or MSP_TWIN_API_TOKEN to fix one): ${service.api_token}\n`);
   io.stdout.write(`platform: Prometheus metrics ${service.api_url}/metrics\n`);
   await until;
   const stats = await service.stop();
