@@ -46,6 +46,7 @@ export const ERROR_CODES = {
   API_UNAUTHORIZED: bad('HTTP API: a write without the right "Authorization: Bearer <token>" (401)'),
   API_UNSUPPORTED_MEDIA_TYPE: bad('HTTP API: a write whose Content-Type is not application/json (415)'),
   BROKER_CLOSED: bug('the embedded broker was used after its final close'),
+  BROKER_INSECURE_BIND: bad('msp-twin broker: --open or the public development secret on a non-loopback interface (needs --insecure-public-bind)'),
   BROKER_LISTEN_FAILED: net('the embedded broker could not listen on its address'),
   BROKER_NOT_AUTHENTICATED: net('the broker refused a client its credentials'),
   BROKER_PORT_IN_USE: bad('the port asked for the embedded broker is already in use'),

@@ -119,11 +119,13 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           .option('host', { type: 'string', default: '127.0.0.1', describe: 'interface to bind (loopback by default)' })
           .option('port', { type: 'number', default: 1883, describe: 'MQTT over TCP port (0 = pick a free one)' })
           .option('ws-port', { type: 'number', default: 8883, describe: 'MQTT over WebSocket port, path /mqtt (0 = pick a free one)' })
-          .option('open', { type: 'boolean', default: false, describe: 'no authentication or ACLs (insecure; local experiments only)' }),
+          .option('open', { type: 'boolean', default: false, describe: 'no authentication or ACLs (insecure; local experiments only)' })
+          .option('fleet', { type: 'string', describe: 'provisioned fleet (scenario, or JSON/CSV id,site,kind,model): only these devices log in, each under its own site' })
+          .option('insecure-public-bind', { type: 'boolean', default: false, describe: 'allow --open or the public development secret on a non-loopback --host (throwaway lab networks only)' }),
       (a) =>
         guard(async () => {
           const { brokerCommand } = await import('./commands/broker.ts');
-          return brokerCommand({ host: a.host, port: a.port, ws_port: a['ws-port'], secret: a.secret, open: a.open }, io, untilSignal());
+          return brokerCommand({ host: a.host, port: a.port, ws_port: a['ws-port'], secret: a.secret, open: a.open, fleet: a.fleet, insecure_public_bind: a['insecure-public-bind'] }, io, untilSignal());
         }),
     )
     .command(

@@ -256,7 +256,9 @@ export async function startHttpApi(api: PlatformApi, options: HttpApiOptions = {
         // A test-only slowdown, used to prove that a CI regression gate fires.
         if (delay_ms > 0) await new Promise((r) => setTimeout(r, delay_ms)); // wall-clock: test-only slowdown
         const method = req.method ?? 'GET';
-        const refusal = guardRequest(req, method !== 'GET' && method !== 'HEAD', guard);
+        // Host and Origin for every request; the write checks once a write route is matched, so
+        // every route that is not a GET is covered whatever its method.
+        const refusal = guardRequest(req, false, guard);
         if (refusal !== undefined) throw new ApiError(refusal.status, refusal.code, refusal.message);
         let url: URL;
         try {
@@ -276,6 +278,10 @@ export async function startHttpApi(api: PlatformApi, options: HttpApiOptions = {
           if (!match) continue;
           matched_path = true;
           if (m !== method) continue;
+          if (m !== 'GET') {
+            const write_refusal = guardRequest(req, true, guard);
+            if (write_refusal !== undefined) throw new ApiError(write_refusal.status, write_refusal.code, write_refusal.message);
+          }
           const [status, body, headers] = await route(api, url, req, match.slice(1).map(decodeSegment));
           send(res, status, body, headers);
           return;

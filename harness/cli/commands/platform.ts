@@ -3,8 +3,7 @@ import { ALL_DEVICE_MESSAGES } from '../../../platform/contract/topics.ts';
 import { loadCatalogFile, withCatalogDefaults } from '../../../platform/service/catalog-file.ts';
 import { startPlatformService } from '../../../platform/service/host.ts';
 import { MspError } from '../../../common/errors.ts';
-import type { ProvisionedDevice } from '../../../platform/ingest/admission.ts';
-import { loadProvisioningFile, provisioningOf } from '../../../platform/service/provisioning-file.ts';
+import { loadFleetFile } from '../fleet-file.ts';
 import { ExitCode } from '../exit-codes.ts';
 import type { CliIo } from '../io.ts';
 
@@ -29,18 +28,6 @@ export interface PlatformArgs {
   api_allowed_origin?: readonly string[] | undefined;
 }
 
-/**
- * The provisioned fleet: from a scenario file through the simulator's own generator (loaded only
- * for a scenario, so the production module graph stays free of sim/), else from JSON/CSV.
- */
-async function provisioning(file: string): Promise<Map<string, ProvisionedDevice>> {
-  if (!/\.ya?ml$/i.test(file)) return loadProvisioningFile(file);
-  const { loadScenario } = await import('../../scenario/scenario.ts');
-  const { generatePortfolio } = await import('../../../sim/world/generate.ts');
-  const scenario = loadScenario(file);
-  const devices = generatePortfolio(scenario.name, scenario.fleet).devices;
-  return provisioningOf(file, devices.map((d) => ({ where: d.id, value: { id: d.id, site: d.site_id, kind: d.kind, model: d.model } })));
-}
 
 /**
  * `msp-twin platform`: maps flags onto the production host (platform/service/host.ts) and runs it
@@ -51,7 +38,7 @@ export async function platformCommand(args: PlatformArgs, io: CliIo, until: Prom
   if (args.fleet === undefined && !args.allow_unprovisioned) {
     throw new MspError('PLATFORM_NO_FLEET', 'give the platform its fleet with --fleet FILE (a scenario, or JSON/CSV of id,site,kind,model), or --allow-unprovisioned to admit any device (experiments only)');
   }
-  const fleet = args.fleet !== undefined ? await provisioning(args.fleet) : undefined;
+  const fleet = args.fleet !== undefined ? await loadFleetFile(args.fleet) : undefined;
   if (fleet === undefined) io.stderr.write('warning: --allow-unprovisioned: births from any device with valid credentials are admitted (registry bounded); provision the fleet with --fleet for production\n');
   const client_id = ROLE_USERNAMES.platform;
   const credentials = args.username !== undefined ? { username: args.username, password: args.password } : fleetCredentials(args.secret)(client_id);
