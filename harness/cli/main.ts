@@ -142,6 +142,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           .option('catalog', { type: 'string', describe: "catalog or scenario file whose firmware: list rollouts may deploy (default: each model's shipped version)" })
           .option('fleet', { type: 'string', describe: 'provisioned fleet: a scenario file (its fleet:), or JSON/CSV of id,site,kind,model; births from anything else are quarantined' })
           .option('allow-unprovisioned', { type: 'boolean', default: false, describe: 'admit births from any device (experiments only; the registry stays bounded)' })
+          .option('max-devices', { type: 'number', describe: 'registry bound (default: the provisioned fleet, or 100,000 with --allow-unprovisioned)' })
           .option('api-token', { type: 'string', default: process.env.MSP_TWIN_API_TOKEN, defaultDescription: '$MSP_TWIN_API_TOKEN, else generated and printed', describe: 'bearer token API writes need (required with a non-loopback --api-host)' })
           .option('api-allowed-host', { type: 'string', array: true, describe: 'Host name the API answers to besides loopback ones (repeatable; * = any)' })
           .option('api-allowed-origin', { type: 'string', array: true, describe: 'browser origin allowed to call the API besides loopback ones (repeatable)' }),
@@ -151,7 +152,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           return platformCommand(
             {
               broker: a.broker, username: a.username, password: a.password, secret: a.secret, api_host: a['api-host'], api_port: a['api-port'], journal: a.journal, catalog: a.catalog,
-              fleet: a.fleet, allow_unprovisioned: a['allow-unprovisioned'], api_token: a['api-token'], api_allowed_host: a['api-allowed-host'], api_allowed_origin: a['api-allowed-origin'],
+              fleet: a.fleet, allow_unprovisioned: a['allow-unprovisioned'], max_devices: a['max-devices'], api_token: a['api-token'], api_allowed_host: a['api-allowed-host'], api_allowed_origin: a['api-allowed-origin'],
             },
             io,
             untilSignal(),

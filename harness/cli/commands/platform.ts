@@ -22,6 +22,8 @@ export interface PlatformArgs {
   fleet?: string | undefined;
   /** Admit births from devices nobody provisioned (experiments only; warned about). */
   allow_unprovisioned?: boolean | undefined;
+  /** Registry bound; default the provisioned fleet's size, or 100,000 when unprovisioned. */
+  max_devices?: number | undefined;
   /** Bearer token for API writes (--api-token / MSP_TWIN_API_TOKEN); undefined = generated and printed. */
   api_token?: string | undefined;
   api_allowed_host?: readonly string[] | undefined;
@@ -38,6 +40,9 @@ export async function platformCommand(args: PlatformArgs, io: CliIo, until: Prom
   if (args.fleet === undefined && !args.allow_unprovisioned) {
     throw new MspError('PLATFORM_NO_FLEET', 'give the platform its fleet with --fleet FILE (a scenario, or JSON/CSV of id,site,kind,model), or --allow-unprovisioned to admit any device (experiments only)');
   }
+  if (args.max_devices !== undefined && !(Number.isSafeInteger(args.max_devices) && args.max_devices >= 1 && args.max_devices <= 10_000_000)) {
+    throw new MspError('PLATFORM_FLEET', `--max-devices must be an integer from 1 to 10,000,000, got ${args.max_devices}`);
+  }
   const fleet = args.fleet !== undefined ? await loadFleetFile(args.fleet) : undefined;
   if (fleet === undefined) io.stderr.write('warning: --allow-unprovisioned: births from any device with valid credentials are admitted (registry bounded); provision the fleet with --fleet for production\n');
   const client_id = ROLE_USERNAMES.platform;
@@ -45,7 +50,7 @@ export async function platformCommand(args: PlatformArgs, io: CliIo, until: Prom
   const service = await startPlatformService(
     {
       broker_url: args.broker, client_id, ...credentials, api_host: args.api_host, api_port: args.api_port, firmware, journal_lines: args.journal,
-      provisioning: fleet, api_token: args.api_token, api_allowed_hosts: args.api_allowed_host, api_allowed_origins: args.api_allowed_origin,
+      provisioning: fleet, max_devices: args.max_devices, api_token: args.api_token, api_allowed_hosts: args.api_allowed_host, api_allowed_origins: args.api_allowed_origin,
     },
     {
       now: () => Date.now(), // wall-clock: production mode runs on real time
