@@ -195,4 +195,16 @@ describe('broker identities and limits under attack', () => {
     ]).catch(() => undefined);
     expect(broker.stats.oversize_refused).toBe(before + 1);
   });
+
+  const mosquitto_sub = requireProgram('mosquitto_sub', 'mosquitto-clients');
+  it.skipIf(!mosquitto_sub)("refuses mosquitto_sub with one device's credential on another device's commands (SUBACK failure)", async () => {
+    const before = broker.stats.subscribe_refused;
+    const result = await execFileAsync(mosquitto_sub!, [
+      '-h', '127.0.0.1', '-p', String(broker.port), '-i', 'env-1', '-u', 'env-1', '-P', devicePassword(SECRET, 'env-1'),
+      '-t', 'msp/v1/nyc/env-2/cmd/#', '-W', '2',
+    ]).then((r) => ({ out: r.stdout + r.stderr }), (err: { stdout?: string; stderr?: string }) => ({ out: (err.stdout ?? '') + (err.stderr ?? '') }));
+    // mosquitto_sub reports the SUBACK failure and gives up (its exit status varies by version).
+    expect(result.out).toMatch(/denied/i);
+    expect(broker.stats.subscribe_refused).toBe(before + 1);
+  });
 });
