@@ -7,7 +7,7 @@
  * allowed can match another device's commands, and no topic a device may publish can impersonate
  * another device (a forged `state: offline` or a forged alarm `event`).
  */
-import { parseDeviceTopic, SIM_TOPIC_ROOT, TOPIC_ROOT, topicMatches } from '../../platform/contract/topics.ts';
+import { MessageClass, parseDeviceTopic, SIM_TOPIC_ROOT, TOPIC_ROOT, topicMatches } from '../../platform/contract/topics.ts';
 import { ROLE_USERNAMES, type Role, verifyDevicePassword, verifyRolePassword } from '../../platform/contract/credentials.ts';
 
 export type IdentityRole = 'device' | Role;
@@ -22,6 +22,7 @@ export type AuthRefusalCode =
   | 'BROKER_AUTH_NO_USERNAME'
   | 'BROKER_AUTH_BAD_USERNAME'
   | 'BROKER_AUTH_CLIENT_ID_MISMATCH'
+  | 'BROKER_AUTH_UNKNOWN_DEVICE'
   | 'BROKER_AUTH_BAD_PASSWORD';
 
 export interface AuthRefusal {
@@ -43,7 +44,21 @@ export interface AccessPolicyOptions {
    * broker only; every client can then impersonate every device.
    */
   allow_anonymous?: boolean;
+  /**
+   * Provisioning: device id → the site it is installed at. When given, only these devices may log
+   * in, and each may publish and subscribe only under its own `msp/v1/<site>/<id>/` (the site is
+   * pinned by provisioning, not by what the device claims). Without it any id with the right
+   * password may log in, under any site.
+   */
+  device_sites?: ReadonlyMap<string, string>;
 }
+
+/**
+ * Client ids starting with this are reserved for role users (`msp-platform`, `msp-platform-2`,
+ * `msp-viewer-3f2a…`), so no device id may use it: a device whose client id fell in a role's
+ * range could be kicked off by that role's login (the broker keys session takeover on client id).
+ */
+export const RESERVED_CLIENT_ID_PREFIX = 'msp-';
 
 export function isAuthRefusal(result: Identity | AuthRefusal): result is AuthRefusal {
   return 'refused' in result;
@@ -51,6 +66,13 @@ export function isAuthRefusal(result: Identity | AuthRefusal): result is AuthRef
 
 const PLATFORM_ROOT = `${TOPIC_ROOT}/$platform`;
 const SIM_ACK_TOPIC = `${SIM_TOPIC_ROOT}/ack`;
+const SIM_CLOCK_TOPIC = `${SIM_TOPIC_ROOT}/clock`;
+const RETAINABLE_CLASSES: ReadonlySet<string> = new Set([MessageClass.birth, MessageClass.state]);
+
+/** `msp-viewer` may use `msp-viewer` and `msp-viewer-<anything>`, never another principal's id. */
+export function roleOwnsClientId(role_username: string, client_id: string): boolean {
+  return client_id === role_username || (client_id.startsWith(`${role_username}-`) && client_id.length > role_username.length + 1);
+}
 
 const ROLE_BY_USERNAME: ReadonlyMap<string, Role> = new Map(
   (Object.entries(ROLE_USERNAMES) as Array<[Role, string]>).map(([role, username]) => [username, role]),
@@ -96,11 +118,13 @@ export function filterWithin(filter: string, pattern: string): boolean {
 export class AccessPolicy {
   private readonly fleet_secret: string;
   private readonly children_by_gateway: ReadonlyMap<string, ReadonlySet<string>>;
+  private readonly device_sites: ReadonlyMap<string, string> | undefined;
   readonly allow_anonymous: boolean;
 
   constructor(options: AccessPolicyOptions) {
     this.fleet_secret = options.fleet_secret;
     this.allow_anonymous = options.allow_anonymous ?? false;
+    this.device_sites = options.device_sites;
     const children = new Map<string, ReadonlySet<string>>();
     for (const [gateway, ids] of options.gateway_children ?? []) children.set(gateway, new Set(ids));
     this.children_by_gateway = children;
@@ -120,10 +144,22 @@ export class AccessPolicy {
       if (!verifyRolePassword(this.fleet_secret, role, password)) {
         return { refused: true, code: 'BROKER_AUTH_BAD_PASSWORD', reason: `wrong password for ${username}` };
       }
+      // A role's client ids are its own name or `<name>-…`: without this the viewer's password
+      // (handed to every browser) could connect as `msp-platform` and knock the platform off.
+      if (!roleOwnsClientId(username, client_id)) {
+        return {
+          refused: true,
+          code: 'BROKER_AUTH_CLIENT_ID_MISMATCH',
+          reason: `${username} must connect with client id ${username} or ${username}-<suffix>, not ${JSON.stringify(client_id)}`,
+        };
+      }
       return { role, name: username };
     }
     if (!isTopicSafeId(username)) {
       return { refused: true, code: 'BROKER_AUTH_BAD_USERNAME', reason: `username ${JSON.stringify(username)} is not a device id` };
+    }
+    if (username.startsWith(RESERVED_CLIENT_ID_PREFIX)) {
+      return { refused: true, code: 'BROKER_AUTH_BAD_USERNAME', reason: `device ids may not start with ${RESERVED_CLIENT_ID_PREFIX} (reserved for role users): ${JSON.stringify(username)}` };
     }
     // The client id is what the broker keys sessions (and session takeover) on: a device logging
     // in under another client id could kick that client off or inherit its session.
@@ -139,7 +175,37 @@ export class AccessPolicy {
     if (!verifyDevicePassword(this.fleet_secret, username, password)) {
       return { refused: true, code: 'BROKER_AUTH_BAD_PASSWORD', reason: `wrong password for device ${username}` };
     }
+    // Checked after the password so an outsider cannot probe which ids are provisioned.
+    if (this.device_sites !== undefined && !this.device_sites.has(username)) {
+      return { refused: true, code: 'BROKER_AUTH_UNKNOWN_DEVICE', reason: `device ${username} is not provisioned` };
+    }
     return { role: 'device', name: username };
+  }
+
+  /**
+   * Retained messages are replayed to every new subscriber and survive restarts, so only the
+   * topics that are state by design may retain: a device's `birth` and `state` (its last will),
+   * and the simulator's clock. A retained alarm or command would be replayed forever.
+   */
+  canRetain(identity: Identity, topic: string): boolean {
+    if (this.allow_anonymous) return true;
+    switch (identity.role) {
+      case 'device': {
+        const parsed = parseDeviceTopic(topic);
+        return parsed !== undefined && RETAINABLE_CLASSES.has(parsed.message_class);
+      }
+      case 'sim':
+        return topic === SIM_CLOCK_TOPIC;
+      case 'platform':
+      case 'viewer':
+        return false;
+    }
+  }
+
+  /** The provisioned site of a device, when provisioning is on and the device is known. */
+  private siteAllowed(device_id: string, site: string): boolean {
+    if (this.device_sites === undefined) return true;
+    return this.device_sites.get(device_id) === site;
   }
 
   /** The device ids this identity speaks for: itself, plus its children when it is a gateway. */
@@ -154,7 +220,7 @@ export class AccessPolicy {
       case 'device': {
         // parseDeviceTopic already refuses `$`-sites (the control plane) and unknown classes.
         const parsed = parseDeviceTopic(topic);
-        return parsed !== undefined && this.ownsDevice(identity, parsed.device_id);
+        return parsed !== undefined && this.ownsDevice(identity, parsed.device_id) && this.siteAllowed(parsed.device_id, parsed.site_id);
       }
       case 'platform':
         return isCommandTopic(topic) || topic === SIM_ACK_TOPIC || topicMatches(`${PLATFORM_ROOT}/#`, topic);
@@ -186,7 +252,7 @@ export class AccessPolicy {
     // A device's id is unique across sites, so `+` in the site level still reaches only its own
     // commands; any other use of a site wildcard is refused to keep the rule obviously safe.
     if (site === '+') return filter === `${TOPIC_ROOT}/+/${device_id}/cmd/#`;
-    if (!isLiteralSite(site)) return false;
+    if (!isLiteralSite(site) || !this.siteAllowed(device_id, site)) return false;
     // Strictly below `cmd/`: at least one more level, wildcards only within it.
     return levels.length >= 6 && filterWithin(filter, `${TOPIC_ROOT}/${site}/${device_id}/cmd/#`);
   }

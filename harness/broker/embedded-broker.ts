@@ -8,14 +8,37 @@
  * what a persistent broker keeps on disk (retained messages, persistent sessions).
  */
 import type { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Aedes } from 'aedes';
 import type { AedesOptions, AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
 import { createWebSocketStream, WebSocketServer } from 'ws';
+import { MAX_PAYLOAD_BYTES } from '../../platform/contract/messages.ts';
 import { type AccessPolicy, type Identity, isAuthRefusal } from './access-policy.ts';
 import { MspError } from '../../common/errors.ts';
+import { guardPacketSize } from './packet-size-guard.ts';
+
+/**
+ * The broker's limits (docs/mqtt.md). A PUBLISH payload may be at most the contract's 16 KiB; any
+ * packet's remaining length may exceed that by 4 KiB (topic, will topic, credentials, many
+ * subscription filters) and no more, checked on the wire before the packet is buffered.
+ */
+export const BROKER_LIMITS = {
+  max_payload_bytes: MAX_PAYLOAD_BYTES,
+  max_packet_bytes: MAX_PAYLOAD_BYTES + 4 * 1024,
+  /** Distinct subscription filters one connection may hold. */
+  max_subscriptions_per_client: 64,
+  /** Inbound QoS 2 messages awaiting PUBREL per client (aedes' maxInflightInbound). */
+  max_inflight_inbound: 100,
+  /** Packets aedes queues for a client before its CONNECT is processed (aedes' queueLimit). */
+  max_queued_before_connect: 42,
+  /** Client ids longer than this are refused at CONNECT (CONNACK 2, identifier rejected). */
+  max_client_id_length: 128,
+  /** Topic levels per topic or filter (aedes' maxTopicLevels); the contract needs 6. */
+  max_topic_levels: 16,
+} as const;
 
 export interface EmbeddedBrokerOptions {
   /** Interface to bind; loopback only unless told otherwise (`::1` works too). Default 127.0.0.1. */
@@ -28,6 +51,8 @@ export interface EmbeddedBrokerOptions {
   policy?: AccessPolicy;
   /** One line per refusal and per broker-level error. */
   on_log?: (line: string) => void;
+  /** Simultaneous connections (TCP and WebSocket together); more are closed on accept. Default 250,000. */
+  max_connections?: number;
 }
 
 export interface BrokerStats {
@@ -44,6 +69,12 @@ export interface BrokerStats {
   messages_in: number;
   /** Last wills the broker published. */
   wills_published?: number;
+  /** Connections closed for a packet over the size limit, and PUBLISH payloads over 16 KiB refused. */
+  oversize_refused: number;
+  /** PUBLISH packets refused for setting retain on a topic that may not retain. */
+  retain_refused: number;
+  /** Connections closed because the broker was at max_connections. */
+  connections_refused: number;
 }
 
 export interface EmbeddedBroker {
@@ -150,7 +181,15 @@ class Broker implements EmbeddedBroker {
     subscribe_refused: 0,
     messages_in: 0,
     wills_published: 0,
+    oversize_refused: 0,
+    retain_refused: 0,
+    connections_refused: 0,
   };
+  private readonly max_connections: number;
+  /** Accepted subscription filters per connection, for the per-client limit. */
+  private readonly subscriptions = new WeakMap<Client, Set<string>>();
+  /** Connections already closed for an oversized packet. */
+  private readonly oversize_clients = new WeakSet<Client>();
   /** Who each connection authenticated as; keyed by aedes' client object so it dies with it. */
   private readonly identities = new WeakMap<Client, Identity>();
   /** aedes' persistence from the first instance, handed to every later one (retained messages survive). */
@@ -166,6 +205,7 @@ class Broker implements EmbeddedBroker {
     this.ws_port = options.ws_port === undefined ? 0 : options.ws_port;
     this.policy = options.policy;
     this.log = options.on_log ?? (() => {});
+    this.max_connections = options.max_connections ?? 250_000;
   }
 
   get url(): string {
@@ -222,13 +262,31 @@ class Broker implements EmbeddedBroker {
     this.persistence ??= (aedes as unknown as { persistence: unknown }).persistence;
     this.watch(aedes);
 
-    const track = (socket: net.Socket): void => {
+    const track = (socket: net.Socket): boolean => {
+      if (sockets.size >= this.max_connections) {
+        this.counters.connections_refused += 1;
+        this.log(`broker: refused a connection from ${socket.remoteAddress ?? '?'} (at the limit of ${this.max_connections} connections)`);
+        socket.destroy();
+        return false;
+      }
       sockets.add(socket);
       socket.once('close', () => sockets.delete(socket));
+      return true;
+    };
+    const guard = (stream: Duplex, client: Client, who: () => string): void => {
+      guardPacketSize(stream, BROKER_LIMITS.max_packet_bytes, (v) => {
+        // The chunk that tripped the guard may still reach aedes' parser (the tap sees it as aedes
+        // reads it); marking the client keeps that packet from being counted a second time.
+        this.oversize_clients.add(client);
+        this.counters.oversize_refused += 1;
+        const what = v.kind === 'too_large' ? `a ${v.remaining_length}-byte packet (limit ${BROKER_LIMITS.max_packet_bytes})` : 'a malformed packet length';
+        this.log(`broker: closed the connection of ${who()}: ${what}`);
+      });
     };
     running.tcp.on('connection', (socket: net.Socket) => {
-      track(socket);
-      aedes.handle(socket);
+      if (!track(socket)) return;
+      const client = aedes.handle(socket);
+      guard(socket, client, () => this.identities.get(client)?.name ?? (client.id || socket.remoteAddress || '?'));
     });
 
     try {
@@ -242,11 +300,14 @@ class Broker implements EmbeddedBroker {
         server.on('connection', track);
         this.ws_port = await listen(server, this.host, this.ws_port);
         // Created after listen so a listen error is not re-emitted on an unwatched WebSocketServer.
-        const wss = new WebSocketServer({ server, path: WS_PATH });
+        // maxPayload bounds one WebSocket message (ws buffers it whole); the MQTT guard bounds packets.
+        const wss = new WebSocketServer({ server, path: WS_PATH, maxPayload: BROKER_LIMITS.max_packet_bytes + 16 });
         running.wss = wss;
         wss.on('error', (err) => this.log(`broker: websocket server error: ${err.message}`));
         wss.on('connection', (websocket, req) => {
-          aedes.handle(createWebSocketStream(websocket), req);
+          const stream = createWebSocketStream(websocket);
+          const client = aedes.handle(stream, req);
+          guard(stream, client, () => this.identities.get(client)?.name ?? (client.id || '?'));
         });
       }
     } catch (err) {
@@ -293,6 +354,10 @@ class Broker implements EmbeddedBroker {
     aedes.on('client', () => {
       this.counters.connections_total += 1;
     });
+    aedes.on('unsubscribe', (topics: string[], client: Client) => {
+      const filters = this.subscriptions.get(client);
+      for (const topic of topics) filters?.delete(topic);
+    });
     // Without a listener an 'error' (a persistence failure) would crash the process.
     (aedes as EventEmitter).on('error', (err: unknown) => {
       this.log(`broker: error: ${err instanceof Error ? err.message : String(err)}`);
@@ -305,7 +370,16 @@ class Broker implements EmbeddedBroker {
       // No cap on messages in flight inside aedes' emitter: with the default (100) its queue is
       // drained by recursion, and thousands of devices publishing at once overflow the stack.
       concurrency: 0,
+      maxInflightInbound: BROKER_LIMITS.max_inflight_inbound,
+      queueLimit: BROKER_LIMITS.max_queued_before_connect,
+      maxTopicLevels: BROKER_LIMITS.max_topic_levels,
       authenticate: (client, username, password, done) => {
+        // aedes checks the length only for MQTT 3.0 clients; session state is keyed on this id.
+        if (client.id.length > BROKER_LIMITS.max_client_id_length) {
+          this.counters.auth_refused += 1;
+          this.log(`broker: refused connection of a ${client.id.length}-character client id (limit ${BROKER_LIMITS.max_client_id_length})`);
+          return done(Object.assign(new Error('client id too long'), { returnCode: 2 }) as AuthenticateError, false);
+        }
         if (this.policy === undefined) return done(null, true);
         const result = this.policy.authenticate(client.id, username, password);
         if (!isAuthRefusal(result)) {
@@ -339,17 +413,28 @@ class Broker implements EmbeddedBroker {
       return done(null);
     }
     const is_will = (client as unknown as { will?: unknown }).will === packet;
-    const refuse = (): void => {
+    const refuse = (why = ''): void => {
       this.counters.publish_refused += 1;
       const who = this.identities.get(client)?.name ?? client.id;
-      this.log(`broker: refused publish by ${who} to ${packet.topic}${is_will ? ' (last will)' : ''}`);
+      this.log(`broker: refused publish by ${who} to ${packet.topic}${is_will ? ' (last will)' : ''}${why}`);
       done(new BrokerError('BROKER_PUBLISH_REFUSED', `publish to ${packet.topic} not allowed`));
     };
     // Clients may never forge the broker's own $SYS topics (aedes' default rule, kept with any policy).
     if (packet.topic.startsWith(SYS_PREFIX)) return refuse();
+    const payload_bytes = typeof packet.payload === 'string' ? Buffer.byteLength(packet.payload) : packet.payload.length;
+    if (payload_bytes > BROKER_LIMITS.max_payload_bytes) {
+      if (this.oversize_clients.has(client)) return done(new BrokerError('BROKER_PUBLISH_REFUSED', 'connection closed for an oversized packet'));
+      this.oversize_clients.add(client);
+      this.counters.oversize_refused += 1;
+      return refuse(`: payload of ${payload_bytes} bytes over the ${BROKER_LIMITS.max_payload_bytes}-byte limit`);
+    }
     if (this.policy !== undefined) {
       const identity = this.identities.get(client);
       if (identity === undefined || !this.policy.canPublish(identity, packet.topic)) return refuse();
+      if (packet.retain && !this.policy.canRetain(identity, packet.topic)) {
+        this.counters.retain_refused += 1;
+        return refuse(': retain is allowed only on birth and state');
+      }
     }
     // Counted here rather than on aedes' 'publish' event, which fires only after delivery: a test
     // that has just received the message must already see it counted.
@@ -360,12 +445,22 @@ class Broker implements EmbeddedBroker {
 
   /** A refused filter is answered with SUBACK return code 0x80 (failure); the connection stays up. */
   private authorizeSubscribe(client: Client, subscription: Subscription, done: (error: Error | null, subscription?: Subscription | null) => void): void {
-    if (this.policy === undefined) return done(null, subscription);
     const identity = this.identities.get(client);
-    if (identity !== undefined && this.policy.canSubscribe(identity, subscription.topic)) return done(null, subscription);
-    this.counters.subscribe_refused += 1;
-    this.log(`broker: refused subscribe by ${identity?.name ?? client.id} to ${subscription.topic}`);
-    done(null, null);
+    const refuse = (why: string): void => {
+      this.counters.subscribe_refused += 1;
+      this.log(`broker: refused subscribe by ${identity?.name ?? client.id} to ${subscription.topic}${why}`);
+      done(null, null);
+    };
+    if (this.policy !== undefined && (identity === undefined || !this.policy.canSubscribe(identity, subscription.topic))) return refuse('');
+    // Each filter costs the broker a trie entry and a match on every publish; one connection
+    // cannot make the broker hold an unbounded number of them.
+    let filters = this.subscriptions.get(client);
+    if (filters === undefined) this.subscriptions.set(client, (filters = new Set()));
+    if (!filters.has(subscription.topic) && filters.size >= BROKER_LIMITS.max_subscriptions_per_client) {
+      return refuse(` (limit of ${BROKER_LIMITS.max_subscriptions_per_client} filters per connection)`);
+    }
+    filters.add(subscription.topic);
+    done(null, subscription);
   }
 }
 

@@ -120,11 +120,13 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           .option('host', { type: 'string', default: '127.0.0.1', describe: 'interface to bind (loopback by default)' })
           .option('port', { type: 'number', default: 1883, describe: 'MQTT over TCP port (0 = pick a free one)' })
           .option('ws-port', { type: 'number', default: 8883, describe: 'MQTT over WebSocket port, path /mqtt (0 = pick a free one)' })
-          .option('open', { type: 'boolean', default: false, describe: 'no authentication or ACLs (insecure; local experiments only)' }),
+          .option('open', { type: 'boolean', default: false, describe: 'no authentication or ACLs (insecure; local experiments only)' })
+          .option('fleet', { type: 'string', describe: 'provisioned fleet (scenario, or JSON/CSV id,site,kind,model): only these devices log in, each under its own site' })
+          .option('insecure-public-bind', { type: 'boolean', default: false, describe: 'allow --open or the public development secret on a non-loopback --host (throwaway lab networks only)' }),
       (a) =>
         guard(async () => {
           const { brokerCommand } = await import('./commands/broker.ts');
-          return brokerCommand({ host: a.host, port: a.port, ws_port: a['ws-port'], secret: a.secret, open: a.open }, io, untilSignal());
+          return brokerCommand({ host: a.host, port: a.port, ws_port: a['ws-port'], secret: a.secret, open: a.open, fleet: a.fleet, insecure_public_bind: a['insecure-public-bind'] }, io, untilSignal());
         }),
     )
     .command(
@@ -143,12 +145,26 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           .option('data', { type: 'string', describe: 'the durable store directory (SQLite, WAL): state survives restarts, QoS 1 acked after commit (default: none, state in memory only)' })
           .option('clock', { choices: ['wall', 'messages'] as const, default: 'wall' as const, describe: 'messages: platform time is the newest message timestamp, no wall-clock timers (replaying a recorded stream)' })
           .option('repair', { type: 'boolean', default: false, describe: 'verify: drop the store\'s torn or damaged tail (the damaged file is kept beside it)' })
-          .option('json', { type: 'boolean', default: false, describe: 'verify: print the report as JSON' }),
+          .option('json', { type: 'boolean', default: false, describe: 'verify: print the report as JSON' })
+          .option('fleet', { type: 'string', describe: 'provisioned fleet: a scenario file (its fleet:), or JSON/CSV of id,site,kind,model; births from anything else are quarantined' })
+          .option('allow-unprovisioned', { type: 'boolean', default: false, describe: 'admit births from any device (experiments only; the registry stays bounded)' })
+          .option('max-devices', { type: 'number', describe: 'registry bound (default: the provisioned fleet, or 100,000 with --allow-unprovisioned)' })
+          .option('api-token', { type: 'string', default: process.env.MSP_TWIN_API_TOKEN, defaultDescription: '$MSP_TWIN_API_TOKEN, else generated and printed', describe: 'bearer token API writes need (required with a non-loopback --api-host)' })
+          .option('api-allowed-host', { type: 'string', array: true, describe: 'Host name the API answers to besides loopback ones (repeatable; * = any)' })
+          .option('api-allowed-origin', { type: 'string', array: true, describe: 'browser origin allowed to call the API besides loopback ones (repeatable)' }),
       (a) =>
         guard(async () => {
           const { platformCommand, platformVerifyCommand } = await import('./commands/platform.ts');
           if (a.action === 'verify') return platformVerifyCommand({ data: a.data, repair: a.repair, catalog: a.catalog, json: a.json }, io);
-          return platformCommand({ broker: a.broker, username: a.username, password: a.password, secret: a.secret, api_host: a['api-host'], api_port: a['api-port'], journal: a.journal, catalog: a.catalog, data: a.data, clock: a.clock }, io, untilSignal());
+          return platformCommand(
+            {
+              broker: a.broker, username: a.username, password: a.password, secret: a.secret, api_host: a['api-host'], api_port: a['api-port'], journal: a.journal, catalog: a.catalog,
+              data: a.data, clock: a.clock,
+              fleet: a.fleet, allow_unprovisioned: a['allow-unprovisioned'], max_devices: a['max-devices'], api_token: a['api-token'], api_allowed_host: a['api-allowed-host'], api_allowed_origin: a['api-allowed-origin'],
+            },
+            io,
+            untilSignal(),
+          );
         }),
     )
     .command(

@@ -179,7 +179,7 @@ export async function runLoad(plan: LoadPlan, deps: LoadDeps): Promise<LoadRepor
       ceiling = await withDeadline(
         measureCeiling({
           url: urls[0]!,
-          subscriber: { ...sub_options, clientId: `msp-load-ceiling-${plan.shard.index}` },
+          subscriber: { ...sub_options, clientId: `msp-platform-ceiling-${plan.shard.index}` },
           publishers: cal.publishers,
           messages: per_host.reduce((n, _, h) => n + (per_host[h]!.length > 0 ? share(h) : 0), 0),
           qos: plan.qos,

@@ -69,7 +69,9 @@ export async function setUpMqtt(args: BrokerArgs, portfolio: Portfolio): Promise
   let url = args.broker;
   let ws_url: string | null = null;
   if (url === undefined) {
-    const policy = new AccessPolicy({ fleet_secret: args.secret, gateway_children: gatewayChildren(portfolio) });
+    // The scenario's topology is the provisioning: only its devices log in, each under its own site.
+    const device_sites = new Map(portfolio.devices.map((d) => [d.id, d.site_id] as const));
+    const policy = new AccessPolicy({ fleet_secret: args.secret, gateway_children: gatewayChildren(portfolio), device_sites });
     broker = await startEmbeddedBroker({ port: args.port ?? 0, ws_port: args.ws_port === undefined ? 0 : args.ws_port, policy, ...(args.on_log ? { on_log: args.on_log } : {}) });
     url = broker.url;
     ws_url = broker.ws_url;

@@ -244,6 +244,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     building_type: buildingTypes(portfolio),
     firmware: platformReleases(firmware),
     tags_of: (id: string) => tags.get(id) ?? [],
+    // The scenario's topology is the provisioning: a birth from anything else, or one claiming
+    // another site, kind or model, is quarantined. No skew window: the run is on virtual time.
+    admission: { provisioning: new Map(portfolio.devices.map((d) => [d.id, { site: d.site_id, kind: d.kind, model: d.model }])) },
     ...((options.platform?.monitoring ?? scenario.platform.monitoring) ? { monitoring: options.platform?.monitoring ?? scenario.platform.monitoring } : {}),
     // Criticality is part of the contract (a clinic's HVAC): the deployment config says which.
     // Patch compliance is measured against the newest approved version in the catalog unless the contract names one.

@@ -17,6 +17,7 @@ import { resolveExpectations, type Expectation } from '../expect/expectations.ts
 import { itemLines } from '../expect/positions.ts';
 import { checkOperations, resolveOperations } from './operations-schema.ts';
 import type { OperationsPolicy } from '../../sim/actors/operations.ts';
+import { checkScenarioBounds } from './bounds.ts';
 
 /** A validated scenario with its times resolved to epoch milliseconds. */
 export interface Scenario {
@@ -80,6 +81,9 @@ function startOf(raw: ScenarioFile): { timezone: string; start_ms: number } {
 /** Cross-field checks the schema cannot express, reported at file:line like schema errors. */
 function semanticChecks(raw: ScenarioFile): SemanticIssue[] {
   const { timezone, start_ms } = startOf(raw);
+  // First, and alone when they fail: the other checks generate the fleet.
+  const bounds = checkScenarioBounds(raw, start_ms);
+  if (bounds.length > 0) return bounds;
   const contract = checkContract(raw.platform?.contract).map((i) => ({ path: ['platform', 'contract', ...i.path], message: i.message }));
   return [...contract, ...checkRollouts(raw, timezone, start_ms), ...checkScenarioReferences(raw, timezone, start_ms), ...checkOperations(raw.operations, raw.fleet)];
 }

@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { MspError } from '../../common/errors.ts';
 import { parseDeviceTopic } from '../contract/topics.ts';
 import { Ingest } from '../ingest/ingest.ts';
+import { Admission, type AdmissionOptions } from '../ingest/admission.ts';
 import { AlertManager } from '../monitoring/alert-manager.ts';
 import { IncidentDesk } from '../monitoring/incidents.ts';
 import { Monitor, type AlertSignal } from '../monitoring/monitor.ts';
@@ -41,6 +42,8 @@ export interface PlatformOptions {
   readonly firmware?: readonly FirmwareRelease[];
   /** Device tags from the deployment's configuration (rollout targets select on them). */
   readonly tags_of?: (device_id: string) => readonly string[];
+  /** Provisioning, clock-skew window and registry bound (platform/ingest/admission.ts); absent = admit every valid message. */
+  readonly admission?: AdmissionOptions;
   /**
    * Told of every input (a step, a message, a tick, an operator action) before it is applied and
    * when it is done, outermost calls only: the durable store records inputs with it (platform/store).
@@ -129,8 +132,9 @@ export class Platform {
     const contract = { ...defaultContract(), ...options.contract };
     this.config = { monitoring, contract };
     const critical = new Set(contract.critical_devices ?? []);
-    this.ingest = new Ingest();
     this.registry = new Registry({ journal: this.#journal });
+    const admission = new Admission(options.admission ?? {}, { known: (id) => this.registry.device(id) !== undefined, size: () => this.registry.stats().devices });
+    this.ingest = new Ingest({ admit: (msg) => admission.check(msg) });
     const device = (id: string) => this.registry.device(id);
     this.monitor = new Monitor({ journal: this.#journal, config: monitoring, device });
     this.alerts = new AlertManager({ journal: this.#journal });

@@ -19,6 +19,11 @@ export const REJECT_REASONS = [
   'bad_json',
   'schema',
   'id_mismatch',
+  // Admission (admission.ts): well-formed, but not believed.
+  'unprovisioned',
+  'provisioning_mismatch',
+  'clock_skew',
+  'registry_full',
   // A bug in this module (never expected): counted rather than thrown so one poison message
   // cannot take the ingest loop down.
   'internal',
@@ -46,6 +51,8 @@ export interface IngestStats {
 export interface IngestOptions {
   max_payload_bytes?: number;
   quarantine_capacity?: number;
+  /** Checks after validation (provisioning, clock skew, registry size); a refusal is a rejection like any other. */
+  admit?: (msg: DeviceMessage) => { reason: RejectReason; detail: string } | undefined;
 }
 
 export type IngestErrorCode = 'INGEST_BAD_OPTION';
@@ -108,8 +115,10 @@ export class Ingest {
   #start = 0;
   #accepted = 0;
   readonly #rejected: Record<RejectReason, number>;
+  readonly #admit: IngestOptions['admit'];
 
   constructor(options: IngestOptions = {}) {
+    this.#admit = options.admit;
     const max = options.max_payload_bytes ?? MAX_PAYLOAD_BYTES;
     const cap = options.quarantine_capacity ?? DEFAULT_QUARANTINE_CAPACITY;
     if (!Number.isSafeInteger(max) || max < 1) throw new IngestError('INGEST_BAD_OPTION', `max_payload_bytes must be a positive integer, got ${String(max)}`);
@@ -214,7 +223,10 @@ export class Ingest {
 
     // The schema for the class guarantees the payload's shape; the union cannot be narrowed
     // generically, hence the cast.
-    return { type: parsed.message_class, device_id: parsed.device_id, site_id: parsed.site_id, received_ms, payload: result.value } as DeviceMessage;
+    const msg = { type: parsed.message_class, device_id: parsed.device_id, site_id: parsed.site_id, received_ms, payload: result.value } as DeviceMessage;
+    const refused = this.#admit?.(msg);
+    if (refused !== undefined) return { reason: refused.reason, detail: head(refused.detail, QUARANTINE_TEXT_CHARS) };
+    return msg;
   }
 
   #reject(topic: unknown, payload: unknown, received_ms: number, rejection: Rejection): void {

@@ -3,6 +3,7 @@ import { MspError } from '../../common/errors.ts';
 import { encodeOtaCommand } from '../contract/commands.ts';
 import { ALL_DEVICE_MESSAGES } from '../contract/topics.ts';
 import { Platform } from '../core/platform.ts';
+import { DEFAULT_SKEW_WINDOW_MS, type ProvisionedDevice } from '../ingest/admission.ts';
 import type { FirmwareRelease } from '../patching/types.ts';
 import { startHttpApi, type HttpApi } from './http-api.ts';
 import { PlatformMetrics } from './metrics.ts';
@@ -45,6 +46,16 @@ export interface PlatformServiceOptions {
    * function of the message sequence alone.
    */
   readonly clock?: 'wall' | 'messages';
+  /** Provisioned fleet (--fleet); undefined = unprovisioned devices admitted (--allow-unprovisioned). */
+  readonly provisioning?: ReadonlyMap<string, ProvisionedDevice> | undefined;
+  /** Most devices the registry holds (bounds memory when unprovisioned devices are admitted). */
+  readonly max_devices?: number | undefined;
+  /** Device `ts` further than this from receipt is quarantined as clock_skew (default ±5 min). */
+  readonly skew_window_ms?: number | undefined;
+  /** API bearer token for writes; undefined = generated (see PlatformService.api_token). */
+  readonly api_token?: string | undefined;
+  readonly api_allowed_hosts?: readonly string[] | undefined;
+  readonly api_allowed_origins?: readonly string[] | undefined;
 }
 
 /** A message's own `ts`, without a full parse. */
@@ -68,10 +79,14 @@ export interface PlatformService {
   /** What the start recovered from the store (null without --data). */
   readonly recovery: DurablePlatform['recovery'] | null;
   readonly api_url: string;
+  /** The bearer token API writes need (print it when it was generated). */
+  readonly api_token: string;
   stop(): Promise<{ accepted: number; rejected: number }>;
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/** Registry bound when unprovisioned devices are admitted: one credential must not grow it without end. */
+export const DEFAULT_UNPROVISIONED_MAX_DEVICES = 100_000;
 const TICK_INTERVAL_MS = 1_000;
 
 export async function startPlatformService(options: PlatformServiceOptions, deps: PlatformServiceDeps): Promise<PlatformService> {
@@ -84,14 +99,24 @@ export async function startPlatformService(options: PlatformServiceOptions, deps
   // The store is opened (and its lock taken) before anything connects: a refused store stops the
   // start with its code, and the broker never sees a platform that would start empty.
   const store = options.data_dir !== undefined ? new SqliteStore(options.data_dir) : undefined;
+  // Production: the fleet is what provisioning says, and liveness runs on the platform's clock
+  // at receipt, so a device's own `ts` is believed only within the skew window.
+  const platform_options = {
+    firmware: [...options.firmware],
+    admission: {
+      ...(options.provisioning !== undefined ? { provisioning: options.provisioning } : {}),
+      skew_window_ms: options.skew_window_ms ?? DEFAULT_SKEW_WINDOW_MS,
+      max_devices: options.max_devices ?? (options.provisioning !== undefined ? options.provisioning.size : DEFAULT_UNPROVISIONED_MAX_DEVICES),
+    },
+  };
   let durable: DurablePlatform | undefined;
   try {
-    durable = store ? DurablePlatform.openWith(store, { firmware: [...options.firmware] }, journal, options.durability) : undefined;
+    durable = store ? DurablePlatform.openWith(store, platform_options, journal, options.durability) : undefined;
   } catch (err) {
     store?.close();
     throw err;
   }
-  const platform = durable?.platform ?? new Platform({ firmware: [...options.firmware], journal });
+  const platform = durable?.platform ?? new Platform({ ...platform_options, journal });
   const message_clock = options.clock === 'messages';
   const receivedAt = (payload: Buffer): number => (message_clock ? Math.max(platform.now_ms, payloadTime(payload) ?? platform.now_ms) : deps.now());
   if (durable) {
@@ -175,7 +200,14 @@ export async function startPlatformService(options: PlatformServiceOptions, deps
     // A resumed session keeps its subscription; subscribing again would make the broker resend
     // every retained message, which the platform has already applied.
     if (!session_present) await client.subscribeAsync(ALL_DEVICE_MESSAGES, { qos: 1 });
-    api = await startHttpApi(platformApi(platform, { immediate: true }), { host: options.api_host, port: options.api_port, metrics: () => metrics.render() });
+    api = await startHttpApi(platformApi(platform, { immediate: true }), {
+      host: options.api_host,
+      port: options.api_port,
+      metrics: () => metrics.render(),
+      ...(options.api_token !== undefined ? { token: options.api_token } : {}),
+      ...(options.api_allowed_hosts !== undefined ? { allowed_hosts: options.api_allowed_hosts } : {}),
+      ...(options.api_allowed_origins !== undefined ? { allowed_origins: options.api_allowed_origins } : {}),
+    });
   } catch (err) {
     client.end(true);
     store?.close();
@@ -191,6 +223,7 @@ export async function startPlatformService(options: PlatformServiceOptions, deps
     platform,
     recovery: durable?.recovery ?? null,
     api_url: api.url,
+    api_token: api.token,
     async stop() {
       clearInterval(ticker);
       await api.close();

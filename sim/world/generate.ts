@@ -41,7 +41,7 @@ export const DEFAULT_CLIMATE: Climate = {
   latitude_deg: 40,
 };
 
-const DEFAULT_DEVICES_PER_GATEWAY = 64;
+export const DEFAULT_DEVICES_PER_GATEWAY = 64;
 export const MAX_DEVICES = 1_000_000;
 
 const pad = (n: number, width: number): string => String(n).padStart(width, '0');

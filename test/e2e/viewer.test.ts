@@ -435,7 +435,7 @@ describe.skipIf(CHROMIUM === undefined)('viewer in headless Chromium', () => {
         run = started.child;
         const broker = /broker: embedded (mqtt:\/\/127\.0\.0\.1:\d+)/.exec(started.output())![1]!;
         // A second read-only client, to time the will as the broker sends it.
-        sub = await mqtt.connectAsync(broker, { username: VIEWER_USERNAME, password: rolePassword(DEFAULT_DEV_SECRET, 'viewer'), clientId: 'e2e-will-timer', reconnectPeriod: 0 });
+        sub = await mqtt.connectAsync(broker, { username: VIEWER_USERNAME, password: rolePassword(DEFAULT_DEV_SECRET, 'viewer'), clientId: 'msp-viewer-e2e-will-timer', reconnectPeriod: 0 });
         let will_at: number | null = null;
         sub.on('message', (_topic, payload) => {
           const p = JSON.parse(payload.toString('utf8')) as { state?: string; reason?: string };

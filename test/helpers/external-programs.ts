@@ -85,6 +85,8 @@ function sleep(ms: number): Promise<void> {
 export interface MosquittoInstance {
   url: string;
   port: number;
+  /** mqtts://127.0.0.1:<port> when started with `tls`. */
+  tls_url?: string;
   /** SIGTERM, then wait for the process to exit (SIGKILL if it does not within 5 s). */
   stop(): Promise<void>;
   /** SIGKILL, no waiting: a crashed broker. */
@@ -92,11 +94,17 @@ export interface MosquittoInstance {
 }
 
 /** Starts a throwaway Mosquitto on a free loopback port, with or without a username/password. */
-export async function startMosquitto(opts: { username?: string; password?: string; extra_config?: readonly string[] } = {}): Promise<MosquittoInstance> {
+export async function startMosquitto(opts: { username?: string; password?: string; extra_config?: readonly string[]; tls?: { cafile: string; certfile: string; keyfile: string; require_certificate?: boolean } } = {}): Promise<MosquittoInstance> {
   const mosquitto = requireOrThrow('mosquitto', 'mosquitto');
   const dir = mkdtempSync(join(tmpdir(), 'msp-twin-mosquitto-'));
   const port = await freePort();
+  // per_listener_settings false: the auth settings below apply to every listener (plain and TLS).
   const config = [`listener ${port} ${LOOPBACK}`, 'persistence false', 'set_tcp_nodelay true', 'log_dest stderr', 'log_type error', 'log_type warning', 'log_type notice'];
+  const tls_port = opts.tls ? await freePort() : undefined;
+  if (opts.tls) {
+    config.push(`listener ${tls_port} ${LOOPBACK}`, `cafile ${opts.tls.cafile}`, `certfile ${opts.tls.certfile}`, `keyfile ${opts.tls.keyfile}`);
+    if (opts.tls.require_certificate) config.push('require_certificate true');
+  }
   // Started as root (CI containers), mosquitto drops to user "mosquitto", which cannot read our
   // 0700 temp dir; staying root is harmless for a loopback-only test broker.
   if (process.getuid?.() === 0) config.push('user root');
@@ -141,6 +149,7 @@ export async function startMosquitto(opts: { username?: string; password?: strin
   return {
     url: `mqtt://${LOOPBACK}:${port}`,
     port,
+    ...(tls_port !== undefined ? { tls_url: `mqtts://${LOOPBACK}:${tls_port}` } : {}),
     async stop() {
       if (has_exited) return;
       child.kill('SIGTERM');

@@ -100,7 +100,7 @@ describe('embedded broker with the fleet access policy', () => {
   });
 
   it("refuses a device's publish to another device's topic: it never reaches the platform, and is counted", async () => {
-    const platform = await asRole(broker.url, 'platform', 'platform-1');
+    const platform = await asRole(broker.url, 'platform', 'msp-platform-1');
     const seen = inbox(platform);
     await platform.subscribeAsync('msp/v1/+/+/+', { qos: 1 });
     const forger = await asDevice(broker.url, 'env-1');
@@ -132,7 +132,7 @@ describe('embedded broker with the fleet access policy', () => {
   });
 
   it('lets a device publish its own telemetry and receive its own commands', async () => {
-    const platform = await asRole(broker.url, 'platform', 'platform-2');
+    const platform = await asRole(broker.url, 'platform', 'msp-platform-2');
     const at_platform = inbox(platform);
     await platform.subscribeAsync('msp/v1/+/+/+', { qos: 1 });
     const device = await asDevice(broker.url, 'env-1');
@@ -163,7 +163,7 @@ describe('embedded broker with the fleet access policy', () => {
   });
 
   it('lets the viewer subscribe to everything but publish nothing', async () => {
-    const viewer = await asRole(broker.url, 'viewer', 'viewer-1');
+    const viewer = await asRole(broker.url, 'viewer', 'msp-viewer-1');
     const seen = inbox(viewer);
     await viewer.subscribeAsync('msp/v1/#', { qos: 1 });
     const device = await asDevice(broker.url, 'env-1');
@@ -178,14 +178,14 @@ describe('embedded broker with the fleet access policy', () => {
     await viewer_closed;
     expect(broker.stats.publish_refused).toBe(before + 1);
     // The device is still connected and got nothing from the viewer.
-    const platform = await asRole(broker.url, 'platform', 'platform-3');
+    const platform = await asRole(broker.url, 'platform', 'msp-platform-3');
     await platform.publishAsync(topic('env-1', 'cmd/ping'), 'from-platform', { qos: 1 });
     await at_device.next((m) => m.payload === 'from-platform');
     expect(at_device.messages.map((m) => m.payload)).toEqual(['from-platform']);
   });
 
   it("lets a gateway publish for its children, subscribe to their commands, and nothing for another device", async () => {
-    const platform = await asRole(broker.url, 'platform', 'platform-4');
+    const platform = await asRole(broker.url, 'platform', 'msp-platform-4');
     const seen = inbox(platform);
     await platform.subscribeAsync('msp/v1/+/+/+', { qos: 1 });
     const gateway = await asDevice(broker.url, 'gw-1');
@@ -208,7 +208,7 @@ describe('embedded broker with the fleet access policy', () => {
   });
 
   it("publishes the last will of a device whose socket dies, and the platform receives it", async () => {
-    const platform = await asRole(broker.url, 'platform', 'platform-5');
+    const platform = await asRole(broker.url, 'platform', 'msp-platform-5');
     const seen = inbox(platform);
     await platform.subscribeAsync('msp/v1/+/+/state', { qos: 1 });
     const will = '{"id":"env-3","reason":"will","session":1,"state":"offline","v":1}';
@@ -223,7 +223,7 @@ describe('embedded broker with the fleet access policy', () => {
   });
 
   it('speaks MQTT over WebSocket at /mqtt', async () => {
-    const platform = await connect(broker.ws_url!, { clientId: 'platform-ws', username: ROLE_USERNAMES.platform, password: rolePassword(SECRET, 'platform') });
+    const platform = await connect(broker.ws_url!, { clientId: 'msp-platform-ws', username: ROLE_USERNAMES.platform, password: rolePassword(SECRET, 'platform') });
     const seen = inbox(platform);
     await platform.subscribeAsync('msp/v1/+/+/telemetry', { qos: 1 });
     const device_ws = await asDevice(broker.ws_url!, 'env-4');
@@ -261,7 +261,7 @@ describe('embedded broker outage: stop() and start() on the same ports', () => {
     await device.publishAsync(topic('env-1', 'birth'), '{"fw":"1.2.3"}', { qos: 1, retain: true });
     // A client that reconnects by itself, as the platform does.
     const platform = await connect(broker.url, {
-      clientId: 'platform-r',
+      clientId: 'msp-platform-r',
       username: ROLE_USERNAMES.platform,
       password: rolePassword(SECRET, 'platform'),
       reconnectPeriod: 50,
@@ -281,7 +281,7 @@ describe('embedded broker outage: stop() and start() on the same ports', () => {
     await reconnected;
     expect(platform.connected).toBe(true);
 
-    const viewer = await asRole(broker.url, 'viewer', 'viewer-r');
+    const viewer = await asRole(broker.url, 'viewer', 'msp-viewer-r');
     const seen = inbox(viewer);
     await viewer.subscribeAsync(topic('env-1', '+'), { qos: 1 });
     const birth = await seen.next((m) => m.topic === topic('env-1', 'birth'));

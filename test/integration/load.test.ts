@@ -230,7 +230,7 @@ describe('platform /metrics', () => {
       stdout: { write: (s: string) => ((out += s), /Prometheus metrics (\S+)/.test(out) && url_found(/Prometheus metrics (\S+)/.exec(out)![1]!), true) },
       stderr: { write: () => true },
     };
-    const running = platformCommand({ broker: broker.url, secret: DEFAULT_DEV_SECRET, api_host: '127.0.0.1', api_port: 0, journal: false }, io, until);
+    const running = platformCommand({ broker: broker.url, secret: DEFAULT_DEV_SECRET, api_host: '127.0.0.1', api_port: 0, journal: false, allow_unprovisioned: true }, io, until);
     try {
       const url = await metrics_url;
       const id = 'm-env-1';

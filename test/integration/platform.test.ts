@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -107,13 +107,13 @@ describe('platform HTTP API', () => {
       expect(sla.body.portfolio.availability).toBeLessThanOrEqual(1);
       // An operator resolves an alert that only people can end (a forced door is the usual one).
       const target = platform.alerts.all().find((a) => a.status !== 'resolved') ?? platform.alerts.all()[0]!;
-      const post = await fetch(`${api.url}/api/v1/alerts/${encodeURIComponent(target.id)}/resolve`, { method: 'POST', body: JSON.stringify({ by: 'alice' }) });
+      const post = await fetch(`${api.url}/api/v1/alerts/${encodeURIComponent(target.id)}/resolve`, { method: 'POST', body: JSON.stringify({ by: 'alice' }), headers: { authorization: `Bearer ${api.token}`, 'content-type': 'application/json' } });
       expect(post.status).toBe(200);
       expect(((await post.json()) as { status: string }).status).toBe('resolved');
       expect((await get('/api/v1/incidents/INC-999999')).body.error.code).toBe('API_NOT_FOUND');
       expect((await get('/api/v1/nope')).body.error.code).toBe('API_NO_ROUTE');
       expect((await get('/api/v1/sla?from=yesterday')).body.error.code).toBe('API_BAD_QUERY');
-      const bad = await fetch(`${api.url}/api/v1/alerts/${encodeURIComponent(target.id)}/ack`, { method: 'POST', body: '{"who":1}' });
+      const bad = await fetch(`${api.url}/api/v1/alerts/${encodeURIComponent(target.id)}/ack`, { method: 'POST', body: '{"who":1}', headers: { authorization: `Bearer ${api.token}`, 'content-type': 'application/json' } });
       expect(bad.status).toBe(400);
       expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('API_BAD_BODY');
       const method = await fetch(`${api.url}/api/v1/health`, { method: 'DELETE' });
@@ -143,8 +143,11 @@ describe('platform HTTP API', () => {
 describe('msp-twin platform (production mode, wall clock)', () => {
   it('ingests from a separately started broker, quarantines garbage, serves the API and stops on SIGTERM, loading no simulator module', async () => {
     const broker = await startEmbeddedBroker({ ws_port: null, policy: new AccessPolicy({ fleet_secret: DEFAULT_DEV_SECRET }) });
-    const module_trace = join(mkdtempSync(join(tmpdir(), 'msp-modules-')), 'modules.txt');
-    const child = spawn(process.execPath, ['--import', './test/helpers/module-trace.mjs', 'bin/msp-twin.js', 'platform', '--broker', broker.url, '--api-port', '0'], {
+    const work = mkdtempSync(join(tmpdir(), 'msp-modules-'));
+    const module_trace = join(work, 'modules.txt');
+    const fleet = join(work, 'fleet.csv');
+    writeFileSync(fleet, 'id,site,kind,model\ndev-prod-1,s1,env,ENV-TH-110\n');
+    const child = spawn(process.execPath, ['--import', './test/helpers/module-trace.mjs', 'bin/msp-twin.js', 'platform', '--broker', broker.url, '--api-port', '0', '--fleet', fleet], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, MODULE_TRACE_FILE: module_trace },
     });

@@ -33,7 +33,7 @@ function birth(id: string, i: number): void {
 }
 
 async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(`${api.url}${path}`, { method, ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
+  const res = await fetch(`${api.url}${path}`, { method, ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json', authorization: `Bearer ${api.token}` } } : {}) });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 

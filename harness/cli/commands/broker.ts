@@ -7,6 +7,8 @@ import { AccessPolicy } from '../../broker/access-policy.ts';
 import { DEFAULT_DEV_SECRET, ROLE_USERNAMES } from '../../../platform/contract/credentials.ts';
 import { BrokerError, type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded-broker.ts';
 import { ExitCode } from '../exit-codes.ts';
+import { UsageError } from '../../errors.ts';
+import { loadFleetFile } from '../fleet-file.ts';
 
 export interface BrokerArgs {
   host: string;
@@ -16,6 +18,10 @@ export interface BrokerArgs {
   secret: string;
   /** Insecure: no authentication, every client may publish and subscribe anywhere. */
   open: boolean;
+  /** Provisioning (as `msp-twin platform --fleet`): only these devices log in, each under its own site. */
+  fleet?: string | undefined;
+  /** Allow --open or the public development secret on a non-loopback interface (named to be noticed). */
+  insecure_public_bind?: boolean | undefined;
 }
 
 export interface BrokerIo {
@@ -33,7 +39,16 @@ function authModeLine(args: BrokerArgs): string {
 }
 
 export async function brokerCommand(args: BrokerArgs, io: BrokerIo, until: Promise<void>): Promise<number> {
-  const policy = new AccessPolicy({ fleet_secret: args.secret, allow_anonymous: args.open });
+  const weak_auth = args.open || args.secret === DEFAULT_DEV_SECRET;
+  if (weak_auth && !LOOPBACK_HOSTS.has(args.host) && !args.insecure_public_bind) {
+    // The development secret is in the repository: off loopback it protects nothing, and --open less.
+    throw new UsageError(
+      'BROKER_INSECURE_BIND',
+      `refusing to listen on ${args.host} with ${args.open ? '--open (no authentication)' : 'the public development secret'}: set --secret or MSP_TWIN_SECRET${args.open ? ' and drop --open' : ''} (or add --insecure-public-bind for a throwaway lab network)`,
+    );
+  }
+  const device_sites = args.fleet !== undefined ? new Map([...(await loadFleetFile(args.fleet))].map(([id, d]) => [id, d.site] as const)) : undefined;
+  const policy = new AccessPolicy({ fleet_secret: args.secret, allow_anonymous: args.open, ...(device_sites ? { device_sites } : {}) });
   let broker: EmbeddedBroker;
   try {
     broker = await startEmbeddedBroker({
@@ -54,10 +69,9 @@ export async function brokerCommand(args: BrokerArgs, io: BrokerIo, until: Promi
   io.stdout.write(`broker: MQTT ${broker.url}\n`);
   io.stdout.write(`broker: MQTT over WebSocket ${broker.ws_url ?? '(off)'}\n`);
   io.stdout.write(`broker: ${authModeLine(args)}\n`);
-  const weak_auth = args.open || args.secret === DEFAULT_DEV_SECRET;
+  if (device_sites) io.stdout.write(`broker: ${device_sites.size} provisioned devices from ${args.fleet}; others are refused\n`);
   if (weak_auth && !LOOPBACK_HOSTS.has(args.host)) {
-    // The development secret is public (it is in the repository), so off loopback it is no protection.
-    io.stderr.write(`warning: listening on ${args.host} with ${args.open ? 'no authentication' : 'the public development secret'}\n`);
+    io.stderr.write(`warning: --insecure-public-bind: listening on ${args.host} with ${args.open ? 'no authentication' : 'the public development secret'}\n`);
   }
 
   try {

@@ -2,8 +2,9 @@ import { fleetCredentials, ROLE_USERNAMES } from '../../../platform/contract/cre
 import { ALL_DEVICE_MESSAGES } from '../../../platform/contract/topics.ts';
 import { loadCatalogFile, withCatalogDefaults } from '../../../platform/service/catalog-file.ts';
 import { startPlatformService } from '../../../platform/service/host.ts';
-import { ExitCode } from '../exit-codes.ts';
 import { MspError } from '../../../common/errors.ts';
+import { loadFleetFile } from '../fleet-file.ts';
+import { ExitCode } from '../exit-codes.ts';
 import { repairStore, verifyStore, type RepairReport } from '../../../platform/store/verify.ts';
 import type { CliIo } from '../io.ts';
 
@@ -22,6 +23,16 @@ export interface PlatformArgs {
   data?: string | undefined;
   /** `messages`: the platform's time is the newest message timestamp (replaying a recorded stream). */
   clock?: 'wall' | 'messages' | undefined;
+  /** Provisioning: a scenario file (its fleet:), or a JSON/CSV list of id, site, kind, model. */
+  fleet?: string | undefined;
+  /** Admit births from devices nobody provisioned (experiments only; warned about). */
+  allow_unprovisioned?: boolean | undefined;
+  /** Registry bound; default the provisioned fleet's size, or 100,000 when unprovisioned. */
+  max_devices?: number | undefined;
+  /** Bearer token for API writes (--api-token / MSP_TWIN_API_TOKEN); undefined = generated and printed. */
+  api_token?: string | undefined;
+  api_allowed_host?: readonly string[] | undefined;
+  api_allowed_origin?: readonly string[] | undefined;
 }
 
 export interface PlatformVerifyArgs {
@@ -54,6 +65,7 @@ export function platformVerifyCommand(args: PlatformVerifyArgs, io: CliIo): numb
   return ExitCode.ok;
 }
 
+
 /**
  * `msp-twin platform`: maps flags onto the production host (platform/service/host.ts) and runs it
  * until `until` resolves (SIGINT/SIGTERM). It imports nothing from the simulator.
@@ -61,10 +73,22 @@ export function platformVerifyCommand(args: PlatformVerifyArgs, io: CliIo): numb
 export async function platformCommand(args: PlatformArgs, io: CliIo, until: Promise<void>): Promise<number> {
   if (args.broker === undefined) throw new MspError('PLATFORM_ARGS', 'msp-twin platform needs --broker URL (e.g. mqtt://127.0.0.1:1883)');
   const firmware = args.catalog === undefined ? withCatalogDefaults([]) : loadCatalogFile(args.catalog);
+  if (args.fleet === undefined && !args.allow_unprovisioned) {
+    throw new MspError('PLATFORM_NO_FLEET', 'give the platform its fleet with --fleet FILE (a scenario, or JSON/CSV of id,site,kind,model), or --allow-unprovisioned to admit any device (experiments only)');
+  }
+  if (args.max_devices !== undefined && !(Number.isSafeInteger(args.max_devices) && args.max_devices >= 1 && args.max_devices <= 10_000_000)) {
+    throw new MspError('PLATFORM_FLEET', `--max-devices must be an integer from 1 to 10,000,000, got ${args.max_devices}`);
+  }
+  const fleet = args.fleet !== undefined ? await loadFleetFile(args.fleet) : undefined;
+  if (fleet === undefined) io.stderr.write('warning: --allow-unprovisioned: births from any device with valid credentials are admitted (registry bounded); provision the fleet with --fleet for production\n');
   const client_id = ROLE_USERNAMES.platform;
   const credentials = args.username !== undefined ? { username: args.username, password: args.password } : fleetCredentials(args.secret)(client_id);
   const service = await startPlatformService(
-    { broker_url: args.broker, client_id, ...credentials, api_host: args.api_host, api_port: args.api_port, firmware, journal_lines: args.journal, data_dir: args.data, ...(args.clock !== undefined ? { clock: args.clock } : {}) },
+    {
+      broker_url: args.broker, client_id, ...credentials, api_host: args.api_host, api_port: args.api_port, firmware, journal_lines: args.journal,
+      data_dir: args.data, ...(args.clock !== undefined ? { clock: args.clock } : {}),
+      provisioning: fleet, max_devices: args.max_devices, api_token: args.api_token, api_allowed_hosts: args.api_allowed_host, api_allowed_origins: args.api_allowed_origin,
+    },
     {
       now: () => Date.now(), // wall-clock: production mode runs on real time
       out: (line) => void io.stdout.write(`${line}\n`),
@@ -72,7 +96,10 @@ export async function platformCommand(args: PlatformArgs, io: CliIo, until: Prom
     },
   );
   io.stdout.write(`platform: ingesting ${ALL_DEVICE_MESSAGES} from ${args.broker}\n`);
+  if (fleet !== undefined) io.stdout.write(`platform: fleet of ${fleet.size} provisioned devices from ${args.fleet}\n`);
   io.stdout.write(`platform: HTTP API ${service.api_url}/api/v1/health\n`);
+  // A generated token exists only in this process: print it, or writes are impossible.
+  if (args.api_token === undefined) io.stdout.write(`platform: API token for writes (generated; set --api-token or MSP_TWIN_API_TOKEN to fix one): ${service.api_token}\n`);
   io.stdout.write(`platform: Prometheus metrics ${service.api_url}/metrics\n`);
   io.stdout.write(args.data === undefined ? 'platform: no --data: state is in memory only and a restart starts empty\n' : `platform: durable store ${args.data}\n`);
   await until;

@@ -10,6 +10,7 @@ import { dirname } from 'node:path';
 import { TraceFileWriter } from '../../run/trace-file.ts';
 import { loadScenario, type Scenario } from '../../scenario/scenario.ts';
 import { DurationError, parseDuration, parsePositiveDuration } from '../../../common/duration.ts';
+import { durationProblem } from '../../scenario/bounds.ts';
 import { UsageError } from '../../errors.ts';
 import { setUpMqtt, type MqttSetup } from '../../run/mqtt-setup.ts';
 import { writeReportFiles } from '../../report/report-files.ts';
@@ -134,6 +135,8 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
   const path = resolveScenarioPath(args.scenario);
   const scenario = loadScenario(path);
   const duration_ms = args.duration !== undefined ? parsePositiveDuration(args.duration) : undefined;
+  const duration_problem = duration_ms !== undefined ? durationProblem(duration_ms) : undefined;
+  if (duration_problem !== undefined) throw new UsageError('RUN_DURATION', `--duration ${args.duration}: ${duration_problem}`);
   const seed = args.seed !== undefined ? String(args.seed) : undefined;
   const writers: TraceFileWriter[] = [];
   if (args.out !== undefined) {
