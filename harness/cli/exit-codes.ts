@@ -7,4 +7,6 @@ export const ExitCode = {
   bad_input: 2,
   /** A bug or a safety bound hit inside the simulator; the message names the bound. */
   internal: 3,
+  /** The broker or the network failed the run (unreachable, refused, lost or extra messages). */
+  transport: 4,
 } as const;

@@ -5,6 +5,7 @@ import { ScenarioError } from '../scenario/errors.ts';
 import { ExitCode } from './exit-codes.ts';
 import { UsageError } from '../errors.ts';
 import { BrokerError } from '../broker/embedded-broker.ts';
+import { TransportFailure } from '../run/transport-failure.ts';
 import { DEFAULT_DEV_SECRET } from '../broker/credentials.ts';
 import { brokerCommand } from './commands/broker.ts';
 import { platformCommand } from './commands/platform.ts';
@@ -37,6 +38,10 @@ function report(err: unknown, io: CliIo): number {
   if (err instanceof SimError && (err.code === 'SIM_INVALID_TOPOLOGY' || err.code === 'SIM_UNKNOWN_MODEL')) {
     io.stderr.write(`error: ${err.message}\n`);
     return ExitCode.bad_input;
+  }
+  if (err instanceof TransportFailure) {
+    io.stderr.write(`transport error: ${err.message}\n`);
+    return ExitCode.transport;
   }
   const e = err instanceof Error ? err : new Error(String(err));
   io.stderr.write(`internal error: ${e.message}\n${process.env.MSP_TWIN_DEBUG ? `${e.stack}\n` : '(set MSP_TWIN_DEBUG=1 for the stack)\n'}`);

@@ -26,6 +26,7 @@ export class StepReceiver {
   #on_complete: ((marker: StepMarker) => void) | undefined;
   received_total = 0;
   ignored_retained = 0;
+  #stopped = false;
   /** Real-time mode has no steps: count what arrives, keep nothing. */
   readonly #count_only: boolean;
   readonly #on_apply: ((messages: readonly ReceivedMessage[], t_ms: number) => void) | undefined;
@@ -44,6 +45,7 @@ export class StepReceiver {
 
   /** A device message from the broker. Retained replays (history, not news) are ignored. */
   onMessage(topic: string, payload: string, retained: boolean): void {
+    if (this.#stopped) return;
     if (retained) {
       this.ignored_retained++;
       return;
@@ -57,8 +59,26 @@ export class StepReceiver {
     this.#check();
   }
 
+  /**
+   * The run ended or failed: from now on nothing is applied or journalled, so a teardown (a will,
+   * a late redelivery) can never complete a step in the trace after the run's last line.
+   */
+  stop(): void {
+    this.#stopped = true;
+  }
+
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /** The messages buffered for the open step (for naming missing or unexpected ones). */
+  held(): readonly ReceivedMessage[] {
+    return this.#buffer;
+  }
+
   /** The sim's step marker; `on_complete` runs once every message of the step has arrived. */
   onMarker(marker: StepMarker, on_complete: (marker: StepMarker) => void): void {
+    if (this.#stopped) return;
     if (this.#marker) throw new Error(`LOCKSTEP_PROTOCOL: marker for step ${marker.step} while step ${this.#marker.step} is open`);
     this.#marker = marker;
     this.#on_complete = on_complete;

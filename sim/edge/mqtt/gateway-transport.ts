@@ -2,6 +2,7 @@ import type { DeviceSession, WillMessage } from '../transport.ts';
 import type { ClientSession } from './client-session.ts';
 import { PooledTransport } from './session-pool.ts';
 import type { MqttTransportOptions } from './session-options.ts';
+import type { TransportFlow } from './session-pool.ts';
 
 /**
  * Gateway mode: one MQTT connection per gateway carries the traffic of every device behind it,
@@ -14,8 +15,8 @@ export class GatewayMqttTransport extends PooledTransport {
   readonly #parent_of: ReadonlyMap<string, string>;
 
   /** `parent_of` maps each non-gateway device to its gateway id. */
-  constructor(options: MqttTransportOptions, parent_of: ReadonlyMap<string, string>) {
-    super(options);
+  constructor(options: MqttTransportOptions, parent_of: ReadonlyMap<string, string>, flow: TransportFlow = 'direct') {
+    super(options, flow);
     this.#parent_of = parent_of;
   }
 
