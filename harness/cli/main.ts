@@ -81,6 +81,8 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           .option('insecure', { type: 'boolean', describe: 'do not verify the broker certificate' })
           .option('broker-outage', { type: 'string', array: true, describe: 'stop and restart the embedded broker: AT+FOR, e.g. 3h+10m (repeatable)' })
           .option('step', { type: 'string', describe: 'lockstep step length (default 1m)' })
+          .option('flow-window', { type: 'number', describe: 'lockstep over MQTT: most messages in flight toward the platform before it has received them (default 500; keep it under the broker\'s per-client queue limit)' })
+          .option('step-timeout', { type: 'string', describe: 'wall-clock limit for one lockstep step to reach the platform over MQTT, e.g. 30s (default 60s); a step that misses it fails with exit 4 naming the missing messages' })
           .option('speed', { type: 'number', describe: 'real-time mode: simulated seconds per wall second (1, 60, …); no barrier, telemetry QoS 0' })
           .option('view', { type: 'boolean', default: false, describe: 'serve the live viewer (PixiJS) on 127.0.0.1 for this run and print its URL; pair with --speed to watch' })
           .option('out', { type: 'string', describe: 'directory for trace.jsonl and summary.json' })
@@ -93,7 +95,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
             {
               scenario: a.scenario, seed: a.seed, duration: a.duration, transport: a.transport, mqtt_mode: a['mqtt-mode'], mqtt_version: a['mqtt-version'],
               broker: a.broker, broker_port: a['broker-port'], username: a.username, password: a.password, secret: a.secret, ca: a.ca, cert: a.cert, key: a.key,
-              insecure: a.insecure, broker_outage: a['broker-outage'], step: a.step, speed: a.speed, out: a.out, record: a.record, junit: a.junit, json: a.json, view: a.view,
+              insecure: a.insecure, broker_outage: a['broker-outage'], step: a.step, step_timeout: a['step-timeout'], flow_window: a['flow-window'], speed: a.speed, out: a.out, record: a.record, junit: a.junit, json: a.json, view: a.view,
             },
             io,
           ),
@@ -112,8 +114,10 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
         y
           .positional('a', { type: 'string', demandOption: true })
           .positional('b', { type: 'string', demandOption: true })
+          .option('ignore', { type: 'string', array: true, choices: ['header'], describe: 'skip the header line (it names the seed) to compare two seeds\' behaviour' })
+          .option('from-line', { type: 'number', describe: 'compare from this line on (1-based)' })
           .option('json', { type: 'boolean', default: false }),
-      (a) => guard(() => diffCommand({ a: a.a, b: a.b, json: a.json }, io)),
+      (a) => guard(() => diffCommand({ a: a.a, b: a.b, json: a.json, ignore: a.ignore, from_line: a['from-line'] }, io)),
     )
     .command(
       'broker',

@@ -64,6 +64,7 @@ export interface FlowOutbox {
   release(budget: number): number;
   released(): readonly ExpectedMessage[];
   newStep(): void;
+  describeSession(client_id: string): string;
 }
 
 /** Messages in flight toward one subscriber at most: half of the 1,000 that common brokers queue by default. */
@@ -134,6 +135,8 @@ export class MqttBarrier implements StepBarrier {
   readonly #outbox: FlowOutbox | undefined;
   readonly #window: number;
   readonly #url: string;
+  /** MQTT 5 can ask the broker not to replay retained messages at all (retain handling 2). */
+  readonly #v5: boolean;
   #waiting: { step: number; resolve: () => void } | undefined;
   #received_waiter: { target: number; resolve: () => void } | undefined;
   /** Commands the platform published in the open step (the ack tells the sim how many to expect). */
@@ -161,6 +164,7 @@ export class MqttBarrier implements StepBarrier {
     this.#outbox = options.outbox;
     this.#window = Math.max(1, options.window ?? DEFAULT_WINDOW);
     this.#url = options.transport.url;
+    this.#v5 = (options.transport.protocol_version ?? 4) === 5;
   }
 
   static async connect(receiver: StepReceiver, options: MqttBarrierOptions): Promise<MqttBarrier> {
@@ -223,7 +227,7 @@ export class MqttBarrier implements StepBarrier {
   async #subscribe(): Promise<void> {
     const denied = (granted: ReadonlyArray<{ topic: string; qos: number }>): string[] => granted.filter((g) => g.qos === 128).map((g) => g.topic);
     const [p, c] = await Promise.all([
-      this.#platform.subscribeAsync([ALL_DEVICE_MESSAGES, STEP_TOPIC, SYNC_TOPIC], { qos: 1 }),
+      this.#platform.subscribeAsync([ALL_DEVICE_MESSAGES, STEP_TOPIC, SYNC_TOPIC], this.#v5 ? { qos: 1, rh: 2 } : { qos: 1 }),
       this.#control.subscribeAsync([ACK_TOPIC, ALL_COMMANDS], { qos: 1 }),
     ]);
     const refused = [...denied(p), ...denied(c)];
@@ -307,8 +311,11 @@ export class MqttBarrier implements StepBarrier {
 
   /** The first few messages released but not received, and received but never released. */
   #difference(): string {
-    if (!this.#outbox) return `the platform holds ${this.#receiver.held().length}`;
-    return differenceText(messageDifference(this.#outbox.released(), this.#receiver.held())) || 'the same messages, in a different number';
+    const replays = this.#receiver.ignored_retained > 0 ? ` (${this.#receiver.ignored_retained} retained replays ignored so far)` : '';
+    if (!this.#outbox) return `the platform holds ${this.#receiver.held().length}${replays}`;
+    const d = messageDifference(this.#outbox.released(), this.#receiver.held());
+    const senders = [...new Set(d.missing.map((m) => m.client_id))].slice(0, 3).map((id) => `${id}: ${this.#outbox!.describeSession(id)}`);
+    return (differenceText(d) || 'the same messages, in a different number') + replays + (senders.length ? `; senders: ${senders.join('; ')}` : '');
   }
 
   #onAck(_topic: string, payload: string): void {

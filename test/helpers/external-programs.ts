@@ -92,11 +92,16 @@ export interface MosquittoInstance {
 }
 
 /** Starts a throwaway Mosquitto on a free loopback port, with or without a username/password. */
-export async function startMosquitto(opts: { username?: string; password?: string } = {}): Promise<MosquittoInstance> {
+export async function startMosquitto(opts: { username?: string; password?: string; stock?: boolean; extra_config?: readonly string[] } = {}): Promise<MosquittoInstance> {
   const mosquitto = requireOrThrow('mosquitto', 'mosquitto');
   const dir = mkdtempSync(join(tmpdir(), 'msp-twin-mosquitto-'));
   const port = await freePort();
-  const config = [`listener ${port} ${LOOPBACK}`, 'persistence false', 'set_tcp_nodelay true', 'log_dest stderr', 'log_type error', 'log_type warning', 'log_type notice'];
+  // `stock`: nothing but a listener and anonymous access — every limit at Mosquitto's default
+  // (max_queued_messages 1000, max_inflight_messages 20), as users run it.
+  const config = opts.stock
+    ? [`listener ${port} ${LOOPBACK}`]
+    : [`listener ${port} ${LOOPBACK}`, 'persistence false', 'set_tcp_nodelay true', 'log_dest stderr', 'log_type error', 'log_type warning', 'log_type notice'];
+  config.push(...(opts.extra_config ?? []));
   // Started as root (CI containers), mosquitto drops to user "mosquitto", which cannot read our
   // 0700 temp dir; staying root is harmless for a loopback-only test broker.
   if (process.getuid?.() === 0) config.push('user root');

@@ -40,6 +40,10 @@ export interface RunArgs {
   insecure?: boolean | undefined;
   broker_outage?: string[] | undefined;
   step?: string | undefined;
+  /** Wall-clock limit for one lockstep step over MQTT. */
+  step_timeout?: string | undefined;
+  /** Lockstep flow control window (messages in flight toward the platform). */
+  flow_window?: number | undefined;
   speed?: number | undefined;
   out?: string | undefined;
   /** Write the trace to this file (as --out does, without the reports). */
@@ -135,6 +139,9 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
   const bar = args.json ? { update: () => {}, done: () => {} } : progressBar(io.stderr as NodeJS.WriteStream, scenario.start_timezone, wall_clock_ms);
   const outages = (args.broker_outage ?? []).map(parseOutage);
   const step_ms = args.step !== undefined ? parseDuration(args.step) : undefined;
+  const step_timeout_ms = args.step_timeout !== undefined ? parseDuration(args.step_timeout) : undefined;
+  if (args.flow_window !== undefined && !(Number.isInteger(args.flow_window) && args.flow_window > 0)) throw new UsageError('RUN_FLOW_WINDOW', `--flow-window must be a positive whole number of messages, got ${args.flow_window}`);
+  if (step_timeout_ms !== undefined && !(step_timeout_ms > 0)) throw new UsageError('RUN_STEP_TIMEOUT', `--step-timeout must be positive, got ${args.step_timeout}`);
   if (args.speed !== undefined && !(args.speed > 0)) throw new UsageError('RUN_SPEED', `--speed must be a positive number of simulated seconds per second, got ${args.speed}`);
   if (args.speed !== undefined && outages.length > 0) throw new UsageError('RUN_OUTAGE_REALTIME', 'broker outages need lockstep step boundaries; drop --speed or --broker-outage');
   let setup: MqttSetup | undefined;
@@ -183,6 +190,8 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
       ...(setup ? { mqtt: setup.mqtt } : {}),
       ...(setup?.broker ? { broker_control: setup.broker } : {}),
       ...(step_ms !== undefined ? { step_ms } : {}),
+      ...(step_timeout_ms !== undefined ? { step_timeout_ms } : {}),
+      ...(args.flow_window !== undefined ? { window: args.flow_window } : {}),
       ...(args.speed !== undefined ? { speed: args.speed } : {}),
       broker_outages: outages,
       on_platform: (_platform, _sim, final_report) => {

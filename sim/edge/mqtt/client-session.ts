@@ -93,6 +93,12 @@ export class ClientSession {
     while (stream?.uncork && stream.writableCorked) stream.uncork();
   }
 
+  /** Where this session stands, for naming why its messages did not arrive. */
+  describe(): string {
+    const state = this.#client ? (this.#client.connected ? 'connected' : 'not connected') : 'waiting for its previous connection to close';
+    return `${state}, ${this.#outstanding} publishes unacknowledged by the broker, ${this.#queue.length} waiting to connect${this.#ending ? `, ending (${this.#ending})` : ''}`;
+  }
+
   /** Unclean end: the broker publishes the will. */
   drop(): void {
     if (this.#ended_by_sim) return;

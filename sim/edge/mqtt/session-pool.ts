@@ -111,6 +111,11 @@ export abstract class PooledTransport implements DeviceTransport {
     this.pool.outbox?.newStep();
   }
 
+  /** The connection state of a client id's current session (diagnostics). */
+  describeSession(client_id: string): string {
+    return this.pool.get(client_id)?.describe() ?? 'no session';
+  }
+
   abstract open(client_id: string, will: WillMessage): DeviceSession;
 
   get errors(): readonly TransportError[] {
