@@ -70,7 +70,9 @@ export interface FlowOutbox {
 /** Messages in flight toward one subscriber at most: half of the 1,000 that common brokers queue by default. */
 export const DEFAULT_WINDOW = 500;
 export const DEFAULT_STEP_TIMEOUT_MS = 60_000;
-export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/** Under 10 s so that a run against an unreachable broker ends, process start included, within 10 s. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 8_000;
+const FATAL_SOCKET_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNRESET']);
 
 export interface MqttBarrierOptions {
   readonly transport: MqttTransportOptions;
@@ -97,8 +99,10 @@ async function openClient(url: string, options: IClientOptions, what: string, ti
     client.once('connect', () => resolve('ok'));
     client.on('error', (err) => {
       last = err.message;
-      // A refusal in CONNACK (bad credentials, not authorised) will not change on a retry.
-      if ((err as { code?: unknown }).code !== undefined && typeof (err as { code?: unknown }).code === 'number') resolve('refused');
+      const code = (err as { code?: unknown }).code;
+      // A refusal in CONNACK (bad credentials, not authorised: a number) or from the network (no
+      // listener, unknown host, no route) will not change on a retry: fail at once.
+      if (typeof code === 'number' || (typeof code === 'string' && FATAL_SOCKET_ERRORS.has(code))) resolve('refused');
     });
     client.on('close', () => (last = last === 'no answer' ? 'connection closed' : last));
     timer = setTimeout(() => resolve('timeout'), timeout_ms); // wall-clock: an unreachable broker fails the run quickly

@@ -11,6 +11,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../harness/cli/main.ts';
 import { runScenario, type MqttMode } from '../../harness/run/run-scenario.ts';
+import { setUpMqtt } from '../../harness/run/mqtt-setup.ts';
+import { DEFAULT_DEV_SECRET } from '../../harness/broker/credentials.ts';
+import { generatePortfolio } from '../../sim/world/generate.ts';
 import { loadScenario } from '../../harness/scenario/scenario.ts';
 import { requireProgram, startMosquitto } from '../helpers/external-programs.ts';
 
@@ -43,7 +46,9 @@ describe('transport failures explain themselves', () => {
 });
 
 describe.skipIf(!mosquitto_bin)('stock Mosquitto (listener + allow_anonymous only)', () => {
-  const memory_hash = runScenario(FLAGSHIP, { duration_ms: SPAN_MS }).then((s) => s.trace_hash);
+  // Computed once, on first use (not at collection: a filtered run may not need it).
+  let memory: Promise<string> | undefined;
+  const memory_hash = (): Promise<string> => (memory ??= runScenario(FLAGSHIP, { duration_ms: SPAN_MS }).then((s) => s.trace_hash));
 
   for (const mode of ['per-device', 'gateway'] as const satisfies readonly MqttMode[]) {
     it(`carries every step of the flagship (${mode}) with the memory hash, and nothing is published after the run`, async () => {
@@ -56,7 +61,7 @@ describe.skipIf(!mosquitto_bin)('stock Mosquitto (listener + allow_anonymous onl
           mqtt: { transport: { url: broker.url, keepalive_s: 0 }, mode },
         });
         expect(summary.received_by_monitor).toBe(summary.messages + summary.wills);
-        expect(summary.trace_hash).toBe(await memory_hash);
+        expect(summary.trace_hash).toBe(await memory_hash());
         // After the run: every session left with DISCONNECT, so the broker publishes no wills and
         // nobody publishes anything else. Live (non-retained) messages seen from now on: none.
         watcher = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0, clean: true });
@@ -93,4 +98,22 @@ describe.skipIf(!mosquitto_bin)('stock Mosquitto (listener + allow_anonymous onl
       await broker.stop();
     }
   }, 60_000);
+
+  it('--broker mosquitto: the run starts a stock Mosquitto itself, kills and restarts it for an outage, and gives the memory hash', async () => {
+    const small = loadScenario(SMALL);
+    const outage = { broker_outages: [{ at_ms: 30 * 60_000, duration_ms: 10 * 60_000 }], duration_ms: 90 * 60_000 };
+    const memory = await runScenario(small, outage);
+    const setup = await setUpMqtt({ broker: 'mosquitto', mode: 'per-device', protocol_version: 4, secret: DEFAULT_DEV_SECRET }, generatePortfolio(small.name, small.fleet));
+    try {
+      expect(setup.kind).toBe('mosquitto');
+      const summary = await runScenario(small, { ...outage, transport: 'mqtt', mqtt: setup.mqtt, broker_control: setup.control! });
+      expect(summary.broker_outages).toBe(1);
+      expect(summary.received_by_monitor).toBe(summary.messages + summary.wills);
+      expect(summary.trace_hash).toBe(memory.trace_hash);
+    } finally {
+      await setup.close();
+    }
+    // Closed with the run: nothing listens on its port any more.
+    await expect(mqtt.connectAsync(setup.url, { reconnectPeriod: 0, connectTimeout: 1_000 })).rejects.toThrow();
+  }, 120_000);
 });

@@ -155,8 +155,8 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
       if (args.mqtt_version === 5 && args.broker === undefined) {
         throw new UsageError('RUN_MQTT5_EMBEDDED', 'the embedded broker (aedes) speaks MQTT 3.1.1 only; use --mqtt-version 5 with --broker (Mosquitto, EMQX, HiveMQ)');
       }
-      if (outages.length > 0 && args.broker !== undefined) {
-        throw new UsageError('RUN_OUTAGE_EXTERNAL', 'broker outages need the embedded broker (a run cannot stop an external one); drop --broker');
+      if (outages.length > 0 && args.broker !== undefined && args.broker !== 'mosquitto') {
+        throw new UsageError('RUN_OUTAGE_EXTERNAL', 'broker outages need a broker the run starts itself (a run cannot stop an external one): drop --broker, or use --broker mosquitto');
       }
       setup = await setUpMqtt(
         {
@@ -175,7 +175,7 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
         },
         generatePortfolio(scenario.name, scenario.fleet),
       );
-      if (!args.json) io.stderr.write(`broker: ${setup.broker ? 'embedded' : 'external'} ${setup.url}${setup.ws_url ? ` (WebSocket ${setup.ws_url})` : ''}, ${args.mqtt_mode} connections, MQTT ${args.mqtt_version === 5 ? '5' : '3.1.1'}\n`);
+      if (!args.json) io.stderr.write(`broker: ${setup.kind} ${setup.url}${setup.ws_url ? ` (WebSocket ${setup.ws_url})` : ''}, ${args.mqtt_mode} connections, MQTT ${args.mqtt_version === 5 ? '5' : '3.1.1'}\n`);
     }
     if (args.view) {
       if (args.transport !== 'mqtt') throw new UsageError('RUN_VIEW_MEMORY', 'the live viewer reads the broker: drop --transport memory (or replay afterwards: msp-twin view --trace DIR)');
@@ -188,7 +188,7 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
       duration_ms,
       transport: args.transport,
       ...(setup ? { mqtt: setup.mqtt } : {}),
-      ...(setup?.broker ? { broker_control: setup.broker } : {}),
+      ...(setup?.control ? { broker_control: setup.control } : {}),
       ...(step_ms !== undefined ? { step_ms } : {}),
       ...(step_timeout_ms !== undefined ? { step_timeout_ms } : {}),
       ...(args.flow_window !== undefined ? { window: args.flow_window } : {}),
