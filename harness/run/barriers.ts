@@ -1,7 +1,7 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { ALL_DEVICE_MESSAGES, commandTopic, SIM_TOPIC_ROOT, TOPIC_ROOT } from '../../platform/contract/topics.ts';
+import { ALL_DEVICE_MESSAGES, SIM_TOPIC_ROOT, TOPIC_ROOT } from '../../platform/contract/topics.ts';
 import type { OtaCommand } from '../../platform/patching/engine.ts';
-import { canonicalJson } from '../../sim/kernel/canonical-json.ts';
+import { encodeOtaCommand } from '../../platform/contract/commands.ts';
 import type { InboundCommand } from '../../sim/simulation.ts';
 import type { MemoryBus } from '../../sim/edge/memory-bus.ts';
 import { disableNagle, sessionOptions, type MqttTransportOptions } from '../../sim/edge/mqtt/session-options.ts';
@@ -9,6 +9,7 @@ import type { StepBarrier } from './lockstep.ts';
 import type { StepMarker, StepReceiver } from './step-receiver.ts';
 import type { ExpectedMessage } from '../../sim/edge/mqtt/step-outbox.ts';
 import { BROKER_HINTS, differenceText, messageDifference, TransportFailure } from './transport-failure.ts';
+import { MspError } from '../../common/errors.ts';
 
 const STEP_TOPIC = `${SIM_TOPIC_ROOT}/step`;
 const ACK_TOPIC = `${SIM_TOPIC_ROOT}/ack`;
@@ -17,11 +18,6 @@ const SYNC_TOPIC = `${SIM_TOPIC_ROOT}/sync`;
 export const CLOCK_TOPIC = `${SIM_TOPIC_ROOT}/clock`;
 /** The sim's edge subscribes to every device's commands and hands each to its twin (docs/patching.md). */
 export const ALL_COMMANDS = `${TOPIC_ROOT}/+/+/cmd/#`;
-
-/** A platform command as it goes on the wire. */
-export function commandMessage(c: OtaCommand): InboundCommand {
-  return { topic: commandTopic(c.site_id, c.device_id, 'ota'), payload: canonicalJson(c.payload as unknown as Record<string, unknown>) };
-}
 
 /** In-memory barrier: delivery is synchronous, so a step is complete as soon as it is marked. */
 export class MemoryBarrier implements StepBarrier {
@@ -40,7 +36,7 @@ export class MemoryBarrier implements StepBarrier {
   /** The platform's commands for the devices, published on the bus (QoS 1). */
   publishCommands(commands: readonly OtaCommand[]): void {
     for (const c of commands) {
-      const m = commandMessage(c);
+      const m = encodeOtaCommand(c);
       this.#platform.publish(m.topic, m.payload, 1, false);
     }
   }
@@ -50,7 +46,7 @@ export class MemoryBarrier implements StepBarrier {
     this.#receiver.onMarker({ step, t_ms, expected }, () => (done = true));
     if (!done) {
       const p = this.#receiver.pending();
-      throw new Error(`LOCKSTEP_COUNT: in-memory step ${step} expected ${expected} messages, the platform received ${p.have}`);
+      throw new MspError('LOCKSTEP_COUNT', `in-memory step ${step} expected ${expected} messages, the platform received ${p.have}`, { exit: 'internal' });
     }
     const out = this.#commands;
     this.#commands = [];
@@ -240,7 +236,7 @@ export class MqttBarrier implements StepBarrier {
 
   /** The platform's commands for the devices, published QoS 1 by the platform's client before its ack. */
   publishCommands(commands: readonly OtaCommand[]): void {
-    for (const c of commands) this.#command_queue.push(commandMessage(c));
+    for (const c of commands) this.#command_queue.push(encodeOtaCommand(c));
     this.#published += commands.length;
     this.#pumpCommands();
   }
@@ -307,7 +303,7 @@ export class MqttBarrier implements StepBarrier {
       }
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));
-      this.#failure = e.message.startsWith('LOCKSTEP_COUNT') ? new TransportFailure('LOCKSTEP_COUNT', `${e.message.replace(/^LOCKSTEP_COUNT: /, '')}; ${this.#difference()}; ${BROKER_HINTS}`) : e;
+      this.#failure = e instanceof TransportFailure && e.code === 'LOCKSTEP_COUNT' ? new TransportFailure('LOCKSTEP_COUNT', `${e.message.replace(/^LOCKSTEP_COUNT: /, '')}; ${this.#difference()}; ${BROKER_HINTS}`) : e;
       this.#waiting?.resolve();
       this.#received_waiter?.resolve();
     }

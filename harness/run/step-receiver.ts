@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { TraceJournal } from '../../sim/kernel/trace.ts';
+import { TransportFailure } from './transport-failure.ts';
 
 /**
  * The platform side of the lockstep barrier (DESIGN.md §3), until the real platform takes its
@@ -79,7 +80,7 @@ export class StepReceiver {
   /** The sim's step marker; `on_complete` runs once every message of the step has arrived. */
   onMarker(marker: StepMarker, on_complete: (marker: StepMarker) => void): void {
     if (this.#stopped) return;
-    if (this.#marker) throw new Error(`LOCKSTEP_PROTOCOL: marker for step ${marker.step} while step ${this.#marker.step} is open`);
+    if (this.#marker) throw new TransportFailure('LOCKSTEP_PROTOCOL', `marker for step ${marker.step} while step ${this.#marker.step} is open`);
     this.#marker = marker;
     this.#on_complete = on_complete;
     this.#check();
@@ -94,7 +95,7 @@ export class StepReceiver {
     const marker = this.#marker;
     if (!marker || this.#buffer.length < marker.expected) return;
     if (this.#buffer.length > marker.expected) {
-      throw new Error(`LOCKSTEP_COUNT: step ${marker.step} expected ${marker.expected} messages, received ${this.#buffer.length}`);
+      throw new TransportFailure('LOCKSTEP_COUNT', `step ${marker.step} expected ${marker.expected} messages, received ${this.#buffer.length}`);
     }
     const sorted = this.#buffer
       .map((m) => ({ m, key: `${m.topic} ${m.payload}` }))

@@ -1,3 +1,4 @@
+import { MspError, type ErrorCode } from '../../common/errors.ts';
 import type { ExpectedMessage } from '../../sim/edge/mqtt/step-outbox.ts';
 
 /**
@@ -6,12 +7,11 @@ import type { ExpectedMessage } from '../../sim/edge/mqtt/step-outbox.ts';
  * Codes are stable: TRANSPORT_CONNECT, LOCKSTEP_TIMEOUT, LOCKSTEP_COUNT, LOCKSTEP_RECONNECT,
  * MQTT_CLIENT_ERROR.
  */
-export class TransportFailure extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(`${code}: ${message}`);
+export class TransportFailure extends MspError {
+  constructor(code: ErrorCode, message: string) {
+    // The code leads the line (what a user greps for first), so it is not repeated at the end.
+    super(code, `${code}: ${message}`, { code_in_message: false });
     this.name = 'TransportFailure';
-    this.code = code;
   }
 }
 

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../harness/cli/main.ts';
 import { runScenario, type MqttMode } from '../../harness/run/run-scenario.ts';
 import { setUpMqtt } from '../../harness/run/mqtt-setup.ts';
-import { DEFAULT_DEV_SECRET } from '../../harness/broker/credentials.ts';
+import { DEFAULT_DEV_SECRET } from '../../platform/contract/credentials.ts';
 import { generatePortfolio } from '../../sim/world/generate.ts';
 import { loadScenario } from '../../harness/scenario/scenario.ts';
 import { requireProgram, startMosquitto } from '../helpers/external-programs.ts';

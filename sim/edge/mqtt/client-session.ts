@@ -2,6 +2,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { WillMessage } from '../transport.ts';
 import { disableNagle, sessionOptions, type MqttTransportOptions } from './session-options.ts';
 import type { StepOutbox } from './step-outbox.ts';
+import { MspError } from '../../../common/errors.ts';
 
 /**
  * One real MQTT connection owned by a simulated device (or gateway). The simulation calls it
@@ -60,7 +61,7 @@ export class ClientSession {
   }
 
   publish(topic: string, payload: string, qos: 0 | 1, retain: boolean): void {
-    if (this.#ended_by_sim || this.#ending !== undefined) throw new Error(`MQTT_SESSION_ENDED: ${this.client_id} published after its session ended`);
+    if (this.#ended_by_sim || this.#ending !== undefined) throw new MspError('MQTT_SESSION_ENDED', `${this.client_id} published after its session ended`, { exit: 'internal' });
     if (this.#outbox) this.#outbox.hold({ cost: 1, message: { topic, payload, client_id: this.client_id }, run: () => this.#publishNow(topic, payload, qos, retain) });
     else this.#publishNow(topic, payload, qos, retain);
   }
