@@ -113,7 +113,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           .option('ignore', { type: 'string', array: true, choices: ['header'], describe: 'skip the header line (it names the seed) to compare two seeds\' behaviour' })
           .option('from-line', { type: 'number', describe: 'compare from this line on (1-based)' })
           .option('json', { type: 'boolean', default: false }),
-      (a) => guard(async () => (await import('./commands/diff.ts')).diffCommand({ a: a.a, b: a.b, json: a.json }, io)),
+      (a) => guard(async () => (await import('./commands/diff.ts')).diffCommand({ a: a.a, b: a.b, json: a.json, ignore: a.ignore, from_line: a['from-line'] }, io)),
     )
     .command(
       'broker',
