@@ -177,7 +177,7 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
     }
     if (args.view) {
       if (args.transport !== 'mqtt') throw new UsageError('RUN_VIEW_MEMORY', 'the live viewer reads the broker: drop --transport memory (or replay afterwards: msp-twin view --trace DIR)');
-      viewer = await startRunViewer({ scenario, portfolio: generatePortfolio(scenario.name, scenario.fleet), ws_url: setup?.ws_url ?? args.broker ?? null, secret: args.secret, username: args.username, password: args.password, say: (line) => void io.stderr.write(`${line}\n`) });
+      viewer = await startRunViewer({ scenario, portfolio: generatePortfolio(scenario.name, scenario.fleet), ws_url: setup?.ws_url ?? (setup?.kind === 'external' ? args.broker ?? null : null), secret: args.secret, username: args.username, password: args.password, say: (line) => void io.stderr.write(`${line}\n`) });
       io.stderr.write(`viewer: ${viewer.url}\n`);
       if (args.speed === undefined) io.stderr.write('viewer: tip: add --speed 60 to watch a simulated minute per second (lockstep runs as fast as it can)\n');
     }
