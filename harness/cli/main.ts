@@ -73,10 +73,12 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           .option('transport', { choices: ['mqtt', 'memory'] as const, default: 'mqtt' as const, describe: 'mqtt: real broker, lockstep (default); memory: in-process bus, fastest' })
           .option('mqtt-mode', { choices: ['per-device', 'gateway'] as const, default: 'per-device' as const, describe: 'one MQTT connection per device, or one per gateway carrying its devices' })
           .option('mqtt-version', { choices: [4, 5] as const, default: 4 as const, describe: 'MQTT protocol level: 4 = 3.1.1, 5 = MQTT 5' })
-          .option('broker', { type: 'string', describe: 'external broker URL (mqtt://, mqtts://, ws://, wss://); default: start the embedded one' })
+          .option('broker', { type: 'string', describe: 'external broker URL (mqtt://, mqtts://, ws://, wss://), or "mosquitto" to start a stock local Mosquitto for the run (outages work with it); default: start the embedded one' })
           .option('broker-port', { type: 'number', describe: 'embedded broker TCP port (default 0 = pick a free one)' })
-          .option('broker-outage', { type: 'string', array: true, describe: 'stop and restart the embedded broker: AT+FOR, e.g. 3h+10m (repeatable)' })
+          .option('broker-outage', { type: 'string', array: true, describe: 'stop and restart the broker the run started (embedded or --broker mosquitto): AT+FOR, e.g. 3h+10m (repeatable)' })
           .option('step', { type: 'string', describe: 'lockstep step length (default 1m)' })
+          .option('flow-window', { type: 'number', describe: 'lockstep over MQTT: most messages in flight toward the platform before it has received them (default 500; keep it under the broker\'s per-client queue limit)' })
+          .option('step-timeout', { type: 'string', describe: 'wall-clock limit for one lockstep step to reach the platform over MQTT, e.g. 30s (default 60s); a step that misses it fails with exit 4 naming the missing messages' })
           .option('speed', { type: 'number', describe: 'real-time mode: simulated seconds per wall second (1, 60, …); no barrier, telemetry QoS 0' })
           .option('view', { type: 'boolean', default: false, describe: 'serve the live viewer (PixiJS) on 127.0.0.1 for this run and print its URL; pair with --speed to watch' })
           .option('out', { type: 'string', describe: 'directory for trace.jsonl and summary.json' })
@@ -90,7 +92,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
             {
               scenario: a.scenario, seed: a.seed, duration: a.duration, transport: a.transport, mqtt_mode: a['mqtt-mode'], mqtt_version: a['mqtt-version'],
               broker: a.broker, broker_port: a['broker-port'], username: a.username, password: a.password, secret: a.secret, ca: a.ca, cert: a.cert, key: a.key,
-              insecure: a.insecure, broker_outage: a['broker-outage'], step: a.step, speed: a.speed, out: a.out, record: a.record, junit: a.junit, json: a.json, view: a.view, data: a.data,
+              insecure: a.insecure, broker_outage: a['broker-outage'], step: a.step, step_timeout: a['step-timeout'], flow_window: a['flow-window'], speed: a.speed, out: a.out, record: a.record, junit: a.junit, json: a.json, view: a.view, data: a.data,
             },
             io,
           ),
@@ -109,8 +111,10 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
         y
           .positional('a', { type: 'string', demandOption: true })
           .positional('b', { type: 'string', demandOption: true })
+          .option('ignore', { type: 'string', array: true, choices: ['header'], describe: 'skip the header line (it names the seed) to compare two seeds\' behaviour' })
+          .option('from-line', { type: 'number', describe: 'compare from this line on (1-based)' })
           .option('json', { type: 'boolean', default: false }),
-      (a) => guard(async () => (await import('./commands/diff.ts')).diffCommand({ a: a.a, b: a.b, json: a.json }, io)),
+      (a) => guard(async () => (await import('./commands/diff.ts')).diffCommand({ a: a.a, b: a.b, json: a.json, ignore: a.ignore, from_line: a['from-line'] }, io)),
     )
     .command(
       'broker',

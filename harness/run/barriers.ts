@@ -1,4 +1,4 @@
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { ALL_DEVICE_MESSAGES, SIM_TOPIC_ROOT, TOPIC_ROOT } from '../../platform/contract/topics.ts';
 import type { OtaCommand } from '../../platform/patching/engine.ts';
 import { encodeOtaCommand } from '../../platform/contract/commands.ts';
@@ -7,9 +7,14 @@ import type { MemoryBus } from '../../sim/edge/memory-bus.ts';
 import { disableNagle, sessionOptions, type MqttTransportOptions } from '../../sim/edge/mqtt/session-options.ts';
 import type { StepBarrier } from './lockstep.ts';
 import type { StepMarker, StepReceiver } from './step-receiver.ts';
+import type { ExpectedMessage } from '../../sim/edge/mqtt/step-outbox.ts';
+import { BROKER_HINTS, differenceText, messageDifference, TransportFailure } from './transport-failure.ts';
+import { MspError } from '../../common/errors.ts';
 
 const STEP_TOPIC = `${SIM_TOPIC_ROOT}/step`;
 const ACK_TOPIC = `${SIM_TOPIC_ROOT}/ack`;
+/** The sim's probe that the platform's subscription has drained (retained replays included). */
+const SYNC_TOPIC = `${SIM_TOPIC_ROOT}/sync`;
 export const CLOCK_TOPIC = `${SIM_TOPIC_ROOT}/clock`;
 /** The sim's edge subscribes to every device's commands and hands each to its twin (docs/patching.md). */
 export const ALL_COMMANDS = `${TOPIC_ROOT}/+/+/cmd/#`;
@@ -41,7 +46,7 @@ export class MemoryBarrier implements StepBarrier {
     this.#receiver.onMarker({ step, t_ms, expected }, () => (done = true));
     if (!done) {
       const p = this.#receiver.pending();
-      throw new Error(`LOCKSTEP_COUNT: in-memory step ${step} expected ${expected} messages, the platform received ${p.have}`);
+      throw new MspError('LOCKSTEP_COUNT', `in-memory step ${step} expected ${expected} messages, the platform received ${p.have}`, { exit: 'internal' });
     }
     const out = this.#commands;
     this.#commands = [];
@@ -49,82 +54,209 @@ export class MemoryBarrier implements StepBarrier {
   }
 }
 
+/** What lockstep flow control needs from the MQTT transport (sim/edge/mqtt/step-outbox.ts). */
+export interface FlowOutbox {
+  readonly held: number;
+  release(budget: number): number;
+  released(): readonly ExpectedMessage[];
+  newStep(): void;
+  describeSession(client_id: string): string;
+}
+
+/** Messages in flight toward one subscriber at most: half of the 1,000 that common brokers queue by default. */
+export const DEFAULT_WINDOW = 500;
+export const DEFAULT_STEP_TIMEOUT_MS = 60_000;
+/** Under 10 s so that a run against an unreachable broker ends, process start included, within 10 s. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 8_000;
+const FATAL_SOCKET_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNRESET']);
+
 export interface MqttBarrierOptions {
   readonly transport: MqttTransportOptions;
   /** Wall-clock limit for one step's messages to arrive; a hung broker fails the run, never hangs it. */
   readonly step_timeout_ms?: number;
+  /** Wall-clock limit for the platform's and the sim's clients to connect. */
+  readonly connect_timeout_ms?: number;
+  /** The transport's held publishes; without it the sim's messages are already on the wire. */
+  readonly outbox?: FlowOutbox;
+  /** Most messages released toward the platform (and commands toward the sim) before they arrive. */
+  readonly window?: number;
 }
 
-function connected(client: MqttClient, what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    client.once('connect', () => resolve());
-    client.once('error', (err) => reject(new Error(`LOCKSTEP_CONNECT: ${what} could not connect: ${err.message}`)));
+/**
+ * Connects one of the harness's own clients, or fails within `timeout_ms` naming the URL: MQTT.js
+ * retries a refused connection forever on its own, so its 'error' alone cannot be waited for.
+ */
+async function openClient(url: string, options: IClientOptions, what: string, timeout_ms: number): Promise<MqttClient> {
+  const client = mqtt.connect(url, options);
+  disableNagle(client);
+  let last = 'no answer';
+  let timer: NodeJS.Timeout | undefined;
+  const outcome = await new Promise<'ok' | 'timeout' | 'refused'>((resolve) => {
+    client.once('connect', () => resolve('ok'));
+    client.on('error', (err) => {
+      last = err.message;
+      const code = (err as { code?: unknown }).code;
+      // A refusal in CONNACK (bad credentials, not authorised: a number) or from the network (no
+      // listener, unknown host, no route) will not change on a retry: fail at once.
+      if (typeof code === 'number' || (typeof code === 'string' && FATAL_SOCKET_ERRORS.has(code))) resolve('refused');
+    });
+    client.on('close', () => (last = last === 'no answer' ? 'connection closed' : last));
+    timer = setTimeout(() => resolve('timeout'), timeout_ms); // wall-clock: an unreachable broker fails the run quickly
   });
+  clearTimeout(timer);
+  if (outcome === 'ok') return client;
+  client.end(true);
+  const why = outcome === 'refused' ? `the broker refused the connection (${last})` : `no connection within ${timeout_ms} ms (${last})`;
+  throw new TransportFailure('TRANSPORT_CONNECT', `${what} could not connect to ${url}: ${why}; is the broker running there, and does it accept these credentials?`);
+}
+
+/** Options for the platform's persistent session: the broker keeps its subscription and queues for it. */
+function persistent(t: MqttTransportOptions, client_id: string): IClientOptions {
+  const o: IClientOptions = { ...sessionOptions(t, client_id, undefined), clean: false, reconnectPeriod: 200 };
+  if ((t.protocol_version ?? 4) === 5) o.properties = { sessionExpiryInterval: 3600 };
+  return o;
 }
 
 /**
  * Barrier over real MQTT: the sim's control client publishes a step marker with the number of
  * messages the platform must receive; the platform's client buffers device messages until it has
  * them all, applies them, and publishes an acknowledgement the sim waits for.
+ *
+ * Flow control: the step's messages leave the sim in windows (`window`, default 500). The next
+ * window is released only once the platform has received the last one, so the broker never
+ * queues more than a window for the platform's subscription — every broker's default queue limit
+ * holds a step of any size. The platform's commands to the sim are windowed the same way.
  */
 export class MqttBarrier implements StepBarrier {
   readonly #platform: MqttClient;
   readonly #control: MqttClient;
   readonly #receiver: StepReceiver;
   readonly #timeout_ms: number;
+  readonly #outbox: FlowOutbox | undefined;
+  readonly #window: number;
+  readonly #url: string;
+  /** MQTT 5 can ask the broker not to replay retained messages at all (retain handling 2). */
+  readonly #v5: boolean;
   #waiting: { step: number; resolve: () => void } | undefined;
+  #received_waiter: { target: number; resolve: () => void } | undefined;
   /** Commands the platform published in the open step (the ack tells the sim how many to expect). */
   #published = 0;
   #acked_commands = 0;
   #commands: InboundCommand[] = [];
   #command_waiter: { n: number; resolve: () => void } | undefined;
+  /** Commands decided but not yet published (windowed), and how many are on their way. */
+  #command_queue: InboundCommand[] = [];
+  #command_next = 0;
+  #commands_in_flight = 0;
   /** Real-time mode: commands go straight to this instead of waiting for a step. */
   on_command: ((c: InboundCommand) => void) | undefined;
   #failure: Error | undefined;
   #last_error: string | undefined;
+  #stopped = false;
+  #sync_waiter: { nonce: string; resolve: () => void } | undefined;
+  #sync_count = 0;
 
-  private constructor(platform: MqttClient, control: MqttClient, receiver: StepReceiver, timeout_ms: number) {
+  private constructor(platform: MqttClient, control: MqttClient, receiver: StepReceiver, options: MqttBarrierOptions) {
     this.#platform = platform;
     this.#control = control;
     this.#receiver = receiver;
-    this.#timeout_ms = timeout_ms;
+    this.#timeout_ms = options.step_timeout_ms ?? DEFAULT_STEP_TIMEOUT_MS;
+    this.#outbox = options.outbox;
+    this.#window = Math.max(1, options.window ?? DEFAULT_WINDOW);
+    this.#url = options.transport.url;
+    this.#v5 = (options.transport.protocol_version ?? 4) === 5;
   }
 
   static async connect(receiver: StepReceiver, options: MqttBarrierOptions): Promise<MqttBarrier> {
     const t = options.transport;
+    const connect_ms = options.connect_timeout_ms ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    // A persistent session a failed run left behind still holds that run's queued messages:
+    // start from a clean one (connect clean, leave), then open the persistent session afresh.
+    const wipe = await openClient(t.url, { ...sessionOptions(t, 'msp-platform', undefined), clean: true }, 'the platform receiver', connect_ms);
+    await wipe.endAsync(false);
     // These two reconnect by themselves after a broker outage (quickly: a step waits on them).
-    const platform = mqtt.connect(t.url, { ...sessionOptions(t, 'msp-platform', undefined), reconnectPeriod: 200 });
-    const control = mqtt.connect(t.url, { ...sessionOptions(t, 'msp-sim', undefined), reconnectPeriod: 200 });
-    disableNagle(platform);
-    disableNagle(control);
-    await Promise.all([connected(platform, 'the platform receiver'), connected(control, 'the sim control client')]);
-    const barrier = new MqttBarrier(platform, control, receiver, options.step_timeout_ms ?? 60_000);
+    const [platform, control] = await Promise.all([
+      openClient(t.url, persistent(t, 'msp-platform'), 'the platform receiver', connect_ms),
+      openClient(t.url, { ...sessionOptions(t, 'msp-sim', undefined), reconnectPeriod: 200 }, 'the sim control client', connect_ms),
+    ]);
+    const barrier = new MqttBarrier(platform, control, receiver, options);
     // Errors while the broker is deliberately down (outages) are expected; keep the last one for
     // a clearer time-out message, never let an unhandled 'error' event crash the run.
     platform.on('error', (err) => (barrier.#last_error = err.message));
     control.on('error', (err) => (barrier.#last_error = err.message));
     platform.on('message', (topic, payload, packet) => barrier.#onPlatformMessage(topic, payload.toString(), packet.retain));
     control.on('message', (topic, payload) => {
+      if (barrier.#stopped) return;
       if (topic === ACK_TOPIC) barrier.#onAck(topic, payload.toString());
       else barrier.#onCommand({ topic, payload: payload.toString() });
     });
-    await Promise.all([
-      platform.subscribeAsync([ALL_DEVICE_MESSAGES, STEP_TOPIC], { qos: 1 }),
-      control.subscribeAsync([ACK_TOPIC, ALL_COMMANDS], { qos: 1 }),
-    ]);
+    await barrier.#subscribe();
+    await barrier.#sync(connect_ms);
     return barrier;
+  }
+
+  /**
+   * Waits until the platform's subscription has delivered everything queued for it. Subscribing
+   * to msp/v1/+/+/+ makes the broker replay every retained message (a previous run's births and
+   * states: thousands); they count against the same per-client queue limit as live traffic, so
+   * the run must not start publishing until they are through. A probe published after the
+   * subscription arrives after the replay (per-subscriber order); it is repeated because the
+   * broker may drop it while the replay overflows the queue.
+   */
+  async #sync(timeout_ms: number): Promise<void> {
+    const nonce = `sync-${++this.#sync_count}`;
+    const arrived = new Promise<void>((resolve) => (this.#sync_waiter = { nonce, resolve }));
+    let timer: NodeJS.Timeout | undefined;
+    let done = false;
+    const probe = (): void => {
+      if (done) return;
+      this.#control.publish(SYNC_TOPIC, nonce, { qos: 1 });
+      timer = setTimeout(probe, 250); // wall-clock: re-probe while a replay overflows the queue
+    };
+    let limit: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (limit = setTimeout(() => resolve('late'), timeout_ms))); // wall-clock: bounded
+    probe();
+    const outcome = await Promise.race([arrived.then(() => 'ok' as const), late]);
+    done = true;
+    clearTimeout(timer);
+    clearTimeout(limit);
+    this.#sync_waiter = undefined;
+    if (outcome === 'late') throw this.#fail(new TransportFailure('TRANSPORT_SYNC', `the platform's subscription at ${this.#url} did not deliver the sim's probe within ${timeout_ms} ms; ${BROKER_HINTS}`));
+  }
+
+  async #subscribe(): Promise<void> {
+    const denied = (granted: ReadonlyArray<{ topic: string; qos: number }>): string[] => granted.filter((g) => g.qos === 128).map((g) => g.topic);
+    const [p, c] = await Promise.all([
+      this.#platform.subscribeAsync([ALL_DEVICE_MESSAGES, STEP_TOPIC, SYNC_TOPIC], this.#v5 ? { qos: 1, rh: 2 } : { qos: 1 }),
+      this.#control.subscribeAsync([ACK_TOPIC, ALL_COMMANDS], { qos: 1 }),
+    ]);
+    const refused = [...denied(p), ...denied(c)];
+    if (refused.length > 0) throw new TransportFailure('TRANSPORT_SUBSCRIBE', `the broker at ${this.#url} refused the subscription(s) ${refused.join(', ')}; ${BROKER_HINTS}`);
   }
 
   /** The platform's commands for the devices, published QoS 1 by the platform's client before its ack. */
   publishCommands(commands: readonly OtaCommand[]): void {
-    for (const c of commands) {
-      const m = encodeOtaCommand(c);
+    for (const c of commands) this.#command_queue.push(encodeOtaCommand(c));
+    this.#published += commands.length;
+    this.#pumpCommands();
+  }
+
+  /** Publishes queued commands while fewer than a window of them are on their way to the sim. */
+  #pumpCommands(): void {
+    while (this.#commands_in_flight < this.#window && this.#command_next < this.#command_queue.length) {
+      const m = this.#command_queue[this.#command_next++]!;
+      this.#commands_in_flight++;
       this.#platform.publish(m.topic, m.payload, { qos: 1 });
     }
-    this.#published += commands.length;
+    if (this.#command_next === this.#command_queue.length) {
+      this.#command_queue = [];
+      this.#command_next = 0;
+    }
   }
 
   #onCommand(c: InboundCommand): void {
+    this.#commands_in_flight = Math.max(0, this.#commands_in_flight - 1);
+    this.#pumpCommands();
     if (this.on_command) {
       this.on_command(c);
       return;
@@ -144,17 +276,20 @@ export class MqttBarrier implements StepBarrier {
       const outcome = await Promise.race([arrived, timeout]);
       clearTimeout(timer);
       this.#command_waiter = undefined;
-      if (outcome === 'timeout') throw new Error(`LOCKSTEP_TIMEOUT: step ${step}: the platform sent ${n} commands, the sim received ${this.#commands.length} within ${this.#timeout_ms} ms`);
+      if (outcome === 'timeout') throw this.#fail(new TransportFailure('LOCKSTEP_TIMEOUT', `step ${step}: the platform sent ${n} commands, the sim received ${this.#commands.length} within ${this.#timeout_ms} ms (--step-timeout); ${BROKER_HINTS}`));
     }
-    if (this.#commands.length > n) throw new Error(`LOCKSTEP_COUNT: step ${step}: the platform sent ${n} commands, the sim received ${this.#commands.length}`);
+    if (this.#commands.length > n) throw this.#fail(new TransportFailure('LOCKSTEP_COUNT', `step ${step}: the platform sent ${n} commands, the sim received ${this.#commands.length}; ${BROKER_HINTS}`));
     const out = this.#commands;
     this.#commands = [];
     return out;
   }
 
   #onPlatformMessage(topic: string, payload: string, retained: boolean): void {
+    if (this.#stopped) return;
     try {
-      if (topic === STEP_TOPIC) {
+      if (topic === SYNC_TOPIC) {
+        if (this.#sync_waiter?.nonce === payload) this.#sync_waiter.resolve();
+      } else if (topic === STEP_TOPIC) {
         const marker = JSON.parse(payload) as StepMarker;
         this.#receiver.onMarker(marker, (m) => {
           const commands = this.#published;
@@ -163,11 +298,24 @@ export class MqttBarrier implements StepBarrier {
         });
       } else {
         this.#receiver.onMessage(topic, payload, retained);
+        const w = this.#received_waiter;
+        if (w && this.#receiver.received_total >= w.target) w.resolve();
       }
     } catch (err) {
-      this.#failure = err instanceof Error ? err : new Error(String(err));
+      const e = err instanceof Error ? err : new Error(String(err));
+      this.#failure = e instanceof TransportFailure && e.code === 'LOCKSTEP_COUNT' ? new TransportFailure('LOCKSTEP_COUNT', `${e.message.replace(/^LOCKSTEP_COUNT: /, '')}; ${this.#difference()}; ${BROKER_HINTS}`) : e;
       this.#waiting?.resolve();
+      this.#received_waiter?.resolve();
     }
+  }
+
+  /** The first few messages released but not received, and received but never released. */
+  #difference(): string {
+    const replays = this.#receiver.ignored_retained > 0 ? ` (${this.#receiver.ignored_retained} retained replays ignored so far)` : '';
+    if (!this.#outbox) return `the platform holds ${this.#receiver.held().length}${replays}`;
+    const d = messageDifference(this.#outbox.released(), this.#receiver.held());
+    const senders = [...new Set(d.missing.map((m) => m.client_id))].slice(0, 3).map((id) => `${id}: ${this.#outbox!.describeSession(id)}`);
+    return (differenceText(d) || 'the same messages, in a different number') + replays + (senders.length ? `; senders: ${senders.join('; ')}` : '');
   }
 
   #onAck(_topic: string, payload: string): void {
@@ -178,14 +326,53 @@ export class MqttBarrier implements StepBarrier {
     }
   }
 
+  /** Stops consuming at once and hands back the error (the run fails with it). */
+  #fail(err: Error): Error {
+    this.stopConsuming();
+    return err;
+  }
+
+  /**
+   * Releases the step's held messages a window at a time, each once the platform has received
+   * the one before. The platform's buffer grows as they arrive; nothing is applied until the marker.
+   */
+  async #releaseWindows(step: number, t_ms: number, expected: number, deadline_ms: number): Promise<void> {
+    const outbox = this.#outbox;
+    if (!outbox) return;
+    outbox.newStep();
+    const base = this.#receiver.received_total;
+    let released = 0;
+    while (outbox.held > 0) {
+      released += outbox.release(this.#window);
+      const target = base + released;
+      if (this.#receiver.received_total >= target) continue;
+      let timer: NodeJS.Timeout | undefined;
+      const arrived = new Promise<'ok'>((resolve) => (this.#received_waiter = { target, resolve: () => resolve('ok') }));
+      const timeout = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), Math.max(0, deadline_ms - performance.now())); // wall-clock: a broker that drops messages fails the run, never hangs it
+      });
+      const outcome = await Promise.race([arrived, timeout]);
+      clearTimeout(timer);
+      this.#received_waiter = undefined;
+      if (this.#failure) throw this.#fail(this.#failure);
+      if (outcome === 'timeout') {
+        const have = this.#receiver.received_total - base;
+        throw this.#fail(new TransportFailure('LOCKSTEP_TIMEOUT', `step ${step} (${new Date(t_ms).toISOString()}): the platform received ${have} of the ${released} messages released so far (${expected} in the step) within ${this.#timeout_ms} ms (--step-timeout); ${this.#difference()}; ${BROKER_HINTS}`));
+      }
+    }
+  }
+
   async complete(step: number, t_ms: number, expected: number): Promise<readonly InboundCommand[]> {
+    // wall-clock: one deadline for the whole step, however many windows it takes
+    const deadline_ms = performance.now() + this.#timeout_ms;
+    await this.#releaseWindows(step, t_ms, expected, deadline_ms);
     if (expected === 0) {
       // Nothing was sent, so nothing can be in flight (every earlier step was acknowledged): the
       // platform only needs to learn that the step ended. That needs no broker — which matters
       // during an outage, when the platform's timers must still run and the broker is gone.
       let done = false;
       this.#receiver.onMarker({ step, t_ms, expected }, () => (done = true));
-      if (!done) throw new Error(`LOCKSTEP_COUNT: step ${step} sent nothing but the platform holds ${this.#receiver.pending().have} messages`);
+      if (!done) throw this.#fail(new TransportFailure('LOCKSTEP_COUNT', `step ${step} sent nothing but the platform holds ${this.#receiver.pending().have} messages; ${this.#difference()}; ${BROKER_HINTS}`));
       // Its timers may still have decided commands (a window opened): wait for them to arrive.
       const n = this.#published;
       this.#published = 0;
@@ -195,15 +382,15 @@ export class MqttBarrier implements StepBarrier {
     this.#control.publish(STEP_TOPIC, JSON.stringify({ step, t_ms, expected }), { qos: 1 });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), this.#timeout_ms); // wall-clock: a hung broker must fail the run, not hang it
+      timer = setTimeout(() => resolve('timeout'), Math.max(0, deadline_ms - performance.now())); // wall-clock: a hung broker must fail the run, not hang it
     });
     const outcome = await Promise.race([acked, timeout]);
     clearTimeout(timer);
     this.#waiting = undefined;
-    if (this.#failure) throw this.#failure;
+    if (this.#failure) throw this.#fail(this.#failure);
     if (outcome === 'timeout') {
       const p = this.#receiver.pending();
-      throw new Error(`LOCKSTEP_TIMEOUT: step ${step} (t=${t_ms}) expected ${expected} messages, the platform received ${p.have} within ${this.#timeout_ms} ms`);
+      throw this.#fail(new TransportFailure('LOCKSTEP_TIMEOUT', `step ${step} (${new Date(t_ms).toISOString()}): expected ${expected} messages, the platform received ${p.have} within ${this.#timeout_ms} ms (--step-timeout); ${this.#difference()}; ${BROKER_HINTS}`));
     }
     return this.#takeCommands(this.#acked_commands, step);
   }
@@ -217,7 +404,7 @@ export class MqttBarrier implements StepBarrier {
     // wall-clock: bounded wait for socket close events
     const deadline = performance.now() + timeout_ms;
     while (this.#platform.connected || this.#control.connected) {
-      if (performance.now() > deadline) throw new Error(`LOCKSTEP_OUTAGE: the platform clients still look connected ${timeout_ms} ms after the broker stopped`);
+      if (performance.now() > deadline) throw new TransportFailure('LOCKSTEP_OUTAGE', `the platform clients still look connected ${timeout_ms} ms after the broker stopped`);
       await new Promise((resolve) => setTimeout(resolve, 5)); // wall-clock: poll for socket close events
     }
   }
@@ -235,7 +422,7 @@ export class MqttBarrier implements StepBarrier {
     }
   }
 
-  /** After a broker restart: wait for both clients to be back and re-subscribed (clean sessions). */
+  /** After a broker restart: wait for both clients to be back and re-subscribed. */
   async reconnect(timeout_ms = 15_000): Promise<void> {
     const back = async (client: MqttClient, what: string): Promise<void> => {
       if (client.connected) return;
@@ -248,18 +435,42 @@ export class MqttBarrier implements StepBarrier {
         }),
         new Promise<void>((_, reject) => {
           // wall-clock: a broker that never comes back must fail the run, not hang it
-          timer = setTimeout(() => reject(new Error(`LOCKSTEP_RECONNECT: ${what} did not reconnect within ${timeout_ms} ms (${this.#last_error ?? 'no error'})`)), timeout_ms);
+          timer = setTimeout(() => reject(new TransportFailure('LOCKSTEP_RECONNECT', `${what} did not reconnect to ${this.#url} within ${timeout_ms} ms (${this.#last_error ?? 'no error'})`)), timeout_ms);
         }),
       ]).finally(() => clearTimeout(timer));
     };
     await Promise.all([back(this.#platform, 'the platform receiver'), back(this.#control, 'the sim control client')]);
-    await Promise.all([
-      this.#platform.subscribeAsync([ALL_DEVICE_MESSAGES, STEP_TOPIC], { qos: 1 }),
-      this.#control.subscribeAsync([ACK_TOPIC, ALL_COMMANDS], { qos: 1 }),
-    ]);
+    await this.#subscribe();
+    await this.#sync(timeout_ms);
   }
 
-  async close(): Promise<void> {
-    await Promise.all([this.#platform.endAsync(true), this.#control.endAsync(true)]);
+  /**
+   * First step of a teardown: the platform stops consuming, so nothing that arrives from now on
+   * (a will, a redelivery) reaches the trace or the platform.
+   */
+  stopConsuming(): void {
+    this.#stopped = true;
+    this.#receiver.stop();
+    this.#command_queue = [];
+    this.#command_next = 0;
+  }
+
+  /**
+   * Last step of a teardown: the platform drops its subscriptions (its persistent session must
+   * not collect the next run's traffic) and both clients leave with DISCONNECT; bounded.
+   */
+  async close(timeout_ms = 5_000): Promise<void> {
+    this.stopConsuming();
+    const leave = async (client: MqttClient, unsubscribe: readonly string[]): Promise<void> => {
+      if (client.connected && unsubscribe.length > 0) await client.unsubscribeAsync([...unsubscribe]).catch(() => undefined);
+      await client.endAsync(false);
+    };
+    let timer: NodeJS.Timeout | undefined;
+    const clean = Promise.all([leave(this.#platform, [ALL_DEVICE_MESSAGES, STEP_TOPIC, SYNC_TOPIC]), leave(this.#control, [])]).then(() => 'ok' as const, () => 'ok' as const);
+    // wall-clock: a broker that is gone must not hang the shutdown
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeout_ms)));
+    const outcome = await Promise.race([clean, late]);
+    clearTimeout(timer);
+    if (outcome === 'late') await Promise.all([this.#platform.endAsync(true), this.#control.endAsync(true)]);
   }
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { AccessPolicy } from '../broker/access-policy.ts';
 import { fleetCredentials } from '../../platform/contract/credentials.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../broker/embedded-broker.ts';
+import { startMosquittoProcess, type MosquittoProcess } from '../broker/mosquitto-process.ts';
 import type { MqttTransportOptions } from '../../sim/edge/mqtt/session-options.ts';
 import type { Portfolio } from '../../sim/world/topology.ts';
 import type { MqttMode, MqttRunOptions } from './run-scenario.ts';
@@ -9,7 +10,10 @@ import { UsageError } from '../errors.ts';
 
 /** What the CLI says about the broker; everything optional has a working default. */
 export interface BrokerArgs {
-  /** External broker URL (mqtt://, mqtts://, ws://, wss://); undefined = start the embedded one. */
+  /**
+   * External broker URL (mqtt://, mqtts://, ws://, wss://); `mosquitto` = start a stock local
+   * Mosquitto for the run; undefined = start the embedded one.
+   */
   readonly broker?: string | undefined;
   readonly mode: MqttMode;
   readonly protocol_version: 4 | 5;
@@ -30,8 +34,12 @@ export interface BrokerArgs {
 
 export interface MqttSetup {
   readonly mqtt: MqttRunOptions;
-  /** The embedded broker, when the run started one (outages need it). */
+  /** The embedded broker, when the run started one. */
   readonly broker: EmbeddedBroker | undefined;
+  /** Stop/start of a broker this run started itself (embedded or Mosquitto): outages need it. */
+  readonly control: { stop(): Promise<void>; start(): Promise<void> } | undefined;
+  /** What kind of broker: `embedded`, `mosquitto` (started by the run) or `external`. */
+  readonly kind: 'embedded' | 'mosquitto' | 'external';
   readonly url: string;
   readonly ws_url: string | null;
   close(): Promise<void>;
@@ -66,9 +74,16 @@ export async function setUpMqtt(args: BrokerArgs, portfolio: Portfolio): Promise
     ? (): { username: string; password?: string } => (args.password !== undefined ? { username: args.username!, password: args.password } : { username: args.username! })
     : fleetCredentials(args.secret);
   let broker: EmbeddedBroker | undefined;
+  let mosquitto: MosquittoProcess | undefined;
   let url = args.broker;
   let ws_url: string | null = null;
-  if (url === undefined) {
+  let use_credentials: MqttTransportOptions['credentials'] = credentials;
+  if (url === 'mosquitto') {
+    mosquitto = await startMosquittoProcess(args.port !== undefined ? { port: args.port } : {});
+    url = mosquitto.url;
+    // Stock Mosquitto takes anonymous clients; it has no password file to check fleet credentials against.
+    if (args.username === undefined) use_credentials = (): undefined => undefined;
+  } else if (url === undefined) {
     // The scenario's topology is the provisioning: only its devices log in, each under its own site.
     const device_sites = new Map(portfolio.devices.map((d) => [d.id, d.site_id] as const));
     const policy = new AccessPolicy({ fleet_secret: args.secret, gateway_children: gatewayChildren(portfolio), device_sites });
@@ -78,7 +93,7 @@ export async function setUpMqtt(args: BrokerArgs, portfolio: Portfolio): Promise
   }
   const transport: MqttTransportOptions = {
     url,
-    credentials,
+    credentials: use_credentials,
     protocol_version: args.protocol_version,
     keepalive_s: 0,
     ...(tls ? { tls } : {}),
@@ -86,10 +101,13 @@ export async function setUpMqtt(args: BrokerArgs, portfolio: Portfolio): Promise
   return {
     mqtt: { transport, mode: args.mode },
     broker,
+    control: broker ?? mosquitto,
+    kind: broker ? 'embedded' : mosquitto ? 'mosquitto' : 'external',
     url,
     ws_url,
     close: async () => {
       await broker?.close();
+      await mosquitto?.close();
     },
   };
 }

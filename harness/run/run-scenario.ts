@@ -38,6 +38,7 @@ import { MemoryStore } from '../../platform/store/memory-store.ts';
 import { SqliteStore } from '../../platform/store/sqlite-store.ts';
 import type { PlatformStore } from '../../platform/store/store.ts';
 import { MspError } from '../../common/errors.ts';
+import { BROKER_HINTS, TransportFailure } from './transport-failure.ts';
 
 export type TransportName = 'memory' | 'mqtt';
 export type MqttMode = 'per-device' | 'gateway';
@@ -57,6 +58,10 @@ export interface RunOptions {
   /** Required when transport is mqtt: the broker and how devices map to connections. */
   readonly mqtt?: MqttRunOptions;
   readonly step_ms?: number;
+  /** Wall-clock limit for one lockstep step over MQTT (default 60 s). */
+  readonly step_timeout_ms?: number;
+  /** Lockstep flow control: most messages in flight toward the platform (default 500). */
+  readonly window?: number;
   /** Real-time mode: pace virtual time at this many simulated ms per wall ms (no barrier). */
   readonly speed?: number;
   /**
@@ -195,8 +200,16 @@ async function wire(options: RunOptions, portfolio: Portfolio, receiver: StepRec
   }
   const mqtt = options.mqtt;
   if (!mqtt) throw new MspError('RUN_CONFIG', 'transport mqtt needs a broker (options.mqtt)');
-  const barrier = await MqttBarrier.connect(receiver, { transport: mqtt.transport });
-  const transport = mqtt.mode === 'gateway' ? new GatewayMqttTransport(mqtt.transport, parentMap(portfolio)) : new PerDeviceMqttTransport(mqtt.transport);
+  // Lockstep holds each step's publishes and releases them in windows (flow control toward the
+  // platform's subscription); real time sends as the devices publish.
+  const flow = options.speed !== undefined ? 'direct' : 'windowed';
+  const transport = mqtt.mode === 'gateway' ? new GatewayMqttTransport(mqtt.transport, parentMap(portfolio), flow) : new PerDeviceMqttTransport(mqtt.transport, flow);
+  const barrier = await MqttBarrier.connect(receiver, {
+    transport: mqtt.transport,
+    ...(flow === 'windowed' ? { outbox: transport } : {}),
+    ...(options.step_timeout_ms !== undefined ? { step_timeout_ms: options.step_timeout_ms } : {}),
+    ...(options.window !== undefined ? { window: options.window } : {}),
+  });
   return {
     transport,
     barrier,
@@ -209,7 +222,10 @@ async function wire(options: RunOptions, portfolio: Portfolio, receiver: StepRec
     suspended: () => barrier.awaitDisconnected(),
     connections: () => transport.connections,
     errors: () => transport.errors,
+    // The platform stops consuming first, then every device leaves with DISCONNECT (no wills),
+    // then the harness's own clients: nothing is published or applied after the run.
     close: async () => {
+      barrier.stopConsuming();
       await transport.close();
       await barrier.close();
     },
@@ -439,7 +455,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       steps = await runLockstep(s, {
         complete: async (step, t_ms, expected) => {
           const errors = wiring.errors();
-          if (errors.length > 0) throw new MspError('MQTT_CLIENT_ERROR', `${errors.length} device connection errors, first: ${errors[0]!.client_id}: ${errors[0]!.message}`);
+          if (errors.length > 0) throw new TransportFailure('MQTT_CLIENT_ERROR', `${errors.length} device connection errors, first: ${errors[0]!.client_id}: ${errors[0]!.message}; ${BROKER_HINTS}`);
           return wiring.barrier.complete(step, t_ms, expected);
         },
       }, {
@@ -453,6 +469,11 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         on_hour,
       });
     }
+  } catch (err) {
+    // A failed run's trace ends here, with the reason: the teardown below applies nothing more.
+    const e = err instanceof Error ? err : new Error(String(err));
+    trace.append(sim_now(), 'fail', { code: (e as { code?: unknown }).code ?? 'ERROR', message: e.message });
+    throw err;
   } finally {
     connections = wiring.connections();
     await wiring.close();

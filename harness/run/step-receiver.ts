@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { TraceJournal } from '../../sim/kernel/trace.ts';
 import { orderStep, type OrderedMessage } from '../../platform/core/step-order.ts';
+import { TransportFailure } from './transport-failure.ts';
 
 /**
  * The platform side of the lockstep barrier (docs/mqtt.md, lockstep), until the real platform takes its
@@ -27,6 +28,7 @@ export class StepReceiver {
   #on_complete: ((marker: StepMarker) => void) | undefined;
   received_total = 0;
   ignored_retained = 0;
+  #stopped = false;
   /** Real-time mode has no steps: count what arrives, keep nothing. */
   readonly #count_only: boolean;
   readonly #on_apply: ((messages: readonly OrderedMessage[], t_ms: number) => void) | undefined;
@@ -45,6 +47,7 @@ export class StepReceiver {
 
   /** A device message from the broker. Retained replays (history, not news) are ignored. */
   onMessage(topic: string, payload: string, retained: boolean): void {
+    if (this.#stopped) return;
     if (retained) {
       this.ignored_retained++;
       return;
@@ -58,9 +61,27 @@ export class StepReceiver {
     this.#check();
   }
 
+  /**
+   * The run ended or failed: from now on nothing is applied or journalled, so a teardown (a will,
+   * a late redelivery) can never complete a step in the trace after the run's last line.
+   */
+  stop(): void {
+    this.#stopped = true;
+  }
+
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /** The messages buffered for the open step (for naming missing or unexpected ones). */
+  held(): readonly ReceivedMessage[] {
+    return this.#buffer;
+  }
+
   /** The sim's step marker; `on_complete` runs once every message of the step has arrived. */
   onMarker(marker: StepMarker, on_complete: (marker: StepMarker) => void): void {
-    if (this.#marker) throw new Error(`LOCKSTEP_PROTOCOL: marker for step ${marker.step} while step ${this.#marker.step} is open`);
+    if (this.#stopped) return;
+    if (this.#marker) throw new TransportFailure('LOCKSTEP_PROTOCOL', `marker for step ${marker.step} while step ${this.#marker.step} is open`);
     this.#marker = marker;
     this.#on_complete = on_complete;
     this.#check();
@@ -75,7 +96,7 @@ export class StepReceiver {
     const marker = this.#marker;
     if (!marker || this.#buffer.length < marker.expected) return;
     if (this.#buffer.length > marker.expected) {
-      throw new Error(`LOCKSTEP_COUNT: step ${marker.step} expected ${marker.expected} messages, received ${this.#buffer.length}`);
+      throw new TransportFailure('LOCKSTEP_COUNT', `step ${marker.step} expected ${marker.expected} messages, received ${this.#buffer.length}`);
     }
     // Sorted once, here, in the platform's canonical order; the digest and the platform see the same array.
     const ordered = orderStep(this.#buffer, marker.t_ms);

@@ -21,9 +21,12 @@ async function* lines(path: string): AsyncGenerator<string> {
  * gigabytes): equal traces are the determinism proof, and the first differing line is where a
  * hunt for hidden nondeterminism starts (FoundationDB's "rerun the seed, compare the digest").
  */
-export async function diffTraces(path_a: string, path_b: string): Promise<TraceDiff> {
+export async function diffTraces(path_a: string, path_b: string, options: { from_line?: number } = {}): Promise<TraceDiff> {
   const ia = lines(path_a)[Symbol.asyncIterator]();
   const ib = lines(path_b)[Symbol.asyncIterator]();
+  // Lines before `from_line` are read and counted but not compared (e.g. the header, which names
+  // the seed: two seeds' behaviour can still be compared from line 2 on).
+  const from = Math.max(1, options.from_line ?? 1);
   let n = 0;
   let first: { line: number; a: string | undefined; b: string | undefined } | undefined;
   let count_a = 0;
@@ -34,7 +37,7 @@ export async function diffTraces(path_a: string, path_b: string): Promise<TraceD
     if (!rb.done) count_b++;
     if (ra.done && rb.done) break;
     n++;
-    if (first === undefined && (ra.done || rb.done || ra.value !== rb.value)) {
+    if (first === undefined && n >= from && (ra.done || rb.done || ra.value !== rb.value)) {
       first = { line: n, a: ra.done ? undefined : ra.value, b: rb.done ? undefined : rb.value };
     }
   }

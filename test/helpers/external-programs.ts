@@ -94,12 +94,16 @@ export interface MosquittoInstance {
 }
 
 /** Starts a throwaway Mosquitto on a free loopback port, with or without a username/password. */
-export async function startMosquitto(opts: { username?: string; password?: string; extra_config?: readonly string[]; tls?: { cafile: string; certfile: string; keyfile: string; require_certificate?: boolean } } = {}): Promise<MosquittoInstance> {
+export async function startMosquitto(opts: { username?: string; password?: string; stock?: boolean; extra_config?: readonly string[]; tls?: { cafile: string; certfile: string; keyfile: string; require_certificate?: boolean } } = {}): Promise<MosquittoInstance> {
   const mosquitto = requireOrThrow('mosquitto', 'mosquitto');
   const dir = mkdtempSync(join(tmpdir(), 'msp-twin-mosquitto-'));
   const port = await freePort();
+  // `stock`: nothing but a listener and anonymous access — every limit at Mosquitto's default
+  // (max_queued_messages 1000, max_inflight_messages 20), as users run it.
   // per_listener_settings false: the auth settings below apply to every listener (plain and TLS).
-  const config = [`listener ${port} ${LOOPBACK}`, 'persistence false', 'set_tcp_nodelay true', 'log_dest stderr', 'log_type error', 'log_type warning', 'log_type notice'];
+  const config = opts.stock
+    ? [`listener ${port} ${LOOPBACK}`]
+    : [`listener ${port} ${LOOPBACK}`, 'persistence false', 'set_tcp_nodelay true', 'log_dest stderr', 'log_type error', 'log_type warning', 'log_type notice'];
   const tls_port = opts.tls ? await freePort() : undefined;
   if (opts.tls) {
     config.push(`listener ${tls_port} ${LOOPBACK}`, `cafile ${opts.tls.cafile}`, `certfile ${opts.tls.certfile}`, `keyfile ${opts.tls.keyfile}`);

@@ -14,11 +14,14 @@ function tracePath(arg: string): string {
 const clip = (s: string): string => (s.length > 400 ? `${s.slice(0, 400)}…` : s);
 
 /** `msp-twin diff A B`: exit 0 when the traces are identical, 1 with the first differing line otherwise. */
-export async function diffCommand(args: { a: string; b: string; json: boolean }, io: CliIo): Promise<number> {
+export async function diffCommand(args: { a: string; b: string; json: boolean; ignore?: readonly string[] | undefined; from_line?: number | undefined }, io: CliIo): Promise<number> {
+  for (const what of args.ignore ?? []) if (what !== 'header') throw new UsageError('DIFF_IGNORE', `--ignore takes "header" (the run line with the seed), got "${what}"`);
+  if (args.from_line !== undefined && !(Number.isInteger(args.from_line) && args.from_line >= 1)) throw new UsageError('DIFF_FROM_LINE', `--from-line must be a line number (1 or more), got ${args.from_line}`);
+  const from_line = Math.max(args.from_line ?? 1, (args.ignore ?? []).includes('header') ? 2 : 1);
   const a = tracePath(args.a);
   const b = tracePath(args.b);
   if (!existsSync(a) || !existsSync(b)) throw new UsageError('DIFF_NOT_FOUND', `no trace.jsonl in ${!existsSync(a) ? args.a : args.b}`);
-  const d = await diffTraces(a, b);
+  const d = await diffTraces(a, b, { from_line });
   if (args.json) io.stdout.write(JSON.stringify(d) + '\n');
   else if (d.equal) io.stdout.write(`identical: ${int(d.lines_a)} lines\n`);
   else {

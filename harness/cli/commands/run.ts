@@ -41,6 +41,10 @@ export interface RunArgs {
   insecure?: boolean | undefined;
   broker_outage?: string[] | undefined;
   step?: string | undefined;
+  /** Wall-clock limit for one lockstep step over MQTT. */
+  step_timeout?: string | undefined;
+  /** Lockstep flow control window (messages in flight toward the platform). */
+  flow_window?: number | undefined;
   speed?: number | undefined;
   out?: string | undefined;
   /** Write the trace to this file (as --out does, without the reports). */
@@ -152,6 +156,9 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
   const bar = args.json ? { update: () => {}, done: () => {} } : progressBar(io.stderr as NodeJS.WriteStream, scenario.start_timezone, wall_clock_ms);
   const outages = (args.broker_outage ?? []).map(parseOutage);
   const step_ms = args.step !== undefined ? parsePositiveDuration(args.step) : undefined;
+  const step_timeout_ms = args.step_timeout !== undefined ? parsePositiveDuration(args.step_timeout) : undefined;
+  if (args.flow_window !== undefined && !(Number.isInteger(args.flow_window) && args.flow_window > 0)) throw new UsageError('RUN_FLOW_WINDOW', `--flow-window must be a positive whole number of messages, got ${args.flow_window}`);
+  if (step_timeout_ms !== undefined && !(step_timeout_ms > 0)) throw new UsageError('RUN_STEP_TIMEOUT', `--step-timeout must be positive, got ${args.step_timeout}`);
   if (args.speed !== undefined && !(args.speed > 0)) throw new UsageError('RUN_SPEED', `--speed must be a positive number of simulated seconds per second, got ${args.speed}`);
   if (args.speed !== undefined && outages.length > 0) throw new UsageError('RUN_OUTAGE_REALTIME', 'broker outages need lockstep step boundaries; drop --speed or --broker-outage');
   let setup: MqttSetup | undefined;
@@ -165,8 +172,8 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
       if (args.mqtt_version === 5 && args.broker === undefined) {
         throw new UsageError('RUN_MQTT5_EMBEDDED', 'the embedded broker (aedes) speaks MQTT 3.1.1 only; use --mqtt-version 5 with --broker (Mosquitto, EMQX, HiveMQ)');
       }
-      if (outages.length > 0 && args.broker !== undefined) {
-        throw new UsageError('RUN_OUTAGE_EXTERNAL', 'broker outages need the embedded broker (a run cannot stop an external one); drop --broker');
+      if (outages.length > 0 && args.broker !== undefined && args.broker !== 'mosquitto') {
+        throw new UsageError('RUN_OUTAGE_EXTERNAL', 'broker outages need a broker the run starts itself (a run cannot stop an external one): drop --broker, or use --broker mosquitto');
       }
       setup = await setUpMqtt(
         {
@@ -185,11 +192,11 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
         },
         generatePortfolio(scenario.name, scenario.fleet),
       );
-      if (!args.json) io.stderr.write(`broker: ${setup.broker ? 'embedded' : 'external'} ${setup.url}${setup.ws_url ? ` (WebSocket ${setup.ws_url})` : ''}, ${args.mqtt_mode} connections, MQTT ${args.mqtt_version === 5 ? '5' : '3.1.1'}\n`);
+      if (!args.json) io.stderr.write(`broker: ${setup.kind} ${setup.url}${setup.ws_url ? ` (WebSocket ${setup.ws_url})` : ''}, ${args.mqtt_mode} connections, MQTT ${args.mqtt_version === 5 ? '5' : '3.1.1'}\n`);
     }
     if (args.view) {
       if (args.transport !== 'mqtt') throw new UsageError('RUN_VIEW_MEMORY', 'the live viewer reads the broker: drop --transport memory (or replay afterwards: msp-twin view --trace DIR)');
-      viewer = await startRunViewer({ scenario, portfolio: generatePortfolio(scenario.name, scenario.fleet), ws_url: setup?.ws_url ?? args.broker ?? null, secret: args.secret, username: args.username, password: args.password, say: (line) => void io.stderr.write(`${line}\n`) });
+      viewer = await startRunViewer({ scenario, portfolio: generatePortfolio(scenario.name, scenario.fleet), ws_url: setup?.ws_url ?? (setup?.kind === 'external' ? args.broker ?? null : null), secret: args.secret, username: args.username, password: args.password, say: (line) => void io.stderr.write(`${line}\n`) });
       io.stderr.write(`viewer: ${viewer.url}\n`);
       if (args.speed === undefined) io.stderr.write('viewer: tip: add --speed 60 to watch a simulated minute per second (lockstep runs as fast as it can)\n');
     }
@@ -198,8 +205,10 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
       duration_ms,
       transport: args.transport,
       ...(setup ? { mqtt: setup.mqtt } : {}),
-      ...(setup?.broker ? { broker_control: setup.broker } : {}),
+      ...(setup?.control ? { broker_control: setup.control } : {}),
       ...(step_ms !== undefined ? { step_ms } : {}),
+      ...(step_timeout_ms !== undefined ? { step_timeout_ms } : {}),
+      ...(args.flow_window !== undefined ? { window: args.flow_window } : {}),
       ...(args.speed !== undefined ? { speed: args.speed } : {}),
       broker_outages: outages,
       ...(args.data !== undefined ? { data_dir: args.data } : {}),

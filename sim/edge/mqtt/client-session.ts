@@ -1,6 +1,8 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { WillMessage } from '../transport.ts';
 import { disableNagle, sessionOptions, type MqttTransportOptions } from './session-options.ts';
+import type { StepOutbox } from './step-outbox.ts';
+import { MspError } from '../../../common/errors.ts';
 
 /**
  * One real MQTT connection owned by a simulated device (or gateway). The simulation calls it
@@ -20,12 +22,17 @@ export class ClientSession {
   #queue: Array<[string, string, 0 | 1, boolean]> = [];
   #outstanding = 0;
   #ending: 'drop' | 'close' | undefined;
+  /** The simulation ended this session (its end may still be held in the outbox). */
+  #ended_by_sim = false;
+  /** Lockstep flow control: publishes and ends wait here until the harness releases them. */
+  readonly #outbox: StepOutbox | undefined;
   /** Resolves once this session's socket is closed. */
   readonly closed: Promise<void>;
   #resolve_closed!: () => void;
 
-  constructor(client_id: string, will: WillMessage | undefined, options: MqttTransportOptions, after: Promise<void>, on_error: (client_id: string, err: Error) => void) {
+  constructor(client_id: string, will: WillMessage | undefined, options: MqttTransportOptions, after: Promise<void>, on_error: (client_id: string, err: Error) => void, outbox?: StepOutbox) {
     this.client_id = client_id;
+    this.#outbox = outbox;
     this.#options = options;
     this.#will = will;
     this.#on_error = on_error;
@@ -54,7 +61,12 @@ export class ClientSession {
   }
 
   publish(topic: string, payload: string, qos: 0 | 1, retain: boolean): void {
-    if (this.#ending !== undefined) throw new Error(`MQTT_SESSION_ENDED: ${this.client_id} published after its session ended`);
+    if (this.#ended_by_sim || this.#ending !== undefined) throw new MspError('MQTT_SESSION_ENDED', `${this.client_id} published after its session ended`, { exit: 'internal' });
+    if (this.#outbox) this.#outbox.hold({ cost: 1, message: { topic, payload, client_id: this.client_id }, run: () => this.#publishNow(topic, payload, qos, retain) });
+    else this.#publishNow(topic, payload, qos, retain);
+  }
+
+  #publishNow(topic: string, payload: string, qos: 0 | 1, retain: boolean): void {
     if (this.#client?.connected) this.#send(topic, payload, qos, retain);
     else this.#queue.push([topic, payload, qos, retain]);
   }
@@ -82,15 +94,36 @@ export class ClientSession {
     while (stream?.uncork && stream.writableCorked) stream.uncork();
   }
 
+  /** Where this session stands, for naming why its messages did not arrive. */
+  describe(): string {
+    const state = this.#client ? (this.#client.connected ? 'connected' : 'not connected') : 'waiting for its previous connection to close';
+    return `${state}, ${this.#outstanding} publishes unacknowledged by the broker, ${this.#queue.length} waiting to connect${this.#ending ? `, ending (${this.#ending})` : ''}`;
+  }
+
   /** Unclean end: the broker publishes the will. */
   drop(): void {
-    this.#ending ??= 'drop';
-    this.#maybeEnd();
+    if (this.#ended_by_sim) return;
+    this.#ended_by_sim = true;
+    const will = this.#will;
+    if (this.#outbox) {
+      this.#outbox.hold({
+        cost: will ? 1 : 0,
+        ...(will ? { message: { topic: will.topic, payload: will.payload, client_id: this.client_id } } : {}),
+        run: () => this.#end('drop'),
+      });
+    } else this.#end('drop');
   }
 
   /** Clean end: DISCONNECT, no will. */
   close(): void {
-    this.#ending ??= 'close';
+    if (this.#ended_by_sim) return;
+    this.#ended_by_sim = true;
+    if (this.#outbox) this.#outbox.hold({ cost: 0, run: () => this.#end('close') });
+    else this.#end('close');
+  }
+
+  #end(how: 'drop' | 'close'): void {
+    this.#ending ??= how;
     this.#maybeEnd();
   }
 
@@ -108,9 +141,33 @@ export class ClientSession {
 
   /** The broker died under this session: forget it; whatever is queued is the sim's to resend. */
   abandon(): void {
-    this.#ending ??= 'close';
+    this.#ended_by_sim = true;
+    const now = (): void => {
+      this.#ending ??= 'close';
+      this.#queue = [];
+      void this.destroy();
+    };
+    if (this.#outbox) this.#outbox.hold({ cost: 0, run: now });
+    else now();
+  }
+
+  /**
+   * End of run: a clean DISCONNECT (so the broker publishes no will) once what was handed to the
+   * socket has been acknowledged; sockets that are already down just close. Bounded by the caller.
+   */
+  disconnect(): Promise<void> {
+    this.#ended_by_sim = true;
     this.#queue = [];
-    void this.destroy();
+    const client = this.#client;
+    if (!client) {
+      this.#ending ??= 'close';
+      this.#resolve_closed();
+      return this.closed;
+    }
+    if (!client.connected) return this.destroy();
+    this.#ending = 'close';
+    client.end(false, {}, () => this.#resolve_closed());
+    return this.closed;
   }
 
   /** Forcibly closes the socket whatever its state (transport shutdown, broker outage). */

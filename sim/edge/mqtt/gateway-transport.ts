@@ -2,6 +2,8 @@ import type { DeviceSession, WillMessage } from '../transport.ts';
 import type { ClientSession } from './client-session.ts';
 import { PooledTransport } from './session-pool.ts';
 import type { MqttTransportOptions } from './session-options.ts';
+import type { TransportFlow } from './session-pool.ts';
+import { MspError } from '../../../common/errors.ts';
 
 /**
  * Gateway mode: one MQTT connection per gateway carries the traffic of every device behind it,
@@ -14,8 +16,8 @@ export class GatewayMqttTransport extends PooledTransport {
   readonly #parent_of: ReadonlyMap<string, string>;
 
   /** `parent_of` maps each non-gateway device to its gateway id. */
-  constructor(options: MqttTransportOptions, parent_of: ReadonlyMap<string, string>) {
-    super(options);
+  constructor(options: MqttTransportOptions, parent_of: ReadonlyMap<string, string>, flow: TransportFlow = 'direct') {
+    super(options, flow);
     this.#parent_of = parent_of;
   }
 
@@ -24,13 +26,13 @@ export class GatewayMqttTransport extends PooledTransport {
     if (gateway_id === undefined) return this.pool.open(client_id, will);
     const via = (): ClientSession => {
       const gw = this.pool.get(gateway_id);
-      if (!gw) throw new Error(`MQTT_NO_GATEWAY: ${client_id} has no session on gateway ${gateway_id}`);
+      if (!gw) throw new MspError('MQTT_NO_GATEWAY', `${client_id} has no session on gateway ${gateway_id}`);
       return gw;
     };
     let ended = false;
     return {
       publish: (topic, payload, qos, retain) => {
-        if (ended) throw new Error(`MQTT_SESSION_ENDED: ${client_id} published after its session ended`);
+        if (ended) throw new MspError('MQTT_SESSION_ENDED', `${client_id} published after its session ended`, { exit: 'internal' });
         via().publish(topic, payload, qos, retain);
       },
       drop: () => {

@@ -1,6 +1,7 @@
 import type { DeviceSession, DeviceTransport, WillMessage } from '../transport.ts';
 import { ClientSession } from './client-session.ts';
 import type { MqttTransportOptions } from './session-options.ts';
+import { StepOutbox, type ExpectedMessage } from './step-outbox.ts';
 
 export interface TransportError {
   readonly client_id: string;
@@ -21,13 +22,17 @@ export class SessionPool {
     if (this.errors.length < 1000) this.errors.push({ client_id, message: err.message });
   };
 
-  constructor(options: MqttTransportOptions) {
+  /** Lockstep flow control (undefined: publishes go straight to the socket, as in real time). */
+  readonly outbox: StepOutbox | undefined;
+
+  constructor(options: MqttTransportOptions, flow: TransportFlow = 'direct') {
     this.options = options;
+    this.outbox = flow === 'windowed' ? new StepOutbox() : undefined;
   }
 
   open(client_id: string, will: WillMessage): ClientSession {
     const previous = this.#live.get(client_id);
-    const session = new ClientSession(client_id, will, this.options, previous?.closed ?? Promise.resolve(), this.#on_error);
+    const session = new ClientSession(client_id, will, this.options, previous?.closed ?? Promise.resolve(), this.#on_error, this.outbox);
     this.#live.set(client_id, session);
     return session;
   }
@@ -57,19 +62,58 @@ export class SessionPool {
     return this.#live.size;
   }
 
-  /** Closes every connection (end of run); no wills for a clean shutdown. */
-  async close(): Promise<void> {
-    await Promise.all([...this.#live.values()].map((s) => s.destroy()));
+  /**
+   * Closes every connection at the end of a run, each with a DISCONNECT so the broker publishes
+   * no will: nothing reaches the broker after the run. Anything still held (a failed step) is
+   * discarded, never sent. Sessions that do not finish within `timeout_ms` are cut.
+   */
+  async close(timeout_ms = 10_000): Promise<void> {
+    this.outbox?.discard();
+    const sessions = [...this.#live.values()];
     this.#live.clear();
+    let timer: NodeJS.Timeout | undefined;
+    const clean = Promise.all(sessions.map((s) => s.disconnect())).then(() => 'ok' as const);
+    // wall-clock: a broker that stopped answering must not hang the shutdown
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeout_ms)));
+    const outcome = await Promise.race([clean, late]);
+    clearTimeout(timer);
+    if (outcome === 'late') await Promise.all(sessions.map((s) => s.destroy()));
   }
 }
+
+/** `direct`: publishes go to the socket at once (real time); `windowed`: held for lockstep flow control. */
+export type TransportFlow = 'direct' | 'windowed';
 
 /** What both MQTT transports share: a pool of connections and the step-level controls on it. */
 export abstract class PooledTransport implements DeviceTransport {
   protected readonly pool: SessionPool;
 
-  constructor(options: MqttTransportOptions) {
-    this.pool = new SessionPool(options);
+  constructor(options: MqttTransportOptions, flow: TransportFlow = 'direct') {
+    this.pool = new SessionPool(options, flow);
+  }
+
+  /** Messages (and wills) waiting for the harness to release them (windowed flow). */
+  get held(): number {
+    return this.pool.outbox?.held ?? 0;
+  }
+
+  /** Releases up to `budget` held messages in the order they were made; returns how many went. */
+  release(budget: number): number {
+    return this.pool.outbox?.release(budget, { before: () => this.pool.cork(), after: () => this.pool.uncork() }) ?? 0;
+  }
+
+  /** The messages released in this step so far (what the platform should hold). */
+  released(): readonly ExpectedMessage[] {
+    return this.pool.outbox?.released() ?? [];
+  }
+
+  newStep(): void {
+    this.pool.outbox?.newStep();
+  }
+
+  /** The connection state of a client id's current session (diagnostics). */
+  describeSession(client_id: string): string {
+    return this.pool.get(client_id)?.describe() ?? 'no session';
   }
 
   abstract open(client_id: string, will: WillMessage): DeviceSession;
