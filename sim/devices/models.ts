@@ -76,17 +76,17 @@ export const MODELS: readonly DeviceModel[] = [
   {
     id: 'HVAC-ZC-400', kind: 'hvac', vendor: 'Thermacore', radio: 'bacnet-mstp', power: 'mains',
     battery: null, flash: 'single', default_firmware: '2.3.0',
-    report: { sample_ms: 5 * MIN, heartbeat_ms: 15 * MIN, deadband: 0.5 }, caps: ['zone_temp_c', 'setpoint_c', 'mode', 'output_pct', 'supply_temp_c'],
+    report: { sample_ms: 5 * MIN, heartbeat_ms: 15 * MIN, deadband: 0.5 }, caps: ['zone_temp_c', 'setpoint_c', 'heat_setpoint_c', 'cool_setpoint_c', 'mode', 'output_pct', 'supply_temp_c'],
   },
   {
     id: 'HVAC-ZC-500', kind: 'hvac', vendor: 'Thermacore', radio: 'bacnet-mstp', power: 'mains',
     battery: null, flash: 'ab', default_firmware: '3.0.1',
-    report: { sample_ms: 5 * MIN, heartbeat_ms: 15 * MIN, deadband: 0.5 }, caps: ['zone_temp_c', 'setpoint_c', 'mode', 'output_pct', 'supply_temp_c', 'humidity_pct'],
+    report: { sample_ms: 5 * MIN, heartbeat_ms: 15 * MIN, deadband: 0.5 }, caps: ['zone_temp_c', 'setpoint_c', 'heat_setpoint_c', 'cool_setpoint_c', 'mode', 'output_pct', 'supply_temp_c', 'humidity_pct'],
   },
   {
     id: 'THERM-WIFI-7', kind: 'hvac', vendor: 'Homely', radio: 'ethernet', power: 'mains',
     battery: null, flash: 'ab', default_firmware: '7.4.2',
-    report: { sample_ms: 5 * MIN, heartbeat_ms: 30 * MIN, deadband: 0.5 }, caps: ['zone_temp_c', 'setpoint_c', 'mode', 'output_pct'],
+    report: { sample_ms: 5 * MIN, heartbeat_ms: 30 * MIN, deadband: 0.5 }, caps: ['zone_temp_c', 'setpoint_c', 'heat_setpoint_c', 'cool_setpoint_c', 'mode', 'output_pct'],
   },
   {
     id: 'LGT-DALI-60', kind: 'lighting', vendor: 'Brightline', radio: 'dali', power: 'mains',
