@@ -21,10 +21,16 @@ export interface ReportPolicy {
 
 export interface BatterySpec {
   capacity_mah: number;
-  /** Average current between reports: sleep plus sensing. */
+  /** Average current between reports: sleep, sensing, parent polls or BLE advertising. */
   idle_current_ua: number;
-  /** Charge of one report at a good link (wake, sample, transmit, wait for ack). */
+  /**
+   * Charge of one report at a good link: wake and sense, then ~1 s of radio time at ~15–20 mA
+   * (transmit, wait for the ack, the poll window that follows). Retries and a weak link's higher
+   * transmit power multiply the radio part (battery.ts).
+   */
   report_charge_uc: number;
+  /** Datasheet-style battery life range at the default report policy, years (docs/world.md). */
+  life_years: readonly [number, number];
 }
 
 export interface DeviceModel {
@@ -45,7 +51,7 @@ const MIN = 60_000;
 export const MODELS: readonly DeviceModel[] = [
   {
     id: 'OCC-PIR-200', kind: 'occupancy', vendor: 'Lumen Sense', radio: 'zigbee', power: 'battery',
-    battery: { capacity_mah: 1000, idle_current_ua: 28, report_charge_uc: 650 }, flash: 'single', default_firmware: '1.8.2',
+    battery: { capacity_mah: 1000, idle_current_ua: 30, report_charge_uc: 20_000, life_years: [1.5, 4] }, flash: 'single', default_firmware: '1.8.2',
     report: { sample_ms: 2 * MIN, heartbeat_ms: 30 * MIN, deadband: 1 }, caps: ['occupied', 'battery'],
   },
   {
@@ -55,17 +61,17 @@ export const MODELS: readonly DeviceModel[] = [
   },
   {
     id: 'ENV-TH-110', kind: 'env', vendor: 'Aircheck', radio: 'zigbee', power: 'battery',
-    battery: { capacity_mah: 2600, idle_current_ua: 22, report_charge_uc: 700 }, flash: 'single', default_firmware: '3.2.1',
+    battery: { capacity_mah: 1200, idle_current_ua: 15, report_charge_uc: 20_000, life_years: [2, 5] }, flash: 'single', default_firmware: '3.2.1',
     report: { sample_ms: 5 * MIN, heartbeat_ms: 30 * MIN, deadband: 0.3 }, caps: ['temperature_c', 'humidity_pct', 'battery'],
   },
   {
     id: 'LEAK-W-20', kind: 'leak', vendor: 'Aircheck', radio: 'zigbee', power: 'battery',
-    battery: { capacity_mah: 1200, idle_current_ua: 12, report_charge_uc: 600 }, flash: 'single', default_firmware: '1.4.0',
+    battery: { capacity_mah: 1200, idle_current_ua: 25, report_charge_uc: 20_000, life_years: [3, 6] }, flash: 'single', default_firmware: '1.4.0',
     report: { sample_ms: 10 * MIN, heartbeat_ms: 60 * MIN, deadband: 1 }, caps: ['leak', 'temperature_c', 'battery'],
   },
   {
     id: 'LOCK-BLE-5', kind: 'lock', vendor: 'Keyward', radio: 'ble', power: 'battery',
-    battery: { capacity_mah: 3000, idle_current_ua: 45, report_charge_uc: 1200 }, flash: 'single', default_firmware: '5.0.3',
+    battery: { capacity_mah: 3000, idle_current_ua: 120, report_charge_uc: 20_000, life_years: [1, 2.5] }, flash: 'single', default_firmware: '5.0.3',
     report: { sample_ms: 5 * MIN, heartbeat_ms: 60 * MIN, deadband: 1 }, caps: ['locked', 'door', 'access', 'battery'],
   },
   {

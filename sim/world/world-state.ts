@@ -53,6 +53,7 @@ export class ZoneModel {
   last_loop: 'heat' | 'cool';
   #people_slot = Number.NaN;
   #people = 0;
+  #person_day = 0;
 
   constructor(world: WorldState, zone: Zone, site: Site, building: Building, seed: string, start_ms: number) {
     this.#world = world;
@@ -96,8 +97,18 @@ export class ZoneModel {
     const fraction = occupancyFraction(type, local) / share;
     const awake = !residential || (local.hour >= 7 && local.hour < 23);
     this.#people = headCount(this.#people_hash, this.zone.capacity_people, fraction, in_use, person_day, slot, awake);
+    this.#person_day = person_day;
     this.#people_slot = slot;
     return this.#people;
+  }
+
+  /**
+   * The day the head count at now_ms belongs to. People are redrawn when it changes, so a change
+   * of count across it is a different cast, not people coming or going (locks skip it).
+   */
+  personDayAt(now_ms: number): number {
+    this.occupantsAt(now_ms);
+    return this.#person_day;
   }
 
   /** Solar, lighting and plug gains, W, at an instant (held for one physics step). */
@@ -196,8 +207,10 @@ export class WorldState {
     return value;
   }
 
+  /** Daylight fraction, dimmed by cloud cover (an overcast sky passes about a third of clear-sky light). */
   daylight(site: Site, now_ms: number): number {
-    return daylightFraction(site.climate.latitude_deg, this.local(site, now_ms));
+    const clear = daylightFraction(site.climate.latitude_deg, this.local(site, now_ms));
+    return clear === 0 ? 0 : clear * (1 - 0.65 * this.outdoor(site, now_ms).cloud_fraction);
   }
 
   get seed(): string {

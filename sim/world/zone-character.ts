@@ -40,16 +40,21 @@ const LOADS: Readonly<Record<BuildingType, { plug: readonly [number, number]; id
   home: { plug: [3, 6], idle: 0.5, lighting: [3, 5] },
 };
 
+// Outdoor air by use (ASHRAE 62.1 / 170): healthcare spaces get several times an office's air
+// changes, stores lose air through doors; more ventilation needs more plant to match.
+const VENTILATION_SCALE: Readonly<Record<BuildingType, number>> = { office: 1, clinic: 2.5, retail: 1.3, multifamily: 1, home: 1 };
+
 export function zoneCharacter(seed: string, zone_id: string, type: BuildingType): ZoneCharacter {
   const h = stringHash32(`${seed}/zone-character/${zone_id}`);
   const loads = LOADS[type];
+  const ventilation = VENTILATION_SCALE[type];
   // A quarter of zones are interior (no glazing); the rest face one of four directions.
   const core = hash2(h, 1) % 4 === 0;
   const plug_busy = pick(h, 9, loads.plug[0], loads.plug[1]);
   return {
-    ua_scale: core ? pick(h, 2, 0.55, 0.8) : pick(h, 2, 0.9, 1.4),
+    ua_scale: (core ? pick(h, 2, 0.55, 0.8) : pick(h, 2, 0.9, 1.4)) * ventilation,
     capacitance_scale: pick(h, 3, 0.65, 1.6),
-    capacity_scale: pick(h, 4, 0.95, 1.4),
+    capacity_scale: pick(h, 4, 0.95, 1.4) * (0.5 + 0.5 * ventilation),
     proportional_band_k: pick(h, 5, 2, 4),
     integral_time_s: pick(h, 6, 1_500, 3_600),
     glazing_share: core ? 0 : pick(h, 7, 0.08, 0.3),
