@@ -50,6 +50,8 @@ export class Battery {
   #extra_uah_per_h = 0;
   /** Lowest percentage reported since the cell went in. */
   #reported_min_pct = 100;
+  /** Charge taken since the cell went in (or since the run began), µAh. */
+  #drained_uah = 0;
 
   constructor(spec: BatterySpec, level_pct: number, now_ms: number, drain_factor: number) {
     this.spec = spec;
@@ -62,7 +64,7 @@ export class Battery {
   elapse(now_ms: number): void {
     const dt_h = (now_ms - this.#updated_ms) / 3_600_000;
     if (dt_h > 0) {
-      this.#remaining_uah = Math.max(0, this.#remaining_uah - this.spec.idle_current_ua * dt_h * this.#drain_factor - this.#extra_uah_per_h * dt_h);
+      this.#take(this.spec.idle_current_ua * dt_h * this.#drain_factor + this.#extra_uah_per_h * dt_h);
       this.#updated_ms = now_ms;
     }
   }
@@ -78,7 +80,18 @@ export class Battery {
 
   /** Any other draw (a lock motor's stroke), µC. */
   draw(charge_uc: number): void {
-    this.#remaining_uah = Math.max(0, this.#remaining_uah - (charge_uc * this.#drain_factor) / 3600);
+    this.#take((charge_uc * this.#drain_factor) / 3600);
+  }
+
+  #take(uah: number): void {
+    const taken = Math.min(this.#remaining_uah, uah);
+    this.#remaining_uah -= taken;
+    this.#drained_uah += taken;
+  }
+
+  /** Charge drained since the cell went in (or the run began), % of capacity. */
+  get drained_pct(): number {
+    return (100 * this.#drained_uah) / (this.spec.capacity_mah * 1000);
   }
 
   /** A fault drains what is left within `duration_ms` on top of the normal drain (settles the drain so far first). */
@@ -104,6 +117,7 @@ export class Battery {
     this.#remaining_uah = this.spec.capacity_mah * 1000;
     this.#updated_ms = now_ms;
     this.#reported_min_pct = 100;
+    this.#drained_uah = 0;
   }
 
   /** State of charge, % of capacity (ground truth; devices do not know it). */
