@@ -94,7 +94,7 @@ const HUMIDITY_MIN_PCT = 5;
 const HUMIDITY_MAX_PCT = 100;
 
 /** Saturation vapour pressure over water (Magnus form, WMO coefficients), Pa. */
-function saturationPa(temperature_c: number): number {
+export function saturationPa(temperature_c: number): number {
   const t = Math.min(80, Math.max(-80, temperature_c));
   return 611.2 * Math.exp((17.62 * t) / (243.12 + t));
 }

@@ -2,7 +2,7 @@ import { hash2, stringHash32 } from './hash-noise.ts';
 import { localTime, type LocalTime } from './local-time.ts';
 import { headCount, occupancyFraction, zoneInUseShare, type BuildingType } from './occupancy.ts';
 import { daylightFraction, facadeIrradiance } from './daylight.ts';
-import { advanceZone, defaultZoneThermal, updateIntegrators, type HvacMode, type ZoneInputs, type ZoneThermalParams, type ZoneThermalState } from './thermal.ts';
+import { advanceZone, defaultZoneThermal, saturationPa, updateIntegrators, type HvacMode, type ZoneInputs, type ZoneThermalParams, type ZoneThermalState } from './thermal.ts';
 import { outdoorConditions, type Outdoor } from './weather.ts';
 import { zoneCharacter, type ZoneCharacter } from './zone-character.ts';
 import type { Building, Portfolio, Site, Zone } from './topology.ts';
@@ -77,7 +77,10 @@ export class ZoneModel {
     // different in every zone.
     const outdoor = world.outdoor(site, start_ms);
     const offset_c = (hash2(this.#people_hash, 7) / 4_294_967_296 - 0.5) * 1.5;
-    this.state = { temperature_c: 21 + offset_c + (outdoor.temperature_c - 21) * 0.15, humidity_pct: 45 };
+    const temperature_c = 21 + offset_c + (outdoor.temperature_c - 21) * 0.15;
+    // Indoor air starts with the outdoor air's moisture plus a little from the people in it.
+    const humidity_pct = Math.min(65, Math.max(15, (100 * saturationPa(outdoor.dew_point_c)) / saturationPa(temperature_c) + 5));
+    this.state = { temperature_c, humidity_pct };
     this.last_loop = this.state.temperature_c < 22.5 ? 'heat' : 'cool';
     this.updated_ms = start_ms;
   }

@@ -108,15 +108,13 @@ export const hvacController: KindBehaviour = {
     const shown_prev = twin.local.shown_loop as 'heat' | 'cool' | undefined;
     let shown: 'heat' | 'cool' = output > 0 ? 'heat' : output < 0 ? 'cool' : sensed < middle ? 'heat' : 'cool';
     if (output === 0 && shown_prev !== undefined && Math.abs(sensed - middle) < DISPLAY_HYSTERESIS_K) shown = shown_prev;
-    const enabled = zone?.hvac?.mode ?? 'off';
-    // A locked-out loop is never the one in charge.
-    if (enabled === 'cool') shown = 'cool';
-    else if (enabled === 'heat') shown = 'heat';
     twin.local.shown_loop = shown;
     const override = twin.local.setpoint_override_c as number | undefined;
     const setpoint = override ?? (shown === 'heat' ? sp.heat_c : sp.cool_c);
+    // Occupied is "auto" whatever the plant's lockouts allow (those are plant points, not the
+    // zone's mode); unoccupied shows whether the unit is off or running setback/setup.
     let mode: string;
-    if (sp.occupied) mode = enabled;
+    if (sp.occupied) mode = 'auto';
     else if (output > 0 || sensed < sp.heat_c) mode = 'heat'; // night setback heating
     else if (output < 0 || sensed > sp.cool_c) mode = 'cool'; // night setup cooling
     else mode = 'off'; // unoccupied, floating in the wide band: the unit is off
