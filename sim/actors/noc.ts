@@ -1,3 +1,4 @@
+import { stringHash32 } from '../world/hash-noise.ts';
 import { Priority as EventPriority } from '../kernel/event-queue.ts';
 import type { Simulation } from '../simulation.ts';
 import type { Site } from '../world/topology.ts';
@@ -87,7 +88,10 @@ export class Noc {
     const sim = this.#sim;
     const now = sim.clock.now_ms;
     // Each incident draws from its own stream: staffing decisions for one never shift another's.
-    const rng = sim.rng.get(`noc/${incident.id}`);
+    // The stream is named by what the incident is and when it opened, not by its sequence number:
+    // an unrelated incident opening earlier (a natural alarm somewhere else) would renumber it.
+    const what = `${incident.priority}/${incident.cause}/${incident.site}/${stringHash32([...incident.device_ids].sort().join(','))}`;
+    const rng = sim.rng.get(`noc/${what}/${now}`);
     const ack_at = now + Math.max(30_000, Math.round(rng.exponential(this.#config.ack_mean_ms[incident.priority])));
     sim.queue.schedule(ack_at, EventPriority.command, 'noc-ack', () => {
       this.stats.acknowledged++;

@@ -473,6 +473,11 @@ export class DeviceTwin {
     this.send(MessageClass.telemetry, payload, 'telemetry');
   }
 
+  /** The battery percentage the firmware reads now (voltage-derived; 100 without a battery). */
+  batteryPct(): number {
+    return this.battery?.reportedPct(this.#batteryTemperature()) ?? 100;
+  }
+
   /** The cell sits at room temperature (zone), or a mild 20 °C when the device has no zone. */
   #batteryTemperature(): number {
     return this.zone?.state.temperature_c ?? 20;
