@@ -118,6 +118,8 @@ export class DeviceTwin {
   #reconnect_attempt = 0;
   #seq = 0;
   #last_battery_pct = 100;
+  /** Sample period with this unit's crystal drift, drawn at the first sample (0 until then). */
+  #sample_period_ms = 0;
   last_report_ms = Number.NEGATIVE_INFINITY;
   last_values: Values | null = null;
   online_since_ms = 0;
@@ -438,15 +440,12 @@ export class DeviceTwin {
 
   /** Sample period with this unit's crystal drift and wake-up jitter, drawn from its own stream. */
   #nextSampleDelay(): number {
-    const sample_ms = this.model.report.sample_ms;
-    let drift_ppm = this.local.clock_drift_ppm as number | undefined;
-    if (drift_ppm === undefined) {
+    if (this.#sample_period_ms === 0) {
       // 32 kHz watch crystals: ±20 ppm at 25 °C, more off temperature.
-      drift_ppm = Math.max(-60, Math.min(60, this.rng.normal(0, 20)));
-      this.local.clock_drift_ppm = drift_ppm;
+      const drift_ppm = Math.max(-60, Math.min(60, this.rng.normal(0, 20)));
+      this.#sample_period_ms = Math.round(this.model.report.sample_ms * (1 + drift_ppm / 1e6));
     }
-    const jitter_ms = this.rng.int(-SAMPLE_JITTER_MS, SAMPLE_JITTER_MS);
-    return Math.max(1, Math.round(sample_ms * (1 + drift_ppm / 1e6)) + jitter_ms);
+    return Math.max(1, this.#sample_period_ms + this.rng.int(-SAMPLE_JITTER_MS, SAMPLE_JITTER_MS));
   }
 
   #report(now: number, due: boolean): void {
