@@ -132,8 +132,10 @@ export function headCount(
   awake: boolean,
 ): number {
   if (!in_use || fraction <= 0) return 0;
-  const away = awake ? AWAY_SHARE : 0;
-  const p = Math.min(1, fraction / (1 - away));
+  // Fewer step out when nearly everyone is expected in, so the mean stays capacity × fraction.
+  const f = Math.min(1, fraction);
+  const away = awake ? Math.min(AWAY_SHARE, 1 - f) : 0;
+  const p = away > 0 ? f / (1 - away) : f;
   let count = 0;
   for (let i = 0; i < capacity; i++) {
     if (hash3(zone_hash, person_day, i) / TWO_POW_32 >= p) continue;

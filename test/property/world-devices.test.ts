@@ -61,7 +61,7 @@ describe('world and device twins (property)', () => {
     );
   });
 
-  it('battery level never rises, and every healthy device reports within its heartbeat interval', () => {
+  it('battery level never rises, and every healthy device reports within its heartbeat interval (± half a sample)', () => {
     fc.assert(
       fc.property(fc.string({ minLength: 1, maxLength: 6 }), (seed) => {
         const run = runFleet(smallOffice({ floors: 2, zones: 2 }), seed, 2 * DAY);
@@ -75,7 +75,10 @@ describe('world and device twins (property)', () => {
           const id = r.c ?? r.d;
           if (!id) continue;
           const spec = run.portfolio.devices.find((d) => d.id === id)!;
-          const heartbeat_ms = modelById(spec.model).report.heartbeat_ms;
+          const report = modelById(spec.model).report;
+          // Devices send the heartbeat at the sample nearest the interval, on a drifting, jittered
+          // clock (docs/world.md): the gap may exceed the nominal heartbeat by up to half a sample.
+          const heartbeat_ms = report.heartbeat_ms + report.sample_ms / 2;
           if (r.k === 'power') {
             online.set(id, r.s === 'online');
             last_attempt.delete(id);
@@ -98,7 +101,8 @@ describe('world and device twins (property)', () => {
         // And no healthy device fell silent for longer than its heartbeat before the run ended.
         for (const [id, t] of last_attempt) {
           const spec = run.portfolio.devices.find((d) => d.id === id)!;
-          if (online.get(id)) expect(end - t).toBeLessThanOrEqual(modelById(spec.model).report.heartbeat_ms);
+          const report = modelById(spec.model).report;
+          if (online.get(id)) expect(end - t).toBeLessThanOrEqual(report.heartbeat_ms + report.sample_ms / 2);
         }
         expect(checked).toBeGreaterThan(100);
         expect(battery.size).toBeGreaterThan(0);
