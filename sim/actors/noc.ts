@@ -1,3 +1,4 @@
+import { stringHash32 } from '../world/hash-noise.ts';
 import { Priority as EventPriority } from '../kernel/event-queue.ts';
 import type { Simulation } from '../simulation.ts';
 import type { Site } from '../world/topology.ts';
@@ -166,7 +167,10 @@ export class Noc {
     const now = sim.clock.now_ms;
     const site = this.#site(incident.site);
     // Each incident draws from its own stream: staffing decisions for one never shift another's.
-    const rng = sim.rng.get(`noc/${incident.id}`);
+    // The stream is named by what the incident is and when it opened, not by its sequence number:
+    // an unrelated incident opening earlier (a natural alarm somewhere else) would renumber it.
+    const what = `${incident.priority}/${incident.cause}/${incident.site}/${stringHash32([...incident.device_ids].sort().join(','))}`;
+    const rng = sim.rng.get(`noc/${what}/${now}`);
     const hours = site ? (Object.hasOwn(noc.metro_hours, site.metro) ? noc.metro_hours[site.metro]! : noc.hours) : noc.hours;
     const on_shift = site ? this.#nextMoment(site, now, hours) : now;
     let ack_at = on_shift + Math.max(30_000, Math.round(rng.exponential(noc.ack_delay_ms[incident.priority])));

@@ -22,10 +22,16 @@ export interface ReportPolicy {
 
 export interface BatterySpec {
   capacity_mah: number;
-  /** Average current between reports: sleep plus sensing. */
+  /** Average current between reports: sleep, sensing, parent polls or BLE advertising. */
   idle_current_ua: number;
-  /** Charge of one report at a good link (wake, sample, transmit, wait for ack). */
+  /**
+   * Charge of one report at a good link: wake and sense, then ~1 s of radio time at ~15–20 mA
+   * (transmit, wait for the ack, the poll window that follows). Retries and a weak link's higher
+   * transmit power multiply the radio part (battery.ts).
+   */
   report_charge_uc: number;
+  /** Datasheet-style battery life range at the default report policy, years (docs/world.md). */
+  life_years: readonly [number, number];
 }
 
 /** A product of the catalog (platform/contract/products.ts) with what the simulator needs to run it. */
@@ -48,7 +54,7 @@ function product(id: string): Product {
 export const MODELS: readonly DeviceModel[] = [
   {
     ...product('OCC-PIR-200'), radio: 'zigbee',
-    battery: { capacity_mah: 1000, idle_current_ua: 28, report_charge_uc: 650 }, flash: 'single',
+    battery: { capacity_mah: 1000, idle_current_ua: 30, report_charge_uc: 20_000, life_years: [1.5, 4] }, flash: 'single',
     report: { sample_ms: 2 * MIN, heartbeat_ms: 30 * MIN, deadband: 1 }, caps: ['occupied', 'battery'],
   },
   {
@@ -58,17 +64,17 @@ export const MODELS: readonly DeviceModel[] = [
   },
   {
     ...product('ENV-TH-110'), radio: 'zigbee',
-    battery: { capacity_mah: 2600, idle_current_ua: 22, report_charge_uc: 700 }, flash: 'single',
+    battery: { capacity_mah: 1200, idle_current_ua: 15, report_charge_uc: 20_000, life_years: [2, 5] }, flash: 'single',
     report: { sample_ms: 5 * MIN, heartbeat_ms: 30 * MIN, deadband: 0.3 }, caps: ['temperature_c', 'humidity_pct', 'battery'],
   },
   {
     ...product('LEAK-W-20'), radio: 'zigbee',
-    battery: { capacity_mah: 1200, idle_current_ua: 12, report_charge_uc: 600 }, flash: 'single',
+    battery: { capacity_mah: 1200, idle_current_ua: 25, report_charge_uc: 20_000, life_years: [3, 6] }, flash: 'single',
     report: { sample_ms: 10 * MIN, heartbeat_ms: 60 * MIN, deadband: 1 }, caps: ['leak', 'temperature_c', 'battery'],
   },
   {
     ...product('LOCK-BLE-5'), radio: 'ble',
-    battery: { capacity_mah: 3000, idle_current_ua: 45, report_charge_uc: 1200 }, flash: 'single',
+    battery: { capacity_mah: 3000, idle_current_ua: 120, report_charge_uc: 20_000, life_years: [1, 2.5] }, flash: 'single',
     report: { sample_ms: 5 * MIN, heartbeat_ms: 60 * MIN, deadband: 1 }, caps: ['locked', 'door', 'access', 'battery'],
   },
   {
@@ -79,17 +85,17 @@ export const MODELS: readonly DeviceModel[] = [
   {
     ...product('HVAC-ZC-400'), radio: 'bacnet-mstp',
     battery: null, flash: 'single',
-    report: { sample_ms: 5 * MIN, heartbeat_ms: 15 * MIN, deadband: 0.5 }, caps: ['zone_temp_c', 'setpoint_c', 'mode', 'output_pct', 'supply_temp_c'],
+    report: { sample_ms: 5 * MIN, heartbeat_ms: 15 * MIN, deadband: 0.5 }, caps: ['zone_temp_c', 'setpoint_c', 'heat_setpoint_c', 'cool_setpoint_c', 'mode', 'output_pct', 'supply_temp_c'],
   },
   {
     ...product('HVAC-ZC-500'), radio: 'bacnet-mstp',
     battery: null, flash: 'ab',
-    report: { sample_ms: 5 * MIN, heartbeat_ms: 15 * MIN, deadband: 0.5 }, caps: ['zone_temp_c', 'setpoint_c', 'mode', 'output_pct', 'supply_temp_c', 'humidity_pct'],
+    report: { sample_ms: 5 * MIN, heartbeat_ms: 15 * MIN, deadband: 0.5 }, caps: ['zone_temp_c', 'setpoint_c', 'heat_setpoint_c', 'cool_setpoint_c', 'mode', 'output_pct', 'supply_temp_c', 'humidity_pct'],
   },
   {
     ...product('THERM-WIFI-7'), radio: 'ethernet',
     battery: null, flash: 'ab',
-    report: { sample_ms: 5 * MIN, heartbeat_ms: 30 * MIN, deadband: 0.5 }, caps: ['zone_temp_c', 'setpoint_c', 'mode', 'output_pct'],
+    report: { sample_ms: 5 * MIN, heartbeat_ms: 30 * MIN, deadband: 0.5 }, caps: ['zone_temp_c', 'setpoint_c', 'heat_setpoint_c', 'cool_setpoint_c', 'mode', 'output_pct'],
   },
   {
     ...product('LGT-DALI-60'), radio: 'dali',

@@ -135,7 +135,8 @@ export class OtaAgent {
   #startDownload(): void {
     const image = this.#image!;
     const battery = this.#twin.battery;
-    if (battery && battery.level_pct < image.min_battery_pct) {
+    // The firmware judges by its own voltage-derived reading, as it reports it (docs/world.md).
+    if (battery && this.#twin.batteryPct() < image.min_battery_pct) {
       if (this.#battery_checks >= BATTERY_RECHECKS) {
         this.#set('failed', 'low_battery');
         return;

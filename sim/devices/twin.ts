@@ -81,6 +81,10 @@ const REJOIN_INTERVAL_MS = 30_000;
 /** Reconnect backoff: 1 s doubling to a 2-minute cap, full jitter (AWS IoT SDK defaults are similar). */
 const RECONNECT_BASE_MS = 1_000;
 const RECONNECT_CAP_MS = 120_000;
+/** Drop in the reported battery percentage that triggers a report of its own. */
+const BATTERY_REPORTABLE_CHANGE_PCT = 5;
+/** Wake-up jitter of a sample, ± ms (RTOS tick, sensor warm-up, radio wake). */
+const SAMPLE_JITTER_MS = 1_500;
 /** Reports a device keeps while offline; the oldest go first when it is full (counted). */
 export const OUTBOX_CAPACITY = 256;
 
@@ -113,6 +117,9 @@ export class DeviceTwin {
   readonly outbox = new BoundedBuffer<Outgoing>(OUTBOX_CAPACITY);
   #reconnect_attempt = 0;
   #seq = 0;
+  #last_battery_pct = 100;
+  /** Sample period with this unit's crystal drift, drawn at the first sample (0 until then). */
+  #sample_period_ms = 0;
   last_report_ms = Number.NEGATIVE_INFINITY;
   last_values: Values | null = null;
   online_since_ms = 0;
@@ -146,8 +153,9 @@ export class DeviceTwin {
     this.zone = spec.zone_id === null ? null : (host.world.zone(spec.zone_id) ?? null);
     this.battery = null;
     if (this.model.battery) {
-      // Installed fleets are at every stage of battery life; a few are already close to empty.
-      const level = rng.chance(3, 100) ? rng.uniform(4, 20) : rng.uniform(35, 100);
+      // Installed fleets are at every stage of battery life (state of charge); a few are already
+      // down the knee of the discharge curve, near empty.
+      const level = rng.chance(3, 100) ? rng.uniform(0.5, 4) : rng.uniform(8, 100);
       this.battery = new Battery(this.model.battery, level, host.clock.now_ms, this.firmware.drain_factor);
     }
   }
@@ -243,6 +251,7 @@ export class DeviceTwin {
     this.publishState('online', reason);
     for (const m of this.outbox.drain()) this.host.publish(this, m.message_class, m.payload, m.delivery, false);
     if (this.local.battery_replaced === true) {
+      this.#last_battery_pct = 100;
       this.local.battery_replaced = false;
       this.event('battery_replaced', { battery_pct: Math.round(this.battery?.level_pct ?? 100) });
     }
@@ -373,7 +382,9 @@ export class DeviceTwin {
    * session is down it waits in the bounded outbox (store and forward) instead.
    */
   send(message_class: MessageClass, payload: Record<string, unknown>, delivery: Delivery): boolean {
-    this.battery?.report(this.link.expected_transmissions);
+    const now = this.host.clock.now_ms;
+    this.link.update(this.rng, now, this.#linkOccupancy(now));
+    this.battery?.report(this.link.expected_transmissions, this.link.tx_charge_factor);
     if (!this.host.parentUp(this)) {
       this.host.dropped(this, 'parent_down', message_class);
       return false;
@@ -402,7 +413,7 @@ export class DeviceTwin {
   #sample(): void {
     const now = this.host.clock.now_ms;
     const report = this.model.report;
-    this.schedule(now + report.sample_ms, Priority.device, 'sample', () => this.#sample());
+    this.schedule(now + this.#nextSampleDelay(), Priority.device, 'sample', () => this.#sample());
     if (this.battery) {
       this.battery.elapse(now);
       if (this.battery.depleted) {
@@ -412,18 +423,70 @@ export class DeviceTwin {
     }
     this.behaviour.onSample?.(this, now);
     if (this.power !== 'online') return; // onSample may have crashed or killed the device
+    // Heartbeats go out at the sample nearest the heartbeat interval, so clock drift and wake-up
+    // jitter move them by seconds either way instead of a whole sample period late.
+    const due = now - this.last_report_ms >= report.heartbeat_ms - report.sample_ms / 2;
+    this.#report(now, due);
+  }
+
+  /**
+   * An interrupt-driven report (a lock's bolt moved): measures now and sends if anything changed
+   * by the deadband, outside the sampling cadence.
+   */
+  reportNow(): void {
+    if (this.power !== 'online') return;
+    this.#report(this.host.clock.now_ms, false);
+  }
+
+  /** Sample period with this unit's crystal drift and wake-up jitter, drawn from its own stream. */
+  #nextSampleDelay(): number {
+    if (this.#sample_period_ms === 0) {
+      // 32 kHz watch crystals: ±20 ppm at 25 °C, more off temperature.
+      const drift_ppm = Math.max(-60, Math.min(60, this.rng.normal(0, 20)));
+      this.#sample_period_ms = Math.round(this.model.report.sample_ms * (1 + drift_ppm / 1e6));
+    }
+    return Math.max(1, this.#sample_period_ms + this.rng.int(-SAMPLE_JITTER_MS, SAMPLE_JITTER_MS));
+  }
+
+  #report(now: number, due: boolean): void {
     const measured = this.behaviour.measure(this, now);
     const faulted = this.faults?.values ? this.faults.values(this, now, measured) : measured;
     const values = this.firmware.sensor_bug === null && this.firmware.extra_values === null ? faulted : applyFirmwareQuirks(this, now, faulted);
-    const due = now - this.last_report_ms >= report.heartbeat_ms;
-    if (this.last_values !== null && !due && !this.behaviour.significant(this.last_values, values, report.deadband)) return;
+    // The battery attribute reports on its own change too (Zigbee reportable change), so a cell
+    // falling down its knee is seen on the way, not only at the next heartbeat.
+    const battery_pct = this.battery?.reportedPct(this.#batteryTemperature());
+    const battery_moved = battery_pct !== undefined && this.#last_battery_pct - battery_pct >= BATTERY_REPORTABLE_CHANGE_PCT;
+    if (this.last_values !== null && !due && !battery_moved && !this.behaviour.significant(this.last_values, values, this.model.report.deadband)) return;
     this.last_values = values;
     this.last_report_ms = now;
     this.reports++;
     const payload: Record<string, unknown> = { v: 1, id: this.id, seq: this.nextSeq(), ts: now, values };
-    if (this.battery) payload.battery_pct = Math.round(this.battery.level_pct * 10) / 10;
-    if (this.link.has_rssi) payload.rssi_dbm = this.link.sampleRssi(this.rng);
+    if (battery_pct !== undefined) {
+      payload.battery_pct = battery_pct;
+      this.#last_battery_pct = battery_pct;
+    }
+    if (this.link.has_rssi) {
+      this.link.update(this.rng, now, this.#linkOccupancy(now));
+      payload.rssi_dbm = this.link.sampleRssi();
+    }
     this.send(MessageClass.telemetry, payload, 'telemetry');
+  }
+
+  /** The battery percentage the firmware reads now (voltage-derived; 100 without a battery). */
+  batteryPct(): number {
+    return this.battery?.reportedPct(this.#batteryTemperature()) ?? 100;
+  }
+
+  /** The cell sits at room temperature (zone), or a mild 20 °C when the device has no zone. */
+  #batteryTemperature(): number {
+    return this.zone?.state.temperature_c ?? 20;
+  }
+
+  /** Share of the zone's people present: bodies between a device and its parent absorb 2.4 GHz. */
+  #linkOccupancy(now: number): number {
+    const zone = this.zone;
+    if (zone === null) return 0;
+    return Math.min(1, zone.occupantsAt(now) / Math.max(1, zone.zone.capacity_people));
   }
 
   #birthPayload(now_ms: number): Record<string, unknown> {

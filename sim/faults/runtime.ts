@@ -1,9 +1,8 @@
 import { Priority } from '../kernel/event-queue.ts';
 import { SimError } from '../kernel/errors.ts';
 import type { OperatorPort } from '../actors/noc.ts';
-import { scheduledSetpoint } from '../devices/hvac-schedule.ts';
+import type { ZoneSchedule } from '../devices/kinds/hvac-controller.ts';
 import type { DeviceTwin } from '../devices/twin.ts';
-import type { LocalTime } from '../../platform/contract/local-time.ts';
 import type { DeviceSpec } from '../world/topology.ts';
 import type { BuildingType } from '../world/occupancy.ts';
 import type { Simulation } from '../simulation.ts';
@@ -44,11 +43,11 @@ export const SCHEDULES = ['normal', 'holiday', 'office', 'clinic', 'retail', 'mu
 export type ScheduleName = (typeof SCHEDULES)[number];
 
 /** A setpoint schedule for the `schedule` action: a building type's, or a holiday (setback all day). */
-function scheduleFunction(name: ScheduleName): ((local: LocalTime, outdoor_c: number) => number) | undefined {
+function scheduleFunction(name: ScheduleName): ZoneSchedule | undefined {
   if (name === 'normal') return undefined;
-  if (name === 'holiday') return (local, outdoor_c) => scheduledSetpoint('office', { ...local, weekday: 0 }, outdoor_c);
+  if (name === 'holiday') return { type: 'office', holiday: true };
   const type: BuildingType = name;
-  return (local, outdoor_c) => scheduledSetpoint(type, local, outdoor_c);
+  return { type, holiday: false };
 }
 
 export function needsRolloutControl(plan: FaultPlan): boolean {

@@ -49,3 +49,26 @@ export function dayLengthHours(latitude_deg: number, day_of_year: number): numbe
   if (cos_hour_angle <= -1) return 24;
   return (2 * Math.acos(cos_hour_angle)) / (15 * DEG);
 }
+
+/**
+ * Irradiance on a vertical facade, W/m² of glass, under a clear sky: beam (≈ 850 W/m² normal
+ * incidence once the sun is above a few degrees, less through the long air path at low sun) times
+ * the cosine of incidence on a facade facing `facade_deg` (0 = south, 90 = west, 180 = north,
+ * −90 = east), plus sky-diffuse light (about a tenth of global horizontal). Solar noon is 12:00
+ * local as for daylightFraction. Clouds are the caller's business.
+ */
+export function facadeIrradiance(latitude_deg: number, local: LocalTime, facade_deg: number): number {
+  const solar_hour = local.hour + local.minute / 60 + local.second / 3600;
+  const sin_el = sinElevation(latitude_deg, local.day_of_year, solar_hour);
+  if (sin_el <= 0) return 0;
+  const phi = latitude_deg * DEG;
+  const delta = declinationRad(local.day_of_year);
+  const hour_angle = (solar_hour - 12) * 15 * DEG;
+  const f = facade_deg * DEG;
+  // cos(incidence) on a vertical surface = cos(el)·cos(azimuth − facade), expanded so no azimuth
+  // (and no asin/atan) is needed: cos(el)·sin(az) = cos δ·sin H; cos(el)·cos(az) = (sin el·sin φ − sin δ)/cos φ.
+  const cos_phi = Math.max(1e-6, Math.cos(phi));
+  const cos_incidence = Math.cos(delta) * Math.sin(hour_angle) * Math.sin(f) + ((sin_el * Math.sin(phi) - Math.sin(delta)) / cos_phi) * Math.cos(f);
+  const beam = 850 * Math.min(1, sin_el / 0.1); // air mass: the low sun's beam is weak
+  return beam * Math.max(0, cos_incidence) + 100 * sin_el;
+}

@@ -2,6 +2,7 @@ import type { DeviceKind } from '../../platform/contract/messages.ts';
 import { DEVICE_KINDS } from '../../platform/contract/messages.ts';
 import { SimError } from '../kernel/errors.ts';
 import { DEFAULT_MODEL, modelById } from '../devices/models.ts';
+import { metroClimate } from './climate-normals.ts';
 import { stringHash32 } from './hash-noise.ts';
 import type { BuildingType } from './occupancy.ts';
 import type { Climate } from './weather.ts';
@@ -40,6 +41,17 @@ export const DEFAULT_CLIMATE: Climate = {
   humidity_mean_pct: 62,
   latitude_deg: 40,
 };
+
+/**
+ * A site's climate: what the scenario spells out wins; otherwise the metro's monthly normals when
+ * the metro is bundled (climate-normals.ts), else a generic mid-latitude climate.
+ */
+export function siteClimate(metro: string, given: Partial<Climate> | undefined): Climate {
+  if (given !== undefined) return { ...DEFAULT_CLIMATE, ...given };
+  const known = metroClimate(metro);
+  if (known === undefined) return DEFAULT_CLIMATE;
+  return { ...DEFAULT_CLIMATE, latitude_deg: known.latitude_deg, normals: known.normals };
+}
 
 export const DEFAULT_DEVICES_PER_GATEWAY = 64;
 export const MAX_DEVICES = 1_000_000;
@@ -203,7 +215,7 @@ export function generatePortfolio(name: string, fleet: FleetSpec): Portfolio {
       name: s.name ?? s.id,
       metro: s.metro,
       timezone: s.timezone,
-      climate: { ...DEFAULT_CLIMATE, ...s.climate },
+      climate: siteClimate(s.metro, s.climate),
       buildings: buildings.sort((a, b) => (a.id < b.id ? -1 : 1)),
     };
   });

@@ -1,16 +1,17 @@
-// Zone thermal model: one air-and-furnishings node (RC circuit) with an HVAC P-controller.
+// Zone thermal model: one air-and-furnishings node (RC circuit) with a two-loop PI controller.
 //
-//   C·dT/dt = (T_out − T)/R + Q_hvac(T) + N·gain_per_person
-//   Q_hvac(T) = clamp(gain·(setpoint − T), −cap·health, +cap·health) when |setpoint − T| > deadband,
-//               else 0; the HVAC mode removes the forbidden sign.
+//   C·dT/dt = (T_out − T)/R + Q_hvac(T) + N·gain_per_person + gain_w (solar, lights, plugs)
+//   Q_hvac(T) = heating loop clamp(Kp·(SP_heat − T) + I_heat, 0, cap)     for T < SP_cool
+//             − cooling loop clamp(Kp·(T − SP_cool) + I_cool, 0, cap·share) for T > SP_heat
 //
-// Inputs are held constant over one advanceZone call, so the ODE is scalar, autonomous and
-// piecewise linear in T. Each linear piece is integrated with its exact exponential solution and
-// the crossing time into the next piece is solved analytically. The result is stable for any dt,
-// cannot overshoot an equilibrium, and a controller that switches at the deadband edge settles
-// *on* the edge (the average of a fast on/off duty cycle) instead of chattering. Sub-steps of
-// ≤ 60 s exist for the humidity coupling and the reported power; they do not change temperature
-// beyond floating-point rounding.
+// Inputs, including the loops' integral terms, are held constant over one advanceZone call, so
+// the ODE is scalar, autonomous and piecewise linear in T. Each linear piece is integrated with
+// its exact exponential solution and the crossing time into the next piece is solved
+// analytically, so the result is stable for any dt. The integral terms move between calls
+// (updateIntegrators, on the zone's 5-minute control grid): that discrete integral action is what
+// gives a real zone its small overshoot past the setpoint and its slow hunting around it. Sub-steps
+// of ≤ 60 s exist for the humidity coupling and the reported power; they do not change
+// temperature beyond floating-point rounding.
 
 export type HvacMode = 'auto' | 'heat' | 'cool' | 'off';
 
@@ -18,8 +19,10 @@ export interface ZoneThermalParams {
   resistance_k_per_w: number;
   capacitance_j_per_k: number;
   hvac_capacity_w: number;
+  /** Proportional gain of both loops (capacity over the proportional band). */
   hvac_gain_w_per_k: number;
-  deadband_c: number;
+  /** Integral time of both loops: the integral term adds Kp·error every integral_time_s. */
+  integral_time_s: number;
   gain_per_person_w: number;
 }
 
@@ -31,10 +34,20 @@ export interface ZoneThermalState {
 export interface ZoneInputs {
   outdoor_c: number;
   outdoor_humidity_pct: number;
-  setpoint_c: number;
+  heat_setpoint_c: number;
+  /** Raised to heat_setpoint_c if below it. */
+  cool_setpoint_c: number;
+  /** Which loops may run: the schedule and the outdoor-temperature lockouts decide. */
   hvac_mode: HvacMode;
   hvac_health: number /* 1 healthy … 0 compressor/fan failed: scales delivered capacity */;
   occupants: number;
+  /** Share of cooling capacity available (economizer only, below the compressor lockout); default 1. */
+  cooling_share?: number;
+  /** Integral terms of the heating and cooling loops, W (default 0: proportional only). */
+  heat_bias_w?: number;
+  cool_bias_w?: number;
+  /** Other heat gains: solar through glazing, lights, plug loads, W (default 0). */
+  gain_w?: number;
 }
 
 export interface ZoneStep {
@@ -53,10 +66,12 @@ const UA_W_PER_M2K = 2.0;
 const C_J_PER_M2K = 50_000;
 // Rule-of-thumb sizing "1 ton of cooling per ~400 ft²" ≈ 95 W/m², rounded up.
 const CAPACITY_W_PER_M2 = 100;
-// Full output 1 K from setpoint: with a ±0.5 K deadband the unit starts at half output, and the
-// worst steady-state error (−10 °C outside, 26 °C setpoint) is ≈ 0.7 K.
-const PROPORTIONAL_BAND_K = 1.0;
-const DEFAULT_DEADBAND_C = 0.5;
+// Full output 2 K from setpoint on the proportional term alone: a typical zone PI's throttling
+// range (Guideline 36 leaves tuning to the controls contractor; 1–3 K is common practice).
+const PROPORTIONAL_BAND_K = 2.0;
+// Integral time: 30 minutes, slow enough against the zone's ~15-minute closed-loop response to
+// give a few tenths of a kelvin of overshoot rather than oscillation.
+const INTEGRAL_TIME_S = 1_800;
 // ASHRAE sensible heat of moderately active office work; its latent share is in the humidity model.
 const SENSIBLE_W_PER_PERSON = 75;
 
@@ -79,7 +94,7 @@ const HUMIDITY_MIN_PCT = 5;
 const HUMIDITY_MAX_PCT = 100;
 
 /** Saturation vapour pressure over water (Magnus form, WMO coefficients), Pa. */
-function saturationPa(temperature_c: number): number {
+export function saturationPa(temperature_c: number): number {
   const t = Math.min(80, Math.max(-80, temperature_c));
   return 611.2 * Math.exp((17.62 * t) / (243.12 + t));
 }
@@ -92,71 +107,81 @@ export function defaultZoneThermal(area_m2: number): ZoneThermalParams {
     capacitance_j_per_k: C_J_PER_M2K * area_m2,
     hvac_capacity_w: CAPACITY_W_PER_M2 * area_m2,
     hvac_gain_w_per_k: (CAPACITY_W_PER_M2 * area_m2) / PROPORTIONAL_BAND_K,
-    deadband_c: DEFAULT_DEADBAND_C,
+    integral_time_s: INTEGRAL_TIME_S,
     gain_per_person_w: SENSIBLE_W_PER_PERSON,
   };
 }
 
 // ---- Piecewise-linear controller ------------------------------------------------------------
-// Q(T) = q − g·T on up to 5 temperature intervals: [heat saturated, heat proportional, deadband,
-// cool proportional, cool saturated]. Module-level scratch arrays avoid allocating per call; they
-// are fully rewritten by every advanceZone call, so results do not depend on previous calls.
-const breaks = new Float64Array(4); // breaks[i] is the upper edge of piece i
-const piece_q = new Float64Array(5);
-const piece_g = new Float64Array(5);
-let piece_count = 0;
+// Two PI loops, as a Guideline 36 zone runs them: a heating loop on (heating setpoint − T) and a
+// cooling loop on (T − cooling setpoint), with the band between the setpoints a deadband where
+// neither acts. The integral terms (heat_bias_w, cool_bias_w) are held constant within one
+// advanceZone call (the caller updates them on its control grid with updateIntegrators), so
+// within a call Q(T) is piecewise linear on 5 intervals: [heat saturated, heat proportional,
+// neither, cool proportional, cool saturated]. Heating is cut off at the cooling setpoint and
+// cooling at the heating setpoint, so neither can fight the other. Q never increases with T.
+// Module-level scratch arrays avoid allocating per call; every advanceZone call rewrites them.
+const PIECES = 5;
+const breaks = new Float64Array(PIECES - 1); // breaks[i] is the upper edge of piece i
+const piece_q = new Float64Array(PIECES);
+const piece_g = new Float64Array(PIECES);
+const piece_count = PIECES;
 
-function pushPiece(q: number, g: number): void {
-  piece_q[piece_count] = q;
-  piece_g[piece_count] = g;
-  piece_count++;
+function loopCapacities(params: ZoneThermalParams, inputs: ZoneInputs): void {
+  const health = Math.min(1, Math.max(0, inputs.hvac_health));
+  const gain = Math.max(0, params.hvac_gain_w_per_k);
+  const capacity = gain > 0 ? Math.max(0, params.hvac_capacity_w) * health : 0;
+  const mode = inputs.hvac_mode;
+  scratch_heat_w = mode === 'auto' || mode === 'heat' ? capacity : 0;
+  scratch_cool_w = mode === 'auto' || mode === 'cool' ? capacity * Math.min(1, Math.max(0, inputs.cooling_share ?? 1)) : 0;
 }
+let scratch_heat_w = 0;
+let scratch_cool_w = 0;
 
-function pushBreak(temperature_c: number): void {
-  breaks[piece_count - 1] = temperature_c;
+/** Cooling setpoint never below the heating setpoint (a controller enforces a minimum deadband). */
+function coolSetpoint(inputs: ZoneInputs): number {
+  return Math.max(inputs.cool_setpoint_c, inputs.heat_setpoint_c);
 }
 
 function buildController(params: ZoneThermalParams, inputs: ZoneInputs): void {
-  const setpoint = inputs.setpoint_c;
-  const deadband = Math.max(0, params.deadband_c);
+  loopCapacities(params, inputs);
   const gain = Math.max(0, params.hvac_gain_w_per_k);
-  const health = Math.min(1, Math.max(0, inputs.hvac_health));
-  const capacity = gain > 0 ? Math.max(0, params.hvac_capacity_w) * health : 0;
-  const mode = inputs.hvac_mode;
-  const heat_capacity = mode === 'auto' || mode === 'heat' ? capacity : 0;
-  const cool_capacity = mode === 'auto' || mode === 'cool' ? capacity : 0;
-  piece_count = 0;
-  if (heat_capacity > 0) {
-    const saturation_error = heat_capacity / gain;
-    pushPiece(heat_capacity, 0);
-    if (saturation_error > deadband) {
-      pushBreak(setpoint - saturation_error);
-      pushPiece(gain * setpoint, gain);
-    }
-    pushBreak(setpoint - deadband);
-  }
-  pushPiece(0, 0);
-  if (cool_capacity > 0) {
-    const saturation_error = cool_capacity / gain;
-    pushBreak(setpoint + deadband);
-    if (saturation_error > deadband) {
-      pushPiece(gain * setpoint, gain);
-      pushBreak(setpoint + saturation_error);
-    }
-    pushPiece(-cool_capacity, 0);
-  }
+  const heat_w = scratch_heat_w;
+  const cool_w = scratch_cool_w;
+  const hsp = inputs.heat_setpoint_c;
+  const csp = coolSetpoint(inputs);
+  const g = gain > 0 ? gain : 1;
+  const ih = Math.min(heat_w, Math.max(0, inputs.heat_bias_w ?? 0));
+  // One loop's integral at a time: a heating integral wound up leaves no room for a cooling one.
+  const ic = ih > 0 ? 0 : Math.min(cool_w, Math.max(0, inputs.cool_bias_w ?? 0));
+  const heat_zero_c = Math.min(hsp + ih / g, csp);
+  const heat_full_c = Math.min(hsp - (heat_w - ih) / g, heat_zero_c);
+  const cool_zero_c = Math.max(csp - ic / g, hsp, heat_zero_c);
+  const cool_full_c = Math.max(csp + (cool_w - ic) / g, cool_zero_c);
+  breaks[0] = heat_full_c;
+  breaks[1] = heat_zero_c;
+  breaks[2] = cool_zero_c;
+  breaks[3] = cool_full_c;
+  piece_q[0] = heat_w;
+  piece_g[0] = 0;
+  piece_q[1] = gain > 0 ? gain * hsp + ih : 0;
+  piece_g[1] = gain > 0 ? gain : 0;
+  piece_q[2] = 0;
+  piece_g[2] = 0;
+  piece_q[3] = gain > 0 ? gain * csp - ic : 0;
+  piece_g[3] = gain > 0 ? gain : 0;
+  piece_q[4] = cool_w > 0 ? -cool_w : 0;
+  piece_g[4] = 0;
 }
 
-/** Instantaneous controller output at T, for dt = 0. */
+/** Controller output at T (for dt = 0 and for reporting): the piece T lies in. */
 function controllerPower(params: ZoneThermalParams, inputs: ZoneInputs, temperature_c: number): number {
-  const error = inputs.setpoint_c - temperature_c;
-  if (Math.abs(error) <= Math.max(0, params.deadband_c)) return 0;
-  const gain = Math.max(0, params.hvac_gain_w_per_k);
-  const capacity = Math.max(0, params.hvac_capacity_w) * Math.min(1, Math.max(0, inputs.hvac_health));
-  const mode = inputs.hvac_mode;
-  const max_w = mode === 'auto' || mode === 'heat' ? capacity : 0;
-  const min_w = mode === 'auto' || mode === 'cool' ? -capacity : 0;
-  return Math.min(max_w, Math.max(min_w, gain * error));
+  buildController(params, inputs);
+  let piece = 0;
+  while (piece < PIECES - 1 && temperature_c >= (breaks[piece] ?? Infinity)) piece++;
+  // Clamp the linear pieces to their own loop's range (rounding at the edges).
+  const q = (piece_q[piece] ?? 0) - (piece_g[piece] ?? 0) * temperature_c;
+  return Math.min(scratch_heat_w, Math.max(-scratch_cool_w, q)) + 0; // + 0 turns −0 into 0
 }
 
 // Results of integrateTemperature, kept in module scope to avoid returning an object.
@@ -246,6 +271,9 @@ function integrateTemperature(
  */
 export function advanceZone(params: ZoneThermalParams, state: ZoneThermalState, inputs: ZoneInputs, dt_ms: number): ZoneStep {
   if (!(dt_ms >= 0) || !Number.isFinite(dt_ms)) throw new RangeError(`dt_ms must be a finite number ≥ 0, got ${dt_ms}`);
+  if (!Number.isFinite(inputs.heat_setpoint_c) || !Number.isFinite(inputs.cool_setpoint_c)) {
+    throw new RangeError('setpoints must be finite numbers');
+  }
   if (dt_ms === 0) {
     return {
       state: { temperature_c: state.temperature_c, humidity_pct: state.humidity_pct },
@@ -260,7 +288,7 @@ export function advanceZone(params: ZoneThermalParams, state: ZoneThermalState, 
   const capacitance = params.capacitance_j_per_k;
   const inv_r = 1 / params.resistance_k_per_w;
   const occupants = Math.max(0, inputs.occupants);
-  const internal_w = occupants * params.gain_per_person_w;
+  const internal_w = occupants * params.gain_per_person_w + Math.max(0, inputs.gain_w ?? 0);
 
   // Moisture terms in vapour pressure (Pa), which mixes linearly, unlike relative humidity.
   // Air volume is inferred from C using the default mass per m², as params carry no area.
@@ -282,7 +310,7 @@ export function advanceZone(params: ZoneThermalParams, state: ZoneThermalState, 
     integrateTemperature(temperature_c, substep_s, inputs.outdoor_c, inv_r, capacitance, internal_w);
     temperature_c = result_temperature_c;
     energy_j += result_energy_j;
-    last_power_w = result_energy_j / substep_s;
+    last_power_w = result_energy_j / substep_s + 0;
 
     // de/dt = (e_out − e)/τ + occupant source − coil·(e − e_coil): linear, so solved exactly.
     const coil_per_s = last_power_w < 0 && vapour_pa > E_COIL_PA ? -last_power_w * coil_per_w : 0;
@@ -300,4 +328,29 @@ export function advanceZone(params: ZoneThermalParams, state: ZoneThermalState, 
     hvac_power_w: last_power_w,
     hvac_energy_j: energy_j,
   };
+}
+
+export interface LoopIntegrals {
+  heat_bias_w: number;
+  cool_bias_w: number;
+}
+
+/**
+ * One step of the loops' integral action after the zone ran dt_s at the end temperature T:
+ * each integral grows by Kp·error·dt/Ti while its error is positive and decays the same way once
+ * the zone is past its setpoint, clamped to [0, capacity] (anti-windup). A disabled loop (mode,
+ * lockout, failed unit) holds no integral, and only one loop holds one at a time.
+ */
+export function updateIntegrators(params: ZoneThermalParams, inputs: ZoneInputs, temperature_c: number, dt_s: number): LoopIntegrals {
+  loopCapacities(params, inputs);
+  const ki = Math.max(0, params.hvac_gain_w_per_k) / Math.max(1, params.integral_time_s);
+  const csp = coolSetpoint(inputs);
+  let heat = scratch_heat_w > 0 ? Math.min(scratch_heat_w, Math.max(0, (inputs.heat_bias_w ?? 0) + ki * (inputs.heat_setpoint_c - temperature_c) * dt_s)) : 0;
+  let cool = scratch_cool_w > 0 ? Math.min(scratch_cool_w, Math.max(0, (inputs.cool_bias_w ?? 0) + ki * (temperature_c - csp) * dt_s)) : 0;
+  if (heat > 0 && cool > 0) {
+    // Cannot happen with the deadband in between; keep whichever loop's error is the larger.
+    if (inputs.heat_setpoint_c - temperature_c >= temperature_c - csp) cool = 0;
+    else heat = 0;
+  }
+  return { heat_bias_w: heat, cool_bias_w: cool };
 }

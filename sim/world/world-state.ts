@@ -1,58 +1,136 @@
-import { stringHash32, valueNoise } from './hash-noise.ts';
+import { hash2, stringHash32 } from './hash-noise.ts';
 import { localTime, type LocalTime } from '../../platform/contract/local-time.ts';
-import { occupancyFraction, type BuildingType } from './occupancy.ts';
-import { daylightFraction } from './daylight.ts';
-import { advanceZone, defaultZoneThermal, type HvacMode, type ZoneThermalParams, type ZoneThermalState } from './thermal.ts';
+import { headCount, occupancyFraction, zoneInUseShare, type BuildingType } from './occupancy.ts';
+import { daylightFraction, facadeIrradiance } from './daylight.ts';
+import { advanceZone, defaultZoneThermal, saturationPa, updateIntegrators, type HvacMode, type ZoneInputs, type ZoneThermalParams, type ZoneThermalState } from './thermal.ts';
 import { outdoorConditions, type Outdoor } from './weather.ts';
+import { zoneCharacter, type ZoneCharacter } from './zone-character.ts';
 import type { Building, Portfolio, Site, Zone } from './topology.ts';
 
 /** What an HVAC controller commands for its zone; the zone model integrates it. */
 export interface HvacDrive {
-  setpoint_c: number;
+  heat_setpoint_c: number;
+  cool_setpoint_c: number;
+  /** Which loops may run (lockouts by outdoor temperature already applied). */
   mode: HvacMode;
+  /** Share of cooling capacity available: below the compressor lockout only the economizer cools. */
+  cooling_share: number;
   /** 1 healthy … 0 failed compressor/fan (faults lower it). */
   health: number;
 }
 
-const OCCUPANCY_NOISE_PERIOD_MS = 15 * 60_000;
+const MS_PER_MINUTE = 60_000;
+const MS_PER_DAY = 86_400_000;
+/** People come and go on a 5-minute grid (the zone physics grid); devices sample within it. */
+const PEOPLE_SLOT_MS = 5 * MS_PER_MINUTE;
+/** Residents' "day" starts at 03:30, when nearly everyone is asleep at home, not at midnight. */
+const RESIDENT_DAY_START_MIN = 3 * 60 + 30;
+// Glazing solar heat gain coefficient (double glazing, low-e, some interior blinds) and the share
+// of clear-sky gain that clouds let through at full overcast.
+const SHGC = 0.4;
+const OVERCAST_SOLAR_SHARE = 0.25;
 
 /**
- * One zone's physical state: temperature and humidity integrated lazily (only when a device looks
- * at it) from the last update, with the HVAC drive and occupants as of the moment of the update.
- * Lazy integration keeps a quiet zone free while staying deterministic: the event order decides
- * when updates happen, and the event order is total.
+ * One zone's physical state on the simulation's 5-minute grid: temperature and humidity from the
+ * RC model, the HVAC loops' integral terms, and the people in it. Each zone has its own character
+ * (zone-character.ts), so neighbours do not trace the same curve.
  */
 export class ZoneModel {
   readonly zone: Zone;
   readonly site: Site;
   readonly building_type: BuildingType;
   readonly params: ZoneThermalParams;
+  readonly character: ZoneCharacter;
   readonly #world: WorldState;
-  readonly #noise_seed: number;
+  readonly #people_hash: number;
   state: ZoneThermalState;
   updated_ms: number;
   hvac: HvacDrive | null = null;
   last_hvac_power_w = 0;
+  heat_bias_w = 0;
+  cool_bias_w = 0;
+  /** Which loop acted last ('heat' or 'cool'): the setpoint a controller shows in the deadband. */
+  last_loop: 'heat' | 'cool';
+  #people_slot = Number.NaN;
+  #people = 0;
+  #person_day = 0;
 
   constructor(world: WorldState, zone: Zone, site: Site, building: Building, seed: string, start_ms: number) {
     this.#world = world;
     this.zone = zone;
     this.site = site;
     this.building_type = building.type;
-    this.params = defaultZoneThermal(zone.area_m2);
-    this.#noise_seed = stringHash32(`${seed}/zone/${zone.id}`);
-    // Start at a plausible indoor temperature: between outdoor and a comfortable 21 °C.
+    this.character = zoneCharacter(seed, zone.id, building.type);
+    const base = defaultZoneThermal(zone.area_m2);
+    const c = this.character;
+    const capacity_w = base.hvac_capacity_w * c.capacity_scale;
+    this.params = {
+      ...base,
+      resistance_k_per_w: base.resistance_k_per_w / c.ua_scale,
+      capacitance_j_per_k: base.capacitance_j_per_k * c.capacitance_scale,
+      hvac_capacity_w: capacity_w,
+      hvac_gain_w_per_k: capacity_w / c.proportional_band_k,
+      integral_time_s: c.integral_time_s,
+    };
+    this.#people_hash = stringHash32(`${seed}/people/${zone.id}`);
+    // Start at a plausible indoor temperature: between outdoor and a comfortable 21 °C, a little
+    // different in every zone.
     const outdoor = world.outdoor(site, start_ms);
-    this.state = { temperature_c: 21 + (outdoor.temperature_c - 21) * 0.15, humidity_pct: 45 };
+    const offset_c = (hash2(this.#people_hash, 7) / 4_294_967_296 - 0.5) * 1.5;
+    const temperature_c = 21 + offset_c + (outdoor.temperature_c - 21) * 0.15;
+    // Indoor air starts with the outdoor air's moisture plus a little from the people in it.
+    const humidity_pct = Math.min(65, Math.max(15, (100 * saturationPa(outdoor.dew_point_c)) / saturationPa(temperature_c) + 5));
+    this.state = { temperature_c, humidity_pct };
+    this.last_loop = this.state.temperature_c < 22.5 ? 'heat' : 'cool';
     this.updated_ms = start_ms;
   }
 
-  /** Expected people present: schedule × capacity, with smooth per-zone variation. */
+  /** People in the zone now: individuals following the building's schedule (occupancy.ts). */
   occupantsAt(now_ms: number): number {
+    const slot = Math.floor(now_ms / PEOPLE_SLOT_MS);
+    if (slot === this.#people_slot) return this.#people;
+    const local = this.#world.local(this.site, slot * PEOPLE_SLOT_MS);
+    const type = this.building_type;
+    const residential = type === 'multifamily' || type === 'home';
+    const local_ms = slot * PEOPLE_SLOT_MS + local.offset_min * MS_PER_MINUTE;
+    const day_start_ms = residential ? RESIDENT_DAY_START_MIN * MS_PER_MINUTE : 0;
+    const person_day = Math.floor((local_ms - day_start_ms) / MS_PER_DAY);
+    const share = zoneInUseShare(type, local.weekday);
+    const in_use = hash2(this.#people_hash ^ 0x1f3d5b79, person_day) / 4_294_967_296 < share;
+    const fraction = occupancyFraction(type, local) / share;
+    const awake = !residential || (local.hour >= 7 && local.hour < 23);
+    this.#people = headCount(this.#people_hash, this.zone.capacity_people, fraction, in_use, person_day, slot, awake);
+    this.#person_day = person_day;
+    this.#people_slot = slot;
+    return this.#people;
+  }
+
+  /**
+   * The day the head count at now_ms belongs to. People are redrawn when it changes, so a change
+   * of count across it is a different cast, not people coming or going (locks skip it).
+   */
+  personDayAt(now_ms: number): number {
+    this.occupantsAt(now_ms);
+    return this.#person_day;
+  }
+
+  /** Solar, lighting and plug gains, W, at an instant (held for one physics step). */
+  gainsAt(now_ms: number, outdoor: Outdoor, occupants: number): number {
+    const c = this.character;
+    const area = this.zone.area_m2;
     const local = this.#world.local(this.site, now_ms);
-    const expected = occupancyFraction(this.building_type, local) * this.zone.capacity_people;
-    const wobble = 1 + 0.35 * valueNoise(this.#noise_seed, now_ms / OCCUPANCY_NOISE_PERIOD_MS);
-    return Math.max(0, Math.round(expected * wobble));
+    let solar_w = 0;
+    if (c.glazing_share > 0) {
+      const clear = facadeIrradiance(this.site.climate.latitude_deg, local, c.facade_deg);
+      const cloud = outdoor.cloud_fraction;
+      solar_w = clear * (1 - (1 - OVERCAST_SOLAR_SHARE) * cloud) * c.glazing_share * area * SHGC;
+    }
+    const busy = Math.min(1, occupants / Math.max(1, this.zone.capacity_people * 0.5));
+    const plugs_w = area * (c.plug_idle_w_per_m2 + (c.plug_busy_w_per_m2 - c.plug_idle_w_per_m2) * busy);
+    // Lights run while anyone is in, dimmed where daylight reaches (perimeter zones).
+    const daylight = c.glazing_share > 0 ? this.#world.daylight(this.site, now_ms) : 0;
+    const lights_w = occupants > 0 ? area * c.lighting_w_per_m2 * (1 - 0.6 * daylight) : 0;
+    return solar_w + plugs_w + lights_w;
   }
 
   advanceTo(now_ms: number): ZoneThermalState {
@@ -60,16 +138,28 @@ export class ZoneModel {
     if (dt_ms <= 0) return this.state;
     const outdoor = this.#world.outdoor(this.site, this.updated_ms);
     const drive = this.hvac;
-    const step = advanceZone(this.params, this.state, {
+    const occupants = this.occupantsAt(this.updated_ms);
+    const inputs: ZoneInputs = {
       outdoor_c: outdoor.temperature_c,
       outdoor_humidity_pct: outdoor.humidity_pct,
-      setpoint_c: drive?.setpoint_c ?? 21,
+      heat_setpoint_c: drive?.heat_setpoint_c ?? 15.5,
+      cool_setpoint_c: drive?.cool_setpoint_c ?? 29.5,
       hvac_mode: drive?.mode ?? 'off',
       hvac_health: drive?.health ?? 0,
-      occupants: this.occupantsAt(this.updated_ms),
-    }, dt_ms);
+      cooling_share: drive?.cooling_share ?? 1,
+      occupants,
+      heat_bias_w: this.heat_bias_w,
+      cool_bias_w: this.cool_bias_w,
+      gain_w: this.gainsAt(this.updated_ms, outdoor, occupants),
+    };
+    const step = advanceZone(this.params, this.state, inputs, dt_ms);
     this.state = step.state;
     this.last_hvac_power_w = step.hvac_power_w;
+    if (step.hvac_power_w > 0) this.last_loop = 'heat';
+    else if (step.hvac_power_w < 0) this.last_loop = 'cool';
+    const integrals = updateIntegrators(this.params, inputs, step.state.temperature_c, dt_ms / 1000);
+    this.heat_bias_w = integrals.heat_bias_w;
+    this.cool_bias_w = integrals.cool_bias_w;
     this.updated_ms = now_ms;
     return this.state;
   }
@@ -120,8 +210,10 @@ export class WorldState {
     return value;
   }
 
+  /** Daylight fraction, dimmed by cloud cover (an overcast sky passes about a third of clear-sky light). */
   daylight(site: Site, now_ms: number): number {
-    return daylightFraction(site.climate.latitude_deg, this.local(site, now_ms));
+    const clear = daylightFraction(site.climate.latitude_deg, this.local(site, now_ms));
+    return clear === 0 ? 0 : clear * (1 - 0.65 * this.outdoor(site, now_ms).cloud_fraction);
   }
 
   get seed(): string {

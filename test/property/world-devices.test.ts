@@ -44,15 +44,16 @@ describe('world and device twins (property)', () => {
         const hvac = publishes(run.lines).filter((r) => r.topic.endsWith('/telemetry') && typeof r.p.values === 'object' && 'zone_temp_c' in (r.p.values as object));
         expect(hvac.length).toBeGreaterThan(50);
         for (const r of hvac) {
-          const v = r.p.values as { zone_temp_c: number; setpoint_c: number };
+          const v = r.p.values as { zone_temp_c: number; heat_setpoint_c: number; cool_setpoint_c: number };
           expect(v.zone_temp_c).toBeGreaterThan(0);
           expect(v.zone_temp_c).toBeLessThan(40);
           const local = localTime('America/New_York', r.t);
-          // After the first day's warm-up, a healthy unit holds an occupied setpoint within 1.5 °C
-          // (deadband 0.5 °C plus the setback recovery in the first occupied hour).
+          // After the first day, a healthy unit holds an occupied zone inside its heating/cooling
+          // band, give or take a kelvin of overshoot, sensor noise and the outdoor-air lockouts.
           const occupied_hours = local.weekday >= 1 && local.weekday <= 5 && local.hour >= 9 && local.hour < 18;
           if (r.t - run.sim.config.start_ms > DAY && occupied_hours) {
-            expect(Math.abs(v.zone_temp_c - v.setpoint_c), `${r.c} at ${local.hour}:${local.minute}`).toBeLessThanOrEqual(1.5);
+            expect(v.zone_temp_c, `${r.c} at ${local.hour}:${local.minute}`).toBeGreaterThanOrEqual(v.heat_setpoint_c - 1);
+            expect(v.zone_temp_c, `${r.c} at ${local.hour}:${local.minute}`).toBeLessThanOrEqual(v.cool_setpoint_c + 1);
           }
         }
       }),
@@ -60,7 +61,7 @@ describe('world and device twins (property)', () => {
     );
   });
 
-  it('battery level never rises, and every healthy device reports within its heartbeat interval', () => {
+  it('battery level never rises, and every healthy device reports within its heartbeat interval (± half a sample)', () => {
     fc.assert(
       fc.property(fc.string({ minLength: 1, maxLength: 6 }), (seed) => {
         const run = runFleet(smallOffice({ floors: 2, zones: 2 }), seed, 2 * DAY);
@@ -74,7 +75,10 @@ describe('world and device twins (property)', () => {
           const id = r.c ?? r.d;
           if (!id) continue;
           const spec = run.portfolio.devices.find((d) => d.id === id)!;
-          const heartbeat_ms = modelById(spec.model).report.heartbeat_ms;
+          const report = modelById(spec.model).report;
+          // Devices send the heartbeat at the sample nearest the interval, on a drifting, jittered
+          // clock (docs/world.md): the gap may exceed the nominal heartbeat by up to half a sample.
+          const heartbeat_ms = report.heartbeat_ms + report.sample_ms / 2;
           if (r.k === 'power') {
             online.set(id, r.s === 'online');
             last_attempt.delete(id);
@@ -97,7 +101,8 @@ describe('world and device twins (property)', () => {
         // And no healthy device fell silent for longer than its heartbeat before the run ended.
         for (const [id, t] of last_attempt) {
           const spec = run.portfolio.devices.find((d) => d.id === id)!;
-          if (online.get(id)) expect(end - t).toBeLessThanOrEqual(modelById(spec.model).report.heartbeat_ms);
+          const report = modelById(spec.model).report;
+          if (online.get(id)) expect(end - t).toBeLessThanOrEqual(report.heartbeat_ms + report.sample_ms / 2);
         }
         expect(checked).toBeGreaterThan(100);
         expect(battery.size).toBeGreaterThan(0);

@@ -7,7 +7,7 @@ import { localTime } from '../../platform/contract/local-time.ts';
 import type { BuildingType } from '../../sim/world/occupancy.ts';
 import { occupancyFraction } from '../../sim/world/occupancy.ts';
 import type { HvacMode, ZoneInputs, ZoneThermalParams, ZoneThermalState } from '../../sim/world/thermal.ts';
-import { advanceZone, defaultZoneThermal } from '../../sim/world/thermal.ts';
+import { advanceZone, defaultZoneThermal, updateIntegrators } from '../../sim/world/thermal.ts';
 import type { Climate } from '../../sim/world/weather.ts';
 import { outdoorConditions } from '../../sim/world/weather.ts';
 
@@ -28,9 +28,9 @@ const paramsArb: fc.Arbitrary<ZoneThermalParams> = fc
     c_scale: float(0.05, 10),
     capacity_scale: float(0, 3),
     gain_scale: float(0.05, 20),
-    deadband_c: float(0, 2),
+    integral_time_s: float(300, 7_200),
   })
-  .map(({ area_m2, r_scale, c_scale, capacity_scale, gain_scale, deadband_c }) => {
+  .map(({ area_m2, r_scale, c_scale, capacity_scale, gain_scale, integral_time_s }) => {
     const base = defaultZoneThermal(area_m2);
     return {
       ...base,
@@ -38,20 +38,33 @@ const paramsArb: fc.Arbitrary<ZoneThermalParams> = fc
       capacitance_j_per_k: base.capacitance_j_per_k * c_scale,
       hvac_capacity_w: base.hvac_capacity_w * capacity_scale,
       hvac_gain_w_per_k: base.hvac_gain_w_per_k * gain_scale,
-      deadband_c,
+      integral_time_s,
     };
   });
 
 const stateArb: fc.Arbitrary<ZoneThermalState> = fc.record({ temperature_c: float(-20, 45), humidity_pct: float(5, 100) });
 
-const inputsArb: fc.Arbitrary<ZoneInputs> = fc.record({
-  outdoor_c: float(-30, 45),
-  outdoor_humidity_pct: float(0, 100),
-  setpoint_c: float(10, 30),
-  hvac_mode: modeArb,
-  hvac_health: float(0, 1),
-  occupants: fc.integer({ min: 0, max: 500 }),
-});
+const inputsArb: fc.Arbitrary<ZoneInputs> = fc
+  .record({
+    outdoor_c: float(-30, 45),
+    outdoor_humidity_pct: float(0, 100),
+    heat_setpoint_c: float(10, 28),
+    deadband_k: float(0, 15),
+    hvac_mode: modeArb,
+    hvac_health: float(0, 1),
+    occupants: fc.integer({ min: 0, max: 500 }),
+    cooling_share: float(0, 1),
+    heat_bias_share: float(0, 1),
+    cool_bias_share: float(0, 1),
+    gain_w: float(0, 50_000),
+  })
+  .map(({ deadband_k, heat_bias_share, cool_bias_share, ...rest }) => ({
+    ...rest,
+    cool_setpoint_c: rest.heat_setpoint_c + deadband_k,
+    // Scaled to the zone's capacity where it is used; here as absolute watts up to 100 kW.
+    heat_bias_w: heat_bias_share * 100_000,
+    cool_bias_w: heat_bias_share > 0.5 ? 0 : cool_bias_share * 100_000,
+  }));
 
 // Includes 0, sub-second, single sub-step, and multi-day steps.
 const dtArb = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 60_000 }), fc.integer({ min: 1, max: 2 * DAY_MS }));
@@ -67,9 +80,10 @@ describe('advanceZone', () => {
     fc.assert(
       fc.property(paramsArb, stateArb, inputsArb, dtArb, (params, state, inputs, dt_ms) => {
         const { state: next, hvac_power_w } = advanceZone(params, state, inputs, dt_ms);
-        const occupant_headroom_c = params.resistance_k_per_w * inputs.occupants * params.gain_per_person_w;
-        const lo = Math.min(state.temperature_c, inputs.outdoor_c, inputs.setpoint_c) - 0.5;
-        const hi = Math.max(state.temperature_c, inputs.outdoor_c, inputs.setpoint_c) + occupant_headroom_c + 0.5;
+        const occupant_headroom_c = params.resistance_k_per_w * (inputs.occupants * params.gain_per_person_w + (inputs.gain_w ?? 0));
+        // Heating never runs at or above the cooling setpoint, cooling never at or below the heating one.
+        const lo = Math.min(state.temperature_c, inputs.outdoor_c, inputs.heat_setpoint_c) - 1e-6;
+        const hi = Math.max(state.temperature_c, inputs.outdoor_c, inputs.cool_setpoint_c) + occupant_headroom_c + 1e-6;
         expect(next.temperature_c).toBeGreaterThanOrEqual(lo);
         expect(next.temperature_c).toBeLessThanOrEqual(hi);
         expect(next.humidity_pct).toBeGreaterThanOrEqual(5);
@@ -100,6 +114,46 @@ describe('advanceZone', () => {
     );
   });
 
+  it('never heats at or above the cooling setpoint, never cools at or below the heating setpoint', () => {
+    fc.assert(
+      fc.property(paramsArb, stateArb, inputsArb, (params, state, inputs) => {
+        const step = advanceZone(params, state, inputs, 0);
+        if (state.temperature_c >= inputs.cool_setpoint_c) expect(step.hvac_power_w).toBeLessThanOrEqual(0);
+        if (state.temperature_c <= inputs.heat_setpoint_c) expect(step.hvac_power_w).toBeGreaterThanOrEqual(0);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('PI loops on a 5-minute grid hold the zone inside its band after a day, with a small overshoot on warm-up', () => {
+    fc.assert(
+      fc.property(
+        float(20, 2_000),
+        float(10, 17),
+        float(-15, 10),
+        float(19, 22),
+        fc.double({ min: 0, max: 0.05, noNaN: true }), // people per m²
+        (area_m2, start_c, outdoor_c, heat_c, density) => {
+          const params = defaultZoneThermal(area_m2);
+          let inputs: ZoneInputs = { outdoor_c, outdoor_humidity_pct: 60, heat_setpoint_c: heat_c, cool_setpoint_c: heat_c + 3, hvac_mode: 'auto', hvac_health: 1, occupants: Math.floor(area_m2 * density) };
+          let state: ZoneThermalState = { temperature_c: start_c, humidity_pct: 50 };
+          let peak_c = -Infinity;
+          for (let t = 0; t < DAY_MS; t += 5 * 60_000) {
+            state = advanceZone(params, state, inputs, 5 * 60_000).state;
+            inputs = { ...inputs, ...updateIntegrators(params, inputs, state.temperature_c, 300) };
+            peak_c = Math.max(peak_c, state.temperature_c);
+          }
+          expect(state.temperature_c).toBeGreaterThanOrEqual(heat_c - 0.3);
+          expect(state.temperature_c).toBeLessThanOrEqual(heat_c + 3 + 0.3);
+          // Integral action carries a cold start past the heating setpoint, but not to the cooling one.
+          expect(peak_c).toBeGreaterThan(heat_c);
+          expect(peak_c).toBeLessThan(heat_c + 3);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('holds setpoint within deadband + 0.5 °C after 24 h with a healthy unit in moderate weather', () => {
     fc.assert(
       fc.property(
@@ -111,9 +165,10 @@ describe('advanceZone', () => {
         fc.constantFrom(5 * 60_000, DAY_MS),
         (area_m2, start_c, outdoor_c, setpoint_c, density, tick_ms) => {
           const params = defaultZoneThermal(area_m2);
-          const inputs: ZoneInputs = { outdoor_c, outdoor_humidity_pct: 60, setpoint_c, hvac_mode: 'auto', hvac_health: 1, occupants: Math.floor(area_m2 * density) };
+          // Proportional only (no integral): the droop is at most half the 2 K band at full load.
+          const inputs: ZoneInputs = { outdoor_c, outdoor_humidity_pct: 60, heat_setpoint_c: setpoint_c - 0.5, cool_setpoint_c: setpoint_c + 0.5, hvac_mode: 'auto', hvac_health: 1, occupants: Math.floor(area_m2 * density) };
           const end = runFor(params, { temperature_c: start_c, humidity_pct: 50 }, inputs, DAY_MS, tick_ms);
-          expect(Math.abs(end.temperature_c - setpoint_c)).toBeLessThanOrEqual(params.deadband_c + 0.5);
+          expect(Math.abs(end.temperature_c - setpoint_c)).toBeLessThanOrEqual(0.5 + 1.5);
         },
       ),
       { numRuns: 300 },
@@ -124,7 +179,7 @@ describe('advanceZone', () => {
     fc.assert(
       fc.property(float(20, 2_000), float(5, 35), float(-10, 35), float(18, 26), modeArb, (area_m2, start_c, outdoor_c, setpoint_c, hvac_mode) => {
         const params = defaultZoneThermal(area_m2);
-        const inputs: ZoneInputs = { outdoor_c, outdoor_humidity_pct: 60, setpoint_c, hvac_mode, hvac_health: 0, occupants: 0 };
+        const inputs: ZoneInputs = { outdoor_c, outdoor_humidity_pct: 60, heat_setpoint_c: setpoint_c - 1.5, cool_setpoint_c: setpoint_c + 1.5, hvac_mode, hvac_health: 0, occupants: 0, heat_bias_w: 1e5 };
         let state: ZoneThermalState = { temperature_c: start_c, humidity_pct: 50 };
         let gap_c = Math.abs(start_c - outdoor_c);
         for (let hour = 0; hour < 48; hour++) {
@@ -157,7 +212,7 @@ describe('advanceZone', () => {
 
   it('humidifies with occupants and dehumidifies while cooling', () => {
     const params = defaultZoneThermal(200);
-    const base: ZoneInputs = { outdoor_c: 30, outdoor_humidity_pct: 60, setpoint_c: 23, hvac_mode: 'off', hvac_health: 1, occupants: 0 };
+    const base: ZoneInputs = { outdoor_c: 30, outdoor_humidity_pct: 60, heat_setpoint_c: 22.5, cool_setpoint_c: 23.5, hvac_mode: 'off', hvac_health: 1, occupants: 0 };
     const start: ZoneThermalState = { temperature_c: 23, humidity_pct: 50 };
     const empty = runFor(params, start, { ...base, outdoor_c: 23, outdoor_humidity_pct: 50 }, 6 * HOUR_MS, 60_000);
     const crowded = runFor(params, start, { ...base, outdoor_c: 23, outdoor_humidity_pct: 50, occupants: 40 }, 6 * HOUR_MS, 60_000);
