@@ -64,6 +64,7 @@ const ZONE_STEP_MS = 5 * 60_000;
  * paced against the wall clock by an adapter.
  */
 export class Simulation implements DeviceHost {
+  readonly #children_of = new Map<string, DeviceTwin[]>();
   readonly config: SimulationConfig;
   readonly clock: VirtualClock;
   readonly queue: EventQueue;
@@ -110,6 +111,14 @@ export class Simulation implements DeviceHost {
       this.#by_id.set(spec.id, twin);
       return twin;
     });
+    // Portfolio order, so a gateway's devices lose their path in a fixed order.
+    for (const twin of this.twins) {
+      const gateway_id = twin.spec.gateway_id;
+      if (!gateway_id) continue;
+      const list = this.#children_of.get(gateway_id) ?? [];
+      list.push(twin);
+      this.#children_of.set(gateway_id, list);
+    }
   }
 
   /** Schedules the power-on of the whole fleet and the world's own clockwork. */
@@ -209,6 +218,10 @@ export class Simulation implements DeviceHost {
 
   image(model: string, version: string): FirmwareImage | undefined {
     return this.#firmware.get(`${model}@${version}`)?.image;
+  }
+
+  pathLost(gateway: DeviceTwin): void {
+    for (const child of this.#children_of.get(gateway.id) ?? []) child.linkLost('parent_down');
   }
 
   closeSession(twin: DeviceTwin): void {

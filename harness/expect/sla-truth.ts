@@ -22,10 +22,11 @@ import { MS_PER_MINUTE } from '../../common/time.ts';
  * unknown` the platform excuses UNREACHABLE time; the truth then leaves out a device's down time
  * while its gateway was down (the same "unknown" time, as the world knew it).
  *
- *   error_pct = |measured − true| / max(true, 1 device-minute) × 100
+ *   error_pct = |measured − true| / max(true, 1 device-minute, 0.001 % of agreed device-time) × 100
  *
  * (the floor keeps a run whose only truth is a 2-second reboot from reading 100 % off: a
- * difference below one device-minute is below the resolution of a one-minute lockstep).
+ * difference below one device-minute is below the resolution of a one-minute lockstep, and one
+ * below 0.001 % of the agreed device-time cannot move the availability the report prints).
  *
  * Detection delay: for each true down episode, the time until the platform first marked the
  * device OFFLINE or UNREACHABLE (its `p.live` lines), by device kind; episodes it never marked
@@ -93,9 +94,16 @@ const FAULT_CAUSE: Readonly<Record<string, string>> = {
 
 const r3 = (x: number): number => Math.round(x * 1000) / 1000;
 
-/** |m − t| / max(t, 1 device-minute) in percent: below a device-minute is below the lockstep's resolution. */
-export function errorPct(measured: number, truth: number): number {
-  return r3((Math.abs(measured - truth) / Math.max(truth, MS_PER_MINUTE)) * 100);
+/** The availability the report prints resolves 0.001 % (three decimals of a percent). */
+const AVAILABILITY_RESOLUTION = 0.00001;
+
+/**
+ * |m − t| / max(t, 1 device-minute, resolution × agreed) in percent: a difference below a
+ * device-minute is below the lockstep's resolution, and one below the printed availability's
+ * resolution of the agreed device-time changes no number the client sees.
+ */
+export function errorPct(measured: number, truth: number, agreed = 0): number {
+  return r3((Math.abs(measured - truth) / Math.max(truth, MS_PER_MINUTE, agreed * AVAILABILITY_RESOLUTION)) * 100);
 }
 
 function closed(list: ReadonlyArray<{ from: number; to: number | null }> | undefined, end_ms: number): Interval[] {
@@ -134,16 +142,17 @@ export function slaTruth(input: TruthInput): SlaTruth {
 
   const measured = new Map(input.measured.devices.map((d) => [d.id, d.downtime_ms]));
   const service = new Map<string, IntervalSet>();
-  const by_building = new Map<string, { site: string; building: string; devices: number; truth: number; measured: number }>();
+  const by_building = new Map<string, { site: string; building: string; devices: number; truth: number; measured: number; agreed: number }>();
   const episodes_by_kind = new Map<DeviceKind, { episodes: number; delays: number[] }>();
   let true_total = 0;
   let measured_total = 0;
   let excluded_total = 0;
+  let agreed_total = 0;
 
   for (const d of index.portfolio.devices) {
     const start = input.first_connect.get(d.id);
     const key = `${d.site_id}\u0000${d.building_id}`;
-    const b = by_building.get(key) ?? { site: d.site_id, building: d.building_id, devices: 0, truth: 0, measured: 0 };
+    const b = by_building.get(key) ?? { site: d.site_id, building: d.building_id, devices: 0, truth: 0, measured: 0, agreed: 0 };
     by_building.set(key, b);
     b.devices++;
     const m = measured.get(d.id) ?? 0;
@@ -153,6 +162,9 @@ export function slaTruth(input: TruthInput): SlaTruth {
     let agreed = service.get(d.site_id);
     if (agreed === undefined) service.set(d.site_id, (agreed = serviceTime(contract, input.timezone_of(d.site_id), from_ms, to_ms, d.site_id)));
     const l_from = Math.max(from_ms, start);
+    const agreed_ms = totalMs(clip(agreed, l_from, to_ms));
+    b.agreed += agreed_ms;
+    agreed_total += agreed_ms;
     const own = normalize([...closed(input.down.get(d.id), to_ms), ...(garbled.get(d.id) ?? [])]);
     const gateway = d.gateway_id === null ? [] : normalize(closed(input.down.get(d.gateway_id), to_ms));
     const path = union(gateway, broker);
@@ -178,7 +190,7 @@ export function slaTruth(input: TruthInput): SlaTruth {
 
   const buildings: BuildingTruth[] = [...by_building.values()]
     .sort((a, b) => (a.site < b.site ? -1 : a.site > b.site ? 1 : a.building < b.building ? -1 : a.building > b.building ? 1 : 0))
-    .map((b) => ({ site: b.site, building: b.building, devices: b.devices, true_downtime_device_min: r3(b.truth / MS_PER_MINUTE), measured_downtime_device_min: r3(b.measured / MS_PER_MINUTE), error_pct: errorPct(b.measured, b.truth) }));
+    .map((b) => ({ site: b.site, building: b.building, devices: b.devices, true_downtime_device_min: r3(b.truth / MS_PER_MINUTE), measured_downtime_device_min: r3(b.measured / MS_PER_MINUTE), error_pct: errorPct(b.measured, b.truth, b.agreed) }));
   const detection_delay: DelayStats[] = [...episodes_by_kind.entries()]
     .sort((a, b) => (a[0] < b[0] ? -1 : 1))
     .map(([kind, s]) => {
@@ -189,7 +201,7 @@ export function slaTruth(input: TruthInput): SlaTruth {
   return {
     true_downtime_device_min: r3(true_total / MS_PER_MINUTE),
     measured_downtime_device_min: r3(measured_total / MS_PER_MINUTE),
-    error_pct: errorPct(measured_total, true_total),
+    error_pct: errorPct(measured_total, true_total, agreed_total),
     true_downtime_ms: true_total,
     measured_downtime_ms: measured_total,
     excluded_true_ms: excluded_total,

@@ -47,6 +47,12 @@ export interface DeviceHost {
   image(model: string, version: string): FirmwareImage | undefined;
   /** Ends the session with a clean DISCONNECT (no will): a planned reboot. */
   closeSession(twin: DeviceTwin): void;
+  /**
+   * A gateway's session ended (crash, death, planned reboot): the sessions of its devices ride on
+   * it and end too, and they rejoin with a birth once it is back (as Sparkplug devices re-announce
+   * after their edge node's NBIRTH), so the platform learns at once that they are reachable again.
+   */
+  pathLost(gateway: DeviceTwin): void;
 }
 
 /** Per-kind behaviour: what the device measures and what else it does each sample. */
@@ -284,9 +290,11 @@ export class DeviceTwin {
 
   /** Ends the session (with a will if it was up) and loses what RAM held. */
   #endSession(reason: string): void {
+    const was_connected = this.connected;
     if (this.connected) this.host.loseSession(this, reason);
     this.connected = false;
     for (const m of this.outbox.drain()) this.host.dropped(this, 'reboot', m.message_class);
+    if (was_connected && this.spec.kind === 'gateway') this.host.pathLost(this);
   }
 
   /** An unclean reset (watchdog, firmware bug): session lost, reboot after the boot time. */
@@ -337,6 +345,7 @@ export class DeviceTwin {
       this.publishState('rebooting', reason);
       this.host.closeSession(this);
       this.connected = false;
+      if (this.spec.kind === 'gateway') this.host.pathLost(this);
     }
     for (const m of this.outbox.drain()) this.host.dropped(this, 'reboot', m.message_class);
     this.#cancelAll();

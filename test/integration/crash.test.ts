@@ -60,7 +60,7 @@ interface PlatformProcess {
 }
 
 function startPlatform(broker: string, dir: string): Promise<PlatformProcess> {
-  const child = spawn(process.execPath, ['bin/msp-twin.js', 'platform', '--broker', broker, '--api-port', '0', '--data', dir, '--clock', 'messages'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['bin/msp-twin.js', 'platform', '--broker', broker, '--api-port', '0', '--data', dir, '--clock', 'messages', '--fleet', 'scenarios/demo.yaml'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let out = '';
   let err = '';

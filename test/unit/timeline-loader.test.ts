@@ -38,7 +38,7 @@ describe('timeline: loading', () => {
     const s = parseScenario(`${BASE}timeline:
   - { at: 2h, action: fault.inject, fault: leak, target: { device: hq-f01-leak-001 }, for: 40m }
   - { id: west-cut, at: "2026-03-03 05:00", action: outage.start, outage: building_power, target: { building: west }, for: 20m }
-  - { id: nightly, at: 1d 02:00, every: 1d, times: 3, action: setpoint, target: { building: hq }, setpoint_c: 19 }
+  - { id: nightly, at: 0d 10:00, every: 30m, times: 3, action: setpoint, target: { building: hq }, setpoint_c: 19 }
   - { at: 3h, action: fault.inject, fault: firmware_crash, target: { kind: env }, with: { period: 90s } }
 fault_processes:
   - { fault: lock_jam, target: { kind: lock }, mtbf: 30d, mttr: 2h }
@@ -47,7 +47,7 @@ fault_processes:
     expect(leak).toMatchObject({ id: 't1', at_ms: 2 * 3_600_000, action: 'fault.inject', fault: 'leak', for_ms: 40 * 60_000, target: { device: ['hq-f01-leak-001'] } });
     // 05:00 in Los Angeles is 08:00 in New York: two hours after the 06:00 (New York) start.
     expect(cut).toMatchObject({ id: 'west-cut', at_ms: 2 * 3_600_000, outage: 'building_power' });
-    expect(nightly).toMatchObject({ every_ms: 86_400_000, times: 3, at_ms: 26 * 3_600_000 });
+    expect(nightly).toMatchObject({ every_ms: 1_800_000, times: 3, at_ms: 10 * 3_600_000 });
     expect(crash).toMatchObject({ with: { period: 90_000 } });
     expect(s.timeline.processes).toEqual([{ id: 'p1', fault: 'lock_jam', target: { kind: ['lock'] }, mtbf_ms: 30 * 86_400_000, mttr_ms: 7_200_000, with: {} }]);
   });
