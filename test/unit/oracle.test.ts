@@ -21,7 +21,7 @@ const OCC = first('occupancy');
 const ENV = first('env');
 
 function alert(type: AlertType, device_id: string, started_ms: number): Alert {
-  return { id: `${type}:${device_id}@${started_ms}`, device_id, type, severity: 'major', status: 'open', started_ms, acked_ms: null, resolved_ms: null, count: 1, flapping: false, inhibited_by: null, summary: 'test' };
+  return { id: `${type}:${device_id}@${started_ms}`, device_id, type, severity: 'major', status: 'firing', started_ms, acked_ms: null, resolved_ms: null, count: 1, flapping: false, inhibited_by: null, summary: 'test' };
 }
 
 const line = (t: number, k: string, fields: Record<string, unknown>): string => JSON.stringify({ t, k, ...fields });
