@@ -326,6 +326,7 @@ describe('SLA ledger (property)', () => {
   });
 
   it('MTTA ≤ MTTR for incidents acknowledged before they are resolved', () => {
+    let compared = 0;
     fc.assert(
       fc.property(fleetArb, (f) => {
         // Only resolved incidents inside the period, so MTTA and MTTR are over the same set.
@@ -338,10 +339,16 @@ describe('SLA ledger (property)', () => {
           expect(p.mtta.p50_ms).toBeLessThanOrEqual(p.mttr.p50_ms);
           expect(p.mtta.max_ms).toBeLessThanOrEqual(p.mttr.max_ms);
         }
-        for (const i of r.incidents.list) if (i.tta_ms !== null && i.ttr_ms !== null) expect(i.tta_ms).toBeLessThanOrEqual(i.ttr_ms);
+        for (const i of r.incidents.list) {
+          if (i.tta_ms === null || i.ttr_ms === null) continue;
+          expect(i.tta_ms).toBeLessThanOrEqual(i.ttr_ms);
+          compared++;
+        }
       }),
       { numRuns: 100 },
     );
+    // Not vacuous: some runs had incidents both acknowledged and resolved.
+    expect(compared).toBeGreaterThan(0);
   });
 
   it('reports are deterministic and independent of incident arrival order', () => {
