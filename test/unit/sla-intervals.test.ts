@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SlaContract } from '../../platform/sla/contract.ts';
 import { defaultContract } from '../../platform/sla/contract.ts';
-import { containsMs, serviceHours, serviceTime, weeklyWindowIntervals } from '../../platform/sla/intervals.ts';
+import { clip, containsMs, intersect, maintenanceWindows, normalize, serviceHours, serviceTime, subtract, totalMs, union, weeklyWindowIntervals } from '../../platform/sla/intervals.ts';
 import { businessHoursByIntl, wallClock, weeklyWindowsByIntl } from '../helpers/wall-clock.ts';
 
 const MIN = 60_000;
@@ -99,5 +99,83 @@ describe('weekly windows open at the local wall-clock time on DST days', () => {
       checked += hours.length;
     }
     expect(checked).toBeGreaterThan(5 * (5 * 100 + 250));
+  });
+});
+
+describe('interval algebra on hand-written cases', () => {
+  it('normalize sorts, drops empty and inverted intervals, merges overlapping and touching ones', () => {
+    expect(normalize([[10, 12], [0, 3]])).toEqual([[0, 3], [10, 12]]);
+    expect(normalize([[5, 5], [7, 3]])).toEqual([]);
+    expect(normalize([[0, 5], [5, 9]])).toEqual([[0, 9]]);
+    expect(normalize([[0, 20], [5, 6]])).toEqual([[0, 20]]);
+    expect(normalize([[4, 6], [0, 5], [20, 30], [8, 9], [9, 10]])).toEqual([[0, 6], [8, 10], [20, 30]]);
+    expect(normalize([[3, 4], [1, 2], [2, 3]])).toEqual([[1, 4]]);
+  });
+
+  it('union, intersect, subtract and clip', () => {
+    expect(union([[0, 2]], [[1, 5], [7, 8]])).toEqual([[0, 5], [7, 8]]);
+    expect(intersect([[0, 10]], [[1, 2], [3, 4]])).toEqual([[1, 2], [3, 4]]);
+    expect(intersect([[1, 2], [3, 4]], [[0, 10]])).toEqual([[1, 2], [3, 4]]);
+    expect(intersect([[0, 5], [6, 9]], [[4, 7]])).toEqual([[4, 5], [6, 7]]);
+    expect(subtract([[0, 10]], [[2, 3], [5, 6]])).toEqual([[0, 2], [3, 5], [6, 10]]);
+    expect(subtract([[0, 10]], [[5, 10]])).toEqual([[0, 5]]);
+    expect(subtract([[0, 10]], [[0, 10]])).toEqual([]);
+    expect(subtract([[0, 10], [20, 30]], [[8, 22]])).toEqual([[0, 8], [22, 30]]);
+    expect(subtract([[5, 10]], [[0, 1], [2, 6]])).toEqual([[6, 10]]);
+    expect(subtract([[5, 10], [12, 14]], [[0, 1], [11, 12], [13, 20]])).toEqual([[5, 10], [12, 13]]);
+    expect(clip([[0, 10], [20, 30]], 5, 25)).toEqual([[5, 10], [20, 25]]);
+    expect(clip([[0, 10]], 5, 5)).toEqual([]);
+    expect(clip([[0, 10]], 6, 5)).toEqual([]);
+  });
+
+  it('totalMs and containsMs', () => {
+    expect(totalMs([[0, 3], [10, 14]])).toBe(7);
+    expect(totalMs([])).toBe(0);
+    const a = [[0, 3], [10, 14], [20, 21]] as const;
+    expect([-1, 0, 2, 3, 9, 10, 13, 14, 20, 21].map((t) => containsMs(a, t))).toEqual([false, true, true, false, false, true, true, false, true, false]);
+  });
+});
+
+describe('service hours, maintenance windows and service time: edges', () => {
+  const tz = 'America/New_York';
+  const from = utc('2026-03-03T05:00'); // Tuesday 00:00 EST
+
+  it('an empty or inverted period has no service hours and no windows', () => {
+    for (const c of [defaultContract(), business([2], 0, 600)]) {
+      expect(serviceHours(c, tz, from, from)).toEqual([]);
+      expect(serviceHours(c, tz, from + HOUR, from)).toEqual([]);
+    }
+    expect(weeklyWindowIntervals([{ days: [2], start_min: 0, duration_ms: HOUR }], tz, from, from)).toEqual([]);
+    expect(weeklyWindowIntervals([], tz, from, from + 7 * 24 * HOUR)).toEqual([]);
+  });
+
+  it('24×7 service hours are the whole period', () => {
+    expect(serviceHours(defaultContract(), tz, from, from + 5 * HOUR)).toEqual([[from, from + 5 * HOUR]]);
+  });
+
+  it('a window longer than a day that opened before the period still counts, next to a short one', () => {
+    // Sunday 00:00 for 4 days (until Thursday 00:00), and Thursday 00:00 for 1 h; from Wednesday
+    // 00:00, three local days after the long one opened.
+    const w = [
+      { days: [0], start_min: 0, duration_ms: 96 * HOUR },
+      { days: [4], start_min: 0, duration_ms: HOUR },
+    ];
+    const wednesday = from + 24 * HOUR;
+    expect(weeklyWindowIntervals(w, tz, wednesday, wednesday + 48 * HOUR)).toEqual([[wednesday, wednesday + 25 * HOUR]]);
+  });
+
+  it('maintenance windows apply to the sites they name, and service time is service hours minus them', () => {
+    const c: SlaContract = {
+      ...business([2], 8 * 60, 18 * 60),
+      maintenance_windows: [
+        { days: [2], start_min: 12 * 60, duration_ms: HOUR, sites: ['a'] },
+        { days: [2], start_min: 9 * 60, duration_ms: HOUR },
+      ],
+    };
+    const to = from + 24 * HOUR;
+    expect(maintenanceWindows(c, tz, from, to, 'a')).toEqual([[utc('2026-03-03T14:00'), utc('2026-03-03T15:00')], [utc('2026-03-03T17:00'), utc('2026-03-03T18:00')]]);
+    expect(maintenanceWindows(c, tz, from, to, 'b')).toEqual([[utc('2026-03-03T14:00'), utc('2026-03-03T15:00')]]);
+    expect(serviceTime(c, tz, from, to, 'a')).toEqual([[utc('2026-03-03T13:00'), utc('2026-03-03T14:00')], [utc('2026-03-03T15:00'), utc('2026-03-03T17:00')], [utc('2026-03-03T18:00'), utc('2026-03-03T23:00')]]);
+    expect(serviceTime(c, tz, from, to, 'b')).toEqual([[utc('2026-03-03T13:00'), utc('2026-03-03T14:00')], [utc('2026-03-03T15:00'), utc('2026-03-03T23:00')]]);
   });
 });
