@@ -16,6 +16,8 @@ export default {
     'sim/kernel/**/*.ts',
     'harness/expect/**/*.ts',
     'harness/scenario/**/*.ts',
+    // The duration grammar scenarios and plans share (moved out of harness/scenario).
+    'common/duration.ts',
   ],
   // Results of the last run, reused for every mutant whose code and covering tests are unchanged.
   // Kept under reports/ (gitignored); CI caches the file between scheduled runs (docs/ci.md).

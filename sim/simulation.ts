@@ -2,7 +2,7 @@ import { OtaCommandPayload, type DeviceKind } from '../platform/contract/message
 import { deviceTopic, MessageClass, parseCommandTopic } from '../platform/contract/topics.ts';
 import { firmwareProfile, type FirmwareBehaviour, type FirmwareProfile } from './devices/firmware.ts';
 import type { FirmwareImage } from './devices/ota.ts';
-import { canonicalJson } from './kernel/canonical-json.ts';
+import { canonicalJson } from '../platform/contract/canonical-json.ts';
 import { VirtualClock } from './kernel/clock.ts';
 import { SimError } from './kernel/errors.ts';
 import { EventQueue, Priority } from './kernel/event-queue.ts';

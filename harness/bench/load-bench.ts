@@ -1,4 +1,4 @@
-import { DEFAULT_DEV_SECRET } from '../broker/credentials.ts';
+import { DEFAULT_DEV_SECRET } from '../../platform/contract/credentials.ts';
 import { DEFAULT_HTTP_PATHS } from '../load/http-load.ts';
 import { openFileLimit } from '../load/limits.ts';
 import { reportMetrics } from '../load/report.ts';

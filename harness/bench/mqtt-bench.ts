@@ -4,7 +4,7 @@ import { setUpMqtt } from '../run/mqtt-setup.ts';
 import { runScenario, type MqttMode } from '../run/run-scenario.ts';
 import type { Scenario } from '../scenario/scenario.ts';
 import { generatePortfolio } from '../../sim/world/generate.ts';
-import { DEFAULT_DEV_SECRET } from '../broker/credentials.ts';
+import { DEFAULT_DEV_SECRET } from '../../platform/contract/credentials.ts';
 import { startBrokerNode } from '../load/broker-node.ts';
 import { blast, measureCeiling } from '../load/ceiling.ts';
 

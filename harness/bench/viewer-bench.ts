@@ -12,6 +12,7 @@ import type { Page } from 'playwright-core';
 import { DIST_DIR, ensureViewerBuilt } from '../view/build.ts';
 import { launchChromium } from '../view/chromium.ts';
 import { startViewServer } from '../view/server.ts';
+import { MspError } from '../../common/errors.ts';
 
 export const TARGET_FPS: Readonly<Record<number, number>> = { 10_000: 40, 50_000: 20 };
 
@@ -51,7 +52,7 @@ async function measure(page: Page, url: string, warmup_ms: number, measure_ms: n
     return h !== undefined && (h.error !== null || (h.ready && h.firstFrameMs() !== null));
   }, null, { timeout: 120_000 });
   const error = await page.evaluate(() => (globalThis as unknown as W).__mspTwin.error);
-  if (error) throw new Error(`VIEWER_BENCH_PAGE: ${error}`);
+  if (error) throw new MspError('VIEWER_BENCH_PAGE', `${error}`);
   await page.waitForTimeout(warmup_ms);
   const a = await page.evaluate(() => ({ f: (globalThis as unknown as W).__mspTwin.frames(), c: (globalThis as unknown as W).__mspTwin.benchChanges(), t: performance.now() }));
   await page.waitForTimeout(measure_ms);
@@ -84,7 +85,7 @@ export async function benchViewer(options: { sizes?: readonly number[]; warmup_m
       const page = await chrome.browser.newPage({ viewport });
       try {
         const viewer = await measure(page, `${server.url}?bench=${n}`, warmup_ms, measure_ms);
-        if (viewer.changes === 0) throw new Error('VIEWER_BENCH_STATIC: the bench page changed no state while measured');
+        if (viewer.changes === 0) throw new MspError('VIEWER_BENCH_STATIC', 'the bench page changed no state while measured');
         gl_renderer = viewer.gl;
         const bare = await measure(page, `${server.url}?bench=${n}&bare=1`, warmup_ms, measure_ms);
         out.push({

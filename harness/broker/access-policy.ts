@@ -8,7 +8,7 @@
  * another device (a forged `state: offline` or a forged alarm `event`).
  */
 import { parseDeviceTopic, SIM_TOPIC_ROOT, TOPIC_ROOT, topicMatches } from '../../platform/contract/topics.ts';
-import { ROLE_USERNAMES, type Role, verifyDevicePassword, verifyRolePassword } from './credentials.ts';
+import { ROLE_USERNAMES, type Role, verifyDevicePassword, verifyRolePassword } from '../../platform/contract/credentials.ts';
 
 export type IdentityRole = 'device' | Role;
 

@@ -15,6 +15,7 @@ import { Aedes } from 'aedes';
 import type { AedesOptions, AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import { type AccessPolicy, type Identity, isAuthRefusal } from './access-policy.ts';
+import { MspError } from '../../common/errors.ts';
 
 export interface EmbeddedBrokerOptions {
   /** Interface to bind; loopback only unless told otherwise (`::1` works too). Default 127.0.0.1. */
@@ -71,15 +72,14 @@ export type BrokerErrorCode =
   | 'BROKER_PUBLISH_REFUSED'
   | 'BROKER_STOPPING';
 
-export class BrokerError extends Error {
-  readonly code: BrokerErrorCode;
+export class BrokerError extends MspError {
+  declare readonly code: BrokerErrorCode;
   readonly host: string | undefined;
   readonly port: number | undefined;
 
   constructor(code: BrokerErrorCode, message: string, details: { host?: string; port?: number; cause?: unknown } = {}) {
-    super(message, details.cause !== undefined ? { cause: details.cause } : undefined);
+    super(code, message, { cause: details.cause, code_in_message: false });
     this.name = 'BrokerError';
-    this.code = code;
     this.host = details.host;
     this.port = details.port;
   }

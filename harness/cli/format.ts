@@ -1,5 +1,5 @@
-import { localTime } from '../../sim/world/local-time.ts';
-import { formatDuration } from '../scenario/duration.ts';
+import { localTime } from '../../platform/contract/local-time.ts';
+import { formatDuration } from '../../common/duration.ts';
 
 /** Number with thousands separators, locale-independent so output is the same on every machine. */
 export function int(n: number): string {

@@ -1,46 +1,54 @@
-import yargs from 'yargs';
-import { SimError } from '../../sim/kernel/errors.ts';
-import { DurationError } from '../scenario/duration.ts';
-import { ScenarioError } from '../scenario/errors.ts';
+import yargs, { type Argv } from 'yargs';
+import { EXIT_CODE_OF, MspError } from '../../common/errors.ts';
+import { DEFAULT_DEV_SECRET } from '../../platform/contract/credentials.ts';
 import { ExitCode } from './exit-codes.ts';
-import { UsageError } from '../errors.ts';
-import { BrokerError } from '../broker/embedded-broker.ts';
-import { DEFAULT_DEV_SECRET } from '../broker/credentials.ts';
-import { brokerCommand } from './commands/broker.ts';
-import { platformCommand } from './commands/platform.ts';
-import { diffCommand } from './commands/diff.ts';
-import { runCommand, type CliIo } from './commands/run.ts';
-import { scenariosCommand } from './commands/scenarios.ts';
-import { benchCommand } from './commands/bench.ts';
-import { loadCommand } from './commands/load.ts';
-import { viewCommand } from './commands/view.ts';
+import type { CliIo } from './io.ts';
 
-/** Maps any error to a one-line reason and a documented exit code; stack traces only for bugs. */
+/**
+ * Maps any error to a one-line reason and its exit class (common/errors.ts, docs/errors.md): a
+ * user's mistake never prints "internal error"; stack traces only for bugs.
+ */
 function report(err: unknown, io: CliIo): number {
-  if (err instanceof ScenarioError) {
-    io.stderr.write(`${err.message}\n`);
-    for (const issue of err.issues.slice(1)) io.stderr.write(`${issue.file}:${issue.line}:${issue.column}: ${issue.message}\n`);
-    return ExitCode.bad_input;
-  }
-  if (err instanceof UsageError) {
-    io.stderr.write(`error: ${err.message}\n`);
-    return ExitCode.bad_input;
-  }
-  if (err instanceof BrokerError && err.code === 'BROKER_PORT_IN_USE') {
-    io.stderr.write(`error: ${err.message}\n`);
-    return ExitCode.bad_input;
-  }
-  if (err instanceof DurationError) {
-    io.stderr.write(`error: ${err.message}\n`);
-    return ExitCode.bad_input;
-  }
-  if (err instanceof SimError && (err.code === 'SIM_INVALID_TOPOLOGY' || err.code === 'SIM_UNKNOWN_MODEL')) {
-    io.stderr.write(`error: ${err.message}\n`);
-    return ExitCode.bad_input;
+  if (err instanceof MspError) {
+    const issues = (err as MspError & { issues?: readonly { file: string; line: number; column: number; message: string }[] }).issues;
+    if (issues !== undefined) {
+      io.stderr.write(`${err.message}\n`);
+      for (const issue of issues.slice(1)) io.stderr.write(`${issue.file}:${issue.line}:${issue.column}: ${issue.message}\n`);
+    } else if (err.exit === 'internal') {
+      io.stderr.write(`internal error: ${err.message}\n${process.env.MSP_TWIN_DEBUG ? `${err.stack}\n` : '(set MSP_TWIN_DEBUG=1 for the stack)\n'}`);
+    } else {
+      io.stderr.write(`${err.exit === 'transport' ? 'transport error' : 'error'}: ${err.message}\n`);
+    }
+    return EXIT_CODE_OF[err.exit];
   }
   const e = err instanceof Error ? err : new Error(String(err));
   io.stderr.write(`internal error: ${e.message}\n${process.env.MSP_TWIN_DEBUG ? `${e.stack}\n` : '(set MSP_TWIN_DEBUG=1 for the stack)\n'}`);
   return ExitCode.internal;
+}
+
+/** Resolves on the first SIGINT or SIGTERM: long-running commands stop cleanly on either. */
+function untilSignal(): Promise<void> {
+  // wall-clock: a server command runs until the user stops it
+  return new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}
+
+/** The fleet secret every broker-facing command takes (device and role passwords derive from it). */
+function secretOption<T>(y: Argv<T>) {
+  return y.option('secret', { type: 'string', default: process.env.MSP_TWIN_SECRET ?? DEFAULT_DEV_SECRET, defaultDescription: '$MSP_TWIN_SECRET or a development secret', describe: 'fleet secret that device and role passwords derive from' });
+}
+
+/** Shared credentials and TLS for an external broker. */
+function brokerClientOptions<T>(y: Argv<T>) {
+  return secretOption(y)
+    .option('username', { type: 'string', describe: 'external broker: shared username (default: per-device credentials from --secret)' })
+    .option('password', { type: 'string', describe: 'external broker: shared password' })
+    .option('ca', { type: 'string', describe: 'CA certificate (PEM) for mqtts:// or wss://' })
+    .option('cert', { type: 'string', describe: 'client certificate (PEM)' })
+    .option('key', { type: 'string', describe: 'client key (PEM)' })
+    .option('insecure', { type: 'boolean', describe: 'do not verify the broker certificate' });
 }
 
 export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
@@ -58,7 +66,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
       'run <scenario>',
       'run a scenario (a file path or a bundled scenario name) and print the summary and trace hash',
       (y) =>
-        y
+        brokerClientOptions(y)
           .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario file or bundled name, e.g. commercial-portfolio' })
           .option('seed', { type: 'string', describe: 'root seed (default: the scenario\'s own)' })
           .option('duration', { type: 'string', describe: 'simulated span, e.g. 6h, 1d, 7d, 30d (default: the scenario\'s own)' })
@@ -67,13 +75,6 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           .option('mqtt-version', { choices: [4, 5] as const, default: 4 as const, describe: 'MQTT protocol level: 4 = 3.1.1, 5 = MQTT 5' })
           .option('broker', { type: 'string', describe: 'external broker URL (mqtt://, mqtts://, ws://, wss://); default: start the embedded one' })
           .option('broker-port', { type: 'number', describe: 'embedded broker TCP port (default 0 = pick a free one)' })
-          .option('username', { type: 'string', describe: 'external broker: shared username (default: per-device credentials from --secret)' })
-          .option('password', { type: 'string', describe: 'external broker: shared password' })
-          .option('secret', { type: 'string', default: process.env.MSP_TWIN_SECRET ?? DEFAULT_DEV_SECRET, defaultDescription: '$MSP_TWIN_SECRET or a development secret', describe: 'fleet secret that per-device passwords derive from' })
-          .option('ca', { type: 'string', describe: 'CA certificate (PEM) for mqtts:// or wss://' })
-          .option('cert', { type: 'string', describe: 'client certificate (PEM)' })
-          .option('key', { type: 'string', describe: 'client key (PEM)' })
-          .option('insecure', { type: 'boolean', describe: 'do not verify the broker certificate' })
           .option('broker-outage', { type: 'string', array: true, describe: 'stop and restart the embedded broker: AT+FOR, e.g. 3h+10m (repeatable)' })
           .option('step', { type: 'string', describe: 'lockstep step length (default 1m)' })
           .option('speed', { type: 'number', describe: 'real-time mode: simulated seconds per wall second (1, 60, …); no barrier, telemetry QoS 0' })
@@ -83,8 +84,8 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           .option('junit', { type: 'string', describe: 'write the scenario\'s expectations as JUnit XML to this file' })
           .option('json', { type: 'boolean', default: false, describe: 'print the summary as one JSON object' }),
       (a) =>
-        guard(() =>
-          runCommand(
+        guard(async () =>
+          (await import('./commands/run.ts')).runCommand(
             {
               scenario: a.scenario, seed: a.seed, duration: a.duration, transport: a.transport, mqtt_mode: a['mqtt-mode'], mqtt_version: a['mqtt-version'],
               broker: a.broker, broker_port: a['broker-port'], username: a.username, password: a.password, secret: a.secret, ca: a.ca, cert: a.cert, key: a.key,
@@ -98,7 +99,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
       'scenarios',
       'list the bundled scenarios',
       (y) => y.option('json', { type: 'boolean', default: false }),
-      (a) => guard(() => scenariosCommand({ json: a.json }, io)),
+      (a) => guard(async () => (await import('./commands/scenarios.ts')).scenariosCommand({ json: a.json }, io)),
     )
     .command(
       'diff <a> <b>',
@@ -108,56 +109,46 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           .positional('a', { type: 'string', demandOption: true })
           .positional('b', { type: 'string', demandOption: true })
           .option('json', { type: 'boolean', default: false }),
-      (a) => guard(() => diffCommand({ a: a.a, b: a.b, json: a.json }, io)),
+      (a) => guard(async () => (await import('./commands/diff.ts')).diffCommand({ a: a.a, b: a.b, json: a.json }, io)),
     )
     .command(
       'broker',
       'run the embedded MQTT broker on its own (Ctrl-C stops it) so other tools and runs can connect',
       (y) =>
-        y
+        secretOption(y)
           .option('host', { type: 'string', default: '127.0.0.1', describe: 'interface to bind (loopback by default)' })
           .option('port', { type: 'number', default: 1883, describe: 'MQTT over TCP port (0 = pick a free one)' })
           .option('ws-port', { type: 'number', default: 8883, describe: 'MQTT over WebSocket port, path /mqtt (0 = pick a free one)' })
-          .option('secret', { type: 'string', default: process.env.MSP_TWIN_SECRET ?? DEFAULT_DEV_SECRET, defaultDescription: '$MSP_TWIN_SECRET or a development secret', describe: 'fleet secret for device and role passwords' })
           .option('open', { type: 'boolean', default: false, describe: 'no authentication or ACLs (insecure; local experiments only)' }),
       (a) =>
-        guard(() => {
-          // wall-clock: the broker runs until the user stops it
-          const until = new Promise<void>((resolve) => {
-            process.once('SIGINT', () => resolve());
-            process.once('SIGTERM', () => resolve());
-          });
-          return brokerCommand({ host: a.host, port: a.port, ws_port: a['ws-port'], secret: a.secret, open: a.open }, io, until);
+        guard(async () => {
+          const { brokerCommand } = await import('./commands/broker.ts');
+          return brokerCommand({ host: a.host, port: a.port, ws_port: a['ws-port'], secret: a.secret, open: a.open }, io, untilSignal());
         }),
     )
     .command(
       'platform',
       'run the platform alone in production mode (wall clock) against a broker, with its HTTP API',
       (y) =>
-        y
+        secretOption(y)
           .option('broker', { type: 'string', demandOption: true, describe: 'broker URL, e.g. mqtt://127.0.0.1:1883' })
           .option('username', { type: 'string', describe: 'username (default: msp-platform with a password from --secret)' })
           .option('password', { type: 'string' })
-          .option('secret', { type: 'string', default: process.env.MSP_TWIN_SECRET ?? DEFAULT_DEV_SECRET, defaultDescription: '$MSP_TWIN_SECRET or a development secret' })
           .option('api-host', { type: 'string', default: '127.0.0.1' })
           .option('api-port', { type: 'number', default: 8080, describe: 'HTTP API port (0 = pick a free one)' })
           .option('journal', { type: 'boolean', default: false, describe: 'print every platform decision as a JSON line' })
-          .option('catalog', { type: 'string', describe: "scenario file whose firmware catalog rollouts may deploy (default: each model's shipped version)" }),
+          .option('catalog', { type: 'string', describe: "catalog or scenario file whose firmware: list rollouts may deploy (default: each model's shipped version)" }),
       (a) =>
-        guard(() => {
-          // wall-clock: the platform runs until the user stops it
-          const until = new Promise<void>((resolve) => {
-            process.once('SIGINT', () => resolve());
-            process.once('SIGTERM', () => resolve());
-          });
-          return platformCommand({ broker: a.broker, username: a.username, password: a.password, secret: a.secret, api_host: a['api-host'], api_port: a['api-port'], journal: a.journal, catalog: a.catalog }, io, until);
+        guard(async () => {
+          const { platformCommand } = await import('./commands/platform.ts');
+          return platformCommand({ broker: a.broker, username: a.username, password: a.password, secret: a.secret, api_host: a['api-host'], api_port: a['api-port'], journal: a.journal, catalog: a.catalog }, io, untilSignal());
         }),
     )
     .command(
       'load',
       'load test: ramp device connections, hold a publish rate, ramp down; latency percentiles, ceiling ratio, resource use, regression gate',
       (y) =>
-        y
+        brokerClientOptions(y)
           .option('devices', { type: 'number', default: 2_000, describe: 'devices in the fleet (all shards together)' })
           .option('mqtt-mode', { choices: ['per-device', 'gateway'] as const, default: 'per-device' as const, describe: 'one connection per device, or one per gateway carrying its floor' })
           .option('per-gateway', { type: 'number', default: 100, describe: 'devices per floor gateway (gateway mode: per connection)' })
@@ -171,13 +162,6 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           .option('broker-nodes', { type: 'number', default: 1, describe: 'embedded broker node processes the fleet is spread over' })
           .option('open', { type: 'boolean', default: false, describe: 'embedded broker without authentication or ACLs' })
           .option('mqtt-version', { choices: [4, 5] as const, default: 4 as const, describe: 'MQTT protocol level (5 needs --broker)' })
-          .option('username', { type: 'string', describe: 'external broker: shared username (default: per-device credentials from --secret)' })
-          .option('password', { type: 'string', describe: 'external broker: shared password' })
-          .option('secret', { type: 'string', default: process.env.MSP_TWIN_SECRET ?? DEFAULT_DEV_SECRET, defaultDescription: '$MSP_TWIN_SECRET or a development secret', describe: 'fleet secret that per-device passwords derive from' })
-          .option('ca', { type: 'string', describe: 'CA certificate (PEM) for mqtts:// or wss://' })
-          .option('cert', { type: 'string', describe: 'client certificate (PEM)' })
-          .option('key', { type: 'string', describe: 'client key (PEM)' })
-          .option('insecure', { type: 'boolean', describe: 'do not verify the broker certificate' })
           .option('shard', { type: 'string', default: '0/1', describe: 'run shard INDEX/COUNT (0-based) of the fleet, e.g. $JOB_COMPLETION_INDEX/8' })
           .option('platform', { type: 'boolean', default: true, describe: 'run the platform under test here (--no-platform: it runs elsewhere)' })
           .option('calibrate-messages', { type: 'number', default: 50_000, describe: 'messages for the broker fan-in ceiling before the run (0 = skip)' })
@@ -198,8 +182,8 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           .option('out', { type: 'string', default: 'out/load', describe: 'directory for load-report.json (and gate.json, junit.xml with --baseline)' })
           .option('json', { type: 'boolean', default: false, describe: 'print the report as one JSON object' }),
       (a) =>
-        guard(() =>
-          loadCommand(
+        guard(async () =>
+          (await import('./commands/load.ts')).loadCommand(
             {
               devices: a.devices, mqtt_mode: a['mqtt-mode'], per_gateway: a['per-gateway'], connect_rate: a['connect-rate'], rate: a.rate, duration: a.duration, alert_rate: a['alert-rate'],
               qos: a.qos, workers: a.workers, broker: a.broker, broker_nodes: a['broker-nodes'], open: a.open, mqtt_version: a['mqtt-version'], username: a.username, password: a.password,
@@ -216,26 +200,21 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
       'view',
       'open the building viewer on 127.0.0.1: replay a recorded run (--trace) or watch a broker live (--live)',
       (y) =>
-        y
+        secretOption(y)
           .option('trace', { type: 'string', describe: 'trace.jsonl, or a run directory written by run --out (uses its topology.json)' })
           .option('live', { type: 'boolean', default: false, describe: 'read a running broker over MQTT-over-WebSocket (read-only viewer role)' })
           .option('broker', { type: 'string', describe: 'live: the broker\'s WebSocket URL, e.g. ws://127.0.0.1:8883/mqtt' })
           .option('api', { type: 'string', describe: 'live: a platform HTTP API origin to show alerts and incidents from, e.g. http://127.0.0.1:8080' })
           .option('topology', { type: 'string', describe: 'topology.json (metros, names, zone areas) when not next to the trace' })
-          .option('secret', { type: 'string', default: process.env.MSP_TWIN_SECRET ?? DEFAULT_DEV_SECRET, defaultDescription: '$MSP_TWIN_SECRET or a development secret', describe: 'fleet secret the viewer role password derives from' })
           .option('username', { type: 'string', describe: 'live: a shared broker username instead of the viewer role' })
           .option('password', { type: 'string', describe: 'live: its password' })
           .option('host', { type: 'string', default: '127.0.0.1', describe: 'interface to serve on (loopback by default)' })
           .option('port', { type: 'number', default: 0, describe: 'HTTP port (0 = pick a free one; the URL is printed)' })
           .option('build', { type: 'boolean', default: true, describe: 'build the bundle when missing or stale (--no-build: never)' }),
       (a) =>
-        guard(() => {
-          // wall-clock: the viewer serves until the user stops it
-          const until = new Promise<void>((resolve) => {
-            process.once('SIGINT', () => resolve());
-            process.once('SIGTERM', () => resolve());
-          });
-          return viewCommand({ trace: a.trace, topology: a.topology, live: a.live, broker: a.broker, api: a.api, secret: a.secret, username: a.username, password: a.password, host: a.host, port: a.port, build: a.build }, io, until);
+        guard(async () => {
+          const { viewCommand } = await import('./commands/view.ts');
+          return viewCommand({ trace: a.trace, topology: a.topology, live: a.live, broker: a.broker, api: a.api, secret: a.secret, username: a.username, password: a.password, host: a.host, port: a.port, build: a.build }, io, untilSignal());
         }),
     )
     .command(
@@ -247,7 +226,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           .option('only', { choices: ['sim', 'mqtt', 'platform', 'load', 'viewer'] as const, array: true, describe: 'run only these sections (default: all)' })
           .option('connections', { type: 'number', default: 10_000, describe: 'device connections to open in the connection benchmark' })
           .option('out', { type: 'string', default: 'bench-results', describe: 'directory for the JSON results' }),
-      (a) => guard(() => benchCommand({ days: a.days, out: a.out, only: a.only, connections: a.connections }, io)),
+      (a) => guard(async () => (await import('./commands/bench.ts')).benchCommand({ days: a.days, out: a.out, only: a.only, connections: a.connections }, io)),
     )
     .demandCommand(1, 'name a command: run, scenarios, diff, broker, platform, load, view or bench (see --help)')
     .strict()

@@ -1,7 +1,7 @@
 import type { Alert, Incident } from '../../platform/core/model.ts';
 import type { Platform } from '../../platform/core/platform.ts';
 import { ScopeIndex } from '../../sim/faults/scope.ts';
-import { formatDuration } from '../scenario/duration.ts';
+import { formatDuration } from '../../common/duration.ts';
 import type { DeviceSet, Expectation } from './expectations.ts';
 import { compare, formatValue, matchMetric, type Comparison, type RunFacts, type Unit } from './metrics.ts';
 import type { OracleFault } from './oracle.ts';

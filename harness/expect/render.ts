@@ -1,4 +1,4 @@
-import { formatDuration } from '../scenario/duration.ts';
+import { formatDuration } from '../../common/duration.ts';
 import type { ExpectationResult } from './evaluate.ts';
 import type { OracleReport } from './oracle.ts';
 import type { StormReport } from './storms.ts';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { RULE_NAMES } from '../../platform/monitoring/rules.ts';
-import { zDuration } from '../scenario/duration.ts';
+import { zDuration } from '../../common/duration.ts';
 
 /**
  * The scenario file's `expect:` section (docs/scenarios.md "expectations"). One entry is one

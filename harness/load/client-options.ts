@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { IClientOptions } from 'mqtt';
 import { disableNagle, sessionOptions, type MqttTransportOptions } from '../../sim/edge/mqtt/session-options.ts';
 import type { WillMessage } from '../../sim/edge/transport.ts';
-import { fleetCredentials } from '../run/mqtt-setup.ts';
+import { fleetCredentials } from '../../platform/contract/credentials.ts';
 
 /**
  * How every client of a load run (devices, calibration publishers, the platform) connects: the

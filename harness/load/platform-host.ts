@@ -2,8 +2,8 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { ALL_DEVICE_MESSAGES } from '../../platform/contract/topics.ts';
 import { Platform } from '../../platform/core/platform.ts';
 import { startHttpApi, type HttpApi } from '../../platform/service/http-api.ts';
-import { PlatformMetrics } from '../metrics/platform-metrics.ts';
-import { platformApi } from '../run/platform-api.ts';
+import { PlatformMetrics } from '../../platform/service/metrics.ts';
+import { platformApi } from '../../platform/service/platform-api.ts';
 import { type ClientConfig, clientOptions, disableNagle } from './client-options.ts';
 import { latencyHistogram, recordMs, summarize, type LatencySummary } from './histogram.ts';
 

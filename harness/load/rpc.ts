@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { MspError } from '../../common/errors.ts';
 
 /**
  * Request/response over a forked child's IPC channel, for the processes of a load run (generator
@@ -28,12 +29,11 @@ interface Notice {
   readonly value: unknown;
 }
 
-export class RpcError extends Error {
-  readonly code: 'LOAD_CHILD_FAILED' | 'LOAD_CHILD_TIMEOUT' | 'LOAD_CHILD_EXITED';
+export class RpcError extends MspError {
+  declare readonly code: 'LOAD_CHILD_FAILED' | 'LOAD_CHILD_TIMEOUT' | 'LOAD_CHILD_EXITED';
   constructor(code: RpcError['code'], message: string) {
-    super(`${message} (${code})`);
+    super(code, message);
     this.name = 'RpcError';
-    this.code = code;
   }
 }
 

@@ -1,7 +1,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import { ALL_DEVICE_MESSAGES, commandTopic, SIM_TOPIC_ROOT, TOPIC_ROOT } from '../../platform/contract/topics.ts';
+import { ALL_DEVICE_MESSAGES, SIM_TOPIC_ROOT, TOPIC_ROOT } from '../../platform/contract/topics.ts';
 import type { OtaCommand } from '../../platform/patching/engine.ts';
-import { canonicalJson } from '../../sim/kernel/canonical-json.ts';
+import { encodeOtaCommand } from '../../platform/contract/commands.ts';
 import type { InboundCommand } from '../../sim/simulation.ts';
 import type { MemoryBus } from '../../sim/edge/memory-bus.ts';
 import { disableNagle, sessionOptions, type MqttTransportOptions } from '../../sim/edge/mqtt/session-options.ts';
@@ -13,11 +13,6 @@ const ACK_TOPIC = `${SIM_TOPIC_ROOT}/ack`;
 export const CLOCK_TOPIC = `${SIM_TOPIC_ROOT}/clock`;
 /** The sim's edge subscribes to every device's commands and hands each to its twin (docs/patching.md). */
 export const ALL_COMMANDS = `${TOPIC_ROOT}/+/+/cmd/#`;
-
-/** A platform command as it goes on the wire. */
-export function commandMessage(c: OtaCommand): InboundCommand {
-  return { topic: commandTopic(c.site_id, c.device_id, 'ota'), payload: canonicalJson(c.payload as unknown as Record<string, unknown>) };
-}
 
 /** In-memory barrier: delivery is synchronous, so a step is complete as soon as it is marked. */
 export class MemoryBarrier implements StepBarrier {
@@ -36,7 +31,7 @@ export class MemoryBarrier implements StepBarrier {
   /** The platform's commands for the devices, published on the bus (QoS 1). */
   publishCommands(commands: readonly OtaCommand[]): void {
     for (const c of commands) {
-      const m = commandMessage(c);
+      const m = encodeOtaCommand(c);
       this.#platform.publish(m.topic, m.payload, 1, false);
     }
   }
@@ -123,7 +118,7 @@ export class MqttBarrier implements StepBarrier {
   /** The platform's commands for the devices, published QoS 1 by the platform's client before its ack. */
   publishCommands(commands: readonly OtaCommand[]): void {
     for (const c of commands) {
-      const m = commandMessage(c);
+      const m = encodeOtaCommand(c);
       this.#platform.publish(m.topic, m.payload, { qos: 1 });
     }
     this.#published += commands.length;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { AccessPolicy } from '../broker/access-policy.ts';
-import { devicePassword, ROLE_USERNAMES, rolePassword, type Role } from '../broker/credentials.ts';
+import { fleetCredentials } from '../../platform/contract/credentials.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../broker/embedded-broker.ts';
 import type { MqttTransportOptions } from '../../sim/edge/mqtt/session-options.ts';
 import type { Portfolio } from '../../sim/world/topology.ts';
@@ -35,21 +35,6 @@ export interface MqttSetup {
   readonly url: string;
   readonly ws_url: string | null;
   close(): Promise<void>;
-}
-
-const ROLE_OF: ReadonlyMap<string, Role> = new Map([
-  ['msp-platform', 'platform'],
-  ['msp-sim', 'sim'],
-  ['msp-viewer', 'viewer'],
-]);
-
-/** Username/password for a client id: role users by their role, devices by their id. */
-export function fleetCredentials(secret: string): (client_id: string) => { username: string; password: string } {
-  return (client_id) => {
-    const role = ROLE_OF.get(client_id);
-    if (role) return { username: ROLE_USERNAMES[role], password: rolePassword(secret, role) };
-    return { username: client_id, password: devicePassword(secret, client_id) };
-  };
 }
 
 export function gatewayChildren(portfolio: Portfolio): Map<string, string[]> {

@@ -1,4 +1,5 @@
 import type { Simulation } from '../../sim/simulation.ts';
+import { MspError } from '../../common/errors.ts';
 
 export interface RealtimeOptions {
   /** Simulated milliseconds per wall millisecond: 1 = real time, 60 = a minute per second. */
@@ -27,7 +28,7 @@ export interface RealtimeResult {
  * this mode is for watching and loading, not for reproducing (use lockstep for that).
  */
 export async function runRealtime(sim: Simulation, options: RealtimeOptions): Promise<RealtimeResult> {
-  if (!(options.speed > 0)) throw new Error(`REALTIME_SPEED: speed must be > 0, got ${options.speed}`);
+  if (!(options.speed > 0)) throw new MspError('REALTIME_SPEED', `speed must be > 0, got ${options.speed}`);
   const start = sim.config.start_ms;
   const end = sim.end_ms;
   const tick_ms = options.tick_ms ?? 50;

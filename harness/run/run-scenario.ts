@@ -24,11 +24,13 @@ import { PlatformGate } from '../../sim/faults/platform-gate.ts';
 import { OracleCollector, type OracleReport } from '../expect/oracle.ts';
 import { UsageError } from '../errors.ts';
 import { buildingTypes, operatorPort, platformSummary, siteTimezones, type PlatformSummary } from './platform-wiring.ts';
-import { approvedFirmware, platformReleases, simFirmware, withInstalledBase } from '../scenario/firmware-catalog.ts';
+import { platformReleases, simFirmware, withInstalledFleet } from '../scenario/firmware-catalog.ts';
+import { approvedFirmware } from '../../platform/patching/releases.ts';
 import type { OtaCommand } from '../../platform/patching/engine.ts';
 import { rolloutOutcomes, type RolloutOutcome } from './rollout-outcomes.ts';
 import type { InboundCommand } from '../../sim/simulation.ts';
 import { runRealtime } from './realtime.ts';
+import { MspError } from '../../common/errors.ts';
 
 export type TransportName = 'memory' | 'mqtt';
 export type MqttMode = 'per-device' | 'gateway';
@@ -169,7 +171,7 @@ async function wire(options: RunOptions, portfolio: Portfolio, receiver: StepRec
     };
   }
   const mqtt = options.mqtt;
-  if (!mqtt) throw new Error('RUN_CONFIG: transport mqtt needs a broker (options.mqtt)');
+  if (!mqtt) throw new MspError('RUN_CONFIG', 'transport mqtt needs a broker (options.mqtt)');
   const barrier = await MqttBarrier.connect(receiver, { transport: mqtt.transport });
   const transport = mqtt.mode === 'gateway' ? new GatewayMqttTransport(mqtt.transport, parentMap(portfolio)) : new PerDeviceMqttTransport(mqtt.transport);
   return {
@@ -203,7 +205,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const duration_ms = options.duration_ms ?? scenario.duration_ms;
   const portfolio = generatePortfolio(scenario.name, scenario.fleet);
   // The catalog: the scenario's images plus the installed base (so rollbacks have an image).
-  const firmware = withInstalledBase(scenario.firmware, portfolio.devices);
+  const firmware = withInstalledFleet(scenario.firmware, portfolio.devices);
   const tags = new Map(portfolio.devices.map((d) => [d.id, d.tags]));
   // The oracle reads the trace as it is written: injected faults and the world's own facts.
   const oracle = options.platform === false ? undefined : new OracleCollector(portfolio);
@@ -314,7 +316,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     for (const o of [...(options.broker_outages ?? []), ...faults.broker_outages]) {
       const at = scenario.start_ms + onGrid(o.at_ms);
       const duration = Math.max(step_ms, onGrid(o.duration_ms));
-      if (options.transport === 'mqtt' && !options.broker_control) throw new Error('RUN_CONFIG: broker outages over MQTT need a broker the run controls (the embedded broker)');
+      if (options.transport === 'mqtt' && !options.broker_control) throw new MspError('RUN_CONFIG', 'broker outages over MQTT need a broker the run controls (the embedded broker)');
       s.scheduleBrokerOutage(at, duration);
       outage_edges.set(at, 'down');
       outage_edges.set(at + duration, 'up');
@@ -357,7 +359,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       steps = await runLockstep(s, {
         complete: async (step, t_ms, expected) => {
           const errors = wiring.errors();
-          if (errors.length > 0) throw new Error(`MQTT_CLIENT_ERROR: ${errors.length} device connection errors, first: ${errors[0]!.client_id}: ${errors[0]!.message}`);
+          if (errors.length > 0) throw new MspError('MQTT_CLIENT_ERROR', `${errors.length} device connection errors, first: ${errors[0]!.client_id}: ${errors[0]!.message}`);
           return wiring.barrier.complete(step, t_ms, expected);
         },
       }, {

@@ -1,3 +1,4 @@
+import { MspError } from '../../common/errors.ts';
 /**
  * Errors raised while loading a scenario file. Every problem is tied to a `file:line:col` and a
  * key path so the CLI can print one actionable line and exit non-zero; tests and tooling match on
@@ -34,8 +35,8 @@ export function formatIssue(issue: ScenarioIssue): string {
   return `${formatLocation(issue)}: ${issue.message}`;
 }
 
-export class ScenarioError extends Error {
-  readonly code: ScenarioErrorCode;
+export class ScenarioError extends MspError {
+  declare readonly code: ScenarioErrorCode;
   readonly file: string;
   readonly line: number;
   readonly column: number;
@@ -49,9 +50,8 @@ export class ScenarioError extends Error {
       // A ScenarioError without an issue would print an empty line and still fail the run.
       throw new TypeError('ScenarioError requires at least one issue');
     }
-    super(formatIssue(first), options);
+    super(first.code, formatIssue(first), { ...options, code_in_message: false });
     this.name = 'ScenarioError';
-    this.code = first.code;
     this.file = first.file;
     this.line = first.line;
     this.column = first.column;
@@ -65,22 +65,4 @@ export function formatIssues(err: ScenarioError): string {
   return err.issues.map(formatIssue).join('\n');
 }
 
-const MAX_SHOWN_CHARS = 60;
-
-/**
- * How an offending value is quoted in messages: strings in JSON quotes (so `"7"` and `7` are
- * distinguishable), collections by kind rather than dumped, long text truncated.
- */
-export function describeValue(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'an empty value';
-  if (typeof value === 'string') {
-    const shown = value.length > MAX_SHOWN_CHARS ? `${value.slice(0, MAX_SHOWN_CHARS)}…` : value;
-    return JSON.stringify(shown);
-  }
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
-  if (Array.isArray(value)) return 'a list';
-  if (value instanceof Date) return `a date (${Number.isNaN(value.getTime()) ? 'invalid' : value.toISOString()})`;
-  if (typeof value === 'object') return 'a mapping';
-  return typeof value;
-}
+export { describeValue } from '../../common/describe-value.ts';

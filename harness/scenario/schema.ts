@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { DEVICE_KINDS } from '../../platform/contract/messages.ts';
 import { modelIds } from '../../sim/devices/models.ts';
-import { isValidTimezone } from '../../sim/world/local-time.ts';
+import { isRealLocalDateTime, isValidTimezone } from '../../platform/contract/local-time.ts';
 import { RULE_NAMES } from '../../platform/monitoring/rules.ts';
-import { zDuration } from './duration.ts';
+import { zDuration } from '../../common/duration.ts';
 import { PlanInput } from '../../platform/patching/plan.ts';
+import { zReleaseInput } from '../../platform/patching/releases.ts';
 import { zFaultProcesses, zTimeline } from './timeline-schema.ts';
 import { zExpectations } from '../expect/schema.ts';
 
@@ -103,21 +104,6 @@ const zFleet = z.strictObject({
   sites: z.array(zSite).min(1),
 });
 
-const LOCAL_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})$/;
-
-/** Splits "YYYY-MM-DD HH:mm" into numbers; undefined when the text is no real calendar date-time. */
-export function parseLocalDateTime(text: string): [number, number, number, number, number] | undefined {
-  const m = LOCAL_DATE_TIME.exec(text);
-  if (!m) return undefined;
-  const [y, mo, d, h, mi] = m.slice(1).map(Number) as [number, number, number, number, number];
-  const days_in_month = new Date(Date.UTC(y, mo, 0)).getUTCDate();
-  if (mo < 1 || mo > 12 || d < 1 || d > days_in_month || h > 23 || mi > 59) return undefined;
-  return [y, mo, d, h, mi];
-}
-
-function isRealLocalDateTime(text: string): boolean {
-  return parseLocalDateTime(text) !== undefined;
-}
 
 const zFault = z.strictObject({
   kind: z.enum(['device_down', 'gateway_down', 'leak']),
@@ -149,16 +135,8 @@ const zPlatform = z.strictObject({
 });
 
 /** One firmware image in the scenario's catalog, with how the version behaves once installed. */
-const zFirmwareEntry = z.strictObject({
+const zFirmwareEntry = zReleaseInput.extend({
   model: zModel,
-  version: z.string().min(1).max(64),
-  size_bytes: z.number().int().positive().max(512 * 1024 * 1024).optional(),
-  /** Site-local "YYYY-MM-DD HH:mm" in start_timezone. */
-  released: z.string().refine(isRealLocalDateTime, { message: 'a real local date-time like "2026-03-02 08:00"' }).optional(),
-  /** true (approved), false (not approved: plans are refused), or the local date-time it was approved. */
-  approved: z.union([z.boolean(), z.string().refine(isRealLocalDateTime, { message: 'true, false or a local date-time like "2026-03-02 08:00"' })]).optional(),
-  min_battery: z.number().min(0).max(100).optional(),
-  compatible_from: z.array(z.string()).optional(),
   /** The served bytes do not match the published hash: every device fails verification. */
   corrupt: z.boolean().optional(),
   signature_valid: z.boolean().optional(),

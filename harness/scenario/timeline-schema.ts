@@ -3,7 +3,7 @@ import { DEVICE_KINDS } from '../../platform/contract/messages.ts';
 import { FAULT_NAMES, OUTAGE_NAMES } from '../../sim/faults/catalog.ts';
 import { SCHEDULES } from '../../sim/faults/runtime.ts';
 import { describeValue } from './errors.ts';
-import { DURATION_EXPECTED, DurationError, parseDuration } from './duration.ts';
+import { DurationError, parseDuration, zPositiveDuration } from '../../common/duration.ts';
 
 /**
  * Shapes of the scenario file's `timeline:` and `fault_processes:` sections (docs/scenarios.md).
@@ -57,32 +57,17 @@ const zParams = z.record(z.string(), z.union([z.number(), z.string()]));
 const common = {
   id: zStepId.optional(),
   at: zStepTime,
-  every: zDuration().optional(),
+  every: zPositiveDuration.optional(),
   until: zStepTime.optional(),
   times: z.number().int().min(1).max(10_000).optional(),
   note: z.string().optional(),
 };
 
-function zDuration() {
-  return z
-    .custom<string | number>((v) => typeof v === 'string' || typeof v === 'number', { error: (issue) => `${DURATION_EXPECTED}, got ${describeValue(issue.input)}` })
-    .transform((value, ctx): number => {
-      try {
-        const ms = parseDuration(value);
-        if (ms <= 0) throw new DurationError(value, 'must be longer than 0');
-        return ms;
-      } catch (err) {
-        if (!(err instanceof DurationError)) throw err;
-        ctx.addIssue({ code: 'custom', message: `${DURATION_EXPECTED}, got ${describeValue(value)}${err.detail === undefined ? '' : ` (${err.detail})`}`, input: value });
-        return z.NEVER;
-      }
-    });
-}
 
 export const zTimelineStep = z.discriminatedUnion('action', [
-  z.strictObject({ ...common, action: z.literal('fault.inject'), fault: z.enum(FAULT_NAMES), target: zSelector, for: zDuration().optional(), with: zParams.optional() }),
+  z.strictObject({ ...common, action: z.literal('fault.inject'), fault: z.enum(FAULT_NAMES), target: zSelector, for: zPositiveDuration.optional(), with: zParams.optional() }),
   z.strictObject({ ...common, action: z.literal('fault.clear'), ref: zStepId }),
-  z.strictObject({ ...common, action: z.literal('outage.start'), outage: z.enum(OUTAGE_NAMES), target: zSelector.optional(), for: zDuration().optional(), with: zParams.optional() }),
+  z.strictObject({ ...common, action: z.literal('outage.start'), outage: z.enum(OUTAGE_NAMES), target: zSelector.optional(), for: zPositiveDuration.optional(), with: zParams.optional() }),
   z.strictObject({ ...common, action: z.literal('outage.stop'), ref: zStepId }),
   z.strictObject({ ...common, action: z.literal('rollout.start'), rollout: zText }),
   z.strictObject({ ...common, action: z.literal('rollout.resume'), rollout: zText }),
@@ -100,8 +85,8 @@ export const zFaultProcess = z.strictObject({
   id: zStepId.optional(),
   fault: z.enum([...FAULT_NAMES, ...OUTAGE_NAMES.filter((n) => n !== 'broker' && n !== 'platform_restart')] as [string, ...string[]]),
   target: zSelector,
-  mtbf: zDuration(),
-  mttr: zDuration(),
+  mtbf: zPositiveDuration,
+  mttr: zPositiveDuration,
   with: zParams.optional(),
 });
 export type FaultProcessFile = z.infer<typeof zFaultProcess>;

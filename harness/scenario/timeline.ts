@@ -1,9 +1,9 @@
 import { faultClass, type FaultClass } from '../../sim/faults/catalog.ts';
 import type { FaultProcess, StepAction, TimelineStep } from '../../sim/faults/plan.ts';
 import { selectDevices, type Selector } from '../../sim/faults/selector.ts';
-import { zonedToUtcMs } from '../../sim/world/local-time.ts';
+import { zonedToUtcMs } from '../../platform/contract/local-time.ts';
 import type { Portfolio } from '../../sim/world/topology.ts';
-import { parseDuration } from './duration.ts';
+import { parseDuration } from '../../common/duration.ts';
 import type { FaultProcessFile, SelectorFile, StepTime, TimelineStepFile } from './timeline-schema.ts';
 
 /**

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { MspError } from '../../common/errors.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const VIEWER_DIR = join(REPO_ROOT, 'viewer');
@@ -64,7 +65,7 @@ async function withLock<T>(fn: () => Promise<T>): Promise<T> {
     } catch {
       const held = mtime(LOCK_DIR);
       if (held > 0 && Date.now() - held > LOCK_STALE_MS) rmSync(LOCK_DIR, { recursive: true, force: true }); // wall-clock: a crashed builder's lock
-      if (performance.now() > deadline) throw new Error(`VIEW_BUILD_LOCKED: another viewer build held ${LOCK_DIR} for ${LOCK_WAIT_MS / 1000} s`);
+      if (performance.now() > deadline) throw new MspError('VIEW_BUILD_LOCKED', `another viewer build held ${LOCK_DIR} for ${LOCK_WAIT_MS / 1000} s`);
       await sleep(200);
     }
   }
@@ -94,7 +95,7 @@ export async function ensureViewerBuilt(on_log: (line: string) => void = () => {
     on_log(`viewer: building the bundle (${state.reason})…`);
     const t0 = performance.now(); // wall-clock: reporting build time
     await buildViewer();
-    if (!existsSync(join(DIST_DIR, 'index.html'))) throw new Error('VIEW_BUILD_FAILED: vite produced no index.html');
+    if (!existsSync(join(DIST_DIR, 'index.html'))) throw new MspError('VIEW_BUILD_FAILED', 'vite produced no index.html');
     return { built: true, ms: Math.round(performance.now() - t0) }; // wall-clock: as above
   });
 }

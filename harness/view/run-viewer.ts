@@ -3,7 +3,7 @@
  * the page from the run's broker over MQTT-over-WebSocket (read-only viewer credentials); the
  * platform's decisions reach it as server-sent trace lines, teed off the run's trace sink.
  */
-import { rolePassword, VIEWER_USERNAME } from '../broker/credentials.ts';
+import { rolePassword, VIEWER_USERNAME } from '../../platform/contract/credentials.ts';
 import type { Scenario } from '../scenario/scenario.ts';
 import type { Portfolio } from '../../sim/world/topology.ts';
 import { UsageError } from '../errors.ts';

@@ -8,7 +8,7 @@ import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
-import type { TopologyDoc, ViewerConfig } from '../../viewer/src/config.ts';
+import type { TopologyDoc, ViewerConfig } from '../../platform/contract/viewer-docs.ts';
 import { UsageError } from '../errors.ts';
 
 export interface ViewServerOptions {

@@ -1,4 +1,4 @@
-import type { TopologyDoc } from '../../viewer/src/config.ts';
+import type { TopologyDoc } from '../../platform/contract/viewer-docs.ts';
 import { defaultContract } from '../../platform/sla/contract.ts';
 import type { Scenario } from '../scenario/scenario.ts';
 import type { Portfolio } from '../../sim/world/topology.ts';

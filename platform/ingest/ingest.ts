@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import { BirthPayload, EventPayload, MAX_PAYLOAD_BYTES, OtaStatusPayload, StatePayload, TelemetryPayload } from '../contract/messages.ts';
 import { parseDeviceTopic, type MessageClass } from '../contract/topics.ts';
 import type { DeviceMessage } from '../core/model.ts';
+import { MspError } from '../../common/errors.ts';
 
 export const REJECT_REASONS = [
   'oversized',
@@ -49,12 +50,11 @@ export interface IngestOptions {
 
 export type IngestErrorCode = 'INGEST_BAD_OPTION';
 
-export class IngestError extends Error {
-  readonly code: IngestErrorCode;
+export class IngestError extends MspError {
+  declare readonly code: IngestErrorCode;
   constructor(code: IngestErrorCode, message: string) {
-    super(`${code}: ${message}`);
+    super(code, message);
     this.name = 'IngestError';
-    this.code = code;
   }
 }
 

@@ -7,7 +7,7 @@
  * every device. Every entry point first drains the timers due at or before its own time, so the
  * signal sequence does not depend on how often the caller ticks.
  */
-import { MinHeap } from '../core/min-heap.ts';
+import { MinHeap } from '../../common/min-heap.ts';
 import type { EventType } from '../contract/messages.ts';
 import type { AlertType, DeviceInfo, DeviceMessage, Journal, LivenessChange, Severity } from '../core/model.ts';
 import { EVENT_RULE_NAMES, type EventRule, type MonitoringConfig, type ThresholdRule } from './rules.ts';

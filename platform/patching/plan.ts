@@ -5,40 +5,10 @@
  * built for, a window with no duration.
  */
 import { z } from 'zod';
+import { durationMs, zDurationText } from '../../common/duration.ts';
 import type { WeeklyWindow } from '../sla/intervals.ts';
 import type { FirmwareCatalog } from './catalog.ts';
 import { FAILURE_CLASSES, PatchError, type CohortSize, type FailureClass, type RolloutPlan } from './types.ts';
-
-const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** "90s", "15m", "4h", "2d", "1h30m", or a number of milliseconds. */
-export function parsePlanDuration(input: string | number): number {
-  if (typeof input === 'number') {
-    if (!Number.isSafeInteger(input) || input < 0) throw new Error(`a duration in ms must be a non-negative integer, got ${input}`);
-    return input;
-  }
-  const text = input.trim();
-  const re = /(\d+)\s*(ms|s|m|h|d)/gy;
-  let total = 0;
-  let consumed = 0;
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-    total += Number(m[1]) * UNIT_MS[m[2]!]!;
-    consumed = re.lastIndex;
-    while (text[consumed] === ' ') consumed++;
-    re.lastIndex = consumed;
-  }
-  if (consumed === 0 || consumed !== text.length) throw new Error(`expected a duration like "90s", "15m", "4h" or "2d", got "${input}"`);
-  return total;
-}
-
-const zDurationMs = z.union([z.number(), z.string()]).transform((v, ctx) => {
-  try {
-    return parsePlanDuration(v);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: (err as Error).message });
-    return z.NEVER;
-  }
-});
 
 const DAY_NAMES = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 const zDay = z.union([z.enum(DAY_NAMES), z.number().int().min(0).max(6)]);
@@ -47,7 +17,7 @@ const zWindow = z.strictObject({
   days: z.union([z.literal('daily'), z.literal('weekdays'), z.array(zDay).min(1)]),
   start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a site-local time "HH:MM"'),
   // Optional in the schema so a missing one gets the specific PATCH_BAD_WINDOW message below.
-  duration: zDurationMs.optional(),
+  duration: zDurationText.optional(),
 });
 
 const zCohort = z.union([
@@ -92,11 +62,11 @@ export const PlanInput = z.strictObject({
       online: z.boolean().optional(),
       battery: z.boolean().optional(),
       no_major_incident: z.boolean().optional(),
-      timeout: zDurationMs.optional(),
+      timeout: zDurationText.optional(),
     })
     .optional(),
   success_gate: z
-    .strictObject({ min_success_ratio: zRatio.optional(), then: z.enum(['next', 'soak', 'pause']).optional(), soak: zDurationMs.optional() })
+    .strictObject({ min_success_ratio: zRatio.optional(), then: z.enum(['next', 'soak', 'pause']).optional(), soak: zDurationText.optional() })
     .optional(),
   error_gate: z
     .strictObject({
@@ -117,12 +87,12 @@ export const PlanInput = z.strictObject({
       }),
     )
     .optional(),
-  timeouts: z.strictObject({ download: zDurationMs.optional(), install: zDurationMs.optional() }).optional(),
+  timeouts: z.strictObject({ download: zDurationText.optional(), install: zDurationText.optional() }).optional(),
   retries: z
     .strictObject({
       per_class: z.partialRecord(zFailureClass, z.number().int().min(0).max(10)).optional(),
-      base: zDurationMs.optional(),
-      cap: zDurationMs.optional(),
+      base: zDurationText.optional(),
+      cap: zDurationText.optional(),
     })
     .optional(),
 });
@@ -145,11 +115,12 @@ export const PLAN_DEFAULTS = {
 
 function toWindow(w: z.output<typeof zWindow> | undefined, which: string): WeeklyWindow | null {
   if (w === undefined) return null;
-  if (w.duration === undefined || w.duration <= 0) throw new PatchError('PATCH_BAD_WINDOW', `the ${which} window has no duration (set e.g. "duration: 4h")`);
-  if (w.duration > 7 * 86_400_000) throw new PatchError('PATCH_BAD_WINDOW', `the ${which} window is longer than a week`);
+  const duration_ms = durationMs(w.duration);
+  if (duration_ms === undefined || duration_ms <= 0) throw new PatchError('PATCH_BAD_WINDOW', `the ${which} window has no duration (set e.g. "duration: 4h")`);
+  if (duration_ms > 7 * 86_400_000) throw new PatchError('PATCH_BAD_WINDOW', `the ${which} window is longer than a week`);
   const days = w.days === 'daily' ? [0, 1, 2, 3, 4, 5, 6] : w.days === 'weekdays' ? [1, 2, 3, 4, 5] : w.days.map((d) => (typeof d === 'number' ? d : DAY_NAMES.indexOf(d)));
   const [hh, mm] = w.start.split(':').map(Number) as [number, number];
-  return { days: [...new Set(days)].sort(), start_min: hh * 60 + mm, duration_ms: w.duration };
+  return { days: [...new Set(days)].sort(), start_min: hh * 60 + mm, duration_ms };
 }
 
 function zodMessage(err: z.ZodError): string {
@@ -182,8 +153,9 @@ export function buildPlan(input: unknown, catalog: FirmwareCatalog, now_ms: numb
   const wrong = models.filter((m) => m !== p.firmware.model);
   if (wrong.length > 0) throw new PatchError('PATCH_INCOMPATIBLE_MODEL', `firmware ${release.model}@${release.version} is built for ${release.model}, not ${wrong.join(', ')}`);
   const sg = p.success_gate ?? {};
-  const then = sg.then ?? (sg.soak !== undefined ? 'soak' : 'next');
-  if (then === 'soak' && (sg.soak ?? 0) <= 0) throw new PatchError('PATCH_INVALID_PLAN', 'success_gate.then is "soak" but success_gate.soak is missing or zero');
+  const soak_ms = durationMs(sg.soak);
+  const then = sg.then ?? (soak_ms !== undefined ? 'soak' : 'next');
+  if (then === 'soak' && (soak_ms ?? 0) <= 0) throw new PatchError('PATCH_INVALID_PLAN', 'success_gate.then is "soak" but success_gate.soak is missing or zero');
   const eg = p.error_gate ?? {};
   const cohorts: CohortSize[] = p.waves ?? [{ percent: 100 }];
   return {
@@ -204,9 +176,9 @@ export function buildPlan(input: unknown, catalog: FirmwareCatalog, now_ms: numb
       online: p.prechecks?.online ?? true,
       battery: p.prechecks?.battery ?? true,
       no_major_incident: p.prechecks?.no_major_incident ?? true,
-      timeout_ms: p.prechecks?.timeout ?? null,
+      timeout_ms: durationMs(p.prechecks?.timeout) ?? null,
     },
-    success_gate: { min_success_ratio: sg.min_success_ratio ?? PLAN_DEFAULTS.success_ratio, then, soak_ms: sg.soak ?? 0 },
+    success_gate: { min_success_ratio: sg.min_success_ratio ?? PLAN_DEFAULTS.success_ratio, then, soak_ms: soak_ms ?? 0 },
     error_gate: {
       max_failure_ratio: eg.max_failure_ratio ?? PLAN_DEFAULTS.error_ratio,
       min_executed: eg.min_executed ?? PLAN_DEFAULTS.min_executed,
@@ -220,11 +192,11 @@ export function buildPlan(input: unknown, catalog: FirmwareCatalog, now_ms: numb
       min_cohort: h.min_cohort ?? PLAN_DEFAULTS.health_min_cohort,
       action: h.action ?? 'pause',
     })),
-    timeouts: { download_ms: p.timeouts?.download ?? PLAN_DEFAULTS.download_timeout_ms, install_ms: p.timeouts?.install ?? PLAN_DEFAULTS.install_timeout_ms },
+    timeouts: { download_ms: durationMs(p.timeouts?.download) ?? PLAN_DEFAULTS.download_timeout_ms, install_ms: durationMs(p.timeouts?.install) ?? PLAN_DEFAULTS.install_timeout_ms },
     retries: {
       per_class: { ...PLAN_DEFAULTS.retries, ...p.retries?.per_class },
-      base_ms: p.retries?.base ?? PLAN_DEFAULTS.retry_base_ms,
-      cap_ms: p.retries?.cap ?? PLAN_DEFAULTS.retry_cap_ms,
+      base_ms: durationMs(p.retries?.base) ?? PLAN_DEFAULTS.retry_base_ms,
+      cap_ms: durationMs(p.retries?.cap) ?? PLAN_DEFAULTS.retry_cap_ms,
     },
   };
 }

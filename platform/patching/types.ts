@@ -4,6 +4,7 @@
  */
 import { OTA_RESULTS, type OtaResult } from '../contract/messages.ts';
 import type { WeeklyWindow } from '../sla/intervals.ts';
+import { MspError } from '../../common/errors.ts';
 
 /** One firmware image the MSP may deploy, as the platform's catalog knows it. */
 export interface FirmwareRelease {
@@ -185,10 +186,10 @@ export type PatchErrorCode =
   | 'PATCH_UNKNOWN_ROLLOUT'
   | 'PATCH_BAD_TRANSITION';
 
-export class PatchError extends Error {
-  readonly code: PatchErrorCode;
+export class PatchError extends MspError {
+  declare readonly code: PatchErrorCode;
   constructor(code: PatchErrorCode, message: string) {
-    super(`${code}: ${message}`);
-    this.code = code;
+    super(code, message);
+    this.name = 'PatchError';
   }
 }

@@ -10,9 +10,10 @@
  * device id, never by Map order. Heartbeat deadlines live in a binary min-heap with lazy
  * invalidation so `tick` costs O(due · log n), not a scan of the fleet.
  */
-import { MinHeap } from '../core/min-heap.ts';
+import { MinHeap } from '../../common/min-heap.ts';
 import type { BirthPayload } from '../contract/messages.ts';
 import type { DeviceInfo, DeviceMessage, Journal, Liveness, LivenessChange } from '../core/model.ts';
+import { MspError } from '../../common/errors.ts';
 
 export interface LivenessOverride {
   suspect_ms?: number;
@@ -54,12 +55,11 @@ export interface RegistryStats {
 
 export type RegistryErrorCode = 'REGISTRY_BAD_OPTION';
 
-export class RegistryError extends Error {
-  readonly code: RegistryErrorCode;
+export class RegistryError extends MspError {
+  declare readonly code: RegistryErrorCode;
   constructor(code: RegistryErrorCode, message: string) {
-    super(`${code}: ${message}`);
+    super(code, message);
     this.name = 'RegistryError';
-    this.code = code;
   }
 }
 

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { MspError, type ErrorCode } from '../../common/errors.ts';
 
 /**
  * The platform's HTTP API (docs/api.md): read endpoints for dashboards and NOC tools, and the
@@ -46,13 +47,14 @@ export interface HttpApi {
 const MAX_BODY_BYTES = 64 * 1024;
 
 /** A refusal with an HTTP status and a stable code; API implementations throw it too. */
-export class ApiError extends Error {
+export class ApiError extends MspError {
   constructor(
     readonly status: number,
-    readonly code: string,
+    code: ErrorCode,
     message: string,
   ) {
-    super(message);
+    super(code, message, { code_in_message: false });
+    this.name = 'ApiError';
   }
 }
 

@@ -7,7 +7,7 @@
  * an exact integer sum. All operations are linear merges (O(n + m)), no floating point.
  */
 import type { SlaContract } from './contract.ts';
-import { localTime, zonedToUtcMs } from '../core/local-time.ts';
+import { localTime, zonedToUtcMs } from '../contract/local-time.ts';
 
 export type Interval = readonly [start_ms: number, end_ms: number];
 export type IntervalSet = readonly Interval[];

@@ -55,19 +55,9 @@ const BOOT_TIME_MS: Readonly<Record<string, number>> = {
   gateway: 45_000,
 };
 
-const IMAGE_SIZE_BYTES: Readonly<Record<string, number>> = {
-  occupancy: 180_000,
-  env: 160_000,
-  leak: 150_000,
-  lock: 420_000,
-  hvac: 1_400_000,
-  lighting: 300_000,
-  gateway: 24_000_000,
-};
-
 /** Image size of a model's firmware unless a catalog says otherwise. */
 export function defaultImageSize(model_id: string): number {
-  return IMAGE_SIZE_BYTES[modelById(model_id).kind] ?? 500_000;
+  return modelById(model_id).image_size_bytes;
 }
 
 /**
@@ -81,7 +71,7 @@ export function firmwareProfile(model_id: string, version: string, behaviour: Fi
     model: model_id,
     version,
     boot_time_ms: known.boot_time_ms ?? BOOT_TIME_MS[model.kind] ?? 5_000,
-    image_size_bytes: known.image_size_bytes ?? IMAGE_SIZE_BYTES[model.kind] ?? 500_000,
+    image_size_bytes: known.image_size_bytes ?? model.image_size_bytes,
     flash: model.flash,
     drain_factor: known.drain_factor ?? 1,
     reboot_mean_ms: known.reboot_mean_ms ?? null,

@@ -1,4 +1,4 @@
-import type { LocalTime } from '../world/local-time.ts';
+import type { LocalTime } from '../../platform/contract/local-time.ts';
 import type { BuildingType } from '../world/occupancy.ts';
 
 /**

@@ -1,4 +1,5 @@
-import type { DeviceKind, PowerSource } from '../../platform/contract/messages.ts';
+import type { DeviceKind } from '../../platform/contract/messages.ts';
+import { findProduct, type Product } from '../../platform/contract/products.ts';
 import { SimError } from '../kernel/errors.ts';
 
 /**
@@ -27,75 +28,77 @@ export interface BatterySpec {
   report_charge_uc: number;
 }
 
-export interface DeviceModel {
-  readonly id: string;
-  readonly kind: DeviceKind;
-  readonly vendor: string;
+/** A product of the catalog (platform/contract/products.ts) with what the simulator needs to run it. */
+export interface DeviceModel extends Product {
   readonly radio: Radio;
-  readonly power: PowerSource;
   readonly battery: BatterySpec | null;
   readonly flash: FlashLayout;
-  readonly default_firmware: string;
   readonly report: ReportPolicy;
   readonly caps: readonly string[];
 }
 
 const MIN = 60_000;
 
+function product(id: string): Product {
+  const p = findProduct(id);
+  if (!p) throw new SimError('SIM_UNKNOWN_MODEL', `model "${id}" is not in the product catalog`);
+  return p;
+}
+
 export const MODELS: readonly DeviceModel[] = [
   {
-    id: 'OCC-PIR-200', kind: 'occupancy', vendor: 'Lumen Sense', radio: 'zigbee', power: 'battery',
-    battery: { capacity_mah: 1000, idle_current_ua: 28, report_charge_uc: 650 }, flash: 'single', default_firmware: '1.8.2',
+    ...product('OCC-PIR-200'), radio: 'zigbee',
+    battery: { capacity_mah: 1000, idle_current_ua: 28, report_charge_uc: 650 }, flash: 'single',
     report: { sample_ms: 2 * MIN, heartbeat_ms: 30 * MIN, deadband: 1 }, caps: ['occupied', 'battery'],
   },
   {
-    id: 'OCC-MMW-310', kind: 'occupancy', vendor: 'Lumen Sense', radio: 'thread', power: 'mains',
-    battery: null, flash: 'ab', default_firmware: '2.1.0',
+    ...product('OCC-MMW-310'), radio: 'thread',
+    battery: null, flash: 'ab',
     report: { sample_ms: 2 * MIN, heartbeat_ms: 10 * MIN, deadband: 1 }, caps: ['occupied', 'people_count'],
   },
   {
-    id: 'ENV-TH-110', kind: 'env', vendor: 'Aircheck', radio: 'zigbee', power: 'battery',
-    battery: { capacity_mah: 2600, idle_current_ua: 22, report_charge_uc: 700 }, flash: 'single', default_firmware: '3.2.1',
+    ...product('ENV-TH-110'), radio: 'zigbee',
+    battery: { capacity_mah: 2600, idle_current_ua: 22, report_charge_uc: 700 }, flash: 'single',
     report: { sample_ms: 5 * MIN, heartbeat_ms: 30 * MIN, deadband: 0.3 }, caps: ['temperature_c', 'humidity_pct', 'battery'],
   },
   {
-    id: 'LEAK-W-20', kind: 'leak', vendor: 'Aircheck', radio: 'zigbee', power: 'battery',
-    battery: { capacity_mah: 1200, idle_current_ua: 12, report_charge_uc: 600 }, flash: 'single', default_firmware: '1.4.0',
+    ...product('LEAK-W-20'), radio: 'zigbee',
+    battery: { capacity_mah: 1200, idle_current_ua: 12, report_charge_uc: 600 }, flash: 'single',
     report: { sample_ms: 10 * MIN, heartbeat_ms: 60 * MIN, deadband: 1 }, caps: ['leak', 'temperature_c', 'battery'],
   },
   {
-    id: 'LOCK-BLE-5', kind: 'lock', vendor: 'Keyward', radio: 'ble', power: 'battery',
-    battery: { capacity_mah: 3000, idle_current_ua: 45, report_charge_uc: 1200 }, flash: 'single', default_firmware: '5.0.3',
+    ...product('LOCK-BLE-5'), radio: 'ble',
+    battery: { capacity_mah: 3000, idle_current_ua: 45, report_charge_uc: 1200 }, flash: 'single',
     report: { sample_ms: 5 * MIN, heartbeat_ms: 60 * MIN, deadband: 1 }, caps: ['locked', 'door', 'access', 'battery'],
   },
   {
-    id: 'ACR-NFC-9', kind: 'lock', vendor: 'Keyward', radio: 'ethernet', power: 'mains',
-    battery: null, flash: 'ab', default_firmware: '9.2.0',
+    ...product('ACR-NFC-9'), radio: 'ethernet',
+    battery: null, flash: 'ab',
     report: { sample_ms: 5 * MIN, heartbeat_ms: 30 * MIN, deadband: 1 }, caps: ['locked', 'door', 'access'],
   },
   {
-    id: 'HVAC-ZC-400', kind: 'hvac', vendor: 'Thermacore', radio: 'bacnet-mstp', power: 'mains',
-    battery: null, flash: 'single', default_firmware: '2.3.0',
+    ...product('HVAC-ZC-400'), radio: 'bacnet-mstp',
+    battery: null, flash: 'single',
     report: { sample_ms: 5 * MIN, heartbeat_ms: 15 * MIN, deadband: 0.5 }, caps: ['zone_temp_c', 'setpoint_c', 'mode', 'output_pct', 'supply_temp_c'],
   },
   {
-    id: 'HVAC-ZC-500', kind: 'hvac', vendor: 'Thermacore', radio: 'bacnet-mstp', power: 'mains',
-    battery: null, flash: 'ab', default_firmware: '3.0.1',
+    ...product('HVAC-ZC-500'), radio: 'bacnet-mstp',
+    battery: null, flash: 'ab',
     report: { sample_ms: 5 * MIN, heartbeat_ms: 15 * MIN, deadband: 0.5 }, caps: ['zone_temp_c', 'setpoint_c', 'mode', 'output_pct', 'supply_temp_c', 'humidity_pct'],
   },
   {
-    id: 'THERM-WIFI-7', kind: 'hvac', vendor: 'Homely', radio: 'ethernet', power: 'mains',
-    battery: null, flash: 'ab', default_firmware: '7.4.2',
+    ...product('THERM-WIFI-7'), radio: 'ethernet',
+    battery: null, flash: 'ab',
     report: { sample_ms: 5 * MIN, heartbeat_ms: 30 * MIN, deadband: 0.5 }, caps: ['zone_temp_c', 'setpoint_c', 'mode', 'output_pct'],
   },
   {
-    id: 'LGT-DALI-60', kind: 'lighting', vendor: 'Brightline', radio: 'dali', power: 'mains',
-    battery: null, flash: 'single', default_firmware: '4.1.0',
+    ...product('LGT-DALI-60'), radio: 'dali',
+    battery: null, flash: 'single',
     report: { sample_ms: 2 * MIN, heartbeat_ms: 30 * MIN, deadband: 5 }, caps: ['level_pct', 'power_w'],
   },
   {
-    id: 'GW-MX-500', kind: 'gateway', vendor: 'Meshworks', radio: 'ethernet', power: 'mains',
-    battery: null, flash: 'ab', default_firmware: '6.2.4',
+    ...product('GW-MX-500'), radio: 'ethernet',
+    battery: null, flash: 'ab',
     report: { sample_ms: 5 * MIN, heartbeat_ms: 5 * MIN, deadband: 1 }, caps: ['children', 'uptime_s', 'cpu_pct', 'mem_pct'],
   },
 ];

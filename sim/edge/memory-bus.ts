@@ -1,4 +1,5 @@
 import { topicMatches } from '../../platform/contract/topics.ts';
+import { MspError } from '../../common/errors.ts';
 
 /**
  * An in-process stand-in for an MQTT broker with the semantics the platform relies on: topic
@@ -170,7 +171,7 @@ export class MemoryBusClient {
   }
 
   publish(topic: string, payload: string, qos: 0 | 1, retain: boolean): void {
-    if (!this.#connected) throw new Error(`BUS_NOT_CONNECTED: client ${this.client_id} published after disconnect`);
+    if (!this.#connected) throw new MspError('BUS_NOT_CONNECTED', `client ${this.client_id} published after disconnect`);
     this.#bus._publish({ topic, payload, qos, retain });
   }
 

@@ -1,5 +1,5 @@
 import { MessageClass } from '../../platform/contract/topics.ts';
-import { round } from '../kernel/canonical-json.ts';
+import { round } from '../../platform/contract/canonical-json.ts';
 import { Priority } from '../kernel/event-queue.ts';
 import type { Rng } from '../kernel/rng.ts';
 import { startLeak } from '../devices/kinds/leak-sensor.ts';
@@ -8,6 +8,7 @@ import type { Simulation } from '../simulation.ts';
 import type { DeviceSpec } from '../world/topology.ts';
 import type { FaultInstance } from './plan.ts';
 import { isRadio } from './selector.ts';
+import { MspError } from '../../common/errors.ts';
 
 /**
  * What each fault class does to the world while it is active, and how it undoes itself. An effect
@@ -95,7 +96,7 @@ function jitter(rng: Rng, period_ms: number): number {
 
 function twinOf(ctx: EffectContext, spec: DeviceSpec): DeviceTwin {
   const twin = ctx.sim.device(spec.id);
-  if (!twin) throw new Error(`FAULT_UNKNOWN_DEVICE: ${spec.id}`);
+  if (!twin) throw new MspError('FAULT_UNKNOWN_DEVICE', `${spec.id}`);
   return twin;
 }
 
@@ -331,6 +332,6 @@ export function startEffect(ctx: EffectContext): ActiveFault {
       return { applied: ctx.platform_gate !== undefined, end: () => ctx.platform_gate?.up(sim.clock.now_ms) };
     }
     default:
-      throw new Error(`FAULT_NO_EFFECT: fault class "${instance.fault}" has no effect`);
+      throw new MspError('FAULT_NO_EFFECT', `fault class "${instance.fault}" has no effect`);
   }
 }

@@ -3,7 +3,7 @@ import { SimError } from '../kernel/errors.ts';
 import type { OperatorPort } from '../actors/noc.ts';
 import { scheduledSetpoint } from '../devices/hvac-schedule.ts';
 import type { DeviceTwin } from '../devices/twin.ts';
-import type { LocalTime } from '../world/local-time.ts';
+import type { LocalTime } from '../../platform/contract/local-time.ts';
 import type { DeviceSpec } from '../world/topology.ts';
 import type { BuildingType } from '../world/occupancy.ts';
 import type { Simulation } from '../simulation.ts';

@@ -1,3 +1,4 @@
+import { MspError } from '../../common/errors.ts';
 // Every error the simulator raises carries a stable code, so callers (the CLI, CI scripts) can
 // branch on it and users can search for it, in the spirit of fastify's lib/errors.js.
 export type SimErrorCode =
@@ -7,11 +8,10 @@ export type SimErrorCode =
   | 'SIM_INVALID_TOPOLOGY'
   | 'SIM_UNKNOWN_MODEL';
 
-export class SimError extends Error {
-  readonly code: SimErrorCode;
+export class SimError extends MspError {
+  declare readonly code: SimErrorCode;
   constructor(code: SimErrorCode, message: string) {
-    super(`${code}: ${message}`);
+    super(code, message);
     this.name = 'SimError';
-    this.code = code;
   }
 }

@@ -1,6 +1,6 @@
 import { SimError } from './errors.ts';
 import { createHash, type Hash } from 'node:crypto';
-import { canonicalJson } from './canonical-json.ts';
+import { canonicalJson } from '../../platform/contract/canonical-json.ts';
 
 /** Where trace lines go besides the hash (a file writer in the CLI, an array in tests). */
 export type TraceSink = (line: string) => void;

@@ -4,7 +4,7 @@
 // declination by Cooper's formula, hour angle from local clock time with solar noon taken as
 // 12:00 (longitude within the zone and DST shift are ignored; both move noon by < ~1.5 h).
 
-import type { LocalTime } from './local-time.ts';
+import type { LocalTime } from '../../platform/contract/local-time.ts';
 
 const DEG = Math.PI / 180;
 const MAX_DECLINATION_RAD = 23.44 * DEG;

@@ -7,7 +7,7 @@ import type { BuildingType } from './occupancy.ts';
 import type { Climate } from './weather.ts';
 import type { BuildingSpec, DeviceEntry, FleetSpec, SiteSpec, ZoneSpec } from './fleet-spec.ts';
 import type { Building, DeviceSpec, Floor, Portfolio, Site, Zone } from './topology.ts';
-import { isValidTimezone } from './local-time.ts';
+import { isValidTimezone } from '../../platform/contract/local-time.ts';
 
 /**
  * Expands a fleet spec into a topology. Everything here is a function of the spec alone: ids come

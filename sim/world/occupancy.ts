@@ -5,7 +5,7 @@
 // (no step a thermostat or CO₂ sensor would see as a glitch) and is cheap to evaluate.
 // Public holidays are not modelled.
 
-import type { LocalTime } from './local-time.ts';
+import type { LocalTime } from '../../platform/contract/local-time.ts';
 
 export type BuildingType = 'office' | 'clinic' | 'retail' | 'multifamily' | 'home';
 

@@ -5,7 +5,7 @@
 // sample any instant in any order and gets the same answer.
 
 import { hash2, valueNoise } from './hash-noise.ts';
-import { utcOffsetMinutes } from './local-time.ts';
+import { utcOffsetMinutes } from '../../platform/contract/local-time.ts';
 
 export interface Climate {
   mean_c: number;

@@ -1,5 +1,5 @@
 import { stringHash32, valueNoise } from './hash-noise.ts';
-import { localTime, type LocalTime } from './local-time.ts';
+import { localTime, type LocalTime } from '../../platform/contract/local-time.ts';
 import { occupancyFraction, type BuildingType } from './occupancy.ts';
 import { daylightFraction } from './daylight.ts';
 import { advanceZone, defaultZoneThermal, type HvacMode, type ZoneThermalParams, type ZoneThermalState } from './thermal.ts';

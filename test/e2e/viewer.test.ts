@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_DEV_SECRET, rolePassword, VIEWER_USERNAME } from '../../harness/broker/credentials.ts';
+import { DEFAULT_DEV_SECRET, rolePassword, VIEWER_USERNAME } from '../../platform/contract/credentials.ts';
 import { main } from '../../harness/cli/main.ts';
 import type { HeadlessChromium } from '../../harness/view/chromium.ts';
 import { ensureViewerBuilt } from '../../harness/view/build.ts';

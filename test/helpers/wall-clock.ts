@@ -1,6 +1,6 @@
 /**
  * An independent oracle for site-local time in tests: built on `Intl.DateTimeFormat` and
- * `Date.UTC` only, never on platform/core/local-time or platform/sla/intervals, so a test that
+ * `Date.UTC` only, never on platform/contract/local-time or platform/sla/intervals, so a test that
  * checks the platform's window and DST arithmetic against it is not checking a function against
  * itself. Deliberately naive (one formatter call per question, day-by-day loops): it only has to
  * be obviously right, not fast.

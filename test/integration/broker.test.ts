@@ -7,7 +7,7 @@
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AccessPolicy } from '../../harness/broker/access-policy.ts';
-import { devicePassword, rolePassword, ROLE_USERNAMES } from '../../harness/broker/credentials.ts';
+import { devicePassword, rolePassword, ROLE_USERNAMES } from '../../platform/contract/credentials.ts';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../../harness/broker/embedded-broker.ts';
 
 const SECRET = 'broker-test-secret';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_DEV_SECRET } from '../../harness/broker/credentials.ts';
+import { DEFAULT_DEV_SECRET } from '../../platform/contract/credentials.ts';
 import { runChecked, type CheckedRun } from '../../harness/expect/run-checked.ts';
 import { lostQos1 } from '../../harness/expect/metrics.ts';
 import { setUpMqtt } from '../../harness/run/mqtt-setup.ts';

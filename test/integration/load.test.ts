@@ -188,8 +188,8 @@ describe('platform /metrics', () => {
   it('exposes ingest counts and the publish → ingest latency histogram from a real message', async () => {
     const { Platform } = await import('../../platform/core/platform.ts');
     const { startHttpApi } = await import('../../platform/service/http-api.ts');
-    const { platformApi } = await import('../../harness/run/platform-api.ts');
-    const { PlatformMetrics } = await import('../../harness/metrics/platform-metrics.ts');
+    const { platformApi } = await import('../../platform/service/platform-api.ts');
+    const { PlatformMetrics } = await import('../../platform/service/metrics.ts');
     const metrics: InstanceType<typeof PlatformMetrics> = new PlatformMetrics(() => platform, { process_metrics: true });
     const platform = new Platform({ journal: (_t, k, f) => void metrics.onJournal(k, f) });
     const api = await startHttpApi(platformApi(platform, { immediate: true }), { metrics: () => metrics.render() });
@@ -223,7 +223,7 @@ describe('platform /metrics', () => {
   it('msp-twin platform serves it next to its API, counting what it ingests from the broker', async () => {
     const { startEmbeddedBroker } = await import('../../harness/broker/embedded-broker.ts');
     const { AccessPolicy } = await import('../../harness/broker/access-policy.ts');
-    const { DEFAULT_DEV_SECRET, devicePassword } = await import('../../harness/broker/credentials.ts');
+    const { DEFAULT_DEV_SECRET, devicePassword } = await import('../../platform/contract/credentials.ts');
     const { platformCommand } = await import('../../harness/cli/commands/platform.ts');
     const mqtt = (await import('mqtt')).default;
     const broker = await startEmbeddedBroker({ ws_port: null, policy: new AccessPolicy({ fleet_secret: DEFAULT_DEV_SECRET }) });

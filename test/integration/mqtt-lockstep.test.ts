@@ -5,7 +5,7 @@ import { main } from '../../harness/cli/main.ts';
 import { setUpMqtt } from '../../harness/run/mqtt-setup.ts';
 import { runScenario, type MqttMode, type RunOptions, type RunSummary } from '../../harness/run/run-scenario.ts';
 import { loadScenario } from '../../harness/scenario/scenario.ts';
-import { DEFAULT_DEV_SECRET } from '../../harness/broker/credentials.ts';
+import { DEFAULT_DEV_SECRET } from '../../platform/contract/credentials.ts';
 import { generatePortfolio } from '../../sim/world/generate.ts';
 import { mosquittoSub, requireProgram, startMosquitto } from '../helpers/external-programs.ts';
 
@@ -153,7 +153,7 @@ describe('MQTT 5, real-time mode and the standalone broker', () => {
       expect(s.received_by_monitor).toBe(s.messages + s.wills); // loopback QoS 0 still arrives
       // The sim clock is retained on the broker for a platform that follows it.
       const mqtt = (await import('mqtt')).default;
-      const { rolePassword } = await import('../../harness/broker/credentials.ts');
+      const { rolePassword } = await import('../../platform/contract/credentials.ts');
       const viewer = await mqtt.connectAsync(setup.url, { clientId: 'msp-viewer', username: 'msp-viewer', password: rolePassword(DEFAULT_DEV_SECRET, 'viewer'), reconnectPeriod: 0 });
       const clock = await new Promise<{ t_ms: number; speed: number }>((resolve) => {
         viewer.on('message', (_t, p) => resolve(JSON.parse(p.toString())));
@@ -169,7 +169,7 @@ describe('MQTT 5, real-time mode and the standalone broker', () => {
 
   it('msp-twin broker runs standalone, accepts a device with its derived password and stops on SIGTERM', async () => {
     const { spawn } = await import('node:child_process');
-    const { devicePassword } = await import('../../harness/broker/credentials.ts');
+    const { devicePassword } = await import('../../platform/contract/credentials.ts');
     const mqtt = (await import('mqtt')).default;
     const child = spawn(process.execPath, ['bin/msp-twin.js', 'broker', '--port', '0', '--ws-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
 import { AccessPolicy } from '../../harness/broker/access-policy.ts';
-import { DEFAULT_DEV_SECRET, devicePassword } from '../../harness/broker/credentials.ts';
+import { DEFAULT_DEV_SECRET, devicePassword } from '../../platform/contract/credentials.ts';
 import { startEmbeddedBroker } from '../../harness/broker/embedded-broker.ts';
 import { main } from '../../harness/cli/main.ts';
 import { setUpMqtt } from '../../harness/run/mqtt-setup.ts';
-import { platformApi } from '../../harness/run/platform-api.ts';
+import { platformApi } from '../../platform/service/platform-api.ts';
 import { runScenario, type RunOptions } from '../../harness/run/run-scenario.ts';
 import { loadScenario, parseScenario } from '../../harness/scenario/scenario.ts';
 import type { Platform } from '../../platform/core/platform.ts';
@@ -138,9 +138,13 @@ describe('platform HTTP API', () => {
 });
 
 describe('msp-twin platform (production mode, wall clock)', () => {
-  it('ingests from a separately started broker, quarantines garbage, serves the API and stops on SIGTERM', async () => {
+  it('ingests from a separately started broker, quarantines garbage, serves the API and stops on SIGTERM, loading no simulator module', async () => {
     const broker = await startEmbeddedBroker({ ws_port: null, policy: new AccessPolicy({ fleet_secret: DEFAULT_DEV_SECRET }) });
-    const child = spawn(process.execPath, ['bin/msp-twin.js', 'platform', '--broker', broker.url, '--api-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const module_trace = join(mkdtempSync(join(tmpdir(), 'msp-modules-')), 'modules.txt');
+    const child = spawn(process.execPath, ['--import', './test/helpers/module-trace.mjs', 'bin/msp-twin.js', 'platform', '--broker', broker.url, '--api-port', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, MODULE_TRACE_FILE: module_trace },
+    });
     try {
       let out = '';
       const api_url = await new Promise<string>((resolve, reject) => {
@@ -173,6 +177,13 @@ describe('msp-twin platform (production mode, wall clock)', () => {
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
+      // The production platform stands alone (docs/architecture.md): its module graph holds the
+      // platform service and nothing of the simulator (the harness only for the CLI's flag mapping).
+      const project = new URL('../..', import.meta.url).href;
+      const loaded = readFileSync(module_trace, 'utf8').split('\n').filter((u) => u.startsWith(project)).map((u) => u.slice(project.length));
+      expect(loaded).toContain('platform/service/host.ts');
+      expect(loaded.filter((p) => p.startsWith('sim/'))).toEqual([]);
+      expect(loaded.filter((p) => p.startsWith('harness/') && !p.startsWith('harness/cli/'))).toEqual([]);
     } finally {
       child.kill('SIGKILL');
       await broker.close();

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Platform } from '../../platform/core/platform.ts';
 import { startHttpApi, type HttpApi } from '../../platform/service/http-api.ts';
-import { platformApi } from '../../harness/run/platform-api.ts';
+import { platformApi } from '../../platform/service/platform-api.ts';
 import type { FirmwareRelease } from '../../platform/patching/types.ts';
 
 const T0 = Date.UTC(2026, 2, 2, 12, 0);

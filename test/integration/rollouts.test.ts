@@ -4,7 +4,7 @@
  * OTA status comes back the same way. Each asserts the outcome the scenario exists to show.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_DEV_SECRET } from '../../harness/broker/credentials.ts';
+import { DEFAULT_DEV_SECRET } from '../../platform/contract/credentials.ts';
 import { setUpMqtt } from '../../harness/run/mqtt-setup.ts';
 import { runScenario, type RunSummary } from '../../harness/run/run-scenario.ts';
 import { runChecked } from '../../harness/expect/run-checked.ts';

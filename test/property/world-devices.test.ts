@@ -4,7 +4,7 @@ import { BirthPayload, EventPayload, StatePayload, TelemetryPayload } from '../.
 import { parseDeviceTopic } from '../../platform/contract/topics.ts';
 import { modelById } from '../../sim/devices/models.ts';
 import type { FleetSpec } from '../../sim/world/fleet-spec.ts';
-import { localTime } from '../../sim/world/local-time.ts';
+import { localTime } from '../../platform/contract/local-time.ts';
 import { publishes, runFleet, smallOffice } from '../helpers/small-fleet.ts';
 
 const DAY = 86_400_000;

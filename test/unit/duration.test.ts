@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { DurationError, formatDuration, parseDuration, zDuration } from '../../harness/scenario/duration.ts';
+import { DurationError, formatDuration, parseDuration, zDuration } from '../../common/duration.ts';
 
 const S = 1_000;
 const M = 60 * S;
@@ -37,19 +37,18 @@ describe('parseDuration', () => {
     ['2d 03:00:30', 2 * D + 3 * H + 30 * S],
     ['00:00:01.5', 1_500],
     ['1w 2d 23:59', 9 * D + 23 * H + 59 * M],
-    ['90', 90 * S],
     ['  45s  ', 45 * S],
     ['0s', 0],
-    ['0', 0],
   ] as const)('%s → %d ms', (input, ms) => {
     expect(parseDuration(input)).toBe(ms);
   });
 
-  it('reads bare numbers as seconds', () => {
-    expect(parseDuration(90)).toBe(90 * S);
-    expect(parseDuration(0.5)).toBe(500);
-    expect(parseDuration(0.007)).toBe(7); // float noise (7.000000000000001) is not a sub-ms value
-    expect(Object.is(parseDuration(-0), 0)).toBe(true);
+  it('refuses a bare number with a did-you-mean: one grammar, a unit always', () => {
+    for (const bare of [90, '90', ' 90 ', 0.5, '0']) {
+      const err = rejects(bare);
+      expect(err.code).toBe('DURATION_INVALID');
+      expect(err.detail).toBe(`a duration needs a unit: did you mean "${String(bare).trim()}s"?`);
+    }
   });
 
   it.each([
@@ -63,7 +62,7 @@ describe('parseDuration', () => {
     ['30m 1h', 'units must go from largest to smallest, each at most once ("h" is out of place)'],
     ['1h 1h', 'units must go from largest to smallest, each at most once ("h" is out of place)'],
     ['0.5ms', 'not a whole number of milliseconds'],
-    ['0.0001', 'not a whole number of milliseconds'],
+    ['0.0001', 'a duration needs a unit: did you mean "0.0001s"?'],
     ['1h 03:00', 'an H:MM clock can only follow days or weeks'],
     ['03:00 1d', 'the H:MM clock part must come last'],
     ['1d 24:00', 'hour 24 is out of range 0-23 after days'],
@@ -79,12 +78,10 @@ describe('parseDuration', () => {
     expect(err.message).toContain('expected a duration like "90m", "36h", "7d" or "2d 03:00"');
   });
 
-  it('rejects bad numbers', () => {
+  it('rejects numbers: negative ones as negative, the rest for want of a unit', () => {
     expect(rejects(-1).detail).toBe('durations cannot be negative');
-    expect(rejects(Number.NaN).detail).toBe('not a finite number');
-    expect(rejects(Number.POSITIVE_INFINITY).detail).toBe('not a finite number');
-    expect(rejects(0.0004).detail).toBe('not a whole number of milliseconds');
-    expect(rejects(1e300).detail).toBe('too large (max about 285,000 years)');
+    expect(rejects(Number.NaN).detail).toBe('a duration needs a unit: did you mean "NaNs"?');
+    expect(rejects(1e300).detail).toMatch(/needs a unit/);
   });
 
   it('never returns NaN, a negative or a non-integer for any string: it throws instead', () => {
@@ -150,9 +147,10 @@ describe('formatDuration', () => {
 describe('zDuration', () => {
   const schema = z.strictObject({ every: zDuration });
 
-  it('transforms strings and numbers to ms', () => {
+  it('transforms strings to ms and refuses numbers with a did-you-mean', () => {
     expect(schema.parse({ every: '2d 03:00' })).toEqual({ every: 2 * D + 3 * H });
-    expect(schema.parse({ every: 90 })).toEqual({ every: 90 * S });
+    const bare = schema.safeParse({ every: 90 });
+    expect(bare.error?.issues[0]?.message).toBe('expected a duration like "90m", "36h", "7d" or "2d 03:00", got 90 (a duration needs a unit: did you mean "90s"?)');
   });
 
   it('reports the expected form and the offending value', () => {

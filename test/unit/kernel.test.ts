@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from '../../sim/kernel/canonical-json.ts';
+import { canonicalJson } from '../../platform/contract/canonical-json.ts';
 import { VirtualClock } from '../../sim/kernel/clock.ts';
 import { EventQueue } from '../../sim/kernel/event-queue.ts';
 import { BoundedBuffer, LoopBound } from '../../sim/kernel/bounds.ts';

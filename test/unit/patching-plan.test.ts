@@ -3,7 +3,7 @@ import type { OtaResult, OtaState } from '../../platform/contract/messages.ts';
 import type { DeviceInfo, Liveness } from '../../platform/core/model.ts';
 import { FirmwareCatalog } from '../../platform/patching/catalog.ts';
 import { PatchingEngine, type OtaCommand } from '../../platform/patching/engine.ts';
-import { buildPlan, parsePlanDuration } from '../../platform/patching/plan.ts';
+import { buildPlan } from '../../platform/patching/plan.ts';
 import { PatchError, type FirmwareRelease, type PatchErrorCode } from '../../platform/patching/types.ts';
 
 const MIN = 60_000;
@@ -172,23 +172,6 @@ describe('buildPlan', () => {
   });
 });
 
-describe('parsePlanDuration', () => {
-  it('parses units, compounds and numbers of milliseconds', () => {
-    expect(parsePlanDuration('90s')).toBe(90_000);
-    expect(parsePlanDuration('15m')).toBe(15 * MIN);
-    expect(parsePlanDuration('1h30m')).toBe(90 * MIN);
-    expect(parsePlanDuration(' 1h 30m ')).toBe(90 * MIN);
-    expect(parsePlanDuration('2d')).toBe(48 * HOUR);
-    expect(parsePlanDuration('250ms')).toBe(250);
-    expect(parsePlanDuration(1500)).toBe(1500);
-    expect(parsePlanDuration(0)).toBe(0);
-  });
-
-  it('rejects anything else', () => {
-    for (const bad of ['5 parsecs', '', 'h', '1h30', '-5m', '1.5h', 'm5']) expect(() => parsePlanDuration(bad), bad).toThrow(/expected a duration/);
-    for (const bad of [-1, 1.5, Number.NaN]) expect(() => parsePlanDuration(bad), String(bad)).toThrow(/non-negative integer/);
-  });
-});
 
 describe('PatchingEngine', () => {
   it('refuses a duplicate rollout id and an unknown one', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { didYouMean } from '../../harness/scenario/did-you-mean.ts';
-import { zDuration } from '../../harness/scenario/duration.ts';
+import { zDuration } from '../../common/duration.ts';
 import { ScenarioError, formatIssues } from '../../harness/scenario/errors.ts';
 import { allowedKeys, loadYamlFile, parseYamlWithSchema } from '../../harness/scenario/load-yaml.ts';
 
@@ -83,7 +83,7 @@ describe('parseYamlWithSchema', () => {
       ],
       firmware: 'latest',
     });
-    expect(parse('name: n\nduration: 90\nfleet: {sites: []}\n')).toEqual({ name: 'n', duration: 90_000, fleet: { sites: [] }, faults: [] });
+    expect(parse('name: n\nduration: 90s\nfleet: {sites: []}\n')).toEqual({ name: 'n', duration: 90_000, fleet: { sites: [] }, faults: [] });
   });
 
   it('reports an unknown key deep in the tree at the key, with did-you-mean', () => {

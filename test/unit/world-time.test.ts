@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { isValidTimezone, localTime, utcOffsetMinutes, zonedToUtcMs } from '../../sim/world/local-time.ts';
+import { isValidTimezone, localTime, utcOffsetMinutes, zonedToUtcMs } from '../../platform/contract/local-time.ts';
 
 const MINUTE_MS = 60_000;
 const utc = (y: number, mo: number, d: number, h = 0, mi = 0, s = 0): number => Date.UTC(y, mo - 1, d, h, mi, s);

@@ -9,7 +9,7 @@ import { loadScenario } from '../../scenario/scenario.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { int, table } from '../format.ts';
 import { resolveScenarioPath } from '../scenario-path.ts';
-import type { CliIo } from './run.ts';
+import type { CliIo } from '../io.ts';
 
 /** DESIGN.md §5: 4,000 devices × 30 days in ≤ 60 s ⇒ 2,000 device-days per wall second; ≤ 1 KB per device. */
 const TARGET_DEVICE_DAYS_PER_S = 2_000;

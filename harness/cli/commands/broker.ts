@@ -4,7 +4,7 @@
  * SIGINT/SIGTERM to it), then shuts down cleanly.
  */
 import { AccessPolicy } from '../../broker/access-policy.ts';
-import { DEFAULT_DEV_SECRET, ROLE_USERNAMES } from '../../broker/credentials.ts';
+import { DEFAULT_DEV_SECRET, ROLE_USERNAMES } from '../../../platform/contract/credentials.ts';
 import { BrokerError, type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded-broker.ts';
 import { ExitCode } from '../exit-codes.ts';
 

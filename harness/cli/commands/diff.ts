@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { UsageError } from '../../errors.ts';
 import { diffTraces } from '../../run/trace-diff.ts';
 import { int } from '../format.ts';
-import type { CliIo } from './run.ts';
+import type { CliIo } from '../io.ts';
 
 /** A run directory (from --out) or a trace file. */
 function tracePath(arg: string): string {

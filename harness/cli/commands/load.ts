@@ -1,17 +1,16 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UsageError } from '../../errors.ts';
-import { LOAD_INPUT_ERRORS, LoadError } from '../../load/errors.ts';
 import { MAX_LOAD_DEVICES } from '../../load/fleet.ts';
 import { compare, gateTableRows, junitXml, makeBaseline, parseBaseline, parseTolerances, planDifferences } from '../../load/gate.ts';
 import { DEFAULT_HTTP_PATHS } from '../../load/http-load.ts';
 import { planFields, renderReport, reportMetrics } from '../../load/report.ts';
 import { runLoad, type LoadPlan } from '../../load/run-load.ts';
 import { parseShard } from '../../load/shard.ts';
-import { parseDuration } from '../../scenario/duration.ts';
+import { parseDuration } from '../../../common/duration.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { table } from '../format.ts';
-import type { CliIo } from './run.ts';
+import type { CliIo } from '../io.ts';
 
 export interface LoadArgs {
   devices: number;
@@ -153,13 +152,8 @@ export async function loadCommand(args: LoadArgs, io: CliIo): Promise<number> {
   const tolerances = parseTolerances(args.max_regression ?? []);
   // Read the baseline before spending minutes on a run, so a typo fails at once.
   const baseline = args.baseline !== undefined ? parseBaseline(readText(args.baseline, 'baseline'), args.baseline) : undefined;
-  let report;
-  try {
-    report = await runLoad(plan, { say: (line) => void io.stderr.write(`load: ${line}\n`) });
-  } catch (err) {
-    if (err instanceof LoadError && LOAD_INPUT_ERRORS.has(err.code)) throw new UsageError(err.code, err.message.replace(/ \(LOAD_[A-Z_]+\)$/, ''));
-    throw err;
-  }
+  // A LoadError's code decides its exit class (common/errors.ts): the user's mistakes exit 2.
+  const report = await runLoad(plan, { say: (line) => void io.stderr.write(`load: ${line}\n`) });
   const metrics = reportMetrics(report);
   const fields = planFields(plan);
   mkdirSync(args.out, { recursive: true });

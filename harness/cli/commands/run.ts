@@ -9,7 +9,7 @@ import { junitXml } from '../../report/junit.ts';
 import { dirname } from 'node:path';
 import { TraceFileWriter } from '../../run/trace-file.ts';
 import { loadScenario, type Scenario } from '../../scenario/scenario.ts';
-import { DurationError, parseDuration } from '../../scenario/duration.ts';
+import { DurationError, parseDuration, parsePositiveDuration } from '../../../common/duration.ts';
 import { UsageError } from '../../errors.ts';
 import { setUpMqtt, type MqttSetup } from '../../run/mqtt-setup.ts';
 import { writeReportFiles } from '../../report/report-files.ts';
@@ -55,13 +55,11 @@ export interface RunArgs {
 export function parseOutage(text: string): { at_ms: number; duration_ms: number } {
   const m = /^(.+)\+(.+)$/.exec(text.trim());
   if (!m) throw new DurationError(text, 'a broker outage is written AT+FOR, e.g. "3h+10m"');
-  return { at_ms: parseDuration(m[1]!.trim()), duration_ms: parseDuration(m[2]!.trim()) };
+  return { at_ms: parseDuration(m[1]!.trim()), duration_ms: parsePositiveDuration(m[2]!.trim()) };
 }
 
-export interface CliIo {
-  stdout: NodeJS.WriteStream | { write(s: string): boolean; isTTY?: boolean };
-  stderr: NodeJS.WriteStream | { write(s: string): boolean; isTTY?: boolean };
-}
+import type { CliIo } from '../io.ts';
+export type { CliIo } from '../io.ts';
 
 function pct(x: number): string {
   return `${(x * 100).toFixed(3)} %`;
@@ -119,7 +117,7 @@ export function renderSummary(s: RunSummary, scenario: Scenario, command: string
 export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
   const path = resolveScenarioPath(args.scenario);
   const scenario = loadScenario(path);
-  const duration_ms = args.duration !== undefined ? parseDuration(args.duration) : undefined;
+  const duration_ms = args.duration !== undefined ? parsePositiveDuration(args.duration) : undefined;
   const seed = args.seed !== undefined ? String(args.seed) : undefined;
   const writers: TraceFileWriter[] = [];
   if (args.out !== undefined) {
@@ -134,7 +132,7 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
   const wall_clock_ms = (): number => performance.now(); // wall-clock: progress and wall-time reporting
   const bar = args.json ? { update: () => {}, done: () => {} } : progressBar(io.stderr as NodeJS.WriteStream, scenario.start_timezone, wall_clock_ms);
   const outages = (args.broker_outage ?? []).map(parseOutage);
-  const step_ms = args.step !== undefined ? parseDuration(args.step) : undefined;
+  const step_ms = args.step !== undefined ? parsePositiveDuration(args.step) : undefined;
   if (args.speed !== undefined && !(args.speed > 0)) throw new UsageError('RUN_SPEED', `--speed must be a positive number of simulated seconds per second, got ${args.speed}`);
   if (args.speed !== undefined && outages.length > 0) throw new UsageError('RUN_OUTAGE_REALTIME', 'broker outages need lockstep step boundaries; drop --speed or --broker-outage');
   let setup: MqttSetup | undefined;

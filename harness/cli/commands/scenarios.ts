@@ -1,12 +1,12 @@
 import { basename } from 'node:path';
 import { ScenarioError } from '../../scenario/errors.ts';
 import { loadScenario } from '../../scenario/scenario.ts';
-import { formatDuration } from '../../scenario/duration.ts';
+import { formatDuration } from '../../../common/duration.ts';
 import { generatePortfolio } from '../../../sim/world/generate.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { table } from '../format.ts';
 import { bundledScenarioFiles } from '../scenario-path.ts';
-import type { CliIo } from './run.ts';
+import type { CliIo } from '../io.ts';
 
 export function scenariosCommand(args: { json: boolean }, io: CliIo): number {
   const rows: Array<{ name: string; file: string; devices: number; duration: string; description: string }> = [];

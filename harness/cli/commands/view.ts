@@ -7,13 +7,13 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { TopologyDoc } from '../../../viewer/src/config.ts';
-import { rolePassword, VIEWER_USERNAME } from '../../broker/credentials.ts';
+import type { TopologyDoc } from '../../../platform/contract/viewer-docs.ts';
+import { rolePassword, VIEWER_USERNAME } from '../../../platform/contract/credentials.ts';
 import { UsageError } from '../../errors.ts';
 import { DIST_DIR, ensureViewerBuilt, viewerBuildState } from '../../view/build.ts';
 import { startViewServer } from '../../view/server.ts';
 import { ExitCode } from '../exit-codes.ts';
-import type { CliIo } from './run.ts';
+import type { CliIo } from '../io.ts';
 
 export interface ViewArgs {
   trace?: string | undefined;

@@ -1,4 +1,4 @@
-import { round } from '../../kernel/canonical-json.ts';
+import { round } from '../../../platform/contract/canonical-json.ts';
 import type { KindBehaviour, Values } from '../twin.ts';
 
 /**

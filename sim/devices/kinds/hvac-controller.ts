@@ -1,4 +1,4 @@
-import { round } from '../../kernel/canonical-json.ts';
+import { round } from '../../../platform/contract/canonical-json.ts';
 import { scheduledSetpoint } from '../hvac-schedule.ts';
 import { changedBy, type KindBehaviour, type Values } from '../twin.ts';
 

@@ -1,4 +1,4 @@
-import { round } from '../../kernel/canonical-json.ts';
+import { round } from '../../../platform/contract/canonical-json.ts';
 import { Priority } from '../../kernel/event-queue.ts';
 import { changedBy, type DeviceTwin, type KindBehaviour, type Values } from '../twin.ts';
 

@@ -1,4 +1,4 @@
-import { round } from '../../kernel/canonical-json.ts';
+import { round } from '../../../platform/contract/canonical-json.ts';
 import { changedBy, type KindBehaviour, type Values } from '../twin.ts';
 
 /** Rated power of the fixture group one node drives. */

@@ -288,3 +288,20 @@ export function isValidTimezone(timezone: string): boolean {
     return false;
   }
 }
+
+const LOCAL_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})$/;
+
+/** Splits "YYYY-MM-DD HH:mm" into numbers; undefined when the text is no real calendar date-time. */
+export function parseLocalDateTime(text: string): [number, number, number, number, number] | undefined {
+  const m = LOCAL_DATE_TIME.exec(text);
+  if (!m) return undefined;
+  const [y, mo, d, h, mi] = m.slice(1).map(Number) as [number, number, number, number, number];
+  const days_in_month = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  if (mo < 1 || mo > 12 || d < 1 || d > days_in_month || h > 23 || mi > 59) return undefined;
+  return [y, mo, d, h, mi];
+}
+
+/** Whether the text is a real calendar date-time "YYYY-MM-DD HH:mm". */
+export function isRealLocalDateTime(text: string): boolean {
+  return parseLocalDateTime(text) !== undefined;
+}

@@ -1,8 +1,10 @@
 import { z } from 'zod';
-import { describeValue } from './errors.ts';
+import { describeValue } from './describe-value.ts';
+import { MspError } from './errors.ts';
 
 /**
- * Human durations for scenario files. Simulated time is integer milliseconds everywhere, so
+ * The one duration grammar of msp-twin: scenario files, rollout plans (scenario and API), fault
+ * parameters and CLI flags all read durations through this module. Simulated time is integer milliseconds everywhere, so
  * parsing is exact (BigInt arithmetic, no float rounding) and anything that is not a whole,
  * non-negative, safe-integer number of milliseconds is rejected instead of silently rounded —
  * a rounded duration would make two "identical" runs diverge.
@@ -11,21 +13,24 @@ import { describeValue } from './errors.ts';
  *   500ms  30s  15m  36h  7d  2w  1.5h      single unit (decimals allowed if they land on whole ms)
  *   1h30m  1d 12h  2w 3d                    compounds, largest unit first, each unit at most once
  *   03:00  2d 03:00  2d 03:00:30  00:00:01.5   day-clock form: [days/weeks] H:MM[:SS[.fff]]
- *   90  "90"                                a bare number is seconds
+ *
+ * A bare number (`90`, `"90"`) is refused with "did you mean 90s?": one room once read it as
+ * seconds and another as milliseconds, so `at: 90` and `install: 90` in one rollout meant
+ * 90 s and 90 ms. A unit says which.
  */
 
 export type DurationErrorCode = 'DURATION_INVALID';
 
 export const DURATION_EXPECTED = 'expected a duration like "90m", "36h", "7d" or "2d 03:00"';
 
-export class DurationError extends Error {
-  readonly code: DurationErrorCode = 'DURATION_INVALID';
+export class DurationError extends MspError {
+  declare readonly code: DurationErrorCode;
   readonly input: string | number;
   /** The specific rule broken (`durations cannot be negative`), undefined for plain garbage. */
   readonly detail: string | undefined;
 
   constructor(input: string | number, detail?: string) {
-    super(`invalid duration ${describeValue(input)}: ${DURATION_EXPECTED}${detail === undefined ? '' : ` (${detail})`}`);
+    super('DURATION_INVALID', `invalid duration ${describeValue(input)}: ${DURATION_EXPECTED}${detail === undefined ? '' : ` (${detail})`}`, { code_in_message: false });
     this.name = 'DurationError';
     this.input = input;
     this.detail = detail;
@@ -68,34 +73,27 @@ function finish(input: string | number, total: bigint): number {
   return Number(total);
 }
 
-function parseNumberOfSeconds(input: number): number {
-  if (!Number.isFinite(input)) throw new DurationError(input, 'not a finite number');
-  if (input < 0) throw new DurationError(input, 'durations cannot be negative');
-  const ms = input * 1000;
-  const rounded = Math.round(ms);
-  // Tolerate binary float noise (0.007 * 1000 = 7.000000000000001) but not real sub-ms values.
-  if (Math.abs(ms - rounded) > 1e-6) throw new DurationError(input, 'not a whole number of milliseconds');
-  if (rounded > Number.MAX_SAFE_INTEGER) throw new DurationError(input, 'too large (max about 285,000 years)');
-  return rounded + 0; // `+ 0` turns -0 into 0
+/** The hint for a number written without a unit: the reader most likely meant seconds. */
+function needsUnit(input: string | number): DurationError {
+  return new DurationError(input, `a duration needs a unit: did you mean "${String(input).trim()}s"?`);
 }
 
 /**
- * Integer milliseconds for a duration string or a number of seconds.
- * @throws DurationError (code DURATION_INVALID) for anything malformed, negative, fractional-ms
- * or beyond Number.MAX_SAFE_INTEGER ms — never returns NaN or a negative number.
+ * Integer milliseconds for a duration string.
+ * @throws DurationError (code DURATION_INVALID) for anything malformed, unit-less, negative,
+ * fractional-ms or beyond Number.MAX_SAFE_INTEGER ms — never returns NaN or a negative number.
  */
 export function parseDuration(input: string | number): number {
-  if (typeof input === 'number') return parseNumberOfSeconds(input);
+  if (typeof input === 'number') {
+    if (Number.isFinite(input) && input < 0) throw new DurationError(input, 'durations cannot be negative');
+    throw needsUnit(input);
+  }
   if (typeof input !== 'string') throw new DurationError(input);
 
   const text = input.trim();
   if (text === '') throw new DurationError(input, 'empty string');
   if (text.startsWith('-')) throw new DurationError(input, 'durations cannot be negative');
-  if (BARE_NUMBER.test(text)) {
-    const ms = scaleDecimal(text, UNIT_MS.s);
-    if (ms === undefined) throw new DurationError(input, 'not a whole number of milliseconds');
-    return finish(input, ms);
-  }
+  if (BARE_NUMBER.test(text)) throw needsUnit(input);
 
   let total = 0n;
   let pos = 0;
@@ -170,7 +168,8 @@ export function formatDuration(ms: number): string {
 }
 
 /**
- * Zod field for durations: accepts a string or a number of seconds, outputs integer ms.
+ * Zod field for durations: accepts a duration string, outputs integer ms (a number is refused
+ * with a did-you-mean, as in parseDuration).
  * Failures are `custom` issues whose message names the expected form and the offending value,
  * so the scenario loader can print it verbatim after the key path.
  * With `.default()` pass milliseconds (zod 4 defaults skip parsing); with `.prefault()` a string.
@@ -189,3 +188,36 @@ export const zDuration = z
       return z.NEVER;
     }
   });
+
+/** A duration that must be longer than zero (a fault's `for:`, a process's `every:`, `--duration`). */
+export const zPositiveDuration = zDuration.refine((ms) => ms > 0, { message: 'must be longer than 0 (e.g. "30s")' });
+
+/** A positive duration from a CLI flag or an API field; the DurationError names the input. */
+export function parsePositiveDuration(input: string | number): number {
+  const ms = parseDuration(input);
+  if (ms <= 0) throw new DurationError(input, 'must be longer than 0');
+  return ms;
+}
+
+/**
+ * A duration validated but kept as written. Plans travel as data — a scenario's `rollouts:`
+ * entry, an API body, a queued operator action — and are parsed again where they are built;
+ * keeping the text makes that second parse see exactly what the user wrote.
+ */
+export const zDurationText = z
+  .custom<string | number>((value) => typeof value === 'string' || typeof value === 'number', {
+    error: (issue) => `${DURATION_EXPECTED}, got ${describeValue(issue.input)}`,
+  })
+  .superRefine((value, ctx) => {
+    try {
+      parseDuration(value);
+    } catch (err) {
+      if (!(err instanceof DurationError)) throw err;
+      ctx.addIssue({ code: 'custom', message: `${DURATION_EXPECTED}, got ${describeValue(value)}${err.detail === undefined ? '' : ` (${err.detail})`}`, input: value });
+    }
+  });
+
+/** Milliseconds of an optional duration already checked by zDurationText. */
+export function durationMs(value: string | number | undefined): number | undefined {
+  return value === undefined ? undefined : parseDuration(value);
+}

@@ -59,3 +59,18 @@ export function verifyDevicePassword(fleet_secret: string, device_id: string, pr
 export function verifyRolePassword(fleet_secret: string, role: Role, presented: string | Buffer | undefined): boolean {
   return passwordMatches(rolePassword(fleet_secret, role), presented);
 }
+
+const ROLE_OF: ReadonlyMap<string, Role> = new Map([
+  ['msp-platform', 'platform'],
+  ['msp-sim', 'sim'],
+  ['msp-viewer', 'viewer'],
+]);
+
+/** Username/password for a client id: role users by their role, devices by their id. */
+export function fleetCredentials(secret: string): (client_id: string) => { username: string; password: string } {
+  return (client_id) => {
+    const role = ROLE_OF.get(client_id);
+    if (role) return { username: ROLE_USERNAMES[role], password: rolePassword(secret, role) };
+    return { username: client_id, password: devicePassword(secret, client_id) };
+  };
+}
