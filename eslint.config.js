@@ -48,7 +48,7 @@ const LAYERS = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'out/**', 'viewer/dist/**', 'viewer/dist.tmp-*/**', 'coverage/**', 'scratch/**', 'bench-results/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'out/**', 'viewer/dist/**', 'viewer/dist.tmp-*/**', 'coverage/**', 'scratch/**', 'bench-results/**', '.stryker-tmp/**', 'reports/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

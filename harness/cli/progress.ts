@@ -1,4 +1,4 @@
-import type { RunProgress } from '../run/run-scenario.ts';
+import type { RunProgress } from '../run/run-types.ts';
 import { int, localStamp } from './format.ts';
 
 /**

@@ -3,7 +3,7 @@ import { modelIds } from '../../sim/devices/models.ts';
 import type { Portfolio } from '../../sim/world/topology.ts';
 import { didYouMean } from '../scenario/did-you-mean.ts';
 import { formatDuration } from '../../common/duration.ts';
-import type { AddIssue } from '../scenario/timeline-check.ts';
+import type { AddIssue } from '../scenario/errors.ts';
 import { matchMetric, METRICS, parseValue, splitComparison, type Comparison, type Unit } from './metrics.ts';
 import { ALERT_TYPES, EXPECTATION_KINDS, PRIORITIES, type ExpectationFile } from './schema.ts';
 

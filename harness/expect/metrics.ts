@@ -1,6 +1,6 @@
 import type { Alert, Incident, Priority } from '../../platform/core/model.ts';
 import type { SlaReport } from '../../platform/sla/ledger.ts';
-import type { RunSummary } from '../run/run-scenario.ts';
+import type { RunSummary } from '../run/run-types.ts';
 import { formatDuration, parseDuration } from '../../common/duration.ts';
 import type { OracleReport } from './oracle.ts';
 

@@ -5,7 +5,7 @@ import { startEmbeddedBroker, type EmbeddedBroker } from '../broker/embedded-bro
 import { startMosquittoProcess, type MosquittoProcess } from '../broker/mosquitto-process.ts';
 import type { MqttTransportOptions } from '../../sim/edge/mqtt/session-options.ts';
 import type { Portfolio } from '../../sim/world/topology.ts';
-import type { MqttMode, MqttRunOptions } from './run-scenario.ts';
+import type { MqttMode, MqttRunOptions } from './run-types.ts';
 import { UsageError } from '../errors.ts';
 
 /** What the CLI says about the broker; everything optional has a working default. */

@@ -1,13 +1,13 @@
 import type { DeviceKind } from '../../platform/contract/messages.ts';
-import { TraceJournal, type TraceSink } from '../../sim/kernel/trace.ts';
+import { TraceJournal } from '../../sim/kernel/trace.ts';
 import { MemoryBus } from '../../sim/edge/memory-bus.ts';
 import { MemoryTransport } from '../../sim/edge/memory-transport.ts';
 import { GatewayMqttTransport } from '../../sim/edge/mqtt/gateway-transport.ts';
 import { PerDeviceMqttTransport } from '../../sim/edge/mqtt/per-device-transport.ts';
-import type { MqttTransportOptions } from '../../sim/edge/mqtt/session-options.ts';
+
 import type { DeviceTransport } from '../../sim/edge/transport.ts';
 import { Simulation } from '../../sim/simulation.ts';
-import type { DropReason } from '../../sim/devices/twin.ts';
+
 import { generatePortfolio } from '../../sim/world/generate.ts';
 import { countByKind, type Portfolio } from '../../sim/world/topology.ts';
 import type { Scenario } from '../scenario/scenario.ts';
@@ -15,143 +15,35 @@ import { MemoryBarrier, MqttBarrier } from './barriers.ts';
 import { runLockstep, sentCount, type StepBarrier } from './lockstep.ts';
 import { StepReceiver, type ReceivedMessage } from './step-receiver.ts';
 import type { OrderedMessage } from '../../platform/core/step-order.ts';
-import { Platform, type PlatformOptions } from '../../platform/core/platform.ts';
-import type { SlaReport } from '../../platform/sla/ledger.ts';
+import { Platform } from '../../platform/core/platform.ts';
+
 import { Noc } from '../../sim/actors/noc.ts';
-import type { CostLedger } from '../../sim/actors/operations.ts';
+
 import { checkScriptedFaults } from '../../sim/faults/scripted.ts';
 import { compilePlan } from '../../sim/faults/plan.ts';
 import { FaultRuntime, needsRolloutControl, type RolloutControl } from '../../sim/faults/runtime.ts';
 import { PlatformGate } from '../../sim/faults/platform-gate.ts';
-import { OracleCollector, type OracleReport } from '../expect/oracle.ts';
+import { OracleCollector } from '../expect/oracle.ts';
 import { UsageError } from '../errors.ts';
-import { buildingTypes, operatorPort, platformSummary, siteTimezones, type PlatformSummary } from './platform-wiring.ts';
+import { buildingTypes, operatorPort, platformSummary, siteTimezones } from './platform-wiring.ts';
 import { platformReleases, simFirmware, withInstalledFleet } from '../scenario/firmware-catalog.ts';
 import { approvedFirmware } from '../../platform/patching/releases.ts';
 import type { OtaCommand } from '../../platform/patching/engine.ts';
-import { rolloutOutcomes, type RolloutOutcome } from './rollout-outcomes.ts';
+import { rolloutOutcomes } from './rollout-outcomes.ts';
 import type { InboundCommand } from '../../sim/simulation.ts';
 import { runRealtime } from './realtime.ts';
 import type { Journal } from '../../platform/core/model.ts';
-import { DurablePlatform, type DurabilityOptions } from '../../platform/store/durable.ts';
+import { DurablePlatform } from '../../platform/store/durable.ts';
 import { MemoryStore } from '../../platform/store/memory-store.ts';
 import { SqliteStore } from '../../platform/store/sqlite-store.ts';
 import type { PlatformStore } from '../../platform/store/store.ts';
 import { MspError } from '../../common/errors.ts';
 import { BROKER_HINTS, TransportFailure } from './transport-failure.ts';
 
-export type TransportName = 'memory' | 'mqtt';
-export type MqttMode = 'per-device' | 'gateway';
-
-export interface MqttRunOptions {
-  readonly transport: MqttTransportOptions;
-  readonly mode: MqttMode;
-}
-
-/** Lockstep step length: one simulated minute keeps barriers cheap and events well separated. */
-export const DEFAULT_STEP_MS = 60_000;
-
-export interface RunOptions {
-  readonly seed?: string;
-  readonly duration_ms?: number;
-  readonly transport?: TransportName;
-  /** Required when transport is mqtt: the broker and how devices map to connections. */
-  readonly mqtt?: MqttRunOptions;
-  readonly step_ms?: number;
-  /** Wall-clock limit for one lockstep step over MQTT (default 60 s). */
-  readonly step_timeout_ms?: number;
-  /** Lockstep flow control: most messages in flight toward the platform (default 500). */
-  readonly window?: number;
-  /** Real-time mode: pace virtual time at this many simulated ms per wall ms (no barrier). */
-  readonly speed?: number;
-  /**
-   * Broker outages, offsets from the start. Each is moved onto the step grid (start rounded up,
-   * duration rounded up to whole steps) so the real broker stops and starts between steps.
-   */
-  readonly broker_outages?: ReadonlyArray<{ readonly at_ms: number; readonly duration_ms: number }>;
-  /** The real broker's stop/start, for outages over MQTT (the embedded broker provides them). */
-  readonly broker_control?: { stop(): Promise<void>; start(): Promise<void> };
-  /** The platform in the loop (default on); `false` runs the sim against a bare subscriber. */
-  readonly platform?: false | { monitoring?: PlatformOptions['monitoring']; contract?: PlatformOptions['contract'] };
-  /** The simulated NOC and field service (default on when the platform is). */
-  readonly noc?: boolean;
-  /** Receives the finished platform (reports are written from it). */
-  readonly on_platform?: (platform: Platform, sim: Simulation, report: SlaReport) => void;
-  /** Receives every trace line (the CLI writes them to a file). */
-  readonly trace_sink?: TraceSink;
-  /** Called about every simulated hour with progress; the CLI draws its bar from it. */
-  readonly on_progress?: (p: RunProgress) => void;
-  /** Injected wall clock for timing the run (the simulation itself never sees it). */
-  readonly wall_clock_ms?: () => number;
-  /** Carries out the timeline's rollout actions (start, pause, resume, cancel); required when it has any. */
-  readonly rollout_control?: RolloutControl;
-  /** Called after every lockstep step with the live platform (expectations checked during the run). */
-  readonly on_step?: (step_end_ms: number, live: { readonly platform: Platform | undefined; readonly sim: Simulation }) => void;
-  /**
-   * The platform's durable store (docs/durability.md). `auto` (default): a store only when needed —
-   * an SQLite store in `data_dir` when given, else an in-memory store when the plan restarts the
-   * platform; `none`: no store, and a `platform_restart` only holds the platform's input (the
-   * platform object lives on, as if its state were perfectly kept) — the reference the store is
-   * tested against.
-   */
-  readonly platform_store?: 'auto' | 'memory' | 'none';
-  /** A directory for the SQLite store (`--data`); must hold no store yet (a run starts empty). */
-  readonly data_dir?: string;
-  /** Snapshot cadence and retention (tests make them small to exercise them). */
-  readonly durability?: DurabilityOptions;
-}
-
-export interface RunProgress {
-  readonly sim_ms: number;
-  readonly start_ms: number;
-  readonly end_ms: number;
-  readonly events: number;
-  readonly messages: number;
-}
-
-export interface RunSummary {
-  readonly scenario: string;
-  readonly seed: string;
-  readonly transport: TransportName;
-  readonly mqtt_mode: MqttMode | null;
-  readonly connections: number | null;
-  readonly steps: number;
-  /** Real-time speed, or null for lockstep. */
-  readonly speed: number | null;
-  /** Real-time mode: the largest lag behind the wall-clock schedule (simulated ms). */
-  readonly max_lag_ms: number | null;
-  readonly start_ms: number;
-  readonly end_ms: number;
-  readonly sim_span_ms: number;
-  readonly wall_ms: number;
-  readonly devices: number;
-  readonly devices_by_kind: Partial<Record<DeviceKind, number>>;
-  readonly sites: number;
-  readonly buildings: number;
-  readonly messages: number;
-  readonly messages_by_class: Record<string, number>;
-  readonly messages_by_kind: Partial<Record<DeviceKind, number>>;
-  readonly received_by_monitor: number;
-  readonly dropped: Record<DropReason, number>;
-  readonly broker_outages: number;
-  readonly wills: number;
-  readonly events: number;
-  readonly events_per_wall_s: number;
-  readonly trace_lines: number;
-  readonly trace_bytes: number;
-  readonly platform: PlatformSummary | null;
-  /** Each rollout's outcome (platform state joined with the simulator's ground truth: bricks, fallbacks). */
-  readonly rollouts: readonly RolloutOutcome[];
-  /** The timeline and fault processes as played: faults started, ones that could not take hold, actions run. */
-  readonly faults: { readonly injected: number; readonly not_applied: number; readonly actions: number; readonly platform_backlog_max: number; readonly platform_backlog_dropped: number };
-  /** The platform's store, when the run had one: where, restarts recovered from it, and its size. */
-  readonly store: { readonly location: string; readonly restarts: number; readonly replayed_inputs: number; readonly records: number; readonly snapshots: number; readonly bytes: number } | null;
-  /** Ground-truth scoring of the platform against the injected faults (null without a platform). */
-  readonly oracle: OracleReport | null;
-  /** What the field service cost under the scenario's operations policy (null without the simulated NOC; docs/operations.md). */
-  readonly costs: CostLedger | null;
-  readonly trace_hash: string;
-}
+// The run's options and summary types live in run-types.ts (the expectations read them without
+// importing the runner); re-exported here for the runner's callers.
+export { DEFAULT_STEP_MS, type MqttMode, type MqttRunOptions, type RunOptions, type RunProgress, type RunSummary, type TransportName } from './run-types.ts';
+import { DEFAULT_STEP_MS, type RunOptions, type RunSummary } from './run-types.ts';
 
 function sorted<V>(record: Record<string, V>): Record<string, V> {
   return Object.fromEntries(Object.entries(record).sort((a, b) => (a[0] < b[0] ? -1 : 1)));

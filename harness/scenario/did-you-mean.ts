@@ -9,6 +9,11 @@ import { distance } from 'fastest-levenshtein';
  * word (distance < word length); otherwise `x` would "suggest" any one-letter candidate.
  * Ties break alphabetically (code-unit order, not locale order) so output is identical on every
  * machine — error messages are asserted in tests and diffed in CI logs.
+ *
+ * When no candidate is that close, one the word starts with (or that starts with the word) is
+ * suggested if the shared part is at least 4 characters and half the longer one: `expectations:`
+ * is six edits from `expect:`, yet plainly meant it, and silently dropping every expectation is
+ * the worst outcome of that typo.
  */
 export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
   const needle = word.toLowerCase();
@@ -23,6 +28,23 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
     if (d < best_distance || (d === best_distance && best !== undefined && candidate < best)) {
       best = candidate;
       best_distance = d;
+    }
+  }
+  return best ?? prefixMatch(needle, candidates);
+}
+
+function prefixMatch(needle: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let best_gap = Number.POSITIVE_INFINITY;
+  for (const candidate of candidates) {
+    const c = candidate.toLowerCase();
+    if (c === needle) continue;
+    const [short, long] = c.length < needle.length ? [c, needle] : [needle, c];
+    if (short.length < 4 || short.length * 2 < long.length || !long.startsWith(short)) continue;
+    const gap = long.length - short.length;
+    if (gap < best_gap || (gap === best_gap && best !== undefined && candidate < best)) {
+      best = candidate;
+      best_gap = gap;
     }
   }
   return best;

@@ -35,6 +35,9 @@ export function formatIssue(issue: ScenarioIssue): string {
   return `${formatLocation(issue)}: ${issue.message}`;
 }
 
+/** How a semantic check reports a problem at a key path (the loader turns it into file:line:col). */
+export type AddIssue = (path: ReadonlyArray<string | number>, message: string) => void;
+
 export class ScenarioError extends MspError {
   declare readonly code: ScenarioErrorCode;
   readonly file: string;

@@ -18,7 +18,8 @@ import { offsetOf, paramValue, processId, stepId, stepTimezone, toSelector, type
  * fit their fault class and local times are real and not before the start. Problems are reported
  * through `add(path, message)`, which the loader turns into `file:line:col: message`.
  */
-export type AddIssue = (path: ReadonlyArray<string | number>, message: string) => void;
+export type { AddIssue } from './errors.ts';
+import type { AddIssue } from './errors.ts';
 
 export interface TimelineCheckInput extends TimeContext {
   readonly timeline: readonly TimelineStepFile[];

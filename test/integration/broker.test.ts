@@ -228,7 +228,19 @@ describe('embedded broker with the fleet access policy', () => {
     await platform.subscribeAsync('msp/v1/+/+/telemetry', { qos: 1 });
     const device_ws = await asDevice(broker.ws_url!, 'env-4');
     await device_ws.publishAsync(topic('env-4', 'telemetry'), 'over-websocket', { qos: 1 });
-    await seen.next((m) => m.payload === 'over-websocket');
+    const got = await seen.next((m) => m.payload === 'over-websocket');
+    expect(got).toEqual({ topic: topic('env-4', 'telemetry'), payload: 'over-websocket', retain: false });
+    // The access policy holds over WebSocket too: env-4 may not publish as env-5.
+    const refused_before = broker.stats.publish_refused;
+    const device_closed = closed(device_ws);
+    device_ws.publish(topic('env-5', 'telemetry'), 'ws-spoof', { qos: 0 });
+    await device_closed;
+    expect(broker.stats.publish_refused).toBe(refused_before + 1);
+    // The real env-5 publishes after it; by the time that arrives the forged one would have.
+    const genuine = await asDevice(broker.ws_url!, 'env-5');
+    await genuine.publishAsync(topic('env-5', 'telemetry'), 'genuine-env-5', { qos: 1 });
+    await seen.next((m) => m.payload === 'genuine-env-5');
+    expect(seen.messages.map((m) => m.payload)).not.toContain('ws-spoof');
   });
 
   it('counts connections and current clients', async () => {

@@ -366,3 +366,55 @@ describe('PatchingEngine', () => {
     expect(events('health_gate')).toEqual([expect.objectContaining({ metric: 'reboot_rate', in_soak: true, action: 'pause', rest: 0 })]);
   });
 });
+
+describe('error gate boundary', () => {
+  const LIMIT = 0.25;
+  const MIN_EXECUTED = 4;
+
+  /**
+   * Plays `outcomes` one device at a time and checks, after each, that the gate has tripped
+   * exactly when the ratio computed here — failed / max(executed, min_executed) — is above the
+   * limit (not at it). Returns the step at which it tripped, or null.
+   */
+  function play(outcomes: Array<'ok' | 'fail'>): number | null {
+    const { engine, commands, update, events } = setup(fleet(outcomes.length));
+    engine.create(
+      {
+        id: 'r1',
+        firmware: { model: MODEL, version: '2.0.0' },
+        waves: [{ count: outcomes.length }],
+        concurrency: { max_in_flight: outcomes.length },
+        success_gate: { min_success_ratio: 0 },
+        error_gate: { max_failure_ratio: LIMIT, min_executed: MIN_EXECUTED, action: 'pause' },
+      },
+      T0,
+    );
+    const targets = commands('download').map((c) => c.device_id);
+    expect(targets).toHaveLength(outcomes.length);
+    let failed = 0;
+    for (const [i, outcome] of outcomes.entries()) {
+      update(targets[i]!, T0 + (i + 1) * 2 * MIN, outcome);
+      if (outcome === 'fail') failed++;
+      const ratio = failed / Math.max(i + 1, MIN_EXECUTED);
+      const tripped = events('error_gate').length;
+      if (ratio > LIMIT) {
+        expect(tripped, `after ${i + 1}: ${failed} failed, ratio ${ratio}`).toBe(1);
+        expect(engine.status('r1')!.state).toBe('paused');
+        return i + 1;
+      }
+      expect(tripped, `after ${i + 1}: ${failed} failed, ratio ${ratio} ≤ ${LIMIT}`).toBe(0);
+    }
+    return null;
+  }
+
+  it('error gate does not trip when the failure ratio equals the limit (1 of 4, then 2 of 8)', () => {
+    // 1/max(1,4) = 0.25 after the first device, and 2/8 = 0.25 at the end: never above.
+    expect(play(['fail', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'fail'])).toBeNull();
+  });
+
+  it('error gate trips on the first failure that takes the ratio above the limit (2 of 5)', () => {
+    expect(play(['fail', 'ok', 'ok', 'ok', 'fail', 'ok', 'ok', 'ok'])).toBe(5);
+    // Early failures count against min_executed, not against the few executed so far: 1 of 1 is 1/4.
+    expect(play(['fail', 'fail', 'ok', 'ok'])).toBe(2);
+  });
+});
