@@ -184,7 +184,7 @@ export async function startPlatformService(options: PlatformServiceOptions, deps
     });
     client.once('error', (err) => reject(new MspError('PLATFORM_CONNECT', `cannot connect to ${options.broker_url}: ${err.message}`)));
     // wall-clock: a broker that never answers must not hang the command
-    setTimeout(() => reject(new MspError('PLATFORM_CONNECT', `no answer from ${options.broker_url} within ${connect_timeout_ms / 1000} s`)), connect_timeout_ms).unref();
+    setTimeout(() => reject(new MspError('PLATFORM_CONNECT', `no answer from ${options.broker_url} within ${connect_timeout_ms / 1000} s`)), connect_timeout_ms).unref(); // wall-clock: connect deadline
   });
   let api: HttpApi;
   try {
@@ -214,7 +214,7 @@ export async function startPlatformService(options: PlatformServiceOptions, deps
     throw err;
   }
   // wall-clock: heartbeat deadlines and `for` durations are checked once a second
-  const ticker = setInterval(() => {
+  const ticker = setInterval(() => { // wall-clock: the production ticker
     if (!message_clock) platform.tick(deps.now());
     commit();
     sendCommands();

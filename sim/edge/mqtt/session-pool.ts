@@ -74,7 +74,7 @@ export class SessionPool {
     let timer: NodeJS.Timeout | undefined;
     const clean = Promise.all(sessions.map((s) => s.disconnect())).then(() => 'ok' as const);
     // wall-clock: a broker that stopped answering must not hang the shutdown
-    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeout_ms)));
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeout_ms))); // wall-clock: shutdown deadline
     const outcome = await Promise.race([clean, late]);
     clearTimeout(timer);
     if (outcome === 'late') await Promise.all(sessions.map((s) => s.destroy()));
