@@ -10,8 +10,9 @@ import { distance } from 'fastest-levenshtein';
  * Ties break alphabetically (code-unit order, not locale order) so output is identical on every
  * machine — error messages are asserted in tests and diffed in CI logs.
  *
- * When no candidate is that close, one the word starts with (or that starts with the word) is
- * suggested if the shared part is at least 4 characters and half the longer one: `expectations:`
+ * A candidate the word starts with (or that starts with the word) is suggested instead, when the
+ * shared part is at least 4 characters and half the longer one and no candidate is within two
+ * edits: `expectations:`
  * is six edits from `expect:`, yet plainly meant it, and silently dropping every expectation is
  * the worst outcome of that typo.
  */
@@ -30,7 +31,12 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
       best_distance = d;
     }
   }
-  return best ?? prefixMatch(needle, candidates);
+  // A word that extends a key (or a key it shortens) was plainly meant as that key: it wins over
+  // an edit-distance match that is more than a transposition away (`expectations` → `expect`,
+  // not `operations`, four edits away).
+  const prefix = prefixMatch(needle, candidates);
+  if (prefix !== undefined && best_distance > 2) return prefix;
+  return best ?? prefix;
 }
 
 function prefixMatch(needle: string, candidates: readonly string[]): string | undefined {
