@@ -3,6 +3,7 @@ import { Priority as EventPriority } from '../kernel/event-queue.ts';
 import type { Simulation } from '../simulation.ts';
 import type { Site } from '../world/topology.ts';
 import { costLedger, defaultOperations, visitCost, withinHours, type CostLedger, type IncidentPriority, type OperationsPolicy, type VisitRecord, type WeeklyHours } from './operations.ts';
+import { MS_PER_MINUTE as MIN } from '../../common/time.ts';
 
 export type { IncidentPriority } from './operations.ts';
 
@@ -51,7 +52,6 @@ export interface OperatorPort {
   act(action: OperatorAction): void;
 }
 
-const MIN = 60_000;
 /** The NOC closes the ticket once the technician reports back and the device is seen again. */
 const RESOLVE_AFTER_REPAIR_MS = 10 * MIN;
 /** Search horizon for the next staffed / working moment (15-minute probes over two weeks). */

@@ -1,3 +1,4 @@
+import { MS_PER_MINUTE as MIN } from '../../common/time.ts';
 /**
  * The MSP's operating policy for the simulated NOC and field service, and what it costs
  * (docs/operations.md). Plain data in milliseconds and minutes; the scenario loader turns the
@@ -68,7 +69,6 @@ export interface OperationsPolicy {
   readonly costs: CostPolicy;
 }
 
-const MIN = 60_000;
 const HOUR = 60 * MIN;
 const WEEKDAYS = [1, 2, 3, 4, 5];
 

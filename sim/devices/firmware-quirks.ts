@@ -1,6 +1,6 @@
 import type { DeviceTwin, Values } from './twin.ts';
+import { MS_PER_DAY as DAY_MS } from '../../common/time.ts';
 
-const DAY_MS = 86_400_000;
 
 /**
  * Firmware bugs in the reporting path (docs/patching.md): a stuck sensor repeats the readings it

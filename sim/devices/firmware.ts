@@ -1,5 +1,6 @@
 import type { FlashLayout } from './models.ts';
 import { modelById } from './models.ts';
+import { MS_PER_HOUR as HOUR } from '../../common/time.ts';
 
 /** A firmware bug in the sensor path: readings frozen, or creeping away from the truth. */
 export type SensorBug = 'stuck' | 'drift' | null;
@@ -34,7 +35,6 @@ export interface FirmwareProfile {
 /** What a scenario's firmware catalog may override for one model@version. */
 export type FirmwareBehaviour = Partial<Omit<FirmwareProfile, 'model' | 'version' | 'flash'>>;
 
-const HOUR = 3_600_000;
 
 /** Known versions with non-default behaviour, keyed by `model@version`. */
 const KNOWN: Readonly<Record<string, Partial<FirmwareProfile>>> = {

@@ -1,6 +1,7 @@
 import type { DeviceKind } from '../../platform/contract/messages.ts';
 import { findProduct, type Product } from '../../platform/contract/products.ts';
 import { SimError } from '../kernel/errors.ts';
+import { MS_PER_MINUTE as MIN } from '../../common/time.ts';
 
 /**
  * The hardware catalog: what a device of a given model is made of. Figures are typical of real
@@ -43,7 +44,6 @@ export interface DeviceModel extends Product {
   readonly caps: readonly string[];
 }
 
-const MIN = 60_000;
 
 function product(id: string): Product {
   const p = findProduct(id);

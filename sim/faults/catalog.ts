@@ -1,5 +1,6 @@
 import type { DeviceKind } from '../../platform/contract/messages.ts';
 import type { DeviceSpec } from '../world/topology.ts';
+import { MS_PER_MINUTE as MIN, MS_PER_HOUR as HOUR } from '../../common/time.ts';
 
 /**
  * The fault library as data (docs/faults.md): every class of fault the simulator can inject, what
@@ -53,8 +54,6 @@ export interface FaultClass {
   readonly describe: string;
 }
 
-const MIN = 60_000;
-const HOUR = 3_600_000;
 const CONNECTIVITY = ['device_offline', 'gateway_offline', 'stale_telemetry'] as const;
 // A silent battery sensor is declared offline after 3 heartbeats (up to 3 h) plus the rule's `for`.
 const CONNECTIVITY_GRACE_MS = 4 * HOUR;

@@ -6,6 +6,7 @@
 
 import { hash2, valueNoise } from './hash-noise.ts';
 import { utcOffsetMinutes } from '../../platform/contract/local-time.ts';
+import { MS_PER_MINUTE, MS_PER_HOUR, MS_PER_DAY } from '../../common/time.ts';
 
 export interface Climate {
   mean_c: number;
@@ -38,9 +39,6 @@ export interface Outdoor {
   cloud_fraction: number;
 }
 
-const MS_PER_MINUTE = 60_000;
-const MS_PER_HOUR = 3_600_000;
-const MS_PER_DAY = 86_400_000;
 const TWO_PI = 2 * Math.PI;
 // Mean tropical year, so the seasonal phase does not drift over multi-year runs.
 const YEAR_DAYS = 365.2425;

@@ -6,6 +6,7 @@ import { advanceZone, defaultZoneThermal, saturationPa, updateIntegrators, type 
 import { outdoorConditions, type Outdoor } from './weather.ts';
 import { zoneCharacter, type ZoneCharacter } from './zone-character.ts';
 import type { Building, Portfolio, Site, Zone } from './topology.ts';
+import { MS_PER_MINUTE, MS_PER_DAY } from '../../common/time.ts';
 
 /** What an HVAC controller commands for its zone; the zone model integrates it. */
 export interface HvacDrive {
@@ -19,8 +20,6 @@ export interface HvacDrive {
   health: number;
 }
 
-const MS_PER_MINUTE = 60_000;
-const MS_PER_DAY = 86_400_000;
 /** People come and go on a 5-minute grid (the zone physics grid); devices sample within it. */
 const PEOPLE_SLOT_MS = 5 * MS_PER_MINUTE;
 /** Residents' "day" starts at 03:30, when nearly everyone is asleep at home, not at midnight. */
