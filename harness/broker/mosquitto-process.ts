@@ -5,15 +5,13 @@
  * Mosquitto's default — so a run against it shows what a default installation carries.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net, { type AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { TransportFailure } from '../run/transport-failure.ts';
+import { canConnect, findProgram, freePort } from './local-programs.ts';
 
 const LOOPBACK = '127.0.0.1';
-// Debian installs the daemon in /usr/sbin, which is not on a normal user's PATH.
-const EXTRA_DIRS = ['/usr/sbin', '/usr/local/sbin', '/usr/bin', '/usr/local/bin'];
 
 export interface MosquittoProcess {
   readonly url: string;
@@ -35,40 +33,9 @@ export interface MosquittoProcessOptions {
   readonly start_timeout_ms?: number;
 }
 
-function findMosquitto(): string | undefined {
-  for (const dir of [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), ...EXTRA_DIRS]) {
-    try {
-      accessSync(join(dir, 'mosquitto'), constants.X_OK);
-      return join(dir, 'mosquitto');
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, LOOPBACK, () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: LOOPBACK, port });
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => (socket.destroy(), resolve(false)));
-  });
-}
-
 /** Starts a stock Mosquitto on 127.0.0.1 and resolves once it accepts connections. */
 export async function startMosquittoProcess(options: MosquittoProcessOptions = {}): Promise<MosquittoProcess> {
-  const bin = options.bin ?? findMosquitto();
+  const bin = options.bin ?? findProgram('mosquitto');
   if (bin === undefined) throw new TransportFailure('TRANSPORT_NO_MOSQUITTO', '--broker mosquitto needs the mosquitto program (Debian/Ubuntu: apt-get install mosquitto), or pass --broker mqtt://HOST:PORT');
   const port = options.port || (await freePort());
   const start_timeout_ms = options.start_timeout_ms ?? 10_000;

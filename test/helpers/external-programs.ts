@@ -4,35 +4,20 @@
  * a suite that silently skips its interoperability tests proves nothing.
  */
 import { execFile, spawn } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { canConnect, findProgram, freePort } from '../../harness/broker/local-programs.ts';
+
+export { findProgram, freePort };
 
 const execFileAsync = promisify(execFile);
 
-// Debian installs the mosquitto daemon in /usr/sbin, which is not on a normal user's PATH.
-const EXTRA_DIRS = ['/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin'];
 const LOOPBACK = '127.0.0.1';
 const START_TIMEOUT_MS = 5_000;
 const STOP_TIMEOUT_MS = 5_000;
-
-/** Absolute path of an executable `name` on PATH or in the sbin/bin directories; undefined when absent. */
-export function findProgram(name: string): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), ...EXTRA_DIRS];
-  for (const dir of dirs) {
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here; keep looking
-    }
-  }
-  return undefined;
-}
 
 /**
  * The program's path, or undefined (after one `skipping:` line on stderr) so the caller can
@@ -50,32 +35,6 @@ function requireOrThrow(name: string, debian_package: string): string {
   const found = findProgram(name);
   if (found === undefined) throw new Error(`${name} not found: apt-get install -y ${debian_package}`);
   return found;
-}
-
-/** A free loopback port (the kernel picks it; a tiny race with other processes is acceptable in tests). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, LOOPBACK, () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: LOOPBACK, port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
 }
 
 function sleep(ms: number): Promise<void> {

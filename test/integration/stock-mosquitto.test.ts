@@ -16,25 +16,16 @@ import { DEFAULT_DEV_SECRET } from '../../platform/contract/credentials.ts';
 import { generatePortfolio } from '../../sim/world/generate.ts';
 import { loadScenario } from '../../harness/scenario/scenario.ts';
 import { requireProgram, startMosquitto } from '../helpers/external-programs.ts';
+import { captureIo } from '../helpers/capture-io.ts';
 
 const mosquitto_bin = requireProgram('mosquitto', 'mosquitto');
 const FLAGSHIP = loadScenario('scenarios/commercial-portfolio.yaml');
 const SMALL = 'test/fixtures/small-office.yaml';
 const SPAN_MS = 2 * 3_600_000;
 
-function capture(): { io: { stdout: { write(s: string): boolean }; stderr: { write(s: string): boolean } }; out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    io: { stdout: { write: (s: string) => ((out += s), true) }, stderr: { write: (s: string) => ((err += s), true) } },
-    out: () => out,
-    err: () => err,
-  };
-}
-
 describe('transport failures explain themselves', () => {
   it('an unreachable broker fails within 10 s with exit code 4, naming the URL', async () => {
-    const c = capture();
+    const c = captureIo();
     const t0 = performance.now();
     const code = await main(['run', SMALL, '--broker', 'mqtt://127.0.0.1:1', '--duration', '10m'], c.io);
     const elapsed_ms = performance.now() - t0;
@@ -84,7 +75,7 @@ describe.skipIf(!mosquitto_bin)('stock Mosquitto (listener + allow_anonymous onl
     const broker = await startMosquitto({ stock: true, extra_config: ['max_queued_messages 10'] });
     const dir = mkdtempSync(join(tmpdir(), 'msp-twin-fail-'));
     try {
-      const c = capture();
+      const c = captureIo();
       const trace = join(dir, 'trace.jsonl');
       const code = await main(['run', SMALL, '--broker', broker.url, '--duration', '1h', '--step-timeout', '3s', '--flow-window', '200', '--record', trace], c.io);
       expect(code).toBe(4);

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ERROR_CODES, EXIT_CODE_OF, exitClassOf, MspError } from '../../common/errors.ts';
 import { renderErrorsDoc } from '../../common/errors-doc.ts';
 import { main } from '../../harness/cli/main.ts';
+import { captureIo } from '../helpers/capture-io.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -13,16 +14,6 @@ function sources(dir: string): string[] {
     if (statSync(join(ROOT, rel)).isDirectory()) return name === 'node_modules' || name === 'dist' ? [] : sources(rel);
     return rel.endsWith('.ts') ? [rel] : [];
   });
-}
-
-function capture(): { io: { stdout: { write(s: string): boolean }; stderr: { write(s: string): boolean } }; out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    io: { stdout: { write: (s: string) => ((out += s), true) }, stderr: { write: (s: string) => ((err += s), true) } },
-    out: () => out,
-    err: () => err,
-  };
 }
 
 describe('one error model', () => {
@@ -56,7 +47,7 @@ describe('one error model', () => {
       ['run', 'demo', '--step', '0m'],
       ['run', 'demo', '--broker-outage', '1h+0s'],
     ]) {
-      const c = capture();
+      const c = captureIo();
       const code = await main(argv, c.io);
       expect(code, argv.join(' ')).toBe(2);
       expect(c.err(), argv.join(' ')).not.toMatch(/internal error/);
