@@ -84,12 +84,24 @@ const zBuilding = z.strictObject({
   zone_area_m2: z.number().positive().max(100_000).optional(),
   per_zone: zKindCounts.optional(),
   per_floor: zKindCounts.optional(),
+  units_per_floor: z.number().int().min(1).max(500).optional(),
+  per_unit: zKindCounts.optional(),
   layout: z.array(zFloor).min(1).optional(),
   models: zKindModels.optional(),
   firmware: z.partialRecord(zModel, z.record(z.string(), z.number().nonnegative())).optional(),
   critical_kinds: z.array(zKind).optional(),
   tags: z.array(z.string()).optional(),
   devices_per_gateway: z.number().int().min(1).max(10_000).optional(),
+}).superRefine((b, ctx) => {
+  // Units are stamped out per floor like zones; an explicit layout lists its zones itself.
+  if (b.per_unit !== undefined && b.units_per_floor === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['per_unit'], message: 'per_unit needs units_per_floor (how many units each floor has)' });
+  }
+  if (b.layout !== undefined) {
+    for (const key of ['units_per_floor', 'per_unit'] as const) {
+      if (b[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `${key} does not apply with layout (the layout lists every floor and zone; generate units with floors and units_per_floor)` });
+    }
+  }
 });
 
 const zClimate = z.strictObject({

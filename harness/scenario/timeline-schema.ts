@@ -59,6 +59,7 @@ export const zSelector = z.strictObject({
   building: zOneOrMany.optional(),
   floor: zOneOrMany.optional(),
   zone: zOneOrMany.optional(),
+  unit: zOneOrMany.optional(),
   kind: z.union([z.enum(DEVICE_KINDS), z.array(z.enum(DEVICE_KINDS)).min(1)]).optional(),
   model: zOneOrMany.optional(),
   firmware: zOneOrMany.optional(),

@@ -1,6 +1,6 @@
 import { faultClass, type FaultClass } from '../../sim/faults/catalog.ts';
 import type { FaultProcess, StepAction, TimelineStep } from '../../sim/faults/plan.ts';
-import { selectDevices, type Selector } from '../../sim/faults/selector.ts';
+import { SELECTOR_KEYS, selectDevices, type Selector } from '../../sim/faults/selector.ts';
 import { zonedToUtcMs } from '../../platform/contract/local-time.ts';
 import type { Portfolio } from '../../sim/world/topology.ts';
 import { parseDuration } from '../../common/duration.ts';
@@ -22,7 +22,7 @@ const list = <T extends string>(v: T | readonly T[] | undefined): readonly T[] |
 export function toSelector(s: SelectorFile | undefined): Selector {
   if (s === undefined) return {};
   const out: Record<string, unknown> = {};
-  for (const key of ['site', 'building', 'floor', 'zone', 'kind', 'model', 'firmware', 'tag', 'device', 'behind'] as const) {
+  for (const key of SELECTOR_KEYS) {
     const v = list(s[key] as string | string[] | undefined);
     if (v !== undefined) out[key] = v;
   }

@@ -14,6 +14,8 @@ export interface Selector {
   readonly building?: readonly string[];
   readonly floor?: readonly string[];
   readonly zone?: readonly string[];
+  /** Residential units (`lakeview-3-02`): the devices in the apartment. */
+  readonly unit?: readonly string[];
   readonly kind?: readonly DeviceKind[];
   readonly model?: readonly string[];
   /** Firmware at the start of the run (as the fleet spec assigned it). */
@@ -26,7 +28,7 @@ export interface Selector {
   readonly percent?: number;
 }
 
-export const SELECTOR_KEYS = ['site', 'building', 'floor', 'zone', 'kind', 'model', 'firmware', 'tag', 'device', 'behind'] as const;
+export const SELECTOR_KEYS = ['site', 'building', 'floor', 'zone', 'unit', 'kind', 'model', 'firmware', 'tag', 'device', 'behind'] as const;
 export type SelectorKey = (typeof SELECTOR_KEYS)[number];
 
 /** The values a device offers to each selector key. */
@@ -40,6 +42,8 @@ export function selectorValues(d: DeviceSpec, key: SelectorKey): readonly string
       return [d.floor_id];
     case 'zone':
       return d.zone_id === null ? [] : [d.zone_id];
+    case 'unit':
+      return d.unit_id === undefined ? [] : [d.unit_id];
     case 'kind':
       return [d.kind];
     case 'model':

@@ -23,7 +23,9 @@ export function countBuildingDevices(spec: BuildingSpec, fleet: FleetSpec): numb
       for (const [kind, c] of Object.entries(counts ?? {})) if (kind !== 'gateway') n += c ?? 0;
       return n;
     };
-    const per_floor = sum(spec.per_zone) * (spec.zones_per_floor ?? 1) + sum(spec.per_floor);
+    const units = spec.units_per_floor ?? 0;
+    const zones = spec.zones_per_floor ?? (units > 0 ? 0 : 1);
+    const per_floor = sum(spec.per_unit) * units + sum(spec.per_zone) * zones + sum(spec.per_floor);
     per_copy = withGateways(per_floor) * (spec.floors ?? 1);
   }
   return per_copy * (spec.count ?? 1);

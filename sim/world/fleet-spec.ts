@@ -32,10 +32,21 @@ export interface BuildingSpec {
   /** Stamp out this many identical buildings with ids `<id>-1` … `<id>-n`. */
   count?: number;
   floors?: number;
+  /**
+   * Common zones per floor (offices, corridors, shop floors). Default 1, or 0 when the floor has
+   * units: an apartment floor is its units.
+   */
   zones_per_floor?: number;
   zone_area_m2?: number;
   per_zone?: KindCounts;
   per_floor?: KindCounts;
+  /**
+   * Residential units (apartments) per floor, each a place of its own with an id
+   * `<building>-<level>-<nn>` (`lakeview-3-02`) that selectors, reports and the viewer name. A unit
+   * is one thermal zone of `zone_area_m2`; its devices come from `per_unit`.
+   */
+  units_per_floor?: number;
+  per_unit?: KindCounts;
   /** Explicit floors instead of floors × zones_per_floor. */
   layout?: FloorSpec[];
   /** Model per kind, overriding the catalog default. */

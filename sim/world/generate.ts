@@ -134,26 +134,42 @@ function countsToEntries(counts: Partial<Record<DeviceKind, number>> | undefined
   return DEVICE_KINDS.filter((k) => k !== 'gateway' && (counts[k] ?? 0) > 0).map((kind) => ({ kind, count: counts[kind]! }));
 }
 
-function buildFloor(ctx: BuildContext, level: number, zone_specs: readonly ZoneSpec[], floor_entries: readonly DeviceEntry[]): Floor {
+/** A zone to build; `unit_id` makes it a residential unit with that id. */
+type PlannedZone = ZoneSpec & { readonly unit_id?: string };
+
+/** `riverside-1-3-02`: the building, the floor's level and the unit's number on the floor. */
+export function unitId(building_id: string, level: number, n: number): string {
+  return `${building_id}-${level}-${pad(n, 2)}`;
+}
+
+function buildFloor(ctx: BuildContext, level: number, zone_specs: readonly PlannedZone[], floor_entries: readonly DeviceEntry[]): Floor {
   const floor_id = `${ctx.building_id}-f${pad(level, 2)}`;
   const counters = new Map<DeviceKind, number>();
   const floor_devices: DeviceSpec[] = [];
-  const zones: Zone[] = zone_specs.map((z, i) => {
-    const zone_id = z.id ?? `${floor_id}-z${pad(i + 1, 2)}`;
+  let common_n = 0;
+  const zones: Zone[] = zone_specs.map((z) => {
+    // Units are numbered among units, common zones among common zones (z01 stays z01 beside units).
+    if (z.unit_id === undefined) common_n += 1;
+    const zone_id = z.unit_id ?? z.id ?? `${floor_id}-z${pad(common_n, 2)}`;
     const area_m2 = z.area_m2 ?? ctx.spec.zone_area_m2 ?? 120;
-    for (const entry of expandEntries(z.devices, floor_id, counters)) floor_devices.push(makeDevice(ctx, entry, floor_id, zone_id));
+    for (const entry of expandEntries(z.devices, floor_id, counters)) {
+      const d = makeDevice(ctx, entry, floor_id, zone_id);
+      floor_devices.push(z.unit_id === undefined ? d : { ...d, unit_id: z.unit_id });
+    }
     return {
       id: zone_id,
       floor_id,
       building_id: ctx.building_id,
       site_id: ctx.site.id,
-      name: z.name ?? `Zone ${level}.${i + 1}`,
+      name: z.name ?? `Zone ${level}.${common_n}`,
       area_m2,
       capacity_people: Math.max(1, Math.round(area_m2 / AREA_PER_PERSON_M2[ctx.spec.type])),
+      ...(z.unit_id !== undefined ? { unit: true as const } : {}),
     };
   });
-  // Floor-level devices (entrance readers, riser leak sensors) sit in the floor's first zone.
-  const first_zone = zones[0]?.id ?? null;
+  // Floor-level devices (entrance readers, riser leak sensors) sit in the floor's first common
+  // zone (a corridor), or in its first unit when the floor is all units.
+  const first_zone = (zones.find((z) => z.unit !== true) ?? zones[0])?.id ?? null;
   for (const entry of expandEntries(floor_entries, floor_id, counters)) floor_devices.push(makeDevice(ctx, entry, floor_id, first_zone));
 
   if (floor_devices.length > 0) {
@@ -182,13 +198,17 @@ function buildBuilding(site: SiteSpec, spec: BuildingSpec, building_id: string, 
     floors = spec.layout.map((f) => buildFloor(ctx, f.level, f.zones, []));
   } else {
     const floor_count = spec.floors ?? 1;
-    const zone_count = spec.zones_per_floor ?? 1;
+    const unit_count = spec.units_per_floor ?? 0;
+    const zone_count = spec.zones_per_floor ?? (unit_count > 0 ? 0 : 1);
     const zone_entries = countsToEntries(spec.per_zone);
+    const unit_entries = countsToEntries(spec.per_unit);
     const floor_entries = countsToEntries(spec.per_floor);
     floors = [];
     for (let level = 1; level <= floor_count; level++) {
-      const zones: ZoneSpec[] = Array.from({ length: zone_count }, () => ({ devices: zone_entries }));
-      floors.push(buildFloor(ctx, level, zones, floor_entries));
+      // Units first, so a unit's devices number as the floor's first (…-f03-lock-002 is in unit 3-02).
+      const units: PlannedZone[] = Array.from({ length: unit_count }, (_, i) => ({ unit_id: unitId(building_id, level, i + 1), name: `Unit ${level}${pad(i + 1, 2)}`, devices: unit_entries }));
+      const zones: PlannedZone[] = Array.from({ length: zone_count }, () => ({ devices: zone_entries }));
+      floors.push(buildFloor(ctx, level, [...units, ...zones], floor_entries));
     }
   }
   return { id: building_id, site_id: site.id, name, type: spec.type, floors };

@@ -39,6 +39,8 @@ export interface Zone {
   readonly name: string;
   readonly area_m2: number;
   readonly capacity_people: number;
+  /** Set on a residential unit (the zone is the apartment; its id is the unit id). */
+  readonly unit?: true;
 }
 
 export interface DeviceSpec {
@@ -52,6 +54,8 @@ export interface DeviceSpec {
   readonly floor_id: string;
   /** Gateways belong to a floor, not a zone. */
   readonly zone_id: string | null;
+  /** The residential unit the device is in (its zone's id); absent outside units. */
+  readonly unit_id?: string;
   /** The gateway the device's traffic goes through; null for gateways themselves. */
   readonly gateway_id: string | null;
   /** Critical devices (a clinic's HVAC) count toward building-down rules on their own. */

@@ -18,6 +18,8 @@ const building = (i: number): fc.Arbitrary<BuildingSpec> =>
       zones_per_floor: fc.option(fc.integer({ min: 1, max: 4 }), { nil: undefined }),
       per_zone: fc.option(kindCounts, { nil: undefined }),
       per_floor: fc.option(kindCounts, { nil: undefined }),
+      units_per_floor: fc.option(fc.integer({ min: 1, max: 4 }), { nil: undefined }),
+      per_unit: fc.option(kindCounts, { nil: undefined }),
       devices_per_gateway: fc.option(fc.integer({ min: 1, max: 7 }), { nil: undefined }),
     }),
     fc.record({
