@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { localTime } from '../../platform/contract/local-time.ts';
 import type { BuildingSla, IncidentRow, SlaReport } from '../../platform/sla/ledger.ts';
 import type { CostLedger } from '../../sim/actors/operations.ts';
+import type { Portfolio } from '../../sim/world/topology.ts';
 import type { SlaTruth } from '../expect/sla-truth.ts';
 
 export interface ReportMeta {
@@ -21,26 +22,41 @@ export interface ReportMeta {
   costs?: CostLedger | null;
   /** The SLA oracle's true down time beside the measured (a simulated run only; a real platform has no truth). */
   truth?: SlaTruth | null;
+  /** Device id → residential unit id, for fleets with units (`unitsByDevice`); absent or empty: no unit column. */
+  units?: ReadonlyMap<string, string>;
+}
+
+/** Which unit each device is in, for the devices in one (a fleet without units gives an empty map). */
+export function unitsByDevice(portfolio: Portfolio): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const d of portfolio.devices) if (d.unit_id !== undefined) out.set(d.id, d.unit_id);
+  return out;
 }
 
 export function writeReportFiles(report: SlaReport, dir: string, meta: ReportMeta): void {
   mkdirSync(dir, { recursive: true });
   const costs = meta.costs ?? null;
   const truth = meta.truth ?? null;
-  writeFileSync(join(dir, 'report.json'), `${JSON.stringify({ meta: { scenario: meta.scenario, seed: meta.seed, trace_hash: meta.trace_hash, generated_for: meta.generated_for }, report, ...(costs ? { costs } : {}), ...(truth ? { truth } : {}) }, null, 2)}\n`);
+  const units = meta.units ?? new Map<string, string>();
+  // A device in a residential unit says which one (report.json devices[].unit); others are unchanged.
+  const listed = units.size === 0 ? report : { ...report, devices: report.devices.map((d) => (units.has(d.id) ? { ...d, unit: units.get(d.id)! } : d)) };
+  writeFileSync(join(dir, 'report.json'), `${JSON.stringify({ meta: { scenario: meta.scenario, seed: meta.seed, trace_hash: meta.trace_hash, generated_for: meta.generated_for }, report: listed, ...(costs ? { costs } : {}), ...(truth ? { truth } : {}) }, null, 2)}\n`);
   writeFileSync(join(dir, 'report.html'), renderReportHtml(report, meta));
-  writeFileSync(join(dir, 'ledger.csv'), renderLedgerCsv(report));
+  writeFileSync(join(dir, 'ledger.csv'), renderLedgerCsv(report, units));
   writeFileSync(join(dir, 'credits.csv'), renderCreditsCsv(report));
-  if (costs) writeFileSync(join(dir, 'costs.csv'), renderCostsCsv(costs));
+  if (costs) writeFileSync(join(dir, 'costs.csv'), renderCostsCsv(costs, units));
 }
 
 export const COSTS_CSV_COLUMNS = ['site', 'technician', 'dispatched_ms', 'done_ms', 'labour_ms', 'devices', 'causes', 'batteries', 'replaced_devices', 'cost', 'currency'] as const;
 
-/** One row per truck roll; `devices` and `causes` are space-separated. */
-export function renderCostsCsv(costs: CostLedger): string {
-  const lines = [COSTS_CSV_COLUMNS.join(',')];
+/** One row per truck roll; `devices` and `causes` are space-separated; with units, a last `units` column names the apartments visited. */
+export function renderCostsCsv(costs: CostLedger, units: ReadonlyMap<string, string> = new Map()): string {
+  const with_units = units.size > 0;
+  const lines = [[...COSTS_CSV_COLUMNS, ...(with_units ? ['units'] : [])].join(',')];
   for (const v of costs.visits) {
-    lines.push([v.site, v.technician, v.dispatched_ms, v.done_ms, v.labour_ms, v.devices.join(' '), v.causes.join(' '), v.batteries, v.replaced_devices, v.cost, costs.currency].map(csvField).join(','));
+    const row: Array<string | number> = [v.site, v.technician, v.dispatched_ms, v.done_ms, v.labour_ms, v.devices.join(' '), v.causes.join(' '), v.batteries, v.replaced_devices, v.cost, costs.currency];
+    if (with_units) row.push([...new Set(v.devices.flatMap((d) => (units.has(d) ? [units.get(d)!] : [])))].sort().join(' '));
+    lines.push(row.map(csvField).join(','));
   }
   return `${lines.join('\n')}\n`;
 }
@@ -79,12 +95,16 @@ function csvField(v: string | number | boolean): string {
   return /[",\r\n]/.test(text) || formula ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-export function renderLedgerCsv(report: SlaReport): string {
-  const lines = [LEDGER_CSV_COLUMNS.join(',')];
+/** One row per device; a fleet with residential units adds a last `unit` column (empty for devices in none). */
+export function renderLedgerCsv(report: SlaReport, units: ReadonlyMap<string, string> = new Map()): string {
+  const with_units = units.size > 0;
+  const lines = [[...LEDGER_CSV_COLUMNS, ...(with_units ? ['unit'] : [])].join(',')];
   for (const d of report.devices) {
     // Availability is written with full double precision (shortest round-trip form), so the
     // column equals (agreed_ms − downtime_ms) / agreed_ms exactly as a double.
-    lines.push([d.id, d.site, d.building, d.kind, d.model, d.fw, d.agreed_ms, d.downtime_ms, d.excluded_ms, d.availability, d.outage_count, d.longest_outage_ms, d.compliant, d.unreachable_ms].map(csvField).join(','));
+    const row: Array<string | number | boolean> = [d.id, d.site, d.building, d.kind, d.model, d.fw, d.agreed_ms, d.downtime_ms, d.excluded_ms, d.availability, d.outage_count, d.longest_outage_ms, d.compliant, d.unreachable_ms];
+    if (with_units) row.push(units.get(d.id) ?? '');
+    lines.push(row.map(csvField).join(','));
   }
   return `${lines.join('\r\n')}\r\n`;
 }
@@ -438,8 +458,9 @@ export function renderReportHtml(report: SlaReport, meta: ReportMeta): string {
   if (meta.costs) parts.push(costsSection(meta.costs));
 
   if (top_devices.length > 0) {
+    const units = meta.units ?? new Map<string, string>();
     parts.push('<section><h2>Devices with downtime</h2><table><thead><tr><th>device</th><th>building</th><th>kind</th><th class="n">agreed_ms</th><th class="n">downtime_ms</th><th class="n">excluded_ms</th><th class="n">availability</th><th class="n">outages</th><th class="n">longest</th></tr></thead><tbody>');
-    for (const d of top_devices) parts.push(`<tr><td>${e(d.id)}</td><td>${e(`${d.site} / ${d.building}`)}</td><td>${e(d.kind)}</td><td class="n">${d.agreed_ms}</td><td class="n">${d.downtime_ms}</td><td class="n">${d.excluded_ms}</td><td class="n">${e(pct(d.availability))}</td><td class="n">${d.outage_count}</td><td class="n">${e(duration(d.longest_outage_ms))}</td></tr>`);
+    for (const d of top_devices) parts.push(`<tr><td>${e(d.id)}</td><td>${e(`${d.site} / ${d.building}${units.has(d.id) ? ` / unit ${units.get(d.id)!}` : ''}`)}</td><td>${e(d.kind)}</td><td class="n">${d.agreed_ms}</td><td class="n">${d.downtime_ms}</td><td class="n">${d.excluded_ms}</td><td class="n">${e(pct(d.availability))}</td><td class="n">${d.outage_count}</td><td class="n">${e(duration(d.longest_outage_ms))}</td></tr>`);
     parts.push(`</tbody></table><p class="note">Up to 50 devices, most downtime first; every device is in ledger.csv and, with its down intervals and exclusions, in report.json devices[].entries.</p></section>`);
   }
   parts.push('</main></body></html>\n');

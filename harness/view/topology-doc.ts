@@ -23,7 +23,7 @@ export function topologyDocument(portfolio: Portfolio, scenario: Scenario): Topo
         id: b.id,
         name: b.name,
         type: b.type,
-        floors: b.floors.map((f) => ({ id: f.id, level: f.level, zones: f.zones.map((z) => ({ id: z.id, name: z.name, area_m2: z.area_m2 })) })),
+        floors: b.floors.map((f) => ({ id: f.id, level: f.level, zones: f.zones.map((z) => ({ id: z.id, name: z.name, area_m2: z.area_m2, ...(z.unit === true ? { unit: true as const } : {}) })) })),
       })),
     })),
     contract: { availability_target: contract.availability_target, response_targets_ms: { ...contract.response_targets_ms }, approved_firmware: { ...contract.approved_firmware } },

@@ -42,7 +42,8 @@ export interface TopologyDoc {
       readonly floors: ReadonlyArray<{
         readonly id: string;
         readonly level: number;
-        readonly zones: ReadonlyArray<{ readonly id: string; readonly name: string; readonly area_m2: number }>;
+        /** `unit: true` marks a residential unit (the zone is the apartment; its id is the unit id). */
+        readonly zones: ReadonlyArray<{ readonly id: string; readonly name: string; readonly area_m2: number; readonly unit?: true }>;
       }>;
     }>;
   }>;

@@ -169,8 +169,12 @@ function buildFloor(ctx: BuildContext, level: number, zone_specs: readonly Plann
   });
   // Floor-level devices (entrance readers, riser leak sensors) sit in the floor's first common
   // zone (a corridor), or in its first unit when the floor is all units.
-  const first_zone = (zones.find((z) => z.unit !== true) ?? zones[0])?.id ?? null;
-  for (const entry of expandEntries(floor_entries, floor_id, counters)) floor_devices.push(makeDevice(ctx, entry, floor_id, first_zone));
+  const host_zone = zones.find((z) => z.unit !== true) ?? zones[0];
+  const first_zone = host_zone?.id ?? null;
+  for (const entry of expandEntries(floor_entries, floor_id, counters)) {
+    const d = makeDevice(ctx, entry, floor_id, first_zone);
+    floor_devices.push(host_zone?.unit === true ? { ...d, unit_id: host_zone.id } : d);
+  }
 
   if (floor_devices.length > 0) {
     const gateway_count = Math.ceil(floor_devices.length / ctx.devices_per_gateway);

@@ -13,7 +13,7 @@ import { DurationError, parseDuration, parsePositiveDuration } from '../../../co
 import { durationProblem } from '../../scenario/bounds.ts';
 import { UsageError } from '../../errors.ts';
 import { setUpMqtt, type MqttSetup } from '../../run/mqtt-setup.ts';
-import { writeReportFiles } from '../../report/report-files.ts';
+import { unitsByDevice, writeReportFiles } from '../../report/report-files.ts';
 import type { SlaReport } from '../../../platform/sla/ledger.ts';
 import { generatePortfolio } from '../../../sim/world/generate.ts';
 import { ExitCode } from '../exit-codes.ts';
@@ -232,8 +232,9 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
   const command = `msp-twin run ${args.scenario} --seed ${summary.seed} --duration "${span}"${args.transport === 'memory' ? ' --transport memory' : ''}${args.mqtt_mode === 'gateway' && args.transport === 'mqtt' ? ' --mqtt-mode gateway' : ''}${outages.length ? args.broker_outage!.map((o) => ` --broker-outage ${o}`).join('') : ''}`;
   if (args.out !== undefined) {
     writeFileSync(join(args.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
-    writeFileSync(join(args.out, 'topology.json'), JSON.stringify(topologyDocument(generatePortfolio(scenario.name, scenario.fleet), scenario)) + '\n');
-    if (report) writeReportFiles(report, args.out, { scenario: summary.scenario, seed: summary.seed, trace_hash: summary.trace_hash, generated_for: `${localStamp(scenario.start_timezone, summary.start_ms)} → ${localStamp(scenario.start_timezone, summary.end_ms)} ${scenario.start_timezone}`, costs: summary.costs, truth: summary.oracle?.sla ?? null });
+    const portfolio = generatePortfolio(scenario.name, scenario.fleet);
+    writeFileSync(join(args.out, 'topology.json'), JSON.stringify(topologyDocument(portfolio, scenario)) + '\n');
+    if (report) writeReportFiles(report, args.out, { scenario: summary.scenario, seed: summary.seed, trace_hash: summary.trace_hash, generated_for: `${localStamp(scenario.start_timezone, summary.start_ms)} → ${localStamp(scenario.start_timezone, summary.end_ms)} ${scenario.start_timezone}`, costs: summary.costs, truth: summary.oracle?.sla ?? null, units: unitsByDevice(portfolio) });
   }
   const failed = results.filter((r) => r.status === 'failed');
   if (args.junit !== undefined) {

@@ -12,6 +12,8 @@ export interface ZoneNode {
   readonly id: string;
   readonly name: string;
   readonly area_m2: number;
+  /** A residential unit (its id is the unit id, its name "Unit 302"); from the topology document. */
+  readonly unit: boolean;
   readonly devices: number[];
 }
 export interface FloorNode {
@@ -133,7 +135,7 @@ export function buildTopology(reg: DeviceRegistry, doc: TopologyDoc | null, fall
         const level = floor_doc.get(floor_id)?.level ?? levelOf(floor_id, ++fallback);
         const zones: ZoneNode[] = [...f.zones].map(([zone_id, ds]) => {
           const zd = zone_doc.get(zone_id);
-          return { id: zone_id, name: zd?.name ?? zoneName(zone_id, level), area_m2: zd?.area_m2 ?? 120, devices: sortDevices(ds) };
+          return { id: zone_id, name: zd?.name ?? zoneName(zone_id, level), area_m2: zd?.area_m2 ?? 120, unit: zd?.unit === true, devices: sortDevices(ds) };
         });
         zones.sort(byId);
         const loose = sortDevices(f.loose);
