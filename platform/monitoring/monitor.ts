@@ -11,7 +11,7 @@ import { MinHeap } from '../../common/min-heap.ts';
 import type { EventType } from '../contract/messages.ts';
 import type { AlertType, DeviceInfo, DeviceMessage, Journal, LivenessChange, Severity } from '../core/model.ts';
 import { copyData, sortedEntries } from '../core/state-codec.ts';
-import { EVENT_RULE_NAMES, type EventRule, type MonitoringConfig, type ThresholdRule } from './rules.ts';
+import { DOOR_HELD_OPEN_ENDS_ON, EVENT_RULE_NAMES, type EventRule, type MonitoringConfig, type ThresholdRule } from './rules.ts';
 
 export interface AlertSignal {
   readonly kind: 'raise' | 'clear';
@@ -274,14 +274,40 @@ export class Monitor {
       const c = this.cond(device_id, rule);
       const cs: CondSpec = { ...spec, type: rule };
       if (action === 'raise') {
+        if (spec.for_ms > 0 && !c.firing) {
+          // Pending: fires when `for_ms` passes with nothing ending it; a repeat keeps the first start.
+          if (c.bad_since_ms === null) {
+            c.bad_since_ms = at;
+            c.summary = `${type}`;
+            this.schedule(device_id, rule, c, at + spec.for_ms);
+          }
+          continue;
+        }
         c.summary = `${type}`;
         this.emit(device_id, rule, 'raise', cs, at, c.summary);
         c.firing = true;
         if (spec.auto_resolve_ms !== null) this.schedule(device_id, rule, c, at + spec.auto_resolve_ms);
-      } else if (c.firing) {
-        this.clearCond(device_id, rule, c, cs, at, `${type}`);
+      } else {
+        this.endEventCond(device_id, rule, c, cs, at, `${type}`);
       }
     }
+  }
+
+  /** A clearing event (or state): clears a firing event condition, or voids a pending one. */
+  private endEventCond(device_id: string, rule: string, c: Cond, cs: CondSpec, at: number, why: string): void {
+    if (c.firing) this.clearCond(device_id, rule, c, cs, at, why);
+    else if (c.bad_since_ms !== null) {
+      this.cancel(c);
+      c.bad_since_ms = null;
+    }
+  }
+
+  /** The lock reports its door closed: a held-open door is no longer held open. */
+  private onDoorClosed(device_id: string, at: number): void {
+    const spec = this.config.door_held_open;
+    if (!spec.enabled) return;
+    const c = this.conds.get(device_id + SEP + 'door_held_open');
+    if (c !== undefined) this.endEventCond(device_id, 'door_held_open', c, { ...spec, type: 'door_held_open' }, at, 'door closed');
   }
 
   private onTelemetry(
@@ -293,6 +319,7 @@ export class Monitor {
   ): void {
     const cfg = this.config;
     const info = this.device(device_id);
+    if (values[DOOR_HELD_OPEN_ENDS_ON.value] === DOOR_HELD_OPEN_ENDS_ON.equals) this.onDoorClosed(device_id, at);
 
     if (cfg.battery_low.enabled && battery_pct !== undefined) {
       const r = cfg.battery_low;
@@ -470,6 +497,9 @@ export class Monitor {
         this.clearCond(top.device_id, top.rule, c, spec, top.due_ms, why);
       } else {
         this.fire(top.device_id, top.rule, c, spec, top.due_ms);
+        // An event rule that waited its `for` now counts its auto-resolve from firing.
+        const event_spec = (EVENT_RULE_NAMES as readonly string[]).includes(top.rule) ? this.config[top.rule as (typeof EVENT_RULE_NAMES)[number]] : undefined;
+        if (event_spec !== undefined && event_spec.auto_resolve_ms !== null) this.schedule(top.device_id, top.rule, c, top.due_ms + event_spec.auto_resolve_ms);
       }
     }
     // Voided timers stay in the heap until due; rebuild once they dominate, so it stays bounded.

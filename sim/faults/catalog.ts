@@ -109,6 +109,14 @@ const CLASSES: readonly FaultClass[] = [
     describe: 'the bolt jams: the lock reports lock_jammed and every access attempt fails until it is cleared',
   },
   {
+    name: 'door_propped', family: 'fault', scope: 'device', kinds: ['lock'], params: {},
+    detected_by: ['door_held_open'], outage_incident: false, grace_ms: 30 * MIN, scored: true,
+    // The lock's 30 s alarm plus door_held_open's default 10-minute `for`: a shorter prop is what
+    // residents do every day, and the platform is right not to page for it.
+    min_scored_ms: 11 * MIN,
+    describe: 'the door is propped open (a wedge, a broken closer): it stays open whoever badges, the lock raises its held-open alarm after 30 s, and it closes and relocks when the fault ends; a prop under 11 min is not scored (door_held_open waits 10 min)',
+  },
+  {
     name: 'hvac_compressor_failure', family: 'fault', scope: 'device', kinds: ['hvac'],
     params: { health: { unit: 'number', default: 0, min: 0, max: 1, describe: 'fraction of heating/cooling capacity left (0 = none)' } },
     detected_by: ['hvac_off_setpoint', 'freeze_risk'], outage_incident: false, grace_ms: 6 * HOUR, scored: true,

@@ -3,6 +3,7 @@ import { round } from '../../platform/contract/canonical-json.ts';
 import { Priority } from '../kernel/event-queue.ts';
 import type { Rng } from '../kernel/rng.ts';
 import { startLeak } from '../devices/kinds/leak-sensor.ts';
+import { propDoor, releaseDoor } from '../devices/kinds/lock.ts';
 import type { DeviceFaultHooks, DeviceTwin, Values } from '../devices/twin.ts';
 import type { Simulation } from '../simulation.ts';
 import type { DeviceSpec } from '../world/topology.ts';
@@ -240,6 +241,11 @@ export function startEffect(ctx: EffectContext): ActiveFault {
         if (t.power === 'online') t.event('lock_jammed');
       }
       return { applied: true, end: () => twins.forEach((t) => (t.local.jammed = false)) };
+    }
+    case 'door_propped': {
+      const twins = ctx.devices.map((d) => twinOf(ctx, d)).filter((t) => t.power === 'online');
+      for (const t of twins) propDoor(t);
+      return { applied: twins.length > 0, end: () => twins.forEach((t) => releaseDoor(t)) };
     }
     case 'hvac_compressor_failure': {
       const twins = ctx.devices.map((d) => twinOf(ctx, d));

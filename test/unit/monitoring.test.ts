@@ -261,11 +261,11 @@ describe('monitoring rules', () => {
   });
 
   it('opens_incident: a rule can keep its alerts out of incidents, or open them below minor', () => {
-    const quiet = pipeline([dev('lk1', 'lock')], { door_held_open: { opens_incident: false } });
+    const quiet = pipeline([dev('lk1', 'lock')], { door_held_open: { opens_incident: false, for_ms: 0 } });
     quiet.message(event('lk1', T0, 'door_held_open'));
     expect(quiet.alerts.active()).toMatchObject([{ type: 'door_held_open', severity: 'minor' }]);
     expect(quiet.desk.all()).toEqual([]);
-    const loud = pipeline([dev('lk1', 'lock')]);
+    const loud = pipeline([dev('lk1', 'lock')], { door_held_open: { for_ms: 0 } });
     loud.message(event('lk1', T0, 'door_held_open'));
     expect(loud.desk.all()).toMatchObject([{ cause: 'door_held_open' }]);
     // A warning opens nothing by default; with opens_incident: true it does.
@@ -275,14 +275,44 @@ describe('monitoring rules', () => {
     expect(opensIncident(defaultMonitoringConfig())('leak', 'critical')).toBe(true);
   });
 
-  it('door_held_open auto-resolves 15 min after the latest event', () => {
+  it('door_held_open waits its 10-minute for: a door closed within it raises nothing, one still open then pages until it closes', () => {
     const p = pipeline([dev('lk1', 'lock')]);
+    // A resident carrying shopping: the lock's 30 s alarm, then the door closes 40 s later.
     p.message(event('lk1', T0, 'door_held_open'));
-    p.message(event('lk1', T0 + 5 * MIN, 'door_held_open'));
-    p.tick(T0 + 19 * MIN);
-    expect(p.alerts.get('door_held_open:lk1')).toMatchObject({ status: 'firing', count: 2, severity: 'minor' });
-    p.tick(T0 + 21 * MIN);
-    expect(p.alerts.get('door_held_open:lk1')).toMatchObject({ status: 'resolved', resolved_ms: T0 + 20 * MIN });
+    p.message(telemetry('lk1', T0 + 40_000, { locked: false, door: 'closed' }));
+    p.tick(T0 + 30 * MIN);
+    expect(p.alerts.all()).toEqual([]);
+    // Propped for 8 minutes (moving boxes): still nothing.
+    p.message(event('lk1', T0 + HOUR, 'door_held_open'));
+    p.message(event('lk1', T0 + HOUR + 3 * MIN, 'door_held_open'));
+    p.message(telemetry('lk1', T0 + HOUR + 8 * MIN, { locked: false, door: 'closed' }));
+    p.tick(T0 + 2 * HOUR);
+    expect(p.alerts.all()).toEqual([]);
+    // Nobody closes it: the alert fires 10 min after the alarm (a repeat alarm does not restart the wait) …
+    p.message(event('lk1', T0 + 3 * HOUR, 'door_held_open'));
+    p.message(telemetry('lk1', T0 + 3 * HOUR + 2 * MIN, { locked: false, door: 'open' }));
+    p.message(event('lk1', T0 + 3 * HOUR + 5 * MIN, 'door_held_open'));
+    p.tick(T0 + 3 * HOUR + 10 * MIN - 1);
+    expect(p.alerts.all()).toEqual([]);
+    p.tick(T0 + 3 * HOUR + 10 * MIN);
+    expect(p.alerts.get('door_held_open:lk1')).toMatchObject({ status: 'firing', severity: 'minor', started_ms: T0 + 3 * HOUR + 10 * MIN });
+    expect(p.desk.all()).toMatchObject([{ cause: 'door_held_open' }]);
+    // … stays while the door is open (no auto-resolve by time) and ends when the lock reports it closed.
+    p.tick(T0 + 5 * HOUR);
+    expect(p.alerts.get('door_held_open:lk1')).toMatchObject({ status: 'firing' });
+    p.message(telemetry('lk1', T0 + 5 * HOUR + 1, { locked: true, door: 'closed' }));
+    expect(p.alerts.get('door_held_open:lk1')).toMatchObject({ status: 'resolved', resolved_ms: T0 + 5 * HOUR + 1 });
+  });
+
+  it('an event rule with for: fires when nothing clears it in time, and a clearing event voids the wait', () => {
+    const p = pipeline([dev('lk1', 'lock')], { lock_jammed: { for_ms: 5 * MIN } });
+    p.message(event('lk1', T0, 'lock_jammed'));
+    p.message(event('lk1', T0 + 2 * MIN, 'access_granted'));
+    p.tick(T0 + HOUR);
+    expect(p.alerts.all()).toEqual([]);
+    p.message(event('lk1', T0 + 2 * HOUR, 'lock_jammed'));
+    p.tick(T0 + 2 * HOUR + 5 * MIN);
+    expect(p.alerts.get('lock_jammed:lk1')).toMatchObject({ status: 'firing', started_ms: T0 + 2 * HOUR + 5 * MIN });
   });
 
   it('driver_failure raises lighting_driver_failure', () => {
