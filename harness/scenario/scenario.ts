@@ -2,6 +2,7 @@ import type { FleetSpec } from '../../sim/world/fleet-spec.ts';
 import type { ScriptedFault } from '../../sim/faults/scripted.ts';
 import type { DeepPartial, MonitoringConfig } from '../../platform/monitoring/rules.ts';
 import type { SlaContract } from '../../platform/sla/contract.ts';
+import { checkIncidentPolicy, resolveIncidentPolicy } from './incident-policy-schema.ts';
 import { zonedToUtcMs } from '../../platform/contract/local-time.ts';
 import { loadYamlFile, parseYamlWithSchema, type SemanticIssue } from './load-yaml.ts';
 import { checkRollouts, scenarioFirmware, type ScenarioFirmware } from './firmware-catalog.ts';
@@ -51,9 +52,11 @@ export const DEFAULT_SEED = '1';
 function platformConfig(raw: ScenarioFile): Scenario['platform'] {
   const out: { monitoring?: DeepPartial<MonitoringConfig>; contract?: Partial<SlaContract> } = {};
   const rules = raw.platform?.rules;
-  if (rules) {
+  const policy = resolveIncidentPolicy(raw.platform?.incident_policy, raw.platform?.contract?.clients ?? []);
+  if (rules || policy) {
     const monitoring: Record<string, Record<string, unknown>> = {};
-    for (const [name, o] of Object.entries(rules)) {
+    if (policy) monitoring.incident_policy = policy;
+    for (const [name, o] of Object.entries(rules ?? {})) {
       if (!o) continue;
       const r: Record<string, unknown> = {};
       if (o.enabled !== undefined) r.enabled = o.enabled;
@@ -85,7 +88,7 @@ function semanticChecks(raw: ScenarioFile): SemanticIssue[] {
   const bounds = checkScenarioBounds(raw, start_ms);
   if (bounds.length > 0) return bounds;
   const contract = checkContract(raw.platform?.contract).map((i) => ({ path: ['platform', 'contract', ...i.path], message: i.message }));
-  return [...contract, ...checkRollouts(raw, timezone, start_ms), ...checkScenarioReferences(raw, timezone, start_ms), ...checkOperations(raw.operations, raw.fleet)];
+  return [...contract, ...checkRollouts(raw, timezone, start_ms), ...checkScenarioReferences(raw, timezone, start_ms), ...checkOperations(raw.operations, raw.fleet), ...checkIncidentPolicy(raw.platform?.incident_policy, raw.fleet, raw.platform?.contract?.clients ?? [])];
 }
 
 function timelineOf(raw: ScenarioFile, start_timezone: string, start_ms: number): TimelineSpec {

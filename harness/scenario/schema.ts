@@ -11,6 +11,7 @@ import { zFaultProcesses, zTimeline } from './timeline-schema.ts';
 import { zExpectations } from '../expect/schema.ts';
 import { zOperations } from './operations-schema.ts';
 import { zContract } from './contract-schema.ts';
+import { zIncidentPolicy } from './incident-policy-schema.ts';
 
 /**
  * The scenario file schema (docs/scenarios.md). Strict objects everywhere: an unknown key is a
@@ -149,6 +150,8 @@ const zPlatform = z.strictObject({
   rules: z.partialRecord(z.enum(RULE_NAMES), zRuleOverride).optional(),
   /** The client's SLA (docs/sla.md); its own module: harness/scenario/contract-schema.ts. */
   contract: zContract.optional(),
+  /** Which alerts open incidents, per client (docs/monitoring.md); harness/scenario/incident-policy-schema.ts. */
+  incident_policy: zIncidentPolicy.optional(),
 });
 
 /** One firmware image in the scenario's catalog, with how the version behaves once installed. */

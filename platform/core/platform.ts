@@ -147,7 +147,10 @@ export class Platform {
       ...(options.building_type ? { building_type: options.building_type } : {}),
       critical_device: (id: string) => critical.has(id),
       // A rule may say whether its alerts open incidents; otherwise minor or worse does (docs/monitoring.md).
-      opens_incident: opensIncident(monitoring),
+      opens_incident: opensIncident(monitoring, (id) => {
+        const d = this.registry.device(id);
+        return d === undefined ? undefined : { site: d.site, building: d.building };
+      }),
       targets: Object.fromEntries((['P1', 'P2', 'P3', 'P4'] as const).map((p) => [p, { respond_ms: contract.response_targets_ms[p], resolve_ms: contract.resolution_targets_ms[p] }])) as never,
     });
     this.sla = new SlaLedger({ journal: this.#journal, contract, timezone_of: options.timezone_of ?? (() => 'UTC') });

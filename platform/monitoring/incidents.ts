@@ -34,8 +34,8 @@ export interface IncidentDeskDeps {
   /** Connectivity alerts raised up to this long before an outage was detected are still its symptoms. Default 10 min. */
   inhibit_grace_ms?: number;
   building_type?: (building_id: string) => string | undefined;
-  /** Whether an alert of this type and severity opens (or joins) an incident; default: minor or worse. */
-  opens_incident?: (alert_type: string, severity: Severity) => boolean;
+  /** Whether an alert of this type and severity, on this device, opens (or joins) an incident; default: minor or worse. */
+  opens_incident?: (alert_type: string, severity: Severity, device_id: string) => boolean;
   /** Building types whose devices have high impact. Default ['clinic']. */
   critical_building_types?: readonly string[];
   /** Devices flagged critical by the contract (a clinic's HVAC); default none. */
@@ -271,7 +271,7 @@ export class IncidentDesk {
       this.forgetIfDone(a);
       return a;
     }
-    if (a.status === 'resolved' || !(this.deps.opens_incident?.(a.type, a.severity) ?? a.severity !== 'warning')) {
+    if (a.status === 'resolved' || !(this.deps.opens_incident?.(a.type, a.severity, a.device_id) ?? a.severity !== 'warning')) {
       this.forgetIfDone(a);
       return a;
     }

@@ -93,7 +93,29 @@ export interface ThresholdRule {
   severity: Severity;
 }
 
+/**
+ * Which alerts open incidents, per client: a portfolio default and overrides for a site or a
+ * building (a client's property). The most specific scope that has a say wins; within a scope a
+ * rule's own setting beats the severity threshold (docs/monitoring.md "Which alerts open incidents").
+ */
+export interface IncidentPolicy {
+  /** The lowest severity that opens an incident portfolio-wide, unless a rule's `opens_incident` says otherwise. */
+  min_severity: Severity;
+  /** Site and building overrides; a building's beats its site's. */
+  scopes: IncidentPolicyScope[];
+}
+
+export interface IncidentPolicyScope {
+  /** Exactly one of `site` and `building`. */
+  site?: string;
+  building?: string;
+  min_severity?: Severity;
+  /** Per rule (an alert type, `threshold` included): true opens incidents, false never. */
+  rules?: Partial<Record<string, boolean>>;
+}
+
 export interface MonitoringConfig {
+  incident_policy: IncidentPolicy;
   device_offline: RuleCommon;
   gateway_offline: RuleCommon;
   battery_low: BatteryLowRule;
@@ -113,6 +135,8 @@ export interface MonitoringConfig {
 /** Defaults (the reason for each value sits beside it); scenarios and contracts override them. */
 export function defaultMonitoringConfig(): MonitoringConfig {
   return {
+    // A warning is for whoever looks at the list; minor and worse is someone's job.
+    incident_policy: { min_severity: 'minor', scopes: [] },
     // 5 min: longer than a reboot (devices come back within ~2 min) so a reboot is not a page.
     device_offline: { enabled: true, severity: 'major', for_ms: 5 * MINUTE_MS, raise_after: 1, clear_after: 1 },
     // A gateway takes every device behind it down: page at once.
@@ -286,6 +310,12 @@ export function validateMonitoringConfig(config: MonitoringConfig): void {
     'hvac_off_setpoint clear band wider than its raise band',
   );
   check(config.reboot_rate.sessions >= 1 && config.reboot_rate.window_ms > 0, 'reboot_rate needs sessions ≥ 1 and window_ms > 0');
+  const policy = config.incident_policy;
+  check(SEVERITIES.includes(policy.min_severity), `incident_policy.min_severity must be one of ${SEVERITIES.join(', ')}`);
+  for (const [i, sc] of policy.scopes.entries()) {
+    check((sc.site === undefined) !== (sc.building === undefined), `incident_policy.scopes[${i}] names exactly one site or building`);
+    check(sc.min_severity === undefined || SEVERITIES.includes(sc.min_severity), `incident_policy.scopes[${i}].min_severity must be one of ${SEVERITIES.join(', ')}`);
+  }
   const names = new Set<string>();
   for (const t of config.thresholds) {
     check(t.name.length > 0 && !names.has(t.name), `threshold name '${t.name}' empty or duplicated`);
@@ -312,14 +342,36 @@ export type RuleName = (typeof RULE_NAMES)[number];
 
 export const EVENT_RULE_NAMES = ['leak', 'lock_jammed', 'door_forced', 'door_held_open', 'lighting_driver_failure'] as const;
 
+/** Most severe first. */
+export const SEVERITIES: readonly Severity[] = ['critical', 'major', 'minor', 'warning'];
+
+function atLeast(severity: Severity, min: Severity): boolean {
+  return SEVERITIES.indexOf(severity) <= SEVERITIES.indexOf(min);
+}
+
+/** Where a device is, for the per-site and per-building incident policy. */
+export type DevicePlace = (device_id: string) => { readonly site: string; readonly building: string } | undefined;
+
 /**
- * Which alerts open (or join) incidents: a rule's `opens_incident` when it says, otherwise its
- * severity — minor or worse does, warning does not (docs/monitoring.md "Incidents").
+ * Which alerts open (or join) incidents (docs/monitoring.md "Which alerts open incidents"): the
+ * device's building scope, then its site's, then the portfolio's; the first scope with a say
+ * decides — its setting for the rule if it has one, else its `min_severity`. The portfolio's rule
+ * settings are `platform.rules.<rule>.opens_incident`; its threshold is minor by default.
  */
-export function opensIncident(config: MonitoringConfig): (alert_type: string, severity: Severity) => boolean {
+export function opensIncident(config: MonitoringConfig, place?: DevicePlace): (alert_type: string, severity: Severity, device_id?: string) => boolean {
   const rules = config as unknown as Record<string, Partial<RuleCommon> | undefined>;
-  return (type, severity) => {
-    const said = type === 'thresholds' ? undefined : rules[type]?.opens_incident;
-    return typeof said === 'boolean' ? said : severity !== 'warning';
+  const policy = config.incident_policy;
+  const by_site = new Map(policy.scopes.filter((s) => s.site !== undefined).map((s) => [s.site!, s]));
+  const by_building = new Map(policy.scopes.filter((s) => s.building !== undefined).map((s) => [s.building!, s]));
+  return (type, severity, device_id) => {
+    const where = device_id === undefined ? undefined : place?.(device_id);
+    for (const scope of where === undefined ? [] : [by_building.get(where.building), by_site.get(where.site)]) {
+      if (scope === undefined) continue;
+      const said = scope.rules?.[type];
+      if (typeof said === 'boolean') return said;
+      if (scope.min_severity !== undefined) return atLeast(severity, scope.min_severity);
+    }
+    const said = type === 'thresholds' || type === 'incident_policy' ? undefined : rules[type]?.opens_incident;
+    return typeof said === 'boolean' ? said : atLeast(severity, policy.min_severity);
   };
 }

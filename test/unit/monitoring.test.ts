@@ -87,7 +87,10 @@ function pipeline(devs: DeviceInfo[], overrides: DeepPartial<MonitoringConfig> =
     liveness: (id) => live.get(id) ?? 'UNKNOWN',
     alerts,
     ...(building_type ? { building_type } : {}),
-    opens_incident: opensIncident(config),
+    opens_incident: opensIncident(config, (id) => {
+      const d = byId.get(id);
+      return d === undefined ? undefined : { site: d.site, building: d.building };
+    }),
   });
   const signals: AlertSignal[] = [];
   const feed = (ss: AlertSignal[], now: number): void => {
@@ -273,6 +276,35 @@ describe('monitoring rules', () => {
     expect(fn('battery_low', 'warning')).toBe(true);
     expect(opensIncident(defaultMonitoringConfig())('battery_low', 'warning')).toBe(false);
     expect(opensIncident(defaultMonitoringConfig())('leak', 'critical')).toBe(true);
+  });
+
+  it('incident policy per client: a building beats its site, its site beats the portfolio; within a scope the rule beats the severity threshold', () => {
+    const devs = [
+      dev('lk-a', 'lock', { site: 's1', building: 'tower' }),
+      dev('lk-b', 'lock', { site: 's1', building: 'annex' }),
+      dev('lk-c', 'lock', { site: 's2', building: 'loft' }),
+      dev('en-b', 'env', { site: 's1', building: 'annex' }),
+    ];
+    const p = pipeline(devs, {
+      door_held_open: { for_ms: 0 },
+      battery_low: { opens_incident: true },
+      incident_policy: {
+        min_severity: 'minor',
+        scopes: [
+          // Site s1 (one client) wants only major and worse …
+          { site: 's1', min_severity: 'major' },
+          // … except its annex, whose landlord wants propped doors as tickets and no battery tickets.
+          { building: 'annex', rules: { door_held_open: true, battery_low: false } },
+        ],
+      },
+    });
+    for (const id of ['lk-a', 'lk-b', 'lk-c']) p.message(event(id, T0, 'door_held_open'));
+    p.message(telemetry('en-b', T0, { temperature_c: 20 }, 5));
+    p.message(telemetry('en-b', T0 + MIN, { temperature_c: 20 }, 5));
+    expect(p.alerts.active().map((a) => a.device_id).sort()).toEqual(['en-b', 'lk-a', 'lk-b', 'lk-c']);
+    // tower: the site's major threshold turns the minor door alert away; annex: its rule opens it;
+    // s2: the portfolio's minor opens it. The annex's battery_low: false beats the portfolio rule.
+    expect(p.desk.all().flatMap((i) => i.device_ids).sort()).toEqual(['lk-b', 'lk-c']);
   });
 
   it('door_held_open waits its 10-minute for: a door closed within it raises nothing, one still open then pages until it closes', () => {
