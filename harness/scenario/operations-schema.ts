@@ -47,6 +47,8 @@ const zFieldService = z.strictObject({
   dispatch_after: zDuration.optional(),
   batch_per_site: z.boolean().optional(),
   battery: z.strictObject({ proactive: z.boolean().optional(), lead_time: zDuration.optional() }).optional(),
+  /** Model → the firmware version replacement units ship with (absent: the version before the failed update). */
+  replacement_firmware: z.record(z.string().min(1), z.string().min(1)).optional(),
 });
 
 const zCosts = z.strictObject({
@@ -107,6 +109,7 @@ export function resolveOperations(input: OperationsInput | undefined): Operation
       dispatch_after_ms: fs?.dispatch_after ?? d.field_service.dispatch_after_ms,
       batch_per_site: fs?.batch_per_site ?? d.field_service.batch_per_site,
       battery: { proactive: fs?.battery?.proactive ?? d.field_service.battery.proactive, lead_time_ms: fs?.battery?.lead_time ?? d.field_service.battery.lead_time_ms },
+      replacement_firmware: { ...d.field_service.replacement_firmware, ...fs?.replacement_firmware },
     },
     costs: { ...d.costs, ...definedOnly(c) },
   };
@@ -125,9 +128,20 @@ function hint(word: string, candidates: readonly string[]): string {
 export function checkOperations(
   ops: OperationsInput | undefined,
   fleet: { readonly sites: ReadonlyArray<{ readonly id: string; readonly metro: string }> },
+  /** Firmware versions known per model (defaults, the fleet's mixes, the scenario's catalog); absent = not checked. */
+  known_firmware?: ReadonlyMap<string, readonly string[]>,
 ): SemanticIssue[] {
   if (!ops) return [];
   const issues: SemanticIssue[] = [];
+  if (known_firmware !== undefined) {
+    const models = [...known_firmware.keys()].sort();
+    for (const [model, version] of Object.entries(ops.field_service?.replacement_firmware ?? {})) {
+      const path = ['operations', 'field_service', 'replacement_firmware', model];
+      const versions = known_firmware.get(model);
+      if (versions === undefined) issues.push({ path, message: `no model "${model}"${hint(model, models)}` });
+      else if (!versions.includes(version)) issues.push({ path, message: `${model} has no firmware "${version}" (known: ${versions.join(', ')}; add it to the scenario's firmware: catalog)` });
+    }
+  }
   const metros = [...new Set(fleet.sites.map((s) => s.metro))].sort();
   const sites = fleet.sites.map((s) => s.id).sort();
   const checkMetros = (section: 'noc' | 'field_service', names: readonly string[]): void => {

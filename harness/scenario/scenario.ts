@@ -3,6 +3,7 @@ import type { ScriptedFault } from '../../sim/faults/scripted.ts';
 import type { DeepPartial, MonitoringConfig } from '../../platform/monitoring/rules.ts';
 import type { SlaContract } from '../../platform/sla/contract.ts';
 import { checkIncidentPolicy, resolveIncidentPolicy } from './incident-policy-schema.ts';
+import { DEFAULT_MODEL, modelById, modelIds } from '../../sim/devices/models.ts';
 import { zonedToUtcMs } from '../../platform/contract/local-time.ts';
 import { loadYamlFile, parseYamlWithSchema, type SemanticIssue } from './load-yaml.ts';
 import { checkRollouts, scenarioFirmware, type ScenarioFirmware } from './firmware-catalog.ts';
@@ -81,6 +82,22 @@ function startOf(raw: ScenarioFile): { timezone: string; start_ms: number } {
   return { timezone, start_ms: zonedToUtcMs(timezone, y, mo, d, h, mi) };
 }
 
+/** Firmware versions a model can run in this scenario: its default, the fleet's mixes and explicit versions, the catalog. */
+function knownFirmware(raw: ScenarioFile): Map<string, string[]> {
+  const out = new Map<string, Set<string>>(modelIds().map((m) => [m, new Set([modelById(m).default_firmware])]));
+  const add = (model: string, version: string): void => void out.get(model)?.add(version);
+  for (const site of raw.fleet.sites) {
+    for (const b of site.buildings) {
+      for (const [model, mix] of Object.entries(b.firmware ?? {})) for (const version of Object.keys(mix ?? {})) add(model, version);
+      for (const floor of b.layout ?? []) {
+        for (const zone of floor.zones) for (const d of zone.devices) if (d.firmware !== undefined) add(d.model ?? b.models?.[d.kind] ?? DEFAULT_MODEL[d.kind], d.firmware);
+      }
+    }
+  }
+  for (const f of raw.firmware ?? []) add(f.model, f.version);
+  return new Map([...out].map(([m, v]) => [m, [...v].sort()]));
+}
+
 /** Cross-field checks the schema cannot express, reported at file:line like schema errors. */
 function semanticChecks(raw: ScenarioFile): SemanticIssue[] {
   const { timezone, start_ms } = startOf(raw);
@@ -88,7 +105,7 @@ function semanticChecks(raw: ScenarioFile): SemanticIssue[] {
   const bounds = checkScenarioBounds(raw, start_ms);
   if (bounds.length > 0) return bounds;
   const contract = checkContract(raw.platform?.contract).map((i) => ({ path: ['platform', 'contract', ...i.path], message: i.message }));
-  return [...contract, ...checkRollouts(raw, timezone, start_ms), ...checkScenarioReferences(raw, timezone, start_ms), ...checkOperations(raw.operations, raw.fleet), ...checkIncidentPolicy(raw.platform?.incident_policy, raw.fleet, raw.platform?.contract?.clients ?? [])];
+  return [...contract, ...checkRollouts(raw, timezone, start_ms), ...checkScenarioReferences(raw, timezone, start_ms), ...checkOperations(raw.operations, raw.fleet, knownFirmware(raw)), ...checkIncidentPolicy(raw.platform?.incident_policy, raw.fleet, raw.platform?.contract?.clients ?? [])];
 }
 
 function timelineOf(raw: ScenarioFile, start_timezone: string, start_ms: number): TimelineSpec {

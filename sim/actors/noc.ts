@@ -312,7 +312,7 @@ export class Noc {
       if (!twin) continue;
       if (twin.ota?.bricked === true) replaced++;
       else if (twin.battery) batteries++;
-      twin.repair(visit.tech.name);
+      twin.repair(visit.tech.name, this.#policy.field_service.replacement_firmware[twin.spec.model]);
     }
     for (const id of devices) this.#in_flight.delete(id);
     for (const j of jobs) {

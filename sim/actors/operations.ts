@@ -50,6 +50,12 @@ export interface FieldServicePolicy {
   readonly batch_per_site: boolean;
   /** Replace a battery when `battery_low` fires, before the device dies. */
   readonly battery: { readonly proactive: boolean; readonly lead_time_ms: number };
+  /**
+   * The firmware a replacement unit (for a bricked one) ships with, by model: the version the
+   * spares stock carries. A model not listed comes back on the version it ran before the failed
+   * update (the technician flashes the spare to match).
+   */
+  readonly replacement_firmware: Readonly<Record<string, string>>;
 }
 
 export interface CostPolicy {
@@ -95,6 +101,7 @@ export function defaultOperations(): OperationsPolicy {
       dispatch_after_ms: 30 * MIN,
       batch_per_site: true,
       battery: { proactive: true, lead_time_ms: 24 * HOUR },
+      replacement_firmware: {},
     },
     costs: { currency: 'USD', truck_roll: 300, technician_hour: 75, battery: 15, replaced_device: 200 },
   };

@@ -292,10 +292,12 @@ export class OtaAgent {
     if (this.state === 'rolled_back' || this.state === 'failed' || this.state === 'committed') this.#report();
   }
 
-  /** A technician replaced a bricked unit: it arrives with the previous firmware. */
-  onRepair(): void {
+  /** A technician replaced a bricked unit: it arrives on `replacement_fw`, or else on the previous firmware. */
+  onRepair(replacement_fw?: string): void {
     if (this.state !== 'bricked') return;
-    this.#twin.installFirmware(this.#twin.host.firmwareProfile(this.#twin.spec.model, this.#previous || this.from));
+    // A replacement unit: the spares stock's version when the field service names one, else the
+    // technician flashes it to the version the bricked unit ran before its failed update.
+    this.#twin.installFirmware(this.#twin.host.firmwareProfile(this.#twin.spec.model, replacement_fw ?? (this.#previous || this.from)));
     this.state = 'idle';
     this.result = 'ok';
   }

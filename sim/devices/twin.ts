@@ -320,14 +320,16 @@ export class DeviceTwin {
    * A technician's visit: a fresh battery if it has one, and a power cycle for a device that is
    * dead. Battery devices report `battery_replaced` once they are back online.
    */
-  repair(by: string): void {
+  /** A technician's visit: a new battery, a replacement unit for a bricked one (on `replacement_fw` when given), power back on. */
+  repair(by: string, replacement_fw?: string): void {
     const now = this.host.clock.now_ms;
     if (this.battery) {
       this.battery.replace(now);
       this.local.battery_replaced = true;
     }
-    this.host.fact('repair', { d: this.id, by });
-    this.ota?.onRepair();
+    const replaced_fw = this.ota?.bricked === true ? replacement_fw : undefined;
+    this.host.fact('repair', replaced_fw === undefined ? { d: this.id, by } : { d: this.id, by, fw: replaced_fw });
+    this.ota?.onRepair(replaced_fw);
     if (this.power === 'dead' && this.power_cuts === 0) {
       this.power = 'off';
       this.powerOn(now);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { runChecked } from '../../harness/expect/run-checked.ts';
 import { parseScenario } from '../../harness/scenario/scenario.ts';
 import { ScenarioError } from '../../harness/scenario/errors.ts';
@@ -187,5 +188,43 @@ describe('proactive battery swaps', () => {
     const off = await run(scenarioText({ outage_for: '2m', operations: '  field_service:\n    battery: { proactive: false }\n' }));
     expect(off.summary.costs!.truck_rolls).toBe(0);
     expect(off.platform!.alerts.all().find((a) => a.type === 'battery_low')!.status).toBe('firing');
+  });
+});
+
+describe('replacement units and their firmware', () => {
+  // The bad-HVAC rollout bricks some single-bank controllers; the field service replaces them.
+  const base = readFileSync('scenarios/rollout-bad-hvac.yaml', 'utf8').replace(/^expect:[\s\S]*$/m, '');
+  const fixed = `${base.replace('firmware:\n', 'firmware:\n  - { model: HVAC-ZC-400, version: 2.3.1 }\n')}operations:\n  field_service:\n    replacement_firmware: { HVAC-ZC-400: 2.3.1 }\n`;
+
+  it('a replaced unit comes back on the configured spares version (else on the version before the failed update), and the platform sees it', async () => {
+    const r = await run(fixed);
+    const lines = r.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const bricked = [...new Set(lines.filter((l) => l.k === 'ota' && l.s === 'bricked').map((l) => l.d as string))];
+    expect(bricked.length).toBeGreaterThanOrEqual(1);
+    expect(r.summary.costs!.replaced_devices).toBe(bricked.length);
+    for (const d of bricked) {
+      // The technician's repair names the version the replacement shipped with …
+      expect(lines.find((l) => l.k === 'repair' && l.d === d)).toMatchObject({ fw: '2.3.1' });
+      // … and the platform's registry has the unit on it (from its birth).
+      expect(r.platform!.registry.device(d)!.fw).toBe('2.3.1');
+    }
+    // Controllers that were not bricked keep what they run (2.4.0 on the canary's successes, else 2.3.0).
+    const others = r.platform!.registry.devices().filter((d) => d.model === 'HVAC-ZC-400' && !bricked.includes(d.id));
+    expect(new Set(others.map((d) => d.fw))).toEqual(new Set(['2.3.0', '2.4.0']));
+  }, 120_000);
+
+  it('a replacement version the scenario does not know is refused at its line', () => {
+    const bad = fixed.replace('replacement_firmware: { HVAC-ZC-400: 2.3.1 }', 'replacement_firmware: { HVAC-ZC-400: 2.9.9, HVAC-ZC-40: 2.3.0 }');
+    let err: unknown;
+    try {
+      parseScenario(bad, 'ops.yaml');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ScenarioError);
+    const messages = (err as ScenarioError).issues.map((i) => `${i.file}:${i.line}: ${i.message}`);
+    expect(messages).toHaveLength(2);
+    expect(messages[0]).toMatch(/^ops\.yaml:\d+: .*HVAC-ZC-400 has no firmware "2\.9\.9" \(known: 2\.3\.0, 2\.3\.1, 2\.4\.0;/);
+    expect(messages[1]).toMatch(/no model "HVAC-ZC-40" \(did you mean "HVAC-ZC-400"\?\)/);
   });
 });
