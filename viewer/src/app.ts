@@ -75,14 +75,16 @@ export class App {
     return site?.timezone ?? this.topo?.timezone ?? 'UTC';
   }
 
-  /** "Hudson Tower 1 › Floor 3 › Zone 3.1" from the topology's names. */
+  /** "Hudson Tower 1 › Floor 3 › Zone 3.1" (or "… › Unit 302 (lakeview-3-02)") from the topology's names. */
   private location(d: number): string | null {
     const b = this.topo.building_of[d];
     const f = this.topo.floor_of[d];
     if (!b || !f) return null;
     const site = this.topo.sites.find((s) => s.id === b.site);
     const zone = f.zones.find((z) => z.devices.includes(d));
-    return [site?.name, b.name, f.label, zone?.name].filter(Boolean).join(' › ');
+    // A residential unit also shows its id, the one targets and reports use (lakeview-3-02).
+    const place = zone?.unit === true ? `${zone.name} (${zone.id})` : zone?.name;
+    return [site?.name, b.name, f.label, place].filter(Boolean).join(' › ');
   }
 
   start(initial: Nav): void {
