@@ -32,9 +32,9 @@ export interface EventRule extends RuleCommon {
 }
 
 /**
- * `for_ms` on an event rule: the raising event starts a pending condition that fires if nothing
- * ends it within `for_ms` (a clearing event, or for door_held_open the lock reporting its door
- * closed). 0 = the event raises at once.
+ * The telemetry value that ends a door_held_open condition: the lock reporting its door closed.
+ * (`for_ms` on an event rule: the raising event starts a pending condition that fires if nothing
+ * ends it within `for_ms` — a clearing event, or this; 0 = the event raises at once.)
  */
 export const DOOR_HELD_OPEN_ENDS_ON = { value: 'door', equals: 'closed' } as const;
 
