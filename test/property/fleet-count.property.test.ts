@@ -38,6 +38,25 @@ const fleet: fc.Arbitrary<FleetSpec> = fc
   .tuple(fc.option(fc.integer({ min: 1, max: 9 }), { nil: undefined }), fc.array(fc.constant(0), { minLength: 1, maxLength: 3 }))
   .chain(([dpg, bs]) => fc.tuple(...bs.map((_, i) => building(i))).map((buildings) => ({ ...(dpg !== undefined ? { devices_per_gateway: dpg } : {}), sites: [{ id: 's1', metro: 'X', timezone: 'UTC', buildings }] })));
 
+describe('residential units', () => {
+  it('a device is in a unit exactly when its zone is a unit, unit ids are unique, and a fleet without units mentions none', () => {
+    fc.assert(
+      fc.property(fleet, (f) => {
+        const p = generatePortfolio('p', f);
+        const unit_zones = new Set<string>();
+        for (const s of p.sites) for (const b of s.buildings) for (const fl of b.floors) for (const z of fl.zones) if (z.unit === true) {
+          expect(unit_zones.has(z.id)).toBe(false);
+          unit_zones.add(z.id);
+        }
+        for (const d of p.devices) expect(d.unit_id).toBe(d.zone_id !== null && unit_zones.has(d.zone_id) ? d.zone_id : undefined);
+        const with_units = f.sites.some((s) => s.buildings.some((b) => (b.units_per_floor ?? 0) > 0));
+        if (!with_units) expect(JSON.stringify(p)).not.toMatch(/"unit/);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
 describe('countFleetDevices', () => {
   it('equals the number of devices generatePortfolio makes', () => {
     fc.assert(
