@@ -98,6 +98,10 @@ const zBuilding = z.strictObject({
   if (b.per_unit !== undefined && b.units_per_floor === undefined) {
     ctx.addIssue({ code: 'custom', path: ['per_unit'], message: 'per_unit needs units_per_floor (how many units each floor has)' });
   }
+  // With units a floor has no common zone unless asked for: per_zone alone would furnish nothing.
+  if (b.units_per_floor !== undefined && b.per_zone !== undefined && b.zones_per_floor === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['per_zone'], message: 'with units_per_floor, per_zone furnishes the common zones: say how many with zones_per_floor (or use per_unit)' });
+  }
   if (b.layout !== undefined) {
     for (const key of ['units_per_floor', 'per_unit'] as const) {
       if (b[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `${key} does not apply with layout (the layout lists every floor and zone; generate units with floors and units_per_floor)` });

@@ -103,6 +103,9 @@ describe('units in scenario files', () => {
     expect(scenarioError(file('{ id: lakeview, type: multifamily, floors: 3, per_unit: { lock: 1 } }')).message).toMatch(/x\.yaml:11:\d+: .*per_unit needs units_per_floor/);
     const layout = scenarioError(file('{ id: lakeview, type: multifamily, units_per_floor: 2, layout: [{ level: 1, zones: [{ devices: [{ kind: lock }] }] }] }'));
     expect(layout.message).toMatch(/units_per_floor does not apply with layout/);
+    // per_zone beside units needs its common zones counted, or it would furnish nothing.
+    expect(scenarioError(file('{ id: lakeview, type: multifamily, floors: 3, units_per_floor: 2, per_unit: { lock: 1 }, per_zone: { env: 1 } }')).message).toMatch(/per_zone furnishes the common zones: say how many with zones_per_floor/);
+    expect(parseScenario(file('{ id: lakeview, type: multifamily, floors: 3, units_per_floor: 2, per_unit: { lock: 1 }, zones_per_floor: 1, per_zone: { env: 1 } }'), 'x.yaml').fleet.sites[0]!.buildings[0]!.per_zone).toEqual({ env: 1 });
   });
 
   it('a timeline step targets a unit, and a unit that is not in the fleet gets the nearest id', () => {
