@@ -17,7 +17,7 @@ const CI_DURATION: Record<string, string> = {
   'commercial-portfolio': '1h',
   healthcare: '6h',
   'retail-chain': '7h',
-  // A full day: the dying lock's proactive battery swap and the ledger's expectations need it.
+  // A full day: the proactive battery swap, the door wedged open at 16h and the ledger's expectations need it.
   multifamily: '1d',
   'smart-home': '5h',
   'broker-storm': '4h 15m',
