@@ -52,6 +52,7 @@ export const ERROR_CODES = {
   BROKER_PORT_IN_USE: bad('the port asked for the embedded broker is already in use'),
   BROKER_PUBLISH_REFUSED: net('the broker refused a publish (access policy)'),
   BROKER_STOPPING: net('the embedded broker is stopping (a broker outage)'),
+  BROKER_TLS_FILE: bad('msp-twin broker: a --tls-cert/--tls-key/--tls-ca file cannot be read, or --tls-cert and --tls-key were not given together'),
   BUS_NOT_CONNECTED: bug('the in-memory bus was used by a client that is not connected'),
   DIFF_FROM_LINE: bad('msp-twin diff: --from-line is not a line number'),
   DIFF_IGNORE: bad('msp-twin diff: --ignore names something other than the header'),

@@ -126,11 +126,18 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           .option('ws-port', { type: 'number', default: 8883, describe: 'MQTT over WebSocket port, path /mqtt (0 = pick a free one)' })
           .option('open', { type: 'boolean', default: false, describe: 'no authentication or ACLs (insecure; local experiments only)' })
           .option('fleet', { type: 'string', describe: 'provisioned fleet (scenario, or JSON/CSV id,site,kind,model): only these devices log in, each under its own site' })
-          .option('insecure-public-bind', { type: 'boolean', default: false, describe: 'allow --open or the public development secret on a non-loopback --host (throwaway lab networks only)' }),
+          .option('insecure-public-bind', { type: 'boolean', default: false, describe: 'allow --open or the public development secret on a non-loopback --host (throwaway lab networks only)' })
+          .option('tls-cert', { type: 'string', describe: 'server certificate (PEM): serve mqtts:// and wss:// instead of plaintext (with --tls-key)' })
+          .option('tls-key', { type: 'string', describe: 'server private key (PEM) for --tls-cert' })
+          .option('tls-ca', { type: 'string', describe: 'CA (PEM) for client certificates: every client must present one it signed (mTLS)' }),
       (a) =>
         guard(async () => {
           const { brokerCommand } = await import('./commands/broker.ts');
-          return brokerCommand({ host: a.host, port: a.port, ws_port: a['ws-port'], secret: a.secret, open: a.open, fleet: a.fleet, insecure_public_bind: a['insecure-public-bind'] }, io, untilSignal());
+          return brokerCommand(
+            { host: a.host, port: a.port, ws_port: a['ws-port'], secret: a.secret, open: a.open, fleet: a.fleet, insecure_public_bind: a['insecure-public-bind'], tls_cert: a['tls-cert'], tls_key: a['tls-key'], tls_ca: a['tls-ca'] },
+            io,
+            untilSignal(),
+          );
         }),
     )
     .command(
