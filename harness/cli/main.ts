@@ -159,7 +159,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           .option('json', { type: 'boolean', default: false, describe: 'verify: print the report as JSON' })
           .option('fleet', { type: 'string', describe: 'provisioned fleet: a scenario file (its fleet:), or JSON/CSV of id,site,kind,model; births from anything else are quarantined' })
           .option('allow-unprovisioned', { type: 'boolean', default: false, describe: 'admit births from any device (experiments only; the registry stays bounded)' })
-          .option('max-devices', { type: 'number', describe: 'registry bound (default: the provisioned fleet, or 100,000 with --allow-unprovisioned)' })
+          .option('max-devices', { type: 'number', describe: 'most devices provisioned (--fleet plus POST /api/v1/devices; default 1,000,000) and registered (default 100,000 with --allow-unprovisioned)' })
           .option('api-token', { type: 'string', default: process.env.MSP_TWIN_API_TOKEN, defaultDescription: '$MSP_TWIN_API_TOKEN, else generated and printed', describe: 'bearer token API writes need (required with a non-loopback --api-host)' })
           .option('api-allowed-host', { type: 'string', array: true, describe: 'Host name the API answers to besides loopback ones (repeatable; * = any)' })
           .option('api-allowed-origin', { type: 'string', array: true, describe: 'browser origin allowed to call the API besides loopback ones (repeatable)' }),

@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { MspError } from '../../common/errors.ts';
 import { parseDeviceTopic } from '../contract/topics.ts';
 import { Ingest } from '../ingest/ingest.ts';
-import { Admission, type AdmissionOptions } from '../ingest/admission.ts';
+import { Admission, type AdmissionOptions, type AdmissionState, type ProvisionedDevice, type ProvisionVerdict } from '../ingest/admission.ts';
 import { AlertManager } from '../monitoring/alert-manager.ts';
 import { IncidentDesk } from '../monitoring/incidents.ts';
 import { Monitor, type AlertSignal } from '../monitoring/monitor.ts';
@@ -77,6 +77,8 @@ export interface PlatformState {
   readonly incidents: IncidentDeskState;
   readonly sla: SlaLedgerState;
   readonly patching: PatchingState;
+  /** Devices provisioned while running (absent in snapshots from before the provisioning API). */
+  readonly admission?: AdmissionState;
 }
 
 export type OperatorCommand =
@@ -96,6 +98,15 @@ export type OperatorCommand =
       readonly by: string;
       readonly plan?: unknown;
       readonly reason?: string;
+    }
+  | {
+      readonly at_ms: number;
+      /** Adds a device to provisioning (POST /api/v1/devices), validated by the caller. */
+      readonly kind: 'provision';
+      readonly target: 'device';
+      readonly id: string;
+      readonly by: string;
+      readonly device: ProvisionedDevice;
     };
 
 export type { InboundMessage } from './step-order.ts';
@@ -108,6 +119,7 @@ export class Platform {
   readonly incidents: IncidentDesk;
   readonly sla: SlaLedger;
   readonly patching: PatchingEngine;
+  readonly #admission: Admission;
   readonly config: { monitoring: MonitoringConfig; contract: SlaContract };
   readonly #journal: Journal;
   #now_ms = 0;
@@ -134,6 +146,7 @@ export class Platform {
     const critical = new Set(contract.critical_devices ?? []);
     this.registry = new Registry({ journal: this.#journal });
     const admission = new Admission(options.admission ?? {}, { known: (id) => this.registry.device(id) !== undefined, size: () => this.registry.stats().devices });
+    this.#admission = admission;
     this.ingest = new Ingest({ admit: (msg) => admission.check(msg) });
     const device = (id: string) => this.registry.device(id);
     this.monitor = new Monitor({ journal: this.#journal, config: monitoring, device });
@@ -169,6 +182,22 @@ export class Platform {
     const out = this.#outbox;
     this.#outbox = [];
     return out;
+  }
+
+  /** The device's provisioned identity (at the start or since), if any. */
+  provisioned(device_id: string): ProvisionedDevice | undefined {
+    return this.#admission.provisioned(device_id);
+  }
+
+  /** Devices provisioned at the start and since. */
+  provisionedCount(): number {
+    return this.#admission.provisionedCount();
+  }
+
+  /** What provisioning `device` as `device_id` would do now, against provisioning and the registry. */
+  provisionVerdict(device_id: string, device: ProvisionedDevice): ProvisionVerdict {
+    const info = this.registry.device(device_id);
+    return this.#admission.verdict(device_id, device, info ? { site: info.site, kind: info.kind, model: info.model } : undefined);
   }
 
   get now_ms(): number {
@@ -292,6 +321,7 @@ export class Platform {
       incidents: this.incidents.saveState(),
       sla: this.sla.saveState(),
       patching: this.patching.saveState(),
+      admission: this.#admission.saveState(),
     };
   }
 
@@ -312,6 +342,7 @@ export class Platform {
     this.incidents.loadState(state.incidents);
     this.sla.loadState(state.sla);
     this.patching.loadState(state.patching);
+    this.#admission.loadState(state.admission);
   }
 
   #input(input: PlatformInput, apply: () => void): void {
@@ -328,6 +359,13 @@ export class Platform {
 
   #act(a: OperatorCommand): void {
     this.tick(a.at_ms);
+    if (a.target === 'device') {
+      // Checked again here: a queued addition (under simulation) may meet a device that arrived since.
+      const v = this.provisionVerdict(a.id, a.device);
+      if (v.verdict === 'add') this.#admission.provision(a.id, a.device);
+      if (v.verdict !== 'same') this.#journal(a.at_ms, 'p.prov', { id: a.id, ev: v.verdict === 'add' ? 'added' : 'refused', site: a.device.site, kind: a.device.kind, model: a.device.model, by: a.by, ...(v.verdict === 'add' ? {} : { why: v.detail }) });
+      return;
+    }
     if (a.target === 'rollout') {
       try {
         if (a.kind === 'create') this.patching.create(a.plan, a.at_ms);

@@ -3,7 +3,7 @@ import { MspError } from '../../common/errors.ts';
 import { encodeOtaCommand } from '../contract/commands.ts';
 import { ALL_DEVICE_MESSAGES } from '../contract/topics.ts';
 import { Platform } from '../core/platform.ts';
-import { DEFAULT_SKEW_WINDOW_MS, type ProvisionedDevice } from '../ingest/admission.ts';
+import { DEFAULT_MAX_DEVICES, DEFAULT_SKEW_WINDOW_MS, type ProvisionedDevice } from '../ingest/admission.ts';
 import type { FirmwareRelease } from '../patching/types.ts';
 import { startHttpApi, type HttpApi } from './http-api.ts';
 import { PlatformMetrics } from './metrics.ts';
@@ -106,7 +106,9 @@ export async function startPlatformService(options: PlatformServiceOptions, deps
     admission: {
       ...(options.provisioning !== undefined ? { provisioning: options.provisioning } : {}),
       skew_window_ms: options.skew_window_ms ?? DEFAULT_SKEW_WINDOW_MS,
-      max_devices: options.max_devices ?? (options.provisioning !== undefined ? options.provisioning.size : DEFAULT_UNPROVISIONED_MAX_DEVICES),
+      // With provisioning the registry holds provisioned devices only, so the bound is on provisioning
+      // itself (the file plus POST /api/v1/devices).
+      max_devices: options.max_devices ?? (options.provisioning !== undefined ? Math.max(options.provisioning.size, DEFAULT_MAX_DEVICES) : DEFAULT_UNPROVISIONED_MAX_DEVICES),
     },
   };
   let durable: DurablePlatform | undefined;
