@@ -2,7 +2,8 @@ import { isUtf8 } from 'node:buffer';
 import { MspError } from '../../common/errors.ts';
 import { parseDeviceTopic } from '../contract/topics.ts';
 import { Ingest } from '../ingest/ingest.ts';
-import { Admission, type AdmissionOptions, type AdmissionState, type ProvisionedDevice, type ProvisionVerdict } from '../ingest/admission.ts';
+import { Admission, type AdmissionOptions, type AdmissionState, DEFAULT_MAX_DEVICES, DEFAULT_SKEW_WINDOW_MS, type ProvisionedDevice, type ProvisionVerdict } from '../ingest/admission.ts';
+import { ReceiptClock, type ReceiptClockState } from '../ingest/receipt-clock.ts';
 import { AlertManager } from '../monitoring/alert-manager.ts';
 import { IncidentDesk } from '../monitoring/incidents.ts';
 import { Monitor, type AlertSignal } from '../monitoring/monitor.ts';
@@ -79,6 +80,8 @@ export interface PlatformState {
   readonly patching: PatchingState;
   /** Devices provisioned while running (absent in snapshots from before the provisioning API). */
   readonly admission?: AdmissionState;
+  /** The receipt clock's per-device mapping (production only; absent otherwise). */
+  readonly receipt_clock?: ReceiptClockState;
 }
 
 export type OperatorCommand =
@@ -120,6 +123,8 @@ export class Platform {
   readonly sla: SlaLedger;
   readonly patching: PatchingEngine;
   readonly #admission: Admission;
+  /** Production: re-stamps `ts` with the receive time before ingest (platform/ingest/receipt-clock.ts). */
+  readonly #receipt_clock: ReceiptClock | undefined;
   readonly config: { monitoring: MonitoringConfig; contract: SlaContract };
   readonly #journal: Journal;
   #now_ms = 0;
@@ -147,6 +152,10 @@ export class Platform {
     this.registry = new Registry({ journal: this.#journal });
     const admission = new Admission(options.admission ?? {}, { known: (id) => this.registry.device(id) !== undefined, size: () => this.registry.stats().devices });
     this.#admission = admission;
+    const a = options.admission;
+    this.#receipt_clock = a?.receipt_clock
+      ? new ReceiptClock({ skew_window_ms: a.skew_window_ms ?? DEFAULT_SKEW_WINDOW_MS, max_devices: a.max_devices ?? DEFAULT_MAX_DEVICES }, (id) => this.registry.device(id) !== undefined)
+      : undefined;
     this.ingest = new Ingest({ admit: (msg) => admission.check(msg) });
     const device = (id: string) => this.registry.device(id);
     this.monitor = new Monitor({ journal: this.#journal, config: monitoring, device });
@@ -247,7 +256,8 @@ export class Platform {
 
   #receive(topic: string, payload: string | Buffer, received_ms: number): void {
     this.tick(received_ms);
-    const msg = this.ingest.accept(topic, payload, received_ms);
+    // The input is recorded as it came; the re-stamp is part of applying it (deterministic from state).
+    const msg = this.ingest.accept(topic, this.#receipt_clock ? this.#receipt_clock.stamp(topic, payload, received_ms) : payload, received_ms);
     if (!msg) {
       const parsed = parseDeviceTopic(topic);
       this.#journal(received_ms, 'p.reject', { topic: parsed ? `${parsed.device_id}/${parsed.message_class}` : topic.slice(0, 64) });
@@ -322,6 +332,7 @@ export class Platform {
       sla: this.sla.saveState(),
       patching: this.patching.saveState(),
       admission: this.#admission.saveState(),
+      ...(this.#receipt_clock ? { receipt_clock: this.#receipt_clock.saveState() } : {}),
     };
   }
 
@@ -343,6 +354,7 @@ export class Platform {
     this.sla.loadState(state.sla);
     this.patching.loadState(state.patching);
     this.#admission.loadState(state.admission);
+    this.#receipt_clock?.loadState(state.receipt_clock);
   }
 
   #input(input: PlatformInput, apply: () => void): void {

@@ -24,6 +24,11 @@ export interface AdmissionOptions {
   readonly skew_window_ms?: number;
   /** Most devices the registry may hold; births of further new devices are refused. */
   readonly max_devices?: number;
+  /**
+   * Production only: heartbeat deadlines run from the platform's clock at receipt, not from the
+   * device's `ts` (which is then only checked against skew_window_ms): platform/ingest/receipt-clock.ts.
+   */
+  readonly receipt_clock?: boolean;
 }
 
 export interface AdmissionDeps {

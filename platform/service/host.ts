@@ -109,6 +109,8 @@ export async function startPlatformService(options: PlatformServiceOptions, deps
       // With provisioning the registry holds provisioned devices only, so the bound is on provisioning
       // itself (the file plus POST /api/v1/devices).
       max_devices: options.max_devices ?? (options.provisioning !== undefined ? Math.max(options.provisioning.size, DEFAULT_MAX_DEVICES) : DEFAULT_UNPROVISIONED_MAX_DEVICES),
+      // On the wall clock, deadlines run from receipt; replaying recorded messages, their ts is the clock.
+      receipt_clock: options.clock !== 'messages',
     },
   };
   let durable: DurablePlatform | undefined;
