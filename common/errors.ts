@@ -96,6 +96,7 @@ export const ERROR_CODES = {
   PLATFORM_CONNECT: net('msp-twin platform: the broker refused or did not answer the connection'),
   PLATFORM_FLEET: bad('msp-twin platform: the --fleet provisioning file cannot be read or is invalid'),
   PLATFORM_NO_FLEET: bad('msp-twin platform: neither --fleet nor --allow-unprovisioned was given'),
+  PLATFORM_TLS_FILE: bad('msp-twin platform: a --ca/--cert/--key file cannot be read'),
   REALTIME_SPEED: bad('real-time mode: the speed is not a positive number'),
   REGISTRY_BAD_OPTION: bad('the device registry was configured with an invalid option'),
   RUN_CONFIG: bad('msp-twin run: the options do not fit together or are out of range'),

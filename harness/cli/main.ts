@@ -149,6 +149,10 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           .option('broker', { type: 'string', describe: 'broker URL, e.g. mqtt://127.0.0.1:1883 (required to serve)' })
           .option('username', { type: 'string', describe: 'username (default: msp-platform with a password from --secret)' })
           .option('password', { type: 'string' })
+          .option('ca', { type: 'string', describe: 'CA certificate (PEM) that signed an mqtts:// or wss:// broker\'s certificate' })
+          .option('cert', { type: 'string', describe: 'client certificate (PEM), for a broker that requires one (mTLS)' })
+          .option('key', { type: 'string', describe: 'client key (PEM)' })
+          .option('insecure', { type: 'boolean', describe: 'do not verify the broker certificate (testing only)' })
           .option('api-host', { type: 'string', default: '127.0.0.1' })
           .option('api-port', { type: 'number', default: 8080, describe: 'HTTP API port (0 = pick a free one)' })
           .option('journal', { type: 'boolean', default: false, describe: 'print every platform decision as a JSON line' })
@@ -170,7 +174,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           return platformCommand(
             {
               broker: a.broker, username: a.username, password: a.password, secret: a.secret, api_host: a['api-host'], api_port: a['api-port'], journal: a.journal, catalog: a.catalog,
-              data: a.data, clock: a.clock,
+              data: a.data, clock: a.clock, ca: a.ca, cert: a.cert, key: a.key, insecure: a.insecure,
               fleet: a.fleet, allow_unprovisioned: a['allow-unprovisioned'], max_devices: a['max-devices'], api_token: a['api-token'], api_allowed_host: a['api-allowed-host'], api_allowed_origin: a['api-allowed-origin'],
             },
             io,

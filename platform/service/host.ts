@@ -56,6 +56,8 @@ export interface PlatformServiceOptions {
   readonly api_token?: string | undefined;
   readonly api_allowed_hosts?: readonly string[] | undefined;
   readonly api_allowed_origins?: readonly string[] | undefined;
+  /** TLS to an mqtts:// or wss:// broker: PEM contents; `insecure` skips verification (testing only). */
+  readonly tls?: { readonly ca?: Buffer; readonly cert?: Buffer; readonly key?: Buffer; readonly insecure?: boolean } | undefined;
 }
 
 /** A message's own `ts`, without a full parse. */
@@ -142,6 +144,7 @@ export async function startPlatformService(options: PlatformServiceOptions, deps
     clientId: options.client_id,
     ...(options.username !== undefined ? { username: options.username } : {}),
     ...(options.password !== undefined ? { password: options.password } : {}),
+    ...(options.tls ? { ca: options.tls.ca, cert: options.tls.cert, key: options.tls.key, rejectUnauthorized: options.tls.insecure !== true } : {}),
     reconnectPeriod: 2_000,
     keepalive: 30,
     // A persistent session with a store: the broker keeps what arrives while the platform is down

@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AccessPolicy } from '../../harness/broker/access-policy.ts';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../../harness/broker/embedded-broker.ts';
 import { brokerCommand } from '../../harness/cli/commands/broker.ts';
+import { platformCommand } from '../../harness/cli/commands/platform.ts';
 import { main } from '../../harness/cli/main.ts';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../../harness/run/barriers.ts';
 import { devicePassword, rolePassword, ROLE_USERNAMES } from '../../platform/contract/credentials.ts';
@@ -141,6 +142,29 @@ describe.skipIf(!openssl)('embedded broker over TLS (test-generated CA)', () => 
     expect(reason, stderr).toHaveLength(1);
     expect(reason[0]).toMatch(/TRANSPORT_CONNECT.*TLS failed \((self.signed|unable to (get|verify)|certificate)/i);
     expect(reason[0]).toMatch(/check --ca/);
+  });
+
+  it('msp-twin platform connects over mqtts:// with --ca; with the wrong CA it exits 4 (PLATFORM_CONNECT) naming the URL', async () => {
+    writeFileSync(pki.file('fleet.csv'), 'id,site,kind,model\nenv-1,nyc,env,ENV-TH-110\n');
+    let out = '';
+    const io = { stdout: { write: (s: string) => ((out += s), true) }, stderr: { write: () => true } };
+    const base = { broker: broker.url, secret: SECRET, api_host: '127.0.0.1', api_port: 0, journal: false, fleet: pki.file('fleet.csv') };
+    let stop!: () => void;
+    const done = platformCommand({ ...base, ca: pki.file('ca.pem') }, io, new Promise<void>((r) => (stop = r)));
+    await expect.poll(() => out, { timeout: WAIT_MS }).toMatch(/ingesting .* from mqtts:/);
+    stop();
+    expect(await done).toBe(0);
+    let err = '';
+    const io2 = { stdout: { write: () => true }, stderr: { write: (s: string) => ((err += s), true) } };
+    const started_ms = performance.now(); // wall-clock: an untrusted certificate fails at once
+    const code = await main(['platform', '--broker', broker.url, '--secret', SECRET, '--api-port', '0', '--fleet', pki.file('fleet.csv'), '--ca', pki.file('other-ca.pem')], io2);
+    expect(code).toBe(4);
+    expect(performance.now() - started_ms).toBeLessThan(DEFAULT_CONNECT_TIMEOUT_MS);
+    const line = err.split('\n').find((l) => l.includes(broker.url)) ?? '';
+    expect(line, err).toMatch(/cannot connect to mqtts:.*(self.signed|unable to (get|verify)|certificate)/i);
+    expect(line).toMatch(/\(PLATFORM_CONNECT\)$/);
+    expect(await main(['platform', '--broker', broker.url, '--api-port', '0', '--fleet', pki.file('fleet.csv'), '--ca', pki.file('nope.pem')], io2)).toBe(2);
+    expect(err).toMatch(/PLATFORM_TLS_FILE|nope\.pem/);
   });
 
   it('msp-twin broker --tls-cert/--tls-key/--tls-ca serves mqtts:// and wss:// only; half a key pair or an unreadable file exits 2', async () => {
