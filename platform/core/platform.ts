@@ -256,8 +256,10 @@ export class Platform {
 
   #receive(topic: string, payload: string | Buffer, received_ms: number): void {
     this.tick(received_ms);
-    // The input is recorded as it came; the re-stamp is part of applying it (deterministic from state).
-    const msg = this.ingest.accept(topic, this.#receipt_clock ? this.#receipt_clock.stamp(topic, payload, received_ms) : payload, received_ms);
+    const accepted = this.ingest.accept(topic, payload, received_ms);
+    // Production: deadlines from receipt (the input is recorded as it came; the re-stamp is part of
+    // applying it, deterministic from state, so a replay re-stamps identically).
+    const msg = accepted && this.#receipt_clock ? this.#receipt_clock.stamp(accepted) : accepted;
     if (!msg) {
       const parsed = parseDeviceTopic(topic);
       this.#journal(received_ms, 'p.reject', { topic: parsed ? `${parsed.device_id}/${parsed.message_class}` : topic.slice(0, 64) });

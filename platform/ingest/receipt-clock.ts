@@ -5,9 +5,9 @@
  * is right under simulation (virtual time, every clock agrees) and wrong in production, where a
  * device's clock is the device's claim: a `ts` 4 minutes ahead would keep a dead device ONLINE
  * 4 minutes too long. So in production the platform re-stamps each message's `ts` with the time
- * it was received before ingest sees it, and the device's own `ts` is used for two things only:
- *   - the skew check: a `ts` outside the window is left as it came, and admission quarantines it
- *     as `clock_skew`;
+ * it was received, after ingest and admission and before anything else sees it, and the device's
+ * own `ts` is used for two things only:
+ *   - the skew check: admission quarantines a `ts` outside the window as `clock_skew`;
  *   - the order and identity of a device's messages: an exact repeat (same seq and ts) gets the
  *     stamp it got the first time, so the registry still recognises it as a duplicate, and a
  *     message older (by its ts) than the newest one gets a stamp just as much older, so the
@@ -20,9 +20,7 @@
  * the platform's snapshot, so a replay re-stamps exactly as the first run did. Bounded: one small
  * record per device, at most `max_devices`; when full, devices the platform does not know go first.
  */
-import { isUtf8 } from 'node:buffer';
-import { MAX_PAYLOAD_BYTES } from '../contract/messages.ts';
-import { parseDeviceTopic } from '../contract/topics.ts';
+import type { DeviceMessage } from '../core/model.ts';
 import { DUPLICATE_WINDOW } from '../registry/registry.ts';
 
 /** Exact repeats are recognised among as many recent messages per device as the registry remembers. */
@@ -69,41 +67,24 @@ export class ReceiptClock {
   }
 
   /**
-   * The payload to hand ingest: with `ts` re-stamped on the receipt clock, or the same payload
-   * when there is nothing to re-stamp (no ts, ts outside the window, not a device message, not
-   * a JSON object: ingest and admission then judge it as it came).
+   * The message as the rest of the platform should see it: `ts` re-stamped on the receipt clock.
+   * Called after ingest and admission, so the device's own ts has already passed the skew check;
+   * a message without a ts (a last will) is returned as it is.
    */
-  stamp(topic: string, payload: string | Buffer, received_ms: number): string | Buffer {
-    const parsed = typeof topic === 'string' ? parseDeviceTopic(topic) : undefined;
-    if (parsed === undefined) return payload;
-    let text: string;
-    if (typeof payload === 'string') text = payload;
-    else if (Buffer.isBuffer(payload) && isUtf8(payload)) text = payload.toString('utf8');
-    else return payload;
-    if (Buffer.byteLength(text) > MAX_PAYLOAD_BYTES) return payload;
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      return payload;
-    }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) return payload;
-    const fields = body as Record<string, unknown>;
-    const ts = fields.ts;
-    if (typeof ts !== 'number' || !Number.isSafeInteger(ts) || ts < 0 || Math.abs(ts - received_ms) > this.#options.skew_window_ms) return payload;
-    const seq = fields.seq;
-    const key = Number.isInteger(seq) && (seq as number) >= 0 && (seq as number) <= 255 ? ts * SEQ_SLOTS + (seq as number) + 1 : fields.seq === undefined ? ts * SEQ_SLOTS : undefined;
-    const stamp = this.#stampFor(parsed.device_id, parsed.message_class === 'birth', key, ts, received_ms);
-    if (stamp === undefined || stamp === ts) return payload;
-    return JSON.stringify({ ...fields, ts: stamp });
+  stamp<M extends DeviceMessage>(msg: M): M {
+    const ts = (msg.payload as { ts?: number }).ts;
+    if (ts === undefined || Math.abs(ts - msg.received_ms) > this.#options.skew_window_ms) return msg;
+    const seq = (msg.payload as { seq?: number }).seq;
+    const key = seq === undefined ? ts * SEQ_SLOTS : ts * SEQ_SLOTS + seq + 1;
+    const stamp = this.#stampFor(msg.device_id, msg.type === 'birth', key, ts, msg.received_ms);
+    if (stamp === undefined || stamp === ts) return msg;
+    return { ...msg, payload: { ...msg.payload, ts: stamp } };
   }
 
-  #stampFor(device_id: string, birth: boolean, key: number | undefined, ts: number, received_ms: number): number | undefined {
+  #stampFor(device_id: string, birth: boolean, key: number, ts: number, received_ms: number): number | undefined {
     let d = this.#devices.get(device_id);
     if (d !== undefined) {
-      if (key !== undefined) {
-        for (let i = 0; i < d.recent.length; i += 2) if (d.recent[i] === key) return d.recent[i + 1];
-      }
+      for (let i = 0; i < d.recent.length; i += 2) if (d.recent[i] === key) return d.recent[i + 1];
     } else {
       if (!this.#room()) return undefined;
       d = { newest_ts: ts, newest_stamp: received_ms, recent: [], next: 0 };
@@ -123,11 +104,9 @@ export class ReceiptClock {
       d.newest_ts = ts;
       d.newest_stamp = stamp;
     }
-    if (key !== undefined) {
-      d.recent[d.next * 2] = key;
-      d.recent[d.next * 2 + 1] = stamp;
-      d.next = (d.next + 1) % RECENT;
-    }
+    d.recent[d.next * 2] = key;
+    d.recent[d.next * 2 + 1] = stamp;
+    d.next = (d.next + 1) % RECENT;
     return stamp;
   }
 
