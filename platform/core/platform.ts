@@ -123,7 +123,7 @@ export class Platform {
   readonly sla: SlaLedger;
   readonly patching: PatchingEngine;
   readonly #admission: Admission;
-  /** Production: re-stamps `ts` with the receive time before ingest (platform/ingest/receipt-clock.ts). */
+  /** Production: re-stamps `ts` with the receive time after ingest and admission (platform/ingest/receipt-clock.ts). */
   readonly #receipt_clock: ReceiptClock | undefined;
   readonly config: { monitoring: MonitoringConfig; contract: SlaContract };
   readonly #journal: Journal;
