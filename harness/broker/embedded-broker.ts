@@ -1,6 +1,7 @@
 /**
  * An MQTT broker inside the harness process (aedes): MQTT over TCP plus MQTT over WebSocket for
- * the browser viewer, with the fleet's access policy wired into aedes' hooks.
+ * the browser viewer, with the fleet's access policy wired into aedes' hooks. Given a certificate
+ * it serves both over TLS instead (mqtts:// and wss://), optionally requiring client certificates.
  *
  * It can be stopped and started again on the same ports, which is how scenarios play a broker
  * outage: stop() drops every connection the way a crashed broker does (sockets destroyed, nothing
@@ -10,7 +11,9 @@
 import type { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
+import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { Aedes } from 'aedes';
 import type { AedesOptions, AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
@@ -53,6 +56,20 @@ export interface EmbeddedBrokerOptions {
   on_log?: (line: string) => void;
   /** Simultaneous connections (TCP and WebSocket together); more are closed on accept. Default 250,000. */
   max_connections?: number;
+  /** Serve MQTT over TLS (mqtts://) and MQTT over secure WebSocket (wss://) instead of plaintext. */
+  tls?: BrokerTlsOptions;
+}
+
+/** PEM contents (not paths). */
+export interface BrokerTlsOptions {
+  /** The broker's certificate chain. */
+  cert: string | Buffer;
+  key: string | Buffer;
+  /**
+   * Mutual TLS: when given, every client must present a certificate signed by this CA, or the
+   * handshake fails before MQTT starts. Passwords and ACLs still apply on top.
+   */
+  client_ca?: string | Buffer;
 }
 
 export interface BrokerStats {
@@ -75,15 +92,17 @@ export interface BrokerStats {
   retain_refused: number;
   /** Connections closed because the broker was at max_connections. */
   connections_refused: number;
+  /** TLS handshakes that failed (no or untrusted client certificate, wrong protocol, a client that distrusts us). */
+  tls_refused: number;
 }
 
 export interface EmbeddedBroker {
   readonly host: string;
   readonly port: number;
   readonly ws_port: number | null;
-  /** e.g. mqtt://127.0.0.1:1883 */
+  /** e.g. mqtt://127.0.0.1:1883 (mqtts:// with TLS) */
   readonly url: string;
-  /** e.g. ws://127.0.0.1:8883/mqtt; null without a WebSocket listener. */
+  /** e.g. ws://127.0.0.1:8883/mqtt (wss:// with TLS); null without a WebSocket listener. */
   readonly ws_url: string | null;
   /** A snapshot; read it again for fresh numbers. */
   readonly stats: BrokerStats;
@@ -160,10 +179,14 @@ function closeServer(server: net.Server): Promise<void> {
 /** Everything that lives for one start()…stop() span. */
 interface Running {
   aedes: Aedes;
+  /** A tls.Server (a net.Server) when serving TLS. */
   tcp: net.Server;
-  http: http.Server | null;
+  http: http.Server | https.Server | null;
   wss: WebSocketServer | null;
+  /** Accepted connections (raw sockets, before any TLS handshake): what max_connections counts. */
   sockets: Set<net.Socket>;
+  /** TLS sockets wrapping some of the above, destroyed with them on stop(). */
+  tls_sockets: Set<tls.TLSSocket>;
   /** Set by stop(): from then on the instance publishes nothing (a crashed broker sends no wills). */
   stopping: boolean;
 }
@@ -184,8 +207,10 @@ class Broker implements EmbeddedBroker {
     oversize_refused: 0,
     retain_refused: 0,
     connections_refused: 0,
+    tls_refused: 0,
   };
   private readonly max_connections: number;
+  private readonly tls: BrokerTlsOptions | undefined;
   /** Accepted subscription filters per connection, for the per-client limit. */
   private readonly subscriptions = new WeakMap<Client, Set<string>>();
   /** Connections already closed for an oversized packet. */
@@ -206,14 +231,34 @@ class Broker implements EmbeddedBroker {
     this.policy = options.policy;
     this.log = options.on_log ?? (() => {});
     this.max_connections = options.max_connections ?? 250_000;
+    this.tls = options.tls;
   }
 
   get url(): string {
-    return `mqtt://${urlHost(this.host)}:${this.port}`;
+    return `${this.tls ? 'mqtts' : 'mqtt'}://${urlHost(this.host)}:${this.port}`;
   }
 
   get ws_url(): string | null {
-    return this.ws_port === null ? null : `ws://${urlHost(this.host)}:${this.ws_port}${WS_PATH}`;
+    return this.ws_port === null ? null : `${this.tls ? 'wss' : 'ws'}://${urlHost(this.host)}:${this.ws_port}${WS_PATH}`;
+  }
+
+  /** Server-side TLS settings shared by the MQTT and WebSocket listeners. */
+  private tlsServerOptions(t: BrokerTlsOptions): tls.TlsOptions {
+    const mutual = t.client_ca !== undefined;
+    return {
+      cert: t.cert,
+      key: t.key,
+      minVersion: 'TLSv1.2',
+      ...(mutual ? { ca: t.client_ca, requestCert: true, rejectUnauthorized: true } : {}),
+    };
+  }
+
+  /** Handshake failures are refusals like any other: counted and logged, one line each. */
+  private watchHandshakes(server: tls.Server, what: string): void {
+    server.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
+      this.counters.tls_refused += 1;
+      this.log(`broker: TLS handshake on the ${what} listener from ${socket.remoteAddress ?? '?'} failed: ${err.message}`);
+    });
   }
 
   get stats(): BrokerStats {
@@ -253,12 +298,17 @@ class Broker implements EmbeddedBroker {
     const running: Running = Object.assign(state, {
       aedes,
       // noDelay: lockstep runs wait on every round trip; Nagle plus delayed ACKs would add ~40 ms each.
-      tcp: net.createServer({ noDelay: true }),
+      tcp: this.tls ? tls.createServer({ ...this.tlsServerOptions(this.tls), noDelay: true }) : net.createServer({ noDelay: true }),
       http: null,
       wss: null,
       sockets: new Set<net.Socket>(),
+      tls_sockets: new Set<tls.TLSSocket>(),
     });
-    const { sockets } = running;
+    const { sockets, tls_sockets } = running;
+    const trackSecure = (socket: tls.TLSSocket): void => {
+      tls_sockets.add(socket);
+      socket.once('close', () => tls_sockets.delete(socket));
+    };
     this.persistence ??= (aedes as unknown as { persistence: unknown }).persistence;
     this.watch(aedes);
 
@@ -283,21 +333,39 @@ class Broker implements EmbeddedBroker {
         this.log(`broker: closed the connection of ${who()}: ${what}`);
       });
     };
-    running.tcp.on('connection', (socket: net.Socket) => {
-      if (!track(socket)) return;
+    const serveMqtt = (socket: net.Socket): void => {
       const client = aedes.handle(socket);
       guard(socket, client, () => this.identities.get(client)?.name ?? (client.id || socket.remoteAddress || '?'));
-    });
+    };
+    if (running.tcp instanceof tls.Server) {
+      // The raw socket counts against the limit before the handshake; the TLS socket speaks MQTT
+      // once it is done, and is tracked too so stop() destroys it the way a crash would.
+      running.tcp.on('connection', track);
+      running.tcp.on('secureConnection', (socket: tls.TLSSocket) => {
+        trackSecure(socket);
+        serveMqtt(socket);
+      });
+      this.watchHandshakes(running.tcp, 'MQTT');
+    } else {
+      running.tcp.on('connection', (socket: net.Socket) => {
+        if (track(socket)) serveMqtt(socket);
+      });
+    }
 
     try {
       this.port = await listen(running.tcp, this.host, this.port);
       if (this.ws_port !== null) {
-        const server = http.createServer((_req, res) => {
+        const upgradeOnly = (_req: http.IncomingMessage, res: http.ServerResponse): void => {
           res.writeHead(426, { 'content-type': 'text/plain', connection: 'close' });
           res.end(`MQTT over WebSocket only, at ${WS_PATH}\n`);
-        });
+        };
+        const server = this.tls ? https.createServer(this.tlsServerOptions(this.tls), upgradeOnly) : http.createServer(upgradeOnly);
         running.http = server;
         server.on('connection', track);
+        if (server instanceof https.Server) {
+          server.on('secureConnection', trackSecure);
+          this.watchHandshakes(server, 'WebSocket');
+        }
         this.ws_port = await listen(server, this.host, this.ws_port);
         // Created after listen so a listen error is not re-emitted on an unwatched WebSocketServer.
         // maxPayload bounds one WebSocket message (ws buffers it whole); the MQTT guard bounds packets.
@@ -332,8 +400,10 @@ class Broker implements EmbeddedBroker {
     running.wss?.close();
     // destroy(), not end(): a crashed broker sends no DISCONNECT and no FIN-after-flush; clients
     // learn of the outage from the dead socket, exactly as they would in production.
+    for (const socket of running.tls_sockets) socket.destroy();
     for (const socket of running.sockets) socket.destroy();
     running.sockets.clear();
+    running.tls_sockets.clear();
     running.http?.closeAllConnections();
     await new Promise<void>((resolve) => running.aedes.close(() => resolve()));
     await Promise.all(closing);

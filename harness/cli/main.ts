@@ -126,11 +126,18 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           .option('ws-port', { type: 'number', default: 8883, describe: 'MQTT over WebSocket port, path /mqtt (0 = pick a free one)' })
           .option('open', { type: 'boolean', default: false, describe: 'no authentication or ACLs (insecure; local experiments only)' })
           .option('fleet', { type: 'string', describe: 'provisioned fleet (scenario, or JSON/CSV id,site,kind,model): only these devices log in, each under its own site' })
-          .option('insecure-public-bind', { type: 'boolean', default: false, describe: 'allow --open or the public development secret on a non-loopback --host (throwaway lab networks only)' }),
+          .option('insecure-public-bind', { type: 'boolean', default: false, describe: 'allow --open or the public development secret on a non-loopback --host (throwaway lab networks only)' })
+          .option('tls-cert', { type: 'string', describe: 'server certificate (PEM): serve mqtts:// and wss:// instead of plaintext (with --tls-key)' })
+          .option('tls-key', { type: 'string', describe: 'server private key (PEM) for --tls-cert' })
+          .option('tls-ca', { type: 'string', describe: 'CA (PEM) for client certificates: every client must present one it signed (mTLS)' }),
       (a) =>
         guard(async () => {
           const { brokerCommand } = await import('./commands/broker.ts');
-          return brokerCommand({ host: a.host, port: a.port, ws_port: a['ws-port'], secret: a.secret, open: a.open, fleet: a.fleet, insecure_public_bind: a['insecure-public-bind'] }, io, untilSignal());
+          return brokerCommand(
+            { host: a.host, port: a.port, ws_port: a['ws-port'], secret: a.secret, open: a.open, fleet: a.fleet, insecure_public_bind: a['insecure-public-bind'], tls_cert: a['tls-cert'], tls_key: a['tls-key'], tls_ca: a['tls-ca'] },
+            io,
+            untilSignal(),
+          );
         }),
     )
     .command(
@@ -142,6 +149,10 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           .option('broker', { type: 'string', describe: 'broker URL, e.g. mqtt://127.0.0.1:1883 (required to serve)' })
           .option('username', { type: 'string', describe: 'username (default: msp-platform with a password from --secret)' })
           .option('password', { type: 'string' })
+          .option('ca', { type: 'string', describe: 'CA certificate (PEM) that signed an mqtts:// or wss:// broker\'s certificate' })
+          .option('cert', { type: 'string', describe: 'client certificate (PEM), for a broker that requires one (mTLS)' })
+          .option('key', { type: 'string', describe: 'client key (PEM)' })
+          .option('insecure', { type: 'boolean', describe: 'do not verify the broker certificate (testing only)' })
           .option('api-host', { type: 'string', default: '127.0.0.1' })
           .option('api-port', { type: 'number', default: 8080, describe: 'HTTP API port (0 = pick a free one)' })
           .option('journal', { type: 'boolean', default: false, describe: 'print every platform decision as a JSON line' })
@@ -152,7 +163,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           .option('json', { type: 'boolean', default: false, describe: 'verify: print the report as JSON' })
           .option('fleet', { type: 'string', describe: 'provisioned fleet: a scenario file (its fleet:), or JSON/CSV of id,site,kind,model; births from anything else are quarantined' })
           .option('allow-unprovisioned', { type: 'boolean', default: false, describe: 'admit births from any device (experiments only; the registry stays bounded)' })
-          .option('max-devices', { type: 'number', describe: 'registry bound (default: the provisioned fleet, or 100,000 with --allow-unprovisioned)' })
+          .option('max-devices', { type: 'number', describe: 'most devices provisioned (--fleet plus POST /api/v1/devices; default 1,000,000) and registered (default 100,000 with --allow-unprovisioned)' })
           .option('api-token', { type: 'string', default: process.env.MSP_TWIN_API_TOKEN, defaultDescription: '$MSP_TWIN_API_TOKEN, else generated and printed', describe: 'bearer token API writes need (required with a non-loopback --api-host)' })
           .option('api-allowed-host', { type: 'string', array: true, describe: 'Host name the API answers to besides loopback ones (repeatable; * = any)' })
           .option('api-allowed-origin', { type: 'string', array: true, describe: 'browser origin allowed to call the API besides loopback ones (repeatable)' }),
@@ -163,7 +174,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           return platformCommand(
             {
               broker: a.broker, username: a.username, password: a.password, secret: a.secret, api_host: a['api-host'], api_port: a['api-port'], journal: a.journal, catalog: a.catalog,
-              data: a.data, clock: a.clock,
+              data: a.data, clock: a.clock, ca: a.ca, cert: a.cert, key: a.key, insecure: a.insecure,
               fleet: a.fleet, allow_unprovisioned: a['allow-unprovisioned'], max_devices: a['max-devices'], api_token: a['api-token'], api_allowed_host: a['api-allowed-host'], api_allowed_origin: a['api-allowed-origin'],
             },
             io,

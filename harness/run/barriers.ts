@@ -69,6 +69,8 @@ export const DEFAULT_STEP_TIMEOUT_MS = 60_000;
 /** Under 10 s so that a run against an unreachable broker ends, process start included, within 10 s. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 8_000;
 const FATAL_SOCKET_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNRESET']);
+/** Certificate verification and TLS handshake failures (OpenSSL's and Node's codes): a retry meets the same certificate. */
+const TLS_FAILURE_CODE = /CERT|SELF_SIGNED|UNABLE_TO_|^ERR_SSL_|^ERR_TLS_/;
 
 export interface MqttBarrierOptions {
   readonly transport: MqttTransportOptions;
@@ -90,6 +92,7 @@ async function openClient(url: string, options: IClientOptions, what: string, ti
   const client = mqtt.connect(url, options);
   disableNagle(client);
   let last = 'no answer';
+  let tls_failed = false;
   let timer: NodeJS.Timeout | undefined;
   const outcome = await new Promise<'ok' | 'timeout' | 'refused'>((resolve) => {
     client.once('connect', () => resolve('ok'));
@@ -98,7 +101,9 @@ async function openClient(url: string, options: IClientOptions, what: string, ti
       const code = (err as { code?: unknown }).code;
       // A refusal in CONNACK (bad credentials, not authorised: a number) or from the network (no
       // listener, unknown host, no route) will not change on a retry: fail at once.
-      if (typeof code === 'number' || (typeof code === 'string' && FATAL_SOCKET_ERRORS.has(code))) resolve('refused');
+      // A certificate the client does not trust (or a handshake the broker refuses) is just as final.
+      if (typeof code === 'string' && TLS_FAILURE_CODE.test(code)) tls_failed = true;
+      if (typeof code === 'number' || tls_failed || (typeof code === 'string' && FATAL_SOCKET_ERRORS.has(code))) resolve('refused');
     });
     client.on('close', () => (last = last === 'no answer' ? 'connection closed' : last));
     timer = setTimeout(() => resolve('timeout'), timeout_ms); // wall-clock: an unreachable broker fails the run quickly
@@ -106,8 +111,9 @@ async function openClient(url: string, options: IClientOptions, what: string, ti
   clearTimeout(timer);
   if (outcome === 'ok') return client;
   client.end(true);
-  const why = outcome === 'refused' ? `the broker refused the connection (${last})` : `no connection within ${timeout_ms} ms (${last})`;
-  throw new TransportFailure('TRANSPORT_CONNECT', `${what} could not connect to ${url}: ${why}; is the broker running there, and does it accept these credentials?`);
+  const why = tls_failed ? `TLS failed (${last})` : outcome === 'refused' ? `the broker refused the connection (${last})` : `no connection within ${timeout_ms} ms (${last})`;
+  const hint = tls_failed ? 'check --ca (the CA that signed the broker\'s certificate), or --cert/--key if the broker requires client certificates' : 'is the broker running there, and does it accept these credentials?';
+  throw new TransportFailure('TRANSPORT_CONNECT', `${what} could not connect to ${url}: ${why}; ${hint}`);
 }
 
 /** Options for the platform's persistent session: the broker keeps its subscription and queues for it. */

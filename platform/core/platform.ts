@@ -2,7 +2,8 @@ import { isUtf8 } from 'node:buffer';
 import { MspError } from '../../common/errors.ts';
 import { parseDeviceTopic } from '../contract/topics.ts';
 import { Ingest } from '../ingest/ingest.ts';
-import { Admission, type AdmissionOptions } from '../ingest/admission.ts';
+import { Admission, type AdmissionOptions, type AdmissionState, DEFAULT_MAX_DEVICES, DEFAULT_SKEW_WINDOW_MS, type ProvisionedDevice, type ProvisionVerdict } from '../ingest/admission.ts';
+import { ReceiptClock, type ReceiptClockState } from '../ingest/receipt-clock.ts';
 import { AlertManager } from '../monitoring/alert-manager.ts';
 import { IncidentDesk } from '../monitoring/incidents.ts';
 import { Monitor, type AlertSignal } from '../monitoring/monitor.ts';
@@ -77,6 +78,10 @@ export interface PlatformState {
   readonly incidents: IncidentDeskState;
   readonly sla: SlaLedgerState;
   readonly patching: PatchingState;
+  /** Devices provisioned while running (absent in snapshots from before the provisioning API). */
+  readonly admission?: AdmissionState;
+  /** The receipt clock's per-device mapping (production only; absent otherwise). */
+  readonly receipt_clock?: ReceiptClockState;
 }
 
 export type OperatorCommand =
@@ -96,6 +101,15 @@ export type OperatorCommand =
       readonly by: string;
       readonly plan?: unknown;
       readonly reason?: string;
+    }
+  | {
+      readonly at_ms: number;
+      /** Adds a device to provisioning (POST /api/v1/devices), validated by the caller. */
+      readonly kind: 'provision';
+      readonly target: 'device';
+      readonly id: string;
+      readonly by: string;
+      readonly device: ProvisionedDevice;
     };
 
 export type { InboundMessage } from './step-order.ts';
@@ -108,6 +122,9 @@ export class Platform {
   readonly incidents: IncidentDesk;
   readonly sla: SlaLedger;
   readonly patching: PatchingEngine;
+  readonly #admission: Admission;
+  /** Production: re-stamps `ts` with the receive time after ingest and admission (platform/ingest/receipt-clock.ts). */
+  readonly #receipt_clock: ReceiptClock | undefined;
   readonly config: { monitoring: MonitoringConfig; contract: SlaContract };
   readonly #journal: Journal;
   #now_ms = 0;
@@ -134,6 +151,11 @@ export class Platform {
     const critical = new Set(contract.critical_devices ?? []);
     this.registry = new Registry({ journal: this.#journal });
     const admission = new Admission(options.admission ?? {}, { known: (id) => this.registry.device(id) !== undefined, size: () => this.registry.stats().devices });
+    this.#admission = admission;
+    const a = options.admission;
+    this.#receipt_clock = a?.receipt_clock
+      ? new ReceiptClock({ skew_window_ms: a.skew_window_ms ?? DEFAULT_SKEW_WINDOW_MS, max_devices: a.max_devices ?? DEFAULT_MAX_DEVICES }, (id) => this.registry.device(id) !== undefined)
+      : undefined;
     this.ingest = new Ingest({ admit: (msg) => admission.check(msg) });
     const device = (id: string) => this.registry.device(id);
     this.monitor = new Monitor({ journal: this.#journal, config: monitoring, device });
@@ -172,6 +194,22 @@ export class Platform {
     const out = this.#outbox;
     this.#outbox = [];
     return out;
+  }
+
+  /** The device's provisioned identity (at the start or since), if any. */
+  provisioned(device_id: string): ProvisionedDevice | undefined {
+    return this.#admission.provisioned(device_id);
+  }
+
+  /** Devices provisioned at the start and since. */
+  provisionedCount(): number {
+    return this.#admission.provisionedCount();
+  }
+
+  /** What provisioning `device` as `device_id` would do now, against provisioning and the registry. */
+  provisionVerdict(device_id: string, device: ProvisionedDevice): ProvisionVerdict {
+    const info = this.registry.device(device_id);
+    return this.#admission.verdict(device_id, device, info ? { site: info.site, kind: info.kind, model: info.model } : undefined);
   }
 
   get now_ms(): number {
@@ -221,7 +259,10 @@ export class Platform {
 
   #receive(topic: string, payload: string | Buffer, received_ms: number): void {
     this.tick(received_ms);
-    const msg = this.ingest.accept(topic, payload, received_ms);
+    const accepted = this.ingest.accept(topic, payload, received_ms);
+    // Production: deadlines from receipt (the input is recorded as it came; the re-stamp is part of
+    // applying it, deterministic from state, so a replay re-stamps identically).
+    const msg = accepted && this.#receipt_clock ? this.#receipt_clock.stamp(accepted) : accepted;
     if (!msg) {
       const parsed = parseDeviceTopic(topic);
       this.#journal(received_ms, 'p.reject', { topic: parsed ? `${parsed.device_id}/${parsed.message_class}` : topic.slice(0, 64) });
@@ -295,6 +336,8 @@ export class Platform {
       incidents: this.incidents.saveState(),
       sla: this.sla.saveState(),
       patching: this.patching.saveState(),
+      admission: this.#admission.saveState(),
+      ...(this.#receipt_clock ? { receipt_clock: this.#receipt_clock.saveState() } : {}),
     };
   }
 
@@ -315,6 +358,8 @@ export class Platform {
     this.incidents.loadState(state.incidents);
     this.sla.loadState(state.sla);
     this.patching.loadState(state.patching);
+    this.#admission.loadState(state.admission);
+    this.#receipt_clock?.loadState(state.receipt_clock);
   }
 
   #input(input: PlatformInput, apply: () => void): void {
@@ -331,6 +376,13 @@ export class Platform {
 
   #act(a: OperatorCommand): void {
     this.tick(a.at_ms);
+    if (a.target === 'device') {
+      // Checked again here: a queued addition (under simulation) may meet a device that arrived since.
+      const v = this.provisionVerdict(a.id, a.device);
+      if (v.verdict === 'add') this.#admission.provision(a.id, a.device);
+      if (v.verdict !== 'same') this.#journal(a.at_ms, 'p.prov', { id: a.id, ev: v.verdict === 'add' ? 'added' : 'refused', site: a.device.site, kind: a.device.kind, model: a.device.model, by: a.by, ...(v.verdict === 'add' ? {} : { why: v.detail }) });
+      return;
+    }
     if (a.target === 'rollout') {
       try {
         if (a.kind === 'create') this.patching.create(a.plan, a.at_ms);

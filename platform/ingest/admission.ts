@@ -24,6 +24,11 @@ export interface AdmissionOptions {
   readonly skew_window_ms?: number;
   /** Most devices the registry may hold; births of further new devices are refused. */
   readonly max_devices?: number;
+  /**
+   * Production only: heartbeat deadlines run from the platform's clock at receipt, not from the
+   * device's `ts` (which is then only checked against skew_window_ms): platform/ingest/receipt-clock.ts.
+   */
+  readonly receipt_clock?: boolean;
 }
 
 export interface AdmissionDeps {
@@ -37,18 +42,70 @@ export type AdmissionReason = 'unprovisioned' | 'provisioning_mismatch' | 'clock
 export const DEFAULT_SKEW_WINDOW_MS = 5 * 60_000;
 export const DEFAULT_MAX_DEVICES = 1_000_000;
 
+/** What adding a device to provisioning would do (see Admission.provision). */
+export type ProvisionVerdict =
+  | { readonly verdict: 'add' }
+  | { readonly verdict: 'same' }
+  | { readonly verdict: 'conflict'; readonly detail: string }
+  | { readonly verdict: 'full'; readonly detail: string };
+
+/** Devices provisioned after the start (the API), in the order they were added: part of the platform's state. */
+export type AdmissionState = ReadonlyArray<readonly [string, ProvisionedDevice]>;
+
 export class Admission {
   readonly #options: AdmissionOptions;
   readonly #deps: AdmissionDeps;
+  /** Provisioned while running (`POST /api/v1/devices`); the start's provisioning is never changed. */
+  #added = new Map<string, ProvisionedDevice>();
 
   constructor(options: AdmissionOptions, deps: AdmissionDeps) {
     this.#options = options;
     this.#deps = deps;
   }
 
+  provisioned(device_id: string): ProvisionedDevice | undefined {
+    return this.#options.provisioning?.get(device_id) ?? this.#added.get(device_id);
+  }
+
+  /** Devices provisioned at the start and since. */
+  provisionedCount(): number {
+    return (this.#options.provisioning?.size ?? 0) + this.#added.size;
+  }
+
+  /**
+   * Whether `device` may be provisioned as `device_id`: the same identity again is a no-op, a
+   * different one contradicts what is provisioned (or what the device's birth already told an
+   * open platform, `seen`), and provisioning is bounded by max_devices like the registry.
+   */
+  verdict(device_id: string, device: ProvisionedDevice, seen?: ProvisionedDevice): ProvisionVerdict {
+    const known = this.provisioned(device_id) ?? seen;
+    if (known !== undefined) {
+      for (const field of ['site', 'kind', 'model'] as const) {
+        if (known[field] !== device[field]) return { verdict: 'conflict', detail: `device ${device_id} is ${this.provisioned(device_id) ? 'provisioned' : 'registered'} with ${field} ${known[field]}, not ${device[field]}` };
+      }
+      if (this.provisioned(device_id) !== undefined) return { verdict: 'same' };
+    }
+    const limit = this.#options.max_devices ?? DEFAULT_MAX_DEVICES;
+    if (this.provisionedCount() >= limit) return { verdict: 'full', detail: `provisioning holds its limit of ${limit} devices` };
+    return { verdict: 'add' };
+  }
+
+  /** Adds a device whose verdict was `add` (the caller checks first, so a refusal can be reported). */
+  provision(device_id: string, device: ProvisionedDevice): void {
+    this.#added.set(device_id, { site: device.site, kind: device.kind, model: device.model });
+  }
+
+  saveState(): AdmissionState {
+    return [...this.#added].map(([id, d]) => [id, { ...d }] as const);
+  }
+
+  loadState(state: AdmissionState | undefined): void {
+    this.#added = new Map((state ?? []).map(([id, d]) => [id, { ...d }]));
+  }
+
   /** Undefined to admit; otherwise the reason and a one-line detail for the quarantine. */
   check(msg: DeviceMessage): { reason: AdmissionReason; detail: string } | undefined {
-    const provisioned = this.#options.provisioning?.get(msg.device_id);
+    const provisioned = this.provisioned(msg.device_id);
     if (this.#options.provisioning !== undefined && provisioned === undefined) {
       return { reason: 'unprovisioned', detail: `device ${msg.device_id} is not provisioned` };
     }

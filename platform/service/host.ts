@@ -3,7 +3,7 @@ import { MspError } from '../../common/errors.ts';
 import { encodeOtaCommand } from '../contract/commands.ts';
 import { ALL_DEVICE_MESSAGES } from '../contract/topics.ts';
 import { Platform } from '../core/platform.ts';
-import { DEFAULT_SKEW_WINDOW_MS, type ProvisionedDevice } from '../ingest/admission.ts';
+import { DEFAULT_MAX_DEVICES, DEFAULT_SKEW_WINDOW_MS, type ProvisionedDevice } from '../ingest/admission.ts';
 import type { FirmwareRelease } from '../patching/types.ts';
 import { startHttpApi, type HttpApi } from './http-api.ts';
 import { PlatformMetrics } from './metrics.ts';
@@ -56,6 +56,8 @@ export interface PlatformServiceOptions {
   readonly api_token?: string | undefined;
   readonly api_allowed_hosts?: readonly string[] | undefined;
   readonly api_allowed_origins?: readonly string[] | undefined;
+  /** TLS to an mqtts:// or wss:// broker: PEM contents; `insecure` skips verification (testing only). */
+  readonly tls?: { readonly ca?: Buffer; readonly cert?: Buffer; readonly key?: Buffer; readonly insecure?: boolean } | undefined;
 }
 
 /** A message's own `ts`, without a full parse. */
@@ -106,7 +108,11 @@ export async function startPlatformService(options: PlatformServiceOptions, deps
     admission: {
       ...(options.provisioning !== undefined ? { provisioning: options.provisioning } : {}),
       skew_window_ms: options.skew_window_ms ?? DEFAULT_SKEW_WINDOW_MS,
-      max_devices: options.max_devices ?? (options.provisioning !== undefined ? options.provisioning.size : DEFAULT_UNPROVISIONED_MAX_DEVICES),
+      // With provisioning the registry holds provisioned devices only, so the bound is on provisioning
+      // itself (the file plus POST /api/v1/devices).
+      max_devices: options.max_devices ?? (options.provisioning !== undefined ? Math.max(options.provisioning.size, DEFAULT_MAX_DEVICES) : DEFAULT_UNPROVISIONED_MAX_DEVICES),
+      // On the wall clock, deadlines run from receipt; replaying recorded messages, their ts is the clock.
+      receipt_clock: options.clock !== 'messages',
     },
   };
   let durable: DurablePlatform | undefined;
@@ -138,6 +144,7 @@ export async function startPlatformService(options: PlatformServiceOptions, deps
     clientId: options.client_id,
     ...(options.username !== undefined ? { username: options.username } : {}),
     ...(options.password !== undefined ? { password: options.password } : {}),
+    ...(options.tls ? { ca: options.tls.ca, cert: options.tls.cert, key: options.tls.key, rejectUnauthorized: options.tls.insecure !== true } : {}),
     reconnectPeriod: 2_000,
     keepalive: 30,
     // A persistent session with a store: the broker keeps what arrives while the platform is down

@@ -22,6 +22,12 @@ export interface PlatformApi {
   resolveIncident(id: string, by: string): unknown | undefined;
   acknowledgeAlert(id: string, by: string): unknown | undefined;
   resolveAlert(id: string, by: string): unknown | undefined;
+  /**
+   * Adds a device to provisioning (docs/security.md): `entry` is validated like a --fleet row.
+   * `created` false = the same device was already provisioned (nothing changed). Refusals throw
+   * ApiError (400 invalid, 409 contradicts the provisioned or registered device, 507 full).
+   */
+  provisionDevice(entry: unknown, by: string): { created: boolean; body: unknown };
   /** Rollouts (docs/patching.md). Refusals throw ApiError (400 bad plan, 404 unknown, 409 wrong state). */
   rollouts(): unknown[];
   rollout(id: string): unknown | undefined;
@@ -178,6 +184,11 @@ type Route = (api: PlatformApi, url: URL, req: IncomingMessage, params: string[]
 const ROUTES: Array<[string, RegExp, Route]> = [
   ['GET', /^\/api\/v1\/health$/, (api) => [200, api.health()]],
   ['GET', /^\/api\/v1\/devices$/, (api, url) => paged(api.devices({ site: optionalString(url.searchParams, 'site'), building: optionalString(url.searchParams, 'building'), liveness: optionalString(url.searchParams, 'liveness'), kind: optionalString(url.searchParams, 'kind') }), url)],
+  ['POST', /^\/api\/v1\/devices$/, async (api, _u, req) => {
+    const { by, ...entry } = await readJson(req);
+    const r = api.provisionDevice(entry, typeof by === 'string' && by.length > 0 ? by.slice(0, 64) : 'api');
+    return r.created ? [201, r.body] : [200, r.body];
+  }],
   ['GET', /^\/api\/v1\/devices\/([^/]+)$/, (api, _u, _r, [id]) => found(api.device(id!), 'device', id!)],
   ['GET', /^\/api\/v1\/alerts$/, (api, url) => paged(api.alerts({ status: optionalString(url.searchParams, 'status'), device: optionalString(url.searchParams, 'device') }), url)],
   ['GET', /^\/api\/v1\/incidents$/, (api, url) => paged(api.incidents({ status: optionalString(url.searchParams, 'status'), priority: optionalString(url.searchParams, 'priority') }), url)],

@@ -2,6 +2,7 @@ import type { Platform } from '../../platform/core/platform.ts';
 import { ApiError, type PlatformApi } from '../../platform/service/http-api.ts';
 import { buildPlan } from '../../platform/patching/plan.ts';
 import { PatchError, type PatchErrorCode } from '../../platform/patching/types.ts';
+import { parseProvisionedDevice } from './provisioning-file.ts';
 
 const PATCH_STATUS: Readonly<Record<PatchErrorCode, number>> = {
   PATCH_INVALID_PLAN: 400,
@@ -71,6 +72,19 @@ export function platformApi(platform: Platform, options: { immediate: boolean })
     resolveIncident: (id, by) => operate('incident', 'resolve', id, by),
     acknowledgeAlert: (id, by) => operate('alert', 'ack', id, by),
     resolveAlert: (id, by) => operate('alert', 'resolve', id, by),
+    provisionDevice: (entry, by) => {
+      const parsed = parseProvisionedDevice(entry);
+      if (!parsed.ok) throw new ApiError(400, 'API_BAD_BODY', `${parsed.field !== undefined ? `${parsed.field}: ` : ''}${parsed.problem}; body must be {"id", "site", "kind", "model"} as in a --fleet file (docs/security.md)`);
+      const { id, device } = parsed;
+      const v = platform.provisionVerdict(id, device);
+      if (v.verdict === 'conflict') throw new ApiError(409, 'API_DEVICE_CONFLICT', v.detail);
+      if (v.verdict === 'full') throw new ApiError(507, 'API_PROVISIONING_FULL', v.detail);
+      if (v.verdict === 'same') return { created: false, body: { id, ...device, state: 'provisioned' } };
+      const command = { at_ms: platform.now_ms, kind: 'provision', target: 'device', id, by, device } as const;
+      if (options.immediate) platform.operate(command);
+      else platform.enqueue(command);
+      return { created: true, body: { id, ...device, state: options.immediate ? 'provisioned' : 'queued' } };
+    },
     rollouts: () => platform.patching.list(),
     rollout: (id) => {
       const status = platform.patching.status(id);

@@ -49,19 +49,29 @@ function rowsOfJson(file: string, text: string): Array<{ where: string; value: u
   return list.map((value, i) => ({ where: `devices[${i}]`, value }));
 }
 
+/**
+ * One `{ id, site, kind, model }` entry, checked exactly as a --fleet file's rows are: the device's
+ * identity, or the first problem as `field: message` (the API's 400 for POST /api/v1/devices).
+ */
+export function parseProvisionedDevice(value: unknown): { ok: true; id: string; device: ProvisionedDevice } | { ok: false; field: string | undefined; problem: string } {
+  const r = zEntry.safeParse(value);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    return { ok: false, field: issue && issue.path.length > 0 ? issue.path.join('.') : undefined, problem: issue?.message ?? 'invalid' };
+  }
+  if (r.data.id.startsWith('msp-')) return { ok: false, field: undefined, problem: 'device ids may not start with msp- (reserved for role users)' };
+  return { ok: true, id: r.data.id, device: { site: r.data.site, kind: r.data.kind, model: r.data.model } };
+}
+
 /** Validates entries (from a file or from a generated fleet) into the admission map. */
 export function provisioningOf(file: string, rows: ReadonlyArray<{ where: string; value: unknown }>): Map<string, ProvisionedDevice> {
   if (rows.length > MAX_PROVISIONED_DEVICES) fail(file, `${rows.length} devices, over the limit of ${MAX_PROVISIONED_DEVICES}`);
   const out = new Map<string, ProvisionedDevice>();
   for (const { where, value } of rows) {
-    const r = zEntry.safeParse(value);
-    if (!r.success) {
-      const issue = r.error.issues[0];
-      fail(file, `${where}${issue && issue.path.length > 0 ? `.${issue.path.join('.')}` : ''}: ${issue?.message ?? 'invalid'}`);
-    }
-    if (r.data.id.startsWith('msp-')) fail(file, `${where}: device ids may not start with msp- (reserved for role users)`);
-    if (out.has(r.data.id)) fail(file, `${where}: duplicate device id "${r.data.id}"`);
-    out.set(r.data.id, { site: r.data.site, kind: r.data.kind, model: r.data.model });
+    const r = parseProvisionedDevice(value);
+    if (!r.ok) fail(file, `${where}${r.field !== undefined ? `.${r.field}` : ''}: ${r.problem}`);
+    if (out.has(r.id)) fail(file, `${where}: duplicate device id "${r.id}"`);
+    out.set(r.id, r.device);
   }
   if (out.size === 0) fail(file, 'no devices');
   return out;

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DEVICE_KINDS, EVENT_TYPES, MAX_PAYLOAD_BYTES } from '../../platform/contract/messages.ts';
 import { deviceTopic } from '../../platform/contract/topics.ts';
 import { Ingest, IngestError, REJECT_REASONS } from '../../platform/ingest/ingest.ts';
+import { MiB, settledHeapBytes } from '../helpers/heap.ts';
 
 // ---- valid contract messages ----
 
@@ -109,36 +110,52 @@ const inputArb: fc.Arbitrary<Input> = fc.oneof(
 
 const ADMISSION_REASONS: ReadonlySet<string> = new Set(['unprovisioned', 'provisioning_mismatch', 'clock_skew', 'registry_full']);
 const BATCH = 1_000;
-const RUNS = 100;
+/** Five chunks of 20 batches: the heap is measured between chunks, when no batch is alive. */
+const CHUNKS = 5;
+const RUNS_PER_CHUNK = 20;
+/**
+ * Allowed heap growth from the 20k mark to the 100k mark. The quarantine is full (50 entries)
+ * well before 20k, so a bounded Ingest grows by nothing but noise (measured: well under 1 MiB);
+ * retaining even 40 bytes per payload would cost 3 MiB over the last 80k.
+ */
+const HEAP_GROWTH_BOUND_BYTES = 2 * MiB;
+
+/** Runs BATCH-sized fast-check batches through `ingest`; plain checks, as 100k expect() calls would dominate the run. */
+function fuzzChunk(ingest: Ingest, runs: number, counter: { calls: number }): void {
+  fc.assert(
+    fc.property(fc.array(inputArb, { minLength: BATCH, maxLength: BATCH }), fc.integer({ min: 0, max: 1e12 }), (inputs, t0) => {
+      for (let i = 0; i < inputs.length; i++) {
+        const input = inputs[i]!;
+        const before = ingest.stats().total;
+        let out;
+        try {
+          out = ingest.accept(input.topic, input.payload, t0 + i);
+        } catch (err) {
+          throw new Error(`accept threw on ${JSON.stringify(input.topic)}: ${String(err)}`);
+        }
+        counter.calls++;
+        if (ingest.stats().total !== before + 1) throw new Error(`call ${counter.calls} was not counted exactly once`);
+        if (input.valid && (out === undefined || out.received_ms !== t0 + i || out.payload.id !== out.device_id)) {
+          throw new Error(`valid message rejected: ${input.topic} ${String(input.payload)} ${JSON.stringify(ingest.quarantine().at(-1))}`);
+        }
+      }
+    }),
+    { numRuns: runs },
+  );
+}
 
 describe('Ingest fuzz (property)', () => {
-  it(`${BATCH * RUNS} random and malformed payloads: never throws, every one counted, valid ones accepted`, () => {
+  it(`${BATCH * RUNS_PER_CHUNK * CHUNKS} random and malformed payloads: never throws, every one counted, valid ones accepted, heap bounded`, () => {
     const ingest = new Ingest({ quarantine_capacity: 50 });
-    let calls = 0;
-    fc.assert(
-      fc.property(fc.array(inputArb, { minLength: BATCH, maxLength: BATCH }), fc.integer({ min: 0, max: 1e12 }), (inputs, t0) => {
-        // Plain checks rather than expect(): 100k calls to expect() would dominate the run time.
-        for (let i = 0; i < inputs.length; i++) {
-          const input = inputs[i]!;
-          const before = ingest.stats().total;
-          let out;
-          try {
-            out = ingest.accept(input.topic, input.payload, t0 + i);
-          } catch (err) {
-            throw new Error(`accept threw on ${JSON.stringify(input.topic)}: ${String(err)}`);
-          }
-          calls++;
-          if (ingest.stats().total !== before + 1) throw new Error(`call ${calls} was not counted exactly once`);
-          if (input.valid && (out === undefined || out.received_ms !== t0 + i || out.payload.id !== out.device_id)) {
-            throw new Error(`valid message rejected: ${input.topic} ${String(input.payload)} ${JSON.stringify(ingest.quarantine().at(-1))}`);
-          }
-        }
-      }),
-      { numRuns: RUNS },
-    );
+    const counter = { calls: 0 };
+    const heapAt: Array<{ payloads: number; heap_bytes: number }> = [];
+    for (let chunk = 0; chunk < CHUNKS; chunk++) {
+      fuzzChunk(ingest, RUNS_PER_CHUNK, counter);
+      heapAt.push({ payloads: counter.calls, heap_bytes: settledHeapBytes() });
+    }
     const s = ingest.stats();
-    expect(calls).toBeGreaterThanOrEqual(100_000);
-    expect(s.total).toBe(calls);
+    expect(counter.calls).toBeGreaterThanOrEqual(100_000);
+    expect(s.total).toBe(counter.calls);
     expect(s.total).toBe(s.accepted + Object.values(s.rejected).reduce((a, b) => a + b, 0));
     // Every path was exercised.
     // `unsupported_class` is unreachable while every topic class has a schema (ota gained one).
@@ -151,6 +168,25 @@ describe('Ingest fuzz (property)', () => {
       expect(e.topic.length).toBeLessThanOrEqual(256);
       expect(e.payload_head.length).toBeLessThanOrEqual(256);
     }
+    // Bounded memory, measured: after a forced full GC, the heap at 100k is no more than the bound
+    // above the heap at 20k (the largest of the later marks, so a leak cannot hide in a dip).
+    const at20k = heapAt[0]!;
+    const peakLater = Math.max(...heapAt.slice(1).map((h) => h.heap_bytes));
+    const growth = peakLater - at20k.heap_bytes;
+    expect(at20k.payloads).toBe(20_000);
+    console.info(`ingest fuzz heap after GC (MiB): ${heapAt.map((h) => `${h.payloads / 1000}k=${(h.heap_bytes / MiB).toFixed(2)}`).join(' ')}; growth 20k→100k ${(growth / MiB).toFixed(2)} MiB`);
+    expect(growth, `heap grew ${(growth / MiB).toFixed(2)} MiB between 20k and 100k payloads`).toBeLessThan(HEAP_GROWTH_BOUND_BYTES);
+  });
+
+  it('the heap measurement catches an unbounded quarantine (the bound above can fail)', () => {
+    // Control for the bound: the same measurement around 80k rejections into a quarantine that
+    // is never trimmed, the leak the ring exists to prevent.
+    const leaky = new Ingest({ quarantine_capacity: 1_000_000 });
+    const before = settledHeapBytes();
+    for (let i = 0; i < 80_000; i++) leaky.accept(`msp/v1/s/d${i}`, '{"v":1}', i);
+    const growth = settledHeapBytes() - before;
+    expect(leaky.stats().rejected.bad_topic).toBe(80_000);
+    expect(growth).toBeGreaterThan(HEAP_GROWTH_BOUND_BYTES);
   });
 });
 

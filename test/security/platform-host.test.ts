@@ -86,4 +86,28 @@ describe('production platform host under attack', () => {
     const authed = await fetch(`${service.api_url}/api/v1/incidents/INC-1/ack`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${service.api_token}` }, body: '{"by":"alice"}' });
     expect(authed.status).toBe(404); // authorised; there is simply no such incident
   });
+
+  it('times deadlines from receipt for a device whose clock is 4 min ahead, and adds a device through the API', async () => {
+    // Not provisioned yet: its birth is quarantined until an operator adds it.
+    const d = await device('nyc-env-3');
+    await d.publishAsync('msp/v1/nyc/nyc-env-3/birth', birth('nyc-env-3'), { qos: 1 });
+    await until(() => service.platform.ingest.stats().rejected.unprovisioned === 2);
+    const add = await fetch(`${service.api_url}/api/v1/devices`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${service.api_token}` },
+      body: JSON.stringify({ id: 'nyc-env-3', site: 'nyc', kind: 'env', model: 'ENV-TH-110', by: 'alice' }),
+    });
+    expect(add.status).toBe(201);
+    const received = now;
+    await d.publishAsync('msp/v1/nyc/nyc-env-3/birth', birth('nyc-env-3', { ts: now + 4 * 60_000 }), { qos: 1 });
+    await until(() => service.platform.registry.liveness('nyc-env-3') === 'ONLINE');
+    expect(service.platform.registry.entry('nyc-env-3')?.last_heard_ms).toBe(received);
+    // Heartbeat 60 s: SUSPECT after 1.5 heartbeats from receipt, not from the device's clock.
+    service.platform.tick(received + 89_000);
+    expect(service.platform.registry.liveness('nyc-env-3')).toBe('ONLINE');
+    service.platform.tick(received + 91_000);
+    expect(service.platform.registry.liveness('nyc-env-3')).toBe('SUSPECT');
+    now = received + 91_000;
+    await d.endAsync();
+  });
 });

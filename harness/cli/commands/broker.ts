@@ -3,9 +3,10 @@
  * platform, MQTT Explorer or the browser viewer at. Runs until `until` resolves (the CLI wires
  * SIGINT/SIGTERM to it), then shuts down cleanly.
  */
+import { readFile } from 'node:fs/promises';
 import { AccessPolicy } from '../../broker/access-policy.ts';
 import { DEFAULT_DEV_SECRET, ROLE_USERNAMES } from '../../../platform/contract/credentials.ts';
-import { BrokerError, type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded-broker.ts';
+import { BrokerError, type BrokerTlsOptions, type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded-broker.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { UsageError } from '../../errors.ts';
 import { loadFleetFile } from '../fleet-file.ts';
@@ -22,6 +23,11 @@ export interface BrokerArgs {
   fleet?: string | undefined;
   /** Allow --open or the public development secret on a non-loopback interface (named to be noticed). */
   insecure_public_bind?: boolean | undefined;
+  /** PEM files: with cert and key the broker serves mqtts:// and wss:// only. */
+  tls_cert?: string | undefined;
+  tls_key?: string | undefined;
+  /** PEM file: require client certificates signed by this CA (mTLS). Needs tls_cert/tls_key. */
+  tls_ca?: string | undefined;
 }
 
 export interface BrokerIo {
@@ -38,6 +44,29 @@ function authModeLine(args: BrokerArgs): string {
   return `auth: per-device passwords and role users (${roles}) derived from ${source}`;
 }
 
+async function readPem(flag: string, path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    throw new UsageError('BROKER_TLS_FILE', `cannot read the ${flag} file ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+}
+
+/** --tls-cert/--tls-key (both or neither), --tls-ca only with them. */
+async function loadTls(args: BrokerArgs): Promise<BrokerTlsOptions | undefined> {
+  const { tls_cert, tls_key, tls_ca } = args;
+  if (tls_cert === undefined && tls_key === undefined) {
+    if (tls_ca !== undefined) throw new UsageError('BROKER_TLS_FILE', '--tls-ca (client certificates) needs a TLS listener: add --tls-cert and --tls-key');
+    return undefined;
+  }
+  if (tls_cert === undefined || tls_key === undefined) throw new UsageError('BROKER_TLS_FILE', `--tls-cert and --tls-key go together: ${tls_cert === undefined ? '--tls-cert' : '--tls-key'} is missing`);
+  return {
+    cert: await readPem('--tls-cert', tls_cert),
+    key: await readPem('--tls-key', tls_key),
+    ...(tls_ca !== undefined ? { client_ca: await readPem('--tls-ca', tls_ca) } : {}),
+  };
+}
+
 export async function brokerCommand(args: BrokerArgs, io: BrokerIo, until: Promise<void>): Promise<number> {
   const weak_auth = args.open || args.secret === DEFAULT_DEV_SECRET;
   if (weak_auth && !LOOPBACK_HOSTS.has(args.host) && !args.insecure_public_bind) {
@@ -48,6 +77,7 @@ export async function brokerCommand(args: BrokerArgs, io: BrokerIo, until: Promi
     );
   }
   const device_sites = args.fleet !== undefined ? new Map([...(await loadFleetFile(args.fleet))].map(([id, d]) => [id, d.site] as const)) : undefined;
+  const tls = await loadTls(args);
   const policy = new AccessPolicy({ fleet_secret: args.secret, allow_anonymous: args.open, ...(device_sites ? { device_sites } : {}) });
   let broker: EmbeddedBroker;
   try {
@@ -57,10 +87,16 @@ export async function brokerCommand(args: BrokerArgs, io: BrokerIo, until: Promi
       ws_port: args.ws_port,
       policy,
       on_log: (line) => io.stderr.write(line + '\n'),
+      ...(tls ? { tls } : {}),
     });
   } catch (err) {
     if (err instanceof BrokerError && (err.code === 'BROKER_PORT_IN_USE' || err.code === 'BROKER_LISTEN_FAILED')) {
       io.stderr.write(`error: ${err.message} (${err.code})\n`);
+      return ExitCode.bad_input;
+    }
+    // A key that does not match its certificate, or PEM that is not a certificate.
+    if (tls && err instanceof Error && /key|cert|PEM|asn1|x509/i.test(err.message)) {
+      io.stderr.write(`error: the TLS certificate or key cannot be used: ${err.message} (BROKER_TLS_FILE)\n`);
       return ExitCode.bad_input;
     }
     throw err;
@@ -68,6 +104,7 @@ export async function brokerCommand(args: BrokerArgs, io: BrokerIo, until: Promi
 
   io.stdout.write(`broker: MQTT ${broker.url}\n`);
   io.stdout.write(`broker: MQTT over WebSocket ${broker.ws_url ?? '(off)'}\n`);
+  if (tls) io.stdout.write(`broker: TLS only${tls.client_ca ? '; client certificates required (mTLS) from --tls-ca' : ''}\n`);
   io.stdout.write(`broker: ${authModeLine(args)}\n`);
   if (device_sites) io.stdout.write(`broker: ${device_sites.size} provisioned devices from ${args.fleet}; others are refused\n`);
   if (weak_auth && !LOOPBACK_HOSTS.has(args.host)) {
@@ -82,7 +119,7 @@ export async function brokerCommand(args: BrokerArgs, io: BrokerIo, until: Promi
   const s = broker.stats;
   io.stdout.write(
     `broker: stopped after ${s.connections_total} connections, ${s.messages_in} messages in; ` +
-      `refused ${s.auth_refused} logins, ${s.publish_refused} publishes, ${s.subscribe_refused} subscriptions\n`,
+      `refused ${s.auth_refused} logins, ${s.publish_refused} publishes, ${s.subscribe_refused} subscriptions${tls ? `, ${s.tls_refused} TLS handshakes` : ''}\n`,
   );
   return ExitCode.ok;
 }

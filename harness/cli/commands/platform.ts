@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { fleetCredentials, ROLE_USERNAMES } from '../../../platform/contract/credentials.ts';
 import { ALL_DEVICE_MESSAGES } from '../../../platform/contract/topics.ts';
 import { loadCatalogFile, withCatalogDefaults } from '../../../platform/service/catalog-file.ts';
@@ -27,8 +28,13 @@ export interface PlatformArgs {
   fleet?: string | undefined;
   /** Admit births from devices nobody provisioned (experiments only; warned about). */
   allow_unprovisioned?: boolean | undefined;
-  /** Registry bound; default the provisioned fleet's size, or 100,000 when unprovisioned. */
+  /** Provisioning and registry bound; default 1,000,000 provisioned, or 100,000 registered when unprovisioned. */
   max_devices?: number | undefined;
+  /** TLS to the broker: PEM files, and --insecure (no certificate verification; testing only). */
+  ca?: string | undefined;
+  cert?: string | undefined;
+  key?: string | undefined;
+  insecure?: boolean | undefined;
   /** Bearer token for API writes (--api-token / MSP_TWIN_API_TOKEN); undefined = generated and printed. */
   api_token?: string | undefined;
   api_allowed_host?: readonly string[] | undefined;
@@ -66,6 +72,23 @@ export function platformVerifyCommand(args: PlatformVerifyArgs, io: CliIo): numb
 }
 
 
+/** --ca/--cert/--key/--insecure as MQTT.js TLS options; an unreadable file exits 2. */
+function brokerTls(args: PlatformArgs): { ca?: Buffer; cert?: Buffer; key?: Buffer; insecure?: boolean } | undefined {
+  if (args.ca === undefined && args.cert === undefined && args.key === undefined && !args.insecure) return undefined;
+  const read = (flag: string, path: string | undefined): Buffer | undefined => {
+    if (path === undefined) return undefined;
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new MspError('PLATFORM_TLS_FILE', `cannot read the ${flag} file ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    }
+  };
+  const ca = read('--ca', args.ca);
+  const cert = read('--cert', args.cert);
+  const key = read('--key', args.key);
+  return { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}), ...(args.insecure ? { insecure: true } : {}) };
+}
+
 /**
  * `msp-twin platform`: maps flags onto the production host (platform/service/host.ts) and runs it
  * until `until` resolves (SIGINT/SIGTERM). It imports nothing from the simulator.
@@ -79,6 +102,7 @@ export async function platformCommand(args: PlatformArgs, io: CliIo, until: Prom
   if (args.max_devices !== undefined && !(Number.isSafeInteger(args.max_devices) && args.max_devices >= 1 && args.max_devices <= 10_000_000)) {
     throw new MspError('PLATFORM_FLEET', `--max-devices must be an integer from 1 to 10,000,000, got ${args.max_devices}`);
   }
+  const tls = brokerTls(args);
   const fleet = args.fleet !== undefined ? await loadFleetFile(args.fleet) : undefined;
   if (fleet === undefined) io.stderr.write('warning: --allow-unprovisioned: births from any device with valid credentials are admitted (registry bounded); provision the fleet with --fleet for production\n');
   const client_id = ROLE_USERNAMES.platform;
@@ -86,7 +110,7 @@ export async function platformCommand(args: PlatformArgs, io: CliIo, until: Prom
   const service = await startPlatformService(
     {
       broker_url: args.broker, client_id, ...credentials, api_host: args.api_host, api_port: args.api_port, firmware, journal_lines: args.journal,
-      data_dir: args.data, ...(args.clock !== undefined ? { clock: args.clock } : {}),
+      data_dir: args.data, ...(args.clock !== undefined ? { clock: args.clock } : {}), ...(tls ? { tls } : {}),
       provisioning: fleet, max_devices: args.max_devices, api_token: args.api_token, api_allowed_hosts: args.api_allowed_host, api_allowed_origins: args.api_allowed_origin,
     },
     {
