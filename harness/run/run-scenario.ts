@@ -11,7 +11,7 @@ import { Simulation } from '../../sim/simulation.ts';
 import { generatePortfolio } from '../../sim/world/generate.ts';
 import { countByKind, type Portfolio } from '../../sim/world/topology.ts';
 import type { Scenario } from '../scenario/scenario.ts';
-import { MemoryBarrier, MqttBarrier } from './barriers.ts';
+import { MemoryBarrier, MqttBarrier, type PlatformSession } from './barriers.ts';
 import { runLockstep, sentCount, type StepBarrier } from './lockstep.ts';
 import { StepReceiver, type ReceivedMessage } from './step-receiver.ts';
 import type { OrderedMessage } from '../../platform/core/step-order.ts';
@@ -58,6 +58,8 @@ function parentMap(portfolio: Portfolio): Map<string, string> {
 interface Wiring {
   transport: DeviceTransport;
   barrier: StepBarrier;
+  /** The platform's persistent session on the bus or broker: a platform restart takes its connection away. */
+  platform_session: PlatformSession;
   /** The platform's commands for devices, onto the broker (or the bus). */
   publishCommands: (commands: readonly OtaCommand[]) => void;
   /** Real-time mode: where commands arriving at the sim's edge go. */
@@ -79,6 +81,7 @@ async function wire(options: RunOptions, portfolio: Portfolio, receiver: StepRec
     return {
       transport: new MemoryTransport(bus),
       barrier,
+      platform_session: barrier,
       publishCommands: (c) => barrier.publishCommands(c),
       onCommand: () => {},
       publishClock: () => {},
@@ -105,6 +108,7 @@ async function wire(options: RunOptions, portfolio: Portfolio, receiver: StepRec
   return {
     transport,
     barrier,
+    platform_session: barrier,
     publishCommands: (c) => barrier.publishCommands(c),
     onCommand: (deliver) => (barrier.on_command = deliver),
     around_step: { before: () => transport.cork(), after: () => transport.uncork() },
@@ -211,9 +215,13 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     down: (at_ms: number): void => {
       gate.down(at_ms);
       crashed.down = true;
+      // Its connection goes too: the broker queues for its persistent session (lockstep only;
+      // in real time the platform object reads on, held by nothing but the gate).
+      if (!realtime) wired.wiring?.platform_session.down();
     },
     up: (at_ms: number): void => {
       gate.up(at_ms);
+      if (!realtime) wired.wiring?.platform_session.up();
       crashed.down = false;
       restartFromStore();
     },
@@ -421,6 +429,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       actions: faults?.stats.actions ?? 0,
       platform_backlog_max: gate.max_backlog,
       platform_backlog_dropped: gate.overflow,
+      platform_session_resumes: wiring.platform_session.session.resumes,
+      platform_queued_delivered: wiring.platform_session.session.queued_delivered,
     },
     store: store && store_stats ? { location: store.location, restarts, replayed_inputs, records: store_stats.records, snapshots: store_stats.snapshots, bytes: store_stats.bytes } : null,
     oracle: oracle_report,
