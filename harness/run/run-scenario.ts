@@ -13,7 +13,7 @@ import { countByKind, type Portfolio } from '../../sim/world/topology.ts';
 import type { Scenario } from '../scenario/scenario.ts';
 import { MemoryBarrier, MqttBarrier, type PlatformSession } from './barriers.ts';
 import { runLockstep, sentCount, type StepBarrier } from './lockstep.ts';
-import { StepReceiver, type ReceivedMessage } from './step-receiver.ts';
+import { StepReceiver } from './step-receiver.ts';
 import type { OrderedMessage } from '../../platform/core/step-order.ts';
 import { Platform } from '../../platform/core/platform.ts';
 
@@ -32,6 +32,7 @@ import type { OtaCommand } from '../../platform/patching/engine.ts';
 import { rolloutOutcomes } from './rollout-outcomes.ts';
 import type { InboundCommand } from '../../sim/simulation.ts';
 import { runRealtime } from './realtime.ts';
+import { arrivalFeed } from './arrival-feed.ts';
 import type { Journal } from '../../platform/core/model.ts';
 import { DurablePlatform } from '../../platform/store/durable.ts';
 import { MemoryStore } from '../../platform/store/memory-store.ts';
@@ -259,10 +260,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       : {}),
     ...(platform && realtime
       ? {
-          on_message: (m: ReceivedMessage) => {
-            live().receive(m.topic, m.payload, sim_now());
-            sendCommands(sim_now());
-          },
+          // Arrival order, stamped with the virtual time of the sim's latest advance (arrival-feed.ts).
+          on_message: arrivalFeed(live, () => sim_now(), sendCommands),
         }
       : {}),
   });
