@@ -16,6 +16,8 @@ const ACK_TOPIC = `${SIM_TOPIC_ROOT}/ack`;
 /** The sim's probe that the platform's subscription has drained (retained replays included). */
 const SYNC_TOPIC = `${SIM_TOPIC_ROOT}/sync`;
 export const CLOCK_TOPIC = `${SIM_TOPIC_ROOT}/clock`;
+/** Never subscribed: unsubscribing it is a round trip that flushes the platform's PUBACKs before a cut. */
+const FLUSH_TOPIC = `${SIM_TOPIC_ROOT}/flush`;
 /** The sim's edge subscribes to every device's commands and hands each to its twin (docs/patching.md). */
 export const ALL_COMMANDS = `${TOPIC_ROOT}/+/+/cmd/#`;
 
@@ -458,9 +460,17 @@ export class MqttBarrier implements StepBarrier, PlatformSession {
     this.#down = false;
   }
 
-  /** The platform's connection dies without DISCONNECT; its persistent session stays at the broker. */
+  /**
+   * The platform's connection dies without DISCONNECT; its persistent session stays at the broker.
+   * It dies between steps, after it acknowledged everything it took: one round trip first (an
+   * UNSUBSCRIBE of a filter it never had, answered in order after its PUBACKs) makes sure the broker
+   * has those PUBACKs — a socket destroyed with them still unsent would get the broker to redeliver
+   * (DUP) what the platform already has, which the step count rightly rejects. Seen with MQTT 5,
+   * where the broker keeps up to the client's receive maximum in flight instead of 20.
+   */
   async #cutPlatform(): Promise<void> {
     if (!this.#platform.connected) return;
+    await this.#platform.unsubscribeAsync(FLUSH_TOPIC);
     await this.#platform.endAsync(true);
   }
 

@@ -39,7 +39,7 @@ interface Traced {
   lines: Line[];
 }
 
-async function run(broker: 'memory' | { url: string; mode: MqttMode; embedded?: boolean }): Promise<Traced> {
+async function run(broker: 'memory' | { url: string; mode: MqttMode; embedded?: boolean; protocol_version?: 4 | 5 }): Promise<Traced> {
   const raw: string[] = [];
   const trace_sink = (l: string): number => raw.push(l);
   if (broker === 'memory') {
@@ -54,7 +54,7 @@ async function run(broker: 'memory' | { url: string; mode: MqttMode; embedded?: 
     const summary = await runScenario(FLAGSHIP, {
       duration_ms: SPAN_MS,
       transport: 'mqtt',
-      mqtt: setup ? setup.mqtt : { transport: { url: broker.url, keepalive_s: 0 }, mode: broker.mode },
+      mqtt: setup ? setup.mqtt : { transport: { url: broker.url, keepalive_s: 0, protocol_version: broker.protocol_version ?? 4 }, mode: broker.mode },
       trace_sink,
     });
     return { summary, lines: raw.map((l) => JSON.parse(l) as Line) };
@@ -113,6 +113,15 @@ describe('platform_restart: the broker queues for the platform\'s persistent ses
     const broker = await startMosquitto({ stock: true });
     try {
       expectDrainedThroughTheQueue(await run({ url: broker.url, mode: 'gateway' }), await memoryRun());
+    } finally {
+      await broker.stop();
+    }
+  }, 240_000);
+
+  it.skipIf(!mosquitto_bin)('stock Mosquitto, MQTT 5 (session expiry instead of clean: false), gateway: the same', async () => {
+    const broker = await startMosquitto({ stock: true });
+    try {
+      expectDrainedThroughTheQueue(await run({ url: broker.url, mode: 'gateway', protocol_version: 5 }), await memoryRun());
     } finally {
       await broker.stop();
     }
