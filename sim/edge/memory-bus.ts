@@ -3,7 +3,8 @@ import { MspError } from '../../common/errors.ts';
 
 /**
  * An in-process stand-in for an MQTT broker with the semantics the platform relies on: topic
- * wildcards, retained messages, last wills on unclean disconnects and session takeover. It lets a
+ * wildcards, retained messages, last wills on unclean disconnects, session takeover, and persistent
+ * sessions that queue QoS 1 while offline (a platform restart, docs/mqtt.md). It lets a
  * whole world run without sockets (fast checks, property tests) while the MQTT transport proves
  * the same trace over a real broker. Delivery is synchronous and in subscription order, so it is
  * deterministic by construction.
