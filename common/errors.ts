@@ -137,6 +137,7 @@ export const ERROR_CODES = {
   TRANSPORT_CONNECT: net('the harness could not connect to the broker (refused, unreachable or no answer within 8 s)'),
   TRANSPORT_MOSQUITTO_START: net('--broker mosquitto: the Mosquitto process did not start or accept connections'),
   TRANSPORT_NO_MOSQUITTO: bad('--broker mosquitto: the mosquitto program is not installed'),
+  TRANSPORT_SESSION: net('the broker did not keep the platform\'s persistent session (clean: false) across a platform restart'),
   TRANSPORT_SUBSCRIBE: net('the broker refused the platform\'s or the sim\'s subscription (ACL)'),
   TRANSPORT_SYNC: net('the platform\'s subscription did not deliver the sim\'s probe in time'),
   VIEWER_BENCH_PAGE: bug('viewer bench: the page reported an error'),

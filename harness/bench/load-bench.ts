@@ -4,6 +4,7 @@ import { openFileLimit } from '../load/limits.ts';
 import { reportMetrics } from '../load/report.ts';
 import { runLoad, type LoadPlan, type LoadReport } from '../load/run-load.ts';
 import { WHOLE_FLEET } from '../load/shard.ts';
+import { CEILING_CALIBRATION } from '../load/ceiling.ts';
 
 /**
  * The load section of `npm run bench` (docs/performance.md): 10,000 live per-device connections holding
@@ -32,7 +33,7 @@ export function benchLoadPlan(over: Partial<LoadPlan>): LoadPlan {
     client: { auth: 'fleet', secret: DEFAULT_DEV_SECRET, protocol_version: 4, keepalive_s: 60 },
     shard: WHOLE_FLEET,
     platform: true,
-    calibrate: { publishers: 10, messages: 50_000 },
+    calibrate: { ...CEILING_CALIBRATION },
     http: { connections: 10, rate_per_s: 200, paths: [...DEFAULT_HTTP_PATHS] },
     inject_platform_delay_ms: 0,
     metrics_port: null,

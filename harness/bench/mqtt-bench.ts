@@ -18,15 +18,19 @@ export interface FanInResult {
   readonly messages: number;
   readonly qos: 0 | 1;
   readonly msgs_per_s: number;
+  /** Where the broker ran: in this process (as lockstep's embedded broker does) or in its own (as `msp-twin load` runs it). */
+  readonly broker: 'in-process' | 'own-process';
 }
 
 /**
- * The embedded broker's raw fan-in ceiling: N publishers → one subscriber, JSON telemetry, all in
- * this process with the broker (the reference figures in docs/performance.md were taken this way). The
- * measurement itself is harness/load/ceiling.ts, which `msp-twin load` runs against its own broker.
+ * The embedded broker's raw fan-in ceiling: N pipelined publishers → one subscriber, JSON
+ * telemetry, measured by harness/load/ceiling.ts — the method `msp-twin load` calibrates with. The
+ * broker runs either in this process (where lockstep runs it) or in its own process (where the
+ * load section runs it, and where it is fastest on a multi-core machine).
  */
-export async function measureFanIn(opts: { publishers: number; messages: number; qos: 0 | 1; timeout_ms: number }): Promise<FanInResult> {
-  const broker = await startEmbeddedBroker({ port: 0, ws_port: null });
+export async function measureFanIn(opts: { publishers: number; messages: number; qos: 0 | 1; timeout_ms: number; broker?: 'in-process' | 'own-process' }): Promise<FanInResult> {
+  const where = opts.broker ?? 'in-process';
+  const broker = where === 'in-process' ? await startEmbeddedBroker({ port: 0, ws_port: null }) : await startBrokerNode(0, { port: 0, auth: null });
   try {
     const ids = Array.from({ length: opts.publishers }, (_, i) => `bench-pub-${i}`);
     const r = await measureCeiling({
@@ -38,9 +42,10 @@ export async function measureFanIn(opts: { publishers: number; messages: number;
       timeout_ms: opts.timeout_ms,
       blast: () => blast({ url: broker.url, client_ids: ids, messages: opts.messages, qos: opts.qos, options: (id) => ({ clientId: id }) }),
     });
-    return { publishers: opts.publishers, messages: r.received, qos: opts.qos, msgs_per_s: r.msgs_per_s };
+    return { publishers: opts.publishers, messages: r.received, qos: opts.qos, msgs_per_s: r.msgs_per_s, broker: where };
   } finally {
-    await broker.close();
+    if ('close' in broker) await broker.close();
+    else await broker.stop();
   }
 }
 

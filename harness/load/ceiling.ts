@@ -18,6 +18,13 @@ const BURST = 200;
 /** Silence after the last message that ends a measurement short of its count (the rest was dropped). */
 const QUIET_MS = 2_000;
 
+/**
+ * The one calibration both bench sections (`mqtt` and `load`) use: 10 pipelined publishers (bursts
+ * of 200 QoS 1 publishes without waiting for PUBACKs, so a window is always in flight) into one
+ * subscriber. Lockstep's ratios are taken against this.
+ */
+export const CEILING_CALIBRATION = { publishers: 10, messages: 100_000 } as const;
+
 export function ceilingTopic(client_id: string): string {
   return `${TOPIC_ROOT}/${CEILING_SITE}/${client_id}/telemetry`;
 }

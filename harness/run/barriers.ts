@@ -16,21 +16,67 @@ const ACK_TOPIC = `${SIM_TOPIC_ROOT}/ack`;
 /** The sim's probe that the platform's subscription has drained (retained replays included). */
 const SYNC_TOPIC = `${SIM_TOPIC_ROOT}/sync`;
 export const CLOCK_TOPIC = `${SIM_TOPIC_ROOT}/clock`;
+/** Never subscribed: unsubscribing it is a round trip that flushes the platform's PUBACKs before a cut. */
+const FLUSH_TOPIC = `${SIM_TOPIC_ROOT}/flush`;
 /** The sim's edge subscribes to every device's commands and hands each to its twin (docs/patching.md). */
 export const ALL_COMMANDS = `${TOPIC_ROOT}/+/+/cmd/#`;
 
-/** In-memory barrier: delivery is synchronous, so a step is complete as soon as it is marked. */
-export class MemoryBarrier implements StepBarrier {
+/**
+ * The platform's persistent session across a `platform_restart` (docs/mqtt.md, "Platform
+ * restart"): the harness says when the platform process goes down and comes back; the barrier
+ * takes its connection away and lets the broker queue for it.
+ */
+export interface PlatformSession {
+  down(): void;
+  up(): void;
+  /** What the broker's session queue carried: resumes, and messages delivered from the queue. */
+  readonly session: PlatformSessionStats;
+}
+
+export interface PlatformSessionStats {
+  /** Times the platform's connection came back to a session the broker had kept (session present). */
+  resumes: number;
+  /** Messages published while the platform was offline and delivered to its next connection. */
+  queued_delivered: number;
+}
+
+/**
+ * In-memory barrier: delivery is synchronous, so a step is complete as soon as it is marked.
+ * A platform restart drops the platform's persistent bus session at the moment it goes down; the
+ * bus queues for it, each step's end resumes the session to take the queue (the down platform
+ * keeps it unprocessed, sim/faults/platform-gate.ts) and drops it again while it is still down,
+ * and the moment it comes back it resumes for good.
+ */
+export class MemoryBarrier implements StepBarrier, PlatformSession {
   readonly #receiver: StepReceiver;
   readonly #platform: ReturnType<MemoryBus['connect']>;
   #commands: InboundCommand[] = [];
+  #down = false;
+  readonly session: PlatformSessionStats = { resumes: 0, queued_delivered: 0 };
 
   constructor(bus: MemoryBus, receiver: StepReceiver) {
     this.#receiver = receiver;
-    this.#platform = bus.connect('msp-platform', { on_message: (m) => receiver.onMessage(m.topic, m.payload, m.retain) });
+    this.#platform = bus.connect('msp-platform', { persistent: true, on_message: (m) => receiver.onMessage(m.topic, m.payload, m.retain) });
     this.#platform.subscribe(ALL_DEVICE_MESSAGES);
     const edge = bus.connect('msp-sim', { on_message: (m) => this.#commands.push({ topic: m.topic, payload: m.payload }) });
     edge.subscribe(ALL_COMMANDS);
+  }
+
+  down(): void {
+    this.#down = true;
+    this.#platform.drop();
+  }
+
+  /** The restarted platform's connection resumes its session at once: the queue is delivered into the open step. */
+  up(): void {
+    this.#down = false;
+    this.#resume();
+  }
+
+  #resume(): void {
+    if (this.#platform.connected) return;
+    this.session.resumes++;
+    this.session.queued_delivered += this.#platform.reconnect();
   }
 
   /** The platform's commands for the devices, published on the bus (QoS 1). */
@@ -42,12 +88,14 @@ export class MemoryBarrier implements StepBarrier {
   }
 
   async complete(step: number, t_ms: number, expected: number): Promise<readonly InboundCommand[]> {
+    this.#resume();
     let done = false;
     this.#receiver.onMarker({ step, t_ms, expected }, () => (done = true));
     if (!done) {
       const p = this.#receiver.pending();
       throw new MspError('LOCKSTEP_COUNT', `in-memory step ${step} expected ${expected} messages, the platform received ${p.have}`, { exit: 'internal' });
     }
+    if (this.#down) this.#platform.drop();
     const out = this.#commands;
     this.#commands = [];
     return out;
@@ -57,6 +105,8 @@ export class MemoryBarrier implements StepBarrier {
 /** What lockstep flow control needs from the MQTT transport (sim/edge/mqtt/step-outbox.ts). */
 export interface FlowOutbox {
   readonly held: number;
+  /** Released publishes the broker has not acknowledged yet. */
+  readonly unsettled: number;
   release(budget: number): number;
   released(): readonly ExpectedMessage[];
   newStep(): void;
@@ -88,14 +138,20 @@ export interface MqttBarrierOptions {
  * Connects one of the harness's own clients, or fails within `timeout_ms` naming the URL: MQTT.js
  * retries a refused connection forever on its own, so its 'error' alone cannot be waited for.
  */
-async function openClient(url: string, options: IClientOptions, what: string, timeout_ms: number): Promise<MqttClient> {
+async function openClient(url: string, options: IClientOptions, what: string, timeout_ms: number, prepare?: (client: MqttClient) => void): Promise<{ client: MqttClient; session_present: boolean }> {
   const client = mqtt.connect(url, options);
   disableNagle(client);
+  // Handlers go on before CONNACK: a resumed session's queue follows the CONNACK at once.
+  prepare?.(client);
   let last = 'no answer';
   let tls_failed = false;
   let timer: NodeJS.Timeout | undefined;
+  let session_present = false;
   const outcome = await new Promise<'ok' | 'timeout' | 'refused'>((resolve) => {
-    client.once('connect', () => resolve('ok'));
+    client.once('connect', (connack) => {
+      session_present = connack.sessionPresent;
+      resolve('ok');
+    });
     client.on('error', (err) => {
       last = err.message;
       const code = (err as { code?: unknown }).code;
@@ -109,7 +165,7 @@ async function openClient(url: string, options: IClientOptions, what: string, ti
     timer = setTimeout(() => resolve('timeout'), timeout_ms); // wall-clock: an unreachable broker fails the run quickly
   });
   clearTimeout(timer);
-  if (outcome === 'ok') return client;
+  if (outcome === 'ok') return { client, session_present };
   client.end(true);
   const why = tls_failed ? `TLS failed (${last})` : outcome === 'refused' ? `the broker refused the connection (${last})` : `no connection within ${timeout_ms} ms (${last})`;
   const hint = tls_failed ? 'check --ca (the CA that signed the broker\'s certificate), or --cert/--key if the broker requires client certificates' : 'is the broker running there, and does it accept these credentials?';
@@ -133,8 +189,9 @@ function persistent(t: MqttTransportOptions, client_id: string): IClientOptions 
  * queues more than a window for the platform's subscription — every broker's default queue limit
  * holds a step of any size. The platform's commands to the sim are windowed the same way.
  */
-export class MqttBarrier implements StepBarrier {
-  readonly #platform: MqttClient;
+export class MqttBarrier implements StepBarrier, PlatformSession {
+  /** The platform's connection; a platform restart replaces it with a new one on the same session. */
+  #platform: MqttClient;
   readonly #control: MqttClient;
   readonly #receiver: StepReceiver;
   readonly #timeout_ms: number;
@@ -161,6 +218,12 @@ export class MqttBarrier implements StepBarrier {
   #stopped = false;
   #sync_waiter: { nonce: string; resolve: () => void } | undefined;
   #sync_count = 0;
+  readonly #transport: MqttTransportOptions;
+  readonly #connect_ms: number;
+  /** The platform process is down (platform_restart), or went down during the open step. */
+  #down = false;
+  #down_this_step = false;
+  readonly session: PlatformSessionStats = { resumes: 0, queued_delivered: 0 };
 
   private constructor(platform: MqttClient, control: MqttClient, receiver: StepReceiver, options: MqttBarrierOptions) {
     this.#platform = platform;
@@ -171,6 +234,14 @@ export class MqttBarrier implements StepBarrier {
     this.#window = Math.max(1, options.window ?? DEFAULT_WINDOW);
     this.#url = options.transport.url;
     this.#v5 = (options.transport.protocol_version ?? 4) === 5;
+    this.#transport = options.transport;
+    this.#connect_ms = options.connect_timeout_ms ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  }
+
+  /** The platform's connection hands what it receives to the receiver (installed before CONNACK). */
+  #attachPlatform(client: MqttClient): void {
+    client.on('error', (err) => (this.#last_error = err.message));
+    client.on('message', (topic, payload, packet) => this.#onPlatformMessage(topic, payload.toString(), packet.retain));
   }
 
   static async connect(receiver: StepReceiver, options: MqttBarrierOptions): Promise<MqttBarrier> {
@@ -179,18 +250,17 @@ export class MqttBarrier implements StepBarrier {
     // A persistent session a failed run left behind still holds that run's queued messages:
     // start from a clean one (connect clean, leave), then open the persistent session afresh.
     const wipe = await openClient(t.url, { ...sessionOptions(t, 'msp-platform', undefined), clean: true }, 'the platform receiver', connect_ms);
-    await wipe.endAsync(false);
+    await wipe.client.endAsync(false);
     // These two reconnect by themselves after a broker outage (quickly: a step waits on them).
-    const [platform, control] = await Promise.all([
+    const [{ client: platform }, { client: control }] = await Promise.all([
       openClient(t.url, persistent(t, 'msp-platform'), 'the platform receiver', connect_ms),
       openClient(t.url, { ...sessionOptions(t, 'msp-sim', undefined), reconnectPeriod: 200 }, 'the sim control client', connect_ms),
     ]);
     const barrier = new MqttBarrier(platform, control, receiver, options);
     // Errors while the broker is deliberately down (outages) are expected; keep the last one for
     // a clearer time-out message, never let an unhandled 'error' event crash the run.
-    platform.on('error', (err) => (barrier.#last_error = err.message));
+    barrier.#attachPlatform(platform);
     control.on('error', (err) => (barrier.#last_error = err.message));
-    platform.on('message', (topic, payload, packet) => barrier.#onPlatformMessage(topic, payload.toString(), packet.retain));
     control.on('message', (topic, payload) => {
       if (barrier.#stopped) return;
       if (topic === ACK_TOPIC) barrier.#onAck(topic, payload.toString());
@@ -348,10 +418,28 @@ export class MqttBarrier implements StepBarrier {
     outbox.newStep();
     const base = this.#receiver.received_total;
     let released = 0;
+    // While the platform is down every window goes through the broker's queue for its session.
+    const offline = this.#down || this.#down_this_step;
     while (outbox.held > 0) {
+      if (offline) await this.#cutPlatform();
       released += outbox.release(this.#window);
-      const target = base + released;
-      if (this.#receiver.received_total >= target) continue;
+      if (offline) {
+        await this.#settled(step, deadline_ms);
+        const before = this.#receiver.received_total;
+        await this.#resumePlatform(step);
+        await this.#awaitReceived(step, t_ms, expected, base, released, deadline_ms);
+        this.session.queued_delivered += this.#receiver.received_total - before;
+        continue;
+      }
+      await this.#awaitReceived(step, t_ms, expected, base, released, deadline_ms);
+    }
+  }
+
+  /** Waits until the platform has received `released` messages of the step, or fails naming the missing ones. */
+  async #awaitReceived(step: number, t_ms: number, expected: number, base: number, released: number, deadline_ms: number): Promise<void> {
+    const target = base + released;
+    if (this.#receiver.received_total >= target) return;
+    {
       let timer: NodeJS.Timeout | undefined;
       const arrived = new Promise<'ok'>((resolve) => (this.#received_waiter = { target, resolve: () => resolve('ok') }));
       const timeout = new Promise<'timeout'>((resolve) => {
@@ -363,15 +451,64 @@ export class MqttBarrier implements StepBarrier {
       if (this.#failure) throw this.#fail(this.#failure);
       if (outcome === 'timeout') {
         const have = this.#receiver.received_total - base;
-        throw this.#fail(new TransportFailure('LOCKSTEP_TIMEOUT', `step ${step} (${new Date(t_ms).toISOString()}): the platform received ${have} of the ${released} messages released so far (${expected} in the step) within ${this.#timeout_ms} ms (--step-timeout); ${this.#difference()}; ${BROKER_HINTS}`));
+        throw this.#fail(new TransportFailure('LOCKSTEP_TIMEOUT', `step ${step} (${new Date(t_ms).toISOString()}): the platform received ${have} of the ${released} messages released so far (${expected} in the step) within ${this.#timeout_ms} ms (--step-timeout)${this.#down ? ' while its session was offline (platform_restart)' : ''}; ${this.#difference()}; ${BROKER_HINTS}`));
       }
     }
+  }
+
+  /** The platform process goes down: its connection is cut at the next window (a crash: no DISCONNECT). */
+  down(): void {
+    this.#down = true;
+    this.#down_this_step = true;
+  }
+
+  up(): void {
+    this.#down = false;
+  }
+
+  /**
+   * The platform's connection dies without DISCONNECT; its persistent session stays at the broker.
+   * It dies between steps, after it acknowledged everything it took: one round trip first (an
+   * UNSUBSCRIBE of a filter it never had, answered in order after its PUBACKs) makes sure the broker
+   * has those PUBACKs — a socket destroyed with them still unsent would get the broker to redeliver
+   * (DUP) what the platform already has, which the step count rightly rejects. Seen with MQTT 5,
+   * where the broker keeps up to the client's receive maximum in flight instead of 20.
+   */
+  async #cutPlatform(): Promise<void> {
+    if (!this.#platform.connected) return;
+    await this.#platform.unsubscribeAsync(FLUSH_TOPIC);
+    await this.#platform.endAsync(true);
+  }
+
+  /** Until the broker has acknowledged every released publish: they are in the platform's session queue. */
+  async #settled(step: number, deadline_ms: number): Promise<void> {
+    const outbox = this.#outbox!;
+    while (outbox.unsettled > 0) {
+      if (performance.now() > deadline_ms) { // wall-clock: a broker that stops acknowledging fails the run
+        throw this.#fail(new TransportFailure('LOCKSTEP_TIMEOUT', `step ${step}: ${outbox.unsettled} publishes were not acknowledged by the broker within ${this.#timeout_ms} ms (--step-timeout) while the platform was offline; ${BROKER_HINTS}`));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 2)); // wall-clock: poll for PUBACKs
+    }
+  }
+
+  /**
+   * The restarted platform connects again with the same client id and `clean: false`: the broker
+   * must resume the session (session present) and deliver what it queued while it was offline.
+   */
+  async #resumePlatform(step: number): Promise<void> {
+    const { client, session_present } = await openClient(this.#url, persistent(this.#transport, 'msp-platform'), 'the restarted platform receiver', this.#connect_ms, (c) => this.#attachPlatform(c));
+    this.#platform = client;
+    if (!session_present) {
+      throw this.#fail(new TransportFailure('TRANSPORT_SESSION', `step ${step}: the broker at ${this.#url} did not keep msp-platform's persistent session (clean: false) across the platform's restart, so what devices published meanwhile is lost; check the broker's session persistence and expiry (Mosquitto: persistent_client_expiration; MQTT 5: session expiry)`));
+    }
+    this.session.resumes++;
   }
 
   async complete(step: number, t_ms: number, expected: number): Promise<readonly InboundCommand[]> {
     // wall-clock: one deadline for the whole step, however many windows it takes
     const deadline_ms = performance.now() + this.#timeout_ms;
     await this.#releaseWindows(step, t_ms, expected, deadline_ms);
+    this.#down_this_step = false;
     if (expected === 0) {
       // Nothing was sent, so nothing can be in flight (every earlier step was acknowledged): the
       // platform only needs to learn that the step ended. That needs no broker — which matters

@@ -11,9 +11,9 @@ import { Simulation } from '../../sim/simulation.ts';
 import { generatePortfolio } from '../../sim/world/generate.ts';
 import { countByKind, type Portfolio } from '../../sim/world/topology.ts';
 import type { Scenario } from '../scenario/scenario.ts';
-import { MemoryBarrier, MqttBarrier } from './barriers.ts';
+import { MemoryBarrier, MqttBarrier, type PlatformSession } from './barriers.ts';
 import { runLockstep, sentCount, type StepBarrier } from './lockstep.ts';
-import { StepReceiver, type ReceivedMessage } from './step-receiver.ts';
+import { StepReceiver } from './step-receiver.ts';
 import type { OrderedMessage } from '../../platform/core/step-order.ts';
 import { Platform } from '../../platform/core/platform.ts';
 
@@ -32,6 +32,7 @@ import type { OtaCommand } from '../../platform/patching/engine.ts';
 import { rolloutOutcomes } from './rollout-outcomes.ts';
 import type { InboundCommand } from '../../sim/simulation.ts';
 import { runRealtime } from './realtime.ts';
+import { arrivalFeed } from './arrival-feed.ts';
 import type { Journal } from '../../platform/core/model.ts';
 import { DurablePlatform } from '../../platform/store/durable.ts';
 import { MemoryStore } from '../../platform/store/memory-store.ts';
@@ -58,6 +59,8 @@ function parentMap(portfolio: Portfolio): Map<string, string> {
 interface Wiring {
   transport: DeviceTransport;
   barrier: StepBarrier;
+  /** The platform's persistent session on the bus or broker: a platform restart takes its connection away. */
+  platform_session: PlatformSession;
   /** The platform's commands for devices, onto the broker (or the bus). */
   publishCommands: (commands: readonly OtaCommand[]) => void;
   /** Real-time mode: where commands arriving at the sim's edge go. */
@@ -79,6 +82,7 @@ async function wire(options: RunOptions, portfolio: Portfolio, receiver: StepRec
     return {
       transport: new MemoryTransport(bus),
       barrier,
+      platform_session: barrier,
       publishCommands: (c) => barrier.publishCommands(c),
       onCommand: () => {},
       publishClock: () => {},
@@ -105,6 +109,7 @@ async function wire(options: RunOptions, portfolio: Portfolio, receiver: StepRec
   return {
     transport,
     barrier,
+    platform_session: barrier,
     publishCommands: (c) => barrier.publishCommands(c),
     onCommand: (deliver) => (barrier.on_command = deliver),
     around_step: { before: () => transport.cork(), after: () => transport.uncork() },
@@ -211,9 +216,13 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     down: (at_ms: number): void => {
       gate.down(at_ms);
       crashed.down = true;
+      // Its connection goes too: the broker queues for its persistent session (lockstep only;
+      // in real time the platform object reads on, held by nothing but the gate).
+      if (!realtime) wired.wiring?.platform_session.down();
     },
     up: (at_ms: number): void => {
       gate.up(at_ms);
+      if (!realtime) wired.wiring?.platform_session.up();
       crashed.down = false;
       restartFromStore();
     },
@@ -251,10 +260,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       : {}),
     ...(platform && realtime
       ? {
-          on_message: (m: ReceivedMessage) => {
-            live().receive(m.topic, m.payload, sim_now());
-            sendCommands(sim_now());
-          },
+          // Arrival order, stamped with the virtual time of the sim's latest advance (arrival-feed.ts).
+          on_message: arrivalFeed(live, () => sim_now(), sendCommands),
         }
       : {}),
   });
@@ -421,6 +428,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       actions: faults?.stats.actions ?? 0,
       platform_backlog_max: gate.max_backlog,
       platform_backlog_dropped: gate.overflow,
+      platform_session_resumes: wiring.platform_session.session.resumes,
+      platform_queued_delivered: wiring.platform_session.session.queued_delivered,
     },
     store: store && store_stats ? { location: store.location, restarts, replayed_inputs, records: store_stats.records, snapshots: store_stats.snapshots, bytes: store_stats.bytes } : null,
     oracle: oracle_report,

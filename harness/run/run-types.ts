@@ -147,7 +147,9 @@ export interface RunSummary {
   /** Each rollout's outcome (platform state joined with the simulator's ground truth: bricks, fallbacks). */
   readonly rollouts: readonly RolloutOutcome[];
   /** The timeline and fault processes as played: faults started, ones that could not take hold, actions run. */
-  readonly faults: { readonly injected: number; readonly not_applied: number; readonly actions: number; readonly platform_backlog_max: number; readonly platform_backlog_dropped: number };
+  readonly faults: { readonly injected: number; readonly not_applied: number; readonly actions: number; readonly platform_backlog_max: number; readonly platform_backlog_dropped: number;
+    /** platform_restart over the bus or broker: sessions resumed, and messages delivered from the session's queue. */
+    readonly platform_session_resumes: number; readonly platform_queued_delivered: number };
   /** The platform's store, when the run had one: where, restarts recovered from it, and its size. */
   readonly store: { readonly location: string; readonly restarts: number; readonly replayed_inputs: number; readonly records: number; readonly snapshots: number; readonly bytes: number } | null;
   /** Ground-truth scoring of the platform against the injected faults (null without a platform). */

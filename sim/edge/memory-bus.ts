@@ -3,7 +3,8 @@ import { MspError } from '../../common/errors.ts';
 
 /**
  * An in-process stand-in for an MQTT broker with the semantics the platform relies on: topic
- * wildcards, retained messages, last wills on unclean disconnects and session takeover. It lets a
+ * wildcards, retained messages, last wills on unclean disconnects, session takeover, and persistent
+ * sessions that queue QoS 1 while offline (a platform restart, docs/mqtt.md). It lets a
  * whole world run without sockets (fast checks, property tests) while the MQTT transport proves
  * the same trace over a real broker. Delivery is synchronous and in subscription order, so it is
  * deterministic by construction.
@@ -20,6 +21,12 @@ export type MessageHandler = (message: BusMessage, client_id: string) => void;
 export interface ConnectOptions {
   will?: BusMessage;
   on_message?: MessageHandler;
+  /**
+   * `clean: false`: the session outlives the connection. While it is offline its subscriptions
+   * stay and QoS 1 messages for it are queued (QoS 0 are not, as Mosquitto's default
+   * `queue_qos0_messages false`); `reconnect()` resumes it and delivers the queue in order.
+   */
+  persistent?: boolean;
 }
 
 interface Subscription {
@@ -38,13 +45,16 @@ export interface BusStats {
   delivered: number;
   wills_published: number;
   takeovers: number;
+  /** QoS 1 messages queued for offline persistent sessions, and delivered when they resumed. */
+  queued: number;
+  queued_delivered: number;
 }
 
 export class MemoryBus {
   readonly #root = new TrieNode();
   readonly #retained = new Map<string, BusMessage>();
   readonly #clients = new Map<string, MemoryBusClient>();
-  readonly stats: BusStats = { published: 0, delivered: 0, wills_published: 0, takeovers: 0 };
+  readonly stats: BusStats = { published: 0, delivered: 0, wills_published: 0, takeovers: 0, queued: 0, queued_delivered: 0 };
 
   connect(client_id: string, options: ConnectOptions = {}): MemoryBusClient {
     const existing = this.#clients.get(client_id);
@@ -57,6 +67,16 @@ export class MemoryBus {
     const client = new MemoryBusClient(this, client_id, options);
     this.#clients.set(client_id, client);
     return client;
+  }
+
+  /** @internal A persistent session's client comes back (same client id): it is the live one again. */
+  _resumed(client: MemoryBusClient): void {
+    const existing = this.#clients.get(client.client_id);
+    if (existing !== undefined && existing !== client) {
+      this.stats.takeovers++;
+      existing.drop();
+    }
+    this.#clients.set(client.client_id, client);
   }
 
   /** Retained messages matching a filter, sorted by topic (canonical order, never map order). */
@@ -81,7 +101,16 @@ export class MemoryBus {
     // one is what aedes and Mosquitto do by default and what keeps counts exact).
     const seen = new Set<MemoryBusClient>();
     for (const sub of matches) {
-      if (seen.has(sub.client) || !sub.client.connected) continue;
+      if (seen.has(sub.client)) continue;
+      if (!sub.client.connected) {
+        // An offline persistent session keeps its subscriptions: the broker queues QoS 1 for it.
+        if (sub.client.persistent && message.qos === 1) {
+          seen.add(sub.client);
+          this.stats.queued++;
+          sub.client._enqueue(message.retain ? { ...message, retain: false } : message);
+        }
+        continue;
+      }
       seen.add(sub.client);
       this.stats.delivered++;
       // [MQTT-3.3.1-9] a message forwarded to an existing subscription carries retain=0; only
@@ -137,7 +166,8 @@ export class MemoryBus {
 
   /** @internal */
   _closed(client: MemoryBusClient, clean: boolean, filters: readonly string[], will: BusMessage | undefined): void {
-    for (const filter of filters) this._unsubscribe(client, filter);
+    // A persistent session keeps its subscriptions while offline; a clean one ends with them.
+    if (!client.persistent) for (const filter of filters) this._unsubscribe(client, filter);
     if (this.#clients.get(client.client_id) === client) this.#clients.delete(client.client_id);
     // [MQTT-3.1.2-8] the will is published when the connection closes without a DISCONNECT.
     if (!clean && will !== undefined) {
@@ -154,12 +184,42 @@ export class MemoryBusClient {
   readonly #filters: string[] = [];
   #handler: MessageHandler | undefined;
   #connected = true;
+  readonly persistent: boolean;
+  /** QoS 1 messages held by the broker while this persistent session is offline. */
+  #queue: BusMessage[] = [];
 
   constructor(bus: MemoryBus, client_id: string, options: ConnectOptions) {
     this.#bus = bus;
     this.client_id = client_id;
     this.#will = options.will;
     this.#handler = options.on_message;
+    this.persistent = options.persistent ?? false;
+  }
+
+  /** Messages queued for this offline persistent session. */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /**
+   * A persistent session connects again with the same client id (session present): the queue is
+   * delivered in the order it was queued, then live traffic. Returns how many were queued.
+   */
+  reconnect(): number {
+    if (this.#connected) return 0;
+    if (!this.persistent) throw new MspError('BUS_NOT_CONNECTED', `client ${this.client_id} has no persistent session to resume`);
+    this.#connected = true;
+    this.#bus._resumed(this);
+    const queued = this.#queue;
+    this.#queue = [];
+    this.#bus.stats.queued_delivered += queued.length;
+    for (const m of queued) this.#handler?.(m, this.client_id);
+    return queued.length;
+  }
+
+  /** @internal */
+  _enqueue(message: BusMessage): void {
+    this.#queue.push(message);
   }
 
   get connected(): boolean {

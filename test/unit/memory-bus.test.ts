@@ -67,4 +67,36 @@ describe('memory bus', () => {
     expect(bus.stats.takeovers).toBe(1);
     expect(() => first.publish('msp/v1/s/d1/telemetry', '{}', 0, false)).toThrow(/BUS_NOT_CONNECTED/);
   });
+
+  it('a persistent session keeps its subscriptions offline, queues QoS 1 (not QoS 0) and delivers the queue in order when it resumes', () => {
+    const bus = new MemoryBus();
+    const got: string[] = [];
+    const platform = bus.connect('msp-platform', { persistent: true, on_message: (m) => got.push(m.payload) });
+    platform.subscribe('msp/v1/#');
+    const dev = bus.connect('d1');
+    dev.publish('msp/v1/s/d1/state', 'live', 1, false);
+    platform.drop();
+    dev.publish('msp/v1/s/d1/state', 'q1', 1, false);
+    dev.publish('msp/v1/s/d1/telemetry', 'qos0', 0, false);
+    dev.publish('msp/v1/s/d1/state', 'q2', 1, true);
+    expect(got).toEqual(['live']);
+    expect(platform.queued).toBe(2);
+    expect(platform.reconnect()).toBe(2);
+    expect(got).toEqual(['live', 'q1', 'q2']);
+    expect(bus.stats).toMatchObject({ queued: 2, queued_delivered: 2 });
+    dev.publish('msp/v1/s/d1/state', 'after', 1, false);
+    expect(got.at(-1)).toBe('after');
+  });
+
+  it('a clean session ends with its connection: nothing is queued and it cannot resume', () => {
+    const bus = new MemoryBus();
+    const got: string[] = [];
+    const viewer = bus.connect('v', { on_message: (m) => got.push(m.payload) });
+    viewer.subscribe('msp/v1/#');
+    viewer.drop();
+    bus.connect('d1').publish('msp/v1/s/d1/state', 'x', 1, false);
+    expect(viewer.queued).toBe(0);
+    expect(() => viewer.reconnect()).toThrow(/BUS_NOT_CONNECTED/);
+    expect(bus.stats.queued).toBe(0);
+  });
 });

@@ -94,6 +94,11 @@ export class ClientSession {
     while (stream?.uncork && stream.writableCorked) stream.uncork();
   }
 
+  /** Publishes released to this session that the broker has not acknowledged yet (sent or waiting to connect). */
+  get unsettled(): number {
+    return this.#outstanding + this.#queue.length;
+  }
+
   /** Where this session stands, for naming why its messages did not arrive. */
   describe(): string {
     const state = this.#client ? (this.#client.connected ? 'connected' : 'not connected') : 'waiting for its previous connection to close';

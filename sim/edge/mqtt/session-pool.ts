@@ -18,6 +18,8 @@ export class SessionPool {
   readonly errors: TransportError[] = [];
   readonly #live = new Map<string, ClientSession>();
   readonly #corked = new Set<ClientSession>();
+  /** Sessions replaced by a newer one for the same id whose sockets have not closed yet. */
+  readonly #retiring = new Set<ClientSession>();
   readonly #on_error = (client_id: string, err: Error): void => {
     if (this.errors.length < 1000) this.errors.push({ client_id, message: err.message });
   };
@@ -32,6 +34,10 @@ export class SessionPool {
 
   open(client_id: string, will: WillMessage): ClientSession {
     const previous = this.#live.get(client_id);
+    if (previous) {
+      this.#retiring.add(previous);
+      void previous.closed.then(() => this.#retiring.delete(previous));
+    }
     const session = new ClientSession(client_id, will, this.options, previous?.closed ?? Promise.resolve(), this.#on_error, this.outbox);
     this.#live.set(client_id, session);
     return session;
@@ -60,6 +66,14 @@ export class SessionPool {
 
   get size(): number {
     return this.#live.size;
+  }
+
+  /** Publishes released but not yet acknowledged by the broker, over every session still open. */
+  get unsettled(): number {
+    let n = 0;
+    for (const s of this.#live.values()) n += s.unsettled;
+    for (const s of this.#retiring) n += s.unsettled;
+    return n;
   }
 
   /**
@@ -95,6 +109,11 @@ export abstract class PooledTransport implements DeviceTransport {
   /** Messages (and wills) waiting for the harness to release them (windowed flow). */
   get held(): number {
     return this.pool.outbox?.held ?? 0;
+  }
+
+  /** Released publishes the broker has not acknowledged yet. */
+  get unsettled(): number {
+    return this.pool.unsettled;
   }
 
   /** Releases up to `budget` held messages in the order they were made; returns how many went. */
