@@ -151,13 +151,21 @@ async function countedOnce(api: string, total: number): Promise<void> {
   }
 }
 
-/** Resolves true once the platform has counted `total` messages, false if it dies first. */
+/**
+ * Resolves true once the platform has counted `total` messages, false if it dies first; throws
+ * when its count stops short for 20 s (a lost message never arrives).
+ */
 async function counted(api: string, total: number, exit: Promise<unknown>): Promise<boolean> {
   let dead = false;
   void exit.then(() => (dead = true));
+  let last = -1;
+  let since = Date.now();
   while (!dead) {
     const h = await health(api).catch(() => null);
-    if (h && h.ingest.accepted + h.ingest.rejected >= total) return true;
+    const n = h ? h.ingest.accepted + h.ingest.rejected : -1;
+    if (n >= total) return true;
+    if (n !== last) [last, since] = [n, Date.now()];
+    else if (Date.now() - since > 20_000) throw new Error(`the platform's count stopped at ${n} of ${total} messages published: messages were lost`);
     await new Promise((r) => setTimeout(r, 25));
   }
   return false;
