@@ -18,6 +18,7 @@ import { SqliteStore } from '../../platform/store/sqlite-store.ts';
  *   default) and against a commit per message (a trickle, where every group has one message);
  * - per one-minute step (the simulator's lockstep): in memory against a commit per step.
  *
+ * Then one pass of group commit with an fsync per commit (`--fsync always`, power-loss safe).
  * Snapshots are not in the timed loops: in production they come once an hour of wall time,
  * while a replay at full speed crosses an hour of platform time every few milliseconds. Their
  * cost is measured alone (`snapshot_ms`: one snapshot plus compaction of the final state).
@@ -39,6 +40,9 @@ export interface StoreBench {
   readonly memory_step_msgs_per_s: number;
   readonly per_step_msgs_per_s: number;
   readonly per_step_ratio: number;
+  /** Group commit with an fsync per commit (`--fsync always`), one pass after the rounds. */
+  readonly fsync_group_msgs_per_s: number;
+  readonly fsync_group_ratio: number;
   readonly snapshot_ms: number;
   /** Database bytes per device and simulated day with no compaction (journal + hourly snapshots). */
   readonly written_bytes_per_device_day: number;
@@ -89,8 +93,8 @@ export function benchStore(recorded: readonly RecordedMessage[], options: { roun
   const span_days = recorded.length > 0 ? (recorded[recorded.length - 1]!.t - recorded[0]!.t) / 86_400_000 : 0;
   const dir = mkdtempSync(join(tmpdir(), 'msp-twin-store-bench-'));
   let n = 0;
-  const durable = (durability: DurabilityOptions = NO_SNAPSHOTS): { d: DurablePlatform; store: SqliteStore } => {
-    const store = new SqliteStore(join(dir, `s${++n}`));
+  const durable = (durability: DurabilityOptions = NO_SNAPSHOTS, synchronous: 'NORMAL' | 'FULL' = 'NORMAL'): { d: DurablePlatform; store: SqliteStore } => {
+    const store = new SqliteStore(join(dir, `s${++n}`), { synchronous });
     return { d: DurablePlatform.openWith(store, {}, () => {}, durability), store };
   };
   const samples = { memory: [] as number[], group: [] as number[], single: [] as number[], memory_step: [] as number[], step: [] as number[] };
@@ -136,6 +140,16 @@ export function benchStore(recorded: readonly RecordedMessage[], options: { roun
       samples.memory_step.push(t_memory_step);
       samples.step.push(t_step);
     }
+    const fsynced = durable(NO_SNAPSHOTS, 'FULL');
+    const t_fsync = seconds(() => {
+      let k = 0;
+      for (const m of recorded) {
+        fsynced.d.platform.receive(m.topic, m.payload, m.t);
+        if (++k % group === 0) fsynced.d.commit();
+      }
+      fsynced.d.commit();
+    });
+    fsynced.store.close();
     // Size and snapshot cost, untimed: production retention, then no compaction at all.
     const held = durable({});
     for (const m of recorded) {
@@ -171,6 +185,8 @@ export function benchStore(recorded: readonly RecordedMessage[], options: { roun
       memory_step_msgs_per_s: rate(ms),
       per_step_msgs_per_s: rate(median(samples.step)),
       per_step_ratio: ratio(ms, median(samples.step)),
+      fsync_group_msgs_per_s: rate(t_fsync),
+      fsync_group_ratio: ratio(m, t_fsync),
       snapshot_ms: Math.round(snapshot_s * 1000),
       written_bytes_per_device_day: devices > 0 && span_days > 0 ? Math.round(written_bytes / devices / span_days) : 0,
       held_bytes_per_device: devices > 0 ? Math.round(held_bytes / devices) : 0,

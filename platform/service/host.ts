@@ -39,6 +39,12 @@ export interface PlatformServiceOptions {
    * committed (docs/durability.md). Without it, state lives in memory only.
    */
   readonly data_dir?: string | undefined;
+  /**
+   * `commit` (default): a commit survives the platform's process dying (kill -9, OOM), not a power
+   * loss or an OS crash, which can take the last commits of the past moments with it; `always`:
+   * an fsync per commit, surviving those too, at a cost in throughput (docs/durability.md).
+   */
+  readonly fsync?: 'commit' | 'always' | undefined;
   readonly durability?: DurabilityOptions;
   /**
    * `wall` (default): messages are received at the wall clock's time and timers run every second.
@@ -104,7 +110,7 @@ export async function startPlatformService(options: PlatformServiceOptions, deps
   };
   // The store is opened (and its lock taken) before anything connects: a refused store stops the
   // start with its code, and the broker never sees a platform that would start empty.
-  const store = options.data_dir !== undefined ? new SqliteStore(options.data_dir) : undefined;
+  const store = options.data_dir !== undefined ? new SqliteStore(options.data_dir, { synchronous: options.fsync === 'always' ? 'FULL' : 'NORMAL' }) : undefined;
   // Production: the fleet is what provisioning says, and liveness runs on the platform's clock
   // at receipt, so a device's own `ts` is believed only within the skew window.
   const platform_options = {

@@ -100,6 +100,7 @@ export async function benchCommand(args: { days: number; out: string; only?: Ben
       [`store: in memory, message by message, msg/s (median of ${store.rounds})`, int(store.memory_msgs_per_s), '', ''],
       [`store: SQLite, group commit ≤ ${store.group} (PUBACKs after commit), msg/s`, int(store.group_msgs_per_s), `≥ ${TARGET_STORE_RATIO} × in memory`, `${store.group_ratio.toFixed(2)} × in memory`],
       ['store: SQLite, commit per message (a trickle), msg/s', int(store.per_message_msgs_per_s), '', `${store.per_message_ratio.toFixed(2)} × in memory`],
+      ['store: SQLite, group commit, --fsync always (one pass), msg/s', int(store.fsync_group_msgs_per_s), '', `${store.fsync_group_ratio.toFixed(2)} × in memory`],
       ['store: in memory, 1-minute lockstep steps, msg/s', int(store.memory_step_msgs_per_s), '', ''],
       ['store: SQLite, commit per 1-minute step (simulator), msg/s', int(store.per_step_msgs_per_s), `≥ ${TARGET_STORE_RATIO} × in memory`, `${store.per_step_ratio.toFixed(2)} × in memory`],
       [`store: one snapshot + compaction (${int(store.devices)} devices; hourly)`, `${int(store.snapshot_ms)} ms`, '', ''],

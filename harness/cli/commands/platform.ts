@@ -26,6 +26,8 @@ export interface PlatformArgs {
   clock?: 'wall' | 'messages' | undefined;
   /** With --data: a snapshot every this much platform time (a duration, default 1h). */
   snapshot_every?: string | undefined;
+  /** With --data: `always` fsyncs every commit (power-loss safe); `commit` (default) survives a process crash. */
+  fsync?: 'commit' | 'always' | undefined;
   /** Provisioning: a scenario file (its fleet:), or a JSON/CSV list of id, site, kind, model. */
   fleet?: string | undefined;
   /** Admit births from devices nobody provisioned (experiments only; warned about). */
@@ -97,7 +99,7 @@ export async function platformCommand(args: PlatformArgs, io: CliIo, until: Prom
   const service = await startPlatformService(
     {
       broker_url: args.broker, client_id, ...credentials, api_host: args.api_host, api_port: args.api_port, firmware, journal_lines: args.journal,
-      data_dir: args.data, ...(args.clock !== undefined ? { clock: args.clock } : {}),
+      data_dir: args.data, fsync: args.fsync, ...(args.clock !== undefined ? { clock: args.clock } : {}),
       ...(args.snapshot_every !== undefined ? { durability: { snapshot_every_ms: snapshotEvery(args.snapshot_every) } } : {}),
       provisioning: fleet, max_devices: args.max_devices, api_token: args.api_token, api_allowed_hosts: args.api_allowed_host, api_allowed_origins: args.api_allowed_origin,
     },
