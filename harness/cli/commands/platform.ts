@@ -75,7 +75,7 @@ function snapshotEvery(text: string): number {
   try {
     return parsePositiveDuration(text);
   } catch (err) {
-    throw new MspError('PLATFORM_ARGS', `--snapshot-every ${text}: ${err instanceof Error ? err.message : String(err)} (a duration such as 15m or 1h)`);
+    throw new MspError('PLATFORM_ARGS', `--snapshot-every ${text}: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
