@@ -130,6 +130,7 @@ export const ERROR_CODES = {
   STORE_JOURNAL_GAP: bad('platform store: a journal record after the newest snapshot is missing; --repair drops the tail from the gap'),
   STORE_LOCKED: bad('platform store: the --data directory is held by another running platform'),
   STORE_NEWER_SCHEMA: bad('platform store: written by a newer msp-twin (store schema version above this one)'),
+  STORE_OLDER_SCHEMA: bad('platform store: written in an older store schema; a start migrates it (verify reads only the current schema)'),
   STORE_NOT_A_STORE: bad('platform store: the database file is not a platform store'),
   STORE_RECORD_CORRUPT: bad('platform store: a journal record fails its checksum or cannot be read; --repair drops it and the tail after it'),
   STORE_REPLAY_DIVERGED: bug('platform store: replaying the journal decided something other than what it holds (store and platform version disagree)'),

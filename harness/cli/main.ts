@@ -159,6 +159,8 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           .option('catalog', { type: 'string', describe: "catalog or scenario file whose firmware: list rollouts may deploy (default: each model's shipped version)" })
           .option('data', { type: 'string', describe: 'the durable store directory (SQLite, WAL): state survives restarts, QoS 1 acked after commit (default: none, state in memory only)' })
           .option('clock', { choices: ['wall', 'messages'] as const, default: 'wall' as const, describe: 'messages: platform time is the newest message timestamp, no wall-clock timers (replaying a recorded stream)' })
+          .option('fsync', { choices: ['commit', 'always'] as const, default: 'commit' as const, describe: 'with --data: commit (default) survives the process dying; always: also power loss, an fsync per commit (slower)' })
+          .option('snapshot-every', { type: 'string', describe: 'with --data: a snapshot (then compaction) every this much platform time, e.g. 15m (default 1h); fewer means a longer replay at start' })
           .option('repair', { type: 'boolean', default: false, describe: 'verify: drop the store\'s torn or damaged tail (the damaged file is kept beside it)' })
           .option('json', { type: 'boolean', default: false, describe: 'verify: print the report as JSON' })
           .option('fleet', { type: 'string', describe: 'provisioned fleet: a scenario file (its fleet:), or JSON/CSV of id,site,kind,model; births from anything else are quarantined' })
@@ -174,7 +176,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           return platformCommand(
             {
               broker: a.broker, username: a.username, password: a.password, secret: a.secret, api_host: a['api-host'], api_port: a['api-port'], journal: a.journal, catalog: a.catalog,
-              data: a.data, clock: a.clock, ca: a.ca, cert: a.cert, key: a.key, insecure: a.insecure,
+              data: a.data, clock: a.clock, ca: a.ca, cert: a.cert, key: a.key, insecure: a.insecure, snapshot_every: a['snapshot-every'], fsync: a.fsync,
               fleet: a.fleet, allow_unprovisioned: a['allow-unprovisioned'], max_devices: a['max-devices'], api_token: a['api-token'], api_allowed_host: a['api-allowed-host'], api_allowed_origin: a['api-allowed-origin'],
             },
             io,
@@ -261,7 +263,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
       (y) =>
         y
           .option('days', { type: 'number', default: 7, describe: 'simulated days for the simulator throughput run' })
-          .option('only', { choices: ['sim', 'mqtt', 'platform', 'load', 'viewer'] as const, array: true, describe: 'run only these sections (default: all)' })
+          .option('only', { choices: ['sim', 'mqtt', 'platform', 'store', 'load', 'viewer'] as const, array: true, describe: 'run only these sections (default: all)' })
           .option('connections', { type: 'number', default: 10_000, describe: 'device connections to open in the connection benchmark' })
           .option('out', { type: 'string', default: 'bench-results', describe: 'directory for the JSON results' }),
       (a) => guard(async () => (await import('./commands/bench.ts')).benchCommand({ days: a.days, out: a.out, only: a.only, connections: a.connections }, io)),

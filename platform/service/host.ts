@@ -11,6 +11,7 @@ import { platformApi } from './platform-api.ts';
 import type { Journal } from '../core/model.ts';
 import { DurablePlatform, type DurabilityOptions } from '../store/durable.ts';
 import { SqliteStore } from '../store/sqlite-store.ts';
+import { AckAfterCommit } from './ack-after-commit.ts';
 
 /**
  * The platform in production: a real broker, the wall clock, the HTTP API and Prometheus metrics.
@@ -38,6 +39,12 @@ export interface PlatformServiceOptions {
    * committed (docs/durability.md). Without it, state lives in memory only.
    */
   readonly data_dir?: string | undefined;
+  /**
+   * `commit` (default): a commit survives the platform's process dying (kill -9, OOM), not a power
+   * loss or an OS crash, which can take the last commits of the past moments with it; `always`:
+   * an fsync per commit, surviving those too, at a cost in throughput (docs/durability.md).
+   */
+  readonly fsync?: 'commit' | 'always' | undefined;
   readonly durability?: DurabilityOptions;
   /**
    * `wall` (default): messages are received at the wall clock's time and timers run every second.
@@ -74,6 +81,11 @@ export interface PlatformServiceDeps {
   readonly now: () => number;
   readonly out: (line: string) => void;
   readonly log: (line: string) => void;
+  /**
+   * The store failed to commit: the platform must not go on with state it cannot make durable
+   * (the CLI exits; a restart recovers from the store). Default: rethrow, ending the process.
+   */
+  readonly fatal?: (err: Error) => void;
 }
 
 export interface PlatformService {
@@ -100,7 +112,7 @@ export async function startPlatformService(options: PlatformServiceOptions, deps
   };
   // The store is opened (and its lock taken) before anything connects: a refused store stops the
   // start with its code, and the broker never sees a platform that would start empty.
-  const store = options.data_dir !== undefined ? new SqliteStore(options.data_dir) : undefined;
+  const store = options.data_dir !== undefined ? new SqliteStore(options.data_dir, { synchronous: options.fsync === 'always' ? 'FULL' : 'NORMAL' }) : undefined;
   // Production: the fleet is what provisioning says, and liveness runs on the platform's clock
   // at receipt, so a device's own `ts` is believed only within the skew window.
   const platform_options = {
@@ -152,12 +164,22 @@ export async function startPlatformService(options: PlatformServiceOptions, deps
     clean: durable === undefined,
     resubscribe: true,
   });
-  if (durable) {
-    // MQTT.js hands each PUBLISH to `handleMessage` after the 'message' event and sends the PUBACK
-    // only when its callback is called, one message at a time (any protocol version; its
-    // `customHandleAcks` is MQTT 5 only). So a QoS 1 message is applied and committed here and
-    // then acknowledged: a crash before the commit leaves it unacknowledged, and the broker
-    // delivers it again on the persistent session.
+  // With a store, QoS 1 messages are acknowledged in groups, each PUBACK after the commit that
+  // made its message durable (platform/service/ack-after-commit.ts).
+  const acks = durable
+    ? new AckAfterCommit({
+        commit,
+        afterCommit: sendCommands,
+        onFailure: (err) => {
+          deps.log(`platform: the store failed to commit (${err.message}); stopping unacknowledged — a restart recovers from the store and the broker redelivers what was not acknowledged`);
+          client.end(true);
+          if (deps.fatal) deps.fatal(err);
+          else throw err;
+        },
+        later: (run) => setImmediate(run), // wall-clock: not time — runs after the packets already read are processed
+      })
+    : undefined;
+  if (durable && acks) {
     client.handleMessage = (packet, callback) => {
       if (packet.qos === 0) {
         callback();
@@ -165,20 +187,18 @@ export async function startPlatformService(options: PlatformServiceOptions, deps
       }
       const topic = packet.topic;
       const message = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : Buffer.from(packet.payload);
-      // A redelivery of a message committed just before a crash (its PUBACK never left): ack, do not apply twice.
-      if (packet.dup && durable.seen(topic, message)) {
-        callback();
-        return;
+      // A redelivery of a message already applied (its PUBACK never left before a crash or a
+      // reconnect): acknowledged — after the next commit, like any other — and not applied twice.
+      if (!(packet.dup && durable.seen(topic, message))) {
+        try {
+          metrics.ingest(topic, message, () => platform.receive(topic, message, receivedAt(message)));
+        } catch (err) {
+          deps.log(`platform: not acknowledging a message on ${topic}: ${err instanceof Error ? err.message : String(err)}`);
+          callback(err instanceof Error ? err : new Error(String(err)));
+          return;
+        }
       }
-      try {
-        metrics.ingest(topic, message, () => platform.receive(topic, message, receivedAt(message)));
-        commit();
-      } catch (err) {
-        deps.log(`platform: not acknowledging a message on ${topic}: ${err instanceof Error ? err.message : String(err)}`);
-        callback(err instanceof Error ? err : new Error(String(err)));
-        return;
-      }
-      sendCommands();
+      acks.hold(client.stream);
       callback();
     };
   }
@@ -223,8 +243,8 @@ export async function startPlatformService(options: PlatformServiceOptions, deps
   // wall-clock: heartbeat deadlines and `for` durations are checked once a second
   const ticker = setInterval(() => { // wall-clock: the production ticker
     if (!message_clock) platform.tick(deps.now());
-    commit();
-    sendCommands();
+    if (acks) acks.flush();
+    else sendCommands();
   }, TICK_INTERVAL_MS);
   return {
     platform,
@@ -233,6 +253,8 @@ export async function startPlatformService(options: PlatformServiceOptions, deps
     api_token: api.token,
     async stop() {
       clearInterval(ticker);
+      // Commit and acknowledge what is applied before the connection closes.
+      acks?.flush();
       await api.close();
       await client.endAsync();
       if (durable) {

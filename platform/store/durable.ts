@@ -39,6 +39,17 @@ function messageDigest(topic: string, payload: string | Uint8Array): string {
   return createHash('sha1').update(topic).update('\u0000').update(payload).digest('base64');
 }
 
+/** A message as the platform took it (its payload as the input records it). */
+interface RecentMessage {
+  readonly topic: string;
+  readonly payload: string | { readonly b64: string };
+}
+
+function digestOf(entry: string | RecentMessage): string {
+  if (typeof entry === 'string') return entry;
+  return messageDigest(entry.topic, typeof entry.payload === 'string' ? entry.payload : Buffer.from(entry.payload.b64, 'base64'));
+}
+
 const INPUT_PREFIX = 'in.';
 
 /** An input as journal text: messages keep only what the platform reads (topic, payload). */
@@ -78,8 +89,11 @@ export class DurablePlatform {
   #last_snapshot_ms: number | null;
   #replay: { expected: readonly StoredRecord[]; at: number } | null = null;
   #in_input = false;
-  #recent: string[] = [];
-  #recent_set = new Set<string>();
+  /** The latest applied messages, oldest first (a ring): digests from a snapshot, or the messages themselves. */
+  readonly #recent: Array<string | RecentMessage> = [];
+  #recent_next = 0;
+  /** Digests of `#recent`, built only when a redelivery asks (rare), dropped when the ring moves. */
+  #recent_digests: Set<string> | null = null;
 
   private constructor(store: PlatformStore, options: DurabilityOptions, build: (journal: Journal, recorder: InputRecorder) => Platform, downstream: Journal) {
     this.store = store;
@@ -97,7 +111,7 @@ export class DurablePlatform {
     };
     const recorder: InputRecorder = {
       input: (input) => {
-        if (input.op === 'receive') this.#remember(input.topic, typeof input.payload === 'string' ? input.payload : Buffer.from(input.payload.b64, 'base64'));
+        if (input.op === 'receive') this.#remember({ topic: input.topic, payload: input.payload });
         if (this.#replay !== null) return;
         store.append(inputTime(input), INPUT_PREFIX + input.op, inputBody(input));
         this.#in_input = true;
@@ -121,7 +135,7 @@ export class DurablePlatform {
       }
       if (body.format !== 'msp-twin/platform-state') throw new StoreError('STORE_SNAPSHOT_CORRUPT', `${store.location}: the snapshot at journal record ${loaded.snapshot.seq} is not a platform state`);
       platform.restore(body.platform);
-      for (const d of body.recent ?? []) this.#rememberDigest(d);
+      for (const d of body.recent ?? []) this.#remember(d);
     }
     // Replay: each input, then exactly the decisions the journal holds after it.
     const tail = loaded.tail;
@@ -181,7 +195,7 @@ export class DurablePlatform {
 
   /** Writes a snapshot now (and compacts): between inputs only. */
   snapshot(): void {
-    const body: SnapshotBody = { format: 'msp-twin/platform-state', platform: this.platform.snapshot(), recent: [...this.#recent] };
+    const body: SnapshotBody = { format: 'msp-twin/platform-state', platform: this.platform.snapshot(), recent: this.#recentInOrder().map(digestOf) };
     this.store.writeSnapshot(this.platform.now_ms, encodeState(body));
     this.store.compact(this.#keep_snapshots);
     this.#last_snapshot_ms = this.platform.now_ms;
@@ -194,20 +208,23 @@ export class DurablePlatform {
    * so two genuinely different messages are never byte-identical.
    */
   seen(topic: string, payload: string | Uint8Array): boolean {
-    return this.#recent_set.has(messageDigest(topic, payload));
+    this.#recent_digests ??= new Set(this.#recent.map(digestOf));
+    return this.#recent_digests.has(messageDigest(topic, payload));
   }
 
-  #remember(topic: string, payload: string | Uint8Array): void {
-    this.#rememberDigest(messageDigest(topic, payload));
+  /**
+   * Remembers an applied message. The hot path only stores a reference in the ring; digests are
+   * computed when a redelivery is checked or a snapshot is written, both rare.
+   */
+  #remember(entry: string | RecentMessage): void {
+    if (this.#recent.length < RECENT_MESSAGES) this.#recent.push(entry);
+    else this.#recent[this.#recent_next] = entry;
+    this.#recent_next = (this.#recent_next + 1) % RECENT_MESSAGES;
+    this.#recent_digests = null;
   }
 
-  #rememberDigest(d: string): void {
-    this.#recent.push(d);
-    this.#recent_set.add(d);
-    if (this.#recent.length > RECENT_MESSAGES) {
-      const old = this.#recent.shift()!;
-      if (!this.#recent.includes(old)) this.#recent_set.delete(old);
-    }
+  #recentInOrder(): Array<string | RecentMessage> {
+    return this.#recent.length < RECENT_MESSAGES ? [...this.#recent] : [...this.#recent.slice(this.#recent_next), ...this.#recent.slice(0, this.#recent_next)];
   }
 
   #checkReplayed(at_ms: number, kind: string, fields: Record<string, unknown>): void {

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { MspError } from '../../common/errors.ts';
 
 /** Bumped when the layout or the meaning of records changes; a newer store is refused. */
-export const STORE_SCHEMA_VERSION = 1;
+export const STORE_SCHEMA_VERSION = 2;
 
 /** Decisions kept past compaction: the rollout audit log is a record an MSP must keep. */
 export const RETAINED_KINDS: readonly string[] = ['p.rollout'];
@@ -73,6 +73,7 @@ export type StoreErrorCode =
   | 'STORE_LOCKED'
   | 'STORE_NEWER_SCHEMA'
   | 'STORE_NOT_A_STORE'
+  | 'STORE_OLDER_SCHEMA'
   | 'STORE_CORRUPT'
   | 'STORE_RECORD_CORRUPT'
   | 'STORE_JOURNAL_GAP'

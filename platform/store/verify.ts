@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import type { PlatformOptions } from '../core/platform.ts';
 import { decodeState } from '../core/state-codec.ts';
 import { DurablePlatform } from './durable.ts';
-import { SqliteStore, STORE_FILE, storeFailure } from './sqlite-store.ts';
+import { SqliteStore, STORE_FILE, chunkChecksum, decodeChunk, storeFailure } from './sqlite-store.ts';
 import { STORE_SCHEMA_VERSION, StoreError, checksum, type StoreErrorCode } from './store.ts';
 
 export interface VerifyReport {
@@ -37,6 +37,7 @@ export function verifyStore(dir: string, options: Omit<PlatformOptions, 'journal
     const s = store.stats();
     counts = { records: s.records, snapshots: s.snapshots, last_seq: s.last_seq };
     checkAllSnapshots(store.database, dir);
+    checkAuditLog(store.database, dir);
     if (store.writer === 'simulator') {
       const loaded = store.load();
       if (loaded.snapshot) decodeState(loaded.snapshot.body);
@@ -59,6 +60,12 @@ function checkAllSnapshots(db: Database.Database, dir: string): void {
   }
 }
 
+function checkAuditLog(db: Database.Database, dir: string): void {
+  for (const a of db.prepare('SELECT seq, at_ms, kind, body, sum FROM audit ORDER BY seq').iterate() as IterableIterator<{ seq: number; at_ms: number; kind: string; body: string; sum: string }>) {
+    if (checksum(a.seq, a.at_ms, a.kind, a.body) !== a.sum) throw new StoreError('STORE_RECORD_CORRUPT', `${dir}: audit record ${a.seq} (${a.kind}) fails its checksum; --repair drops it and everything after it`);
+  }
+}
+
 export interface RepairReport {
   /** Journal records kept (the good prefix) and dropped (the torn or damaged tail). */
   readonly kept_records: number;
@@ -69,7 +76,14 @@ export interface RepairReport {
   readonly damaged_copy: string;
 }
 
-interface Row {
+interface ChunkRow {
+  seq: number;
+  last: number;
+  body: string;
+  sum: string;
+}
+
+interface AuditRow {
   seq: number;
   at_ms: number;
   kind: string;
@@ -77,11 +91,19 @@ interface Row {
   sum: string;
 }
 
+interface SnapshotRow {
+  seq: number;
+  at_ms: number;
+  body: string;
+  sum: string;
+}
+
 /**
- * Drops the torn tail: copies the store's good prefix — records in seq order up to the first one
- * that fails its checksum, is missing, or cannot be read; snapshots that pass their checksum and
- * lie within that prefix — into a new database, and keeps the damaged file next to it. What is
- * dropped was committed once: docs/durability.md says what that means and when to do it.
+ * Drops the torn tail: copies the store's good prefix — journal rows (one per commit) in seq order
+ * up to the first one that fails its checksum, is missing, or cannot be read; snapshots that pass
+ * their checksum and lie within that prefix; the audit records within it — into a new database,
+ * and keeps the damaged file next to it. What is dropped was committed once: docs/durability.md
+ * says what that means and when to do it.
  */
 export function repairStore(dir: string): RepairReport {
   const file = join(dir, STORE_FILE);
@@ -91,30 +113,30 @@ export function repairStore(dir: string): RepairReport {
   } catch (err) {
     throw storeFailure(err, dir);
   }
-  const records: Row[] = [];
-  const snapshots: Row[] = [];
-  let total_records = 0;
+  const chunks: ChunkRow[] = [];
+  const snapshots: SnapshotRow[] = [];
+  const audit: AuditRow[] = [];
+  let total_records = -1;
   let total_snapshots = 0;
   try {
     const version = Number((db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined)?.value);
     if (version > STORE_SCHEMA_VERSION) throw new StoreError('STORE_NEWER_SCHEMA', `${file} was written by a newer msp-twin (schema ${version}); repair it with that version`);
+    if (version < STORE_SCHEMA_VERSION) throw new StoreError('STORE_OLDER_SCHEMA', `${file} has store schema ${version}; start the platform on it once (it migrates the store), then verify and repair`);
     try {
-      total_records = (db.prepare('SELECT COUNT(*) AS n FROM journal').get() as { n: number }).n;
+      total_records = (db.prepare('SELECT COALESCE(SUM(last - seq + 1), 0) AS n FROM journal').get() as { n: number }).n;
     } catch {
-      total_records = -1;
+      // unreadable: counted from the prefix below
     }
-    // Records: the retained audit records before the first snapshot are not contiguous, so the
-    // prefix is "every readable, checksummed record up to the first damage after the last snapshot".
     try {
-      for (const r of db.prepare('SELECT seq, at_ms, kind, body, sum FROM journal ORDER BY seq').iterate() as IterableIterator<Row>) {
-        if (checksum(r.seq, r.at_ms, r.kind, r.body) !== r.sum) break;
-        records.push(r);
+      for (const c of db.prepare('SELECT seq, last, body, sum FROM journal ORDER BY seq').iterate() as IterableIterator<ChunkRow>) {
+        if (chunkChecksum(c.seq, c.last, c.body) !== c.sum || decodeChunk(c.seq, c.last, c.body) === null) break;
+        chunks.push(c);
       }
     } catch {
       // unreadable from here on: the prefix read so far is what is kept
     }
     try {
-      for (const s of db.prepare('SELECT seq, at_ms, body, sum FROM snapshots ORDER BY seq').iterate() as IterableIterator<Omit<Row, 'kind'>>) {
+      for (const s of db.prepare('SELECT seq, at_ms, body, sum FROM snapshots ORDER BY seq').iterate() as IterableIterator<SnapshotRow>) {
         total_snapshots++;
         if (checksum(s.seq, s.at_ms, 'snapshot', s.body) !== s.sum) continue;
         try {
@@ -122,7 +144,14 @@ export function repairStore(dir: string): RepairReport {
         } catch {
           continue;
         }
-        snapshots.push({ ...s, kind: 'snapshot' });
+        snapshots.push(s);
+      }
+    } catch {
+      // as above
+    }
+    try {
+      for (const a of db.prepare('SELECT seq, at_ms, kind, body, sum FROM audit ORDER BY seq').iterate() as IterableIterator<AuditRow>) {
+        if (checksum(a.seq, a.at_ms, a.kind, a.body) === a.sum) audit.push(a);
       }
     } catch {
       // as above
@@ -130,23 +159,28 @@ export function repairStore(dir: string): RepairReport {
   } finally {
     db.close();
   }
-  // Cut the records at the first gap after the newest usable snapshot.
-  const usable = snapshots.filter((s) => s.seq <= (records[records.length - 1]?.seq ?? 0) || records.length === 0);
-  let base = usable[usable.length - 1]?.seq ?? 0;
-  let kept = records.filter((r) => r.seq <= base);
+  const records_in = (cs: readonly ChunkRow[]): number => cs.reduce((n, c) => n + c.last - c.seq + 1, 0);
+  if (total_records < 0) total_records = records_in(chunks);
+  // Cut the journal at the first gap after the newest usable snapshot.
+  const last_good = chunks[chunks.length - 1]?.last ?? 0;
+  const usable = snapshots.filter((s) => s.seq <= last_good || chunks.length === 0);
+  const base = usable[usable.length - 1]?.seq ?? 0;
+  let kept = chunks.filter((c) => c.last <= base);
   let expect = base + 1;
-  for (const r of records) {
-    if (r.seq <= base) continue;
-    if (r.seq !== expect) break;
-    kept.push(r);
-    expect++;
+  for (const c of chunks) {
+    if (c.last <= base) continue;
+    if (c.seq > expect) break;
+    kept.push(c);
+    expect = c.last + 1;
   }
-  if (usable.length === 0 && records.length > 0 && records[0]!.seq !== 1) {
+  if (usable.length === 0 && chunks.length > 0 && chunks[0]!.seq !== 1) {
     // No snapshot to start from and the journal's head is gone: nothing can be replayed.
     kept = [];
-    base = 0;
+    expect = 1;
   }
-  const kept_snapshots = usable.filter((s) => s.seq <= expect - 1);
+  const end = expect - 1;
+  const kept_snapshots = usable.filter((s) => s.seq <= end);
+  const kept_audit = audit.filter((a) => a.seq <= end);
   // Build the repaired store beside the damaged one, then swap them.
   const work = join(dir, '.repair');
   rmSync(work, { recursive: true, force: true });
@@ -156,8 +190,10 @@ export function repairStore(dir: string): RepairReport {
   const out = new Database(join(work, STORE_FILE));
   try {
     out.transaction(() => {
-      const ins = out.prepare('INSERT INTO journal (seq, at_ms, kind, body, sum) VALUES (?, ?, ?, ?, ?)');
-      for (const r of kept) ins.run(r.seq, r.at_ms, r.kind, r.body, r.sum);
+      const ins = out.prepare('INSERT INTO journal (seq, last, body, sum) VALUES (?, ?, ?, ?)');
+      for (const c of kept) ins.run(c.seq, c.last, c.body, c.sum);
+      const aud = out.prepare('INSERT INTO audit (seq, at_ms, kind, body, sum) VALUES (?, ?, ?, ?, ?)');
+      for (const a of kept_audit) aud.run(a.seq, a.at_ms, a.kind, a.body, a.sum);
       const snap = out.prepare('INSERT INTO snapshots (seq, at_ms, body, sum) VALUES (?, ?, ?, ?)');
       for (const s of kept_snapshots) snap.run(s.seq, s.at_ms, s.body, s.sum);
     })();
@@ -172,9 +208,10 @@ export function repairStore(dir: string): RepairReport {
   for (const ext of ['-wal', '-shm']) if (existsSync(file + ext)) renameSync(file + ext, damaged_copy + ext);
   renameSync(join(work, STORE_FILE), file);
   rmSync(work, { recursive: true, force: true });
+  const kept_records = records_in(kept);
   return {
-    kept_records: kept.length,
-    dropped_records: Math.max(0, (total_records < 0 ? records.length : total_records) - kept.length),
+    kept_records,
+    dropped_records: Math.max(0, total_records - kept_records),
     kept_snapshots: kept_snapshots.length,
     dropped_snapshots: total_snapshots - kept_snapshots.length,
     damaged_copy,

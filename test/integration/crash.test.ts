@@ -11,6 +11,9 @@ import { withCatalogDefaults } from '../../platform/service/catalog-file.ts';
 import { DurablePlatform } from '../../platform/store/durable.ts';
 import { SqliteStore } from '../../platform/store/sqlite-store.ts';
 import { requireProgram, startMosquitto } from '../helpers/external-programs.ts';
+import { CRASH_AT_ENV } from '../../platform/store/crash-points.ts';
+import Database from 'better-sqlite3';
+import { STORE_FILE } from '../../platform/store/sqlite-store.ts';
 
 /**
  * The crash test (docs/durability.md): the production platform process (`msp-twin platform
@@ -59,9 +62,21 @@ interface PlatformProcess {
   exited: Promise<void>;
 }
 
-function startPlatform(broker: string, dir: string): Promise<PlatformProcess> {
-  const child = spawn(process.execPath, ['bin/msp-twin.js', 'platform', '--broker', broker, '--api-port', '0', '--data', dir, '--clock', 'messages', '--fleet', 'scenarios/demo.yaml'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+interface StartOptions {
+  /** Arms a crash point in this process (platform/store/crash-points.ts): `<point>[:<n>]`. */
+  crash_at?: string;
+  snapshot_every?: string;
+}
+
+function startPlatform(broker: string, dir: string, opts: StartOptions = {}): Promise<PlatformProcess & { stderr: () => string; signal: Promise<NodeJS.Signals | null> }> {
+  const args = ['bin/msp-twin.js', 'platform', '--broker', broker, '--api-port', '0', '--data', dir, '--clock', 'messages', '--fleet', 'scenarios/demo.yaml'];
+  if (opts.snapshot_every !== undefined) args.push('--snapshot-every', opts.snapshot_every);
+  const env = { ...process.env };
+  delete env[CRASH_AT_ENV];
+  if (opts.crash_at !== undefined) env[CRASH_AT_ENV] = opts.crash_at;
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const signal = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, sig) => resolve(sig)));
+  const exited = signal.then(() => undefined);
   let out = '';
   let err = '';
   child.stderr!.setEncoding('utf8').on('data', (c: string) => (err += c));
@@ -69,7 +84,7 @@ function startPlatform(broker: string, dir: string): Promise<PlatformProcess> {
     child.stdout!.setEncoding('utf8').on('data', (c: string) => {
       out += c;
       const m = /HTTP API (http:\/\/127\.0\.0\.1:\d+)\/api\/v1\/health/.exec(out);
-      if (m) resolve({ child, api: m[1]!, exited });
+      if (m) resolve({ child, api: m[1]!, exited, signal, stderr: () => err });
     });
     void exited.then(() => reject(new Error(`platform exited before it was up: ${out}${err}`)));
   });
@@ -100,14 +115,7 @@ async function feed(stream: readonly Message[], kills: readonly number[]): Promi
       await publisher.publishAsync(m.topic, m.payload, { qos: m.qos, retain: false });
     }
     // Every message counted exactly once: none lost, none applied twice.
-    for (let tries = 0; ; tries++) {
-      const h = await health(platform.api);
-      if (h.ingest.accepted + h.ingest.rejected >= stream.length || tries > 600) {
-        expect(h.ingest.accepted + h.ingest.rejected).toBe(stream.length);
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await countedOnce(platform.api, stream.length);
     platform.child.kill('SIGTERM');
     await platform.exited;
   } finally {
@@ -115,30 +123,167 @@ async function feed(stream: readonly Message[], kills: readonly number[]): Promi
     await publisher.endAsync();
     await broker.stop();
   }
+  return { ...finalState(dir), restarts };
+}
+
+/** The platform's final state and audit log as its store holds them (then the store is removed). */
+function finalState(dir: string): { state: string; audit: string } {
   const store = new SqliteStore(dir);
   try {
     const durable = DurablePlatform.openWith(store, { firmware: withCatalogDefaults([]) }, () => {});
     const audit = encodeState(store.auditLog().map((r) => [r.at_ms, r.body]));
-    return { state: encodeState(durable.platform.snapshot()), audit, restarts };
+    return { state: encodeState(durable.platform.snapshot()), audit };
   } finally {
     store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
+/** Waits until the platform has counted the whole stream; asserts it counted each message once. */
+async function countedOnce(api: string, total: number): Promise<void> {
+  for (let tries = 0; ; tries++) {
+    const h = await health(api);
+    if (h.ingest.accepted + h.ingest.rejected >= total || tries > 1_200) {
+      expect(h.ingest.accepted + h.ingest.rejected).toBe(total);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Resolves true once the platform has counted `total` messages, false if it dies first; throws
+ * when its count stops short for 20 s (a lost message never arrives).
+ */
+async function counted(api: string, total: number, exit: Promise<unknown>): Promise<boolean> {
+  let dead = false;
+  void exit.then(() => (dead = true));
+  let last = -1;
+  let since = Date.now();
+  while (!dead) {
+    const h = await health(api).catch(() => null);
+    const n = h ? h.ingest.accepted + h.ingest.rejected : -1;
+    if (n >= total) return true;
+    if (n !== last) [last, since] = [n, Date.now()];
+    else if (Date.now() - since > 20_000) throw new Error(`the platform's count stopped at ${n} of ${total} messages published: messages were lost`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return false;
+}
+
+interface StoreView {
+  snapshots: number[];
+  first_seq: number;
+  last_seq: number;
+}
+
+/** What the store holds right after a crash, read before anything restarts on it. */
+function storeView(dir: string): StoreView {
+  const db = new Database(join(dir, STORE_FILE), { readonly: true });
+  try {
+    const snapshots = (db.prepare('SELECT seq FROM snapshots ORDER BY seq').all() as Array<{ seq: number }>).map((r) => r.seq);
+    const j = db.prepare('SELECT MIN(seq) AS first, MAX(last) AS last FROM journal').get() as { first: number; last: number };
+    return { snapshots, first_seq: j.first, last_seq: j.last };
+  } finally {
+    db.close();
+  }
+}
+
+interface Fired {
+  point: string;
+  line: string;
+  signal: NodeJS.Signals | null;
+  after: StoreView;
+}
+
+/**
+ * The stream published in slices while platforms run on one --data with frequent snapshots;
+ * platform k runs with crash point `faults[k]` armed and kills itself there; the next one starts
+ * on the same store and drains what the broker kept. A slice is published once the platform has
+ * counted the one before, so the stream reaches it in many commits (a backlog would arrive in a
+ * few large groups, with few chances to snapshot). Returns the final state and, per crash, the
+ * evidence of where it landed.
+ */
+async function feedWithCrashPoints(stream: readonly Message[], faults: readonly string[]): Promise<{ state: string; audit: string; fired: Fired[] }> {
+  const broker = await startMosquitto({ extra_config: ['max_queued_messages 0', 'max_inflight_messages 20'] });
+  const dir = mkdtempSync(join(tmpdir(), 'msp-twin-crash-points-'));
+  const snapshot_every = '2m';
+  const slice = 25;
+  const fired: Fired[] = [];
+  let platform = await startPlatform(broker.url, dir, { crash_at: faults[0], snapshot_every });
+  const publisher = await mqtt.connectAsync(broker.url, { clientId: 'crash-point-publisher', clean: true });
+  try {
+    for (let i = 0; i < stream.length; i += slice) {
+      for (const m of stream.slice(i, i + slice)) await publisher.publishAsync(m.topic, m.payload, { qos: m.qos, retain: false });
+      const published = Math.min(stream.length, i + slice);
+      // The armed platform kills itself at its crash point; nothing here sends it a signal.
+      while (!(await counted(platform.api, published, platform.signal))) {
+        const k = fired.length;
+        const line = /fault injection: .*/.exec(platform.stderr())?.[0] ?? `(died without firing ${faults[k]}: ${platform.stderr()})`;
+        fired.push({ point: faults[k] ?? '(none armed)', line, signal: await platform.signal, after: storeView(dir) });
+        platform = await startPlatform(broker.url, dir, { crash_at: faults[k + 1], snapshot_every });
+      }
+    }
+    if (fired.length < faults.length) throw new Error(`crash point ${faults[fired.length]} was never reached. The platform's stderr:\n${platform.stderr()}`);
+    await countedOnce(platform.api, stream.length);
+    platform.child.kill('SIGTERM');
+    await platform.exited;
+  } finally {
+    platform.child.kill('SIGKILL');
+    await publisher.endAsync();
+    await broker.stop();
+  }
+  return { ...finalState(dir), fired };
+}
+
+let reference: Promise<{ stream: Message[]; state: string; audit: string }> | undefined;
+/** The stream and the uninterrupted run's final state, shared by the tests below. */
+function uninterrupted(): Promise<{ stream: Message[]; state: string; audit: string }> {
+  reference ??= recordedStream().then(async (stream) => ({ stream, ...(await feed(stream, [])) }));
+  return reference;
+}
+
+function expectSameState(got: { state: string; audit: string }, ref: { state: string; audit: string }): void {
+  const parts = (s: string) => JSON.parse(s) as Record<string, unknown>;
+  for (const part of ['incidents', 'alerts', 'sla', 'registry', 'monitor', 'ingest', 'patching']) expect(encodeState(parts(got.state)[part]), part).toBe(encodeState(parts(ref.state)[part]));
+  expect(got.state).toBe(ref.state);
+  expect(got.audit).toBe(ref.audit);
+}
+
 describe.skipIf(!mosquitto_bin)('crash test: kill -9 the production platform at seeded points', () => {
   it('three kills and restarts on the same --data end in the same state as an uninterrupted run', async () => {
-    const stream = await recordedStream();
-    expect(stream.length).toBeGreaterThan(1_000);
-    const reference = await feed(stream, []);
-    const kills = killPoints(17, stream.length, 3);
-    const crashed = await feed(stream, kills);
+    const ref = await uninterrupted();
+    expect(ref.stream.length).toBeGreaterThan(1_000);
+    const kills = killPoints(17, ref.stream.length, 3);
+    const crashed = await feed(ref.stream, kills);
     expect(crashed.restarts).toBe(3);
-    const parts = (s: string) => JSON.parse(s) as Record<string, unknown>;
-    const ref = parts(reference.state);
-    const got = parts(crashed.state);
-    for (const part of ['incidents', 'alerts', 'sla', 'registry', 'monitor', 'ingest', 'patching']) expect(encodeState(got[part]), part).toBe(encodeState(ref[part]));
-    expect(crashed.state).toBe(reference.state);
-    expect(crashed.audit).toBe(reference.audit);
-  }, 180_000);
+    expectSameState(crashed, ref);
+  }, 300_000);
+
+  it('kill -9 inside a commit, a snapshot and a compaction (crash points): same state, nothing lost or applied twice', async () => {
+    const ref = await uninterrupted();
+    // Platform 1 dies in its 3rd commit (rows written, PUBACKs held); platform 2 in its 3rd
+    // snapshot; platform 3 in its 2nd compaction; platform 4 runs to the end.
+    const faults = ['commit:3', 'snapshot:3', 'compaction:2'];
+    const crashed = await feedWithCrashPoints(ref.stream, faults);
+    expect(crashed.fired.map((f) => f.point)).toEqual(faults);
+    for (const f of crashed.fired) {
+      // Killed by its own SIGKILL at the named point, inside the transaction.
+      expect(f.signal, f.line).toBe('SIGKILL');
+      expect(f.line).toMatch(/^fault injection: SIGKILL inside /);
+    }
+    const [commit, snapshot, compaction] = crashed.fired as [Fired, Fired, Fired];
+    // The store proves each transaction was cut before its commit: what it was writing is not there.
+    const rows = /records (\d+)–(\d+)/.exec(commit.line)!;
+    expect(commit.after.last_seq).toBe(Number(rows[1]) - 1);
+    const snap = Number(/snapshot of record (\d+)/.exec(snapshot.line)![1]);
+    expect(snapshot.after.snapshots).not.toContain(snap);
+    expect(snapshot.after.last_seq).toBeGreaterThanOrEqual(snap);
+    const from = Number(/keeping from record (\d+)/.exec(compaction.line)![1]);
+    expect(compaction.line).toMatch(/: [1-9]\d* snapshots and [1-9]\d* journal rows deleted/);
+    expect(compaction.after.snapshots.length).toBe(3);
+    expect(compaction.after.snapshots.filter((s) => s < from).length).toBeGreaterThan(0);
+    expect(compaction.after.first_seq).toBeLessThanOrEqual(from);
+    expectSameState(crashed, ref);
+  }, 300_000);
 });

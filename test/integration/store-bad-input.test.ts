@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runScenario } from '../../harness/run/run-scenario.ts';
 import { parseScenario } from '../../harness/scenario/scenario.ts';
 import { DurablePlatform } from '../../platform/store/durable.ts';
-import { SqliteStore, STORE_FILE } from '../../platform/store/sqlite-store.ts';
+import { SqliteStore, STORE_FILE, chunkChecksum, decodeChunk, encodeChunk } from '../../platform/store/sqlite-store.ts';
+import { encodeState } from '../../platform/core/state-codec.ts';
 import { StoreError, checksum } from '../../platform/store/store.ts';
 import { repairStore, verifyStore } from '../../platform/store/verify.ts';
 
@@ -59,9 +60,23 @@ function edit(dir: string, sql: string, ...params: unknown[]): void {
 
 function lastSeq(dir: string): number {
   const db = new Database(join(dir, STORE_FILE), { readonly: true });
-  const seq = (db.prepare('SELECT MAX(seq) AS n FROM journal').get() as { n: number }).n;
+  const seq = (db.prepare('SELECT MAX(last) AS n FROM journal').get() as { n: number }).n;
   db.close();
   return seq;
+}
+
+interface Chunk {
+  seq: number;
+  last: number;
+  body: string;
+}
+
+/** The journal's rows (one per commit), newest first. */
+function chunks(dir: string): Chunk[] {
+  const db = new Database(join(dir, STORE_FILE), { readonly: true });
+  const rows = db.prepare('SELECT seq, last, body FROM journal ORDER BY seq DESC').all() as Chunk[];
+  db.close();
+  return rows;
 }
 
 function start(dir: string): DurablePlatform {
@@ -96,27 +111,28 @@ describe('a damaged or foreign store is refused at start', () => {
   it('a record that fails its checksum: STORE_RECORD_CORRUPT; repair drops it and the tail after it', () => {
     const dir = copy();
     const last = lastSeq(dir);
-    edit(dir, "UPDATE journal SET body = body || ' ' WHERE seq = ?", last - 2);
+    const bad = chunks(dir)[2]!;
+    edit(dir, "UPDATE journal SET body = body || ' ' WHERE seq = ?", bad.seq);
     const err = refusal(() => start(dir));
     expect(err.code).toBe('STORE_RECORD_CORRUPT');
-    expect(err.message).toContain(`journal record ${last - 2}`);
+    expect(err.message).toContain(`journal records ${bad.seq}–${bad.last}`);
     expect(err.message).toContain('--repair');
     expect(verifyStore(dir).problem?.code).toBe('STORE_RECORD_CORRUPT');
     const fixed = repairStore(dir);
-    expect(fixed.dropped_records).toBe(3);
+    expect(fixed.dropped_records).toBe(last - bad.seq + 1);
     expect(statSync(fixed.damaged_copy).size).toBeGreaterThan(0);
     expect(verifyStore(dir).ok).toBe(true);
-    expect(lastSeq(dir)).toBe(last - 3);
+    expect(lastSeq(dir)).toBe(bad.seq - 1);
   });
 
   it('a missing record after the snapshot: STORE_JOURNAL_GAP', () => {
     const dir = copy();
-    const last = lastSeq(dir);
-    edit(dir, 'DELETE FROM journal WHERE seq = ?', last - 1);
+    const gone = chunks(dir)[1]!;
+    edit(dir, 'DELETE FROM journal WHERE seq = ?', gone.seq);
     expect(refusal(() => start(dir)).code).toBe('STORE_JOURNAL_GAP');
     repairStore(dir);
     expect(verifyStore(dir).ok).toBe(true);
-    expect(lastSeq(dir)).toBe(last - 2);
+    expect(lastSeq(dir)).toBe(gone.seq - 1);
   });
 
   it('a damaged snapshot: STORE_SNAPSHOT_CORRUPT; repair falls back to the one before it', () => {
@@ -134,13 +150,17 @@ describe('a damaged or foreign store is refused at start', () => {
   it('a decision the replay does not make again (checksum intact): STORE_REPLAY_DIVERGED', () => {
     const dir = copy();
     const db = new Database(join(dir, STORE_FILE));
-    const row = db.prepare("SELECT seq, at_ms, kind, body FROM journal WHERE kind LIKE 'p.%' AND seq > (SELECT MAX(seq) FROM snapshots) ORDER BY seq DESC LIMIT 1").get() as { seq: number; at_ms: number; kind: string; body: string };
-    const body = row.body.replace(/}$/, ',"forged":true}');
-    db.prepare('UPDATE journal SET body = ?, sum = ? WHERE seq = ?').run(body, checksum(row.seq, row.at_ms, row.kind, body), row.seq);
+    const snapshot = (db.prepare('SELECT MAX(seq) AS n FROM snapshots').get() as { n: number }).n;
+    // The newest commit after the snapshot holding a decision; forge that decision, re-seal the row.
+    const chunk = chunks(dir).find((c) => c.seq > snapshot && decodeChunk(c.seq, c.last, c.body)!.some((r) => r.kind.startsWith('p.')))!;
+    const records = decodeChunk(chunk.seq, chunk.last, chunk.body)!;
+    const forged = records.findLast((r) => r.kind.startsWith('p.'))!;
+    const text = encodeChunk(records.map((r) => ({ ...r, body: r === forged ? r.body.replace(/}$/, ',"forged":true}') : r.body })));
+    db.prepare('UPDATE journal SET body = ?, sum = ? WHERE seq = ?').run(text, chunkChecksum(chunk.seq, chunk.last, text), chunk.seq);
     db.close();
     const err = refusal(() => start(dir));
     expect(err.code).toBe('STORE_REPLAY_DIVERGED');
-    expect(err.message).toContain(`record ${row.seq}`);
+    expect(err.message).toContain(`record ${forged.seq}`);
   });
 
   it('a store written by a newer version: STORE_NEWER_SCHEMA', () => {
@@ -149,6 +169,24 @@ describe('a damaged or foreign store is refused at start', () => {
     const err = refusal(() => new SqliteStore(dir));
     expect(err.code).toBe('STORE_NEWER_SCHEMA');
     expect(err.message).toContain('schema 99');
+  });
+
+  it('a store of schema 1 (a row per record) is migrated at start and recovers the same state', () => {
+    const dir = copy();
+    const reference = start(copy());
+    // Rewrite the copy in schema 1's layout: one journal row per record, each with its own checksum.
+    const db = new Database(join(dir, STORE_FILE));
+    const records = chunks(dir).reverse().flatMap((c) => decodeChunk(c.seq, c.last, c.body)!);
+    db.exec('DROP TABLE journal; DROP TABLE audit; CREATE TABLE journal (seq INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, kind TEXT NOT NULL, body TEXT NOT NULL, sum TEXT NOT NULL);');
+    const ins = db.prepare('INSERT INTO journal (seq, at_ms, kind, body, sum) VALUES (?, ?, ?, ?, ?)');
+    for (const r of records) ins.run(r.seq, r.at_ms, r.kind, r.body, checksum(r.seq, r.at_ms, r.kind, r.body));
+    db.prepare("UPDATE meta SET value = '1' WHERE key = 'schema_version'").run();
+    db.close();
+    expect(verifyStore(dir).problem?.code).toBe('STORE_OLDER_SCHEMA');
+    const migrated = start(dir);
+    expect(encodeState(migrated.platform.snapshot())).toBe(encodeState(reference.platform.snapshot()));
+    expect(migrated.recovery).toEqual(reference.recovery);
+    expect(verifyStore(dir).ok).toBe(true);
   });
 
   it('a truncated file: refused (STORE_CORRUPT), never opened empty', () => {

@@ -20,14 +20,16 @@ const TARGET_BYTES_PER_DEVICE = 1_024;
 const TARGET_LOCKSTEP_GATEWAY_RATIO = 0.8;
 const TARGET_LOCKSTEP_PER_DEVICE_RATIO = 0.5;
 const TARGET_CONNECTIONS = 10_000;
+/** Issue 17: durable ingest keeps at least this share of the in-memory rate. */
+const TARGET_STORE_RATIO = 0.7;
 
-export type BenchSection = 'sim' | 'mqtt' | 'platform' | 'load' | 'viewer';
+export type BenchSection = 'sim' | 'mqtt' | 'platform' | 'store' | 'load' | 'viewer';
 
 type Row = [string, string, string, string];
 
 export async function benchCommand(args: { days: number; out: string; only?: BenchSection[]; connections?: number }, io: CliIo): Promise<number> {
   const wall = (): number => performance.now(); // wall-clock: benchmarks measure real time
-  const sections = new Set<BenchSection>(args.only && args.only.length > 0 ? args.only : ['sim', 'mqtt', 'platform', 'load', 'viewer']);
+  const sections = new Set<BenchSection>(args.only && args.only.length > 0 ? args.only : ['sim', 'mqtt', 'platform', 'store', 'load', 'viewer']);
   const scenario = loadScenario(resolveScenarioPath('commercial-portfolio'));
   const rows: Row[] = [['metric', 'value', 'target', 'ratio to target']];
   const results: Record<string, unknown> = {};
@@ -85,19 +87,32 @@ export async function benchCommand(args: { days: number; out: string; only?: Ben
     say('platform: replaying 6 simulated hours of the flagship through every rule…');
     const recorded = await recordMessages(scenario, 6);
     const ingest = await benchIngest(scenario, 6, recorded);
-    say('platform: the durable store (SQLite) against the in-memory platform on the same stream…');
-    const store = benchStore(recorded);
     say('platform: leak → alert latency through the embedded broker in real time (1,000 events at 200/s)…');
     const latency = await benchAlertLatency({ devices: 200, events: 1_000, rate_per_s: 200 });
-    results.platform = { ingest, latency, store };
+    results.platform = { ingest, latency };
     rows.push(
       ['platform: ingest with rules on, msg/s', int(ingest.msgs_per_s), '', ''],
-      ['platform: in memory, per message, msg/s', int(store.memory_msgs_per_s), '', ''],
-      ['platform: SQLite store, commit per message (PUBACK after commit), msg/s', int(store.per_message_msgs_per_s), '≥ 0.7 × in memory', store.per_message_ratio.toFixed(2)],
-      ['platform: SQLite store, commit per 1-minute step, msg/s', int(store.per_step_msgs_per_s), '≥ 0.7 × in memory', store.per_step_ratio.toFixed(2)],
-      ['platform: store size per device-day', `${int(store.bytes_per_device_day)} B`, '', ''],
       ['platform: telemetry→alert p50 (real time)', `${latency.p50_ms} ms`, '', ''],
       ['platform: telemetry→alert p99 (real time)', `${latency.p99_ms} ms`, '≤ 25 ms (DESIGN §5 device→platform)', (25 / Math.max(0.01, latency.p99_ms)).toFixed(2)],
+    );
+  }
+
+  if (sections.has('store')) {
+    say('store: recording 6 simulated hours of the flagship…');
+    const recorded = await recordMessages(scenario, 6);
+    say(`store: ${int(recorded.length)} messages through the platform in memory and on the durable store (SQLite), alternating rounds…`);
+    const store = benchStore(recorded);
+    results.store = store;
+    rows.push(
+      [`store: in memory, message by message, msg/s (median of ${store.rounds})`, int(store.memory_msgs_per_s), '', ''],
+      [`store: SQLite, group commit ≤ ${store.group} (PUBACKs after commit), msg/s`, int(store.group_msgs_per_s), `≥ ${TARGET_STORE_RATIO} × in memory`, `${store.group_ratio.toFixed(2)} × in memory`],
+      ['store: SQLite, commit per message (a trickle), msg/s', int(store.per_message_msgs_per_s), '', `${store.per_message_ratio.toFixed(2)} × in memory`],
+      ['store: SQLite, group commit, --fsync always (one pass), msg/s', int(store.fsync_group_msgs_per_s), '', `${store.fsync_group_ratio.toFixed(2)} × in memory`],
+      ['store: in memory, 1-minute lockstep steps, msg/s', int(store.memory_step_msgs_per_s), '', ''],
+      ['store: SQLite, commit per 1-minute step (simulator), msg/s', int(store.per_step_msgs_per_s), `≥ ${TARGET_STORE_RATIO} × in memory`, `${store.per_step_ratio.toFixed(2)} × in memory`],
+      [`store: one snapshot + compaction (${int(store.devices)} devices; hourly)`, `${int(store.snapshot_ms)} ms`, '', ''],
+      ['store: written per device-day (no compaction)', `${int(store.written_bytes_per_device_day)} B`, '', ''],
+      ['store: held per device (2 snapshots + journal since the older)', `${int(store.held_bytes_per_device)} B`, '', ''],
     );
   }
 

@@ -4,6 +4,7 @@ import { ALL_DEVICE_MESSAGES } from '../../../platform/contract/topics.ts';
 import { loadCatalogFile, withCatalogDefaults } from '../../../platform/service/catalog-file.ts';
 import { startPlatformService } from '../../../platform/service/host.ts';
 import { MspError } from '../../../common/errors.ts';
+import { parsePositiveDuration } from '../../../common/duration.ts';
 import { loadFleetFile } from '../fleet-file.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { repairStore, verifyStore, type RepairReport } from '../../../platform/store/verify.ts';
@@ -24,6 +25,10 @@ export interface PlatformArgs {
   data?: string | undefined;
   /** `messages`: the platform's time is the newest message timestamp (replaying a recorded stream). */
   clock?: 'wall' | 'messages' | undefined;
+  /** With --data: a snapshot every this much platform time (a duration, default 1h). */
+  snapshot_every?: string | undefined;
+  /** With --data: `always` fsyncs every commit (power-loss safe); `commit` (default) survives a process crash. */
+  fsync?: 'commit' | 'always' | undefined;
   /** Provisioning: a scenario file (its fleet:), or a JSON/CSV list of id, site, kind, model. */
   fleet?: string | undefined;
   /** Admit births from devices nobody provisioned (experiments only; warned about). */
@@ -58,7 +63,7 @@ export function platformVerifyCommand(args: PlatformVerifyArgs, io: CliIo): numb
   const firmware = args.catalog === undefined ? withCatalogDefaults([]) : loadCatalogFile(args.catalog);
   let report = verifyStore(args.data, { firmware });
   let repaired: RepairReport | null = null;
-  if (!report.ok && args.repair && report.problem?.code !== 'STORE_LOCKED' && report.problem?.code !== 'STORE_NEWER_SCHEMA') {
+  if (!report.ok && args.repair && report.problem?.code !== 'STORE_LOCKED' && report.problem?.code !== 'STORE_NEWER_SCHEMA' && report.problem?.code !== 'STORE_OLDER_SCHEMA') {
     repaired = repairStore(args.data);
     report = verifyStore(args.data, { firmware });
   }
@@ -89,6 +94,14 @@ function brokerTls(args: PlatformArgs): { ca?: Buffer; cert?: Buffer; key?: Buff
   return { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}), ...(args.insecure ? { insecure: true } : {}) };
 }
 
+function snapshotEvery(text: string): number {
+  try {
+    return parsePositiveDuration(text);
+  } catch (err) {
+    throw new MspError('PLATFORM_ARGS', `--snapshot-every ${text}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
 /**
  * `msp-twin platform`: maps flags onto the production host (platform/service/host.ts) and runs it
  * until `until` resolves (SIGINT/SIGTERM). It imports nothing from the simulator.
@@ -110,13 +123,16 @@ export async function platformCommand(args: PlatformArgs, io: CliIo, until: Prom
   const service = await startPlatformService(
     {
       broker_url: args.broker, client_id, ...credentials, api_host: args.api_host, api_port: args.api_port, firmware, journal_lines: args.journal,
-      data_dir: args.data, ...(args.clock !== undefined ? { clock: args.clock } : {}), ...(tls ? { tls } : {}),
+      data_dir: args.data, fsync: args.fsync, ...(args.clock !== undefined ? { clock: args.clock } : {}), ...(tls ? { tls } : {}),
+      ...(args.snapshot_every !== undefined ? { durability: { snapshot_every_ms: snapshotEvery(args.snapshot_every) } } : {}),
       provisioning: fleet, max_devices: args.max_devices, api_token: args.api_token, api_allowed_hosts: args.api_allowed_host, api_allowed_origins: args.api_allowed_origin,
     },
     {
       now: () => Date.now(), // wall-clock: production mode runs on real time
       out: (line) => void io.stdout.write(`${line}\n`),
       log: (line) => void io.stderr.write(`${line}\n`),
+      // The store cannot commit: stop at once, nothing more acknowledged (docs/durability.md).
+      fatal: () => process.exit(ExitCode.internal),
     },
   );
   io.stdout.write(`platform: ingesting ${ALL_DEVICE_MESSAGES} from ${args.broker}\n`);
