@@ -104,6 +104,11 @@ describe('FirmwareCatalog', () => {
     expect(c.versions('B')).toEqual(['1.0', '2.0']);
     expect(c.versions('C')).toEqual([]);
     expect(c.all().map((r) => `${r.model}@${r.version}`)).toEqual(['A@0.9', 'A@1.0', 'A@1.1', 'B@1.0', 'B@2.0']);
+    // Listed in ascending order too: a sort only notices a wrong "greater" answer when the later entry is the larger one.
+    const up = new FirmwareCatalog([release('A', '0.9'), release('A', '1.0'), release('A', '1.1'), release('B', '1.0'), release('B', '2.0')]);
+    expect(up.all().map((r) => `${r.model}@${r.version}`)).toEqual(['A@0.9', 'A@1.0', 'A@1.1', 'B@1.0', 'B@2.0']);
+    const mixed = new FirmwareCatalog([release('B', '1.0'), release('A', '2.0'), release('B', '3.0'), release('A', '1.0')]);
+    expect(mixed.all().map((r) => `${r.model}@${r.version}`)).toEqual(['A@1.0', 'A@2.0', 'B@1.0', 'B@3.0']);
   });
 
   it('an empty compatible_from allows any version; otherwise only those listed', () => {
