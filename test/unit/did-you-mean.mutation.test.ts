@@ -29,6 +29,8 @@ describe('didYouMean: edit distance', () => {
     expect(didYouMean('hello', ['hellp', 'help'])).toBe('hellp');
     expect(didYouMean('cat', ['cut', 'cot'])).toBe('cot');
     expect(didYouMean('cat', ['cot', 'cut'])).toBe('cot');
+    // A farther candidate does not win by being alphabetically first ("abt" is 2 edits, "cot" 1).
+    expect(didYouMean('cat', ['cot', 'abt'])).toBe('cot');
   });
 });
 
@@ -54,6 +56,10 @@ describe('didYouMean: a word that extends a key, or a key it shortens', () => {
     expect(didYouMean('abcdef', ['abcdefXYZW', 'abcdefXYZ'])).toBe('abcdefXYZ');
     expect(didYouMean('abcdef', ['abcdefXYZ', 'abcdefABC'])).toBe('abcdefABC');
     expect(didYouMean('abcdef', ['abcdefABC', 'abcdefXYZ'])).toBe('abcdefABC');
+    // A larger gap does not win by being alphabetically first.
+    expect(didYouMean('abcdef', ['abcdefXYZ', 'abcdefABCD'])).toBe('abcdefXYZ');
+    // Keys shorter than the word: the gap is what is missing (7 of 10 beats 6 of 10).
+    expect(didYouMean('abcdefghij', ['abcdef', 'abcdefg'])).toBe('abcdefg');
   });
 });
 
@@ -63,5 +69,7 @@ describe('suggestTimezone', () => {
     expect(suggestTimezone('Europe/Berln')).toBe('Europe/Berlin');
     expect(suggestTimezone('los angeles')).toBe('America/Los_Angeles');
     expect(suggestTimezone('Asia/Tokio')).toBe('Asia/Tokyo');
+    // The whole name is tried first: its last part alone ("ver") names no city.
+    expect(suggestTimezone('America/Den/ver')).toBe('America/Denver');
   });
 });
