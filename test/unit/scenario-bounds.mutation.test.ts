@@ -78,9 +78,23 @@ describe('checkScenarioBounds', () => {
         message: `the fleet would have ${total.toLocaleString('en-US')} devices, over the limit of 200,000 per process (building "tower" alone has ${n(10_000).toLocaleString('en-US')}); use msp-twin load for larger fleets`,
       },
     ]);
-    // Exactly at the limit is allowed: one floor's worth under it is not reported.
-    const per_floor = n(2) - n(1);
-    const at_limit: FleetSpec = { sites: [{ ...smallOffice().sites[0]!, buildings: [{ ...base, floors: Math.floor(200_000 / per_floor) }] }] };
-    expect(checkScenarioBounds({ duration: DAY, fleet: at_limit }, START)).toEqual([]);
+    // Of two equally big buildings, the first is named.
+    const twins: FleetSpec = { sites: [{ ...smallOffice().sites[0]!, buildings: [{ ...base, id: 'east', floors: 10_000 }, { ...base, id: 'west', floors: 10_000 }] }] };
+    expect(checkScenarioBounds({ duration: DAY, fleet: twins }, START).map((i) => i.path)).toEqual([['fleet', 'sites', 0, 'buildings', 0]]);
+  });
+
+  it('exactly 200,000 devices is allowed; one more is not', () => {
+    const site = smallOffice().sites[0]!;
+    const base = site.buildings[0]!;
+    // A big building plus a one-floor annex of k sensors, k chosen so the total is exactly the limit.
+    const fleetOf = (k: number): FleetSpec => ({
+      sites: [{ ...site, buildings: [{ ...base, id: 'main', floors: 18_181 }, { ...base, id: 'annex', floors: 1, zones_per_floor: 1, per_zone: { env: k }, per_floor: {} }] }],
+    });
+    const count = (f: FleetSpec): number => f.sites[0]!.buildings.reduce((sum, b) => sum + countBuildingDevices(b, f), 0);
+    const k = Array.from({ length: 60 }, (_, i) => i + 1).find((i) => count(fleetOf(i)) === 200_000);
+    expect(k, 'an annex size that lands on exactly 200,000').toBeDefined();
+    expect(checkScenarioBounds({ duration: DAY, fleet: fleetOf(k!) }, START)).toEqual([]);
+    expect(count(fleetOf(k! + 1))).toBeGreaterThan(200_000);
+    expect(checkScenarioBounds({ duration: DAY, fleet: fleetOf(k! + 1) }, START)).toHaveLength(1);
   });
 });
