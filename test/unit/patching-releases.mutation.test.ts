@@ -85,6 +85,9 @@ describe('releases: versions', () => {
       ]),
     ).toEqual({ A: '3.0.0', B: '1.10.0' });
     expect(Object.keys(approvedFirmware([{ model: 'Z', version: '1', approved_ms: 0 }, { model: 'A', version: '1', approved_ms: 0 }]))).toEqual(['A', 'Z']);
+    expect(Object.keys(approvedFirmware([{ model: 'A', version: '1', approved_ms: 0 }, { model: 'M', version: '1', approved_ms: 0 }, { model: 'Z', version: '1', approved_ms: 0 }]))).toEqual(['A', 'M', 'Z']);
+    // Versions that compare equal ("2.0" and "2.00"): the first listed stays, so the pick does not depend on later entries.
+    expect(approvedFirmware([{ model: 'A', version: '2.0', approved_ms: 0 }, { model: 'A', version: '2.00', approved_ms: 0 }])).toEqual({ A: '2.0' });
   });
 
   it('every product ships its default firmware; the installed base adds each missing model@version once', () => {
