@@ -5,7 +5,8 @@
  * shows that nothing throws and everything is counted; these pin what is said and kept.
  */
 import { describe, expect, it } from 'vitest';
-import { Ingest, QUARANTINE_TEXT_CHARS, REJECT_REASONS } from '../../platform/ingest/ingest.ts';
+import { BirthPayload } from '../../platform/contract/messages.ts';
+import { Ingest, IngestError, QUARANTINE_TEXT_CHARS, REJECT_REASONS } from '../../platform/ingest/ingest.ts';
 
 const birth = { v: 1, id: 'd1', kind: 'env', model: 'm', serial: 's', fw: '1', site: 's1', building: 'b', floor: 'f', zone: 'z', gateway: null, power: 'mains', caps: [], heartbeat_ms: 60_000, session: 1, seq: 0, ts: 5 };
 const TOPIC = 'msp/v1/s1/d1/birth';
@@ -27,12 +28,20 @@ describe('ingest: size', () => {
     expect(last(small).detail).toBe('12 bytes > 10');
     small.accept(TOPIC, 'x'.repeat(11), 4); // longer than the limit in characters: counted by length
     expect(last(small).detail).toBe('11 bytes > 10');
+    small.accept(TOPIC, 'é'.repeat(11), 5); // 11 characters > 10: reported by length, without encoding
+    expect(last(small).detail).toBe('11 bytes > 10');
+    small.accept(TOPIC, 'é'.repeat(10), 6); // exactly 10 characters: encoded, 20 bytes
+    expect(last(small)).toMatchObject({ at_ms: 6, reason: 'oversized', detail: '20 bytes > 10' });
   });
 
   it('options must be integers: a positive payload limit, a non-negative quarantine', () => {
     expect(() => new Ingest({ max_payload_bytes: 1.5 })).toThrow('max_payload_bytes must be a positive integer, got 1.5 (INGEST_BAD_OPTION)');
     expect(() => new Ingest({ quarantine_capacity: 2.5 })).toThrow('quarantine_capacity must be a non-negative integer, got 2.5 (INGEST_BAD_OPTION)');
     expect(new Ingest({ max_payload_bytes: 1, quarantine_capacity: 0 }).stats().total).toBe(0);
+    expect(() => new Ingest({ max_payload_bytes: 0 })).toThrow('max_payload_bytes must be a positive integer, got 0 (INGEST_BAD_OPTION)');
+    expect(() => new Ingest({ quarantine_capacity: -1 })).toThrow('quarantine_capacity must be a non-negative integer, got -1 (INGEST_BAD_OPTION)');
+    const e = new IngestError('INGEST_BAD_OPTION', 'x');
+    expect([e.name, e.code]).toEqual(['IngestError', 'INGEST_BAD_OPTION']);
   });
 });
 
@@ -54,6 +63,13 @@ describe('ingest: what each rejection says', () => {
     expect(said(TOPIC, '42')[1]).toMatch(/^\(root\): /);
     expect(said(TOPIC, JSON.stringify({ ...birth, caps: [5] }))[1]).toMatch(/^caps\.0: /);
     expect(said('msp/v1/s1/d2/birth', BIRTH)).toEqual(['id_mismatch', 'payload id d1 on topic of d2']);
+    // A topic is at most 65,535 characters (MQTT's limit); one more is not a topic at all.
+    expect(said('x'.repeat(65_536), BIRTH)).toEqual(['bad_topic', 'not an MQTT topic']);
+    expect(said('x'.repeat(65_535), BIRTH)).toEqual(['bad_topic', 'not msp/v1/<site>/<device>/<class>']);
+    // The schema detail is the path and zod's own message for the first issue.
+    const wrong = { ...birth, heartbeat_ms: 'soon' };
+    const issue = BirthPayload.safeParse(wrong).error!.issues[0]!;
+    expect(said(TOPIC, JSON.stringify(wrong))).toEqual(['schema', `heartbeat_ms: ${issue.message}`]);
   });
 
   it('a byte-order mark is kept, so the payload is not canonical JSON', () => {
@@ -112,7 +128,21 @@ describe('ingest: the quarantine', () => {
     i.accept(undefined as unknown as string, '{}', 0);
     expect(last(i).topic).toBe('undefined');
     i.accept('bad', null as unknown as string, 0);
-    expect(last(i).payload_head).toBe('');
+    expect(last(i)).toMatchObject({ topic: 'bad', payload_head: '' });
+    i.accept('bad', new Uint8Array([0x7b, 0xc3, 0x7d]), 0); // invalid UTF-8 shown with U+FFFD, not refused
+    expect(last(i)).toMatchObject({ reason: 'bad_topic', payload_head: '{\uFFFD}' });
+    // A high surrogate as the 256th unit is cut (its pair is beyond); a low one or a lone last one is kept.
+    i.accept(`${'a'.repeat(255)}\uD800\uDC00`, '{}', 0);
+    expect(last(i).topic).toBe('a'.repeat(255));
+    i.accept(`${'a'.repeat(255)}\uDBFF\uDFFF`, '{}', 0);
+    expect(last(i).topic).toBe('a'.repeat(255));
+    i.accept(`${'a'.repeat(255)}\uDC00xyz`, '{}', 0);
+    expect(last(i).topic).toBe(`${'a'.repeat(255)}\uDC00`);
+    i.accept(`${'a'.repeat(255)}\uD83D`, '{}', 0); // exactly 256 units: nothing to cut
+    expect(last(i).topic).toHaveLength(256);
+    // A topic that cannot even be printed is quarantined as such.
+    i.accept({ toString: () => { throw new Error('no'); } } as unknown as string, '{}', 0);
+    expect(last(i)).toMatchObject({ reason: 'bad_topic', topic: '(unprintable)', payload_head: '{}' });
   });
 });
 
@@ -134,6 +164,14 @@ describe('ingest: snapshots', () => {
     expect(b.quarantine().map((e) => e.at_ms)).toEqual([4, 5]);
     b.accept('bad', '{}', 6);
     expect(b.quarantine().map((e) => e.at_ms)).toEqual([5, 6]);
+
+    const d = new Ingest({ quarantine_capacity: 3 });
+    d.loadState(a.saveState()); // 4 saved, room for 3: the newest 3
+    expect(d.quarantine().map((e) => e.at_ms)).toEqual([3, 4, 5]);
+    const roomy = new Ingest({ quarantine_capacity: 6 });
+    roomy.loadState(a.saveState());
+    roomy.accept('bad', '{}', 6); // appended after the loaded entries, none lost
+    expect(roomy.quarantine().map((e) => e.at_ms)).toEqual([2, 3, 4, 5, 6]);
 
     const c = new Ingest({ quarantine_capacity: 0 });
     c.loadState({ accepted: 3, rejected: { schema: 2 } as never, quarantine: [{ at_ms: 1, reason: 'schema', topic: 't', payload_head: 'p', detail: 'd' }] });
