@@ -146,6 +146,17 @@ describe('oracle: classes', () => {
     expect(r.classes).toEqual([{ fault: 'mystery', injected: 1, detected: 0, missed: 0, pending: 0, not_applied: 0, latency: null, rules: [], scored: false }]);
   });
 
+  it('an unknown class does not detect through an outage incident either, and a null parameter object counts as none', () => {
+    const r = score(
+      [line(T + HOUR, 'fault', { id: 'm', kind: 'mystery', d: gw.id, s: 'start' }), line(T + HOUR, 'fault', { id: 'drain', kind: 'battery_depletion', d: A, s: 'start', p: null })],
+      [],
+      { incidents: [incident('inc', [gw.id], T + HOUR + 5 * MIN)], end_ms: T + 3 * HOUR },
+    );
+    expect(r.faults.find((f) => f.id === 'm')).toMatchObject({ status: 'unscored', detected_by: null });
+    // No onset parameter: decided once its 4 h grace after the start has passed, so still pending at +2 h.
+    expect(r.faults.find((f) => f.id === 'drain')!.status).toBe('pending');
+  });
+
   it('a reboot shorter than 10 min is an unscored blip; exactly 10 min or longer is scored; a pending one is counted as pending', () => {
     const reboot = (id: string, d: string, start: number, ms: number): string[] => [
       line(start, 'fault', { id, kind: 'reboot', d, s: 'start' }),
