@@ -122,6 +122,21 @@ describe('rng against the raw Alea stream', () => {
     expect(rejected).toBeGreaterThan(50); // the rejection path really ran
   });
 
+  it('a draw exactly at the rejection limit is redrawn, and exactly 2^32 values still use the integer path', () => {
+    // With span = x0 > 2^31 (the stream's first draw), the limit is 2^32 - (2^32 mod x0) = x0 itself.
+    let name = '';
+    for (let i = 0; name === ''; i++) if (alea('edge', `n${i}`).int32() >>> 0 > 2 ** 31) name = `n${i}`;
+    const raw = alea('edge', name);
+    const x0 = raw.int32() >>> 0;
+    let x = raw.int32() >>> 0;
+    while (x >= x0) x = raw.int32() >>> 0;
+    expect(new Rng('edge', name).int(0, x0 - 1)).toBe(x % x0);
+    // 2^32 values: every 32-bit draw is accepted as it is.
+    const full = alea('full', 'x');
+    const r = new Rng('full', 'x');
+    for (let i = 0; i < 5; i++) expect(r.int(10, 10 + 2 ** 32 - 1)).toBe(10 + (full.int32() >>> 0));
+  });
+
   it('int over more than 2^32 values scales a double; a one-value range returns it', () => {
     const r = new Rng('wide', 'x');
     const raw = alea('wide', 'x');
@@ -242,6 +257,13 @@ describe('trace journal edges', () => {
     expect(() => j.append(1, 'fact', { k: 1 })).toThrow('trace line fact: fields may not be named "k" or "t" (SIM_INVALID_ARGUMENT)');
     expect(() => j.append(1, 'fact', { t: 1 })).toThrow(/SIM_INVALID_ARGUMENT/);
     expect(j.lines).toBe(0);
+  });
+
+  it('a journal without a sink still hashes and counts', () => {
+    const j = new TraceJournal();
+    j.append(1, 'fact', { a: 1 });
+    expect(j.lines).toBe(1);
+    expect(j.digestHex()).toBe(createHash('sha256').update('{"a":1,"k":"fact","t":1}\n').digest('hex'));
   });
 
   it('counts lines, bytes (each line plus its newline) and kinds in sorted order', () => {
