@@ -13,10 +13,14 @@ export interface ZoneSchedule {
 
 // Outdoor-temperature lockouts as controls contractors set them: no heating above 20 °C (68 °F)
 // outside, no compressor cooling below 10 °C (50 °F); below that a unit with an economizer still
-// cools with outdoor air, at part capacity.
+// cools with outdoor air. Outdoor air under 10 °C is colder than the 12.8 °C supply-air minimum,
+// so the economizer mixes it down to that supply temperature at full airflow: full sensible
+// capacity. (An earlier half-capacity share let a cold-climate zone overshoot its cooling setpoint
+// by over a kelvin on a mild winter afternoon, which real economizers do not do; the
+// world-devices property found it.)
 const HEAT_LOCKOUT_ABOVE_C = 20;
 const COMPRESSOR_LOCKOUT_BELOW_C = 10;
-const ECONOMIZER_SHARE = 0.5;
+const ECONOMIZER_SHARE = 1;
 // Equipment supply-air limits: cooling coils leave air at ≥ 12.8 °C (55 °F, Guideline 36's
 // minimum cooling supply-air setpoint); heating supply air is held ≤ 35 °C so warm air does not
 // stratify at the ceiling (Guideline 36 caps zone discharge air at ~11 K above space temperature;
