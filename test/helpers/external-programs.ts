@@ -50,6 +50,8 @@ export interface MosquittoInstance {
   stop(): Promise<void>;
   /** SIGKILL, no waiting: a crashed broker. */
   kill(): void;
+  /** What the broker has written to stderr so far (its log, at the configured log types). */
+  log(): string;
 }
 
 /** Starts a throwaway Mosquitto on a free loopback port, with or without a username/password. */
@@ -122,6 +124,9 @@ export async function startMosquitto(opts: { username?: string; password?: strin
     },
     kill() {
       if (!has_exited) child.kill('SIGKILL');
+    },
+    log() {
+      return stderr;
     },
   };
 }

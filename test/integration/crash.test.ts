@@ -23,6 +23,21 @@ import { STORE_FILE } from '../../platform/store/sqlite-store.ts';
  * snapshot — must equal an uninterrupted run's, and it must have counted every message exactly
  * once (none lost, none applied twice). `--clock messages` makes the platform's time the stream's
  * own, so the comparison has no wall-clock fields at all.
+ *
+ * The broker runs at its defaults (`startMosquitto({ stock: true })`: a loopback listener and
+ * nothing else), so it keeps at most `max_queued_messages` = 1000 QoS 1 messages for the
+ * platform's session beyond the 20 in flight (`max_inflight_messages`) and silently drops the rest
+ * ("Outgoing messages are being dropped for client …" in its log) — while the platform is down as
+ * much as while it is slow. A real publisher would lose messages there; this one must not, or the
+ * test would blame the platform for the broker's drop. So the publisher is flow-controlled, like
+ * lockstep's windows (`--flow-window`, 500 under the same limit, harness/run/barriers.ts): it keeps
+ * at most FLOW_WINDOW messages published but not yet applied by the platform, as the platform
+ * itself reports them on `GET /api/v1/health` (`ingest.accepted + ingest.rejected`: after a restart
+ * that is what its store committed, so messages lost in a crash count as outstanding again). While
+ * the platform is down the count cannot move, the window fills and the publisher stops; it
+ * resumes once the restarted platform has drained and committed the queue. The broker then never
+ * holds more than FLOW_WINDOW + 20 for the platform, and each run asserts that it dropped nothing:
+ * its log has no drop notice and the platform counted the whole stream.
  */
 const mosquitto_bin = requireProgram('mosquitto', 'mosquitto');
 const MIN = 60_000;
@@ -95,35 +110,91 @@ async function health(api: string): Promise<{ ingest: { accepted: number; reject
   return (await res.json()) as { ingest: { accepted: number; rejected: number } };
 }
 
-async function feed(stream: readonly Message[], kills: readonly number[]): Promise<{ state: string; audit: string; restarts: number }> {
-  const broker = await startMosquitto({ extra_config: ['max_queued_messages 0', 'max_inflight_messages 20'] });
+/**
+ * At most this many messages published but not yet applied by the platform: a tenth of
+ * Mosquitto's default queue, leaving room for the 20 in flight and for redeliveries after a crash.
+ * Smaller than the gap between any two seeded kill points (and the last one and the stream's end),
+ * so every outage fills it and the test sees the publisher stop for a platform that is down.
+ */
+const FLOW_WINDOW = 100;
+/** What Mosquitto logs (notice, on by default) when it drops a QoS 1 message for a full queue. */
+const BROKER_DROP_NOTICE = 'Outgoing messages are being dropped';
+const BROKER_DROPPED = "Mosquitto dropped messages for the platform's session (its queue was full): the test, not the platform, lost them";
+
+/** The platform's count of messages applied (after a restart, committed), or undefined while it is down. */
+async function consumed(api: string): Promise<number | undefined> {
+  const h = await health(api).catch(() => undefined);
+  return h === undefined ? undefined : h.ingest.accepted + h.ingest.rejected;
+}
+
+interface Feed {
+  state: string;
+  audit: string;
+  restarts: number;
+  /** Outages during which the publisher found its window full and stopped until the platform was back. */
+  full_while_down: number;
+  /** The most messages ever outstanding toward the platform's session, by the platform's own count. */
+  max_outstanding: number;
+}
+
+/**
+ * Publishes the stream in order with a flow window; at each kill point `kill -9`s the platform.
+ * The platform stays down while the publisher goes on, until the window is full (or the next kill
+ * point, or the end of the stream) — an outage long enough for the broker to hold a full window for
+ * the dead session — and then restarts on the same --data.
+ */
+async function feed(stream: readonly Message[], kills: readonly number[]): Promise<Feed> {
+  const broker = await startMosquitto({ stock: true });
   const dir = mkdtempSync(join(tmpdir(), 'msp-twin-crash-'));
-  let platform = await startPlatform(broker.url, dir);
+  let platform: Awaited<ReturnType<typeof startPlatform>> | undefined = await startPlatform(broker.url, dir);
+  let last = platform;
   const publisher = await mqtt.connectAsync(broker.url, { clientId: 'crash-test-publisher', clean: true });
   let restarts = 0;
+  let full_while_down = 0;
+  let max_outstanding = 0;
+  let applied = 0;
+  const restart = async (): Promise<void> => {
+    last = platform = await startPlatform(broker.url, dir);
+    restarts++;
+  };
   try {
     const at = new Set(kills);
     for (let i = 0; i < stream.length; i++) {
       if (at.has(i)) {
-        platform.child.kill('SIGKILL');
-        await platform.exited;
-        platform = await startPlatform(broker.url, dir);
-        restarts++;
+        if (platform === undefined) await restart();
+        platform!.child.kill('SIGKILL');
+        await platform!.exited;
+        platform = undefined;
+      }
+      // Wait for room: the platform's count, not a guess, says what the broker still holds for it.
+      for (let full_seen = false; i - applied >= FLOW_WINDOW; ) {
+        if (platform === undefined) {
+          if (!full_seen) full_while_down++;
+          await restart();
+        }
+        full_seen = true;
+        applied = (await consumed(platform!.api)) ?? applied;
+        if (i - applied >= FLOW_WINDOW) await new Promise((r) => setTimeout(r, 5));
       }
       const m = stream[i]!;
       // Retain off: a resumed session does not resubscribe, but a test must not depend on it.
       await publisher.publishAsync(m.topic, m.payload, { qos: m.qos, retain: false });
+      max_outstanding = Math.max(max_outstanding, i + 1 - applied);
     }
-    // Every message counted exactly once: none lost, none applied twice.
-    await countedOnce(platform.api, stream.length);
-    platform.child.kill('SIGTERM');
-    await platform.exited;
+    if (platform === undefined) await restart();
+    // The broker dropped nothing (said at once, before counting waits for what will never come)…
+    expect(broker.log(), BROKER_DROPPED).not.toContain(BROKER_DROP_NOTICE);
+    // …and every message was counted exactly once: none lost, none applied twice.
+    await countedOnce(platform!.api, stream.length);
+    platform!.child.kill('SIGTERM');
+    await platform!.exited;
+    expect(broker.log(), BROKER_DROPPED).not.toContain(BROKER_DROP_NOTICE);
   } finally {
-    platform.child.kill('SIGKILL');
+    last.child.kill('SIGKILL');
     await publisher.endAsync();
     await broker.stop();
   }
-  return { ...finalState(dir), restarts };
+  return { ...finalState(dir), restarts, full_while_down, max_outstanding };
 }
 
 /** The platform's final state and audit log as its store holds them (then the store is removed). */
@@ -205,7 +276,7 @@ interface Fired {
  * evidence of where it landed.
  */
 async function feedWithCrashPoints(stream: readonly Message[], faults: readonly string[]): Promise<{ state: string; audit: string; fired: Fired[] }> {
-  const broker = await startMosquitto({ extra_config: ['max_queued_messages 0', 'max_inflight_messages 20'] });
+  const broker = await startMosquitto({ stock: true });
   const dir = mkdtempSync(join(tmpdir(), 'msp-twin-crash-points-'));
   const snapshot_every = '2m';
   const slice = 25;
@@ -228,6 +299,7 @@ async function feedWithCrashPoints(stream: readonly Message[], faults: readonly 
     await countedOnce(platform.api, stream.length);
     platform.child.kill('SIGTERM');
     await platform.exited;
+    expect(broker.log(), BROKER_DROPPED).not.toContain(BROKER_DROP_NOTICE);
   } finally {
     platform.child.kill('SIGKILL');
     await publisher.endAsync();
@@ -236,9 +308,9 @@ async function feedWithCrashPoints(stream: readonly Message[], faults: readonly 
   return { ...finalState(dir), fired };
 }
 
-let reference: Promise<{ stream: Message[]; state: string; audit: string }> | undefined;
+let reference: Promise<Feed & { stream: Message[] }> | undefined;
 /** The stream and the uninterrupted run's final state, shared by the tests below. */
-function uninterrupted(): Promise<{ stream: Message[]; state: string; audit: string }> {
+function uninterrupted(): Promise<Feed & { stream: Message[] }> {
   reference ??= recordedStream().then(async (stream) => ({ stream, ...(await feed(stream, [])) }));
   return reference;
 }
@@ -257,6 +329,11 @@ describe.skipIf(!mosquitto_bin)('crash test: kill -9 the production platform at 
     const kills = killPoints(17, ref.stream.length, 3);
     const crashed = await feed(ref.stream, kills);
     expect(crashed.restarts).toBe(3);
+    // Each outage filled the window: the publisher stopped for a platform that was down, and the
+    // broker held the window for its session until the restarted platform drained it.
+    expect(crashed.full_while_down).toBe(3);
+    expect(crashed.max_outstanding).toBeLessThanOrEqual(FLOW_WINDOW);
+    expect(ref.max_outstanding).toBeLessThanOrEqual(FLOW_WINDOW);
     expectSameState(crashed, ref);
   }, 300_000);
 
