@@ -167,12 +167,12 @@ async function feed(stream: readonly Message[], kills: readonly number[]): Promi
         platform = undefined;
       }
       // Wait for room: the platform's count, not a guess, says what the broker still holds for it.
-      for (let full_seen = false; i - applied >= FLOW_WINDOW; ) {
+      while (i - applied >= FLOW_WINDOW) {
         if (platform === undefined) {
-          if (!full_seen) full_while_down++;
+          // Full while the platform is down: its count cannot move until it is back.
+          full_while_down++;
           await restart();
         }
-        full_seen = true;
         applied = (await consumed(platform!.api)) ?? applied;
         if (i - applied >= FLOW_WINDOW) await new Promise((r) => setTimeout(r, 5));
       }
