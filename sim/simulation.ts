@@ -83,6 +83,7 @@ export class Simulation implements DeviceHost {
   };
   readonly #deps: SimulationDeps;
   readonly #by_id = new Map<string, DeviceTwin>();
+  #will_times: Array<[string, number]> = [];
   readonly #sessions = new Map<string, DeviceSession>();
   readonly #max_events: number;
   readonly #firmware = new Map<string, SimFirmwareEntry>();
@@ -257,7 +258,19 @@ export class Simulation implements DeviceHost {
     this.stats.wills++;
     // The broker publishes the will; the sim records that it caused it (lockstep counts it too).
     this.#deps.trace.append(this.clock.now_ms, 'will', { c: twin.id, reason, p: twin.willPayload() });
+    this.#will_times.push([deviceTopic(twin.spec.site_id, twin.id, MessageClass.state), this.clock.now_ms]);
     session.drop();
+  }
+
+  /**
+   * The wills the broker published since the last call, as (topic, virtual time) pairs: a will
+   * carries no `ts`, so the lockstep marker tells the platform when in the step it went out (a
+   * broker publishes it the moment it notices the session died, not at the step's end).
+   */
+  drainWillTimes(): Array<[string, number]> {
+    const out = this.#will_times;
+    this.#will_times = [];
+    return out;
   }
 
   publish(twin: DeviceTwin, message_class: MessageClass, payload: Record<string, unknown>, delivery: Delivery, retain: boolean): void {

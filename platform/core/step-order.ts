@@ -22,8 +22,14 @@ function messageTime(payload: string): number | undefined {
   return Number.isSafeInteger(n) ? n : undefined;
 }
 
-export function orderStep(messages: readonly InboundMessage[], step_end_ms: number): OrderedMessage[] {
-  const keyed = messages.map((m) => ({ m, t_ms: Math.min(step_end_ms, messageTime(m.payload) ?? step_end_ms), key: `${m.topic} ${m.payload}` }));
+/**
+ * `will_times` (topic → when the broker published a will there, from the lockstep marker) dates
+ * the messages that carry no `ts` of their own: a will goes out when the broker notices the
+ * session died, mid-step, and the platform learns of a gateway's death from that moment.
+ */
+export function orderStep(messages: readonly InboundMessage[], step_end_ms: number, will_times?: ReadonlyMap<string, number>): OrderedMessage[] {
+  const timeOf = (m: InboundMessage): number => messageTime(m.payload) ?? will_times?.get(m.topic) ?? step_end_ms;
+  const keyed = messages.map((m) => ({ m, t_ms: Math.min(step_end_ms, timeOf(m)), key: `${m.topic} ${m.payload}` }));
   keyed.sort((a, b) => a.t_ms - b.t_ms || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return keyed.map(({ m, t_ms }) => ({ topic: m.topic, payload: m.payload, t_ms }));
 }
