@@ -140,8 +140,11 @@ export class DeviceTwin {
   link_blocks = 0;
   /** Bumped by a crash: events scheduled in an earlier epoch find it changed and do nothing. */
   #epoch = 0;
-  /** The sampling callback, made once: a sample is the commonest event, one closure less each. */
-  readonly #sample_fn = (): void => this.#sample();
+  /**
+   * The sampling callback, made once (a sample is the commonest event: one closure less each),
+   * when the device first comes online rather than for every device built.
+   */
+  #sample_fn: (() => void) | null = null;
   #telemetry_topic: string | null = null;
   /** The firmware update client, created by the first OTA command. */
   ota: OtaAgent | null = null;
@@ -233,6 +236,7 @@ export class DeviceTwin {
     this.#tryConnect('boot');
     // Sample on the device's own phase so a building's devices do not all report at once.
     const phase_ms = this.rng.int(0, this.model.report.sample_ms - 1);
+    this.#sample_fn ??= (): void => this.#sample();
     this.schedule(now + phase_ms, Priority.device, 'sample', this.#sample_fn);
     if (this.firmware.reboot_mean_ms !== null) {
       const crash_at = now + Math.max(60_000, Math.round(this.rng.exponential(this.firmware.reboot_mean_ms)));
@@ -439,7 +443,7 @@ export class DeviceTwin {
   #sample(): void {
     const now = this.host.clock.now_ms;
     const report = this.model.report;
-    this.schedule(now + this.#nextSampleDelay(), Priority.device, 'sample', this.#sample_fn);
+    this.schedule(now + this.#nextSampleDelay(), Priority.device, 'sample', this.#sample_fn!);
     if (this.battery) {
       this.battery.elapse(now);
       if (this.battery.depleted) {
