@@ -5,7 +5,7 @@ import type { FirmwareImage } from './devices/ota.ts';
 import { canonicalJson } from '../platform/contract/canonical-json.ts';
 import { VirtualClock } from './kernel/clock.ts';
 import { SimError } from './kernel/errors.ts';
-import { EventQueue, Priority } from './kernel/event-queue.ts';
+import { EventQueue, isLive, Priority } from './kernel/event-queue.ts';
 import { RngTree } from './kernel/rng.ts';
 import type { TraceJournal } from './kernel/trace.ts';
 import { BEHAVIOURS } from './devices/kinds/index.ts';
@@ -83,6 +83,7 @@ export class Simulation implements DeviceHost {
   };
   readonly #deps: SimulationDeps;
   readonly #by_id = new Map<string, DeviceTwin>();
+  #will_times: Array<[string, number]> = [];
   readonly #sessions = new Map<string, DeviceSession>();
   readonly #max_events: number;
   readonly #firmware = new Map<string, SimFirmwareEntry>();
@@ -158,7 +159,7 @@ export class Simulation implements DeviceHost {
       if (++this.stats.events > this.#max_events) {
         throw new SimError('SIM_BOUND_EXCEEDED', `run exceeded ${this.#max_events} events at t=${next.at_ms} (last: ${next.label})`);
       }
-      next.fire();
+      if (isLive(next)) next.fire();
     }
     if (limit > this.clock.now_ms) this.clock.advanceTo(limit);
   }
@@ -257,13 +258,25 @@ export class Simulation implements DeviceHost {
     this.stats.wills++;
     // The broker publishes the will; the sim records that it caused it (lockstep counts it too).
     this.#deps.trace.append(this.clock.now_ms, 'will', { c: twin.id, reason, p: twin.willPayload() });
+    this.#will_times.push([deviceTopic(twin.spec.site_id, twin.id, MessageClass.state), this.clock.now_ms]);
     session.drop();
+  }
+
+  /**
+   * The wills the broker published since the last call, as (topic, virtual time) pairs: a will
+   * carries no `ts`, so the lockstep marker tells the platform when in the step it went out (a
+   * broker publishes it the moment it notices the session died, not at the step's end).
+   */
+  drainWillTimes(): Array<[string, number]> {
+    const out = this.#will_times;
+    this.#will_times = [];
+    return out;
   }
 
   publish(twin: DeviceTwin, message_class: MessageClass, payload: Record<string, unknown>, delivery: Delivery, retain: boolean): void {
     const session = this.#sessions.get(twin.id);
     if (!session) throw new SimError('SIM_INVALID_ARGUMENT', `device ${twin.id} published ${message_class} without a session`);
-    const topic = deviceTopic(twin.spec.site_id, twin.id, message_class);
+    const topic = twin.topic(message_class);
     const json = canonicalJson(twin.faults?.payload ? twin.faults.payload(twin, message_class, payload) : payload);
     const qos = delivery === 'telemetry' ? this.config.telemetry_qos : 1;
     this.#deps.trace.appendPublish(this.clock.now_ms, twin.id, topic, json, qos, retain);

@@ -210,7 +210,12 @@ export class OracleCollector {
         break;
       }
       case 'broker':
-        if (r.s === 'down') this.#broker.push({ from: r.t, to: null });
+        if (r.s === 'down') {
+          this.#broker.push({ from: r.t, to: null });
+          // Every session dies with the broker (no wills, no 'lost' lines): each device that had
+          // connected is cut off until its own next successful connect, reconnect storm included.
+          for (const d of this.#first_connect.keys()) this.#open(d, r.t);
+        }
         else {
           const w = this.#broker[this.#broker.length - 1];
           if (w && w.to === null) w.to = r.t;

@@ -1,5 +1,5 @@
 import type { DeviceKind } from '../../platform/contract/messages.ts';
-import type { SlaContract } from '../../platform/sla/contract.ts';
+import { withoutShortOutages, type SlaContract } from '../../platform/sla/contract.ts';
 import { clip, intersect, normalize, serviceTime, subtract, totalMs, union, type Interval, type IntervalSet } from '../../platform/sla/intervals.ts';
 import type { SlaReport } from '../../platform/sla/ledger.ts';
 import type { ScopeIndex } from '../../sim/faults/scope.ts';
@@ -92,6 +92,9 @@ const FAULT_CAUSE: Readonly<Record<string, string>> = {
   device_down: 'device_offline',
 };
 
+/** Faults that, at 100 %, let nothing the device sends reach the platform. */
+const TOTAL_LOSS_FAULTS: ReadonlySet<string> = new Set(['malformed_payloads', 'packet_loss', 'rf_interference']);
+
 const r3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 /** The availability the report prints resolves 0.001 % (three decimals of a percent). */
@@ -131,8 +134,9 @@ export function slaTruth(input: TruthInput): SlaTruth {
   // A device whose every report is corrupted (malformed_payloads at 100 %) gets nothing usable to
   // the platform: down for the client, although its session is up.
   const garbled = new Map<string, Interval[]>();
+  // Likewise a link that loses every frame (packet loss or radio interference at 100 %).
   for (const f of input.faults) {
-    if (!f.applied || f.fault !== 'malformed_payloads' || (f.params.percent ?? 0) < 100) continue;
+    if (!f.applied || !TOTAL_LOSS_FAULTS.has(f.fault) || (f.params.percent ?? 0) < 100) continue;
     for (const d of index.affected(f.fault, f.scope as never, f.on)) {
       const list = garbled.get(d) ?? [];
       list.push([f.start_ms, Math.max(f.start_ms, f.end_ms ?? to_ms)]);
@@ -169,7 +173,7 @@ export function slaTruth(input: TruthInput): SlaTruth {
     const gateway = d.gateway_id === null ? [] : normalize(closed(input.down.get(d.gateway_id), to_ms));
     const path = union(gateway, broker);
     // Behind a dead gateway the platform can only say UNREACHABLE: "unknown" contracts excuse it.
-    const down = clip(counts_unreachable ? union(own, path) : subtract(union(own, broker), gateway), l_from, to_ms);
+    const down = withoutShortOutages(clip(counts_unreachable ? union(own, path) : subtract(union(own, broker), gateway), l_from, to_ms), contract);
     const x = clip(normalize(excl.get(d.id) ?? []), l_from, to_ms);
     const down_agreed = intersect(down, clip(agreed, l_from, to_ms));
     const counted = totalMs(subtract(down_agreed, x));

@@ -87,10 +87,10 @@ export class MemoryBarrier implements StepBarrier, PlatformSession {
     }
   }
 
-  async complete(step: number, t_ms: number, expected: number): Promise<readonly InboundCommand[]> {
+  async complete(step: number, t_ms: number, expected: number, wills: ReadonlyArray<readonly [string, number]> = []): Promise<readonly InboundCommand[]> {
     this.#resume();
     let done = false;
-    this.#receiver.onMarker({ step, t_ms, expected }, () => (done = true));
+    this.#receiver.onMarker({ step, t_ms, expected, wills }, () => (done = true));
     if (!done) {
       const p = this.#receiver.pending();
       throw new MspError('LOCKSTEP_COUNT', `in-memory step ${step} expected ${expected} messages, the platform received ${p.have}`, { exit: 'internal' });
@@ -504,7 +504,7 @@ export class MqttBarrier implements StepBarrier, PlatformSession {
     this.session.resumes++;
   }
 
-  async complete(step: number, t_ms: number, expected: number): Promise<readonly InboundCommand[]> {
+  async complete(step: number, t_ms: number, expected: number, wills: ReadonlyArray<readonly [string, number]> = []): Promise<readonly InboundCommand[]> {
     // wall-clock: one deadline for the whole step, however many windows it takes
     const deadline_ms = performance.now() + this.#timeout_ms;
     await this.#releaseWindows(step, t_ms, expected, deadline_ms);
@@ -514,7 +514,7 @@ export class MqttBarrier implements StepBarrier, PlatformSession {
       // platform only needs to learn that the step ended. That needs no broker — which matters
       // during an outage, when the platform's timers must still run and the broker is gone.
       let done = false;
-      this.#receiver.onMarker({ step, t_ms, expected }, () => (done = true));
+      this.#receiver.onMarker({ step, t_ms, expected, wills }, () => (done = true));
       if (!done) throw this.#fail(new TransportFailure('LOCKSTEP_COUNT', `step ${step} sent nothing but the platform holds ${this.#receiver.pending().have} messages; ${this.#difference()}; ${BROKER_HINTS}`));
       // Its timers may still have decided commands (a window opened): wait for them to arrive.
       const n = this.#published;
@@ -522,7 +522,7 @@ export class MqttBarrier implements StepBarrier, PlatformSession {
       return this.#takeCommands(n, step);
     }
     const acked = new Promise<void>((resolve) => (this.#waiting = { step, resolve }));
-    this.#control.publish(STEP_TOPIC, JSON.stringify({ step, t_ms, expected }), { qos: 1 });
+    this.#control.publish(STEP_TOPIC, JSON.stringify(wills.length > 0 ? { step, t_ms, expected, wills } : { step, t_ms, expected }), { qos: 1 });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), Math.max(0, deadline_ms - performance.now())); // wall-clock: a hung broker must fail the run, not hang it

@@ -6,7 +6,7 @@ import type { InboundCommand, Simulation } from '../../sim/simulation.ts';
  */
 export interface StepBarrier {
   /** Resolves with the commands the platform sent in reply (docs/mqtt.md, lockstep step 4). */
-  complete(step: number, t_ms: number, expected: number): Promise<readonly InboundCommand[]>;
+  complete(step: number, t_ms: number, expected: number, wills?: ReadonlyArray<readonly [string, number]>): Promise<readonly InboundCommand[]>;
 }
 
 export interface LockstepOptions {
@@ -56,7 +56,7 @@ export async function runLockstep(sim: Simulation, barrier: StepBarrier, options
     const sent = sentCount(sim) - before;
     // Every step that ran closes with a barrier, even one that sent nothing: the platform's timers
     // (heartbeat deadlines, `for` durations) must run at each step's end, not at the next message.
-    const commands = await barrier.complete(step++, step_end, sent);
+    const commands = await barrier.complete(step++, step_end, sent, sim.drainWillTimes());
     if (commands.length > 0) sim.deliverCommands(commands);
     await options.after_step?.(step_end);
     t = step_end;

@@ -317,7 +317,11 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     }
     const before_step = async (step_start: number): Promise<void> => {
       const edge = outage_edges.get(step_start);
-      if (!edge || !options.broker_control) return;
+      if (!edge) return;
+      // The platform's own connection goes with the broker: it is told at the step boundary, on
+      // every transport alike (the same inputs, so the same hash in memory and over MQTT).
+      if (platform) live().link(edge === 'up', step_start);
+      if (!options.broker_control) return;
       if (edge === 'down') {
         await options.broker_control.stop();
         await wiring.suspended();
@@ -352,10 +356,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       await wiring.drain(sentCount(s), 5_000);
     } else {
       steps = await runLockstep(s, {
-        complete: async (step, t_ms, expected) => {
+        complete: async (step, t_ms, expected, wills) => {
           const errors = wiring.errors();
           if (errors.length > 0) throw new TransportFailure('MQTT_CLIENT_ERROR', `${errors.length} device connection errors, first: ${errors[0]!.client_id}: ${errors[0]!.message}; ${BROKER_HINTS}`);
-          return wiring.barrier.complete(step, t_ms, expected);
+          return wiring.barrier.complete(step, t_ms, expected, wills);
         },
       }, {
         step_ms,

@@ -6,7 +6,7 @@ import { modelIds } from '../../sim/devices/models.ts';
 import { didYouMean } from './did-you-mean.ts';
 import { describeValue } from './errors.ts';
 import { zDuration } from '../../common/duration.ts';
-import { MS_PER_WEEK } from '../../common/time.ts';
+import { MS_PER_DAY, MS_PER_WEEK } from '../../common/time.ts';
 
 /**
  * `platform.contract` in a scenario file: the client's SLA as docs/sla.md describes it, in the
@@ -133,6 +133,8 @@ export const zContract = z.strictObject({
   service_hours: zHours.optional(),
   exclude_causes: z.array(z.enum(INCIDENT_CAUSES)).optional(),
   unreachable_counts_as: z.enum(['down', 'unknown']).optional(),
+  /** Down periods shorter than this do not count (e.g. 1m). */
+  min_outage: zDuration.optional(),
   credits: z.array(zCredit).optional(),
   monthly_fee: zMoney.optional(),
   building_down_fraction: zFraction({ min: 0, max: 1, min_open: true }).optional(),
@@ -161,6 +163,7 @@ export function checkContract(c: ScenarioContract | undefined): Array<{ path: (s
     if (seen.has(cl.id)) out.push({ path: ['clients', i, 'id'], message: `client "${cl.id}" is listed twice` });
     seen.add(cl.id);
   }
+  if (c.min_outage !== undefined && c.min_outage > MS_PER_DAY) out.push({ path: ['min_outage'], message: 'at most 1d (a longer "short outage" would excuse real outages)' });
   for (const [i, w] of (c.maintenance_windows ?? []).entries()) {
     if (w.for <= 0 || w.for > MS_PER_WEEK) out.push({ path: ['maintenance_windows', i, 'for'], message: 'a weekly window lasts more than 0 and at most 7d' });
   }
@@ -181,6 +184,7 @@ export function contractFromScenario(c: ScenarioContract): Partial<SlaContract> 
   }
   if (c.exclude_causes !== undefined) out.exclude_causes = [...new Set(c.exclude_causes)].sort();
   if (c.unreachable_counts_as !== undefined) out.unreachable_counts_as = c.unreachable_counts_as;
+  if (c.min_outage !== undefined) out.min_outage_ms = c.min_outage;
   if (c.credits !== undefined) out.credits = c.credits.map((t) => ({ below: t.below, credit: t.credit }));
   if (c.monthly_fee !== undefined) out.monthly_fee = c.monthly_fee;
   if (c.building_down_fraction !== undefined) out.building_down_fraction = c.building_down_fraction;

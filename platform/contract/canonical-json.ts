@@ -9,25 +9,70 @@ export function canonicalJson(value: unknown): string {
       return JSON.stringify(value);
     case 'number':
       if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: non-finite number ${value}`);
-      return Object.is(value, -0) ? '0' : JSON.stringify(value);
+      // JSON.stringify of a finite number is its ToString, which writes -0 as "0" too.
+      return String(value);
     case 'boolean':
       return value ? 'true' : 'false';
     case 'object': {
       if (value === null) return 'null';
-      if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(',')}]`;
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) {
+          if (i > 0) out += ',';
+          const v: unknown = value[i];
+          out += canonicalJson(v === undefined ? null : v);
+        }
+        return out + ']';
+      }
       const obj = value as Record<string, unknown>;
-      const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+      const keys = sortedKeys(obj);
       let out = '{';
+      let first = true;
       for (let i = 0; i < keys.length; i++) {
         const k = keys[i]!;
-        if (i > 0) out += ',';
-        out += JSON.stringify(k) + ':' + canonicalJson(obj[k]);
+        const v = obj[k];
+        if (v === undefined) continue;
+        if (!first) out += ',';
+        first = false;
+        out += quotedKey(k) + canonicalJson(v);
       }
       return out + '}';
     }
     default:
       throw new TypeError(`canonicalJson: cannot encode ${typeof value}`);
   }
+}
+
+/**
+ * Own keys in code-unit order (what `Array.prototype.sort` does with no comparator). Payloads
+ * have a handful of keys, where an insertion sort in place beats the general sort's setup.
+ */
+function sortedKeys(obj: Record<string, unknown>): string[] {
+  const keys = Object.keys(obj);
+  if (keys.length > 16) return keys.sort();
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i]!;
+    let j = i - 1;
+    while (j >= 0 && keys[j]! > k) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = k;
+  }
+  return keys;
+}
+
+/** `"key":` for the keys payloads use over and over; bounded, so hostile keys cannot grow it. */
+const QUOTED_KEYS = new Map<string, string>();
+const QUOTED_KEYS_MAX = 4_096;
+
+function quotedKey(k: string): string {
+  let q = QUOTED_KEYS.get(k);
+  if (q === undefined) {
+    q = JSON.stringify(k) + ':';
+    if (QUOTED_KEYS.size < QUOTED_KEYS_MAX) QUOTED_KEYS.set(k, q);
+  }
+  return q;
 }
 
 /** Rounds to a fixed number of decimals so float noise below sensor resolution never reaches a trace. */

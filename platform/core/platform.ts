@@ -14,7 +14,7 @@ import { SlaLedger } from '../sla/ledger.ts';
 import { FirmwareCatalog } from '../patching/catalog.ts';
 import { PatchingEngine, type OtaCommand } from '../patching/engine.ts';
 import { PatchError, type FirmwareRelease } from '../patching/types.ts';
-import type { Journal, LivenessChange } from './model.ts';
+import type { DeviceMessage, Journal, LivenessChange } from './model.ts';
 import type { OrderedMessage } from './step-order.ts';
 import type { RegistryState } from '../registry/registry.ts';
 import type { MonitorState } from '../monitoring/monitor.ts';
@@ -58,7 +58,9 @@ export type PlatformInput =
   | { readonly op: 'receive'; readonly topic: string; readonly payload: string | { readonly b64: string }; readonly received_ms: number }
   | { readonly op: 'tick'; readonly now_ms: number }
   | { readonly op: 'enqueue'; readonly command: OperatorCommand }
-  | { readonly op: 'operate'; readonly command: OperatorCommand };
+  | { readonly op: 'operate'; readonly command: OperatorCommand }
+  /** The platform's own broker connection went down or came back. */
+  | { readonly op: 'link'; readonly up: boolean; readonly at_ms: number };
 
 export interface InputRecorder {
   input(input: PlatformInput): void;
@@ -82,6 +84,8 @@ export interface PlatformState {
   readonly admission?: AdmissionState;
   /** The receipt clock's per-device mapping (production only; absent otherwise). */
   readonly receipt_clock?: ReceiptClockState;
+  /** Since when the platform's broker link has been down; null or absent while it is up. */
+  readonly link_down_ms?: number | null;
 }
 
 export type OperatorCommand =
@@ -129,6 +133,8 @@ export class Platform {
   readonly #journal: Journal;
   #now_ms = 0;
   #first_ms: number | undefined;
+  /** Since when the broker link has been down (null: up). */
+  #link_down_ms: number | null = null;
   #pending_actions: OperatorCommand[] = [];
   /** Commands decided but not yet handed to the transport (drained by the caller after each input). */
   #outbox: OtaCommand[] = [];
@@ -269,10 +275,25 @@ export class Platform {
       return;
     }
     if (msg.type === 'birth') this.sla.onFirmware(msg.device_id, msg.payload.fw, received_ms);
+    const session_before = this.registry.entry(msg.device_id)?.session;
     for (const change of this.registry.apply(msg)) this.#onLiveness(change);
+    this.#rebootAccounting(msg, session_before, received_ms);
     this.#signals(this.monitor.onMessage(msg, received_ms), received_ms);
     this.patching.onMessage(msg, received_ms);
     this.#flushIncidents();
+  }
+
+  /**
+   * A device that announces a reboot (its `rebooting` state, current session) is down for the SLA
+   * from that moment; the first message of a newer session (its birth, or the `online` state that
+   * may overtake it) ends it. Liveness is untouched: a reboot of seconds is not an alert.
+   */
+  #rebootAccounting(msg: DeviceMessage, session_before: number | undefined, received_ms: number): void {
+    if (msg.type === 'state' && msg.payload.state === 'rebooting') {
+      if (session_before !== undefined && msg.payload.session === session_before) this.sla.onRebooting(msg.device_id, received_ms);
+    } else if (msg.type === 'birth' || (msg.type === 'state' && msg.payload.state === 'online')) {
+      if (session_before !== undefined && msg.payload.session > session_before) this.sla.onBack(msg.device_id, received_ms);
+    }
   }
 
   /** Runs timers (heartbeat deadlines, `for` durations) up to `now_ms`. */
@@ -296,6 +317,37 @@ export class Platform {
     this.patching.tick(now_ms);
   }
 
+  /**
+   * The platform's own broker connection dropped (`up: false`) or came back. While it is down the
+   * platform hears nobody, so it cannot tell a live device from a dead one: every device it
+   * believed alive is UNREACHABLE (counted as the contract says), as behind a dead gateway. When
+   * it is back, devices re-announce themselves (births as their sessions return) or go OFFLINE on
+   * their own deadlines. A repeat of the current state is ignored.
+   */
+  link(up: boolean, at_ms: number): void {
+    this.#input({ op: 'link', up, at_ms }, () => this.#link(up, at_ms));
+  }
+
+  #link(up: boolean, at_ms: number): void {
+    if (up === (this.#link_down_ms === null)) return;
+    this.tick(at_ms);
+    const at = Math.max(at_ms, this.#now_ms);
+    this.#journal(at, 'p.link', { up });
+    if (up) {
+      this.#link_down_ms = null;
+      this.registry.linkUp(at);
+    } else {
+      this.#link_down_ms = at;
+      for (const change of this.registry.linkDown(at)) this.#onLiveness(change);
+    }
+    this.#flushIncidents();
+  }
+
+  /** Whether the platform's broker link is up (as it was last told). */
+  get link_up(): boolean {
+    return this.#link_down_ms === null;
+  }
+
   /** Production mode: an operator action applied now (the API calls this). */
   operate(command: OperatorCommand): void {
     this.#input({ op: 'operate', command }, () => this.#act(command));
@@ -314,6 +366,8 @@ export class Platform {
         return this.enqueue(input.command);
       case 'operate':
         return this.operate(input.command);
+      case 'link':
+        return this.link(input.up, input.at_ms);
     }
   }
 
@@ -338,6 +392,7 @@ export class Platform {
       patching: this.patching.saveState(),
       admission: this.#admission.saveState(),
       ...(this.#receipt_clock ? { receipt_clock: this.#receipt_clock.saveState() } : {}),
+      ...(this.#link_down_ms !== null ? { link_down_ms: this.#link_down_ms } : {}),
     };
   }
 
@@ -360,6 +415,7 @@ export class Platform {
     this.patching.loadState(state.patching);
     this.#admission.loadState(state.admission);
     this.#receipt_clock?.loadState(state.receipt_clock);
+    this.#link_down_ms = state.link_down_ms ?? null;
   }
 
   #input(input: PlatformInput, apply: () => void): void {

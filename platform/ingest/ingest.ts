@@ -191,7 +191,9 @@ export class Ingest {
 
     let text: string;
     if (typeof payload === 'string') {
-      if (LONE_SURROGATE.test(payload)) return { reason: 'bad_encoding', detail: 'unpaired UTF-16 surrogate' };
+      // As many UTF-8 bytes as UTF-16 units means every unit is ASCII (a surrogate, paired or
+      // not, encodes to 3 or 4 bytes), so the surrogate scan can be skipped.
+      if (bytes !== payload.length && LONE_SURROGATE.test(payload)) return { reason: 'bad_encoding', detail: 'unpaired UTF-16 surrogate' };
       text = payload;
     } else {
       try {

@@ -329,6 +329,37 @@ export class Registry {
     return sorted;
   }
 
+  /**
+   * The platform lost its own broker connection at `at_ms`: it can no longer hear anyone, so every
+   * ONLINE or SUSPECT device is UNREACHABLE from that instant (`why: platform_link`), in id order.
+   * Nothing gets a deadline while the link is down; silence is explained.
+   */
+  linkDown(at_ms: number): LivenessChange[] {
+    const changes: LivenessChange[] = [];
+    for (const id of this.#ids()) {
+      const d = this.#devices.get(id)!;
+      if (d.liveness === 'ONLINE' || d.liveness === 'SUSPECT') this.#change(d, at_ms, 'UNREACHABLE', 'platform_link', changes);
+      else if (d.liveness === 'UNREACHABLE') d.rejoin_from_ms = null;
+    }
+    return changes;
+  }
+
+  /**
+   * The link is back at `at_ms`: each device cut off (by the link, or behind a gateway that is not
+   * known dead) must re-announce itself, as after a gateway's return; one that stays silent goes
+   * OFFLINE on its own deadline from now.
+   */
+  linkUp(at_ms: number): void {
+    for (const id of this.#ids()) {
+      const d = this.#devices.get(id)!;
+      if (d.liveness !== 'UNREACHABLE') continue;
+      const parent = d.parent === null ? undefined : this.#devices.get(d.parent);
+      if (parent !== undefined && parent.liveness === 'OFFLINE') continue;
+      d.rejoin_from_ms = at_ms;
+      this.#schedule(d);
+    }
+  }
+
   device(id: string): DeviceInfo | undefined {
     return this.#devices.get(id)?.info;
   }

@@ -214,6 +214,8 @@ export async function startPlatformService(options: PlatformServiceOptions, deps
     setTimeout(() => reject(new MspError('PLATFORM_CONNECT', `no answer from ${options.broker_url} within ${connect_timeout_ms / 1000} s`)), connect_timeout_ms).unref(); // wall-clock: connect deadline
   });
   let api: HttpApi;
+  /** Set by stop(): the connection closing then is ours, not a lost link. */
+  let stopping = false;
   try {
     await connected;
     client.on('message', (topic, payload, packet) => {
@@ -224,6 +226,15 @@ export async function startPlatformService(options: PlatformServiceOptions, deps
       if (!durable) sendCommands();
     });
     client.on('error', (err) => deps.log(`platform: mqtt error: ${err.message}`));
+    // The platform's own broker link (docs/monitoring.md): while it is down the platform hears
+    // nobody, so every device it believed alive is UNREACHABLE from that moment; on reconnect the
+    // devices re-announce themselves. On the message clock there is no "now" to date it by.
+    if (!message_clock) {
+      client.on('close', () => {
+        if (!stopping) platform.link(false, deps.now());
+      });
+      client.on('connect', () => platform.link(true, deps.now()));
+    }
     // A resumed session keeps its subscription; subscribing again would make the broker resend
     // every retained message, which the platform has already applied.
     if (!session_present) await client.subscribeAsync(ALL_DEVICE_MESSAGES, { qos: 1 });
@@ -252,6 +263,7 @@ export async function startPlatformService(options: PlatformServiceOptions, deps
     api_url: api.url,
     api_token: api.token,
     async stop() {
+      stopping = true;
       clearInterval(ticker);
       // Commit and acknowledge what is applied before the connection closes.
       acks?.flush();

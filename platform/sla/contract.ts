@@ -76,6 +76,12 @@ export interface SlaContract {
    * from it. 'unknown': as some contracts say, "unknown is not down": the time counts as up.
    */
   unreachable_counts_as?: UnreachableCountsAs;
+  /**
+   * Down periods of one device shorter than this do not count (absent or 0: every one counts).
+   * Many contracts say so ("unavailability of less than one minute is not downtime"): a watchdog
+   * reset of a second or two is below what either side can measure on a one-minute grid.
+   */
+  min_outage_ms?: number;
   /** Service credits by availability tier; the lowest tier the availability falls below applies. */
   credits?: CreditTier[];
   /** The client's monthly fee, to turn the credit percentage into money owed. */
@@ -149,6 +155,7 @@ export function validateContract(c: SlaContract): void {
     if (!Number.isInteger(w.duration_ms) || w.duration_ms <= 0 || w.duration_ms > 7 * MS_PER_DAY) fail(`maintenance window duration_ms ${w.duration_ms} not in (0, 7 d]`);
   }
   if (c.unreachable_counts_as !== undefined && c.unreachable_counts_as !== 'down' && c.unreachable_counts_as !== 'unknown') fail(`unreachable_counts_as ${String(c.unreachable_counts_as)} is neither down nor unknown`);
+  if (c.min_outage_ms !== undefined && !(Number.isInteger(c.min_outage_ms) && c.min_outage_ms >= 0 && c.min_outage_ms <= MS_PER_DAY)) fail(`min_outage_ms ${c.min_outage_ms} not in [0, 1 d]`);
   for (const t of c.credits ?? []) {
     if (!(t.below > 0 && t.below <= 1)) fail(`credit tier below ${t.below} not in (0, 1]`);
     if (!(t.credit >= 0 && t.credit <= 1)) fail(`credit tier credit ${t.credit} not in [0, 1]`);
@@ -174,4 +181,10 @@ export function longestWindowMs(c: SlaContract): number {
   let max_ms = 0;
   for (const w of c.maintenance_windows) max_ms = Math.max(max_ms, w.duration_ms);
   return max_ms;
+}
+
+/** A device's down intervals without those shorter than the contract's `min_outage_ms`. */
+export function withoutShortOutages<T extends readonly [number, number]>(down: readonly T[], c: Pick<SlaContract, 'min_outage_ms'>): T[] {
+  const min = c.min_outage_ms ?? 0;
+  return min <= 0 ? [...down] : down.filter(([s, e]) => e - s >= min);
 }

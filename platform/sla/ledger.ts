@@ -9,7 +9,7 @@
  */
 import type { DeviceInfo, Incident, Journal, LivenessChange } from '../core/model.ts';
 import type { SlaContract, MaintenanceWindow } from './contract.ts';
-import { PRIORITIES, validateContract } from './contract.ts';
+import { PRIORITIES, validateContract, withoutShortOutages } from './contract.ts';
 import type { Interval, IntervalSet } from './intervals.ts';
 import { clip, intersect, normalize, serviceHours, serviceTime, subtract, totalMs, union } from './intervals.ts';
 
@@ -43,6 +43,17 @@ interface DeviceTrack {
   cur: 'up' | 'down' | 'unreach';
   cur_since_ms: number;
   last_ms: number;
+  /**
+   * Down since the device said it was rebooting (an OTA install): the platform knows the moment
+   * it went away, so the ledger counts from there, not from a deadline, until the next session's
+   * birth. Absent in snapshots from before this field.
+   */
+  rebooting?: boolean;
+  /**
+   * When the device turned SUSPECT (its first missed heartbeat), while it still is: an outage its
+   * offline deadline confirms is dated from here. Absent in snapshots from before this field.
+   */
+  suspect_since_ms?: number;
   /** Firmware history from births, in time order, only changes kept. */
   fw: Array<{ at_ms: number; fw: string }>;
 }
@@ -94,10 +105,50 @@ export class SlaLedger {
     const at_ms = Math.max(change.at_ms, track.last_ms);
     track.last_ms = at_ms;
     const cls = change.to === 'OFFLINE' || change.to === 'UNKNOWN' ? 'down' : change.to === 'UNREACHABLE' ? 'unreach' : 'up';
+    if (change.to === 'SUSPECT') track.suspect_since_ms ??= at_ms;
+    else if (change.to !== 'OFFLINE') delete track.suspect_since_ms;
     if (cls === track.cur) return;
+    // A late heartbeat of a device that said it was rebooting is no sign of life: still down.
+    if (track.rebooting === true && change.to === 'SUSPECT') return;
+    // An outage found by the offline deadline began by the first missed heartbeat at the latest
+    // (SUSPECT, 1.5 heartbeats after the device was last heard; a live device would have sent
+    // one by then), so it is dated from there, not from the deadline 3 heartbeats after: still
+    // never before the device truly went silent, and 1.5 heartbeats closer to the truth.
+    const suspect = track.suspect_since_ms;
+    delete track.suspect_since_ms;
+    const from = change.to === 'OFFLINE' && change.reason === 'offline_deadline' && suspect !== undefined ? Math.max(suspect, track.cur_since_ms) : at_ms;
+    this.#enter(track, cls, from);
+  }
+
+  /**
+   * The device said it is rebooting (a planned restart): down from now, whatever its liveness
+   * says (a reboot of seconds never reaches a deadline), until its next session's birth (`onBack`)
+   * or a liveness change that ends the reboot's silence another way (cut off, or back ONLINE).
+   */
+  onRebooting(device_id: string, at_ms: number): void {
+    const track = this.devices.get(device_id);
+    if (track === undefined || track.start_ms === null || track.cur !== 'up') return;
+    const at = Math.max(at_ms, track.last_ms);
+    track.last_ms = at;
+    this.#enter(track, 'down', at);
+    track.rebooting = true;
+  }
+
+  /** A new session's birth: a device that was rebooting is back. */
+  onBack(device_id: string, at_ms: number): void {
+    const track = this.devices.get(device_id);
+    if (track === undefined || track.rebooting !== true) return;
+    const at = Math.max(at_ms, track.last_ms);
+    track.last_ms = at;
+    if (track.cur === 'down') this.#enter(track, 'up', at);
+    delete track.rebooting;
+  }
+
+  #enter(track: DeviceTrack, cls: DeviceTrack['cur'], at_ms: number): void {
     if (track.cur !== 'up' && at_ms > track.cur_since_ms) (track.cur === 'down' ? track.down : track.unreach).push([track.cur_since_ms, at_ms]);
     track.cur = cls;
     track.cur_since_ms = at_ms;
+    if (cls !== 'down') delete track.rebooting;
   }
 
   /** Keeps the latest version of each incident (the last one received wins). */
@@ -180,7 +231,8 @@ export class SlaLedger {
       const raw: Interval[] = [...t.down];
       if (t.cur === 'down') raw.push(open);
       // Unreachable time is down time unless the contract says "unknown is not down".
-      const down = counts_unreachable ? union(clip(normalize(raw), l_from, to_ms), unreach) : clip(normalize(raw), l_from, to_ms);
+      // Periods shorter than the contract's min_outage do not count (a second's watchdog reset).
+      const down = withoutShortOutages(counts_unreachable ? union(clip(normalize(raw), l_from, to_ms), unreach) : clip(normalize(raw), l_from, to_ms), c);
       const agreed = clip(site.service, l_from, to_ms);
       const device_excl = exclusions.get(id) ?? [];
       const excl = clip(normalize(device_excl.map((e) => e.interval)), l_from, to_ms);

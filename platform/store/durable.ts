@@ -68,6 +68,8 @@ function inputTime(input: PlatformInput): number {
       return input.received_ms;
     case 'tick':
       return input.now_ms;
+    case 'link':
+      return input.at_ms;
     default:
       return input.command.at_ms;
   }
@@ -120,7 +122,8 @@ export class DurablePlatform {
         if (this.#replay !== null) return;
         this.#in_input = false;
         // An operator action is acknowledged to the operator: it is committed at once.
-        if (input.op === 'enqueue' || input.op === 'operate') this.commit();
+        // So is the platform's own link change: a restart must not forget it was blind.
+        if (input.op === 'enqueue' || input.op === 'operate' || input.op === 'link') this.commit();
       },
     };
     const platform = build(journal, recorder);

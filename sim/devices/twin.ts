@@ -1,5 +1,5 @@
 import type { DeviceState, OtaCommandPayload } from '../../platform/contract/messages.ts';
-import { MessageClass } from '../../platform/contract/topics.ts';
+import { deviceTopic, MessageClass } from '../../platform/contract/topics.ts';
 import type { Clock } from '../kernel/clock.ts';
 import { Priority, type EventQueue } from '../kernel/event-queue.ts';
 import type { Rng } from '../kernel/rng.ts';
@@ -140,6 +140,12 @@ export class DeviceTwin {
   link_blocks = 0;
   /** Bumped by a crash: events scheduled in an earlier epoch find it changed and do nothing. */
   #epoch = 0;
+  /**
+   * The sampling callback, made once (a sample is the commonest event: one closure less each),
+   * when the device first comes online rather than for every device built.
+   */
+  #sample_fn: (() => void) | null = null;
+  #telemetry_topic: string | null = null;
   /** The firmware update client, created by the first OTA command. */
   ota: OtaAgent | null = null;
   /** Boots so far (the OTA agent judges each boot once). */
@@ -170,6 +176,16 @@ export class DeviceTwin {
     return this.spec.id;
   }
 
+  /**
+   * The topic this device publishes a class on. Telemetry's is kept (most messages are telemetry,
+   * and one flat string beats building and flattening one per message); the rarer classes are
+   * built each time rather than held for every device.
+   */
+  topic(message_class: MessageClass): string {
+    if (message_class !== MessageClass.telemetry) return deviceTopic(this.spec.site_id, this.spec.id, message_class);
+    return (this.#telemetry_topic ??= deviceTopic(this.spec.site_id, this.spec.id, message_class));
+  }
+
   /** Next Sparkplug-style sequence number, 0–255, shared by all of the device's messages. */
   nextSeq(): number {
     const s = this.#seq;
@@ -182,10 +198,12 @@ export class DeviceTwin {
    * epoch rather than by tracking each event, which keeps the hot path free of allocations.
    */
   schedule(at_ms: number, priority: number, label: string, fire: () => void): void {
-    const epoch = this.#epoch;
-    this.host.queue.schedule(at_ms, priority, label, () => {
-      if (epoch === this.#epoch) fire();
-    });
+    this.host.queue.schedule(at_ms, priority, label, fire, this);
+  }
+
+  /** Bumped by a crash; the queue drops this device's events scheduled in an earlier epoch. */
+  get epoch(): number {
+    return this.#epoch;
   }
 
   #cancelAll(): void {
@@ -218,7 +236,8 @@ export class DeviceTwin {
     this.#tryConnect('boot');
     // Sample on the device's own phase so a building's devices do not all report at once.
     const phase_ms = this.rng.int(0, this.model.report.sample_ms - 1);
-    this.schedule(now + phase_ms, Priority.device, 'sample', () => this.#sample());
+    this.#sample_fn ??= (): void => this.#sample();
+    this.schedule(now + phase_ms, Priority.device, 'sample', this.#sample_fn);
     if (this.firmware.reboot_mean_ms !== null) {
       const crash_at = now + Math.max(60_000, Math.round(this.rng.exponential(this.firmware.reboot_mean_ms)));
       this.schedule(crash_at, Priority.device, 'crash', () => this.crash('firmware_reboot'));
@@ -424,7 +443,7 @@ export class DeviceTwin {
   #sample(): void {
     const now = this.host.clock.now_ms;
     const report = this.model.report;
-    this.schedule(now + this.#nextSampleDelay(), Priority.device, 'sample', () => this.#sample());
+    this.schedule(now + this.#nextSampleDelay(), Priority.device, 'sample', this.#sample_fn!);
     if (this.battery) {
       this.battery.elapse(now);
       if (this.battery.depleted) {

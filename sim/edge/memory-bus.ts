@@ -99,19 +99,20 @@ export class MemoryBus {
     this.#collect(this.#root, levels, 0, message.topic.startsWith('$'), matches);
     // One delivery per client even when several of its filters match (MQTT 3.1.1 allows either;
     // one is what aedes and Mosquitto do by default and what keeps counts exact).
-    const seen = new Set<MemoryBusClient>();
+    // Most messages match one subscription (the platform's): no set is needed to deduplicate.
+    const seen = matches.length > 1 ? new Set<MemoryBusClient>() : undefined;
     for (const sub of matches) {
-      if (seen.has(sub.client)) continue;
+      if (seen?.has(sub.client) === true) continue;
       if (!sub.client.connected) {
         // An offline persistent session keeps its subscriptions: the broker queues QoS 1 for it.
         if (sub.client.persistent && message.qos === 1) {
-          seen.add(sub.client);
+          seen?.add(sub.client);
           this.stats.queued++;
           sub.client._enqueue(message.retain ? { ...message, retain: false } : message);
         }
         continue;
       }
-      seen.add(sub.client);
+      seen?.add(sub.client);
       this.stats.delivered++;
       // [MQTT-3.3.1-9] a message forwarded to an existing subscription carries retain=0; only
       // the retained copy sent on subscribe has retain=1 (so receivers can tell history from news).

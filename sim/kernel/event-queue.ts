@@ -14,6 +14,11 @@ export const Priority = {
   housekeeping: 90,
 } as const;
 
+/** Something whose events lapse when its epoch moves on (a device that crashed). */
+export interface EpochGuard {
+  readonly epoch: number;
+}
+
 export interface ScheduledEvent {
   readonly at_ms: number;
   readonly priority: number;
@@ -21,6 +26,14 @@ export interface ScheduledEvent {
   readonly fire: () => void;
   /** Short label for diagnostics, e.g. "sample". */
   readonly label: string;
+  /** When set, the event only fires while `guard.epoch` still equals `epoch`. */
+  readonly guard: EpochGuard | null;
+  readonly epoch: number;
+}
+
+/** Whether a popped event should run: unguarded, or its owner's epoch has not moved since scheduling. */
+export function isLive(event: ScheduledEvent): boolean {
+  return event.guard === null || event.guard.epoch === event.epoch;
 }
 
 function before(a: ScheduledEvent, b: ScheduledEvent): boolean {
@@ -47,12 +60,16 @@ export class EventQueue {
     return this.#heap.length;
   }
 
-  schedule(at_ms: number, priority: number, label: string, fire: () => void): ScheduledEvent {
+  /**
+   * `guard`: the event lapses (is popped and counted, but does nothing) if the guard's epoch has
+   * changed by the time it is due; cheaper than wrapping `fire` in a checking closure per event.
+   */
+  schedule(at_ms: number, priority: number, label: string, fire: () => void, guard: EpochGuard | null = null): ScheduledEvent {
     if (!Number.isSafeInteger(at_ms)) throw new SimError('SIM_INVALID_ARGUMENT', `event "${label}" time must be an integer ms, got ${at_ms}`);
     if (this.#heap.length >= this.max_pending) {
       throw new SimError('SIM_BOUND_EXCEEDED', `event queue holds ${this.#heap.length} events (limit ${this.max_pending}) while scheduling "${label}"`);
     }
-    const event: ScheduledEvent = { at_ms, priority, seq: this.#next_seq++, fire, label };
+    const event: ScheduledEvent = { at_ms, priority, seq: this.#next_seq++, fire, label, guard, epoch: guard === null ? 0 : guard.epoch };
     const heap = this.#heap;
     heap.push(event);
     let i = heap.length - 1;

@@ -1,5 +1,35 @@
-import seedrandom from 'seedrandom';
 import { SimError } from './errors.ts';
+
+/**
+ * Johannes Baagøe's Mash hash, as seedrandom's Alea seeds with it: the same seed string gives the
+ * same three starting fractions, so every stream stays bit-for-bit what `seedrandom.alea` gave.
+ */
+function mashSeed(seed: string): [number, number, number] {
+  let n = 0xefc8249d;
+  const mash = (data: string): number => {
+    for (let i = 0; i < data.length; i++) {
+      n += data.charCodeAt(i);
+      let h = 0.02519603282416938 * n;
+      n = h >>> 0;
+      h -= n;
+      h *= n;
+      n = h >>> 0;
+      h -= n;
+      n += h * 0x100000000; // 2^32
+    }
+    return (n >>> 0) * 2.3283064365386963e-10; // 2^-32
+  };
+  let s0 = mash(' ');
+  let s1 = mash(' ');
+  let s2 = mash(' ');
+  s0 -= mash(seed);
+  if (s0 < 0) s0 += 1;
+  s1 -= mash(seed);
+  if (s1 < 0) s1 += 1;
+  s2 -= mash(seed);
+  if (s2 < 0) s2 += 1;
+  return [s0, s1, s2];
+}
 
 /**
  * Named, seeded random streams. Each stream is derived from the root seed and its own name only
@@ -9,21 +39,42 @@ import { SimError } from './errors.ts';
  */
 export class Rng {
   readonly name: string;
-  readonly #prng: seedrandom.PRNG;
+  /**
+   * Alea's state (s0, s1, s2, carry) in one small typed array rather than seedrandom's closures
+   * and boxed fields: a draw touches two objects instead of about seven, which matters when
+   * thousands of devices draw in turn and none of their state is in cache (docs/performance.md).
+   */
+  readonly #state = new Float64Array(4);
 
   constructor(root_seed: string | number, name: string) {
     this.name = name;
-    this.#prng = seedrandom.alea(`${root_seed}/${name}`);
+    const [s0, s1, s2] = mashSeed(`${root_seed}/${name}`);
+    const st = this.#state;
+    st[0] = s0;
+    st[1] = s1;
+    st[2] = s2;
+    st[3] = 1;
+  }
+
+  /** One Alea step: a fraction in [0, 1) with 32 bits of randomness (seedrandom's `alea()`). */
+  #step(): number {
+    const st = this.#state;
+    const t = 2091639 * st[0]! + st[3]! * 2.3283064365386963e-10; // 2^-32
+    st[0] = st[1]!;
+    st[1] = st[2]!;
+    const c = t | 0;
+    st[3] = c;
+    return (st[2] = t - c);
   }
 
   /** Uniform double in [0, 1) with 53 bits of randomness. */
   next(): number {
-    return this.#prng.double();
+    return this.#step() + ((this.#step() * 0x200000) | 0) * 1.1102230246251565e-16; // 2^-53
   }
 
   /** Uniform unsigned 32-bit integer. */
   uint32(): number {
-    return this.#prng.int32() >>> 0;
+    return ((this.#step() * 0x100000000) | 0) >>> 0;
   }
 
   /** Uniform integer in [lo, hi], both inclusive, without modulo bias (rejection sampling). */

@@ -227,3 +227,37 @@ describe('Registry: the parent returns', () => {
     expect(brief(s.reg.apply(will('gw2', 1, 3_000)))).toEqual(['3000 gw2 ONLINE->OFFLINE will', '3000 c1 ONLINE->UNREACHABLE parent_offline']);
   });
 });
+
+describe("Registry: the platform's own broker link", () => {
+  it('link down makes every ONLINE or SUSPECT device UNREACHABLE at once (platform_link), OFFLINE ones stay; nothing has a deadline while down', () => {
+    const { reg, lines } = fleet();
+    reg.apply(will('c1', 1, 2_000));
+    lines.length = 0;
+    const changes = reg.linkDown(50_000);
+    expect(brief(changes)).toEqual(['50000 c2 ONLINE->UNREACHABLE platform_link', '50000 c3 ONLINE->UNREACHABLE platform_link', '50000 gw1 ONLINE->UNREACHABLE platform_link']);
+    expect(lines.map((l) => l.fields.why)).toEqual(['platform_link', 'platform_link', 'platform_link']);
+    expect(reg.tick(10 * 3_600_000)).toEqual([]);
+    expect(reg.liveness('c1')).toBe('OFFLINE');
+  });
+
+  it('after link up a device that re-announces itself is ONLINE; one that stays silent goes OFFLINE on its deadline from the return', () => {
+    const { reg } = fleet();
+    reg.apply(birth('solo', { ts: 1_000, gateway: null }));
+    reg.linkDown(50_000);
+    reg.linkUp(600_000);
+    // c1 comes back with a new session; 'solo' (no gateway) says nothing.
+    expect(brief(reg.apply(birth('c1', { session: 2, ts: 602_000 })))).toEqual(['602000 c1 UNREACHABLE->ONLINE birth']);
+    // Its offline deadline is 3 × 60 s from the return (600 s): 780 s.
+    expect(brief(reg.tick(779_999)).filter((c) => c.includes('solo'))).toEqual([]);
+    expect(brief(reg.tick(780_000)).filter((c) => c.includes('solo'))).toEqual(['780000 solo UNREACHABLE->OFFLINE offline_deadline']);
+  });
+
+  it('a child behind a gateway known dead when the link returns waits for its gateway, not for the link', () => {
+    const { reg } = fleet();
+    reg.apply(will('gw1', 1, 10_000));
+    reg.linkDown(50_000);
+    reg.linkUp(100_000);
+    expect(reg.tick(10 * 3_600_000)).toEqual([]);
+    expect(reg.liveness('c1')).toBe('UNREACHABLE');
+  });
+});

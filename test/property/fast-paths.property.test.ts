@@ -1,0 +1,94 @@
+/**
+ * The hot paths rewritten for speed (docs/performance.md) must give the bytes and the order the
+ * plain versions gave, for any input, or every trace hash moves. Each property here checks one
+ * against its plain reference, written out below as it was before the rewrite.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { canonicalJson } from '../../platform/contract/canonical-json.ts';
+import { orderStep, type InboundMessage } from '../../platform/core/step-order.ts';
+
+/** Canonical JSON as first written: filtered, sorted key lists and JSON.stringify for numbers. */
+function referenceJson(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: non-finite number ${value}`);
+      return Object.is(value, -0) ? '0' : JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object': {
+      if (value === null) return 'null';
+      if (Array.isArray(value)) return `[${value.map((v) => referenceJson(v === undefined ? null : v)).join(',')}]`;
+      const obj = value as Record<string, unknown>;
+      const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+      return `{${keys.map((k) => JSON.stringify(k) + ':' + referenceJson(obj[k])).join(',')}}`;
+    }
+    default:
+      throw new TypeError(`canonicalJson: cannot encode ${typeof value}`);
+  }
+}
+
+/** The step order as first written: a joined sort key and a sliced parseInt. */
+function referenceOrder(messages: readonly InboundMessage[], step_end_ms: number): Array<{ topic: string; payload: string; t_ms: number }> {
+  const time = (payload: string): number | undefined => {
+    const i = payload.indexOf('"ts":');
+    if (i < 0) return undefined;
+    const n = Number.parseInt(payload.slice(i + 5, i + 25), 10);
+    return Number.isSafeInteger(n) ? n : undefined;
+  };
+  const keyed = messages.map((m) => ({ m, t_ms: Math.min(step_end_ms, time(m.payload) ?? step_end_ms), key: `${m.topic} ${m.payload}` }));
+  keyed.sort((a, b) => a.t_ms - b.t_ms || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return keyed.map(({ m, t_ms }) => ({ topic: m.topic, payload: m.payload, t_ms }));
+}
+
+// Few distinct characters, so topics share prefixes, one topic is often a prefix of another, and
+// characters below ' ' (which sort before the joining space) turn up.
+const topicChar = fc.constantFrom('a', 'b', '/', ' ', '\t', '!', '~', 'é');
+const topic = fc.array(topicChar, { maxLength: 6 }).map((cs) => cs.join(''));
+const ts = fc.oneof(
+  fc.integer({ min: 0, max: 2_000 }).map(String),
+  fc.constantFrom('', '-5', ' 7', '+9', '0009', '1e3', 'x', '9007199254740991', '9007199254740992', '00000000000000000000001', '123456789012345678901234'),
+);
+const payload = fc.oneof(
+  fc.tuple(fc.constantFrom('', '{"a":1,'), ts, fc.constantFrom('', '}', ',"z":0}', 'abc')).map(([pre, t, post]) => `${pre}"ts":${t}${post}`),
+  fc.string({ maxLength: 8 }),
+);
+
+describe('step order fast path', () => {
+  it('orders any step exactly as the joined-key sort did', () => {
+    fc.assert(
+      fc.property(fc.array(fc.record({ topic, payload }), { maxLength: 40 }), fc.integer({ min: 0, max: 2_500 }), (messages, end) => {
+        expect(orderStep(messages, end)).toEqual(referenceOrder(messages, end));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+// Keys from a small alphabet collide and share prefixes; objects up to 24 keys cross the size at
+// which the encoder switches from its insertion sort to Array.prototype.sort.
+const key = fc.oneof(fc.array(fc.constantFrom('a', 'B', '_', 'é', '😀', '"', '\\', '0'), { maxLength: 4 }).map((cs) => cs.join('')), fc.string({ maxLength: 6 }));
+const leaf = fc.oneof(fc.double(), fc.integer(), fc.constant(-0), fc.boolean(), fc.constant(null), fc.constant(undefined), fc.string({ maxLength: 6 }), fc.constantFrom(1e21, 5e-324, 0.1 + 0.2, -1e-7));
+const { tree } = fc.letrec<{ tree: unknown }>((tie) => ({
+  tree: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('tree'), { maxLength: 5 }), fc.dictionary(key, tie('tree'), { maxKeys: 24 })),
+}));
+
+describe('canonical JSON fast path', () => {
+  it('writes the bytes the plain encoder wrote, and refuses what it refused', () => {
+    fc.assert(
+      fc.property(fc.oneof(tree, fc.dictionary(key, leaf, { minKeys: 17, maxKeys: 30 })), (value) => {
+        let expected: string | Error;
+        try {
+          expected = referenceJson(value);
+        } catch (err) {
+          expected = err as Error;
+        }
+        if (expected instanceof Error) expect(() => canonicalJson(value)).toThrow(expected.message);
+        else expect(canonicalJson(value)).toBe(expected);
+      }),
+      { numRuns: 1_000 },
+    );
+  });
+});
