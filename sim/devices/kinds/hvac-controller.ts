@@ -2,6 +2,7 @@ import { round } from '../../../platform/contract/canonical-json.ts';
 import { holdSetpoints, minutesToOccupied, occupiedWindow, scheduledSetpoints, type Setpoints } from '../hvac-schedule.ts';
 import type { BuildingType } from '../../world/occupancy.ts';
 import type { HvacMode } from '../../world/thermal.ts';
+import type { Cycling } from '../../world/world-state.ts';
 import { changedBy, type DeviceTwin, type KindBehaviour, type Values } from '../twin.ts';
 
 /** A schedule the operator put on the controller (timeline `schedule` action). */
@@ -29,6 +30,12 @@ export const SUPPLY_MIN_C = 12.8;
 export const SUPPLY_MAX_C = 35;
 /** Optimal start: minutes per kelvin of recovery, slower when it is cold outside; at most 3 h early. */
 const OPTIMAL_START_MAX_MIN = 180;
+/**
+ * A home thermostat's cycle: on at setpoint − 0.5 K, off at setpoint + 0.5 K (a 1 K differential,
+ * common thermostat default), and at least 5 minutes on and 5 off (the compressor protection
+ * timers of heat pumps and the minimum run of furnaces).
+ */
+export const HOME_CYCLING: Readonly<Cycling> = { differential_k: 0.5, min_on_ms: 5 * 60_000, min_off_ms: 5 * 60_000 };
 /** Hysteresis around the deadband's middle when choosing which setpoint to show. */
 const DISPLAY_HYSTERESIS_K = 0.2;
 
@@ -96,7 +103,14 @@ export const hvacController: KindBehaviour = {
     const mode: HvacMode = heat_ok ? (cool_share > 0 ? 'auto' : 'heat') : cool_share > 0 ? 'cool' : 'off';
     twin.local.occupied_mode = sp.occupied;
     // The loops act on the controller's sensor: the room settles offset_c away from the setpoint.
-    zone.hvac = { heat_setpoint_c: sp.heat_c - offset_c, cool_setpoint_c: sp.cool_c - offset_c, mode, cooling_share: cool_share, health };
+    zone.hvac = {
+      heat_setpoint_c: sp.heat_c - offset_c,
+      cool_setpoint_c: sp.cool_c - offset_c,
+      mode,
+      cooling_share: cool_share,
+      health,
+      ...(twin.model.hvac_control === 'on_off' ? { cycling: HOME_CYCLING } : {}),
+    };
     twin.local.setpoints = sp;
   },
   measure(twin): Values {
@@ -106,7 +120,8 @@ export const hvacController: KindBehaviour = {
     const sp = (twin.local.setpoints as Setpoints | undefined) ?? { heat_c: 21, cool_c: 24, occupied: true };
     const capacity = zone?.params.hvac_capacity_w ?? 1;
     const power_w = zone?.last_hvac_power_w ?? 0;
-    const output = Math.max(-100, Math.min(100, Math.round((100 * power_w) / capacity)));
+    // An on/off unit reports its call (the relay), a modulating one its delivered share of capacity.
+    const output = twin.model.hvac_control === 'on_off' ? (zone?.call === 'heat' ? 100 : zone?.call === 'cool' ? -100 : 0) : Math.max(-100, Math.min(100, Math.round((100 * power_w) / capacity)));
     // The setpoint shown is the one of the loop in charge: the nearer one, with a little hysteresis.
     const middle = (sp.heat_c + sp.cool_c) / 2;
     const shown_prev = twin.local.shown_loop as 'heat' | 'cool' | undefined;
