@@ -1,5 +1,6 @@
 import { hash2, stringHash32 } from './hash-noise.ts';
 import { localTime, type LocalTime } from '../../platform/contract/local-time.ts';
+import { scheduleDay } from './holidays.ts';
 import { headCount, occupancyFraction, zoneInUseShare, type BuildingType } from './occupancy.ts';
 import { daylightFraction, facadeIrradiance } from './daylight.ts';
 import { advanceZone, defaultZoneThermal, saturationPa, updateIntegrators, type HvacMode, type ZoneInputs, type ZoneThermalParams, type ZoneThermalState } from './thermal.ts';
@@ -107,8 +108,9 @@ export class ZoneModel {
   occupantsAt(now_ms: number): number {
     const slot = Math.floor(now_ms / PEOPLE_SLOT_MS);
     if (slot === this.#people_slot) return this.#people;
-    const local = this.#world.local(this.site, slot * PEOPLE_SLOT_MS);
     const type = this.building_type;
+    // On a federal holiday an office keeps its Sunday schedule (holidays.ts).
+    const local = scheduleDay(type, this.#world.local(this.site, slot * PEOPLE_SLOT_MS));
     const residential = type === 'multifamily' || type === 'home';
     const local_ms = slot * PEOPLE_SLOT_MS + local.offset_min * MS_PER_MINUTE;
     const day_start_ms = residential ? RESIDENT_DAY_START_MIN * MS_PER_MINUTE : 0;

@@ -3,6 +3,7 @@ import { holdSetpoints, minutesToOccupied, occupiedWindow, scheduledSetpoints, t
 import type { BuildingType } from '../../world/occupancy.ts';
 import type { HvacMode } from '../../world/thermal.ts';
 import type { Cycling } from '../../world/world-state.ts';
+import { scheduleDay } from '../../world/holidays.ts';
 import { changedBy, type DeviceTwin, type KindBehaviour, type Values } from '../twin.ts';
 
 /** A schedule the operator put on the controller (timeline `schedule` action). */
@@ -59,7 +60,8 @@ function activeSetpoints(twin: DeviceTwin, now_ms: number, temperature_c: number
   if (override !== undefined) return holdSetpoints(override);
   const zone = twin.zone!;
   const schedule = (twin.local.schedule_override as ZoneSchedule | undefined) ?? { type: zone.building_type, holiday: false };
-  const real = twin.host.world.local(zone.site, now_ms);
+  // A federal holiday is a Sunday for an office (holidays.ts); a `schedule` action makes any day one.
+  const real = scheduleDay(schedule.type, twin.host.world.local(zone.site, now_ms));
   const local = schedule.holiday ? { ...real, weekday: 0 } : real;
   const now = scheduledSetpoints(schedule.type, local);
   if (now.occupied) return now;
