@@ -215,7 +215,7 @@ export function renderFidelityPage(world: WorldDoc, target: FidelityTarget, data
     sections.push({
       title: 'Occupancy and lighting',
       svg: series.length + lanes.length > 0
-        ? lineChart({ ...base, title: `Occupancy and lighting — ${zone.name}`, left: { label: 'light level %', min: 0, max: 100 }, ...(has_people ? { right: { label: 'people' } } : {}), series, lanes, lane_legend: legendLanes })
+        ? lineChart({ ...base, title: `Occupancy and lighting — ${zone.name}`, left: { label: 'light level %', min: 0, max: 100 }, ...(has_people ? { right: { label: 'people', min: 0, integer: true } } : {}), series, lanes, lane_legend: legendLanes })
         : null,
       note: `Lanes: when each occupancy sensor reported the zone occupied (PIRs hold 10 min after the last motion, radars 2 min), and when each door was unlocked or open. Lines: lighting nodes' level (on while occupied plus a 15-minute hold, dimmed by daylight near windows). Zone capacity ${zone.capacity_people} people.`,
     });

@@ -46,6 +46,8 @@ export interface Axis {
   /** Fixed bounds; otherwise from the data, widened to nice ticks. */
   min?: number;
   max?: number;
+  /** Counts (people): whole-number ticks only. */
+  integer?: boolean;
 }
 
 export interface ChartSpec {
@@ -96,7 +98,7 @@ export function axisTicks(values: readonly number[], axis: Axis): { min: number;
   let hi = axis.max ?? Math.max(...values);
   if (!Number.isFinite(lo) || !Number.isFinite(hi)) [lo, hi] = [0, 1];
   if (hi - lo < 1e-9) [lo, hi] = [lo - 1, hi + 1];
-  const step = niceStep(hi - lo, 5);
+  const step = axis.integer ? Math.max(1, Math.round(niceStep(hi - lo, 5))) : niceStep(hi - lo, 5);
   const min = axis.min ?? Math.floor(lo / step) * step;
   const max = axis.max ?? Math.ceil(hi / step) * step;
   const ticks: number[] = [];
