@@ -135,9 +135,12 @@ export const hvacController: KindBehaviour = {
     // Occupied is "auto" whatever the plant's lockouts allow (those are plant points, not the
     // zone's mode); unoccupied shows whether the unit is off or running setback/setup.
     let mode: string;
+    // An on/off unit cycling around a setback setpoint stays in that mode between its calls
+    // (the thermostat's system mode), rather than flipping to "off" at every rest.
+    const cycle_k = twin.model.hvac_control === 'on_off' ? HOME_CYCLING.differential_k + 0.5 : 0;
     if (sp.occupied) mode = 'auto';
-    else if (output > 0 || sensed < sp.heat_c) mode = 'heat'; // night setback heating
-    else if (output < 0 || sensed > sp.cool_c) mode = 'cool'; // night setup cooling
+    else if (output > 0 || sensed < sp.heat_c + cycle_k) mode = 'heat'; // night setback heating
+    else if (output < 0 || sensed > sp.cool_c - cycle_k) mode = 'cool'; // night setup cooling
     else mode = 'off'; // unoccupied, floating in the wide band: the unit is off
     const values: Values = {
       zone_temp_c: round(sensed + twin.rng.normal(0, 0.05), 1),
