@@ -258,6 +258,17 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
         }),
     )
     .command(
+      'inspect <run-dir>',
+      'the fidelity report: an HTML page of SVG charts of one zone (or one device) from a run written with run --out',
+      (y) =>
+        y
+          .positional('run-dir', { type: 'string', demandOption: true, describe: 'a directory written by msp-twin run SCENARIO --out DIR (trace.jsonl, world.json)' })
+          .option('zone', { type: 'string', describe: 'a zone id, e.g. tower-f01-z01: temperature, setpoints, HVAC, occupancy, lighting, humidity, battery and radio of its devices' })
+          .option('device', { type: 'string', describe: 'a device id: its own charts, in its zone\'s context (outdoor air)' })
+          .option('out', { type: 'string', describe: 'the HTML file to write (default RUN_DIR/inspect-ID.html)' }),
+      (a) => guard(async () => (await import('./commands/inspect.ts')).inspectCommand({ run_dir: a['run-dir'], zone: a.zone, device: a.device, out: a.out }, io)),
+    )
+    .command(
       'bench',
       'measure simulator throughput and memory on the flagship fleet; prints a table and writes JSON',
       (y) =>
@@ -268,7 +279,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           .option('out', { type: 'string', default: 'bench-results', describe: 'directory for the JSON results' }),
       (a) => guard(async () => (await import('./commands/bench.ts')).benchCommand({ days: a.days, out: a.out, only: a.only, connections: a.connections }, io)),
     )
-    .demandCommand(1, 'name a command: run, scenarios, diff, broker, platform, load, view or bench (see --help)')
+    .demandCommand(1, 'name a command: run, scenarios, diff, inspect, broker, platform, load, view or bench (see --help)')
     .strict()
     .exitProcess(false)
     .fail((msg, err) => {

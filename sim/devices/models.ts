@@ -42,6 +42,12 @@ export interface DeviceModel extends Product {
   readonly flash: FlashLayout;
   readonly report: ReportPolicy;
   readonly caps: readonly string[];
+  /**
+   * HVAC only: how the unit is controlled. `modulating` (default): PI loops drive a variable
+   * output (zone controllers on VAV boxes and rooftop units). `on_off`: a single-stage furnace or
+   * heat pump on a home thermostat, cycling with a differential (docs/world.md).
+   */
+  readonly hvac_control?: 'modulating' | 'on_off';
 }
 
 
@@ -93,7 +99,7 @@ export const MODELS: readonly DeviceModel[] = [
     report: { sample_ms: 5 * MIN, heartbeat_ms: 15 * MIN, deadband: 0.5 }, caps: ['zone_temp_c', 'setpoint_c', 'heat_setpoint_c', 'cool_setpoint_c', 'mode', 'output_pct', 'supply_temp_c', 'humidity_pct'],
   },
   {
-    ...product('THERM-WIFI-7'), radio: 'ethernet',
+    ...product('THERM-WIFI-7'), radio: 'ethernet', hvac_control: 'on_off',
     battery: null, flash: 'ab',
     report: { sample_ms: 5 * MIN, heartbeat_ms: 30 * MIN, deadband: 0.5 }, caps: ['zone_temp_c', 'setpoint_c', 'heat_setpoint_c', 'cool_setpoint_c', 'mode', 'output_pct'],
   },

@@ -48,6 +48,11 @@ export interface ZoneInputs {
   cool_bias_w?: number;
   /** Other heat gains: solar through glazing, lights, plug loads, W (default 0). */
   gain_w?: number;
+  /**
+   * An on/off unit's delivered power, W (+ heating, − cooling), held over the call instead of the
+   * PI loops: a home thermostat decides on or off itself (world-state.ts), the zone only integrates.
+   */
+  fixed_power_w?: number;
 }
 
 export interface ZoneStep {
@@ -144,6 +149,16 @@ function coolSetpoint(inputs: ZoneInputs): number {
 }
 
 function buildController(params: ZoneThermalParams, inputs: ZoneInputs): void {
+  if (inputs.fixed_power_w !== undefined) {
+    // One flat piece: every edge above any temperature, so T always lies in piece 0.
+    breaks.fill(Infinity);
+    piece_q.fill(0);
+    piece_g.fill(0);
+    piece_q[0] = inputs.fixed_power_w;
+    scratch_heat_w = Math.max(0, inputs.fixed_power_w);
+    scratch_cool_w = Math.max(0, -inputs.fixed_power_w);
+    return;
+  }
   loopCapacities(params, inputs);
   const gain = Math.max(0, params.hvac_gain_w_per_k);
   const heat_w = scratch_heat_w;

@@ -1,5 +1,6 @@
 import { hash2, stringHash32 } from './hash-noise.ts';
 import { localTime, type LocalTime } from '../../platform/contract/local-time.ts';
+import { scheduleDay } from './holidays.ts';
 import { headCount, occupancyFraction, zoneInUseShare, type BuildingType } from './occupancy.ts';
 import { daylightFraction, facadeIrradiance } from './daylight.ts';
 import { advanceZone, defaultZoneThermal, saturationPa, updateIntegrators, type HvacMode, type ZoneInputs, type ZoneThermalParams, type ZoneThermalState } from './thermal.ts';
@@ -18,7 +19,23 @@ export interface HvacDrive {
   cooling_share: number;
   /** 1 healthy … 0 failed compressor/fan (faults lower it). */
   health: number;
+  /** Set for a single-stage unit on an on/off thermostat (a home's furnace or heat pump): no PI loops. */
+  cycling?: Cycling;
 }
+
+/**
+ * On/off control with a differential, as residential thermostats run single-stage equipment: the
+ * call for heat starts at setpoint − differential and ends at setpoint + differential, and a call
+ * (or a rest) lasts at least its minimum time, which protects the compressor from short cycling.
+ */
+export interface Cycling {
+  differential_k: number;
+  min_on_ms: number;
+  min_off_ms: number;
+}
+
+/** An on/off thermostat checks the room about once a minute (the cycling zone's sub-step). */
+const CYCLE_CHECK_MS = MS_PER_MINUTE;
 
 /** People come and go on a 5-minute grid (the zone physics grid); devices sample within it. */
 const PEOPLE_SLOT_MS = 5 * MS_PER_MINUTE;
@@ -50,6 +67,9 @@ export class ZoneModel {
   cool_bias_w = 0;
   /** Which loop acted last ('heat' or 'cool'): the setpoint a controller shows in the deadband. */
   last_loop: 'heat' | 'cool';
+  /** An on/off unit's call (cycling drives only) and when it last changed. */
+  call: 'heat' | 'cool' | null = null;
+  call_since_ms = Number.NEGATIVE_INFINITY;
   #people_slot = Number.NaN;
   #people = 0;
   #person_day = 0;
@@ -88,8 +108,9 @@ export class ZoneModel {
   occupantsAt(now_ms: number): number {
     const slot = Math.floor(now_ms / PEOPLE_SLOT_MS);
     if (slot === this.#people_slot) return this.#people;
-    const local = this.#world.local(this.site, slot * PEOPLE_SLOT_MS);
     const type = this.building_type;
+    // On a federal holiday an office keeps its Sunday schedule (holidays.ts).
+    const local = scheduleDay(type, this.#world.local(this.site, slot * PEOPLE_SLOT_MS));
     const residential = type === 'multifamily' || type === 'home';
     const local_ms = slot * PEOPLE_SLOT_MS + local.offset_min * MS_PER_MINUTE;
     const day_start_ms = residential ? RESIDENT_DAY_START_MIN * MS_PER_MINUTE : 0;
@@ -151,6 +172,10 @@ export class ZoneModel {
       cool_bias_w: this.cool_bias_w,
       gain_w: this.gainsAt(this.updated_ms, outdoor, occupants),
     };
+    if (drive?.cycling) {
+      this.#advanceCycling(inputs, drive, drive.cycling, now_ms);
+      return this.state;
+    }
     const step = advanceZone(this.params, this.state, inputs, dt_ms);
     this.state = step.state;
     this.last_hvac_power_w = step.hvac_power_w;
@@ -161,6 +186,51 @@ export class ZoneModel {
     this.cool_bias_w = integrals.cool_bias_w;
     this.updated_ms = now_ms;
     return this.state;
+  }
+
+  /**
+   * A single-stage unit on an on/off thermostat: once a minute the thermostat decides the call
+   * from the room temperature (heating and cooling setpoints already carry its sensor offset), and
+   * the zone integrates the unit's full delivered power, or none, until the next check.
+   */
+  #advanceCycling(inputs: ZoneInputs, drive: HvacDrive, cycling: Cycling, now_ms: number): void {
+    const health = Math.min(1, Math.max(0, drive.health));
+    const heat_allowed = drive.mode === 'auto' || drive.mode === 'heat';
+    const cool_allowed = (drive.mode === 'auto' || drive.mode === 'cool') && drive.cooling_share > 0;
+    const hsp = drive.heat_setpoint_c;
+    const csp = Math.max(drive.cool_setpoint_c, hsp);
+    const d = cycling.differential_k;
+    let t = this.updated_ms;
+    let power_w = 0;
+    while (t < now_ms) {
+      const temperature_c = this.state.temperature_c;
+      const held_ms = t - this.call_since_ms;
+      let call = this.call;
+      // A lockout or the opposite setpoint ends a call at once; otherwise it runs its minimum time.
+      if (call === 'heat') {
+        if (!heat_allowed || temperature_c >= csp || (temperature_c >= hsp + d && held_ms >= cycling.min_on_ms)) call = null;
+      } else if (call === 'cool') {
+        if (!cool_allowed || temperature_c <= hsp || (temperature_c <= csp - d && held_ms >= cycling.min_on_ms)) call = null;
+      } else if (held_ms >= cycling.min_off_ms) {
+        if (heat_allowed && temperature_c <= hsp - d) call = 'heat';
+        else if (cool_allowed && temperature_c >= csp + d) call = 'cool';
+      }
+      if (call !== this.call) {
+        this.call = call;
+        this.call_since_ms = t;
+      }
+      const capacity_w = this.params.hvac_capacity_w * health;
+      power_w = call === 'heat' ? capacity_w : call === 'cool' ? -capacity_w * Math.min(1, drive.cooling_share) : 0;
+      const next = Math.min(now_ms, t + CYCLE_CHECK_MS);
+      this.state = advanceZone(this.params, this.state, { ...inputs, fixed_power_w: power_w }, next - t).state;
+      t = next;
+    }
+    this.last_hvac_power_w = power_w;
+    if (power_w > 0) this.last_loop = 'heat';
+    else if (power_w < 0) this.last_loop = 'cool';
+    this.heat_bias_w = 0;
+    this.cool_bias_w = 0;
+    this.updated_ms = now_ms;
   }
 }
 

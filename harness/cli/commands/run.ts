@@ -14,6 +14,7 @@ import { durationProblem } from '../../scenario/bounds.ts';
 import { UsageError } from '../../errors.ts';
 import { setUpMqtt, type MqttSetup } from '../../run/mqtt-setup.ts';
 import { unitsByDevice, writeReportFiles } from '../../report/report-files.ts';
+import { worldDocument } from '../../report/world-doc.ts';
 import type { SlaReport } from '../../../platform/sla/ledger.ts';
 import { generatePortfolio } from '../../../sim/world/generate.ts';
 import { ExitCode } from '../exit-codes.ts';
@@ -234,6 +235,7 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
     writeFileSync(join(args.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
     const portfolio = generatePortfolio(scenario.name, scenario.fleet);
     writeFileSync(join(args.out, 'topology.json'), JSON.stringify(topologyDocument(portfolio, scenario)) + '\n');
+    writeFileSync(join(args.out, 'world.json'), JSON.stringify(worldDocument(portfolio, summary.scenario, String(summary.seed), summary.start_ms, summary.end_ms)) + '\n');
     if (report) writeReportFiles(report, args.out, { scenario: summary.scenario, seed: summary.seed, trace_hash: summary.trace_hash, generated_for: `${localStamp(scenario.start_timezone, summary.start_ms)} → ${localStamp(scenario.start_timezone, summary.end_ms)} ${scenario.start_timezone}`, costs: summary.costs, truth: summary.oracle?.sla ?? null, units: unitsByDevice(portfolio) });
   }
   const failed = results.filter((r) => r.status === 'failed');
@@ -245,7 +247,7 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
     io.stdout.write(JSON.stringify({ ...summary, expectations: results, passed: failed.length === 0, reproduce: command }) + '\n');
   } else {
     io.stdout.write(renderSummary(summary, scenario, command, results));
-    if (args.out !== undefined) io.stdout.write(`Wrote ${join(args.out, 'trace.jsonl')}, summary.json${report ? ', report.json, report.html, ledger.csv and credits.csv' : ''}\n`);
+    if (args.out !== undefined) io.stdout.write(`Wrote ${join(args.out, 'trace.jsonl')}, summary.json, topology.json, world.json${report ? ', report.json, report.html, ledger.csv and credits.csv' : ''}\n`);
     if (args.duration === undefined && failed.length === 0) io.stdout.write(`Run longer: msp-twin run ${args.scenario} --duration 7d  (or 30d)\n`);
   }
   if (viewer) {

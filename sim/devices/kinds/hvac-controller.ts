@@ -2,6 +2,8 @@ import { round } from '../../../platform/contract/canonical-json.ts';
 import { holdSetpoints, minutesToOccupied, occupiedWindow, scheduledSetpoints, type Setpoints } from '../hvac-schedule.ts';
 import type { BuildingType } from '../../world/occupancy.ts';
 import type { HvacMode } from '../../world/thermal.ts';
+import type { Cycling } from '../../world/world-state.ts';
+import { scheduleDay } from '../../world/holidays.ts';
 import { changedBy, type DeviceTwin, type KindBehaviour, type Values } from '../twin.ts';
 
 /** A schedule the operator put on the controller (timeline `schedule` action). */
@@ -29,6 +31,12 @@ export const SUPPLY_MIN_C = 12.8;
 export const SUPPLY_MAX_C = 35;
 /** Optimal start: minutes per kelvin of recovery, slower when it is cold outside; at most 3 h early. */
 const OPTIMAL_START_MAX_MIN = 180;
+/**
+ * A home thermostat's cycle: on at setpoint − 0.5 K, off at setpoint + 0.5 K (a 1 K differential,
+ * common thermostat default), and at least 5 minutes on and 5 off (the compressor protection
+ * timers of heat pumps and the minimum run of furnaces).
+ */
+export const HOME_CYCLING: Readonly<Cycling> = { differential_k: 0.5, min_on_ms: 5 * 60_000, min_off_ms: 5 * 60_000 };
 /** Hysteresis around the deadband's middle when choosing which setpoint to show. */
 const DISPLAY_HYSTERESIS_K = 0.2;
 
@@ -52,7 +60,8 @@ function activeSetpoints(twin: DeviceTwin, now_ms: number, temperature_c: number
   if (override !== undefined) return holdSetpoints(override);
   const zone = twin.zone!;
   const schedule = (twin.local.schedule_override as ZoneSchedule | undefined) ?? { type: zone.building_type, holiday: false };
-  const real = twin.host.world.local(zone.site, now_ms);
+  // A federal holiday is a Sunday for an office (holidays.ts); a `schedule` action makes any day one.
+  const real = scheduleDay(schedule.type, twin.host.world.local(zone.site, now_ms));
   const local = schedule.holiday ? { ...real, weekday: 0 } : real;
   const now = scheduledSetpoints(schedule.type, local);
   if (now.occupied) return now;
@@ -96,7 +105,14 @@ export const hvacController: KindBehaviour = {
     const mode: HvacMode = heat_ok ? (cool_share > 0 ? 'auto' : 'heat') : cool_share > 0 ? 'cool' : 'off';
     twin.local.occupied_mode = sp.occupied;
     // The loops act on the controller's sensor: the room settles offset_c away from the setpoint.
-    zone.hvac = { heat_setpoint_c: sp.heat_c - offset_c, cool_setpoint_c: sp.cool_c - offset_c, mode, cooling_share: cool_share, health };
+    zone.hvac = {
+      heat_setpoint_c: sp.heat_c - offset_c,
+      cool_setpoint_c: sp.cool_c - offset_c,
+      mode,
+      cooling_share: cool_share,
+      health,
+      ...(twin.model.hvac_control === 'on_off' ? { cycling: HOME_CYCLING } : {}),
+    };
     twin.local.setpoints = sp;
   },
   measure(twin): Values {
@@ -106,7 +122,8 @@ export const hvacController: KindBehaviour = {
     const sp = (twin.local.setpoints as Setpoints | undefined) ?? { heat_c: 21, cool_c: 24, occupied: true };
     const capacity = zone?.params.hvac_capacity_w ?? 1;
     const power_w = zone?.last_hvac_power_w ?? 0;
-    const output = Math.max(-100, Math.min(100, Math.round((100 * power_w) / capacity)));
+    // An on/off unit reports its call (the relay), a modulating one its delivered share of capacity.
+    const output = twin.model.hvac_control === 'on_off' ? (zone?.call === 'heat' ? 100 : zone?.call === 'cool' ? -100 : 0) : Math.max(-100, Math.min(100, Math.round((100 * power_w) / capacity)));
     // The setpoint shown is the one of the loop in charge: the nearer one, with a little hysteresis.
     const middle = (sp.heat_c + sp.cool_c) / 2;
     const shown_prev = twin.local.shown_loop as 'heat' | 'cool' | undefined;
@@ -118,9 +135,12 @@ export const hvacController: KindBehaviour = {
     // Occupied is "auto" whatever the plant's lockouts allow (those are plant points, not the
     // zone's mode); unoccupied shows whether the unit is off or running setback/setup.
     let mode: string;
+    // An on/off unit cycling around a setback setpoint stays in that mode between its calls
+    // (the thermostat's system mode), rather than flipping to "off" at every rest.
+    const cycle_k = twin.model.hvac_control === 'on_off' ? HOME_CYCLING.differential_k + 0.5 : 0;
     if (sp.occupied) mode = 'auto';
-    else if (output > 0 || sensed < sp.heat_c) mode = 'heat'; // night setback heating
-    else if (output < 0 || sensed > sp.cool_c) mode = 'cool'; // night setup cooling
+    else if (output > 0 || sensed < sp.heat_c + cycle_k) mode = 'heat'; // night setback heating
+    else if (output < 0 || sensed > sp.cool_c - cycle_k) mode = 'cool'; // night setup cooling
     else mode = 'off'; // unoccupied, floating in the wide band: the unit is off
     const values: Values = {
       zone_temp_c: round(sensed + twin.rng.normal(0, 0.05), 1),
