@@ -60,6 +60,15 @@ describe('creditTier', () => {
     expect(creditTier(0.5, [])).toBeNull();
   });
 
+  it('a higher threshold with a larger credit does not win over the lowest threshold reached', () => {
+    const tiers2 = [
+      { below: 0.9, credit: 0.1 },
+      { below: 0.99, credit: 0.5 },
+    ];
+    expect(creditTier(0.5, tiers2)).toEqual({ below: 0.9, credit: 0.1 });
+    expect(creditTier(0.95, tiers2)).toEqual({ below: 0.99, credit: 0.5 });
+  });
+
   it('the first of two equal tiers stays', () => {
     const a = { below: 0.9, credit: 0.2 };
     const b = { below: 0.9, credit: 0.2 };
@@ -141,6 +150,10 @@ describe('validateContract', () => {
     expect(invalid(contract({ credits: [{ below: 0.9, credit: 1.1 }] }))).toBe('Invalid SLA contract: credit tier credit 1.1 not in [0, 1]');
   });
 
+  it('optional lists may be absent', () => {
+    expect(() => validateContract(contract({ credits: undefined, clients: undefined, monthly_fee: undefined, unreachable_counts_as: undefined }))).not.toThrow();
+  });
+
   it('monthly fee: a finite amount ≥ 0', () => {
     expect(() => validateContract(contract({ monthly_fee: { amount: 0, currency: 'EUR' } }))).not.toThrow();
     expect(invalid(contract({ monthly_fee: { amount: -0.01, currency: 'EUR' } }))).toBe('Invalid SLA contract: monthly_fee -0.01 must be a non-negative amount');
@@ -165,6 +178,7 @@ describe('validateContract', () => {
   it('priority targets: whole, non-negative ms, for every priority', () => {
     const base = defaultContract();
     expect(() => validateContract(contract({ response_targets_ms: { ...base.response_targets_ms, P4: 0 } }))).not.toThrow();
+    expect(() => validateContract(contract({ resolution_targets_ms: { ...base.resolution_targets_ms, P4: 0 } }))).not.toThrow();
     expect(invalid(contract({ response_targets_ms: { ...base.response_targets_ms, P4: -1 } }))).toBe('Invalid SLA contract: response_targets_ms.P4');
     expect(invalid(contract({ response_targets_ms: { ...base.response_targets_ms, P2: 1.5 } }))).toBe('Invalid SLA contract: response_targets_ms.P2');
     expect(invalid(contract({ resolution_targets_ms: { ...base.resolution_targets_ms, P3: -1 } }))).toBe('Invalid SLA contract: resolution_targets_ms.P3');
