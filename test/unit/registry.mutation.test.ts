@@ -244,6 +244,7 @@ describe('Registry: states of the current session', () => {
     reg.apply(birth('d1', { ts: 0, seq: 0 }));
     expect(brief(reg.apply(stateMsg('d1', 'offline', 1, { seq: 5, ts: 1_000, received_ms: 1_000, reason: 'shutdown' })))).toEqual(['1000 d1 ONLINE->OFFLINE state']);
     expect(reg.stats().seq_gap).toBe(4);
+    expect(reg.saveState().devices[0]).toMatchObject({ session_end: 'state' });
   });
 
   it('offline of a session never seen begin: OFFLINE, and that session is over', () => {
@@ -262,6 +263,19 @@ describe('Registry: states of the current session', () => {
     reg.apply(birth('d1'));
     expect(brief(reg.apply(will('d1', 3, 500)))).toEqual(['500 d1 ONLINE->OFFLINE will']);
     expect(reg.saveState().devices[0]).toMatchObject({ session: 3, session_end: 'will' });
+  });
+});
+
+describe('Registry: OTA status reports', () => {
+  it('count as traffic: they revive a SUSPECT device (reason ota) and carry seq and ts', () => {
+    const { reg } = setup();
+    reg.apply(birth('d1', { ts: 0, seq: 0 }));
+    reg.tick(90_000);
+    expect(reg.liveness('d1')).toBe('SUSPECT');
+    const ota: DeviceMessage = { type: 'ota', device_id: 'd1', site_id: 's1', received_ms: 95_000, payload: { v: 1, id: 'd1', seq: 3, ts: 95_000, job: 'j1', from: '1.0.0', to: '2.0.0', state: 'downloading', result: 'in_progress' } } as DeviceMessage;
+    expect(brief(reg.apply(ota))).toEqual(['95000 d1 SUSPECT->ONLINE ota']);
+    expect(reg.stats().seq_gap).toBe(2);
+    expect(reg.entry('d1')?.last_heard_ms).toBe(95_000);
   });
 });
 
@@ -353,10 +367,12 @@ describe('Registry: deadline ties and the tick’s order', () => {
 
   it('many earlier deadlines (stale heap entries) are compacted without losing the live one', () => {
     const { reg } = setup();
-    // Each newer session has a shorter heartbeat, so each pulls the deadline in: one push each.
-    for (let i = 0; i < 80; i++) reg.apply(birth('d1', { session: i + 1, seq: i, ts: 0, heartbeat_ms: 100_000 - i * 1_000 }));
-    // Last heartbeat 21 s: SUSPECT at 31.5 s, OFFLINE at 63 s.
-    expect(brief(reg.tick(1_000_000))).toEqual(['31500 d1 ONLINE->SUSPECT heartbeat_missed', '63000 d1 SUSPECT->OFFLINE offline_deadline']);
+    // Each newer session has a shorter heartbeat, so each pulls the deadline in: one heap push each.
+    // With one device the heap is rebuilt once it holds more than 2 × 1 + 64 = 66 entries, so the
+    // 67th birth (the last) triggers it: only the live entry may survive, and it must.
+    for (let i = 0; i < 67; i++) reg.apply(birth('d1', { session: i + 1, seq: i, ts: 0, heartbeat_ms: 100_000 - i * 1_000 }));
+    // Last heartbeat 34 s: SUSPECT at 51 s, OFFLINE at 102 s.
+    expect(brief(reg.tick(1_000_000))).toEqual(['51000 d1 ONLINE->SUSPECT heartbeat_missed', '102000 d1 SUSPECT->OFFLINE offline_deadline']);
   });
 });
 
