@@ -8,15 +8,17 @@
  * (budget 5 %), a maintenance window Mondays 01:00 for 1 h at site s1 only, 'power' incidents
  * excluded, device b critical, model M approved at 2.0.
  *
- *   s1/b1  a: born 0:00; OFFLINE 0:30–1:30 (1:00–1:30 is maintenance: 30 min count) and
- *             4:00–5:00 (60 min). agreed 600 − 60 = 540 min; down 90; 2 outages, longest 60.
+ *   s1/b1  a: born 0:00; OFFLINE 0:30–1:00 (30 min) and 4:00–5:00 (60 min). agreed 600 − 60
+ *             = 540 min; down 90; 2 outages, longest 60.
  *             Firmware 1.0 at 0:00, 2.0 at 8:00, 3.0 at 10:00 (the period end: not yet) ⇒ 2.0.
  *          b: born 0:00; OFFLINE 1:15–1:45, inside maintenance: 0 counted, no outage. fw 1.0.
+ *             b is critical, so b1 is down by rule then too: an episode that counts 0.
  *   s2/b2  c: born 2:00; OFFLINE 6:00 → end (4 h). Incident INC-P (power) from 6:30, resolved
  *             after the period ⇒ excluded to 10:00: 210 min excused, 30 counted. agreed 480.
  *          d: SUSPECT at 0:00 before any birth (ignored), first seen ONLINE 1:00 (ledger start);
- *             UNKNOWN 8:00, OFFLINE stamped 7:00 (backwards: read as 8:00), ONLINE 8:30 ⇒ 30 min.
- *             agreed 540.
+ *             UNKNOWN 8:00 (down), OFFLINE 8:10, ONLINE 8:30 ⇒ 30 min, one raw interval; then
+ *             OFFLINE stamped 8:20 (backwards: read as 8:30) and ONLINE 8:30: nothing. agreed 540.
+ *             (d is created first, so Map order is not id order.)
  *          e: a will at 0:00 (never starts), then born exactly at the period end: not reported.
  * Portfolio: agreed 2100 min, down 150 ⇒ 1950 / 2100. Budget round(0.05 × 2100 min) = 105 min;
  * remaining −45 min, fraction 1 − 150/105.
@@ -46,7 +48,9 @@ function contract(): SlaContract {
     availability_target: 0.95,
     maintenance_windows: [{ days: [1, 0], start_min: 60, duration_ms: HOUR, sites: ['s1', 'a-site'] }],
     exclude_causes: ['power', 'act_of_god'],
-    critical_devices: ['b'],
+    critical_kinds: ['lock', 'hvac'],
+    critical_devices: ['zz', 'b'],
+    credits: [{ below: 0.9, credit: 0.1 }],
     approved_firmware: { M: '2.0', A: '1' },
   };
 }
@@ -77,11 +81,19 @@ function build(): { ledger: SlaLedger; journal: string[] } {
   const devs: Record<string, DeviceInfo> = { a: info('a', 's1', 'b1'), b: info('b', 's1', 'b1'), c: info('c', 's2', 'b2'), d: info('d', 's2', 'b2'), e: info('e', 's2', 'b2') };
   const live = (id: string, at_ms: number, to: Liveness, reason: string): void => ledger.onLiveness({ device_id: id, at_ms, from: 'UNKNOWN', to, reason }, devs[id]!);
 
+  live('d', t(0), 'SUSPECT', 'heartbeat_missed');
+  live('d', t(1), 'ONLINE', 'telemetry');
+  live('d', t(8), 'UNKNOWN', 'restart');
+  live('d', t(8, 10), 'OFFLINE', 'will');
+  live('d', t(8, 30), 'ONLINE', 'birth');
+  live('d', t(8, 20), 'OFFLINE', 'will');
+  live('d', t(8, 30), 'ONLINE', 'birth');
+
   ledger.onFirmware('a', '1.0', t(0));
   ledger.onFirmware('a', '1.0', t(1)); // the same version again: no change
   live('a', t(0), 'ONLINE', 'birth');
   live('a', t(0, 30), 'OFFLINE', 'will');
-  live('a', t(1, 30), 'ONLINE', 'birth');
+  live('a', t(1), 'ONLINE', 'birth');
   live('a', t(4), 'OFFLINE', 'offline_deadline');
   live('a', t(5), 'SUSPECT', 'telemetry'); // SUSPECT is up
   live('a', t(5, 10), 'ONLINE', 'telemetry');
@@ -96,14 +108,10 @@ function build(): { ledger: SlaLedger; journal: string[] } {
   live('c', t(2), 'ONLINE', 'birth');
   live('c', t(6), 'OFFLINE', 'will');
 
-  live('d', t(0), 'SUSPECT', 'heartbeat_missed');
-  live('d', t(1), 'ONLINE', 'telemetry');
-  live('d', t(8), 'UNKNOWN', 'restart');
-  live('d', t(7), 'OFFLINE', 'will');
-  live('d', t(8, 30), 'ONLINE', 'birth');
-
   live('e', t(0), 'OFFLINE', 'will');
   live('e', TO, 'ONLINE', 'birth');
+  // Firmware heard from a device whose birth never arrives: a track with a stand-in identity.
+  ledger.onFirmware('ghost', '9.9', t(3));
 
   // Incidents (INC-A first arrives unacknowledged; the later version wins).
   ledger.onIncident(incident('INC-A', 'P1', 'device_offline', ['a'], t(4), null, null));
@@ -114,14 +122,25 @@ function build(): { ledger: SlaLedger; journal: string[] } {
   ledger.onIncident(incident('INC-B', 'P3', 'x', ['d'], t(8), null, t(8, 30)));
   ledger.onIncident(incident('INC-OLD', 'P1', 'power', ['a'], FROM - 1, FROM, FROM + 10 * MIN));
   ledger.onIncident(incident('INC-LATE', 'P4', 'x', ['a'], TO, null, null));
+  // Resolved exactly at c's ledger start: nothing of it falls in c's ledger, so no entry.
+  ledger.onIncident(incident('INC-EDGE', 'P4', 'power', ['c'], FROM - HOUR, null, t(2)));
   return { ledger, journal };
 }
 
 describe('SlaLedger: a second worked report', () => {
-  const { ledger, journal } = build();
-  const r = ledger.report(FROM, TO);
+  // Built inside each test (once), so a mutant that makes building throw fails the tests
+  // instead of the file's collection, which StrykerJS would not count as a kill.
+  let cache: (ReturnType<typeof build> & { r: ReturnType<SlaLedger['report']> }) | undefined;
+  const get = (): ReturnType<typeof build> & { r: ReturnType<SlaLedger['report']> } => {
+    if (cache === undefined) {
+      const b = build();
+      cache = { ...b, r: b.ledger.report(FROM, TO) };
+    }
+    return cache;
+  };
 
   it('devices: starts, maintenance, exclusions, firmware', () => {
+    const { r } = get();
     expect(r.devices.map((d) => d.id)).toEqual(['a', 'b', 'c', 'd']);
     const [a, b, c, d] = r.devices;
     expect(a).toEqual({
@@ -145,7 +164,7 @@ describe('SlaLedger: a second worked report', () => {
       compliant: true,
       entries: {
         down: [
-          { from_ms: t(0, 30), to_ms: t(1, 30), counted_ms: 30 * MIN },
+          { from_ms: t(0, 30), to_ms: t(1), counted_ms: 30 * MIN },
           { from_ms: t(4), to_ms: t(5), counted_ms: HOUR },
         ],
         // Opened before the period, resolved 10 min into it: listed from the ledger start, nothing excused.
@@ -167,6 +186,7 @@ describe('SlaLedger: a second worked report', () => {
   });
 
   it('buildings by rule: b critical in b1, one of two devices in b2', () => {
+    const { r } = get();
     expect(r.buildings).toEqual([
       {
         site: 's1',
@@ -186,7 +206,8 @@ describe('SlaLedger: a second worked report', () => {
           outage_count: 2,
           longest_outage_ms: HOUR,
           episodes: [
-            { from_ms: t(0, 30), to_ms: t(1, 45), counted_ms: 30 * MIN },
+            { from_ms: t(0, 30), to_ms: t(1), counted_ms: 30 * MIN },
+            { from_ms: t(1, 15), to_ms: t(1, 45), counted_ms: 0 },
             { from_ms: t(4), to_ms: t(5), counted_ms: HOUR },
           ],
         },
@@ -218,6 +239,7 @@ describe('SlaLedger: a second worked report', () => {
   });
 
   it('sites and portfolio', () => {
+    const { r } = get();
     expect(r.sites.map((s) => [s.id, s.timezone, s.buildings, s.devices, s.agreed_ms, s.downtime_ms])).toEqual([
       ['s1', 'UTC', 1, 2, 1080 * MIN, 90 * MIN],
       ['s2', 'Etc/UTC', 1, 2, 1020 * MIN, 60 * MIN],
@@ -228,6 +250,7 @@ describe('SlaLedger: a second worked report', () => {
   });
 
   it('error budget and burn: a ticket', () => {
+    const { r } = get();
     const eb = r.error_budget;
     expect(eb).toMatchObject({ target: 0.95, agreed_ms: 2100 * MIN, downtime_ms: 150 * MIN, budget_ms: 105 * MIN, remaining_ms: -45 * MIN, verdict: 'ticket' });
     expect(eb.remaining_fraction).toBeCloseTo(1 - 150 / 105, 12);
@@ -247,6 +270,7 @@ describe('SlaLedger: a second worked report', () => {
   });
 
   it('incidents opened in [from, to), as of the period end', () => {
+    const { r } = get();
     const inc = r.incidents;
     expect(inc.list.map((i) => [i.id, i.status_at_end, i.excluded, i.devices, i.scope, i.tta_ms, i.ttr_ms, i.response, i.resolution, i.acked_ms, i.resolved_ms])).toEqual([
       ['INC-0', 'acknowledged', false, 1, 'device:b', 5 * MIN, null, 'met', 'pending', t(4, 5), null],
@@ -268,6 +292,7 @@ describe('SlaLedger: a second worked report', () => {
   });
 
   it('patch coverage and health', () => {
+    const { r } = get();
     expect(r.patch).toEqual({ devices: 4, compliant: 2, coverage: 0.5, by_model: [{ model: 'M', approved_fw: '2.0', devices: 4, compliant: 2, coverage: 0.5 }] });
     // 100 × (0.5·0 + 0.2·0.8 + 0.2·0.5 + 0.1·(1 − 1/5)) = 34
     expect(r.health.score).toBe(34);
@@ -275,15 +300,16 @@ describe('SlaLedger: a second worked report', () => {
   });
 
   it('the contract as it applied, sorted', () => {
+    const { r } = get();
     expect(r.contract).toMatchObject({
       availability_target: 0.95,
       service_hours: { kind: '24x7' },
       maintenance_windows: [{ days: [0, 1], start_min: 60, duration_ms: HOUR, sites: ['a-site', 's1'] }],
       exclude_causes: ['act_of_god', 'power'],
-      critical_kinds: [],
-      critical_devices: ['b'],
+      critical_kinds: ['hvac', 'lock'],
+      critical_devices: ['b', 'zz'],
       unreachable_counts_as: 'down',
-      credits: [],
+      credits: [{ below: 0.9, credit: 0.1 }],
       monthly_fee: null,
       clients: [],
     });
@@ -292,14 +318,44 @@ describe('SlaLedger: a second worked report', () => {
   });
 
   it('journals the report', () => {
+    const { journal } = get();
     expect(journal.at(-1)).toBe(`${TO} p.sla ${JSON.stringify({ from: FROM, to: TO, availability: 1950 / 2100, devices: 4 })}`);
   });
 
   it('saved and loaded, the ledger gives the same report', () => {
+    const { ledger } = get();
     const copy = new SlaLedger({ journal: () => undefined, contract: contract(), timezone_of: (s) => (s === 's1' ? 'UTC' : 'Etc/UTC') });
     copy.loadState(ledger.saveState());
     expect(copy.report(FROM, TO)).toEqual(ledger.report(FROM, TO));
     expect(copy.saveState()).toEqual(ledger.saveState());
+  });
+
+  it('the saved tracks: raw intervals as they happened, firmware changes only', () => {
+    const { ledger } = get();
+    const tracks = Object.fromEntries(ledger.saveState().devices);
+    expect(Object.keys(tracks)).toEqual(['a', 'b', 'c', 'd', 'e', 'ghost']);
+    expect(tracks.d!.down).toEqual([[t(8), t(8, 30)]]);
+    expect(tracks.a!.down).toEqual([
+      [t(0, 30), t(1)],
+      [t(4), t(5)],
+    ]);
+    expect(tracks.a!.fw).toEqual([
+      { at_ms: t(0), fw: '1.0' },
+      { at_ms: t(8), fw: '2.0' },
+      { at_ms: TO, fw: '3.0' },
+    ]);
+    // e started at the period end; ghost never started: its state is still the initial "up".
+    expect(tracks.e).toMatchObject({ start_ms: TO, cur: 'up', down: [], unreach: [] });
+    expect(tracks.ghost).toEqual({
+      info: { id: 'ghost', kind: 'occupancy', model: '', fw: '9.9', serial: '', site: '', building: '', floor: '', zone: null, gateway: null, power: 'mains', heartbeat_ms: 1, caps: [] },
+      start_ms: null,
+      down: [],
+      unreach: [],
+      cur: 'up',
+      cur_since_ms: t(3),
+      last_ms: t(3),
+      fw: [{ at_ms: t(3), fw: '9.9' }],
+    });
   });
 });
 
@@ -318,6 +374,8 @@ describe('SlaLedger edges', () => {
     expect(r.period.duration_ms).toBe(0);
     expect(r.portfolio.availability).toBe(1);
     expect(r.error_budget).toMatchObject({ budget_ms: 0, remaining_fraction: 1, verdict: 'none' });
+    // No agreed time in any window: every burn rate is 0, not 0 / 0.
+    expect(r.error_budget.burn.map((b) => b.burn_rate)).toEqual([0, 0, 0, 0, 0]);
   });
 
   it('a budget that rounds to 0 with downtime left is fully spent', () => {
@@ -394,5 +452,81 @@ describe('SlaLedger edges', () => {
         ['y', 1],
       ]);
     }
+  });
+});
+
+describe('SlaLedger: more edges', () => {
+  const born = (l: SlaLedger, id: string, at_ms: number, i: DeviceInfo = info(id, 's', 'b')): void => l.onLiveness({ device_id: id, at_ms, from: 'UNKNOWN', to: 'ONLINE', reason: 'birth' }, i);
+
+  it('a contract without the optional lists: none critical, unreachable is down, nothing echoed', () => {
+    const c: SlaContract = { ...defaultContract() };
+    delete c.critical_kinds;
+    delete c.critical_devices;
+    delete c.unreachable_counts_as;
+    delete c.credits;
+    const l = new SlaLedger({ journal: () => undefined, contract: c, timezone_of: () => 'UTC' });
+    born(l, 'x', 0);
+    l.onLiveness({ device_id: 'x', at_ms: 4, from: 'ONLINE', to: 'UNREACHABLE', reason: 'parent_offline' }, info('x', 's', 'b'));
+    const r = l.report(0, 10);
+    expect(r.devices[0]).toMatchObject({ critical: false, downtime_ms: 6, unreachable_ms: 6 });
+    expect(r.contract).toMatchObject({ critical_kinds: [], critical_devices: [], unreachable_counts_as: 'down', credits: [], monthly_fee: null, clients: [] });
+  });
+
+  it('buildings and sites are ordered by site and building, not by device id', () => {
+    const l = new SlaLedger({ journal: () => undefined, contract: defaultContract(), timezone_of: () => 'UTC' });
+    born(l, 'a', 0, info('a', 'zulu', 'b9'));
+    born(l, 'b', 0, info('b', 'mike', 'b1'));
+    born(l, 'c', 0, info('c', 'mike', 'b0'));
+    const r = l.report(0, 10);
+    expect(r.buildings.map((b) => `${b.site}/${b.id}`)).toEqual(['mike/b0', 'mike/b1', 'zulu/b9']);
+    expect(r.sites.map((x) => x.id)).toEqual(['mike', 'zulu']);
+  });
+
+  it('an incident opened exactly at the period start is the period’s; one at its end is not', () => {
+    const l = new SlaLedger({ journal: () => undefined, contract: defaultContract(), timezone_of: () => 'UTC' });
+    born(l, 'a', 0);
+    l.onIncident(incident('at-from', 'P3', 'x', ['a'], 100, null, null));
+    l.onIncident(incident('at-to', 'P3', 'x', ['a'], 200, null, null));
+    expect(l.report(100, 200).incidents.list.map((i) => i.id)).toEqual(['at-from']);
+  });
+
+  // Target 50 %: the allowed share is exactly 0.5, so burn rates are exact binary fractions.
+  function burning(downs: Array<[number, number]>): { alerts: Array<[string, boolean]>; rates: number[] } {
+    const l = new SlaLedger({ journal: () => undefined, contract: { ...defaultContract(), availability_target: 0.5 }, timezone_of: () => 'UTC' });
+    born(l, 'a', 0);
+    for (const [s, e] of downs) {
+      l.onLiveness({ device_id: 'a', at_ms: s, from: 'ONLINE', to: 'OFFLINE', reason: 'will' }, info('a', 's', 'b'));
+      l.onLiveness({ device_id: 'a', at_ms: e, from: 'OFFLINE', to: 'ONLINE', reason: 'birth' }, info('a', 's', 'b'));
+    }
+    const eb = l.report(0, 12 * HOUR).error_budget;
+    return { alerts: eb.alerts.map((a) => [a.rule, a.firing]), rates: eb.burn.map((b) => b.burn_rate) };
+  }
+
+  it('a burn rate exactly at the threshold does not fire (long window)', () => {
+    // Down the last 6 h of 12: 3d (whole period) 6/12/0.5 = 1, exactly the ticket threshold; 6h: 2.
+    const b = burning([[6 * HOUR, 12 * HOUR]]);
+    expect(b.rates).toEqual([2, 2, 2, 2, 1]);
+    expect(b.alerts).toEqual([
+      ['page_1h', false],
+      ['page_6h', false],
+      ['ticket_3d', false],
+    ]);
+  });
+
+  it('a burn rate exactly at the threshold does not fire (short window)', () => {
+    // Down 0–4 h and 9–12 h: 3d 7/12/0.5 = 7/6 > 1; 6h (6–12 h) 3/6/0.5 = 1, exactly the threshold.
+    const b = burning([
+      [0, 4 * HOUR],
+      [9 * HOUR, 12 * HOUR],
+    ]);
+    expect(b.rates[3]).toBe(1);
+    expect(b.rates[4]).toBeCloseTo(7 / 6, 12);
+    expect(b.alerts.find(([rule]) => rule === 'ticket_3d')).toEqual(['ticket_3d', false]);
+    // One more minute down in the last 6 h and it fires.
+    const more = burning([
+      [0, 4 * HOUR],
+      [9 * HOUR - MIN, 12 * HOUR],
+    ]);
+    expect(more.alerts.find(([rule]) => rule === 'ticket_3d')).toEqual(['ticket_3d', true]);
   });
 });
