@@ -58,8 +58,11 @@ describe('paramValue', () => {
     expect(paramValue(crash, 'period', '90s')).toBe(90_000);
     expect(paramValue(crash, 'period', ' 2m ')).toBe(120_000);
     expect(paramValue(crash, 'period', 'soon')).toBeUndefined();
+    // A bare number in text is no duration (it needs a unit), even though it is a number.
+    expect(paramValue(crash, 'period', '90')).toBeUndefined();
     expect(paramValue(bad, 'percent', '30%')).toBe(30);
     expect(paramValue(bad, 'percent', ' 12.5% ')).toBe(12.5);
+    expect(paramValue(bad, 'percent', '12.25%')).toBe(12.25);
     expect(paramValue(bad, 'percent', '30')).toBe(30);
     expect(paramValue(bad, 'percent', '30 %')).toBeUndefined();
     expect(paramValue(bad, 'percent', 'x30%')).toBeUndefined();
@@ -150,11 +153,12 @@ describe('resolveTimeline: every action', () => {
         step({ action: 'outage.start', outage: 'building_power', with: { nope: 1 } }),
         step({ action: 'fault.inject', fault: 'firmware_crash', target: { kind: 'env' }, with: { period: '2m', bogus: 3 }, for: 60_000 }),
         step({ action: 'setpoint', target: { site: 's' }, setpoint_c: null }),
+        step({ action: 'outage.start', outage: 'building_power', target: { site: 's' }, for: 120_000 }),
       ],
       undefined,
     );
     const brief = spec.steps.map(({ at_ms: _at, ...rest }) => rest);
-    expect(brief).toEqual([
+    expect(brief).toStrictEqual([
       { action: 'fault.clear', ref: 'a', id: 't1' },
       { action: 'outage.stop', ref: 'b', id: 't2' },
       { action: 'rollout.start', rollout: 'r', id: 't3' },
@@ -169,6 +173,7 @@ describe('resolveTimeline: every action', () => {
       { action: 'outage.start', outage: 'building_power', target: {}, with: {}, id: 't12' },
       { action: 'fault.inject', fault: 'firmware_crash', target: { kind: ['env'] }, with: { period: 120_000 }, for_ms: 60_000, id: 't13' },
       { action: 'setpoint', target: { site: ['s'] }, setpoint_c: null, id: 't14' },
+      { action: 'outage.start', outage: 'building_power', target: { site: ['s'] }, with: {}, for_ms: 120_000, id: 't15' },
     ]);
     expect(spec.processes).toEqual([]);
     expect(spec.steps.every((s) => s.at_ms === 0)).toBe(true);
@@ -184,10 +189,10 @@ describe('resolveTimeline: every action', () => {
       ],
       [{ fault: 'firmware_crash', target: { site: 's' }, mtbf: 1_000, mttr: 10, with: { period: 60 } } as never, { id: 'named', fault: 'lock_jam', target: { kind: 'lock' }, mtbf: 5, mttr: 6 } as never],
     );
-    expect(spec.steps[0]).toEqual({ action: 'rollout.start', rollout: 'r', id: 't1', at_ms: HOUR, every_ms: 600_000, until_ms: 3 * HOUR, times: 4 });
-    expect(spec.steps[1]).toEqual({ action: 'rollout.start', rollout: 'r', id: 't2', at_ms: 7, until_ms: 70 });
-    expect(spec.steps[2]).toEqual({ action: 'rollout.start', rollout: 'r', id: 't3', at_ms: 7 });
-    expect(spec.processes).toEqual([
+    expect(spec.steps[0]).toStrictEqual({ action: 'rollout.start', rollout: 'r', id: 't1', at_ms: HOUR, every_ms: 600_000, until_ms: 3 * HOUR, times: 4 });
+    expect(spec.steps[1]).toStrictEqual({ action: 'rollout.start', rollout: 'r', id: 't2', at_ms: 7, until_ms: 70 });
+    expect(spec.steps[2]).toStrictEqual({ action: 'rollout.start', rollout: 'r', id: 't3', at_ms: 7 });
+    expect(spec.processes).toStrictEqual([
       { id: 'p1', fault: 'firmware_crash', target: { site: ['s'] }, mtbf_ms: 1_000, mttr_ms: 10, with: { period: 60_000 } },
       { id: 'named', fault: 'lock_jam', target: { kind: ['lock'] }, mtbf_ms: 5, mttr_ms: 6, with: {} },
     ]);
@@ -224,6 +229,24 @@ fleet:
     expect(stepTimezone(ctx, undefined, 'x')).toBe('America/New_York');
     expect(stepTimezone(ctx, { site: ['nowhere'] }, 'x')).toBe('America/New_York');
     expect(stepTimezone({ ...ctx, start_timezone: 'UTC' }, { site: ['nyc'] }, 'x')).toBe('America/New_York');
+  });
+
+  it('an empty target in a one-site fleet still reads times in the start zone', () => {
+    const one = parseScenario(`name: t
+seed: 3
+start: "2026-03-03 06:00"
+duration: 12h
+fleet:
+  sites:
+    - id: lax
+      metro: Los Angeles
+      timezone: America/Los_Angeles
+      buildings:
+        - { id: west, type: retail, floors: 1, zones_per_floor: 1, per_zone: { env: 1 } }
+`, 'y.yaml');
+    const c: TimeContext = { portfolio: generatePortfolio(one.name, one.fleet), start_ms: START, start_timezone: 'UTC' };
+    expect(stepTimezone(c, {}, 'x')).toBe('UTC');
+    expect(stepTimezone(c, { kind: ['env'] }, 'x')).toBe('America/Los_Angeles');
   });
 
   it('a local step time in a Los Angeles building: 05:00 there is 13:00Z, 2 h after the 11:00Z start', () => {
