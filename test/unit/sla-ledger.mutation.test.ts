@@ -128,15 +128,12 @@ function build(): { ledger: SlaLedger; journal: string[] } {
 }
 
 describe('SlaLedger: a second worked report', () => {
-  // Built inside each test (once), so a mutant that makes building throw fails the tests
-  // instead of the file's collection, which StrykerJS would not count as a kill.
-  let cache: (ReturnType<typeof build> & { r: ReturnType<SlaLedger['report']> }) | undefined;
+  // Built afresh inside each test: a mutant that makes building throw then fails the tests
+  // instead of the file's collection (which StrykerJS does not count as a kill), and with
+  // per-test coverage every test is run against the mutants it reads, not only the first one.
   const get = (): ReturnType<typeof build> & { r: ReturnType<SlaLedger['report']> } => {
-    if (cache === undefined) {
-      const b = build();
-      cache = { ...b, r: b.ledger.report(FROM, TO) };
-    }
-    return cache;
+    const b = build();
+    return { ...b, r: b.ledger.report(FROM, TO) };
   };
 
   it('devices: starts, maintenance, exclusions, firmware', () => {
