@@ -154,6 +154,7 @@ describe('resolveTimeline: every action', () => {
         step({ action: 'fault.inject', fault: 'firmware_crash', target: { kind: 'env' }, with: { period: '2m', bogus: 3 }, for: 60_000 }),
         step({ action: 'setpoint', target: { site: 's' }, setpoint_c: null }),
         step({ action: 'outage.start', outage: 'building_power', target: { site: 's' }, for: 120_000 }),
+        step({ action: 'fault.inject', fault: 'lock_jam', target: { kind: 'lock' } }),
       ],
       undefined,
     );
@@ -174,6 +175,7 @@ describe('resolveTimeline: every action', () => {
       { action: 'fault.inject', fault: 'firmware_crash', target: { kind: ['env'] }, with: { period: 120_000 }, for_ms: 60_000, id: 't13' },
       { action: 'setpoint', target: { site: ['s'] }, setpoint_c: null, id: 't14' },
       { action: 'outage.start', outage: 'building_power', target: { site: ['s'] }, with: {}, for_ms: 120_000, id: 't15' },
+      { action: 'fault.inject', fault: 'lock_jam', target: { kind: ['lock'] }, with: {}, id: 't16' },
     ]);
     expect(spec.processes).toEqual([]);
     expect(spec.steps.every((s) => s.at_ms === 0)).toBe(true);
