@@ -67,7 +67,7 @@ function checkTime(ctx: TimeContext, t: { local: string } | { offset_ms: number 
 
 function checkParams(cls: FaultClass, given: Record<string, number | string> | undefined, path: ReadonlyArray<string | number>, add: AddIssue): void {
   for (const [name, value] of Object.entries(given ?? {})) {
-    const spec = cls.params[name];
+    const spec = Object.hasOwn(cls.params, name) ? cls.params[name] : undefined;
     if (!spec) {
       const names = Object.keys(cls.params);
       const hint = didYouMean(name, names);

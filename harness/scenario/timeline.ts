@@ -74,7 +74,8 @@ export function offsetOf(ctx: TimeContext, t: StepTime, timezone: string): numbe
 
 /** A parameter value in the class's unit: durations may be written "90s", percents "30%". */
 export function paramValue(cls: FaultClass, name: string, value: number | string): number | undefined {
-  const spec = cls.params[name];
+  // Own keys only: a parameter named like an Object.prototype key ("constructor") is unknown.
+  const spec = Object.hasOwn(cls.params, name) ? cls.params[name] : undefined;
   if (!spec) return undefined;
   if (typeof value === 'number') return spec.unit === 'duration' ? value * 1000 : value;
   const text = value.trim();
