@@ -20,6 +20,11 @@ interface Rec {
   p?: Record<string, unknown>;
 }
 
+/** Longest silence a healthy device may keep: its heartbeat, half a sample, one sample's drift and jitter. */
+function maxHeartbeatGap(report: { heartbeat_ms: number; sample_ms: number }): number {
+  return report.heartbeat_ms + report.sample_ms / 2 + report.sample_ms * 60e-6 + 1_500;
+}
+
 function parse(lines: string[]): Rec[] {
   return lines.map((l) => JSON.parse(l) as Rec);
 }
@@ -93,8 +98,10 @@ describe('world and device twins (property)', () => {
           const spec = run.portfolio.devices.find((d) => d.id === id)!;
           const report = modelById(spec.model).report;
           // Devices send the heartbeat at the sample nearest the interval, on a drifting, jittered
-          // clock (docs/world.md): the gap may exceed the nominal heartbeat by up to half a sample.
-          const heartbeat_ms = report.heartbeat_ms + report.sample_ms / 2;
+          // clock (docs/world.md): the gap may exceed the nominal heartbeat by half a sample plus
+          // one sample's drift (≤ 60 ppm) and wake-up jitter (≤ 1.5 s). (Half a sample alone was
+          // once exceeded by 944 ms: a lock at seed "  Bn".)
+          const heartbeat_ms = maxHeartbeatGap(report);
           if (r.k === 'power') {
             online.set(id, r.s === 'online');
             last_attempt.delete(id);
@@ -118,12 +125,12 @@ describe('world and device twins (property)', () => {
         for (const [id, t] of last_attempt) {
           const spec = run.portfolio.devices.find((d) => d.id === id)!;
           const report = modelById(spec.model).report;
-          if (online.get(id)) expect(end - t).toBeLessThanOrEqual(report.heartbeat_ms + report.sample_ms / 2);
+          if (online.get(id)) expect(end - t).toBeLessThanOrEqual(maxHeartbeatGap(report));
         }
         expect(checked).toBeGreaterThan(100);
         expect(battery.size).toBeGreaterThan(0);
       }),
-      { numRuns: 6 },
+      { numRuns: 6, examples: [['  Bn']] },
     );
   });
 
