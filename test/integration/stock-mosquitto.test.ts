@@ -63,6 +63,10 @@ describe.skipIf(!mosquitto_bin)('stock Mosquitto (listener + allow_anonymous onl
         await watcher.subscribeAsync('#', { qos: 1 });
         await new Promise((r) => setTimeout(r, 1_000));
         expect(live).toBe(0);
+      } catch (err) {
+        // The broker's own account (dropped messages, disconnects) is the first thing to read.
+        const log = broker.log().trim().split('\n').slice(-40).join('\n');
+        throw new Error(`${err instanceof Error ? err.message : String(err)}\n--- mosquitto log (last 40 lines) ---\n${log}`, { cause: err });
       } finally {
         await watcher?.endAsync();
         await broker.stop();
