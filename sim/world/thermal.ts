@@ -345,6 +345,93 @@ export function advanceZone(params: ZoneThermalParams, state: ZoneThermalState, 
   };
 }
 
+/**
+ * advanceZone for an on/off unit, step after step, without its per-call set-up: the zone's
+ * constant terms (envelope, internal gains, moisture sources, outdoor vapour pressure) are worked
+ * out once for a span whose inputs hold, and each `step` integrates one held power for ≤ 60 s (one
+ * humidity sub-step). A home thermostat decides its call once a minute, so a 5-minute zone step
+ * makes five of these; through advanceZone each allocated its inputs and results and evaluated
+ * four exponentials instead of two (world-state.ts #advanceCycling).
+ *
+ * Every step gives bit for bit the state advanceZone(params, state, { ...inputs, fixed_power_w },
+ * dt_ms) gives: the same expressions in the same order (test/property/fast-paths.property.test.ts
+ * holds the two together). Only the saturation pressure at the step's start is reused from the
+ * previous step's end, the same call on the same temperature.
+ */
+export class HeldPowerIntegrator {
+  temperature_c: number;
+  /** Relative humidity as advanceZone returns it (clamped to its bounds). */
+  humidity_pct: number;
+  readonly #inv_r: number;
+  readonly #capacitance: number;
+  readonly #internal_w: number;
+  readonly #outdoor_c: number;
+  readonly #source_pa_s: number;
+  readonly #coil_per_w: number;
+  readonly #outdoor_e_pa: number;
+  #saturation_pa: number;
+
+  constructor(params: ZoneThermalParams, state: ZoneThermalState, inputs: ZoneInputs) {
+    if (!Number.isFinite(inputs.heat_setpoint_c) || !Number.isFinite(inputs.cool_setpoint_c)) {
+      throw new RangeError('setpoints must be finite numbers');
+    }
+    if (!(params.capacitance_j_per_k > 0) || !(params.resistance_k_per_w > 0)) {
+      throw new RangeError('capacitance_j_per_k and resistance_k_per_w must be positive');
+    }
+    const capacitance = params.capacitance_j_per_k;
+    const occupants = Math.max(0, inputs.occupants);
+    this.#capacitance = capacitance;
+    this.#inv_r = 1 / params.resistance_k_per_w;
+    this.#internal_w = occupants * params.gain_per_person_w + Math.max(0, inputs.gain_w ?? 0);
+    this.#outdoor_c = inputs.outdoor_c;
+    const air_kg = (capacitance / C_J_PER_M2K) * CEILING_HEIGHT_M * RHO_AIR_KG_M3;
+    const pa_per_kg_water = P_ATM_PA / (0.622 * air_kg);
+    this.#source_pa_s = occupants * LATENT_KG_S_PER_PERSON * pa_per_kg_water;
+    this.#coil_per_w = (LATENT_PER_SENSIBLE / H_FG_J_PER_KG) * pa_per_kg_water / (E_DESIGN_PA - E_COIL_PA);
+    this.#outdoor_e_pa = (Math.min(100, Math.max(0, inputs.outdoor_humidity_pct)) / 100) * saturationPa(inputs.outdoor_c);
+    this.temperature_c = state.temperature_c;
+    this.humidity_pct = state.humidity_pct;
+    this.#saturation_pa = saturationPa(state.temperature_c);
+  }
+
+  /** Integrates power_w (+ heating, − cooling) held for dt_ms, 0 < dt_ms ≤ 60,000. */
+  step(power_w: number, dt_ms: number): void {
+    if (!(dt_ms > 0) || dt_ms > MAX_SUBSTEP_S * 1000) throw new RangeError(`dt_ms must be in (0, ${MAX_SUBSTEP_S * 1000}], got ${dt_ms}`);
+    const inv_r = this.#inv_r;
+    const outdoor_c = this.#outdoor_c;
+    const internal_w = this.#internal_w;
+    let vapour_pa = (Math.min(100, Math.max(0, this.humidity_pct)) / 100) * this.#saturation_pa;
+    const substep_s = dt_ms / 1000 / 1; // one sub-step: ceil(dt_s / 60) is 1
+    // integrateTemperature with advanceZone's one flat piece (q = power, g = 0, every edge at +∞).
+    const q = power_w;
+    const g = 0;
+    let t_c = this.temperature_c;
+    let energy_j = 0;
+    const flow_up = (outdoor_c - t_c) * inv_r + q - g * t_c + internal_w;
+    if (flow_up === 0) {
+      energy_j += (q - g * t_c) * substep_s;
+    } else {
+      const thermal_rate = (inv_r + g) / this.#capacitance;
+      const equilibrium_c = (outdoor_c * inv_r + q + internal_w) / (inv_r + g);
+      const decayed = -Math.expm1(-thermal_rate * substep_s);
+      const integral_t = equilibrium_c * substep_s + ((t_c - equilibrium_c) * decayed) / thermal_rate;
+      energy_j += q * substep_s - g * integral_t;
+      t_c = equilibrium_c + (t_c - equilibrium_c) * (1 - decayed);
+    }
+    const last_power_w = energy_j / substep_s + 0;
+    const coil_per_s = last_power_w < 0 && vapour_pa > E_COIL_PA ? -last_power_w * this.#coil_per_w : 0;
+    const rate = 1 / MOISTURE_TAU_S + coil_per_s;
+    const equilibrium_pa = (this.#outdoor_e_pa / MOISTURE_TAU_S + this.#source_pa_s + coil_per_s * E_COIL_PA) / rate;
+    vapour_pa = equilibrium_pa + (vapour_pa - equilibrium_pa) * Math.exp(-rate * substep_s);
+    const saturation_pa = saturationPa(t_c);
+    vapour_pa = Math.min(vapour_pa, saturation_pa);
+    const humidity_pct = (100 * vapour_pa) / saturation_pa;
+    this.temperature_c = t_c;
+    this.humidity_pct = Math.min(HUMIDITY_MAX_PCT, Math.max(HUMIDITY_MIN_PCT, humidity_pct));
+    this.#saturation_pa = saturation_pa;
+  }
+}
+
 export interface LoopIntegrals {
   heat_bias_w: number;
   cool_bias_w: number;

@@ -3,7 +3,7 @@ import { localTime, type LocalTime } from '../../platform/contract/local-time.ts
 import { scheduleDay } from './holidays.ts';
 import { headCount, occupancyFraction, zoneInUseShare, type BuildingType } from './occupancy.ts';
 import { daylightFraction, facadeIrradiance } from './daylight.ts';
-import { advanceZone, defaultZoneThermal, saturationPa, updateIntegrators, type HvacMode, type ZoneInputs, type ZoneThermalParams, type ZoneThermalState } from './thermal.ts';
+import { advanceZone, defaultZoneThermal, HeldPowerIntegrator, saturationPa, updateIntegrators, type HvacMode, type ZoneInputs, type ZoneThermalParams, type ZoneThermalState } from './thermal.ts';
 import { outdoorConditions, type Outdoor } from './weather.ts';
 import { zoneCharacter, type ZoneCharacter } from './zone-character.ts';
 import type { Building, Portfolio, Site, Zone } from './topology.ts';
@@ -202,8 +202,9 @@ export class ZoneModel {
     const d = cycling.differential_k;
     let t = this.updated_ms;
     let power_w = 0;
+    const zone = new HeldPowerIntegrator(this.params, this.state, inputs);
     while (t < now_ms) {
-      const temperature_c = this.state.temperature_c;
+      const temperature_c = zone.temperature_c;
       const held_ms = t - this.call_since_ms;
       let call = this.call;
       // A lockout or the opposite setpoint ends a call at once; otherwise it runs its minimum time.
@@ -222,9 +223,10 @@ export class ZoneModel {
       const capacity_w = this.params.hvac_capacity_w * health;
       power_w = call === 'heat' ? capacity_w : call === 'cool' ? -capacity_w * Math.min(1, drive.cooling_share) : 0;
       const next = Math.min(now_ms, t + CYCLE_CHECK_MS);
-      this.state = advanceZone(this.params, this.state, { ...inputs, fixed_power_w: power_w }, next - t).state;
+      zone.step(power_w, next - t);
       t = next;
     }
+    this.state = { temperature_c: zone.temperature_c, humidity_pct: zone.humidity_pct };
     this.last_hvac_power_w = power_w;
     if (power_w > 0) this.last_loop = 'heat';
     else if (power_w < 0) this.last_loop = 'cool';

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../platform/contract/canonical-json.ts';
 import { orderStep, type InboundMessage } from '../../platform/core/step-order.ts';
+import { advanceZone, defaultZoneThermal, HeldPowerIntegrator, type ZoneInputs, type ZoneThermalParams } from '../../sim/world/thermal.ts';
 
 /** Canonical JSON as first written: filtered, sorted key lists and JSON.stringify for numbers. */
 function referenceJson(value: unknown): string {
@@ -90,5 +91,62 @@ describe('canonical JSON fast path', () => {
       }),
       { numRuns: 1_000 },
     );
+  });
+});
+
+describe('held-power zone integrator', () => {
+  // An on/off unit's minutes: one set of inputs held over several steps, each a power (heating,
+  // cooling, off, a failed unit's −0) for ≤ 60 s, as world-state.ts #advanceCycling runs them.
+  const power = fc.oneof(fc.constant(0), fc.constant(-0), fc.double({ min: -20_000, max: 20_000, noNaN: true }));
+  const step = fc.record({ power_w: power, dt_ms: fc.integer({ min: 1, max: 60_000 }) });
+  it('gives, step by step, the state advanceZone gives with fixed_power_w, bit for bit', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          area_m2: fc.double({ min: 5, max: 2_000, noNaN: true }),
+          ua_scale: fc.double({ min: 0.3, max: 3, noNaN: true }),
+          temperature_c: fc.double({ min: -30, max: 50, noNaN: true }),
+          humidity_pct: fc.double({ min: -10, max: 120, noNaN: true }),
+          outdoor_c: fc.double({ min: -40, max: 45, noNaN: true }),
+          outdoor_humidity_pct: fc.double({ min: 0, max: 100, noNaN: true }),
+          occupants: fc.integer({ min: 0, max: 40 }),
+          gain_w: fc.option(fc.double({ min: -500, max: 20_000, noNaN: true }), { nil: undefined }),
+        }),
+        fc.array(step, { minLength: 1, maxLength: 8 }),
+        (z, steps) => {
+          const base = defaultZoneThermal(z.area_m2);
+          const params: ZoneThermalParams = { ...base, resistance_k_per_w: base.resistance_k_per_w / z.ua_scale };
+          const inputs: ZoneInputs = {
+            outdoor_c: z.outdoor_c,
+            outdoor_humidity_pct: z.outdoor_humidity_pct,
+            heat_setpoint_c: 20,
+            cool_setpoint_c: 24,
+            hvac_mode: 'auto',
+            hvac_health: 1,
+            occupants: z.occupants,
+            gain_w: z.gain_w,
+          };
+          let state = { temperature_c: z.temperature_c, humidity_pct: z.humidity_pct };
+          const fast = new HeldPowerIntegrator(params, state, inputs);
+          for (const s of steps) {
+            state = advanceZone(params, state, { ...inputs, fixed_power_w: s.power_w }, s.dt_ms).state;
+            fast.step(s.power_w, s.dt_ms);
+            expect(Object.is(fast.temperature_c, state.temperature_c)).toBe(true);
+            expect(Object.is(fast.humidity_pct, state.humidity_pct)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 1_000 },
+    );
+  });
+
+  it('refuses a step it cannot take in one humidity sub-step, and bad set-ups as advanceZone does', () => {
+    const params = defaultZoneThermal(70);
+    const inputs: ZoneInputs = { outdoor_c: 0, outdoor_humidity_pct: 80, heat_setpoint_c: 20, cool_setpoint_c: 24, hvac_mode: 'auto', hvac_health: 1, occupants: 1 };
+    const fast = new HeldPowerIntegrator(params, { temperature_c: 20, humidity_pct: 40 }, inputs);
+    expect(() => fast.step(1_000, 60_001)).toThrow(RangeError);
+    expect(() => fast.step(1_000, 0)).toThrow(RangeError);
+    expect(() => new HeldPowerIntegrator(params, { temperature_c: 20, humidity_pct: 40 }, { ...inputs, heat_setpoint_c: Number.NaN })).toThrow(RangeError);
+    expect(() => new HeldPowerIntegrator({ ...params, capacitance_j_per_k: 0 }, { temperature_c: 20, humidity_pct: 40 }, inputs)).toThrow(RangeError);
   });
 });
