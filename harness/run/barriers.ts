@@ -38,6 +38,15 @@ export interface PlatformSessionStats {
   resumes: number;
   /** Messages published while the platform was offline and delivered to its next connection. */
   queued_delivered: number;
+  /**
+   * Times a live subscription stopped delivering (nothing arrived for `stall_ms` while the broker
+   * had acknowledged everything released) and the platform reconnected to its session to restart
+   * it. Mosquitto 2.0.11 (Debian 12's) can strand QoS 1 messages in a subscriber's queue until it
+   * reconnects (inflight quota accounting, fixed in 2.0.13: docs/mqtt.md, "Stalled subscriptions").
+   */
+  stall_resumes: number;
+  /** Redelivered (DUP) copies of messages the platform already had, ignored. */
+  duplicates_ignored: number;
 }
 
 /**
@@ -52,7 +61,7 @@ export class MemoryBarrier implements StepBarrier, PlatformSession {
   readonly #platform: ReturnType<MemoryBus['connect']>;
   #commands: InboundCommand[] = [];
   #down = false;
-  readonly session: PlatformSessionStats = { resumes: 0, queued_delivered: 0 };
+  readonly session: PlatformSessionStats = { resumes: 0, queued_delivered: 0, stall_resumes: 0, duplicates_ignored: 0 };
 
   constructor(bus: MemoryBus, receiver: StepReceiver) {
     this.#receiver = receiver;
@@ -116,6 +125,14 @@ export interface FlowOutbox {
 /** Messages in flight toward one subscriber at most: half of the 1,000 that common brokers queue by default. */
 export const DEFAULT_WINDOW = 500;
 export const DEFAULT_STEP_TIMEOUT_MS = 60_000;
+/** No message for this long while some are due, with every publish acknowledged: the subscription has stalled. */
+export const DEFAULT_STALL_MS = 5_000;
+/** At most this many stall resumes in one step: a broker that really dropped messages fails the step. */
+const MAX_STALL_RESUMES_PER_STEP = 3;
+/** The round trip before a deliberate cut; a connection that delivers nothing may not answer it. */
+const FLUSH_TIMEOUT_MS = 2_000;
+/** More than a broker keeps in flight toward one client (Mosquitto 20, MQTT 5 receive maximum). */
+const RECENT_RECEIPTS = 1_024;
 /** Under 10 s so that a run against an unreachable broker ends, process start included, within 10 s. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 8_000;
 const FATAL_SOCKET_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNRESET']);
@@ -132,6 +149,8 @@ export interface MqttBarrierOptions {
   readonly outbox?: FlowOutbox;
   /** Most messages released toward the platform (and commands toward the sim) before they arrive. */
   readonly window?: number;
+  /** Wall-clock silence after which a live subscription counts as stalled and is resumed (default 5 s). */
+  readonly stall_ms?: number;
 }
 
 /**
@@ -197,6 +216,11 @@ export class MqttBarrier implements StepBarrier, PlatformSession {
   readonly #timeout_ms: number;
   readonly #outbox: FlowOutbox | undefined;
   readonly #window: number;
+  readonly #stall_ms: number;
+  /** The last RECENT_RECEIPTS messages by packet id and topic, to recognise a broker's redelivery. */
+  readonly #recent = new Map<string, { payload: string; seq: number }>();
+  readonly #recent_ring: Array<{ key: string; seq: number } | undefined> = [];
+  #receipts = 0;
   readonly #url: string;
   /** MQTT 5 can ask the broker not to replay retained messages at all (retain handling 2). */
   readonly #v5: boolean;
@@ -211,6 +235,9 @@ export class MqttBarrier implements StepBarrier, PlatformSession {
   #command_queue: InboundCommand[] = [];
   #command_next = 0;
   #commands_in_flight = 0;
+  /** A window went out since the last round trip on the sim's connection; the next one waits for one. */
+  #commands_unflushed = false;
+  #commands_flushing = false;
   /** Real-time mode: commands go straight to this instead of waiting for a step. */
   on_command: ((c: InboundCommand) => void) | undefined;
   #failure: Error | undefined;
@@ -223,7 +250,7 @@ export class MqttBarrier implements StepBarrier, PlatformSession {
   /** The platform process is down (platform_restart), or went down during the open step. */
   #down = false;
   #down_this_step = false;
-  readonly session: PlatformSessionStats = { resumes: 0, queued_delivered: 0 };
+  readonly session: PlatformSessionStats = { resumes: 0, queued_delivered: 0, stall_resumes: 0, duplicates_ignored: 0 };
 
   private constructor(platform: MqttClient, control: MqttClient, receiver: StepReceiver, options: MqttBarrierOptions) {
     this.#platform = platform;
@@ -232,6 +259,7 @@ export class MqttBarrier implements StepBarrier, PlatformSession {
     this.#timeout_ms = options.step_timeout_ms ?? DEFAULT_STEP_TIMEOUT_MS;
     this.#outbox = options.outbox;
     this.#window = Math.max(1, options.window ?? DEFAULT_WINDOW);
+    this.#stall_ms = Math.max(1, options.stall_ms ?? DEFAULT_STALL_MS);
     this.#url = options.transport.url;
     this.#v5 = (options.transport.protocol_version ?? 4) === 5;
     this.#transport = options.transport;
@@ -241,7 +269,33 @@ export class MqttBarrier implements StepBarrier, PlatformSession {
   /** The platform's connection hands what it receives to the receiver (installed before CONNACK). */
   #attachPlatform(client: MqttClient): void {
     client.on('error', (err) => (this.#last_error = err.message));
-    client.on('message', (topic, payload, packet) => this.#onPlatformMessage(topic, payload.toString(), packet.retain));
+    client.on('message', (topic, payload, packet) => {
+      const text = payload.toString();
+      if (this.#redelivery(packet.messageId, packet.dup, topic, text)) return;
+      this.#onPlatformMessage(topic, text, packet.retain);
+    });
+  }
+
+  /**
+   * QoS 1 is at least once: after a reconnect the broker re-sends (DUP) what it had in flight,
+   * including messages the platform took but whose PUBACK the broker had not read yet. A DUP with
+   * the packet id, topic and payload of a recent message is that message again, and is ignored.
+   */
+  #redelivery(message_id: number | undefined, dup: boolean, topic: string, payload: string): boolean {
+    if (message_id === undefined) return false;
+    const key = `${message_id} ${topic}`;
+    if (dup && this.#recent.get(key)?.payload === payload) {
+      this.session.duplicates_ignored++;
+      return true;
+    }
+    // A ring of the last RECENT_RECEIPTS keys; an entry leaves the map only with its own receipt.
+    const seq = ++this.#receipts;
+    this.#recent.set(key, { payload, seq });
+    const slot = seq % RECENT_RECEIPTS;
+    const old = this.#recent_ring[slot];
+    if (old !== undefined && this.#recent.get(old.key)?.seq === old.seq) this.#recent.delete(old.key);
+    this.#recent_ring[slot] = { key, seq };
+    return false;
   }
 
   static async connect(receiver: StepReceiver, options: MqttBarrierOptions): Promise<MqttBarrier> {
@@ -317,13 +371,32 @@ export class MqttBarrier implements StepBarrier, PlatformSession {
     this.#pumpCommands();
   }
 
-  /** Publishes queued commands while fewer than a window of them are on their way to the sim. */
+  /**
+   * Publishes queued commands a window at a time: the next window only once the sim has taken the
+   * last one and the broker has answered a round trip on the sim's connection, so it has read the
+   * sim's PUBACKs (the same reason as #acksRead: unread PUBACKs count against the sim's queue).
+   */
   #pumpCommands(): void {
+    // Real time has no steps to bring the count back to zero (a command lost in an outage would
+    // hold every later one): there the window slides, as many on their way as the window allows.
+    const sliding = this.on_command !== undefined;
+    if (this.#commands_flushing || (!sliding && this.#commands_in_flight > 0)) return;
+    if (this.#command_next >= this.#command_queue.length) return;
+    if (!sliding && this.#commands_unflushed && this.#control.connected) {
+      this.#commands_flushing = true;
+      void this.#control.unsubscribeAsync(FLUSH_TOPIC).catch(() => undefined).finally(() => {
+        this.#commands_flushing = false;
+        this.#commands_unflushed = false;
+        if (!this.#stopped) this.#pumpCommands();
+      });
+      return;
+    }
     while (this.#commands_in_flight < this.#window && this.#command_next < this.#command_queue.length) {
       const m = this.#command_queue[this.#command_next++]!;
       this.#commands_in_flight++;
       this.#platform.publish(m.topic, m.payload, { qos: 1 });
     }
+    this.#commands_unflushed = true;
     if (this.#command_next === this.#command_queue.length) {
       this.#command_queue = [];
       this.#command_next = 0;
@@ -432,28 +505,77 @@ export class MqttBarrier implements StepBarrier, PlatformSession {
         continue;
       }
       await this.#awaitReceived(step, t_ms, expected, base, released, deadline_ms);
+      if (outbox.held > 0) await this.#acksRead(step, deadline_ms);
     }
   }
 
-  /** Waits until the platform has received `released` messages of the step, or fails naming the missing ones. */
+  /**
+   * Waits until the broker has read the platform's PUBACKs for everything it received. The
+   * platform holding a message does not mean the broker knows: its PUBACK may still sit unread in
+   * the broker's socket while the broker is busy with the devices' publishes, and Mosquitto counts
+   * a message against the subscriber's queue limit until that PUBACK is read. Seen on a stock
+   * 2.0.11 under load: 785 messages sent and unacknowledged from the broker's side, the next
+   * window on top, "Outgoing messages are being dropped for client msp-platform". An UNSUBSCRIBE
+   * of a filter the platform never had is answered in order, after the PUBACKs before it.
+   */
+  async #acksRead(step: number, deadline_ms: number): Promise<void> {
+    if (!this.#platform.connected) return;
+    let timer: NodeJS.Timeout | undefined;
+    const remaining_ms = Math.max(0, deadline_ms - performance.now()); // wall-clock: bounded by the step's deadline
+    const watch_ms = Math.min(remaining_ms, this.#stall_ms);
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), watch_ms))); // wall-clock: as above
+    const outcome = await Promise.race([this.#platform.unsubscribeAsync(FLUSH_TOPIC).then(() => 'ok' as const, () => 'ok' as const), late]);
+    clearTimeout(timer);
+    if (outcome === 'ok') return;
+    if (watch_ms >= remaining_ms) throw this.#fail(new TransportFailure('LOCKSTEP_TIMEOUT', `step ${step}: the broker at ${this.#url} did not answer the platform's UNSUBSCRIBE within ${this.#timeout_ms} ms (--step-timeout); ${BROKER_HINTS}`));
+    // A connection that answers nothing for stall_ms has stalled: resume the session; whatever
+    // the broker re-sends that the platform already had is recognised as a redelivery.
+    await this.#resumeStalled(step);
+  }
+
+  /**
+   * Waits until the platform has received `released` messages of the step, or fails naming the
+   * missing ones. A subscription that goes silent while messages are due and the broker has
+   * acknowledged every publish is resumed (reconnect to the same session): the broker then
+   * re-sends what it has in flight and restarts the queue. Lost messages stay lost, so a broker
+   * that dropped them still fails the step at the deadline.
+   */
   async #awaitReceived(step: number, t_ms: number, expected: number, base: number, released: number, deadline_ms: number): Promise<void> {
     const target = base + released;
-    if (this.#receiver.received_total >= target) return;
-    {
+    let stall_resumes = 0;
+    while (this.#receiver.received_total < target) {
+      const seen = this.#receiver.received_total;
       let timer: NodeJS.Timeout | undefined;
       const arrived = new Promise<'ok'>((resolve) => (this.#received_waiter = { target, resolve: () => resolve('ok') }));
+      const remaining_ms = Math.max(0, deadline_ms - performance.now()); // wall-clock: a broker that drops messages fails the run, never hangs it
+      const watch_ms = Math.min(remaining_ms, this.#stall_ms);
       const timeout = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), Math.max(0, deadline_ms - performance.now())); // wall-clock: a broker that drops messages fails the run, never hangs it
+        timer = setTimeout(() => resolve('timeout'), watch_ms); // wall-clock: as above, checked every stall_ms
       });
       const outcome = await Promise.race([arrived, timeout]);
       clearTimeout(timer);
       this.#received_waiter = undefined;
       if (this.#failure) throw this.#fail(this.#failure);
-      if (outcome === 'timeout') {
+      if (outcome === 'ok') return;
+      if (watch_ms >= remaining_ms) {
         const have = this.#receiver.received_total - base;
-        throw this.#fail(new TransportFailure('LOCKSTEP_TIMEOUT', `step ${step} (${new Date(t_ms).toISOString()}): the platform received ${have} of the ${released} messages released so far (${expected} in the step) within ${this.#timeout_ms} ms (--step-timeout)${this.#down ? ' while its session was offline (platform_restart)' : ''}; ${this.#difference()}; ${BROKER_HINTS}`));
+        const resumed = stall_resumes > 0 ? `, after resuming its stalled subscription ${stall_resumes} time(s)` : '';
+        throw this.#fail(new TransportFailure('LOCKSTEP_TIMEOUT', `step ${step} (${new Date(t_ms).toISOString()}): the platform received ${have} of the ${released} messages released so far (${expected} in the step) within ${this.#timeout_ms} ms (--step-timeout)${resumed}${this.#down ? ' while its session was offline (platform_restart)' : ''}; ${this.#difference()}; ${BROKER_HINTS}`));
+      }
+      const silent = this.#receiver.received_total === seen;
+      const all_acknowledged = (this.#outbox?.unsettled ?? 0) === 0;
+      if (silent && all_acknowledged && stall_resumes < MAX_STALL_RESUMES_PER_STEP) {
+        stall_resumes++;
+        await this.#resumeStalled(step);
       }
     }
+  }
+
+  /** Reconnects the platform to its own session: the broker re-sends its in-flight messages and restarts the queue. */
+  async #resumeStalled(step: number): Promise<void> {
+    await this.#cutPlatform();
+    await this.#resumePlatform(step, 'stall');
+    this.session.stall_resumes++;
   }
 
   /** The platform process goes down: its connection is cut at the next window (a crash: no DISCONNECT). */
@@ -475,8 +597,13 @@ export class MqttBarrier implements StepBarrier, PlatformSession {
    * where the broker keeps up to the client's receive maximum in flight instead of 20.
    */
   async #cutPlatform(): Promise<void> {
-    if (!this.#platform.connected) return;
-    await this.#platform.unsubscribeAsync(FLUSH_TOPIC);
+    if (this.#platform.connected) {
+      let timer: NodeJS.Timeout | undefined;
+      // wall-clock: a connection that has stopped delivering may never answer; cut it anyway
+      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, FLUSH_TIMEOUT_MS)));
+      await Promise.race([this.#platform.unsubscribeAsync(FLUSH_TOPIC).catch(() => undefined), late]);
+      clearTimeout(timer);
+    }
     await this.#platform.endAsync(true);
   }
 
@@ -495,13 +622,13 @@ export class MqttBarrier implements StepBarrier, PlatformSession {
    * The restarted platform connects again with the same client id and `clean: false`: the broker
    * must resume the session (session present) and deliver what it queued while it was offline.
    */
-  async #resumePlatform(step: number): Promise<void> {
+  async #resumePlatform(step: number, why: 'restart' | 'stall' = 'restart'): Promise<void> {
     const { client, session_present } = await openClient(this.#url, persistent(this.#transport, 'msp-platform'), 'the restarted platform receiver', this.#connect_ms, (c) => this.#attachPlatform(c));
     this.#platform = client;
     if (!session_present) {
-      throw this.#fail(new TransportFailure('TRANSPORT_SESSION', `step ${step}: the broker at ${this.#url} did not keep msp-platform's persistent session (clean: false) across the platform's restart, so what devices published meanwhile is lost; check the broker's session persistence and expiry (Mosquitto: persistent_client_expiration; MQTT 5: session expiry)`));
+      throw this.#fail(new TransportFailure('TRANSPORT_SESSION', `step ${step}: the broker at ${this.#url} did not keep msp-platform's persistent session (clean: false) across the platform's ${why === 'stall' ? 'reconnect after its subscription stalled' : 'restart'}, so what devices published meanwhile is lost; check the broker's session persistence and expiry (Mosquitto: persistent_client_expiration; MQTT 5: session expiry)`));
     }
-    this.session.resumes++;
+    if (why === 'restart') this.session.resumes++;
   }
 
   async complete(step: number, t_ms: number, expected: number, wills: ReadonlyArray<readonly [string, number]> = []): Promise<readonly InboundCommand[]> {

@@ -105,6 +105,7 @@ async function wire(options: RunOptions, portfolio: Portfolio, receiver: StepRec
     ...(flow === 'windowed' ? { outbox: transport } : {}),
     ...(options.step_timeout_ms !== undefined ? { step_timeout_ms: options.step_timeout_ms } : {}),
     ...(options.window !== undefined ? { window: options.window } : {}),
+    ...(options.stall_ms !== undefined ? { stall_ms: options.stall_ms } : {}),
   });
   return {
     transport,
@@ -434,6 +435,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       platform_backlog_dropped: gate.overflow,
       platform_session_resumes: wiring.platform_session.session.resumes,
       platform_queued_delivered: wiring.platform_session.session.queued_delivered,
+      platform_stall_resumes: wiring.platform_session.session.stall_resumes,
     },
     store: store && store_stats ? { location: store.location, restarts, replayed_inputs, records: store_stats.records, snapshots: store_stats.snapshots, bytes: store_stats.bytes } : null,
     oracle: oracle_report,

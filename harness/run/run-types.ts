@@ -66,6 +66,8 @@ export interface RunOptions {
   readonly step_timeout_ms?: number;
   /** Lockstep flow control: most messages in flight toward the platform (default 500). */
   readonly window?: number;
+  /** Lockstep over MQTT: wall-clock silence after which the platform's subscription is resumed (default 5 s). */
+  readonly stall_ms?: number;
   /** Real-time mode: pace virtual time at this many simulated ms per wall ms (no barrier). */
   readonly speed?: number;
   /**
@@ -149,7 +151,9 @@ export interface RunSummary {
   /** The timeline and fault processes as played: faults started, ones that could not take hold, actions run. */
   readonly faults: { readonly injected: number; readonly not_applied: number; readonly actions: number; readonly platform_backlog_max: number; readonly platform_backlog_dropped: number;
     /** platform_restart over the bus or broker: sessions resumed, and messages delivered from the session's queue. */
-    readonly platform_session_resumes: number; readonly platform_queued_delivered: number };
+    readonly platform_session_resumes: number; readonly platform_queued_delivered: number;
+    /** Reconnects that restarted a stalled subscription (docs/mqtt.md, "Stalled subscriptions"). */
+    readonly platform_stall_resumes: number };
   /** The platform's store, when the run had one: where, restarts recovered from it, and its size. */
   readonly store: { readonly location: string; readonly restarts: number; readonly replayed_inputs: number; readonly records: number; readonly snapshots: number; readonly bytes: number } | null;
   /** Ground-truth scoring of the platform against the injected faults (null without a platform). */

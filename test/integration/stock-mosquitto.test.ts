@@ -64,9 +64,11 @@ describe.skipIf(!mosquitto_bin)('stock Mosquitto (listener + allow_anonymous onl
         await new Promise((r) => setTimeout(r, 1_000));
         expect(live).toBe(0);
       } catch (err) {
-        // The broker's own account (dropped messages, disconnects) is the first thing to read.
-        const log = broker.log().trim().split('\n').slice(-40).join('\n');
-        throw new Error(`${err instanceof Error ? err.message : String(err)}\n--- mosquitto log (last 40 lines) ---\n${log}`, { cause: err });
+        // The broker's own account of the platform's session (drops, takeovers, disconnects) is the
+        // first thing to read; the device sessions' lines would bury it.
+        const lines = broker.log().trim().split('\n');
+        const relevant = lines.filter((l) => /msp-platform|msp-sim|dropp|[Ww]arning|[Ee]rror|exceeded/.test(l)).slice(-40).join('\n');
+        throw new Error(`${err instanceof Error ? err.message : String(err)}\n--- mosquitto log: ${lines.length} lines, those about the platform, the sim, drops and errors ---\n${relevant}`, { cause: err });
       } finally {
         await watcher?.endAsync();
         await broker.stop();

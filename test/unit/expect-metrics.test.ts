@@ -44,7 +44,7 @@ const summary = (over: Partial<RunSummary> = {}): RunSummary =>
     start_ms: 0, end_ms: 6 * 3_600_000, sim_span_ms: 6 * 3_600_000, wall_ms: 1, devices: 10, devices_by_kind: {}, sites: 1, buildings: 1,
     messages: 100, messages_by_class: {}, messages_by_kind: {}, received_by_monitor: 102, dropped: { radio_loss: 3, parent_down: 2, outbox_full: 0, reboot: 0 },
     broker_outages: 0, wills: 2, events: 1, events_per_wall_s: 1, trace_lines: 1, trace_bytes: 1, platform: null,
-    faults: { injected: 0, not_applied: 0, actions: 0, platform_backlog_max: 0, platform_backlog_dropped: 0, platform_session_resumes: 0, platform_queued_delivered: 0 }, oracle: null, rollouts: [], trace_hash: '0', ...over,
+    faults: { injected: 0, not_applied: 0, actions: 0, platform_backlog_max: 0, platform_backlog_dropped: 0, platform_session_resumes: 0, platform_queued_delivered: 0, platform_stall_resumes: 0 }, oracle: null, rollouts: [], trace_hash: '0', ...over,
   }) as RunSummary;
 
 const oracle = (over: Partial<OracleReport> = {}): OracleReport => ({
