@@ -62,6 +62,13 @@ export class ZoneModel {
   state: ZoneThermalState;
   updated_ms: number;
   hvac: HvacDrive | null = null;
+  /**
+   * The zone whose controller's unit also serves this one, when this zone has no controller of
+   * its own: a floor-level unit (a store's rooftop unit, a home's furnace) conditions every zone
+   * of its floor, not only the one its thermostat hangs in. Each served zone follows the unit's
+   * mode and setpoints on its own temperature, as a VAV box or an open plan does.
+   */
+  served_by: ZoneModel | null = null;
   last_hvac_power_w = 0;
   heat_bias_w = 0;
   cool_bias_w = 0;
@@ -157,7 +164,7 @@ export class ZoneModel {
     const dt_ms = now_ms - this.updated_ms;
     if (dt_ms <= 0) return this.state;
     const outdoor = this.#world.outdoor(this.site, this.updated_ms);
-    const drive = this.hvac;
+    const drive = this.hvac ?? this.served_by?.hvac ?? null;
     const occupants = this.occupantsAt(this.updated_ms);
     const inputs: ZoneInputs = {
       outdoor_c: outdoor.temperature_c,
@@ -254,6 +261,23 @@ export class WorldState {
       for (const building of site.buildings) {
         for (const floor of building.floors) {
           for (const zone of floor.zones) this.#zones.set(zone.id, new ZoneModel(this, zone, site, building, seed, start_ms));
+        }
+      }
+    }
+    this.#linkServedZones();
+  }
+
+  /** Zones without a controller of their own are served by the first controlled zone of their floor. */
+  #linkServedZones(): void {
+    const controlled = new Set<string>();
+    for (const d of this.portfolio.devices) if (d.kind === 'hvac' && d.zone_id !== null) controlled.add(d.zone_id);
+    for (const site of this.portfolio.sites) {
+      for (const building of site.buildings) {
+        for (const floor of building.floors) {
+          const lead = floor.zones.find((z) => controlled.has(z.id));
+          if (lead === undefined) continue;
+          const lead_model = this.#zones.get(lead.id)!;
+          for (const zone of floor.zones) if (!controlled.has(zone.id)) this.#zones.get(zone.id)!.served_by = lead_model;
         }
       }
     }
