@@ -272,7 +272,7 @@ export class MqttBarrier implements StepBarrier, PlatformSession {
     client.on('message', (topic, payload, packet) => {
       const text = payload.toString();
       if (this.#redelivery(packet.messageId, packet.dup, topic, text)) return;
-      this.#onPlatformMessage(topic, text, packet.retain);
+      this.#onPlatformMessage(topic, text, packet.retain, client);
     });
   }
 
@@ -433,7 +433,11 @@ export class MqttBarrier implements StepBarrier, PlatformSession {
     return out;
   }
 
-  #onPlatformMessage(topic: string, payload: string, retained: boolean): void {
+  /**
+   * `via` is the connection the message came in on: a resumed session's broker re-sends at once,
+   * before the new connection is this.#platform, and the ack must leave on the live one.
+   */
+  #onPlatformMessage(topic: string, payload: string, retained: boolean, via: MqttClient): void {
     if (this.#stopped) return;
     try {
       if (topic === SYNC_TOPIC) {
@@ -443,7 +447,7 @@ export class MqttBarrier implements StepBarrier, PlatformSession {
         this.#receiver.onMarker(marker, (m) => {
           const commands = this.#published;
           this.#published = 0;
-          this.#platform.publish(ACK_TOPIC, JSON.stringify({ step: m.step, commands }), { qos: 1 });
+          via.publish(ACK_TOPIC, JSON.stringify({ step: m.step, commands }), { qos: 1 });
         });
       } else {
         this.#receiver.onMessage(topic, payload, retained);
@@ -623,7 +627,12 @@ export class MqttBarrier implements StepBarrier, PlatformSession {
    * must resume the session (session present) and deliver what it queued while it was offline.
    */
   async #resumePlatform(step: number, why: 'restart' | 'stall' = 'restart'): Promise<void> {
-    const { client, session_present } = await openClient(this.#url, persistent(this.#transport, 'msp-platform'), 'the restarted platform receiver', this.#connect_ms, (c) => this.#attachPlatform(c));
+    // The new connection is the platform's from before its CONNACK: a resumed session's broker
+    // re-sends at once, and what the platform publishes in reply (commands) must leave on it.
+    const { client, session_present } = await openClient(this.#url, persistent(this.#transport, 'msp-platform'), 'the restarted platform receiver', this.#connect_ms, (c) => {
+      this.#attachPlatform(c);
+      this.#platform = c;
+    });
     this.#platform = client;
     if (!session_present) {
       throw this.#fail(new TransportFailure('TRANSPORT_SESSION', `step ${step}: the broker at ${this.#url} did not keep msp-platform's persistent session (clean: false) across the platform's ${why === 'stall' ? 'reconnect after its subscription stalled' : 'restart'}, so what devices published meanwhile is lost; check the broker's session persistence and expiry (Mosquitto: persistent_client_expiration; MQTT 5: session expiry)`));
@@ -650,12 +659,23 @@ export class MqttBarrier implements StepBarrier, PlatformSession {
     }
     const acked = new Promise<void>((resolve) => (this.#waiting = { step, resolve }));
     this.#control.publish(STEP_TOPIC, JSON.stringify(wills.length > 0 ? { step, t_ms, expected, wills } : { step, t_ms, expected }), { qos: 1 });
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), Math.max(0, deadline_ms - performance.now())); // wall-clock: a hung broker must fail the run, not hang it
-    });
-    const outcome = await Promise.race([acked, timeout]);
-    clearTimeout(timer);
+    let outcome: 'ok' | 'timeout' = 'timeout';
+    for (let stall_resumes = 0; ; ) {
+      let timer: NodeJS.Timeout | undefined;
+      const remaining_ms = Math.max(0, deadline_ms - performance.now()); // wall-clock: a hung broker must fail the run, not hang it
+      const watch_ms = Math.min(remaining_ms, this.#stall_ms);
+      const timeout = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), watch_ms); // wall-clock: as above, checked every stall_ms
+      });
+      outcome = await Promise.race([acked.then(() => 'ok' as const), timeout]);
+      clearTimeout(timer);
+      if (outcome === 'ok' || this.#failure || watch_ms >= remaining_ms) break;
+      // No acknowledgement and the platform has not seen the marker: its subscription may have
+      // stalled after the step's messages (the marker is stuck with the broker). Resume it.
+      if (this.#receiver.pending().step === step || stall_resumes >= MAX_STALL_RESUMES_PER_STEP) continue;
+      stall_resumes++;
+      await this.#resumeStalled(step);
+    }
     this.#waiting = undefined;
     if (this.#failure) throw this.#fail(this.#failure);
     if (outcome === 'timeout') {

@@ -22,6 +22,8 @@ export interface FreezeRule {
   readonly connection: number;
   /** Broker-to-client bytes delivered on that connection before it goes silent. */
   readonly after_bytes: number;
+  /** Past after_bytes, go silent only at the first chunk that contains this text (withheld whole). */
+  readonly at_text?: string;
 }
 
 export async function startFreezingProxy(broker_port: number, rule: FreezeRule): Promise<FreezingProxy> {
@@ -42,9 +44,16 @@ export async function startFreezingProxy(broker_port: number, rule: FreezeRule):
       }
       upstream.write(chunk);
     });
+    let silent = false;
     upstream.on('data', (chunk: Buffer) => {
-      if (freeze && delivered >= rule.after_bytes) return;
-      if (freeze && delivered + chunk.length > rule.after_bytes) {
+      if (silent) return;
+      if (freeze && rule.at_text !== undefined && delivered >= rule.after_bytes && chunk.includes(Buffer.from(rule.at_text))) {
+        silent = true;
+        frozen++;
+        return;
+      }
+      if (freeze && rule.at_text === undefined && delivered >= rule.after_bytes) return;
+      if (freeze && rule.at_text === undefined && delivered + chunk.length > rule.after_bytes) {
         // Deliver up to the limit, never beyond: a partial packet is what a stalled socket leaves too.
         client.write(chunk.subarray(0, rule.after_bytes - delivered));
         delivered = rule.after_bytes;

@@ -20,7 +20,9 @@ describe.skipIf(!mosquitto_bin)('a stalled platform subscription (stock Mosquitt
     const memory = await runScenario(SMALL, { duration_ms: SPAN_MS });
     const broker = await startMosquitto({ stock: true });
     // The platform's first connection is the clean wipe; its second is the persistent session.
-    const proxy = await startFreezingProxy(broker.port, { client_id: 'msp-platform', connection: 2, after_bytes: 40_000 });
+    // 8 kB into it is the middle of step 0's births (about 20 kB for this office), whatever the
+    // number of sync probes before them: the freeze falls among the step's messages.
+    const proxy = await startFreezingProxy(broker.port, { client_id: 'msp-platform', connection: 2, after_bytes: 8_000 });
     try {
       const summary = await runScenario(SMALL, {
         duration_ms: SPAN_MS,
@@ -42,9 +44,33 @@ describe.skipIf(!mosquitto_bin)('a stalled platform subscription (stock Mosquitt
     }
   }, 120_000);
 
+  it('is resumed when it goes silent on a step marker, after the step\'s messages arrived, and gives the memory hash', async () => {
+    const memory = await runScenario(SMALL, { duration_ms: SPAN_MS });
+    const broker = await startMosquitto({ stock: true });
+    // Past step 0's births, the first chunk carrying a step marker is withheld: the platform has
+    // the step's messages and waits for the marker, which the broker believes it has sent.
+    const proxy = await startFreezingProxy(broker.port, { client_id: 'msp-platform', connection: 2, after_bytes: 30_000, at_text: 'msp/v1/$sim/step' });
+    try {
+      const summary = await runScenario(SMALL, {
+        duration_ms: SPAN_MS,
+        transport: 'mqtt',
+        mqtt: { transport: { url: proxy.url, keepalive_s: 0 }, mode: 'per-device' },
+        stall_ms: 500,
+        step_timeout_ms: 20_000,
+      });
+      expect(proxy.frozen).toBe(1);
+      expect(summary.faults.platform_stall_resumes).toBeGreaterThanOrEqual(1);
+      expect(summary.received_by_monitor).toBe(summary.messages + summary.wills);
+      expect(summary.trace_hash).toBe(memory.trace_hash);
+    } finally {
+      await proxy.close();
+      await broker.stop();
+    }
+  }, 120_000);
+
   it('without the resume (a stall longer than the step) the same freeze fails the step with LOCKSTEP_TIMEOUT, naming the missing messages', async () => {
     const broker = await startMosquitto({ stock: true });
-    const proxy = await startFreezingProxy(broker.port, { client_id: 'msp-platform', connection: 2, after_bytes: 40_000 });
+    const proxy = await startFreezingProxy(broker.port, { client_id: 'msp-platform', connection: 2, after_bytes: 8_000 });
     try {
       const run = runScenario(SMALL, {
         duration_ms: SPAN_MS,
