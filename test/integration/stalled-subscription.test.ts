@@ -20,7 +20,7 @@ describe.skipIf(!mosquitto_bin)('a stalled platform subscription (stock Mosquitt
     const memory = await runScenario(SMALL, { duration_ms: SPAN_MS });
     const broker = await startMosquitto({ stock: true });
     // The platform's first connection is the clean wipe; its second is the persistent session.
-    // 8 kB into it is the middle of step 0's births (about 20 kB for this office), whatever the
+    // 8 kB into it is the middle of the first steps' births (about 20 kB for this office), whatever the
     // number of sync probes before them: the freeze falls among the step's messages.
     const proxy = await startFreezingProxy(broker.port, { client_id: 'msp-platform', connection: 2, after_bytes: 8_000 });
     try {
@@ -47,7 +47,7 @@ describe.skipIf(!mosquitto_bin)('a stalled platform subscription (stock Mosquitt
   it('is resumed when it goes silent on a step marker, after the step\'s messages arrived, and gives the memory hash', async () => {
     const memory = await runScenario(SMALL, { duration_ms: SPAN_MS });
     const broker = await startMosquitto({ stock: true });
-    // Past step 0's births, the first chunk carrying a step marker is withheld: the platform has
+    // Past the births, the first chunk carrying a step marker is withheld: the platform has
     // the step's messages and waits for the marker, which the broker believes it has sent.
     const proxy = await startFreezingProxy(broker.port, { client_id: 'msp-platform', connection: 2, after_bytes: 30_000, at_text: 'msp/v1/$sim/step' });
     try {
