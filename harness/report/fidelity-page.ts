@@ -130,6 +130,20 @@ interface Section {
   title: string;
   svg: string | null;
   note: string;
+  /** Said instead of the plot when no device of the target reports the section's values. */
+  empty?: string;
+}
+
+/**
+ * Who conditions a zone without a controller of its own: the first controlled zone of its floor
+ * (the simulator's rule, ZoneModel.served_by in sim/world/world-state.ts), or nobody.
+ */
+function servingNote(world: WorldDoc, zone: WorldZone): string {
+  const controlled = new Set(world.devices.filter((d) => d.kind === 'hvac' && d.zone_id !== null).map((d) => d.zone_id));
+  const lead = world.zones.find((z) => z.floor_id === zone.floor_id && controlled.has(z.id));
+  if (lead === undefined) return 'No HVAC controller on this floor: the zone floats with the weather.';
+  const unit = world.devices.find((d) => d.kind === 'hvac' && d.zone_id === lead.id)!;
+  return `No device in this zone reports this. The zone is served by the floor's unit, controlled by ${unit.id} in ${lead.name} (${lead.id}); its output is on that zone's page.`;
 }
 
 export function renderFidelityPage(world: WorldDoc, target: FidelityTarget, data: ReadonlyMap<string, DeviceSeries>, meta: FidelityMeta = {}): string {
@@ -176,7 +190,7 @@ export function renderFidelityPage(world: WorldDoc, target: FidelityTarget, data
       svg: room > 0 ? lineChart({ ...base, title: `Temperature — ${zone.name}`, left: { label: '°C' }, series, lanes: [...modeLanes(), ...troubles], lane_legend: [...(hvacs.length ? modeLegend : []), ...troubleLegend] }) : null,
       note:
         (hvacs.length > 0 ? 'Thermostat reading (its own sensor, offset from the room by a few tenths) and the heating and cooling setpoints as the controller reported them; ' : '') +
-        'room and floor sensors as reported, and the outdoor air (world.json, hourly). ' +
+        `${hvacs.length > 0 ? 'room' : 'Room'} and floor sensors as reported, and the outdoor air (world.json, hourly). ` +
         'Values hold until the next report (devices report on change or heartbeat); a blank stretch is a device that went silent for over two heartbeats.',
     });
   }
@@ -188,6 +202,7 @@ export function renderFidelityPage(world: WorldDoc, target: FidelityTarget, data
     const has_supply = series.some((s) => s.axis === 'right');
     sections.push({
       title: 'HVAC output and supply air',
+      ...(hvacs.length === 0 && target.kind === 'zone' ? { empty: servingNote(world, zone) } : {}),
       svg: series.length > 0
         ? lineChart({ ...base, title: `HVAC output and supply air — ${zone.name}`, left: { label: 'output % (+ heat, − cool)', min: -100, max: 100 }, ...(has_supply ? { right: { label: 'supply air °C' } } : {}), series, zero_line: true, lanes: modeLanes(), lane_legend: hvacs.length ? modeLegend : [] })
         : null,
@@ -268,7 +283,7 @@ export function renderFidelityPage(world: WorldDoc, target: FidelityTarget, data
   parts.push(`<section><h2>Devices</h2><table><tr><th>device</th><th>kind</th><th>model</th><th class="n">reports</th><th class="n">events</th><th>faults</th></tr>${rows}</table></section>`);
   for (const s of sections) {
     if (s.svg === null && target.kind === 'device') continue;
-    parts.push(`<section id="${s.title.toLowerCase().replace(/[^a-z]+/g, '-')}"><h2>${e(s.title)}</h2>${s.svg ?? `<p class="note">No ${target.kind === 'zone' ? 'device in this zone' : 'device'} reports this.</p>`}${s.svg ? `<p class="note">${e(s.note)}</p>` : ''}</section>`);
+    parts.push(`<section id="${s.title.toLowerCase().replace(/[^a-z]+/g, '-')}"><h2>${e(s.title)}</h2>${s.svg ?? `<p class="note">${e(s.empty ?? `No ${target.kind === 'zone' ? 'device in this zone' : 'device'} reports this.`)}</p>`}${s.svg ? `<p class="note">${e(s.note)}</p>` : ''}</section>`);
   }
   parts.push('<p class="note">Made by <code>msp-twin inspect</code> from trace.jsonl (what the devices reported) and world.json (the site\'s outdoor air, which no device reports).</p>');
   parts.push('</main></body></html>\n');

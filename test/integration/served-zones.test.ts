@@ -56,4 +56,12 @@ describe('zones served by a floor\'s unit (retail-chain, June)', () => {
     expect(hottest(led).temperature_c).toBeLessThan(26.5);
     expect(hottest(served).temperature_c, JSON.stringify(hottest(served))).toBeLessThan(27.5);
   });
+
+  it('the fidelity page of a served zone names the unit that serves it', async () => {
+    const c = captureIo();
+    const out = join(dir, 'served.html');
+    expect(await main(['inspect', dir, '--zone', 'atl-store-1-f01-z02', '--out', out], c.io), c.err()).toBe(0);
+    const html = readFileSync(out, 'utf8');
+    expect(html).toContain('served by the floor\'s unit, controlled by atl-store-1-f01-hvac-001 in Zone 1.1 (atl-store-1-f01-z01)');
+  });
 });
