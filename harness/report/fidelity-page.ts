@@ -134,15 +134,13 @@ interface Section {
   empty?: string;
 }
 
-/**
- * Who conditions a zone without a controller of its own: the first controlled zone of its floor
- * (the simulator's rule, ZoneModel.served_by in sim/world/world-state.ts), or nobody.
- */
-function servingNote(world: WorldDoc, zone: WorldZone): string {
-  const controlled = new Set(world.devices.filter((d) => d.kind === 'hvac' && d.zone_id !== null).map((d) => d.zone_id));
-  const lead = world.zones.find((z) => z.floor_id === zone.floor_id && controlled.has(z.id));
-  if (lead === undefined) return 'No HVAC controller on this floor: the zone floats with the weather.';
-  const unit = world.devices.find((d) => d.kind === 'hvac' && d.zone_id === lead.id)!;
+/** Who conditions a zone without a controller of its own (world.json's served_by), or nobody. */
+function servingNote(world: WorldDoc, zone: WorldZone): string | undefined {
+  if (zone.served_by === undefined) return undefined;
+  if (zone.served_by === null) return 'No HVAC controller on this floor: the zone floats with the weather.';
+  const lead = world.zones.find((z) => z.id === zone.served_by);
+  const unit = world.devices.find((d) => d.kind === 'hvac' && d.zone_id === zone.served_by);
+  if (lead === undefined || unit === undefined) return undefined;
   return `No device in this zone reports this. The zone is served by the floor's unit, controlled by ${unit.id} in ${lead.name} (${lead.id}); its output is on that zone's page.`;
 }
 
@@ -200,9 +198,10 @@ export function renderFidelityPage(world: WorldDoc, target: FidelityTarget, data
     for (const { d, pts } of withKey('output_pct')) series.push({ name: `output (${shortId(d)})`, color: color.get(d.id)!, points: pts, step: true, max_gap_ms: maxGap(d), stroke_width: 2 });
     for (const { d, pts } of withKey('supply_temp_c')) series.push({ name: `supply air (${shortId(d)})`, color: PALETTE[(target.devices.indexOf(d) + 3) % PALETTE.length]!, points: pts, step: true, max_gap_ms: maxGap(d), axis: 'right' });
     const has_supply = series.some((s) => s.axis === 'right');
+    const serving = hvacs.length === 0 && target.kind === 'zone' ? servingNote(world, zone) : undefined;
     sections.push({
       title: 'HVAC output and supply air',
-      ...(hvacs.length === 0 && target.kind === 'zone' ? { empty: servingNote(world, zone) } : {}),
+      ...(serving !== undefined ? { empty: serving } : {}),
       svg: series.length > 0
         ? lineChart({ ...base, title: `HVAC output and supply air — ${zone.name}`, left: { label: 'output % (+ heat, − cool)', min: -100, max: 100 }, ...(has_supply ? { right: { label: 'supply air °C' } } : {}), series, zero_line: true, lanes: modeLanes(), lane_legend: hvacs.length ? modeLegend : [] })
         : null,

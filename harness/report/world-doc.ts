@@ -44,6 +44,12 @@ export interface WorldZone {
   floor_id: string;
   area_m2: number;
   capacity_people: number;
+  /**
+   * For a zone without a controller of its own: the zone whose controller's unit conditions it,
+   * or null when none does (it floats). Absent for a controlled zone, and in documents written
+   * before 2026-12-05.
+   */
+  served_by?: string | null;
 }
 
 export interface WorldDevice {
@@ -78,7 +84,9 @@ export function worldDocument(portfolio: Portfolio, scenario: string, seed: stri
     for (const b of site.buildings) {
       for (const f of b.floors) {
         for (const z of f.zones) {
-          zones.push({ id: z.id, name: z.name, site_id: site.id, building_id: b.id, building_name: b.name, building_type: b.type, floor_id: f.id, area_m2: z.area_m2, capacity_people: z.capacity_people });
+          const model = world.zone(z.id);
+          const served_by = model?.controlled ? undefined : (model?.served_by?.zone.id ?? null);
+          zones.push({ id: z.id, name: z.name, site_id: site.id, building_id: b.id, building_name: b.name, building_type: b.type, floor_id: f.id, area_m2: z.area_m2, capacity_people: z.capacity_people, ...(served_by !== undefined ? { served_by } : {}) });
         }
       }
     }

@@ -139,6 +139,17 @@ const FATAL_SOCKET_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH'
 /** Certificate verification and TLS handshake failures (OpenSSL's and Node's codes): a retry meets the same certificate. */
 const TLS_FAILURE_CODE = /CERT|SELF_SIGNED|UNABLE_TO_|^ERR_SSL_|^ERR_TLS_/;
 
+/** `work`'s outcome, or 'timeout' after `ms` of wall time, whichever comes first; the timer never outlives the race. */
+async function within<T>(work: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms))); // wall-clock: every bounded wait of the lockstep goes through here
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export interface MqttBarrierOptions {
   readonly transport: MqttTransportOptions;
   /** Wall-clock limit for one step's messages to arrive; a hung broker fails the run, never hangs it. */
@@ -272,7 +283,7 @@ export class MqttBarrier implements StepBarrier, PlatformSession {
     client.on('message', (topic, payload, packet) => {
       const text = payload.toString();
       if (this.#redelivery(packet.messageId, packet.dup, topic, text)) return;
-      this.#onPlatformMessage(topic, text, packet.retain, client);
+      this.#onPlatformMessage(topic, text, packet.retain);
     });
   }
 
@@ -433,11 +444,7 @@ export class MqttBarrier implements StepBarrier, PlatformSession {
     return out;
   }
 
-  /**
-   * `via` is the connection the message came in on: a resumed session's broker re-sends at once,
-   * before the new connection is this.#platform, and the ack must leave on the live one.
-   */
-  #onPlatformMessage(topic: string, payload: string, retained: boolean, via: MqttClient): void {
+  #onPlatformMessage(topic: string, payload: string, retained: boolean): void {
     if (this.#stopped) return;
     try {
       if (topic === SYNC_TOPIC) {
@@ -447,7 +454,7 @@ export class MqttBarrier implements StepBarrier, PlatformSession {
         this.#receiver.onMarker(marker, (m) => {
           const commands = this.#published;
           this.#published = 0;
-          via.publish(ACK_TOPIC, JSON.stringify({ step: m.step, commands }), { qos: 1 });
+          this.#platform.publish(ACK_TOPIC, JSON.stringify({ step: m.step, commands }), { qos: 1 });
         });
       } else {
         this.#receiver.onMessage(topic, payload, retained);
@@ -524,12 +531,9 @@ export class MqttBarrier implements StepBarrier, PlatformSession {
    */
   async #acksRead(step: number, deadline_ms: number): Promise<void> {
     if (!this.#platform.connected) return;
-    let timer: NodeJS.Timeout | undefined;
     const remaining_ms = Math.max(0, deadline_ms - performance.now()); // wall-clock: bounded by the step's deadline
     const watch_ms = Math.min(remaining_ms, this.#stall_ms);
-    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), watch_ms))); // wall-clock: as above
-    const outcome = await Promise.race([this.#platform.unsubscribeAsync(FLUSH_TOPIC).then(() => 'ok' as const, () => 'ok' as const), late]);
-    clearTimeout(timer);
+    const outcome = await within(this.#platform.unsubscribeAsync(FLUSH_TOPIC).then(() => 'ok' as const, () => 'ok' as const), watch_ms);
     if (outcome === 'ok') return;
     if (watch_ms >= remaining_ms) throw this.#fail(new TransportFailure('LOCKSTEP_TIMEOUT', `step ${step}: the broker at ${this.#url} did not answer the platform's UNSUBSCRIBE within ${this.#timeout_ms} ms (--step-timeout); ${BROKER_HINTS}`));
     // A connection that answers nothing for stall_ms has stalled: resume the session; whatever
@@ -549,15 +553,10 @@ export class MqttBarrier implements StepBarrier, PlatformSession {
     let stall_resumes = 0;
     while (this.#receiver.received_total < target) {
       const seen = this.#receiver.received_total;
-      let timer: NodeJS.Timeout | undefined;
       const arrived = new Promise<'ok'>((resolve) => (this.#received_waiter = { target, resolve: () => resolve('ok') }));
       const remaining_ms = Math.max(0, deadline_ms - performance.now()); // wall-clock: a broker that drops messages fails the run, never hangs it
       const watch_ms = Math.min(remaining_ms, this.#stall_ms);
-      const timeout = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), watch_ms); // wall-clock: as above, checked every stall_ms
-      });
-      const outcome = await Promise.race([arrived, timeout]);
-      clearTimeout(timer);
+      const outcome = await within(arrived, watch_ms);
       this.#received_waiter = undefined;
       if (this.#failure) throw this.#fail(this.#failure);
       if (outcome === 'ok') return;
@@ -601,13 +600,8 @@ export class MqttBarrier implements StepBarrier, PlatformSession {
    * where the broker keeps up to the client's receive maximum in flight instead of 20.
    */
   async #cutPlatform(): Promise<void> {
-    if (this.#platform.connected) {
-      let timer: NodeJS.Timeout | undefined;
-      // wall-clock: a connection that has stopped delivering may never answer; cut it anyway
-      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, FLUSH_TIMEOUT_MS)));
-      await Promise.race([this.#platform.unsubscribeAsync(FLUSH_TOPIC).catch(() => undefined), late]);
-      clearTimeout(timer);
-    }
+    // A connection that has stopped delivering may never answer; it is cut anyway.
+    if (this.#platform.connected) await within(this.#platform.unsubscribeAsync(FLUSH_TOPIC).catch(() => undefined), FLUSH_TIMEOUT_MS);
     await this.#platform.endAsync(true);
   }
 
@@ -661,14 +655,9 @@ export class MqttBarrier implements StepBarrier, PlatformSession {
     this.#control.publish(STEP_TOPIC, JSON.stringify(wills.length > 0 ? { step, t_ms, expected, wills } : { step, t_ms, expected }), { qos: 1 });
     let outcome: 'ok' | 'timeout' = 'timeout';
     for (let stall_resumes = 0; ; ) {
-      let timer: NodeJS.Timeout | undefined;
       const remaining_ms = Math.max(0, deadline_ms - performance.now()); // wall-clock: a hung broker must fail the run, not hang it
       const watch_ms = Math.min(remaining_ms, this.#stall_ms);
-      const timeout = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), watch_ms); // wall-clock: as above, checked every stall_ms
-      });
-      outcome = await Promise.race([acked.then(() => 'ok' as const), timeout]);
-      clearTimeout(timer);
+      outcome = await within(acked.then(() => 'ok' as const), watch_ms);
       if (outcome === 'ok' || this.#failure || watch_ms >= remaining_ms) break;
       // No acknowledgement and the platform has not seen the marker: its subscription may have
       // stalled after the step's messages (the marker is stuck with the broker). Resume it.

@@ -69,6 +69,8 @@ export class ZoneModel {
    * mode and setpoints on its own temperature, as a VAV box or an open plan does.
    */
   served_by: ZoneModel | null = null;
+  /** Whether a controller of this zone's own drives it (set once the fleet is known). */
+  controlled = false;
   last_hvac_power_w = 0;
   heat_bias_w = 0;
   cool_bias_w = 0;
@@ -274,6 +276,7 @@ export class WorldState {
     for (const site of this.portfolio.sites) {
       for (const building of site.buildings) {
         for (const floor of building.floors) {
+          for (const zone of floor.zones) this.#zones.get(zone.id)!.controlled = controlled.has(zone.id);
           const lead = floor.zones.find((z) => controlled.has(z.id));
           if (lead === undefined) continue;
           const lead_model = this.#zones.get(lead.id)!;
