@@ -1,0 +1,709 @@
+import { describe, expect, it } from 'vitest';
+import type { OtaResult, OtaState } from '../../platform/contract/messages.ts';
+import type { Alert, DeviceInfo, Incident, Liveness } from '../../platform/core/model.ts';
+import { FirmwareCatalog } from '../../platform/patching/catalog.ts';
+import { PatchingEngine, type OtaCommand } from '../../platform/patching/engine.ts';
+import type { FirmwareRelease } from '../../platform/patching/types.ts';
+
+// Cases written against the rollout engine's mutation-testing survivors (docs/testing.md): each
+// builds its own engine inside the test (a fixture built at describe level hides kills), and the
+// expected numbers are worked out by hand from the plan, not taken from the engine.
+
+const SEC = 1_000;
+const MIN = 60 * SEC;
+const HOUR = 60 * MIN;
+const DAY = 24 * HOUR;
+const T0 = Date.UTC(2026, 2, 3, 12); // a Tuesday, 12:00 UTC
+const MODEL = 'TH-100';
+
+function release(model: string, version: string, extra: Partial<FirmwareRelease> = {}): FirmwareRelease {
+  return {
+    model,
+    version,
+    size_bytes: 2_000_000,
+    sha256: `sha-${model}-${version}`,
+    min_battery_pct: 30,
+    compatible_from: [],
+    released_ms: T0 - 10 * DAY,
+    approved_ms: T0 - 5 * DAY,
+    ...extra,
+  };
+}
+
+function catalog(): FirmwareCatalog {
+  return new FirmwareCatalog([
+    release(MODEL, '1.0.0'),
+    release(MODEL, '1.1.0'),
+    release(MODEL, '1.5.0'),
+    release(MODEL, '2.0.0', { compatible_from: ['1.0.0', '1.1.0'] }),
+    release('LK-200', '3.0.0'),
+  ]);
+}
+
+function dev(id: string, extra: Partial<DeviceInfo> = {}): DeviceInfo {
+  return { id, kind: 'env', model: MODEL, fw: '1.0.0', serial: `SN-${id}`, site: 's1', building: 'b1', floor: 'f1', zone: null, gateway: null, power: 'mains', heartbeat_ms: 300_000, caps: [], ...extra };
+}
+
+function fleet(n: number, extra: Partial<DeviceInfo> = {}, prefix = 'd'): DeviceInfo[] {
+  return Array.from({ length: n }, (_, i) => dev(`${prefix}${String(i).padStart(2, '0')}`, extra));
+}
+
+function incident(extra: Partial<Incident> = {}): Incident {
+  return {
+    id: 'inc-1',
+    priority: 'P2',
+    scope: { kind: 'building', id: 'b1' },
+    site: 's1',
+    building: 'b1',
+    cause: 'test',
+    status: 'open',
+    opened_ms: T0 - HOUR,
+    acked_ms: null,
+    resolved_ms: null,
+    response_due_ms: T0,
+    resolution_due_ms: T0 + DAY,
+    alert_ids: [],
+    device_ids: [],
+    ...extra,
+  };
+}
+
+function alert(device_id: string, started_ms: number, extra: Partial<Alert> = {}): Alert {
+  return {
+    id: `battery_low:${device_id}`,
+    device_id,
+    type: 'battery_low',
+    severity: 'warning',
+    status: 'firing',
+    started_ms,
+    acked_ms: null,
+    resolved_ms: null,
+    count: 1,
+    flapping: false,
+    inhibited_by: null,
+    summary: 'x',
+    ...extra,
+  } as Alert;
+}
+
+interface Options {
+  incidents?: Incident[];
+  tags?: Record<string, string[]>;
+  timezone?: string;
+  no_tags?: boolean;
+}
+
+/** An engine over an in-memory registry; records commands and the `p.rollout` audit log with times. */
+function setup(devices: DeviceInfo[], opts: Options = {}) {
+  const registry = new Map(devices.map((d) => [d.id, d]));
+  const liveness = new Map<string, Liveness>();
+  const incidents = opts.incidents ?? [];
+  const sent: OtaCommand[] = [];
+  const log: Array<Record<string, unknown> & { at: number }> = [];
+  const seqs = new Map<string, number>();
+  const deps = {
+    journal: (at: number, kind: string, fields: Record<string, unknown>) => {
+      if (kind === 'p.rollout') log.push({ ...fields, at });
+    },
+    catalog: catalog(),
+    device: (id: string) => registry.get(id),
+    devices: () => [...registry.values()],
+    liveness: (id: string) => liveness.get(id) ?? 'ONLINE',
+    open_incidents: () => incidents,
+    timezone_of: () => opts.timezone ?? 'UTC',
+    send: (c: OtaCommand) => sent.push(c),
+    ...(opts.no_tags ? {} : { tags_of: (id: string) => opts.tags?.[id] ?? [] }),
+  };
+  const engine = new PatchingEngine(deps);
+  /** A second engine over the same registry and outputs (for saveState/loadState). */
+  const twin = () => new PatchingEngine(deps);
+  const lastCommand = (device_id: string) => sent.filter((c) => c.device_id === device_id && c.payload.action !== 'cancel').at(-1);
+  const report = (device_id: string, state: OtaState, result: OtaResult, at: number, job?: string, target = engine) => {
+    const cmd = lastCommand(device_id);
+    if (!cmd) throw new Error(`no command was sent to ${device_id}`);
+    const seq = seqs.get(device_id) ?? 0;
+    seqs.set(device_id, seq + 1);
+    const d = registry.get(device_id)!;
+    target.onMessage({ type: 'ota', device_id, site_id: d.site, received_ms: at, payload: { v: 1, id: device_id, seq, ts: at, job: job ?? cmd.payload.job, from: d.fw, to: cmd.payload.fw, state, result } }, at);
+    if (state === 'committed') registry.set(device_id, { ...d, fw: cmd.payload.fw });
+  };
+  const birth = (device_id: string, session: number, at: number) => {
+    const d = registry.get(device_id)!;
+    engine.onMessage(
+      {
+        type: 'birth',
+        device_id,
+        site_id: d.site,
+        received_ms: at,
+        payload: { v: 1, id: d.id, kind: d.kind, model: d.model, serial: d.serial, fw: d.fw, site: d.site, building: d.building, floor: d.floor, zone: d.zone, gateway: d.gateway, power: d.power, caps: [...d.caps], heartbeat_ms: d.heartbeat_ms, session, seq: 0, ts: at },
+      },
+      at,
+    );
+  };
+  const battery = (device_id: string, pct: number, at: number) => {
+    engine.onMessage({ type: 'telemetry', device_id, site_id: registry.get(device_id)!.site, received_ms: at, payload: { v: 1, id: device_id, seq: 0, ts: at, battery_pct: pct } } as never, at);
+  };
+  /** Download then install then commit (or fail) one device, ticking after the download. */
+  const update = (device_id: string, at: number, outcome: 'ok' | 'fail' = 'ok') => {
+    report(device_id, 'waiting_window', 'ok', at);
+    engine.tick(at);
+    expect(lastCommand(device_id)?.payload.action).toBe('install');
+    if (outcome === 'ok') report(device_id, 'committed', 'ok', at + MIN);
+    else report(device_id, 'failed', 'install_failed', at + MIN);
+  };
+  const commands = (action: string, job?: string) => sent.filter((c) => c.payload.action === action && (job === undefined || c.payload.job === job));
+  const downloads = (job?: string) => commands('download', job).map((c) => c.device_id);
+  const events = (ev: string) => log.filter((l) => l.ev === ev);
+  const job = (rollout: string, device_id: string) => engine.jobs(rollout).find((j) => j.device_id === device_id)!;
+  return { engine, twin, registry, liveness, incidents, sent, log, report, birth, battery, update, commands, downloads, events, job };
+}
+
+const FW = { model: MODEL, version: '2.0.0' };
+
+describe('create: targets, current and incompatible devices', () => {
+  it('counts targets, devices already current and incompatible ones, and journals them', () => {
+    const { engine, events, downloads, job } = setup([
+      dev('a', { fw: '1.0.0' }),
+      dev('b', { fw: '1.1.0' }),
+      dev('c', { fw: '1.5.0' }), // 2.0.0 installs only over 1.0.0 and 1.1.0
+      dev('e', { fw: '2.0.0' }),
+      dev('f', { model: 'LK-200', fw: '3.0.0' }),
+    ]);
+    const s = engine.create({ id: 'r1', firmware: FW }, T0);
+    expect(s.targets).toBe(2);
+    expect(s.already_current).toBe(1);
+    expect(s.firmware).toEqual(FW);
+    expect(s.created_ms).toBe(T0);
+    expect(events('created')).toEqual([
+      { id: 'r1', ev: 'created', at: T0, fw: 'TH-100@2.0.0', targets: 2, already_current: 1, incompatible: 1, waves: [2], why: 'plan r1: 2 devices to update in 1 wave(s)' },
+    ]);
+    expect(downloads().sort()).toEqual(['a', 'b']);
+    expect(job('r1', 'a').from_fw).toBe('1.0.0');
+    expect(job('r1', 'b').from_fw).toBe('1.1.0');
+    expect(engine.deviceJob('c')).toBeUndefined();
+    expect(engine.deviceJob('e')).toBeUndefined();
+    expect(engine.deviceJob('a')).toEqual({ rollout: 'r1', job: { device_id: 'a', wave: 0, state: 'downloading', attempt: 0, from_fw: '1.0.0', failure: null, device_state: null } });
+  });
+
+  it('completes a plan with nothing to update at once, sending nothing', () => {
+    const { engine, sent, events } = setup(fleet(2, { fw: '2.0.0' }));
+    const s = engine.create({ id: 'r1', firmware: FW }, T0);
+    expect(s.state).toBe('completed');
+    expect(s.reason).toBe('no device needs this update');
+    expect(s.finished_ms).toBe(T0);
+    expect(s.already_current).toBe(2);
+    expect(s.waves).toEqual([]);
+    expect(sent).toEqual([]);
+    expect(events('completed')).toEqual([{ id: 'r1', ev: 'completed', at: T0, why: 'no device needs this update' }]);
+    expect(events('wave_started')).toEqual([]);
+  });
+
+  it('leaves a device busy in an active rollout out of a second one', () => {
+    const { engine, downloads } = setup(fleet(2));
+    engine.create({ id: 'r1', firmware: FW, targets: { sites: ['s1'] }, concurrency: { max_in_flight: 1 } }, T0);
+    const s2 = engine.create({ id: 'r2', firmware: FW }, T0 + MIN);
+    expect(s2.targets).toBe(0);
+    expect(s2.state).toBe('completed');
+    expect(downloads()).toHaveLength(1);
+    engine.cancel('r1', 'stop', T0 + 2 * MIN);
+    expect(engine.create({ id: 'r3', firmware: FW }, T0 + 3 * MIN).targets).toBe(2);
+  });
+
+  it('names the first wave "canary" in its journal only when the plan has a canary', () => {
+    const a = setup(fleet(3));
+    a.engine.create({ id: 'r1', firmware: FW, canary: { count: 1 } }, T0);
+    expect(a.events('wave_started')).toEqual([{ id: 'r1', ev: 'wave_started', at: T0, wave: 0, devices: 1, why: 'canary cohort (stable hash)' }]);
+    const b = setup(fleet(3));
+    b.engine.create({ id: 'r1', firmware: FW, waves: [{ count: 1 }] }, T0);
+    expect(b.events('wave_started')).toEqual([{ id: 'r1', ev: 'wave_started', at: T0, wave: 0, devices: 1, why: 'wave 0' }]);
+  });
+});
+
+describe('target filters', () => {
+  const devices = () => [
+    dev('a', { site: 's1', building: 'b1', fw: '1.0.0' }),
+    dev('b', { site: 's1', building: 'b2', fw: '1.1.0' }),
+    dev('c', { site: 's2', building: 'b3', fw: '1.0.0' }),
+    dev('x', { model: 'LK-200', fw: '3.0.0', site: 's1', building: 'b1' }),
+  ];
+  const tags = { a: ['lobby', 'floor-1'], b: ['lobby'], c: ['floor-1'] };
+  const targetsOf = (targets: Record<string, unknown>, opts: Options = { tags }) => {
+    const { engine } = setup(devices(), opts);
+    engine.create({ id: 'r1', firmware: FW, targets }, T0);
+    return engine.jobs('r1').map((j) => j.device_id).sort();
+  };
+
+  it('selects by site, building and running firmware, never another model', () => {
+    expect(targetsOf({})).toEqual(['a', 'b', 'c']);
+    expect(targetsOf({ sites: ['s1'] })).toEqual(['a', 'b']);
+    expect(targetsOf({ buildings: ['b2', 'b3'] })).toEqual(['b', 'c']);
+    expect(targetsOf({ firmware: ['1.0.0'] })).toEqual(['a', 'c']);
+    expect(targetsOf({ sites: ['s1'], firmware: ['1.0.0'] })).toEqual(['a']);
+  });
+
+  it('selects devices carrying every listed tag; an empty tag list selects all', () => {
+    expect(targetsOf({ tags: ['lobby'] })).toEqual(['a', 'b']);
+    expect(targetsOf({ tags: ['lobby', 'floor-1'] })).toEqual(['a']);
+    expect(targetsOf({ tags: [] })).toEqual(['a', 'b', 'c']);
+  });
+
+  it('selects no device by tag when the deployment has no tags', () => {
+    expect(targetsOf({ tags: ['lobby'] }, { no_tags: true })).toEqual([]);
+    expect(targetsOf({}, { no_tags: true })).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('status and jobs', () => {
+  it('reports waves by name with their own counts, failures by class and jobs in flight', () => {
+    const { engine, downloads, update, report } = setup(fleet(4));
+    engine.create({ id: 'r1', firmware: FW, canary: { count: 1 }, waves: [{ count: 2 }], success_gate: { min_success_ratio: 0 }, error_gate: { max_failure_ratio: 1 } }, T0);
+    let s = engine.status('r1')!;
+    expect(s.waves.map((w) => [w.index, w.name, w.devices, w.started_ms, w.finished_ms])).toEqual([
+      [0, 'canary', 1, T0, null],
+      [1, 'wave 1', 2, null, null],
+      [2, 'wave 2', 1, null, null],
+    ]);
+    expect(s.in_flight).toBe(1);
+    const [canary] = downloads() as [string];
+    update(canary, T0 + MIN);
+    engine.tick(T0 + 2 * MIN); // the canary passes; wave 1 starts
+    engine.tick(T0 + 3 * MIN); // and downloads
+    const [w1a, w1b] = downloads().slice(1) as [string, string];
+    expect(engine.status('r1')!.in_flight).toBe(2);
+    report(w1a, 'waiting_window', 'ok', T0 + 4 * MIN);
+    expect(engine.status('r1')!.in_flight).toBe(1); // downloaded, waiting for its install
+    engine.tick(T0 + 4 * MIN);
+    expect(engine.status('r1')!.in_flight).toBe(2);
+    report(w1a, 'committed', 'ok', T0 + 5 * MIN);
+    update(w1b, T0 + 6 * MIN, 'fail');
+    s = engine.status('r1')!;
+    expect(s.waves[0]).toEqual({ index: 0, name: 'canary', devices: 1, succeeded: 1, failed: 0, started_ms: T0, finished_ms: T0 + 2 * MIN });
+    expect(s.waves[1]).toEqual({ index: 1, name: 'wave 1', devices: 2, succeeded: 1, failed: 1, started_ms: T0 + 2 * MIN, finished_ms: null });
+    expect(s.counts).toEqual({ pending: 1, retry_wait: 0, downloading: 0, downloaded: 0, installing: 0, succeeded: 2, failed: 1, cancelled: 0 });
+    expect(s.failures).toEqual({ install_failed: 1 });
+    expect(s.wave).toBe(1);
+    expect(s.in_flight).toBe(0);
+    expect(engine.jobs('r1').find((j) => j.device_id === w1b)).toEqual({ device_id: w1b, wave: 1, state: 'failed', attempt: 0, from_fw: '1.0.0', failure: 'install_failed', device_state: 'failed' });
+  });
+
+  it('lists every rollout in creation order and answers unknown ids', () => {
+    const { engine } = setup([...fleet(1), dev('x', { model: 'LK-200', fw: '1.0.0' })]);
+    engine.create({ id: 'r2', firmware: FW }, T0);
+    engine.create({ id: 'r1', firmware: { model: 'LK-200', version: '3.0.0' } }, T0);
+    expect(engine.list().map((s) => [s.id, s.targets])).toEqual([
+      ['r2', 1],
+      ['r1', 1],
+    ]);
+    expect(engine.status('nope')).toBeUndefined();
+    expect(() => engine.jobs('nope')).toThrow(/no rollout "nope"/);
+    expect(engine.deviceJob('nobody')).toBeUndefined();
+    expect(engine.catalog.get(MODEL, '2.0.0')?.version).toBe('2.0.0');
+  });
+});
+
+describe('device observations', () => {
+  it('remembers the last battery level a device reported, and only reported ones', () => {
+    const { engine, battery } = setup(fleet(2));
+    battery('d00', 80, T0);
+    battery('d00', 55, T0 + MIN);
+    engine.onMessage({ type: 'telemetry', device_id: 'd01', site_id: 's1', received_ms: T0, payload: { v: 1, id: 'd01', seq: 0, ts: T0 } } as never, T0);
+    expect(engine.saveState().battery).toEqual([['d00', 55]]);
+  });
+
+  it('counts a birth as a reboot only when its session is newer than the last one seen', () => {
+    const { engine, birth } = setup(fleet(1));
+    birth('d00', 3, T0); // the first birth seen: a baseline, not a reboot
+    birth('d00', 3, T0 + MIN); // the same session again
+    birth('d00', 2, T0 + 2 * MIN); // an older session (reordered)
+    expect(engine.saveState().history).toEqual([['d00', { last_session: 3, births_ms: [], alerts_ms: [] }]]);
+    birth('d00', 4, T0 + 3 * MIN);
+    birth('d00', 6, T0 + 4 * MIN);
+    birth('d00', 5, T0 + 5 * MIN);
+    expect(engine.saveState().history).toEqual([['d00', { last_session: 6, births_ms: [T0 + 3 * MIN, T0 + 4 * MIN], alerts_ms: [] }]]);
+  });
+
+  it('records an alert once, when it first fires, and never a device_offline alert', () => {
+    const { engine } = setup(fleet(1));
+    engine.onAlert(alert('d00', T0));
+    engine.onAlert(alert('d00', T0, { count: 2 }));
+    engine.onAlert(alert('d00', T0 + MIN, { status: 'resolved' } as Partial<Alert>));
+    engine.onAlert(alert('d00', T0 + 2 * MIN, { type: 'device_offline' } as Partial<Alert>));
+    engine.onAlert(alert('d00', T0 + 3 * MIN, { type: 'leak' } as Partial<Alert>));
+    expect(engine.saveState().history).toEqual([['d00', { last_session: null, births_ms: [], alerts_ms: [T0, T0 + 3 * MIN] }]]);
+  });
+});
+
+describe('tick throttling', () => {
+  it('re-evaluates timers only after 10 s without news, exactly at 10 s', () => {
+    const { engine, job } = setup(fleet(1));
+    engine.create({ id: 'r1', firmware: FW, timeouts: { download: '1m' } }, T0);
+    engine.tick(T0 + 50 * SEC); // evaluates: the download is not due yet
+    engine.tick(T0 + 59 * SEC); // 9 s later: skipped
+    engine.tick(T0 + 60 * SEC - 1); // still within 10 s of the last evaluation
+    expect(job('r1', 'd00').state).toBe('downloading');
+    engine.tick(T0 + 60 * SEC); // exactly 10 s: evaluates, and the download is due now
+    expect(job('r1', 'd00')).toMatchObject({ state: 'failed', failure: 'timeout' });
+  });
+
+  it('skips a tick within 10 s of the last evaluation, then evaluates after it', () => {
+    const { engine, job } = setup(fleet(1));
+    engine.create({ id: 'r1', firmware: FW, timeouts: { download: '1m' } }, T0);
+    engine.tick(T0 + 55 * SEC);
+    engine.tick(T0 + 64 * SEC); // the download is overdue, but 9 s have passed and nothing changed
+    expect(job('r1', 'd00').state).toBe('downloading');
+    engine.tick(T0 + 65 * SEC);
+    expect(job('r1', 'd00').state).toBe('failed');
+  });
+
+  it('evaluates at once after an OTA status, however soon', () => {
+    const { engine, report, commands } = setup(fleet(1));
+    engine.create({ id: 'r1', firmware: FW }, T0);
+    engine.tick(T0 + 30 * SEC);
+    report('d00', 'waiting_window', 'ok', T0 + 31 * SEC);
+    engine.tick(T0 + 31 * SEC); // 1 s after the last evaluation, but the status made it dirty
+    expect(commands('install').map((c) => c.device_id)).toEqual(['d00']);
+  });
+});
+
+describe('timeouts', () => {
+  it('fails a download that is not done by its deadline as timeout, or offline when the device is not online', () => {
+    const { engine, liveness, report, events, job } = setup(fleet(3));
+    engine.create({ id: 'r1', firmware: FW, timeouts: { download: '10m' }, error_gate: { max_failure_ratio: 1 } }, T0);
+    report('d00', 'downloading', 'in_progress', T0 + MIN);
+    engine.tick(T0 + MIN);
+    liveness.set('d02', 'OFFLINE');
+    engine.tick(T0 + 10 * MIN - 10 * SEC); // (ticks 10 s apart: the engine skips closer ones)
+    expect(engine.status('r1')!.counts.downloading).toBe(3);
+    engine.tick(T0 + 10 * MIN); // due exactly now
+    expect(job('r1', 'd00')).toMatchObject({ state: 'failed', failure: 'timeout' });
+    expect(job('r1', 'd01')).toMatchObject({ state: 'failed', failure: 'timeout' });
+    expect(job('r1', 'd02')).toMatchObject({ state: 'failed', failure: 'offline' });
+    expect(events('failed').map((e) => [e.d, e.res, e.why]).sort()).toEqual([
+      ['d00', 'timeout', 'download did not finish in time (last reported: downloading)'],
+      ['d01', 'timeout', 'download did not finish in time (last reported: nothing)'],
+      ['d02', 'offline', 'download did not finish in time and the device is OFFLINE (last reported: nothing)'],
+    ]);
+  });
+
+  it('fails an install that is not committed by its deadline, counted from the install command', () => {
+    const { engine, report, events, job } = setup(fleet(1));
+    engine.create({ id: 'r1', firmware: FW, timeouts: { download: '10m', install: '20m' }, error_gate: { max_failure_ratio: 1 } }, T0);
+    report('d00', 'waiting_window', 'ok', T0 + 5 * MIN);
+    engine.tick(T0 + 5 * MIN);
+    expect(job('r1', 'd00').state).toBe('installing');
+    engine.tick(T0 + 25 * MIN - 10 * SEC);
+    expect(job('r1', 'd00').state).toBe('installing');
+    engine.tick(T0 + 25 * MIN);
+    expect(job('r1', 'd00')).toMatchObject({ state: 'failed', failure: 'timeout' });
+    expect(events('failed')[0]!.why).toBe('install did not finish in time (last reported: waiting_window)');
+  });
+
+  it('fails a device whose pre-checks never pass, counting from its first deferral', () => {
+    const { engine, liveness, events, job } = setup(fleet(1), {});
+    liveness.set('d00', 'OFFLINE');
+    engine.create({ id: 'r1', firmware: FW, prechecks: { timeout: '5m' }, error_gate: { max_failure_ratio: 1 } }, T0);
+    expect(events('deferred')).toEqual([{ id: 'r1', ev: 'deferred', at: T0, d: 'd00', why: 'device is OFFLINE' }]);
+    liveness.set('d00', 'SUSPECT');
+    engine.tick(T0 + 2 * MIN); // a new reason: journalled, but the deadline stays
+    expect(events('deferred').map((e) => e.why)).toEqual(['device is OFFLINE', 'device is SUSPECT']);
+    engine.tick(T0 + 5 * MIN - 10 * SEC);
+    expect(job('r1', 'd00').state).toBe('pending');
+    engine.tick(T0 + 5 * MIN);
+    expect(job('r1', 'd00')).toMatchObject({ state: 'failed', failure: 'precheck_timeout' });
+    expect(events('failed')[0]!.why).toBe('pre-checks did not pass in time (device is SUSPECT)');
+  });
+
+  it('lets a device wait for its pre-checks forever without a timeout, journalling the reason once', () => {
+    const { engine, liveness, events, job, downloads } = setup(fleet(1));
+    liveness.set('d00', 'OFFLINE');
+    engine.create({ id: 'r1', firmware: FW }, T0);
+    for (let t = T0 + MIN; t <= T0 + 3 * DAY; t += HOUR) engine.tick(t);
+    expect(job('r1', 'd00').state).toBe('pending');
+    expect(events('deferred')).toHaveLength(1);
+    liveness.set('d00', 'ONLINE');
+    engine.tick(T0 + 4 * DAY);
+    expect(downloads()).toEqual(['d00']);
+  });
+});
+
+describe('retries', () => {
+  it('retries a retryable failure after a jittered delay within [base/2, base], then downloads again', () => {
+    const run = (tick_at: (due: number) => number) => {
+      const { engine, report, events, job, commands } = setup(fleet(1));
+      engine.create({ id: 'r1', firmware: FW, retries: { base: '1m', cap: '1m' } }, T0);
+      report('d00', 'failed', 'connection_lost', T0 + MIN);
+      engine.tick(T0 + MIN);
+      const [retry] = events('retry');
+      const in_ms = retry!.in_ms as number;
+      expect(in_ms).toBeGreaterThanOrEqual(30 * SEC);
+      expect(in_ms).toBeLessThanOrEqual(60 * SEC);
+      expect(retry).toEqual({ id: 'r1', ev: 'retry', at: T0 + MIN, d: 'd00', cls: 'connection_lost', attempt: 1, in_ms, why: 'device reported failed (connection_lost); retry 1/3' });
+      expect(job('r1', 'd00')).toMatchObject({ state: 'retry_wait', attempt: 1, failure: 'connection_lost' });
+      engine.tick(tick_at(T0 + MIN + in_ms));
+      return { state: job('r1', 'd00').state, downloads: commands('download').length, events };
+    };
+    expect(run((due) => due - 1)).toMatchObject({ state: 'retry_wait', downloads: 1 });
+    const at_due = run((due) => due);
+    expect(at_due).toMatchObject({ state: 'downloading', downloads: 2 });
+    expect(at_due.events('download').map((e) => e.attempt)).toEqual([0, 1]);
+  });
+
+  it('fails for good once the class has used its retries', () => {
+    const { engine, report, job, commands, events } = setup(fleet(1));
+    engine.create({ id: 'r1', firmware: FW, retries: { per_class: { download_failed: 1 }, base: '1m', cap: '1m' }, error_gate: { max_failure_ratio: 1 } }, T0);
+    report('d00', 'failed', 'download_failed', T0 + MIN);
+    engine.tick(T0 + 3 * MIN);
+    expect(commands('download')).toHaveLength(2);
+    report('d00', 'failed', 'download_failed', T0 + 4 * MIN);
+    engine.tick(T0 + 10 * MIN);
+    expect(job('r1', 'd00')).toMatchObject({ state: 'failed', attempt: 1, failure: 'download_failed' });
+    expect(commands('download')).toHaveLength(2);
+    expect(events('failed')).toEqual([{ id: 'r1', ev: 'failed', at: T0 + 4 * MIN, d: 'd00', res: 'download_failed', why: 'device reported failed (download_failed)' }]);
+  });
+
+  it('does not retry a class without retries (low battery by default)', () => {
+    const { engine, report, job } = setup(fleet(1));
+    engine.create({ id: 'r1', firmware: FW, error_gate: { max_failure_ratio: 1 } }, T0);
+    report('d00', 'rejected', 'low_battery', T0 + MIN);
+    expect(job('r1', 'd00')).toMatchObject({ state: 'failed', attempt: 0, failure: 'low_battery' });
+  });
+});
+
+describe('OTA status from devices', () => {
+  it('maps a rollback or a failure reported as ok to boot_failure or install_failed', () => {
+    const { engine, report, job, events } = setup(fleet(4));
+    engine.create({ id: 'r1', firmware: FW, error_gate: { max_failure_ratio: 1 } }, T0);
+    report('d00', 'rolled_back', 'ok', T0 + MIN);
+    report('d01', 'rolled_back', 'health_check_failed', T0 + MIN);
+    report('d02', 'bricked', 'in_progress', T0 + MIN);
+    report('d03', 'failed', 'integrity_failure', T0 + MIN);
+    expect(['d00', 'd01', 'd02', 'd03'].map((d) => job('r1', d).failure)).toEqual(['boot_failure', 'health_check_failed', 'install_failed', 'integrity_failure']);
+    expect(events('failed').map((e) => e.why)).toEqual([
+      'device rolled back to 1.0.0 (ok)',
+      'device rolled back to 1.0.0 (health_check_failed)',
+      'device reported bricked (in_progress)',
+      'device reported failed (integrity_failure)',
+    ]);
+    const s = engine.status('r1')!;
+    expect(s.failures).toEqual({ boot_failure: 1, health_check_failed: 1, install_failed: 1, integrity_failure: 1 });
+  });
+
+  it('ignores a status for another job, for a device in no rollout and for a finished job', () => {
+    const { engine, report, job, registry, events } = setup([...fleet(2), dev('x', { fw: '2.0.0' })]);
+    engine.create({ id: 'r1', firmware: FW, error_gate: { max_failure_ratio: 1 } }, T0);
+    report('d00', 'failed', 'install_failed', T0 + MIN, 'other-job');
+    expect(job('r1', 'd00')).toMatchObject({ state: 'downloading', device_state: null });
+    registry.set('x', registry.get('x')!);
+    engine.onMessage({ type: 'ota', device_id: 'x', site_id: 's1', received_ms: T0, payload: { v: 1, id: 'x', seq: 0, ts: T0, job: 'r1', from: '1.0.0', to: '2.0.0', state: 'failed', result: 'install_failed' } }, T0 + MIN);
+    report('d01', 'waiting_window', 'ok', T0 + MIN);
+    engine.tick(T0 + MIN);
+    report('d01', 'committed', 'ok', T0 + 2 * MIN);
+    report('d01', 'failed', 'install_failed', T0 + 3 * MIN); // late: the job already ended
+    expect(job('r1', 'd01')).toMatchObject({ state: 'succeeded', failure: null, device_state: 'committed' });
+    expect(events('failed')).toEqual([]);
+  });
+
+  it('records progress states without changing the job, and takes a download as done only while downloading', () => {
+    const { engine, report, job, events } = setup(fleet(1));
+    engine.create({ id: 'r1', firmware: FW }, T0);
+    report('d00', 'verifying', 'in_progress', T0 + MIN);
+    expect(job('r1', 'd00')).toMatchObject({ state: 'downloading', device_state: 'verifying' });
+    report('d00', 'waiting_window', 'ok', T0 + 2 * MIN);
+    expect(job('r1', 'd00').state).toBe('downloaded');
+    expect(events('downloaded')).toEqual([{ id: 'r1', ev: 'downloaded', at: T0 + 2 * MIN, d: 'd00', why: 'image downloaded and verified; waiting for the install window' }]);
+    engine.tick(T0 + 2 * MIN);
+    expect(job('r1', 'd00').state).toBe('installing');
+    report('d00', 'waiting_window', 'ok', T0 + 3 * MIN); // a repeated report while installing
+    expect(job('r1', 'd00')).toMatchObject({ state: 'installing', device_state: 'waiting_window' });
+    expect(events('downloaded')).toHaveLength(1);
+  });
+
+  it('cancels a job the device dropped on its own', () => {
+    const { engine, report, job, events } = setup(fleet(1));
+    engine.create({ id: 'r1', firmware: FW }, T0);
+    report('d00', 'cancelled', 'cancelled', T0 + MIN);
+    expect(job('r1', 'd00').state).toBe('cancelled');
+    expect(events('cancelled')).toEqual([{ id: 'r1', ev: 'cancelled', at: T0 + MIN, d: 'd00', res: 'cancelled', why: 'device dropped the job' }]);
+    expect(engine.deviceJob('d00')).toBeUndefined();
+  });
+
+  it('journals a commit with the version the device now runs', () => {
+    const { engine, update, events } = setup(fleet(1));
+    engine.create({ id: 'r1', firmware: FW }, T0);
+    update('d00', T0 + MIN);
+    expect(events('succeeded')).toEqual([{ id: 'r1', ev: 'succeeded', at: T0 + 2 * MIN, d: 'd00', res: 'ok', why: 'running 2.0.0' }]);
+    engine.tick(T0 + 3 * MIN);
+    expect(engine.status('r1')).toMatchObject({ state: 'completed', reason: 'every wave passed its gates', finished_ms: T0 + 3 * MIN });
+  });
+});
+
+describe('windows', () => {
+  const downloadsAtT0 = (start: string, timezone: string) => {
+    const { engine, downloads } = setup(fleet(1), { timezone });
+    engine.create({ id: 'r1', firmware: FW, windows: { download: { days: ['tue'], start, duration: '1h' } } }, T0);
+    return downloads().length;
+  };
+
+  it('opens the download window in the site time zone, from its first minute to just before its end', () => {
+    expect(downloadsAtT0('12:00', 'UTC')).toBe(1); // opens exactly now
+    expect(downloadsAtT0('11:01', 'UTC')).toBe(1); // closes in a minute
+    expect(downloadsAtT0('11:00', 'UTC')).toBe(0); // closed exactly now
+    expect(downloadsAtT0('12:01', 'UTC')).toBe(0);
+    expect(downloadsAtT0('07:00', 'America/New_York')).toBe(1); // 12:00 UTC is 07:00 in New York (EST)
+    expect(downloadsAtT0('07:00', 'UTC')).toBe(0);
+  });
+
+  it('starts an install only if the window is still open 15 minutes later', () => {
+    const { engine, report, job, events } = setup(fleet(2));
+    engine.create({ id: 'r1', firmware: FW, windows: { install: { days: ['tue'], start: '12:00', duration: '1h' } } }, T0);
+    const [a, b] = engine.jobs('r1').map((j) => j.device_id) as [string, string];
+    report(a, 'waiting_window', 'ok', T0 + 44 * MIN);
+    engine.tick(T0 + 44 * MIN); // 12:59 is inside
+    report(b, 'waiting_window', 'ok', T0 + 45 * MIN);
+    engine.tick(T0 + 45 * MIN); // 13:00 is not
+    expect(job('r1', a).state).toBe('installing');
+    expect(job('r1', b).state).toBe('downloaded');
+    report(a, 'committed', 'ok', T0 + 50 * MIN);
+    expect(events('install')).toEqual([{ id: 'r1', ev: 'install', at: T0 + 44 * MIN, d: a, why: 'install window open' }]);
+    engine.tick(T0 + 7 * DAY); // next Tuesday 12:00
+    expect(job('r1', b).state).toBe('installing');
+  });
+
+  it('keeps the download and the install window apart when both are checked in one pass', () => {
+    const { engine, report, liveness, job } = setup(fleet(2));
+    liveness.set('d01', 'OFFLINE');
+    engine.create({ id: 'r1', firmware: FW, windows: { download: { days: 'daily', start: '00:00', duration: '24h' }, install: { days: ['sat'], start: '01:00', duration: '2h' } } }, T0);
+    expect(job('r1', 'd01').state).toBe('pending');
+    liveness.set('d01', 'ONLINE');
+    report('d00', 'waiting_window', 'ok', T0 + MIN);
+    engine.tick(T0 + MIN);
+    expect(job('r1', 'd00').state).toBe('downloaded'); // install window closed
+    expect(job('r1', 'd01').state).toBe('downloading'); // download window open
+  });
+
+  it('installs without a window as "install (no window)"', () => {
+    const { engine, report, events } = setup(fleet(1));
+    engine.create({ id: 'r1', firmware: FW }, T0);
+    report('d00', 'waiting_window', 'ok', T0 + MIN);
+    engine.tick(T0 + MIN);
+    expect(events('install')).toEqual([{ id: 'r1', ev: 'install', at: T0 + MIN, d: 'd00', why: 'install (no window)' }]);
+  });
+});
+
+describe('concurrency and pacing', () => {
+  it('limits jobs in flight per site and per gateway (a device without one is its own)', () => {
+    const { engine, downloads } = setup([
+      dev('a', { gateway: 'g1' }),
+      dev('b', { gateway: 'g1' }),
+      dev('c', { gateway: 'g1' }),
+      dev('d', { gateway: 'g2' }),
+      dev('e', { site: 's2' }),
+      dev('f', { site: 's2' }),
+    ]);
+    engine.create({ id: 'r1', firmware: FW, concurrency: { per_site: 2, per_gateway: 1 } }, T0);
+    const started = downloads();
+    expect(started).toHaveLength(4);
+    expect(started.filter((d) => ['a', 'b', 'c'].includes(d))).toHaveLength(1);
+    expect(started).toEqual(expect.arrayContaining(['d', 'e', 'f']));
+  });
+
+  it('counts another rollout\'s jobs in flight against max_in_flight', () => {
+    const { engine, downloads } = setup([...fleet(2), dev('x1', { model: 'LK-200', fw: '1.0.0' }), dev('x2', { model: 'LK-200', fw: '1.0.0' })]);
+    engine.create({ id: 'r1', firmware: FW, concurrency: { max_in_flight: 1 } }, T0);
+    engine.create({ id: 'r2', firmware: { model: 'LK-200', version: '3.0.0' }, concurrency: { max_in_flight: 2 } }, T0);
+    expect(downloads()).toHaveLength(2);
+    expect(downloads().filter((d) => d.startsWith('x'))).toHaveLength(1);
+  });
+
+  it('starts at most max_per_minute downloads in any minute, a start leaving the window after exactly 60 s', () => {
+    const { engine, downloads } = setup(fleet(5));
+    engine.create({ id: 'r1', firmware: FW, pacing: { max_per_minute: 2 } }, T0);
+    expect(downloads()).toHaveLength(2);
+    engine.tick(T0 + 50 * SEC);
+    expect(downloads()).toHaveLength(2);
+    engine.tick(T0 + 60 * SEC);
+    expect(downloads()).toHaveLength(4);
+    engine.tick(T0 + 2 * MIN);
+    expect(downloads()).toHaveLength(5);
+  });
+
+  it('ramps the start rate by factor every every_succeeded successes, never above max_per_minute', () => {
+    const { engine, downloads, report } = setup(fleet(12));
+    engine.create({ id: 'r1', firmware: FW, pacing: { ramp: { base_per_minute: 1, factor: 3, every_succeeded: 2 } }, error_gate: { max_failure_ratio: 1 } }, T0);
+    expect(downloads()).toHaveLength(1); // 1 × 3^0 a minute
+    const commit = (d: string, at: number) => {
+      report(d, 'waiting_window', 'ok', at);
+      engine.tick(at);
+      report(d, 'committed', 'ok', at + 10 * SEC);
+      engine.tick(at + 10 * SEC);
+    };
+    commit(downloads()[0]!, T0 + 10 * SEC); // 1 success: still 1 × 3^0, and this minute's start is used
+    expect(downloads()).toHaveLength(1);
+    engine.tick(T0 + 60 * SEC);
+    expect(downloads()).toHaveLength(2);
+    commit(downloads()[1]!, T0 + 70 * SEC); // 2 successes: 1 × 3^1 = 3 a minute, one used
+    expect(downloads()).toHaveLength(4);
+    engine.tick(T0 + 100 * SEC);
+    expect(downloads()).toHaveLength(4);
+
+    const capped = setup(fleet(6));
+    capped.engine.create({ id: 'r1', firmware: FW, pacing: { max_per_minute: 2, ramp: { base_per_minute: 5, factor: 2, every_succeeded: 1 } } }, T0);
+    expect(capped.downloads()).toHaveLength(2);
+    const ramped = setup(fleet(6));
+    ramped.engine.create({ id: 'r1', firmware: FW, pacing: { max_per_minute: 9, ramp: { base_per_minute: 3, factor: 2, every_succeeded: 1 } } }, T0);
+    expect(ramped.downloads()).toHaveLength(3);
+  });
+});
+
+describe('pre-checks', () => {
+  it('waits for a battery device to report a level at or above the image minimum', () => {
+    const { engine, battery, events, downloads } = setup([dev('a', { power: 'battery' }), dev('m')]);
+    engine.create({ id: 'r1', firmware: FW }, T0);
+    expect(downloads()).toEqual(['m']); // mains powered: no battery check
+    expect(events('deferred').map((e) => e.why)).toEqual(['battery level not reported yet']);
+    battery('a', 29, T0 + MIN);
+    engine.tick(T0 + MIN);
+    expect(events('deferred').map((e) => e.why)).toEqual(['battery level not reported yet', "battery 29 % below the image's minimum 30 %"]);
+    battery('a', 30, T0 + 2 * MIN);
+    engine.tick(T0 + 2 * MIN);
+    expect(downloads()).toEqual(['m', 'a']);
+  });
+
+  it('skips the checks the plan turns off', () => {
+    const { engine, liveness, downloads } = setup([dev('a', { power: 'battery' }), dev('b')], { incidents: [incident({ device_ids: ['a', 'b'] })] });
+    liveness.set('b', 'OFFLINE');
+    engine.create({ id: 'r1', firmware: FW, prechecks: { online: false, battery: false, no_major_incident: false } }, T0);
+    expect(downloads().sort()).toEqual(['a', 'b']);
+  });
+
+  it('checks online first, then battery, then incidents', () => {
+    const { engine, liveness, events } = setup([dev('a', { power: 'battery' })], { incidents: [incident({ device_ids: ['a'] })] });
+    liveness.set('a', 'SUSPECT');
+    engine.create({ id: 'r1', firmware: FW }, T0);
+    liveness.set('a', 'ONLINE');
+    engine.tick(T0 + MIN);
+    engine.onMessage({ type: 'telemetry', device_id: 'a', site_id: 's1', received_ms: T0, payload: { v: 1, id: 'a', seq: 0, ts: T0, battery_pct: 90 } } as never, T0 + 2 * MIN);
+    engine.tick(T0 + 2 * MIN);
+    expect(events('deferred').map((e) => e.why)).toEqual(['device is SUSPECT', 'battery level not reported yet', 'an open P1/P2 incident covers the device']);
+  });
+
+  const blockedBy = (incidents: Incident[], devices = [dev('a'), dev('b', { building: 'b2' }), dev('c', { site: 's2', building: 'b9' })]) => {
+    const { engine, events, downloads } = setup(devices, { incidents });
+    engine.create({ id: 'r1', firmware: FW }, T0);
+    return { started: downloads().sort(), why: Object.fromEntries(events('deferred').map((e) => [e.d, e.why])) };
+  };
+
+  it('holds devices covered by an open P1/P2 incident: the device, its building, or a site-wide outage', () => {
+    expect(blockedBy([incident({ device_ids: ['a'], building: null, scope: { kind: 'device', id: 'a' } })])).toEqual({ started: ['b', 'c'], why: { a: 'an open P1/P2 incident covers the device' } });
+    expect(blockedBy([incident({ building: 'b2', scope: { kind: 'building', id: 'b2' } })])).toEqual({ started: ['a', 'c'], why: { b: 'an open P1/P2 incident in building b2' } });
+    expect(blockedBy([incident({ site: 's1', building: null, scope: { kind: 'site', id: 's1' } })])).toEqual({
+      started: ['c'],
+      why: { a: 'an open P1/P2 outage at site s1', b: 'an open P1/P2 outage at site s1' },
+    });
+    expect(blockedBy([incident({ priority: 'P1', status: 'acknowledged', building: 'b9', site: 's2', scope: { kind: 'building', id: 'b9' } })]).started).toEqual(['a', 'b']);
+  });
+
+  it('ignores resolved and P3/P4 incidents', () => {
+    expect(blockedBy([incident({ status: 'resolved', device_ids: ['a'] }), incident({ priority: 'P3', device_ids: ['b'], building: 'b2' }), incident({ priority: 'P4', site: 's2', building: null, scope: { kind: 'site', id: 's2' } })]).started).toEqual(['a', 'b', 'c']);
+  });
+});
