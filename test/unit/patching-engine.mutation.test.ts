@@ -707,3 +707,283 @@ describe('pre-checks', () => {
     expect(blockedBy([incident({ status: 'resolved', device_ids: ['a'] }), incident({ priority: 'P3', device_ids: ['b'], building: 'b2' }), incident({ priority: 'P4', site: 's2', building: null, scope: { kind: 'site', id: 's2' } })]).started).toEqual(['a', 'b', 'c']);
   });
 });
+
+describe('success gate and waves', () => {
+  it('passes a wave whose success ratio equals the gate, with the counts in the journal', () => {
+    const { engine, downloads, update, events } = setup(fleet(4));
+    engine.create({ id: 'r1', firmware: FW, success_gate: { min_success_ratio: 0.75 }, error_gate: { max_failure_ratio: 1 } }, T0);
+    downloads().forEach((d, i) => update(d, T0 + MIN, i === 0 ? 'fail' : 'ok'));
+    engine.tick(T0 + 3 * MIN);
+    expect(events('wave_passed')).toEqual([{ id: 'r1', ev: 'wave_passed', at: T0 + 3 * MIN, wave: 0, succeeded: 3, executed: 4, ratio: 0.75, min: 0.75, why: 'wave 0: 3/4 succeeded (75 % ≥ 75 %)' }]);
+    expect(engine.status('r1')!.state).toBe('completed');
+  });
+
+  it('leaves out devices that were cancelled or never passed their pre-checks when judging a wave', () => {
+    const { engine, liveness, report, update, events } = setup(fleet(3));
+    liveness.set('d02', 'OFFLINE');
+    engine.create({ id: 'r1', firmware: FW, prechecks: { timeout: '5m' }, success_gate: { min_success_ratio: 1 }, error_gate: { max_failure_ratio: 1 } }, T0);
+    report('d01', 'cancelled', 'cancelled', T0 + MIN);
+    update('d00', T0 + MIN);
+    engine.tick(T0 + 5 * MIN); // d02 fails its pre-check deadline
+    engine.tick(T0 + 6 * MIN);
+    expect(events('wave_passed')).toEqual([expect.objectContaining({ succeeded: 1, executed: 1, ratio: 1 })]);
+  });
+
+  it('passes a wave in which no device was executed', () => {
+    const { engine, report, events } = setup(fleet(2));
+    engine.create({ id: 'r1', firmware: FW, success_gate: { min_success_ratio: 1 } }, T0);
+    report('d00', 'cancelled', 'cancelled', T0 + MIN);
+    report('d01', 'cancelled', 'cancelled', T0 + MIN);
+    engine.tick(T0 + MIN);
+    expect(events('wave_passed')).toEqual([expect.objectContaining({ succeeded: 0, executed: 0, ratio: 1 })]);
+    expect(engine.status('r1')!.state).toBe('completed');
+  });
+
+  it('pauses after a passing wave when the plan says so, and moves on when resumed', () => {
+    const { engine, downloads, update, events } = setup(fleet(3));
+    engine.create({ id: 'r1', firmware: FW, canary: { count: 1 }, success_gate: { then: 'pause' } }, T0);
+    update(downloads()[0]!, T0 + MIN);
+    engine.tick(T0 + 3 * MIN);
+    const s = engine.status('r1')!;
+    expect(s.state).toBe('paused');
+    expect(s.reason).toBe('wave 0 passed; the plan pauses for an operator to resume');
+    expect(events('paused')).toEqual([{ id: 'r1', ev: 'paused', at: T0 + 3 * MIN, action: 'pause', why: 'wave 0 passed; the plan pauses for an operator to resume' }]);
+    engine.tick(T0 + HOUR);
+    expect(downloads()).toHaveLength(1);
+    engine.resume('r1', T0 + 2 * HOUR);
+    expect(engine.status('r1')!.wave).toBe(1);
+    expect(downloads()).toHaveLength(3);
+  });
+
+  it('continues the same wave when resumed after the error gate paused it', () => {
+    const { engine, downloads, update } = setup(fleet(4));
+    engine.create({ id: 'r1', firmware: FW, concurrency: { max_in_flight: 1 }, error_gate: { max_failure_ratio: 0, min_executed: 1 } }, T0);
+    update(downloads()[0]!, T0 + MIN, 'fail');
+    expect(engine.status('r1')!.state).toBe('paused');
+    engine.resume('r1', T0 + HOUR);
+    expect(engine.status('r1')!).toMatchObject({ state: 'running', wave: 0 });
+    expect(downloads()).toHaveLength(2);
+  });
+
+  it('soaks after a passing wave for soak_ms, then starts the next wave', () => {
+    const { engine, downloads, update, events } = setup(fleet(3));
+    engine.create({ id: 'r1', firmware: FW, canary: { count: 1 }, success_gate: { soak: '1h' } }, T0);
+    update(downloads()[0]!, T0 + MIN);
+    engine.tick(T0 + 3 * MIN);
+    expect(engine.status('r1')).toMatchObject({ state: 'soaking', soak_until_ms: T0 + 63 * MIN });
+    expect(events('soak_started')).toEqual([{ id: 'r1', ev: 'soak_started', at: T0 + 3 * MIN, wave: 0, until: T0 + 63 * MIN, why: 'soak for 3600000 ms while health gates watch the updated devices' }]);
+    engine.tick(T0 + 63 * MIN - 10 * SEC);
+    expect(engine.status('r1')!.state).toBe('soaking');
+    expect(downloads()).toHaveLength(1);
+    engine.tick(T0 + 63 * MIN);
+    expect(events('soak_passed')).toEqual([{ id: 'r1', ev: 'soak_passed', at: T0 + 63 * MIN, wave: 0, why: 'soak ended with every health gate within its limit' }]);
+    expect(engine.status('r1')).toMatchObject({ state: 'running', wave: 1, soak_until_ms: null });
+    engine.tick(T0 + 64 * MIN);
+    expect(downloads()).toHaveLength(3);
+  });
+
+  it('soaks after the last wave too, then completes', () => {
+    const { engine, downloads, update } = setup(fleet(1));
+    engine.create({ id: 'r1', firmware: FW, success_gate: { soak: '1h' } }, T0);
+    update(downloads()[0]!, T0 + MIN);
+    engine.tick(T0 + 3 * MIN);
+    expect(engine.status('r1')!.state).toBe('soaking');
+    engine.tick(T0 + 63 * MIN);
+    expect(engine.status('r1')).toMatchObject({ state: 'completed', reason: 'every wave passed its gates', soak_until_ms: null });
+  });
+
+  it('judges a wave only once every device in it has finished', () => {
+    const { engine, downloads, update, events, report } = setup(fleet(2));
+    engine.create({ id: 'r1', firmware: FW }, T0);
+    const [a, b] = downloads() as [string, string];
+    update(a, T0 + MIN);
+    report(b, 'waiting_window', 'ok', T0 + 2 * MIN);
+    engine.tick(T0 + 3 * MIN);
+    expect(events('wave_passed')).toEqual([]);
+    expect(engine.status('r1')!.waves[0]!.finished_ms).toBeNull();
+  });
+});
+
+describe('error gate', () => {
+  it('counts only the listed failure classes, naming them in its reason', () => {
+    const { engine, downloads, report, events } = setup(fleet(4));
+    engine.create({ id: 'r1', firmware: FW, error_gate: { max_failure_ratio: 0.3, min_executed: 1, count: ['boot_failure'] } }, T0);
+    const [a, b] = downloads() as [string, string];
+    report(a, 'failed', 'install_failed', T0 + MIN); // not counted, but executed
+    expect(engine.status('r1')!.state).toBe('running');
+    report(b, 'rolled_back', 'boot_failure', T0 + 2 * MIN); // 1 of 2 = 50 % > 30 %
+    expect(engine.status('r1')!.state).toBe('paused');
+    expect(engine.status('r1')!.reason).toBe('error gate crossed in wave 0: 1 failed of 2 executed (50 % > 30 %; boot_failure 1)');
+    expect(events('error_gate')).toEqual([{ id: 'r1', ev: 'error_gate', at: T0 + 2 * MIN, wave: 0, failed: 1, executed: 2, by_class: { boot_failure: 1 }, action: 'pause', why: 'error gate crossed in wave 0: 1 failed of 2 executed (50 % > 30 %; boot_failure 1)' }]);
+  });
+
+  it('names every failure class it counted', () => {
+    const { engine, downloads, report } = setup(fleet(6));
+    engine.create({ id: 'r1', firmware: FW, error_gate: { max_failure_ratio: 0.5, min_executed: 4 } }, T0);
+    const [a, b, c] = downloads() as [string, string, string];
+    report(a, 'failed', 'install_failed', T0 + MIN);
+    report(b, 'rolled_back', 'boot_failure', T0 + MIN);
+    expect(engine.status('r1')!.state).toBe('running'); // 2 of max(2, 4): 50 %, not above
+    report(c, 'failed', 'install_failed', T0 + MIN);
+    expect(engine.status('r1')!.reason).toBe('error gate crossed in wave 0: 3 failed of 3 executed (75 % > 50 %; install_failed 2, boot_failure 1)');
+  });
+
+  it('does not count a device that never passed its pre-checks unless the plan lists precheck_timeout', () => {
+    const run = (count: string[]) => {
+      const { engine, liveness } = setup(fleet(2));
+      liveness.set('d00', 'OFFLINE');
+      liveness.set('d01', 'OFFLINE');
+      engine.create({ id: 'r1', firmware: FW, prechecks: { timeout: '5m' }, error_gate: { max_failure_ratio: 0, min_executed: 1, count: count as never } }, T0);
+      engine.tick(T0 + 5 * MIN);
+      return engine.status('r1')!;
+    };
+    expect(run([])).toMatchObject({ state: 'completed', failures: { precheck_timeout: 2 } });
+    expect(run(['precheck_timeout'])).toMatchObject({ state: 'paused', reason: 'error gate crossed in wave 0: 1 failed of 1 executed (100 % > 0 %; precheck_timeout 1)' });
+  });
+});
+
+describe('health gates', () => {
+  /** 5 target devices at s1 and 5 others of the model at s2 (plus `extra`), all updated at T0 + 2 min, soaking a day. */
+  function soaked(gate: Record<string, unknown>, extra: DeviceInfo[] = []) {
+    const targets = fleet(5, { site: 's1' }, 't');
+    const rest = fleet(5, { site: 's2' }, 'o');
+    const h = setup([...targets, ...rest, ...extra]);
+    h.engine.create({ id: 'r1', firmware: FW, targets: { sites: ['s1'] }, success_gate: { soak: '24h' }, health_gates: [gate] }, T0);
+    for (const d of targets) h.report(d.id, 'waiting_window', 'ok', T0 + MIN);
+    h.engine.tick(T0 + MIN);
+    for (const d of targets) h.report(d.id, 'committed', 'ok', T0 + 2 * MIN);
+    h.engine.tick(T0 + 2 * MIN);
+    expect(h.engine.status('r1')!.state).toBe('soaking');
+    return { ...h, targets: targets.map((d) => d.id), rest: rest.map((d) => d.id) };
+  }
+  const C = T0 + 2 * MIN; // every commit
+
+  it('compares alert rates per device-day after the commit, against the rest of the model since the first commit', () => {
+    const { engine, targets, rest, events } = soaked({ metric: 'alert_rate', action: 'pause' }, [dev('x', { model: 'LK-200', fw: '3.0.0', site: 's2' })]);
+    for (const d of rest) engine.onAlert(alert(d, C - MIN)); // before the first commit: not counted
+    for (const d of targets) engine.onAlert(alert(d, C)); // at the commit itself: not after it
+    for (let i = 0; i < 50; i++) engine.onAlert(alert('x', C + MIN + i)); // another model
+    for (const d of targets) engine.onAlert(alert(d, C + 30 * MIN));
+    engine.tick(C + 2 * HOUR); // 5 alerts over 5 × 2 h = 12 per device-day; the rest 0; limit max(1, 3 × 0)
+    expect(engine.status('r1')!.state).toBe('paused');
+    expect(events('health_gate')).toEqual([
+      {
+        id: 'r1',
+        ev: 'health_gate',
+        at: C + 2 * HOUR,
+        metric: 'alert_rate',
+        cohort: 12,
+        rest: 0,
+        limit: 1,
+        in_soak: true,
+        action: 'pause',
+        why: 'health gate alert_rate: updated devices 12 vs the rest 0 per device-day (limit 1; 5 updated, 5 not)',
+      },
+    ]);
+  });
+
+  it('lets the cohort through while its rate is within max_ratio times the rest', () => {
+    const { engine, targets, rest } = soaked({ metric: 'alert_rate', max_ratio: 2, min_rate: 0 });
+    for (const d of targets) engine.onAlert(alert(d, C + 30 * MIN)); // cohort: 12 per device-day at C + 2 h
+    for (const d of rest.slice(0, 3)) engine.onAlert(alert(d, C + 30 * MIN)); // rest: 3 × 24 / 10 = 7.2, limit 14.4
+    engine.tick(C + 2 * HOUR);
+    expect(engine.status('r1')!.state).toBe('soaking');
+    const exact = soaked({ metric: 'alert_rate', max_ratio: 2, min_rate: 0 });
+    for (const d of exact.targets) exact.engine.onAlert(alert(d, C + 30 * MIN)); // 12
+    for (const d of exact.rest.slice(0, 2)) exact.engine.onAlert(alert(d, C + 30 * MIN));
+    exact.engine.onAlert(alert(exact.rest[2]!, C + 31 * MIN)); // 3 alerts: 7.2 vs limit 2 × 7.2 ≥ 12
+    exact.engine.tick(C + 2 * HOUR);
+    expect(exact.engine.status('r1')!.state).toBe('soaking');
+  });
+
+  it('trips only when the cohort rate is above min_rate, not at it', () => {
+    const at = soaked({ metric: 'alert_rate', min_rate: 12 });
+    for (const d of at.targets) at.engine.onAlert(alert(d, C + 30 * MIN));
+    at.engine.tick(C + 2 * HOUR); // 12 per device-day, limit max(12, 0): at the limit
+    expect(at.engine.status('r1')!.state).toBe('soaking');
+    const above = soaked({ metric: 'alert_rate', min_rate: 11.9 });
+    for (const d of above.targets) above.engine.onAlert(alert(d, C + 30 * MIN));
+    above.engine.tick(C + 2 * HOUR);
+    expect(above.engine.status('r1')!.state).toBe('paused');
+  });
+
+  it('waits for an hour of exposure per updated device before judging a rate', () => {
+    const { engine, targets } = soaked({ metric: 'alert_rate' });
+    for (const d of targets) for (let i = 0; i < 5; i++) engine.onAlert(alert(d, C + MIN + i));
+    engine.tick(C + HOUR - 5 * MIN); // (the gates are checked every 5 minutes)
+    expect(engine.status('r1')!.state).toBe('soaking');
+    engine.tick(C + HOUR); // exactly an hour each
+    expect(engine.status('r1')!.state).toBe('paused');
+  });
+
+  it('judges a cohort only once it has min_cohort updated devices', () => {
+    const small = soaked({ metric: 'alert_rate', min_cohort: 6 });
+    for (const d of small.targets) small.engine.onAlert(alert(d, C + 30 * MIN));
+    small.engine.tick(C + 2 * HOUR);
+    expect(small.engine.status('r1')!.state).toBe('soaking');
+    const enough = soaked({ metric: 'alert_rate', min_cohort: 5 });
+    for (const d of enough.targets) enough.engine.onAlert(alert(d, C + 30 * MIN));
+    enough.engine.tick(C + 2 * HOUR);
+    expect(enough.engine.status('r1')!.state).toBe('paused');
+  });
+
+  it('checks the gates at most every 5 minutes', () => {
+    const { engine, targets } = soaked({ metric: 'alert_rate' });
+    engine.tick(C + 2 * HOUR); // checked: quiet
+    for (const d of targets) engine.onAlert(alert(d, C + 2 * HOUR + MIN));
+    engine.tick(C + 2 * HOUR + 5 * MIN - 10 * SEC);
+    expect(engine.status('r1')!.state).toBe('soaking');
+    engine.tick(C + 2 * HOUR + 5 * MIN);
+    expect(engine.status('r1')!.state).toBe('paused');
+  });
+
+  it('counts reboots, not births of the same session, for reboot_rate', () => {
+    const { engine, birth, targets, rest, events } = soaked({ metric: 'reboot_rate' });
+    for (const d of [...targets, ...rest]) birth(d, 1, T0 - HOUR);
+    for (const d of targets) birth(d, 2, C + 30 * MIN);
+    birth(rest[0]!, 2, C + 30 * MIN);
+    engine.tick(C + 2 * HOUR); // 12 vs 1 × 24 / 10 = 2.4: limit 7.2
+    expect(events('health_gate')).toEqual([expect.objectContaining({ metric: 'reboot_rate', cohort: 12, rest: 2.4, limit: 7.2 })]);
+    expect(events('health_gate')[0]!.why).toBe('health gate reboot_rate: updated devices 12 vs the rest 2.4 per device-day (limit 7.2; 5 updated, 5 not)');
+  });
+
+  it('compares the share of devices offline now for offline_rate', () => {
+    const { engine, liveness, targets, rest, events } = soaked({ metric: 'offline_rate', max_ratio: 2, min_rate: 0.1 });
+    liveness.set(targets[0]!, 'OFFLINE');
+    liveness.set(targets[1]!, 'OFFLINE');
+    liveness.set(rest[0]!, 'OFFLINE');
+    liveness.set(targets[2]!, 'SUSPECT'); // only OFFLINE counts
+    engine.tick(C + 10 * MIN); // 2/5 = 0.4 vs 1/5 = 0.2: limit 2 × 0.2 = 0.4, not above
+    expect(engine.status('r1')!.state).toBe('soaking');
+    liveness.set(targets[3]!, 'OFFLINE');
+    engine.tick(C + 20 * MIN); // 3/5 = 0.6 > 0.4
+    expect(events('health_gate')).toEqual([expect.objectContaining({ metric: 'offline_rate', cohort: 0.6, rest: 0.2, limit: 0.4 })]);
+    expect(events('health_gate')[0]!.why).toBe('health gate offline_rate: updated devices 0.6 vs the rest 0.2 (limit 0.4; 5 updated, 5 not)');
+  });
+
+  it('takes a rest of no devices as offline_rate 0', () => {
+    const targets = fleet(5, { site: 's1' }, 't');
+    const h = setup(targets);
+    h.engine.create({ id: 'r1', firmware: FW, success_gate: { soak: '24h' }, health_gates: [{ metric: 'offline_rate', min_rate: 0.1 }] }, T0);
+    for (const d of targets) h.update(d.id, T0 + MIN);
+    h.engine.tick(T0 + 3 * MIN);
+    h.liveness.set('t00', 'OFFLINE');
+    h.engine.tick(T0 + 10 * MIN); // 0.2 vs 0 (no device left): limit max(0.1, 0)
+    expect(h.events('health_gate')).toEqual([expect.objectContaining({ cohort: 0.2, rest: 0, limit: 0.1 })]);
+  });
+
+  it('aborts, cancelling what has not started, when a health gate says abort', () => {
+    const targets = fleet(4, { site: 's1' }, 't');
+    const h = setup(targets);
+    h.engine.create({ id: 'r1', firmware: FW, waves: [{ count: 2 }], success_gate: { soak: '24h' }, health_gates: [{ metric: 'offline_rate', min_rate: 0.1, min_cohort: 2, action: 'abort' }] }, T0);
+    for (const d of h.downloads()) h.update(d, T0 + MIN);
+    h.engine.tick(T0 + 3 * MIN);
+    h.liveness.set(h.downloads()[0]!, 'OFFLINE');
+    h.engine.tick(T0 + 10 * MIN);
+    const s = h.engine.status('r1')!;
+    expect(s.state).toBe('aborted');
+    expect(s.reason).toMatch(/^health gate offline_rate: updated devices 0\.5 vs the rest 0/);
+    expect(s.counts).toMatchObject({ succeeded: 2, cancelled: 2 });
+    expect(h.events('cancelled').map((e) => e.why)).toEqual(['rollout aborted by the health gate', 'rollout aborted by the health gate']);
+  });
+});
