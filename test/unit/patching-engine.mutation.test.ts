@@ -987,3 +987,234 @@ describe('health gates', () => {
     expect(h.events('cancelled').map((e) => e.why)).toEqual(['rollout aborted by the health gate', 'rollout aborted by the health gate']);
   });
 });
+
+describe('commands', () => {
+  it('sends a download with the image size and hash, to the device\'s site', () => {
+    const { engine, sent } = setup([dev('a', { site: 's7' })]);
+    engine.create({ id: 'r1', firmware: FW }, T0);
+    expect(sent).toEqual([{ device_id: 'a', site_id: 's7', payload: { v: 1, job: 'r1', action: 'download', fw: '2.0.0', size_bytes: 2_000_000, sha256: 'sha-TH-100-2.0.0', ts: T0 } }]);
+  });
+
+  it('cancels: pending and retrying devices silently, downloading and downloaded ones by command, installing ones not at all', () => {
+    const { engine, sent, report, job, events } = setup(fleet(5));
+    engine.create({ id: 'r1', firmware: FW, concurrency: { max_in_flight: 4 }, retries: { base: '1h', cap: '1h' } }, T0);
+    const [a, b, c, d] = engine.jobs('r1').filter((j) => j.state === 'downloading').map((j) => j.device_id) as [string, string, string, string];
+    const pending = engine.jobs('r1').find((j) => j.state === 'pending')!.device_id;
+    report(b, 'waiting_window', 'ok', T0 + MIN);
+    report(c, 'waiting_window', 'ok', T0 + MIN);
+    engine.tick(T0 + MIN); // b and c install
+    report(c, 'failed', 'connection_lost', T0 + 2 * MIN); // c waits to retry
+    report(d, 'waiting_window', 'ok', T0 + 3 * MIN); // d downloaded, cancelled before the next tick installs it
+    const before = sent.length;
+    const s = engine.cancel('r1', 'wrong image', T0 + 3 * MIN);
+    expect(sent.slice(before)).toEqual([
+      { device_id: a, site_id: 's1', payload: { v: 1, job: 'r1', action: 'cancel', fw: '2.0.0', ts: T0 + 3 * MIN } },
+      { device_id: d, site_id: 's1', payload: { v: 1, job: 'r1', action: 'cancel', fw: '2.0.0', ts: T0 + 3 * MIN } },
+    ]); // in job order, as a and d were picked
+    expect(job('r1', b).state).toBe('installing');
+    expect(s.counts).toMatchObject({ cancelled: 4, installing: 1 });
+    const why = Object.fromEntries(events('cancelled').filter((e) => e.d !== undefined).map((e) => [e.d, e.why]));
+    expect(why).toEqual({
+      [a]: 'rollout cancelled; device told to drop the downloaded image',
+      [d]: 'rollout cancelled; device told to drop the downloaded image',
+      [c]: 'rollout cancelled before this device started',
+      [pending]: 'rollout cancelled before this device started',
+    });
+    // The installing device stays busy until it finishes, then is free.
+    expect(engine.deviceJob(b)?.job.state).toBe('installing');
+    expect(engine.deviceJob(a)).toBeUndefined();
+    report(b, 'committed', 'ok', T0 + 4 * MIN);
+    expect(job('r1', b).state).toBe('succeeded');
+    expect(engine.deviceJob(b)).toBeUndefined();
+  });
+
+  it('sends no command to a device the registry no longer knows', () => {
+    const { engine, sent, registry } = setup(fleet(2));
+    engine.create({ id: 'r1', firmware: FW, concurrency: { max_in_flight: 1 } }, T0);
+    const [first] = sent.map((c) => c.device_id);
+    registry.delete(first!);
+    engine.cancel('r1', 'x', T0 + MIN);
+    expect(sent).toHaveLength(1);
+    expect(engine.status('r1')!.counts.cancelled).toBe(2);
+  });
+
+  it('does not start a device the registry no longer knows', () => {
+    const { engine, sent, registry } = setup(fleet(2));
+    registry.delete('d00');
+    const h = engine.create({ id: 'r1', firmware: FW }, T0);
+    expect(h.targets).toBe(1);
+    registry.set('d00', dev('d00'));
+    expect(sent.map((c) => c.device_id)).toEqual(['d01']);
+  });
+});
+
+describe('operator transitions', () => {
+  it('pauses a soaking rollout, clearing its soak', () => {
+    const { engine, downloads, update } = setup(fleet(2));
+    engine.create({ id: 'r1', firmware: FW, canary: { count: 1 }, success_gate: { soak: '1h' } }, T0);
+    update(downloads()[0]!, T0 + MIN);
+    engine.tick(T0 + 3 * MIN);
+    expect(engine.status('r1')!.state).toBe('soaking');
+    expect(engine.pause('r1', 'look', T0 + 4 * MIN)).toMatchObject({ state: 'paused', soak_until_ms: null, reason: 'paused: look' });
+  });
+
+  it('refuses to pause an ended rollout, naming its state', () => {
+    const { engine } = setup(fleet(1, { fw: '2.0.0' }));
+    engine.create({ id: 'r1', firmware: FW }, T0);
+    expect(() => engine.pause('r1', 'x', T0)).toThrow('rollout r1 is completed; only a running or soaking rollout can be paused');
+    expect(() => engine.resume('r1', T0)).toThrow('rollout r1 is completed; only a paused rollout can be resumed');
+  });
+
+  it('still times out a download while the rollout is paused', () => {
+    const { engine, job } = setup(fleet(1));
+    engine.create({ id: 'r1', firmware: FW, timeouts: { download: '10m' } }, T0);
+    engine.pause('r1', 'x', T0 + MIN);
+    engine.tick(T0 + 10 * MIN);
+    expect(job('r1', 'd00')).toMatchObject({ state: 'failed', failure: 'timeout' });
+  });
+
+  it('does not install a downloaded image while paused', () => {
+    const { engine, report, job } = setup(fleet(1));
+    engine.create({ id: 'r1', firmware: FW }, T0);
+    engine.pause('r1', 'x', T0 + MIN);
+    report('d00', 'waiting_window', 'ok', T0 + 2 * MIN);
+    engine.tick(T0 + 3 * MIN);
+    expect(job('r1', 'd00').state).toBe('downloaded');
+    engine.resume('r1', T0 + 4 * MIN);
+    expect(job('r1', 'd00').state).toBe('installing');
+  });
+});
+
+describe('rollback', () => {
+  it('rolls updated devices back to their previous firmware after a health gate, ignoring windows', () => {
+    const targets = fleet(4, { site: 's1', fw: '1.1.0' }, 't');
+    const h = setup(targets);
+    h.engine.create(
+      {
+        id: 'r1',
+        firmware: FW,
+        waves: [{ count: 2 }],
+        windows: { download: { days: ['tue'], start: '12:00', duration: '2h' }, install: { days: ['tue'], start: '12:00', duration: '1h' } },
+        success_gate: { soak: '24h' },
+        health_gates: [{ metric: 'offline_rate', min_rate: 0.1, min_cohort: 2, action: 'rollback' }],
+      },
+      T0,
+    );
+    const [a, b] = h.downloads() as [string, string];
+    h.update(a, T0 + MIN);
+    h.update(b, T0 + MIN);
+    h.engine.tick(T0 + 3 * MIN);
+    expect(h.engine.status('r1')!.state).toBe('soaking');
+    const at = T0 + 3 * HOUR; // both windows closed
+    h.liveness.set(a, 'OFFLINE');
+    h.engine.tick(at);
+    expect(h.engine.status('r1')!.state).toBe('rolling_back');
+    expect(h.events('health_gate')).toEqual([expect.objectContaining({ action: 'rollback', metric: 'offline_rate', cohort: 0.5 })]);
+    expect(h.events('cancelled').map((e) => e.why)).toEqual(['rollout rolling back after the health gate', 'rollout rolling back after the health gate']);
+    expect(h.events('rollback_started')).toEqual([{ id: 'r1', ev: 'rollback_started', at, devices: 2, why: h.engine.status('r1')!.reason }]);
+    // a is offline: its rollback waits for the online check; b goes at once, outside every window.
+    expect(h.commands('download', 'r1~rollback')).toEqual([{ device_id: b, site_id: 's1', payload: { v: 1, job: 'r1~rollback', action: 'download', fw: '1.1.0', size_bytes: 2_000_000, sha256: 'sha-TH-100-1.1.0', ts: at } }]);
+    expect(h.events('download').at(-1)).toMatchObject({ d: b, why: 'rollback to 1.1.0' });
+    expect(h.engine.deviceJob(b)).toEqual({ rollout: 'r1', job: { device_id: b, wave: 0, state: 'downloading', attempt: 0, from_fw: '2.0.0', failure: null, device_state: null } });
+    expect(h.engine.status('r1')!.in_flight).toBe(1);
+    h.report(b, 'waiting_window', 'ok', at + MIN);
+    h.engine.tick(at + MIN);
+    expect(h.events('install').at(-1)).toMatchObject({ d: b, why: 'install (no window)' });
+    h.report(b, 'committed', 'ok', at + 2 * MIN);
+    h.liveness.set(a, 'ONLINE');
+    h.engine.tick(at + 3 * MIN);
+    h.report(a, 'waiting_window', 'ok', at + 4 * MIN);
+    h.engine.tick(at + 4 * MIN);
+    expect(h.engine.status('r1')!.state).toBe('rolling_back');
+    h.report(a, 'committed', 'ok', at + 5 * MIN);
+    h.engine.tick(at + 6 * MIN);
+    const s = h.engine.status('r1')!;
+    expect(s.state).toBe('rolled_back');
+    expect(s.rolled_back_devices).toBe(2);
+    expect(s.reason).toMatch(/; 2\/2 devices back on their previous firmware$/);
+    expect(s.finished_ms).toBe(at + 6 * MIN);
+    expect(s.counts.succeeded).toBe(2); // the forward jobs keep their result
+  });
+
+  it('rolls back to a version the catalog does not know, with an unknown hash', () => {
+    const h = setup([dev('x', { model: 'LK-200', fw: '2.9.9' }), dev('y', { model: 'LK-200', fw: '2.9.9' })]);
+    h.engine.create({ id: 'r1', firmware: { model: 'LK-200', version: '3.0.0' }, error_gate: { max_failure_ratio: 0, min_executed: 1, action: 'rollback' } }, T0);
+    const [first, second] = h.downloads() as [string, string];
+    h.update(first, T0 + MIN);
+    h.update(second, T0 + 3 * MIN, 'fail');
+    h.engine.tick(T0 + 5 * MIN);
+    expect(h.commands('download', 'r1~rollback').map((c) => [c.device_id, c.payload.fw, c.payload.sha256])).toEqual([[first, '2.9.9', 'unknown:2.9.9']]);
+  });
+
+  it('retries a failed rollback job, and finishes when it has run out of retries', () => {
+    const h = setup(fleet(2));
+    h.engine.create({ id: 'r1', firmware: FW, error_gate: { max_failure_ratio: 0, min_executed: 1, action: 'rollback' }, retries: { base: '1m', cap: '1m', per_class: { install_failed: 1 } } }, T0);
+    const [first, second] = h.downloads() as [string, string];
+    h.update(first, T0 + MIN);
+    h.report(second, 'failed', 'integrity_failure', T0 + 3 * MIN); // no retries for this class: the gate trips
+    h.engine.tick(T0 + 4 * MIN);
+    expect(h.commands('download', 'r1~rollback').map((c) => c.device_id)).toEqual([first]);
+    h.update(first, T0 + 5 * MIN, 'fail');
+    expect(h.events('retry').at(-1)).toMatchObject({ d: first, cls: 'install_failed', attempt: 1 });
+    h.engine.tick(T0 + 8 * MIN);
+    expect(h.commands('download', 'r1~rollback')).toHaveLength(2);
+    h.update(first, T0 + 9 * MIN, 'fail');
+    h.engine.tick(T0 + 12 * MIN);
+    const s = h.engine.status('r1')!;
+    expect(s.state).toBe('rolled_back');
+    expect(s.rolled_back_devices).toBe(0);
+    expect(s.reason).toMatch(/; 0\/1 devices back on their previous firmware$/);
+  });
+
+  it('finishes a rollback with nothing to roll back at once', () => {
+    const h = setup(fleet(2));
+    h.engine.create({ id: 'r1', firmware: FW, concurrency: { max_in_flight: 1 }, error_gate: { max_failure_ratio: 0, min_executed: 1, action: 'rollback' } }, T0);
+    h.update(h.downloads()[0]!, T0 + MIN, 'fail');
+    const s = h.engine.status('r1')!;
+    expect(s.state).toBe('rolled_back');
+    expect(s.reason).toBe('error gate crossed in wave 0: 1 failed of 1 executed (100 % > 0 %; install_failed 1); 0/0 devices back on their previous firmware');
+    expect(h.events('rollback_started')).toEqual([expect.objectContaining({ devices: 0 })]);
+  });
+});
+
+describe('saved state', () => {
+  it('loads into a fresh engine as the same engine, replacing whatever that engine held', () => {
+    const h = setup([...fleet(3, { power: 'battery' }), dev('x', { model: 'LK-200', fw: '1.0.0' })]);
+    for (const d of ['d00', 'd01', 'd02']) h.battery(d, 90, T0 - MIN);
+    h.birth('d00', 1, T0 - MIN);
+    h.engine.onAlert(alert('d01', T0 - MIN));
+    h.engine.create({ id: 'r1', firmware: FW, concurrency: { max_in_flight: 1 } }, T0);
+    const first = h.downloads()[0]!;
+    h.report(first, 'waiting_window', 'ok', T0 + MIN);
+    h.engine.tick(T0 + MIN);
+    const saved = h.engine.saveState();
+
+    const other = h.twin();
+    other.onAlert(alert('x', T0));
+    other.onMessage({ type: 'telemetry', device_id: 'x', site_id: 's1', received_ms: T0, payload: { v: 1, id: 'x', seq: 0, ts: T0, battery_pct: 5 } } as never, T0);
+    other.create({ id: 'r9', firmware: { model: 'LK-200', version: '3.0.0' } }, T0);
+    other.loadState(saved);
+    expect(other.saveState()).toEqual(saved);
+    expect(other.list()).toEqual(h.engine.list());
+    expect(other.deviceJob('x')).toBeUndefined();
+    expect(other.deviceJob(first)).toEqual(h.engine.deviceJob(first));
+
+    // Both carry on alike: the commit frees the slot and the next device starts (its battery is known).
+    h.report(first, 'committed', 'ok', T0 + 2 * MIN, undefined, other);
+    other.tick(T0 + 2 * MIN);
+    expect(other.status('r1')!.counts).toMatchObject({ succeeded: 1, downloading: 1 });
+    expect(other.pause('r1', 'x', T0 + 3 * MIN).state).toBe('paused');
+  });
+
+  it('keeps the tick throttle across a load', () => {
+    const h = setup(fleet(1));
+    h.engine.create({ id: 'r1', firmware: FW, timeouts: { download: '1m' } }, T0);
+    h.engine.tick(T0 + 55 * SEC);
+    const other = h.twin();
+    other.loadState(h.engine.saveState());
+    other.tick(T0 + 64 * SEC); // within 10 s of the saved last evaluation
+    expect(other.jobs('r1')[0]!.state).toBe('downloading');
+    other.tick(T0 + 65 * SEC);
+    expect(other.jobs('r1')[0]!.state).toBe('failed');
+  });
+});
