@@ -3,7 +3,7 @@ import type { OtaResult, OtaState } from '../../platform/contract/messages.ts';
 import type { Alert, DeviceInfo, Incident, Liveness } from '../../platform/core/model.ts';
 import { FirmwareCatalog } from '../../platform/patching/catalog.ts';
 import { PatchingEngine, type OtaCommand } from '../../platform/patching/engine.ts';
-import type { FirmwareRelease } from '../../platform/patching/types.ts';
+import { FAILURE_CLASSES, PatchError, type FirmwareRelease } from '../../platform/patching/types.ts';
 
 // Cases written against the rollout engine's mutation-testing survivors (docs/testing.md): each
 // builds its own engine inside the test (a fixture built at describe level hides kills), and the
@@ -1216,5 +1216,67 @@ describe('saved state', () => {
     expect(other.jobs('r1')[0]!.state).toBe('downloading');
     other.tick(T0 + 65 * SEC);
     expect(other.jobs('r1')[0]!.state).toBe('failed');
+  });
+});
+
+describe('failure vocabulary (types.ts)', () => {
+  it('lists the device result codes except ok and in_progress, then the platform\'s own classes', () => {
+    expect(FAILURE_CLASSES).toEqual([
+      'low_battery',
+      'insufficient_storage',
+      'connection_lost',
+      'download_failed',
+      'integrity_failure',
+      'invalid_signature',
+      'incompatible',
+      'install_failed',
+      'boot_failure',
+      'health_check_failed',
+      'timeout',
+      'cancelled',
+      'precheck_timeout',
+      'offline',
+    ]);
+  });
+
+  it('names its errors PatchError, with the stable code', () => {
+    const { engine } = setup(fleet(1));
+    let caught: unknown;
+    try {
+      engine.resume('nope', T0);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(PatchError);
+    expect((caught as PatchError).name).toBe('PatchError');
+    expect((caught as PatchError).code).toBe('PATCH_UNKNOWN_ROLLOUT');
+  });
+});
+
+describe('gates after a stop', () => {
+  it('trips no gate again for a failure reported while paused', () => {
+    const { engine, downloads, report, events } = setup(fleet(3));
+    engine.create({ id: 'r1', firmware: FW, error_gate: { max_failure_ratio: 0, min_executed: 1 } }, T0);
+    const [a, b] = downloads() as [string, string];
+    report(a, 'failed', 'install_failed', T0 + MIN);
+    expect(engine.status('r1')!.state).toBe('paused');
+    report(b, 'failed', 'install_failed', T0 + 2 * MIN);
+    expect(events('error_gate')).toHaveLength(1);
+    expect(events('paused')).toHaveLength(0);
+  });
+
+  it('trips no gate for an install that fails after the rollout was aborted, and does not retry it', () => {
+    const { engine, downloads, report, events, job } = setup(fleet(2));
+    engine.create({ id: 'r1', firmware: FW, error_gate: { max_failure_ratio: 0, min_executed: 1, action: 'abort' }, retries: { per_class: { install_failed: 3 } } }, T0);
+    const [a, b] = downloads() as [string, string];
+    report(a, 'waiting_window', 'ok', T0 + MIN);
+    engine.tick(T0 + MIN); // a installs: it cannot be called off
+    report(b, 'failed', 'integrity_failure', T0 + 2 * MIN);
+    expect(engine.status('r1')!.state).toBe('aborted');
+    report(a, 'failed', 'install_failed', T0 + 3 * MIN);
+    expect(job('r1', a)).toMatchObject({ state: 'failed', attempt: 0 });
+    expect(events('error_gate')).toHaveLength(1);
+    expect(events('aborted')).toHaveLength(1);
+    expect(engine.status('r1')!.finished_ms).toBe(T0 + 2 * MIN);
   });
 });
