@@ -1280,3 +1280,267 @@ describe('gates after a stop', () => {
     expect(engine.status('r1')!.finished_ms).toBe(T0 + 2 * MIN);
   });
 });
+
+/** 32-bit FNV-1a, written out here so the retry delay is worked out without the engine's helpers. */
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+describe('second-run survivors', () => {
+  it('records the running firmware of a device that has not started yet', () => {
+    const { engine, job } = setup([dev('a', { fw: '1.0.0' }), dev('b', { fw: '1.1.0' })]);
+    engine.create({ id: 'r1', firmware: FW, concurrency: { max_in_flight: 1 } }, T0);
+    const waiting = engine.jobs('r1').find((j) => j.state === 'pending')!;
+    expect(waiting.from_fw).toBe(waiting.device_id === 'a' ? '1.0.0' : '1.1.0');
+    expect(job('r1', waiting.device_id === 'a' ? 'b' : 'a').state).toBe('downloading');
+  });
+
+  it('refuses to cancel a completed, aborted or rolled-back rollout, naming its state', () => {
+    const done = setup(fleet(1, { fw: '2.0.0' }));
+    done.engine.create({ id: 'r1', firmware: FW }, T0);
+    expect(() => done.engine.cancel('r1', 'x', T0)).toThrow('rollout r1 already ended (completed)');
+    for (const action of ['abort', 'rollback'] as const) {
+      const h = setup(fleet(1));
+      h.engine.create({ id: 'r1', firmware: FW, error_gate: { max_failure_ratio: 0, min_executed: 1, action } }, T0);
+      h.report('d00', 'failed', 'install_failed', T0 + MIN);
+      const state = action === 'abort' ? 'aborted' : 'rolled_back';
+      expect(h.engine.status('r1')!.state).toBe(state);
+      expect(() => h.engine.cancel('r1', 'x', T0 + 2 * MIN)).toThrow(`rollout r1 already ended (${state})`);
+    }
+  });
+
+  it('journals an operator pause and resume with their reasons', () => {
+    const { engine, events } = setup(fleet(1));
+    engine.create({ id: 'r1', firmware: FW }, T0);
+    engine.pause('r1', 'change freeze', T0 + MIN);
+    engine.resume('r1', T0 + 2 * MIN);
+    expect(events('paused')).toEqual([{ id: 'r1', ev: 'paused', at: T0 + MIN, action: 'pause', why: 'paused: change freeze' }]);
+    expect(events('resumed')).toEqual([{ id: 'r1', ev: 'resumed', at: T0 + 2 * MIN, why: 'operator resumed' }]);
+  });
+
+  it('acts on a resume at once, even within 10 s of the last evaluation', () => {
+    const { engine, report, job } = setup(fleet(1));
+    engine.create({ id: 'r1', firmware: FW }, T0);
+    engine.pause('r1', 'x', T0 + MIN);
+    report('d00', 'waiting_window', 'ok', T0 + 2 * MIN);
+    engine.tick(T0 + 2 * MIN);
+    engine.resume('r1', T0 + 2 * MIN + SEC);
+    expect(job('r1', 'd00').state).toBe('installing');
+  });
+
+  it('journals each cancelled device with the result "cancelled"', () => {
+    const { engine, events } = setup(fleet(2));
+    engine.create({ id: 'r1', firmware: FW, concurrency: { max_in_flight: 1 } }, T0);
+    engine.cancel('r1', 'x', T0 + MIN);
+    expect(events('cancelled').filter((e) => e.d !== undefined).map((e) => e.res)).toEqual(['cancelled', 'cancelled']);
+  });
+
+  it('takes a first birth with session 0 as the baseline, so session 1 is a reboot', () => {
+    const { engine, birth } = setup(fleet(1));
+    birth('d00', 0, T0);
+    birth('d00', 1, T0 + MIN);
+    expect(engine.saveState().history).toEqual([['d00', { last_session: 1, births_ms: [T0 + MIN], alerts_ms: [] }]]);
+  });
+
+  it('ignores state and event messages', () => {
+    const { engine } = setup(fleet(1));
+    engine.onMessage({ type: 'state', device_id: 'd00', site_id: 's1', received_ms: T0, payload: {} } as never, T0);
+    expect(engine.saveState()).toMatchObject({ battery: [], history: [], dirty: false });
+  });
+
+  it('pauses on a health gate while running, and starts nobody in the pass that paused it', () => {
+    const h = setup([...fleet(5, {}, 't'), dev('late')]);
+    h.liveness.set('late', 'OFFLINE');
+    h.engine.create({ id: 'r1', firmware: FW, health_gates: [{ metric: 'alert_rate' }] }, T0);
+    for (const d of ['t00', 't01', 't02', 't03', 't04']) h.update(d, T0 + MIN);
+    h.engine.tick(T0 + 3 * MIN);
+    expect(h.engine.status('r1')!.state).toBe('running'); // 'late' has not started
+    for (const d of ['t00', 't01', 't02', 't03', 't04']) h.engine.onAlert(alert(d, T0 + 30 * MIN));
+    h.liveness.set('late', 'ONLINE');
+    h.engine.tick(T0 + 2 * MIN + 2 * HOUR); // 12 per device-day vs 0 for 'late'
+    expect(h.events('health_gate')).toEqual([expect.objectContaining({ in_soak: false, cohort: 12, rest: 0 })]);
+    expect(h.engine.status('r1')!.state).toBe('paused');
+    expect(h.downloads()).not.toContain('late');
+  });
+
+  it('counts a device whose retried pre-checks then passed as executed, and not as a failure once it succeeded', () => {
+    const { engine, liveness, update, events, report } = setup(fleet(2));
+    liveness.set('d00', 'OFFLINE');
+    engine.create({ id: 'r1', firmware: FW, prechecks: { timeout: '5m' }, retries: { per_class: { precheck_timeout: 1, connection_lost: 1 }, base: '1m', cap: '1m' } }, T0);
+    report('d01', 'failed', 'connection_lost', T0 + MIN);
+    expect(engine.status('r1')!.failures).toEqual({}); // retrying: not failed yet
+    engine.tick(T0 + 5 * MIN); // d00's pre-checks time out: it retries
+    liveness.set('d00', 'ONLINE');
+    engine.tick(T0 + 7 * MIN);
+    update('d00', T0 + 8 * MIN);
+    update('d01', T0 + 8 * MIN);
+    engine.tick(T0 + 10 * MIN);
+    expect(engine.status('r1')!.failures).toEqual({});
+    expect(events('wave_passed')).toEqual([expect.objectContaining({ succeeded: 2, executed: 2 })]);
+  });
+
+  it('completes after the last wave even when the plan pauses between waves', () => {
+    const { engine, update } = setup(fleet(1));
+    engine.create({ id: 'r1', firmware: FW, success_gate: { then: 'pause' } }, T0);
+    update('d00', T0 + MIN);
+    engine.tick(T0 + 3 * MIN);
+    expect(engine.status('r1')).toMatchObject({ state: 'completed', reason: 'every wave passed its gates' });
+  });
+
+  it('counts rest events after the first commit only, not at it', () => {
+    const { engine, targets, rest } = (() => {
+      const t = fleet(5, { site: 's1' }, 't');
+      const o = fleet(5, { site: 's2' }, 'o');
+      const h = setup([...t, ...o]);
+      h.engine.create({ id: 'r1', firmware: FW, targets: { sites: ['s1'] }, success_gate: { soak: '24h' }, health_gates: [{ metric: 'alert_rate', max_ratio: 1, min_rate: 0 }] }, T0);
+      for (const d of t) h.report(d.id, 'waiting_window', 'ok', T0 + MIN);
+      h.engine.tick(T0 + MIN);
+      for (const d of t) h.report(d.id, 'committed', 'ok', T0 + 2 * MIN);
+      h.engine.tick(T0 + 2 * MIN);
+      return { ...h, targets: t.map((d) => d.id), rest: o.map((d) => d.id) };
+    })();
+    for (const d of targets) engine.onAlert(alert(d, T0 + 30 * MIN)); // 12 per device-day at +2 h
+    for (const d of rest) for (let i = 0; i < 3; i++) engine.onAlert(alert(d, T0 + 2 * MIN)); // at the first commit: not counted
+    engine.tick(T0 + 2 * MIN + 2 * HOUR);
+    expect(engine.status('r1')!.state).toBe('paused'); // 12 > max(0, 1 × 0)
+  });
+
+  it('takes a rest of no devices as rate 0 for event rates, not as unknown', () => {
+    const h = setup(fleet(5));
+    h.engine.create({ id: 'r1', firmware: FW, success_gate: { soak: '24h' }, health_gates: [{ metric: 'alert_rate' }] }, T0);
+    for (const d of h.downloads()) h.update(d, T0 + MIN);
+    h.engine.tick(T0 + 3 * MIN);
+    h.engine.tick(T0 + 3 * HOUR); // no alerts at all: 0 vs 0, limit max(1, 0)
+    expect(h.engine.status('r1')!.state).toBe('soaking');
+  });
+
+  it('abort tells downloading and downloaded devices to drop the image, and cancels retrying ones', () => {
+    const { engine, report, events, sent } = setup(fleet(4));
+    engine.create({ id: 'r1', firmware: FW, error_gate: { max_failure_ratio: 0, min_executed: 1, action: 'abort' }, retries: { base: '1h', cap: '1h' } }, T0);
+    const [a, b, c, d] = engine.jobs('r1').map((j) => j.device_id) as [string, string, string, string];
+    report(b, 'waiting_window', 'ok', T0 + MIN); // downloaded (no tick: not installing yet)
+    report(c, 'failed', 'connection_lost', T0 + MIN); // retry_wait
+    const before = sent.length;
+    report(d, 'failed', 'integrity_failure', T0 + 2 * MIN); // the gate
+    expect(sent.slice(before).map((x) => [x.device_id, x.payload.action])).toEqual([
+      [a, 'cancel'],
+      [b, 'cancel'],
+    ]);
+    const by = Object.fromEntries(events('cancelled').filter((e) => e.d !== undefined).map((e) => [e.d, [e.res, e.why]]));
+    expect(by).toEqual({
+      [a]: ['cancelled', 'rollout aborted by the error gate; device told to drop the image'],
+      [b]: ['cancelled', 'rollout aborted by the error gate; device told to drop the image'],
+      [c]: ['cancelled', 'rollout aborted by the error gate'],
+    });
+  });
+
+  it('rolls devices back in device-id order', () => {
+    const h = setup(fleet(6));
+    h.engine.create({ id: 'r1', firmware: FW, error_gate: { max_failure_ratio: 0, min_executed: 1, action: 'rollback' } }, T0);
+    const order = h.downloads();
+    for (const d of order.slice(0, 5)) h.update(d, T0 + MIN);
+    h.update(order[5]!, T0 + 3 * MIN, 'fail');
+    h.engine.tick(T0 + 5 * MIN);
+    expect(h.commands('download', 'r1~rollback').map((c) => c.device_id)).toEqual([...order.slice(0, 5)].sort());
+    expect(order.slice(0, 5)).not.toEqual([...order.slice(0, 5)].sort()); // the cohort order is another one
+  });
+
+  it('leaves another rollout\'s devices busy when a rollout ends', () => {
+    const { engine } = setup([dev('a'), dev('x', { model: 'LK-200', fw: '1.0.0' })]);
+    engine.create({ id: 'r2', firmware: { model: 'LK-200', version: '3.0.0' } }, T0);
+    engine.create({ id: 'r1', firmware: FW }, T0);
+    engine.cancel('r1', 'x', T0 + MIN);
+    expect(engine.deviceJob('x')?.rollout).toBe('r2');
+  });
+
+  it('names wave 0 "wave 0" in the status when there is no canary, and later waves by number', () => {
+    const { engine } = setup(fleet(2));
+    engine.create({ id: 'r1', firmware: FW, waves: [{ count: 1 }] }, T0);
+    expect(engine.status('r1')!.waves.map((w) => w.name)).toEqual(['wave 0', 'wave 1']);
+  });
+
+  it('journals a later wave by its number even with a canary', () => {
+    const { engine, downloads, update, events } = setup(fleet(2));
+    engine.create({ id: 'r1', firmware: FW, canary: { count: 1 } }, T0);
+    update(downloads()[0]!, T0 + MIN);
+    engine.tick(T0 + 3 * MIN);
+    expect(events('wave_started').map((e) => e.why)).toEqual(['canary cohort (stable hash)', 'wave 1']);
+    expect(events('download').map((e) => e.why)).toEqual(['wave 0: pre-checks passed']);
+  });
+
+  it('maps a rollback reported in progress to boot_failure and a failure reported ok to install_failed', () => {
+    const { engine, report, job } = setup(fleet(2));
+    engine.create({ id: 'r1', firmware: FW, error_gate: { max_failure_ratio: 1 } }, T0);
+    report('d00', 'rolled_back', 'in_progress', T0 + MIN);
+    report('d01', 'failed', 'ok', T0 + MIN);
+    expect([job('r1', 'd00').failure, job('r1', 'd01').failure]).toEqual(['boot_failure', 'install_failed']);
+  });
+
+  it('journals an install that commits after the rollback started, and adds it to the rollback', () => {
+    const { engine, downloads, update, report, events } = setup(fleet(3));
+    engine.create({ id: 'r1', firmware: FW, error_gate: { max_failure_ratio: 0, min_executed: 1, action: 'rollback' } }, T0);
+    const [a, b, c] = downloads() as [string, string, string];
+    update(a, T0 + MIN);
+    report(b, 'waiting_window', 'ok', T0 + 2 * MIN);
+    engine.tick(T0 + 2 * MIN);
+    update(c, T0 + 3 * MIN, 'fail');
+    report(b, 'committed', 'ok', T0 + 5 * MIN);
+    expect(events('rollback_added')).toEqual([{ id: 'r1', ev: 'rollback_added', at: T0 + 5 * MIN, d: b, why: 'committed after the rollback started' }]);
+  });
+
+  it('waits a retry delay seeded by rollout and device: half the ceiling plus FNV-1a("r1/d00/0") mod (half + 1)', () => {
+    const { engine, report, events } = setup(fleet(1));
+    engine.create({ id: 'r1', firmware: FW, retries: { base: '1m', cap: '1m' } }, T0);
+    report('d00', 'failed', 'connection_lost', T0 + MIN);
+    expect(events('retry')[0]!.in_ms).toBe(30_000 + (fnv1a('r1/d00/0') % 30_001));
+  });
+
+  it('skips a device the registry forgot, in flight or waiting', () => {
+    const { engine, registry, downloads, report, job } = setup(fleet(3));
+    engine.create({ id: 'r1', firmware: FW, concurrency: { max_in_flight: 2 } }, T0);
+    const [a, b] = downloads() as [string, string];
+    const c = engine.jobs('r1').find((j) => j.state === 'pending')!.device_id;
+    registry.delete(a); // in flight
+    registry.delete(c); // not started
+    report(b, 'waiting_window', 'ok', T0 + MIN);
+    engine.tick(T0 + MIN);
+    expect(job('r1', b).state).toBe('installing');
+    expect(job('r1', c).state).toBe('pending');
+  });
+
+  it('holds an install while another rollout fills max_in_flight', () => {
+    const { engine, report, job } = setup([dev('a'), dev('x', { model: 'LK-200', fw: '1.0.0' })]);
+    engine.create({ id: 'r1', firmware: FW, concurrency: { max_in_flight: 1 } }, T0);
+    engine.create({ id: 'r2', firmware: { model: 'LK-200', version: '3.0.0' } }, T0);
+    report('a', 'waiting_window', 'ok', T0 + MIN);
+    engine.tick(T0 + MIN);
+    expect(job('r1', 'a').state).toBe('downloaded');
+  });
+
+  it('limits jobs in flight per site on its own', () => {
+    const { engine, downloads } = setup([...fleet(3), dev('e', { site: 's2' })]);
+    engine.create({ id: 'r1', firmware: FW, concurrency: { per_site: 2 } }, T0);
+    expect(downloads()).toHaveLength(3);
+    expect(downloads()).toContain('e');
+  });
+
+  it('loads a state saved while rolling back', () => {
+    const h = setup(fleet(2));
+    h.engine.create({ id: 'r1', firmware: FW, error_gate: { max_failure_ratio: 0, min_executed: 1, action: 'rollback' } }, T0);
+    const [a, b] = h.downloads() as [string, string];
+    h.update(a, T0 + MIN);
+    h.update(b, T0 + 3 * MIN, 'fail');
+    h.engine.tick(T0 + 5 * MIN);
+    const saved = h.engine.saveState();
+    expect(saved.rollouts[0]!.rollback_jobs).toHaveLength(1);
+    const other = h.twin();
+    other.loadState(saved);
+    expect(other.saveState()).toEqual(saved);
+    expect(other.deviceJob(a)).toEqual(h.engine.deviceJob(a));
+  });
+});
