@@ -1544,3 +1544,30 @@ describe('second-run survivors', () => {
     expect(other.deviceJob(a)).toEqual(h.engine.deviceJob(a));
   });
 });
+
+describe('ramp during a rollback', () => {
+  it('does not count rollback commits as successes of the release for the ramp', () => {
+    const h = setup(fleet(3));
+    // 1 × 2^floor(successes / 3) a minute: 1 a minute until the third forward success.
+    h.engine.create({ id: 'r1', firmware: FW, pacing: { ramp: { base_per_minute: 1, factor: 2, every_succeeded: 3 } }, error_gate: { max_failure_ratio: 0, min_executed: 1, action: 'rollback' } }, T0);
+    const step = (d: string, at: number, last: 'committed' | 'failed') => {
+      h.report(d, 'waiting_window', 'ok', at);
+      h.engine.tick(at);
+      h.report(d, last, last === 'committed' ? 'ok' : 'install_failed', at + 10 * SEC);
+      h.engine.tick(at + 10 * SEC);
+    };
+    step(h.downloads()[0]!, T0 + 10 * SEC, 'committed');
+    h.engine.tick(T0 + 60 * SEC);
+    step(h.downloads()[1]!, T0 + 70 * SEC, 'committed'); // 2 successes: still 1 a minute
+    h.engine.tick(T0 + 120 * SEC);
+    step(h.downloads()[2]!, T0 + 130 * SEC, 'failed'); // the gate: roll the two back
+    expect(h.engine.status('r1')!.state).toBe('rolling_back');
+    h.engine.tick(T0 + 180 * SEC);
+    const back = h.commands('download', 'r1~rollback').map((c) => c.device_id);
+    expect(back).toHaveLength(1);
+    step(back[0]!, T0 + 190 * SEC, 'committed'); // a rollback commit: the ramp stays at 1 a minute
+    expect(h.commands('download', 'r1~rollback')).toHaveLength(1);
+    h.engine.tick(T0 + 240 * SEC);
+    expect(h.commands('download', 'r1~rollback')).toHaveLength(2);
+  });
+});
