@@ -849,3 +849,17 @@ describe('incident desk: saved state', () => {
     expect(w.desk.saveState()).not.toEqual(saved);
   });
 });
+
+describe('incident desk: restart order', () => {
+  it('a desk started with two sites down opens their outages in site order, whatever order the devices come in', () => {
+    // s2's devices sort first by id and are listed first: s1 still gets the first number.
+    const devs = [...['a0', 'a1', 'a2'].map((id) => dev(id, 'env', { site: 's2' })), ...['z0', 'z1', 'z2'].map((id) => dev(id, 'env'))];
+    const w = world(devs);
+    for (const d of devs) w.live.set(d.id, 'OFFLINE');
+    w.desk.onLiveness({ device_id: 'z0', at_ms: T0, from: 'OFFLINE', to: 'OFFLINE', reason: 'test' }, T0);
+    expect(w.desk.all().map((i) => [i.id, i.site, i.scope.kind])).toEqual([
+      ['INC-000001', 's1', 'building'],
+      ['INC-000002', 's2', 'building'],
+    ]);
+  });
+});
