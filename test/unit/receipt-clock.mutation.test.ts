@@ -117,6 +117,15 @@ describe('receipt clock: order and identity', () => {
     expect(tsOf(c.stamp(telemetry('d1', 255, T, T + 30)))).toBe(T + 10);
   });
 
+  it('near time 0 a message without seq is not taken for a repeat of one with a seq', () => {
+    // Seq 1 at ts 1 has key 1·512 + 1 + 1 = 514; a message without seq at ts 263,168 (= 514·512)
+    // has key 263,168·512, not 514 (as a key of ts / 512 would be). Both fall in one 5-minute
+    // window of receipt, so both are re-stamped.
+    const c = clock();
+    expect(tsOf(c.stamp(telemetry('d1', 1, 1, 200_000)))).toBe(200_000);
+    expect(tsOf(c.stamp(state('d1', 263_168, undefined, 263_168)))).toBe(263_168);
+  });
+
   it('a late message is stamped as much before the newest stamp as its ts is before the newest ts', () => {
     const c = clock();
     expect(tsOf(c.stamp(telemetry('d1', 1, T + 50_000, T + 2_000)))).toBe(T + 2_000);
@@ -213,6 +222,14 @@ describe('receipt clock: the bounded device table', () => {
     expect(tsOf(c.stamp(telemetry('c', 1, T + 1_000, T)))).toBe(T);
     expect(c.size).toBe(2);
     expect(c.saveState().devices.map(([id]) => id)).toEqual(['b', 'c']);
+    expect(c.saveState().refused_since_sweep).toBe(0);
+  });
+
+  it('while the table has room nothing is swept, unknown devices included', () => {
+    const c = clock({ max_devices: 3 }, (id) => id !== 'stranger');
+    c.stamp(telemetry('stranger', 1, T + 1_000, T));
+    c.stamp(telemetry('b', 1, T + 1_000, T));
+    expect(c.saveState().devices.map(([id]) => id)).toEqual(['stranger', 'b']);
     expect(c.saveState().refused_since_sweep).toBe(0);
   });
 
