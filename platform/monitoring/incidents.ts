@@ -496,6 +496,13 @@ export class IncidentDesk {
       const l = this.deps.liveness(info.id);
       this.index(info, isDown(l), l === 'UNREACHABLE');
     }
+    // Each group was judged as its members were added one by one, and a group that looked down
+    // while half-indexed (its first 3 devices by id down: 100 %) would stay down by the clear
+    // fraction's hysteresis. Judge every group again, whole and as not yet down.
+    for (const g of this.groups.values()) {
+      g.active = false;
+      g.active = this.conditionHolds(g);
+    }
     // The desk may start after devices went down (a platform restart): open what already holds.
     for (const site of [...this.site_groups.keys()].sort()) this.evaluateSite(site, at);
   }
