@@ -126,6 +126,18 @@ describe('YAML problems', () => {
   });
 });
 
+describe('positions', () => {
+  it('a byte-order mark is not a column: the first line\'s value is at column 4, as an editor shows it', () => {
+    expect(rows('\uFEFFv: x\n', atV(z.number()))).toEqual([['SCENARIO_TYPE', 1, 4, 'v', 'v: expected a number, got "x"']]);
+  });
+
+  it('a path past the end of a nested list points at the key holding the list; an index into a scalar at the scalar\'s key', () => {
+    const any = z.any();
+    expect(rows('a:\n  b: 1\n  list:\n    - 1\n', any, () => [{ path: ['a', 'list', 5], message: 'm' }])).toEqual([['SCENARIO_VALUE', 3, 3, 'a.list[5]', 'a.list[5]: m']]);
+    expect(rows('a:\n  b: 1\n', any, () => [{ path: ['a', 'b', 0], message: 'm' }])).toEqual([['SCENARIO_VALUE', 2, 3, 'a.b[0]', 'a.b[0]: m']]);
+  });
+});
+
 describe('semantic checks', () => {
   const schema = z.object({ sites: z.array(z.object({ id: z.string(), floors: z.number().default(1) })) });
   const text = 'sites:\n  - id: a\n  - id: b\n';
@@ -205,6 +217,10 @@ describe('issue kinds', () => {
     expect(rows('v: 5\n', atV(z.literal([1, 2])))).toEqual([['SCENARIO_VALUE', 1, 4, 'v', 'v: expected one of 1, 2, got 5']]);
     expect(rows('v: 5\n', atV(z.enum(['ab', 'cd'])))).toEqual([['SCENARIO_VALUE', 1, 4, 'v', 'v: expected one of ab, cd, got 5']]);
     expect(rows('v: ac\n', atV(z.enum(['ab', 'xy'])))).toEqual([['SCENARIO_VALUE', 1, 4, 'v', 'v: expected one of ab, xy, got "ac" (did you mean "ab"?)']]);
+    expect(rows('v: zzzz\n', atV(z.enum(['ab', 'cd'])))).toEqual([['SCENARIO_VALUE', 1, 4, 'v', 'v: expected one of ab, cd, got "zzzz"']]);
+    // Values that are not text are described, and only text values are suggestion candidates.
+    expect(rows('v: 5\n', atV(z.literal([1, null])))).toEqual([['SCENARIO_VALUE', 1, 4, 'v', 'v: expected one of 1, an empty value, got 5']]);
+    expect(rows('v: ac\n', atV(z.literal(['ab', 5])))).toEqual([['SCENARIO_VALUE', 1, 4, 'v', 'v: expected one of ab, 5, got "ac" (did you mean "ab"?)']]);
   });
 
   it('types: every expected kind in words, the raw name when it has none', () => {
@@ -411,6 +427,9 @@ describe('allowedKeys', () => {
   it('a schema that refers to itself forever ends with what it found', () => {
     const loop: z.ZodType = z.lazy(() => loop);
     expect(allowedKeys(loop, [], {})).toEqual([]);
+    // A union that contains itself: each level goes one deeper, so the walk ends too.
+    const unionLoop: z.ZodType = z.lazy(() => z.union([unionLoop, z.object({ u: z.number() })]));
+    expect(allowedKeys(unionLoop, [], {})).toEqual(['u']);
     const deep: z.ZodType = z.lazy(() => z.object({ a: z.number() }).optional());
     expect(allowedKeys(deep, [], {})).toEqual(['a']);
   });
