@@ -76,6 +76,8 @@ export function simFirmware(entries: readonly ScenarioFirmware[]): SimFirmwareEn
 export function checkRollouts(raw: ScenarioFile, timezone: string, start_ms: number): SemanticIssue[] {
   const rollouts = raw.rollouts ?? [];
   if (rollouts.length === 0) return [];
+  // The platform's catalog refuses an entry listed twice; checkFirmwareEntries reports it, at its line.
+  if (checkFirmwareEntries(raw).length > 0) return [];
   const entries = withInstalledFleet(scenarioFirmware(raw, timezone), shippedVersions());
   const catalog = new FirmwareCatalog(platformReleases(entries));
   const issues: SemanticIssue[] = [];
@@ -96,6 +98,22 @@ export function checkRollouts(raw: ScenarioFile, timezone: string, start_ms: num
       };
       issues.push({ path: ['rollouts', i, ...(field[err.code] ?? [])], message: err.message });
     }
+  });
+  return issues;
+}
+
+/**
+ * A model@version listed twice in the scenario's catalog: the platform's catalog refuses it
+ * (PATCH_DUPLICATE_ID) when the run starts, so the loader reports it at the second entry instead.
+ */
+export function checkFirmwareEntries(raw: Pick<ScenarioFile, 'firmware'>): SemanticIssue[] {
+  const first = new Map<string, number>();
+  const issues: SemanticIssue[] = [];
+  (raw.firmware ?? []).forEach((f, i) => {
+    const key = `${f.model}@${f.version}`;
+    const prev = first.get(key);
+    if (prev !== undefined) issues.push({ path: ['firmware', i, 'version'], message: `firmware ${key} is listed twice (also firmware[${prev}])` });
+    else first.set(key, i);
   });
   return issues;
 }

@@ -6,7 +6,7 @@ import { checkIncidentPolicy, resolveIncidentPolicy } from './incident-policy-sc
 import { DEFAULT_MODEL, modelById, modelIds } from '../../sim/devices/models.ts';
 import { zonedToUtcMs } from '../../platform/contract/local-time.ts';
 import { loadYamlFile, parseYamlWithSchema, type SemanticIssue } from './load-yaml.ts';
-import { checkRollouts, scenarioFirmware, type ScenarioFirmware } from './firmware-catalog.ts';
+import { checkFirmwareEntries, checkRollouts, scenarioFirmware, type ScenarioFirmware } from './firmware-catalog.ts';
 import { ScenarioFileSchema, type ScenarioFile } from './schema.ts';
 import { parseLocalDateTime } from '../../platform/contract/local-time.ts';
 import { readFileSync } from 'node:fs';
@@ -105,7 +105,7 @@ function semanticChecks(raw: ScenarioFile): SemanticIssue[] {
   const bounds = checkScenarioBounds(raw, start_ms);
   if (bounds.length > 0) return bounds;
   const contract = checkContract(raw.platform?.contract).map((i) => ({ path: ['platform', 'contract', ...i.path], message: i.message }));
-  return [...contract, ...checkRollouts(raw, timezone, start_ms), ...checkScenarioReferences(raw, timezone, start_ms), ...checkOperations(raw.operations, raw.fleet, knownFirmware(raw)), ...checkIncidentPolicy(raw.platform?.incident_policy, raw.fleet, raw.platform?.contract?.clients ?? [])];
+  return [...contract, ...checkFirmwareEntries(raw), ...checkRollouts(raw, timezone, start_ms), ...checkScenarioReferences(raw, timezone, start_ms), ...checkOperations(raw.operations, raw.fleet, knownFirmware(raw)), ...checkIncidentPolicy(raw.platform?.incident_policy, raw.fleet, raw.platform?.contract?.clients ?? [])];
 }
 
 function timelineOf(raw: ScenarioFile, start_timezone: string, start_ms: number): TimelineSpec {

@@ -72,4 +72,10 @@ describe('suggestTimezone', () => {
     // The whole name is tried first: its last part alone ("ver") names no city.
     expect(suggestTimezone('America/Den/ver')).toBe('America/Denver');
   });
+
+  it('a space stands for the underscore, not for nothing: "dar es slm" is 3 edits from Dar_es_Salaam, "dareslm" 5', () => {
+    // 10 characters allow 3 edits (s→sa, +a, +a); without the two underscores the 7 left allow 2.
+    expect(suggestTimezone('dar es slm')).toBe('Africa/Dar_es_Salaam');
+    expect(suggestTimezone('port of spn')).toBe('America/Port_of_Spain');
+  });
 });
