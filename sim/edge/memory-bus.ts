@@ -93,8 +93,12 @@ export class MemoryBus {
     if (message.retain) {
       // [MQTT-3.3.1-10] an empty retained payload clears the retained message.
       if (message.payload.length === 0) this.#retained.delete(message.topic);
-      // Kept until the topic is next published: held flat, not as the rope it was built as.
-      else this.#retained.set(message.topic, { ...message, topic: flatString(message.topic), payload: flatString(message.payload) });
+      else {
+        // Kept until the topic is next published: held flat, not as the rope it was built as,
+        // with one copy of the topic for the key and the message.
+        const topic = flatString(message.topic);
+        this.#retained.set(topic, { ...message, topic, payload: flatString(message.payload) });
+      }
     }
     const levels = message.topic.split('/');
     const matches: Subscription[] = [];
