@@ -214,6 +214,8 @@ export class IncidentDesk {
   // Topology index, built on first use from `devices()` and extended as devices appear.
   private indexed = false;
   private readonly recs = new Map<string, DevRec>();
+  /** Building and floor keys by their text (areaKeys); grows with the portfolio's floors, not its devices. */
+  private readonly area_keys = new Map<string, string>();
   private readonly groups = new Map<string, Group>();
   /** Per site: the keys of its groups, so an evaluation touches one site only. */
   private readonly site_groups = new Map<string, Set<string>>();
@@ -473,8 +475,7 @@ export class IncidentDesk {
     this.indexed = s.indexed;
     this.recs.clear();
     for (const r of s.recs) {
-      const building_key = `${r.info.site}${SEP}${r.info.building}`;
-      this.recs.set(r.info.id, { info: Object.freeze(r.info), offline: r.offline, cut_off: r.cut_off ?? false, building_key, floor_key: `${building_key}${SEP}${r.info.floor}` });
+      this.recs.set(r.info.id, { info: Object.freeze(r.info), offline: r.offline, cut_off: r.cut_off ?? false, ...this.areaKeys(r.info) });
     }
     this.groups.clear();
     this.site_groups.clear();
@@ -531,9 +532,24 @@ export class IncidentDesk {
     return out;
   }
 
+  /**
+   * A device's building and floor keys, one string per building and floor shared by its devices:
+   * built per device, each key was a rope of its own (~100 B a device; docs/performance.md).
+   */
+  private areaKeys(info: DeviceInfo): { building_key: string; floor_key: string } {
+    const building_key = this.intern(`${info.site}${SEP}${info.building}`);
+    return { building_key, floor_key: this.intern(`${building_key}${SEP}${info.floor}`) };
+  }
+
+  private intern(key: string): string {
+    const held = this.area_keys.get(key);
+    if (held !== undefined) return held;
+    this.area_keys.set(key, key);
+    return key;
+  }
+
   private index(info: DeviceInfo, offline: boolean, cut_off: boolean): DevRec {
-    const building_key = `${info.site}${SEP}${info.building}`;
-    const rec: DevRec = { info, offline: false, cut_off: false, building_key, floor_key: `${building_key}${SEP}${info.floor}` };
+    const rec: DevRec = { info, offline: false, cut_off: false, ...this.areaKeys(info) };
     this.recs.set(info.id, rec);
     for (const g of this.groupsOf(rec)) {
       g.members.add(info.id);

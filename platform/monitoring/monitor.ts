@@ -323,7 +323,8 @@ export class Monitor {
 
     if (cfg.battery_low.enabled && battery_pct !== undefined) {
       const r = cfg.battery_low;
-      this.point(device_id, 'battery_low', { ...r, type: 'battery_low' }, at, battery_pct < r.raise_below_pct, battery_pct >= r.clear_at_or_above_pct, `battery ${battery_pct}%`);
+      const bad = battery_pct < r.raise_below_pct;
+      if (!this.quiet(device_id, 'battery_low', bad)) this.point(device_id, 'battery_low', { ...r, type: 'battery_low' }, at, bad, battery_pct >= r.clear_at_or_above_pct, `battery ${battery_pct}%`);
     }
 
     if (cfg.hvac_off_setpoint.enabled && ('zone_temp_c' in values || 'setpoint_c' in values || 'mode' in values)) {
@@ -341,8 +342,11 @@ export class Monitor {
         const delta = Math.abs(h.zone_temp_c - h.setpoint_c);
         const off = h.mode === 'off';
         const recovering = h.setpoint_changed_ms !== undefined && at - h.setpoint_changed_ms < r.recovery_ms;
-        const summary = `zone ${h.zone_temp_c} °C vs setpoint ${h.setpoint_c} °C (mode ${h.mode ?? '?'})`;
-        this.point(device_id, 'hvac_off_setpoint', { ...r, type: 'hvac_off_setpoint' }, at, !off && !recovering && delta > r.raise_above_delta_c, off || delta <= r.clear_within_delta_c, summary);
+        const bad = !off && !recovering && delta > r.raise_above_delta_c;
+        if (!this.quiet(device_id, 'hvac_off_setpoint', bad)) {
+          const summary = `zone ${h.zone_temp_c} °C vs setpoint ${h.setpoint_c} °C (mode ${h.mode ?? '?'})`;
+          this.point(device_id, 'hvac_off_setpoint', { ...r, type: 'hvac_off_setpoint' }, at, bad, off || delta <= r.clear_within_delta_c, summary);
+        }
       }
     }
 
@@ -350,14 +354,15 @@ export class Monitor {
     if (cfg.humidity_out_of_range.enabled && hum !== undefined && info !== undefined && cfg.humidity_out_of_range.kinds.includes(info.kind)) {
       const r = cfg.humidity_out_of_range;
       const bad = hum > r.raise_above_pct || hum < r.raise_below_pct;
-      this.point(device_id, 'humidity_out_of_range', { ...r, type: 'humidity_out_of_range' }, at, bad, !bad, `humidity ${hum}%`);
+      if (!this.quiet(device_id, 'humidity_out_of_range', bad)) this.point(device_id, 'humidity_out_of_range', { ...r, type: 'humidity_out_of_range' }, at, bad, !bad, `humidity ${hum}%`);
     }
 
     // The room's temperature: a thermostat's zone reading, an environment sensor's own.
     const room_c = info?.kind === 'hvac' ? num(values.zone_temp_c) : num(values.temperature_c);
     if (cfg.freeze_risk.enabled && room_c !== undefined && info !== undefined && cfg.freeze_risk.kinds.includes(info.kind)) {
       const r = cfg.freeze_risk;
-      this.point(device_id, 'freeze_risk', { ...r, type: 'freeze_risk' }, at, room_c < r.raise_below_c, room_c >= r.clear_at_or_above_c, `room ${room_c} °C, pipes at risk below ${r.raise_below_c} °C`);
+      const bad = room_c < r.raise_below_c;
+      if (!this.quiet(device_id, 'freeze_risk', bad)) this.point(device_id, 'freeze_risk', { ...r, type: 'freeze_risk' }, at, bad, room_c >= r.clear_at_or_above_c, `room ${room_c} °C, pipes at risk below ${r.raise_below_c} °C`);
     }
 
     for (const t of this.threshold_rules) {
@@ -365,7 +370,8 @@ export class Monitor {
       const v = t.metric === 'battery_pct' ? battery_pct : t.metric === 'rssi_dbm' ? rssi_dbm : num(values[t.metric]);
       if (v === undefined) continue;
       const bad = compare(v, t.op, t.value);
-      this.point(device_id, THRESHOLD_PREFIX + t.name, { ...t, type: 'threshold' }, at, bad, !bad, `${t.name}: ${t.metric} ${v} ${t.op} ${t.value}`);
+      const rule = THRESHOLD_PREFIX + t.name;
+      if (!this.quiet(device_id, rule, bad)) this.point(device_id, rule, { ...t, type: 'threshold' }, at, bad, !bad, `${t.name}: ${t.metric} ${v} ${t.op} ${t.value}`);
     }
   }
 
@@ -379,6 +385,19 @@ export class Monitor {
       this.conds.set(key, c);
     }
     return c;
+  }
+
+  /**
+   * Whether a telemetry point would change nothing: it is not bad and its condition is idle (absent,
+   * or not firing with no episode pending), which is what `point` leaves such a condition as.
+   * Checked before a point's summary and spec copy are built, and no idle condition is created for
+   * it: nearly every point is good, and a condition per device and rule held ~300 B a device
+   * (docs/performance.md, "Memory per device").
+   */
+  private quiet(device_id: string, rule: string, bad: boolean): boolean {
+    if (bad) return false;
+    const c = this.conds.get(device_id + SEP + rule);
+    return c === undefined || (!c.firing && c.bad_n === 0 && c.good_n === 0 && c.bad_since_ms === null && c.timer_due_ms === null);
   }
 
   /** One data point: `bad` meets the raise condition, `good` the clear one (neither = deadband). */

@@ -22,6 +22,7 @@ import { MinHeap } from '../../common/min-heap.ts';
 import type { BirthPayload } from '../contract/messages.ts';
 import type { DeviceInfo, DeviceMessage, Journal, Liveness, LivenessChange } from '../core/model.ts';
 import { copyData } from '../core/state-codec.ts';
+import { DuplicateWindows } from './duplicate-windows.ts';
 import { MspError } from '../../common/errors.ts';
 
 export interface LivenessOverride {
@@ -101,8 +102,8 @@ interface DeviceRecord {
   session_end: SessionEnd;
   /** Next seq expected in the current session; null until the session has a seq baseline. */
   expected_seq: number | null;
-  readonly recent_seq: Uint8Array;
-  readonly recent_ts: Float64Array;
+  /** Its window in the registry's DuplicateWindows (recent_seq and recent_ts in saved state). */
+  readonly recent_slot: number;
   recent_count: number;
   recent_next: number;
   suspect_ms: number;
@@ -146,6 +147,7 @@ export class Registry {
   readonly #offline_after: number;
   readonly #overrides = new Map<string, LivenessOverride>();
   readonly #devices = new Map<string, DeviceRecord>();
+  readonly #recent = new DuplicateWindows(DUPLICATE_WINDOW);
   /** Gateway id → ids of the devices that ride on it (a gateway may be born after its children). */
   readonly #children = new Map<string, Set<string>>();
   #sorted_ids: string[] | null = [];
@@ -408,8 +410,9 @@ export class Registry {
   saveState(): RegistryState {
     return {
       devices: this.#ids().map((id) => {
-        const { heap_gen: _gen, recent_seq, recent_ts, ...rest } = this.#devices.get(id)!;
-        return { ...copyData(rest), recent_seq: Array.from(recent_seq), recent_ts: Array.from(recent_ts) };
+        const { heap_gen: _gen, recent_slot, ...rest } = this.#devices.get(id)!;
+        const recent = this.#recent.read(recent_slot);
+        return { ...copyData(rest), recent_seq: recent.seq, recent_ts: recent.ts };
       }),
       counters: { duplicate: this.#duplicate, out_of_order: this.#out_of_order, seq_gap: this.#seq_gap, stale_state: this.#stale_state, unknown_device: this.#unknown_device },
     };
@@ -418,17 +421,19 @@ export class Registry {
   /** Replaces this (fresh) registry's state with a saved one. */
   loadState(state: RegistryState): void {
     this.#devices.clear();
+    this.#recent.clear();
     this.#children.clear();
     this.#heap.retain(() => false);
     for (const k of Object.keys(this.#by_liveness) as Liveness[]) this.#by_liveness[k] = 0;
     for (const saved of state.devices) {
+      const { recent_seq, recent_ts, ...fields } = saved;
       const d: DeviceRecord = {
-        ...(copyData(saved) as unknown as DeviceRecord),
+        ...(copyData(fields) as unknown as DeviceRecord),
         info: Object.freeze(copyData(saved.info)),
-        recent_seq: Uint8Array.from(saved.recent_seq),
-        recent_ts: Float64Array.from(saved.recent_ts),
+        recent_slot: this.#recent.claim(),
         heap_gen: 0,
       };
+      this.#recent.write(d.recent_slot, recent_seq, recent_ts);
       this.#devices.set(d.id, d);
       this.#by_liveness[d.liveness]++;
       // Who sits behind which gateway is derived from each record's parent, not saved twice.
@@ -465,8 +470,7 @@ export class Registry {
       last_heard_ms: null,
       session_end: null,
       expected_seq: null,
-      recent_seq: new Uint8Array(DUPLICATE_WINDOW),
-      recent_ts: new Float64Array(DUPLICATE_WINDOW),
+      recent_slot: this.#recent.claim(),
       recent_count: 0,
       recent_next: 0,
       suspect_ms: 0,
@@ -534,15 +538,11 @@ export class Registry {
   }
 
   #isDuplicate(d: DeviceRecord, seq: number, ts: number): boolean {
-    for (let i = 0; i < d.recent_count; i++) {
-      if (d.recent_seq[i] === seq && d.recent_ts[i] === ts) return true;
-    }
-    return false;
+    return this.#recent.holds(d.recent_slot, d.recent_count, seq, ts);
   }
 
   #remember(d: DeviceRecord, seq: number, ts: number): void {
-    d.recent_seq[d.recent_next] = seq;
-    d.recent_ts[d.recent_next] = ts;
+    this.#recent.put(d.recent_slot, d.recent_next, seq, ts);
     d.recent_next = (d.recent_next + 1) % DUPLICATE_WINDOW;
     if (d.recent_count < DUPLICATE_WINDOW) d.recent_count++;
   }

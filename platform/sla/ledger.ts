@@ -166,7 +166,11 @@ export class SlaLedger {
     }
     const last = track.fw[track.fw.length - 1];
     if (last !== undefined && last.fw === fw) return;
-    track.fw.push({ at_ms: last !== undefined ? Math.max(last.at_ms, at_ms) : at_ms, fw });
+    const entry = { at_ms: last !== undefined ? Math.max(last.at_ms, at_ms) : at_ms, fw };
+    // Most devices only ever have their first entry: `[entry]` holds one slot, where a push onto
+    // [] reserves seventeen (~130 B a device; docs/performance.md, "Memory per device").
+    if (last === undefined) track.fw = [entry];
+    else track.fw.push(entry);
   }
 
   /** Every device's track and each incident's latest version, sorted by id (platform/store snapshots). */

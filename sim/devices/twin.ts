@@ -12,6 +12,7 @@ import { applyFirmwareQuirks } from './firmware-quirks.ts';
 import { OtaAgent, type FirmwareImage } from './ota.ts';
 import { modelById, type DeviceModel } from './models.ts';
 import { RadioLink } from './radio-link.ts';
+import { flatString } from '../../common/flat-string.ts';
 
 export type Values = Record<string, number | boolean | string>;
 
@@ -177,13 +178,13 @@ export class DeviceTwin {
   }
 
   /**
-   * The topic this device publishes a class on. Telemetry's is kept (most messages are telemetry,
-   * and one flat string beats building and flattening one per message); the rarer classes are
-   * built each time rather than held for every device.
+   * The topic this device publishes a class on. Telemetry's is kept, flat rather than as the rope
+   * it was built as (most messages are telemetry, and one held string beats building one per
+   * message); the rarer classes are built each time rather than held for every device.
    */
   topic(message_class: MessageClass): string {
     if (message_class !== MessageClass.telemetry) return deviceTopic(this.spec.site_id, this.spec.id, message_class);
-    return (this.#telemetry_topic ??= deviceTopic(this.spec.site_id, this.spec.id, message_class));
+    return (this.#telemetry_topic ??= flatString(deviceTopic(this.spec.site_id, this.spec.id, message_class)));
   }
 
   /** Next Sparkplug-style sequence number, 0–255, shared by all of the device's messages. */

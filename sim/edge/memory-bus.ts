@@ -1,5 +1,6 @@
 import { topicMatches } from '../../platform/contract/topics.ts';
 import { MspError } from '../../common/errors.ts';
+import { flatString } from '../../common/flat-string.ts';
 
 /**
  * An in-process stand-in for an MQTT broker with the semantics the platform relies on: topic
@@ -92,7 +93,12 @@ export class MemoryBus {
     if (message.retain) {
       // [MQTT-3.3.1-10] an empty retained payload clears the retained message.
       if (message.payload.length === 0) this.#retained.delete(message.topic);
-      else this.#retained.set(message.topic, message);
+      else {
+        // Kept until the topic is next published: held flat, not as the rope it was built as,
+        // with one copy of the topic for the key and the message.
+        const topic = flatString(message.topic);
+        this.#retained.set(topic, { ...message, topic, payload: flatString(message.payload) });
+      }
     }
     const levels = message.topic.split('/');
     const matches: Subscription[] = [];
@@ -192,7 +198,9 @@ export class MemoryBusClient {
   constructor(bus: MemoryBus, client_id: string, options: ConnectOptions) {
     this.#bus = bus;
     this.client_id = client_id;
-    this.#will = options.will;
+    // A will lives as long as the session: held flat, not as the rope it was built as.
+    const will = options.will;
+    this.#will = will && { ...will, topic: flatString(will.topic), payload: flatString(will.payload) };
     this.#handler = options.on_message;
     this.persistent = options.persistent ?? false;
   }

@@ -37,34 +37,56 @@ function mashSeed(seed: string): [number, number, number] {
  * shifts the numbers any other device sees (docs/architecture.md, invariant 3). Alea is used for its small state
  * (~40 bytes), which keeps per-device streams cheap at 100k devices.
  */
+/**
+ * Streams' states, 256 to a slab: one typed array per stream cost about 230 bytes (the array, its
+ * buffer and the buffer's store) for 32 bytes of state, and a fleet holds a stream per device
+ * (docs/performance.md, "Memory per device"). A slab lives as long as any of its streams does.
+ */
+const SLAB_STREAMS = 256;
+let slab = new Float64Array(4 * SLAB_STREAMS);
+let slab_used = 0;
+
+function claimState(): { slab: Float64Array; at: number } {
+  if (slab_used === SLAB_STREAMS) {
+    slab = new Float64Array(4 * SLAB_STREAMS);
+    slab_used = 0;
+  }
+  return { slab, at: 4 * slab_used++ };
+}
+
 export class Rng {
   readonly name: string;
   /**
-   * Alea's state (s0, s1, s2, carry) in one small typed array rather than seedrandom's closures
-   * and boxed fields: a draw touches two objects instead of about seven, which matters when
-   * thousands of devices draw in turn and none of their state is in cache (docs/performance.md).
+   * Alea's state (s0, s1, s2, carry) at `#at` in a typed array shared with other streams rather
+   * than seedrandom's closures and boxed fields: a draw touches two objects instead of about
+   * seven, which matters when thousands of devices draw in turn and none of their state is in
+   * cache (docs/performance.md).
    */
-  readonly #state = new Float64Array(4);
+  readonly #state: Float64Array;
+  readonly #at: number;
 
   constructor(root_seed: string | number, name: string) {
     this.name = name;
     const [s0, s1, s2] = mashSeed(`${root_seed}/${name}`);
-    const st = this.#state;
-    st[0] = s0;
-    st[1] = s1;
-    st[2] = s2;
-    st[3] = 1;
+    const claimed = claimState();
+    const st = (this.#state = claimed.slab);
+    const o = (this.#at = claimed.at);
+    st[o] = s0;
+    st[o + 1] = s1;
+    st[o + 2] = s2;
+    st[o + 3] = 1;
   }
 
   /** One Alea step: a fraction in [0, 1) with 32 bits of randomness (seedrandom's `alea()`). */
   #step(): number {
     const st = this.#state;
-    const t = 2091639 * st[0]! + st[3]! * 2.3283064365386963e-10; // 2^-32
-    st[0] = st[1]!;
-    st[1] = st[2]!;
+    const o = this.#at;
+    const t = 2091639 * st[o]! + st[o + 3]! * 2.3283064365386963e-10; // 2^-32
+    st[o] = st[o + 1]!;
+    st[o + 1] = st[o + 2]!;
     const c = t | 0;
-    st[3] = c;
-    return (st[2] = t - c);
+    st[o + 3] = c;
+    return (st[o + 2] = t - c);
   }
 
   /** Uniform double in [0, 1) with 53 bits of randomness. */
