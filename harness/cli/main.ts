@@ -85,6 +85,8 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           .option('record', { type: 'string', describe: 'keep the trace in this file (compare two with msp-twin diff)' })
           .option('junit', { type: 'string', describe: 'write the scenario\'s expectations as JUnit XML to this file' })
           .option('data', { type: 'string', describe: 'keep the platform\'s durable store (SQLite) in this empty directory (default: in memory, only when a platform_restart needs one)' })
+          .option('shards', { type: 'number', describe: 'split the portfolio by site over N simulator processes (the platform stays one); same trace hash as 1; in-memory bus, --no-noc (docs/scale-out.md)' })
+          .option('noc', { type: 'boolean', default: true, describe: 'the simulated NOC and field service (--no-noc: the platform alone raises and holds incidents)' })
           .option('json', { type: 'boolean', default: false, describe: 'print the summary as one JSON object' }),
       (a) =>
         guard(async () =>
@@ -93,6 +95,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
               scenario: a.scenario, seed: a.seed, duration: a.duration, transport: a.transport, mqtt_mode: a['mqtt-mode'], mqtt_version: a['mqtt-version'],
               broker: a.broker, broker_port: a['broker-port'], username: a.username, password: a.password, secret: a.secret, ca: a.ca, cert: a.cert, key: a.key,
               insecure: a.insecure, broker_outage: a['broker-outage'], step: a.step, step_timeout: a['step-timeout'], flow_window: a['flow-window'], speed: a.speed, out: a.out, record: a.record, junit: a.junit, json: a.json, view: a.view, data: a.data,
+              shards: a.shards, noc: a.noc,
             },
             io,
           ),

@@ -56,6 +56,10 @@ export interface RunArgs {
   view?: boolean | undefined;
   /** The platform's durable store in this directory (SQLite; it must not hold a store yet). */
   data?: string | undefined;
+  /** Simulator processes to split the portfolio over, by site (docs/scale-out.md). */
+  shards?: number | undefined;
+  /** The simulated NOC (default on). */
+  noc?: boolean | undefined;
   json: boolean;
 }
 
@@ -213,6 +217,8 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
       ...(args.speed !== undefined ? { speed: args.speed } : {}),
       broker_outages: outages,
       ...(args.data !== undefined ? { data_dir: args.data } : {}),
+      ...(args.shards !== undefined ? { shards: args.shards } : {}),
+      ...(args.noc === false ? { noc: false } : {}),
       on_platform: (_platform, _sim, final_report) => {
         report = final_report;
       },
@@ -230,7 +236,7 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
     await setup?.close();
   }
   const span = formatDuration(summary.sim_span_ms);
-  const command = `msp-twin run ${args.scenario} --seed ${summary.seed} --duration "${span}"${args.transport === 'memory' ? ' --transport memory' : ''}${args.mqtt_mode === 'gateway' && args.transport === 'mqtt' ? ' --mqtt-mode gateway' : ''}${outages.length ? args.broker_outage!.map((o) => ` --broker-outage ${o}`).join('') : ''}`;
+  const command = `msp-twin run ${args.scenario} --seed ${summary.seed} --duration "${span}"${args.transport === 'memory' ? ' --transport memory' : ''}${args.mqtt_mode === 'gateway' && args.transport === 'mqtt' ? ' --mqtt-mode gateway' : ''}${outages.length ? args.broker_outage!.map((o) => ` --broker-outage ${o}`).join('') : ''}${args.noc === false ? ' --no-noc' : ''}`;
   if (args.out !== undefined) {
     writeFileSync(join(args.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
     const portfolio = generatePortfolio(scenario.name, scenario.fleet);
