@@ -85,6 +85,8 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           .option('record', { type: 'string', describe: 'keep the trace in this file (compare two with msp-twin diff)' })
           .option('junit', { type: 'string', describe: 'write the scenario\'s expectations as JUnit XML to this file' })
           .option('data', { type: 'string', describe: 'keep the platform\'s durable store (SQLite) in this empty directory (default: in memory, only when a platform_restart needs one)' })
+          .option('shard-broker', { type: 'string', describe: 'with --shards: coordinate shards started elsewhere with `msp-twin shard` through this broker instead of forking them (docs/scale-out.md)' })
+          .option('shard-run', { type: 'string', default: 'run', describe: 'with --shard-broker: the run id the shards were started with' })
           .option('shards', { type: 'number', describe: 'split the portfolio by site over N simulator processes (the platform stays one); same trace hash as 1; in-memory bus, --no-noc (docs/scale-out.md)' })
           .option('noc', { type: 'boolean', default: true, describe: 'the simulated NOC and field service (--no-noc: the platform alone raises and holds incidents)' })
           .option('json', { type: 'boolean', default: false, describe: 'print the summary as one JSON object' }),
@@ -95,7 +97,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
               scenario: a.scenario, seed: a.seed, duration: a.duration, transport: a.transport, mqtt_mode: a['mqtt-mode'], mqtt_version: a['mqtt-version'],
               broker: a.broker, broker_port: a['broker-port'], username: a.username, password: a.password, secret: a.secret, ca: a.ca, cert: a.cert, key: a.key,
               insecure: a.insecure, broker_outage: a['broker-outage'], step: a.step, step_timeout: a['step-timeout'], flow_window: a['flow-window'], speed: a.speed, out: a.out, record: a.record, junit: a.junit, json: a.json, view: a.view, data: a.data,
-              shards: a.shards, noc: a.noc,
+              shards: a.shards, noc: a.noc, shard_broker: a['shard-broker'], shard_run: a['shard-run'],
             },
             io,
           ),
@@ -259,6 +261,18 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           const { viewCommand } = await import('./commands/view.ts');
           return viewCommand({ trace: a.trace, topology: a.topology, live: a.live, broker: a.broker, api: a.api, secret: a.secret, username: a.username, password: a.password, host: a.host, port: a.port, build: a.build }, io, untilSignal());
         }),
+    )
+    .command(
+      'shard',
+      'one shard of a run coordinated through a broker: waits for `run --shards N --shard-broker URL --shard-run ID`, simulates the sites it is given (docs/scale-out.md)',
+      (y) =>
+        secretOption(y)
+          .option('broker', { type: 'string', demandOption: true, describe: 'the broker the coordinator uses (mqtt:// or ws://)' })
+          .option('run', { type: 'string', default: 'run', describe: 'the run id, the same as the coordinator\'s --shard-run' })
+          .option('shard-index', { type: 'number', describe: 'this shard\'s index, 0 … N-1 (default: $JOB_COMPLETION_INDEX, as in a Kubernetes Indexed Job)' })
+          .option('username', { type: 'string', describe: 'shared broker username (default: the simulator\'s role credentials from --secret)' })
+          .option('password', { type: 'string', describe: 'shared broker password' }),
+      (a) => guard(async () => (await import('./commands/shard.ts')).shardCommand({ broker: a.broker, run: a.run, shard_index: a['shard-index'], secret: a.secret, username: a.username, password: a.password }, io)),
     )
     .command(
       'inspect <run-dir>',

@@ -110,8 +110,13 @@ export interface RunOptions {
    * the platform stays one, here. Same trace hash for any count (docs/scale-out.md).
    */
   readonly shards?: number;
-  /** Where shards run: each in its own process (default), or all in this one (tests of the split itself). */
-  readonly shard_placement?: 'process' | 'in-process';
+  /**
+   * Where shards run: each in a process forked here (default), all in this one (tests of the split
+   * itself), or anywhere that reaches `shard_broker`, started with `msp-twin shard` (docs/scale-out.md).
+   */
+  readonly shard_placement?: 'process' | 'in-process' | 'broker';
+  /** The broker shards and coordinator meet on, and the run id that keeps runs apart on it. */
+  readonly shard_broker?: { readonly transport: MqttTransportOptions; readonly run: string };
 }
 
 /**

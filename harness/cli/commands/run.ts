@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { shardCredentials } from '../../run/shards/broker-link.ts';
 import { join } from 'node:path';
 import { DEVICE_KINDS } from '../../../platform/contract/messages.ts';
 import { type MqttMode, type RunSummary, type TransportName } from '../../run/run-scenario.ts';
@@ -60,6 +61,9 @@ export interface RunArgs {
   shards?: number | undefined;
   /** The simulated NOC (default on). */
   noc?: boolean | undefined;
+  /** Coordinate `msp-twin shard` processes through this broker instead of forking shards. */
+  shard_broker?: string | undefined;
+  shard_run?: string | undefined;
   json: boolean;
 }
 
@@ -218,6 +222,15 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
       broker_outages: outages,
       ...(args.data !== undefined ? { data_dir: args.data } : {}),
       ...(args.shards !== undefined ? { shards: args.shards } : {}),
+      ...(args.shard_broker !== undefined
+        ? {
+            shard_placement: 'broker' as const,
+            shard_broker: {
+              transport: { url: args.shard_broker, credentials: shardCredentials(args.secret, args.username !== undefined ? { username: args.username, ...(args.password !== undefined ? { password: args.password } : {}) } : undefined), keepalive_s: 0 },
+              run: args.shard_run ?? 'run',
+            },
+          }
+        : {}),
       ...(args.noc === false ? { noc: false } : {}),
       on_platform: (_platform, _sim, final_report) => {
         report = final_report;

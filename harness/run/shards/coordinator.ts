@@ -6,6 +6,7 @@ import type { Scenario } from '../../scenario/scenario.ts';
 import type { RunOptions } from '../run-types.ts';
 import type { OtaFacts } from '../rollout-outcomes.ts';
 import { inProcessShard, processShard, type ShardLink } from './pool.ts';
+import { brokerShards } from './broker-link.ts';
 import { runShardedLockstep, type ShardedLockstepOptions } from './sharded-lockstep.ts';
 import type { ShardFinal } from './shard-sim.ts';
 import { assignSites } from './split.ts';
@@ -77,7 +78,12 @@ export async function runShards(
   const assignment = assignSites(portfolio, count);
   const site_of = new Map(portfolio.devices.map((d) => [d.id, d.site_id]));
   const links: ShardLink[] = [];
-  for (let i = 0; i < count; i++) links.push(options.shard_placement === 'in-process' ? inProcessShard() : processShard(`shard ${i}/${count}`));
+  if (options.shard_placement === 'broker') {
+    if (!options.shard_broker) throw new UsageError('RUN_SHARDS', 'shards placed on a broker need its address (shard_broker)');
+    links.push(...(await brokerShards(options.shard_broker.transport, options.shard_broker.run, count)));
+  } else {
+    for (let i = 0; i < count; i++) links.push(options.shard_placement === 'in-process' ? inProcessShard() : processShard(`shard ${i}/${count}`));
+  }
   try {
     const firsts = await Promise.all(
       links.map((l, index) =>
