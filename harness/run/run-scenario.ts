@@ -309,6 +309,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
             return wiring.barrier.complete(step, t_ms, expected, wills);
           },
           after_step: (t) => options.on_step?.(t, { platform, sim: sim_view }),
+          // Commands come only from rollouts: none exists and none is queued to start by then.
+          quiet: (t) => platform === undefined || (platform.patching.list().length === 0 && platform.pendingActions(t) === 0),
           on_hour: (t) => options.on_progress?.({ sim_ms: t, start_ms: scenario.start_ms, end_ms: sim_end_ms, events, messages: sent }),
           on_events: (n) => (events = n),
         },
