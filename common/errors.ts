@@ -113,6 +113,8 @@ export const ERROR_CODES = {
   RUN_NO_ROLLOUT_CONTROL: bad('msp-twin run: a timeline step acts on a rollout the scenario does not define'),
   RUN_OUTAGE_EXTERNAL: bad('msp-twin run: --broker-outage needs a broker the harness controls'),
   RUN_OUTAGE_REALTIME: bad('msp-twin run: --broker-outage needs lockstep mode'),
+  RUN_SHARD_PROTOCOL: bug('msp-twin run --shards: a shard wrote outside a step or answered out of turn (a bug)'),
+  RUN_SHARDS: bad('msp-twin run --shards: the run asks for something a sharded run cannot do yet (docs/scale-out.md names what)'),
   RUN_SPEED: bad('msp-twin run: --speed is not a positive number'),
   RUN_STEP_TIMEOUT: bad('msp-twin run: --step-timeout is not a positive duration'),
   RUN_TLS_FILE: bad('msp-twin run: a --ca/--cert/--key file cannot be read'),

@@ -7,7 +7,8 @@ import { VirtualClock } from './kernel/clock.ts';
 import { SimError } from './kernel/errors.ts';
 import { EventQueue, isLive, Priority } from './kernel/event-queue.ts';
 import { RngTree } from './kernel/rng.ts';
-import type { TraceJournal } from './kernel/trace.ts';
+import { publishLine, traceLine, type TraceJournal } from './kernel/trace.ts';
+import { StepLines, type StepLineBatch } from './kernel/step-lines.ts';
 import { BEHAVIOURS } from './devices/kinds/index.ts';
 import { DeviceTwin, type Delivery, type DeviceHost, type DropReason } from './devices/twin.ts';
 import type { DeviceSession, DeviceTransport } from './edge/transport.ts';
@@ -25,6 +26,11 @@ export interface SimulationConfig {
   readonly max_events?: number;
   /** The scenario's firmware catalog: images on the update server and how each version behaves. */
   readonly firmware?: readonly SimFirmwareEntry[];
+  /**
+   * Set when this simulator holds one shard of a portfolio (`portfolio` is then that shard's
+   * sites): the coordinator writes the run's own lines (docs/scale-out.md).
+   */
+  readonly shard?: { readonly index: number; readonly count: number };
 }
 
 export interface SimFirmwareEntry {
@@ -41,6 +47,11 @@ export interface InboundCommand {
 export interface SimulationDeps {
   readonly transport: DeviceTransport;
   readonly trace: TraceJournal;
+  /**
+   * Where a step's lines go at its end, in the trace's order; by default into `trace`. A shard
+   * hands them to its coordinator, which merges every shard's batch (sim/kernel/step-lines.ts).
+   */
+  readonly step_lines?: (batch: StepLineBatch) => void;
 }
 
 export interface SimulationStats {
@@ -52,6 +63,35 @@ export interface SimulationStats {
   wills: number;
   /** Platform commands that reached the device's side (delivered or lost). */
   commands: number;
+  /**
+   * Ticks of the zones' 5-minute clock (counted in `events` too). Every shard runs the same
+   * ticks, so a sharded run counts them once: Σ events − (shards − 1) × world_ticks.
+   */
+  world_ticks: number;
+}
+
+/** A command for one of this simulator's devices, or one nobody can act on (traced as unrecognised). */
+export type RoutedCommand = { readonly ok: true; readonly device_id: string; readonly command: OtaCommandPayload } | { readonly ok: false; readonly topic: string };
+
+/**
+ * The platform's commands of a step in canonical order (topic, then payload), each parsed and
+ * checked against the devices that exist: the same for one simulator and for a coordinator that
+ * hands each to the shard holding its device.
+ */
+export function routeCommands(commands: readonly InboundCommand[], exists: (device_id: string) => boolean): RoutedCommand[] {
+  const sorted = [...commands].sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.payload < b.payload ? -1 : a.payload > b.payload ? 1 : 0));
+  return sorted.map((c): RoutedCommand => {
+    const parsed = parseCommandTopic(c.topic);
+    let payload: OtaCommandPayload | undefined;
+    try {
+      const result = OtaCommandPayload.safeParse(JSON.parse(c.payload));
+      payload = result.success ? result.data : undefined;
+    } catch {
+      payload = undefined;
+    }
+    if (!parsed || !exists(parsed.device_id) || parsed.command !== 'ota' || payload === undefined) return { ok: false, topic: c.topic.slice(0, 128) };
+    return { ok: true, device_id: parsed.device_id, command: payload };
+  });
 }
 
 /** Zones' thermal state advances on a fixed 5-minute grid, independent of which devices exist. */
@@ -80,7 +120,11 @@ export class Simulation implements DeviceHost {
     broker_outages: 0,
     wills: 0,
     commands: 0,
+    world_ticks: 0,
   };
+  /** Lines of the step being run (between the start and the end of `runUntil`). */
+  readonly #lines = new StepLines();
+  #in_step = false;
   readonly #deps: SimulationDeps;
   readonly #by_id = new Map<string, DeviceTwin>();
   #will_times: Array<[string, number]> = [];
@@ -125,13 +169,7 @@ export class Simulation implements DeviceHost {
   /** Schedules the power-on of the whole fleet and the world's own clockwork. */
   start(): void {
     const t0 = this.config.start_ms;
-    this.#deps.trace.append(t0, 'run', {
-      seed: this.config.seed,
-      portfolio: this.config.portfolio.name,
-      devices: this.twins.length,
-      start_ms: t0,
-      end_ms: this.end_ms,
-    });
+    if (this.config.shard === undefined) this.#deps.trace.append(t0, 'run', runLineFields(this.config.seed, this.config.portfolio.name, this.twins.length, t0, this.end_ms));
     // Gateways first; their devices join once the gateway has booted (as a Zigbee mesh re-forms).
     const gateway_boot_ms = 60_000;
     for (const twin of this.twins) {
@@ -144,6 +182,7 @@ export class Simulation implements DeviceHost {
 
   #zoneTick(): void {
     const now = this.clock.now_ms;
+    this.stats.world_ticks++;
     for (const zone of this.world.zones()) zone.advanceTo(now);
     this.queue.schedule(now + ZONE_STEP_MS, Priority.world, 'zones', () => this.#zoneTick());
   }
@@ -151,17 +190,41 @@ export class Simulation implements DeviceHost {
   /** Executes every event with at_ms ≤ until_ms and leaves the clock at until_ms. */
   runUntil(until_ms: number): void {
     const limit = Math.min(until_ms, this.end_ms);
-    for (;;) {
-      const next = this.queue.peek();
-      if (next === undefined || next.at_ms > limit) break;
-      this.queue.pop();
-      this.clock.advanceTo(next.at_ms);
-      if (++this.stats.events > this.#max_events) {
-        throw new SimError('SIM_BOUND_EXCEEDED', `run exceeded ${this.#max_events} events at t=${next.at_ms} (last: ${next.label})`);
+    this.#in_step = true;
+    try {
+      for (;;) {
+        const next = this.queue.peek();
+        if (next === undefined || next.at_ms > limit) break;
+        this.queue.pop();
+        this.clock.advanceTo(next.at_ms);
+        if (++this.stats.events > this.#max_events) {
+          throw new SimError('SIM_BOUND_EXCEEDED', `run exceeded ${this.#max_events} events at t=${next.at_ms} (last: ${next.label})`);
+        }
+        if (isLive(next)) next.fire();
       }
-      if (isLive(next)) next.fire();
+      if (limit > this.clock.now_ms) this.clock.advanceTo(limit);
+    } finally {
+      this.#in_step = false;
+      this.#flushLines();
     }
-    if (limit > this.clock.now_ms) this.clock.advanceTo(limit);
+  }
+
+  /** The step's lines, in the trace's order, to the trace (or to the shard's coordinator). */
+  #flushLines(): void {
+    if (this.#lines.size === 0) return;
+    const batch = this.#lines.take();
+    if (this.#deps.step_lines) return this.#deps.step_lines(batch);
+    for (let i = 0; i < batch.line.length; i++) this.#deps.trace.appendLine(batch.kind[i]!, batch.line[i]!);
+  }
+
+  /**
+   * A line of the simulator's: held for the step's end while a step runs (its place in the trace
+   * is decided by time and site, docs/scale-out.md), written at once between steps.
+   */
+  #record(site: string, kind: string, fields: Record<string, unknown>): void {
+    const now = this.clock.now_ms;
+    if (this.#in_step) this.#lines.push(now, site, kind, traceLine(now, kind, fields));
+    else this.#deps.trace.append(now, kind, fields);
   }
 
   /** Time of the next pending event, for lockstep drivers that skip empty stretches. */
@@ -179,30 +242,23 @@ export class Simulation implements DeviceHost {
    * clean MQTT session (the platform's timeouts notice).
    */
   deliverCommands(commands: readonly InboundCommand[]): void {
-    const sorted = [...commands].sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.payload < b.payload ? -1 : a.payload > b.payload ? 1 : 0));
-    for (const c of sorted) {
-      const parsed = parseCommandTopic(c.topic);
-      const twin = parsed ? this.#by_id.get(parsed.device_id) : undefined;
-      let payload: OtaCommandPayload | undefined;
-      try {
-        const result = OtaCommandPayload.safeParse(JSON.parse(c.payload));
-        payload = result.success ? result.data : undefined;
-      } catch {
-        payload = undefined;
-      }
-      if (!parsed || !twin || parsed.command !== 'ota' || payload === undefined) {
-        this.fact('cmd', { topic: c.topic.slice(0, 128), ok: false, why: 'unrecognised' });
-        continue;
-      }
-      const cmd = payload;
-      const at_ms = Math.max(this.clock.now_ms + 1, cmd.ts);
-      this.queue.schedule(at_ms, Priority.command, 'cmd', () => {
-        const reachable = twin.connected && twin.power === 'online' && this.parentUp(twin);
-        this.fact('cmd', { d: twin.id, a: cmd.action, job: cmd.job, fw: cmd.fw, ok: reachable });
-        this.stats.commands++;
-        if (reachable) twin.onCommand(cmd);
-      });
+    for (const c of routeCommands(commands, (id) => this.#by_id.has(id))) {
+      if (c.ok) this.scheduleCommand(c.device_id, c.command);
+      else this.fact('cmd', unrecognisedCommand(c.topic));
     }
+  }
+
+  /** One command for one of this simulator's devices (routed by `routeCommands`), due at its own time. */
+  scheduleCommand(device_id: string, cmd: OtaCommandPayload): void {
+    const twin = this.#by_id.get(device_id);
+    if (twin === undefined) throw new SimError('SIM_INVALID_ARGUMENT', `command for ${device_id}, which this simulator does not hold`);
+    const at_ms = Math.max(this.clock.now_ms + 1, cmd.ts);
+    this.queue.schedule(at_ms, Priority.command, 'cmd', () => {
+      const reachable = twin.connected && twin.power === 'online' && this.parentUp(twin);
+      this.fact('cmd', { d: twin.id, a: cmd.action, job: cmd.job, fw: cmd.fw, ok: reachable });
+      this.stats.commands++;
+      if (reachable) twin.onCommand(cmd);
+    });
   }
 
   // ---- DeviceHost ----
@@ -251,13 +307,13 @@ export class Simulation implements DeviceHost {
       // The device's path to the broker is already gone with its gateway (dead, or cut off by an
       // uplink outage): nothing can carry a will for it (in gateway mode there is no connection
       // to close), so none is published.
-      this.#deps.trace.append(this.clock.now_ms, 'lost', { c: twin.id, reason });
+      this.#record(twin.spec.site_id, 'lost', { c: twin.id, reason });
       session.close();
       return;
     }
     this.stats.wills++;
     // The broker publishes the will; the sim records that it caused it (lockstep counts it too).
-    this.#deps.trace.append(this.clock.now_ms, 'will', { c: twin.id, reason, p: twin.willPayload() });
+    this.#record(twin.spec.site_id, 'will', { c: twin.id, reason, p: twin.willPayload() });
     this.#will_times.push([deviceTopic(twin.spec.site_id, twin.id, MessageClass.state), this.clock.now_ms]);
     session.drop();
   }
@@ -279,7 +335,9 @@ export class Simulation implements DeviceHost {
     const topic = twin.topic(message_class);
     const json = canonicalJson(twin.faults?.payload ? twin.faults.payload(twin, message_class, payload) : payload);
     const qos = delivery === 'telemetry' ? this.config.telemetry_qos : 1;
-    this.#deps.trace.appendPublish(this.clock.now_ms, twin.id, topic, json, qos, retain);
+    const now = this.clock.now_ms;
+    if (this.#in_step) this.#lines.push(now, twin.spec.site_id, 'pub', publishLine(now, twin.id, topic, json, qos, retain));
+    else this.#deps.trace.appendPublish(now, twin.id, topic, json, qos, retain);
     this.stats.published[message_class] = (this.stats.published[message_class] ?? 0) + 1;
     this.stats.published_by_kind[twin.spec.kind] = (this.stats.published_by_kind[twin.spec.kind] ?? 0) + 1;
     session.publish(topic, json, qos, retain);
@@ -334,12 +392,27 @@ export class Simulation implements DeviceHost {
     return this.#by_id.get(gw)?.power === 'online';
   }
 
-  fact(kind: string, fields: Record<string, unknown>): void {
-    this.#deps.trace.append(this.clock.now_ms, kind, fields);
+  /**
+   * A ground-truth line. Its site (for the trace's order) is `site` when given, else the site of
+   * the device named by `d`, else none (`''`: the line belongs to the whole run).
+   */
+  fact(kind: string, fields: Record<string, unknown>, site?: string): void {
+    const d = fields.d;
+    this.#record(site ?? (typeof d === 'string' ? this.#by_id.get(d)?.spec.site_id : undefined) ?? '', kind, fields);
   }
 
   dropped(twin: DeviceTwin, why: DropReason, message_class: MessageClass): void {
     this.stats.dropped[why]++;
-    this.#deps.trace.append(this.clock.now_ms, 'drop', { d: twin.id, why, cls: message_class });
+    this.#record(twin.spec.site_id, 'drop', { d: twin.id, why, cls: message_class });
   }
+}
+
+/** The run line's fields: written by the simulator, or by a sharded run's coordinator for the whole portfolio. */
+export function runLineFields(seed: string, portfolio: string, devices: number, start_ms: number, end_ms: number): Record<string, unknown> {
+  return { seed, portfolio, devices, start_ms, end_ms };
+}
+
+/** The line of a command nobody can act on (unknown device, topic or payload). */
+export function unrecognisedCommand(topic: string): Record<string, unknown> {
+  return { topic, ok: false, why: 'unrecognised' };
 }

@@ -87,3 +87,49 @@ export async function benchSimulation(scenario: Scenario, days: number, wall_ms:
     trace_hash: summary.trace_hash,
   };
 }
+
+export interface ShardRun {
+  readonly shards: number;
+  readonly wall_s: number;
+  readonly device_days_per_wall_s: number;
+  readonly events_per_device_day: number;
+  readonly messages_per_device_day: number;
+  readonly trace_hash: string;
+}
+
+export interface ShardBenchResult {
+  readonly name: string;
+  readonly devices: number;
+  readonly sim_days: number;
+  readonly one: ShardRun;
+  readonly two: ShardRun;
+  /** Device-days per wall second of 2 shards over 1, both measured in this run. */
+  readonly speedup: number;
+  readonly same_hash: boolean;
+}
+
+/**
+ * One shard against two (docs/scale-out.md), back to back on the same fleet and span, the
+ * platform in the loop on the in-memory bus, without the simulated NOC (which shards cannot
+ * hold yet) in either run. The wall time is the whole run's, the shards' process start included.
+ */
+export async function benchShards(scenario: Scenario, days: number, wall_ms: () => number): Promise<ShardBenchResult> {
+  const duration_ms = Math.round(days * 86_400_000);
+  const measure = async (shards: number): Promise<ShardRun> => {
+    const s = await runScenario(scenario, { duration_ms, wall_clock_ms: wall_ms, noc: false, shards });
+    const wall_s = s.wall_ms / 1000;
+    const device_days = s.devices * days;
+    return {
+      shards,
+      wall_s,
+      device_days_per_wall_s: Math.round(device_days / wall_s),
+      events_per_device_day: Math.round(s.events / device_days),
+      messages_per_device_day: Math.round(s.messages / device_days),
+      trace_hash: s.trace_hash,
+    };
+  };
+  const one = await measure(1);
+  const two = await measure(2);
+  const devices = generatePortfolio(scenario.name, scenario.fleet).devices.length;
+  return { name: `${scenario.name} ${days}d memory, no NOC`, devices, sim_days: days, one, two, speedup: Math.round((two.device_days_per_wall_s / Math.max(1, one.device_days_per_wall_s)) * 100) / 100, same_hash: one.trace_hash === two.trace_hash };
+}

@@ -85,6 +85,10 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           .option('record', { type: 'string', describe: 'keep the trace in this file (compare two with msp-twin diff)' })
           .option('junit', { type: 'string', describe: 'write the scenario\'s expectations as JUnit XML to this file' })
           .option('data', { type: 'string', describe: 'keep the platform\'s durable store (SQLite) in this empty directory (default: in memory, only when a platform_restart needs one)' })
+          .option('shard-broker', { type: 'string', describe: 'with --shards: coordinate shards started elsewhere with `msp-twin shard` through this broker instead of forking them (docs/scale-out.md)' })
+          .option('shard-run', { type: 'string', default: 'run', describe: 'with --shard-broker: the run id the shards were started with' })
+          .option('shards', { type: 'number', describe: 'split the portfolio by site over N simulator processes (the platform stays one); same trace hash as 1; in-memory bus, --no-noc (docs/scale-out.md)' })
+          .option('noc', { type: 'boolean', default: true, describe: 'the simulated NOC and field service (--no-noc: the platform alone raises and holds incidents)' })
           .option('json', { type: 'boolean', default: false, describe: 'print the summary as one JSON object' }),
       (a) =>
         guard(async () =>
@@ -93,6 +97,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
               scenario: a.scenario, seed: a.seed, duration: a.duration, transport: a.transport, mqtt_mode: a['mqtt-mode'], mqtt_version: a['mqtt-version'],
               broker: a.broker, broker_port: a['broker-port'], username: a.username, password: a.password, secret: a.secret, ca: a.ca, cert: a.cert, key: a.key,
               insecure: a.insecure, broker_outage: a['broker-outage'], step: a.step, step_timeout: a['step-timeout'], flow_window: a['flow-window'], speed: a.speed, out: a.out, record: a.record, junit: a.junit, json: a.json, view: a.view, data: a.data,
+              shards: a.shards, noc: a.noc, shard_broker: a['shard-broker'], shard_run: a['shard-run'],
             },
             io,
           ),
@@ -258,6 +263,18 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
         }),
     )
     .command(
+      'shard',
+      'one shard of a run coordinated through a broker: waits for `run --shards N --shard-broker URL --shard-run ID`, simulates the sites it is given (docs/scale-out.md)',
+      (y) =>
+        secretOption(y)
+          .option('broker', { type: 'string', demandOption: true, describe: 'the broker the coordinator uses (mqtt:// or ws://)' })
+          .option('run', { type: 'string', default: 'run', describe: 'the run id, the same as the coordinator\'s --shard-run' })
+          .option('shard-index', { type: 'number', describe: 'this shard\'s index, 0 … N-1 (default: $JOB_COMPLETION_INDEX, as in a Kubernetes Indexed Job)' })
+          .option('username', { type: 'string', describe: 'shared broker username (default: the simulator\'s role credentials from --secret)' })
+          .option('password', { type: 'string', describe: 'shared broker password' }),
+      (a) => guard(async () => (await import('./commands/shard.ts')).shardCommand({ broker: a.broker, run: a.run, shard_index: a['shard-index'], secret: a.secret, username: a.username, password: a.password }, io)),
+    )
+    .command(
       'inspect <run-dir>',
       'the fidelity report: an HTML page of SVG charts of one zone (or one device) from a run written with run --out',
       (y) =>
@@ -274,10 +291,11 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
       (y) =>
         y
           .option('days', { type: 'number', default: 7, describe: 'simulated days for the simulator throughput run' })
+          .option('shard-days', { type: 'number', default: 1, describe: 'simulated days for the 1-shard against --shards 2 comparison' })
           .option('only', { choices: ['sim', 'mqtt', 'platform', 'store', 'load', 'viewer'] as const, array: true, describe: 'run only these sections (default: all)' })
           .option('connections', { type: 'number', default: 10_000, describe: 'device connections to open in the connection benchmark' })
           .option('out', { type: 'string', default: 'bench-results', describe: 'directory for the JSON results' }),
-      (a) => guard(async () => (await import('./commands/bench.ts')).benchCommand({ days: a.days, out: a.out, only: a.only, connections: a.connections }, io)),
+      (a) => guard(async () => (await import('./commands/bench.ts')).benchCommand({ days: a.days, shard_days: a['shard-days'], out: a.out, only: a.only, connections: a.connections }, io)),
     )
     .demandCommand(1, 'name a command: run, scenarios, diff, inspect, broker, platform, load, view or bench (see --help)')
     .strict()

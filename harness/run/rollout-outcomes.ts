@@ -1,6 +1,5 @@
 import type { Platform } from '../../platform/core/platform.ts';
 import type { RolloutStatus } from '../../platform/patching/types.ts';
-import type { Simulation } from '../../sim/simulation.ts';
 
 /**
  * A rollout's outcome as expectations read it (`rollout.<id>.<field>`, docs/scenarios.md): the
@@ -26,15 +25,22 @@ export interface RolloutOutcome {
   readonly waves: number;
 }
 
-export function rolloutOutcomes(platform: Platform, sim: Simulation): RolloutOutcome[] {
+/** A device's update agent as far as the outcome needs it (a twin's `ota`, or a shard's copy of it). */
+export interface OtaFacts {
+  readonly job: string;
+  readonly bricked: boolean;
+  readonly bricked_once: boolean;
+  readonly state: string;
+}
+
+export function rolloutOutcomes(platform: Platform, ota_of: (device_id: string) => OtaFacts | undefined): RolloutOutcome[] {
   return platform.patching.list().map((r) => {
     const jobs = platform.patching.jobs(r.id);
     const job_ids = new Set([r.id, `${r.id}~rollback`]);
     let bricked = 0;
     let fell_back = 0;
     for (const j of jobs) {
-      const twin = sim.device(j.device_id);
-      const agent = twin?.ota;
+      const agent = ota_of(j.device_id);
       if (!agent || !job_ids.has(agent.job)) continue;
       if (agent.bricked || agent.bricked_once) bricked++;
       if (agent.state === 'rolled_back') fell_back++;

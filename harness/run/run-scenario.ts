@@ -30,7 +30,9 @@ import { platformReleases, simFirmware, withInstalledFleet } from '../scenario/f
 import { approvedFirmware } from '../../platform/patching/releases.ts';
 import type { OtaCommand } from '../../platform/patching/engine.ts';
 import { rolloutOutcomes } from './rollout-outcomes.ts';
-import type { InboundCommand } from '../../sim/simulation.ts';
+import { runLineFields, type InboundCommand, type SimulationStats } from '../../sim/simulation.ts';
+import { checkShardable, runShards } from './shards/coordinator.ts';
+import type { OtaFacts } from './rollout-outcomes.ts';
 import { runRealtime } from './realtime.ts';
 import { arrivalFeed } from './arrival-feed.ts';
 import type { Journal } from '../../platform/core/model.ts';
@@ -243,6 +245,11 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     }
     wired.wiring?.publishCommands(commands);
   };
+  // Refused before any connection is made: what a sharded run cannot do (docs/scale-out.md).
+  if (options.shards !== undefined) {
+    const plan = compilePlan({ portfolio, seed, start_ms: scenario.start_ms, end_ms: end_ms_planned, steps: scenario.timeline.steps, processes: scenario.timeline.processes });
+    checkShardable(scenario, options, plan, portfolio, platform_options !== undefined);
+  }
   const receiver = new StepReceiver(trace, {
     count_only: realtime,
     ...(platform
@@ -273,15 +280,57 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   let max_lag_ms: number | null = null;
   let noc: Noc | undefined;
   let faults: FaultRuntime | undefined;
-  let sim: Simulation;
+  // What the summary reads of the simulator: one Simulation's, or every shard's added up.
+  let sim_stats: SimulationStats;
+  let sim_end_ms = scenario.start_ms + duration_ms;
+  let fault_stats: { started: number; not_applied: number; actions: number } | undefined;
+  let ota_of: (id: string) => OtaFacts | undefined = () => undefined;
+  const sim_view = { config: { portfolio } };
   try {
-    sim = new Simulation(
+    if ((options.shards ?? 1) > 1) {
+      const step_ms = options.step_ms ?? DEFAULT_STEP_MS;
+      const by_id = new Map(portfolio.devices.map((d) => [d.id, { spec: d }]));
+      checkScriptedFaults({ device: (id) => by_id.get(id) as never }, scenario.faults);
+      trace.append(scenario.start_ms, 'run', runLineFields(seed, portfolio.name, portfolio.devices.length, scenario.start_ms, sim_end_ms));
+      if (platform) {
+        for (const r of scenario.rollouts) if (r.at_ms !== null) live().enqueue({ at_ms: scenario.start_ms + r.at_ms, kind: 'create', target: 'rollout', id: String(r.plan.id), by: 'scenario', plan: r.plan });
+      }
+      let events = 0;
+      let sent = 0;
+      const r = await runShards(
+        scenario,
+        portfolio,
+        { seed, duration_ms, step_ms, ota_devices: () => (platform ? [...new Set(platform.patching.list().flatMap((x) => platform!.patching.jobs(x.id).map((j) => j.device_id)))].sort() : []) },
+        {
+          trace,
+          receiver,
+          complete: (step, t_ms, expected, wills) => {
+            sent += expected;
+            return wiring.barrier.complete(step, t_ms, expected, wills);
+          },
+          after_step: (t) => options.on_step?.(t, { platform, sim: sim_view }),
+          // Commands come only from rollouts: none exists and none is queued to start by then.
+          quiet: (t) => platform === undefined || (platform.patching.list().length === 0 && platform.pendingActions(t) === 0),
+          on_hour: (t) => options.on_progress?.({ sim_ms: t, start_ms: scenario.start_ms, end_ms: sim_end_ms, events, messages: sent }),
+          on_events: (n) => (events = n),
+        },
+        options,
+      );
+      steps = r.steps;
+      sim_stats = r.stats;
+      fault_stats = r.faults;
+      ota_of = r.ota_of;
+    } else {
+    const sim = new Simulation(
       // Telemetry is QoS 0 in real time (as fleets send it); in lockstep every message is counted, so QoS 1.
       { seed, start_ms: scenario.start_ms, duration_ms, portfolio, telemetry_qos: realtime ? 0 : 1, firmware: simFirmware(firmware) },
       { transport: wiring.transport, trace },
     );
     sim.start();
     const s = sim;
+    sim_stats = sim.stats;
+    sim_end_ms = sim.end_ms;
+    ota_of = (id) => sim.device(id)?.ota ?? undefined;
     const step_ms = options.step_ms ?? DEFAULT_STEP_MS;
     // The timeline and fault processes, compiled into a plan (ground truth) and played on the queue.
     checkScriptedFaults(s, scenario.faults);
@@ -373,6 +422,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         on_hour,
       });
     }
+    fault_stats = faults.stats;
+    }
   } catch (err) {
     // A failed run's trace ends here, with the reason: the teardown below applies nothing more.
     const e = err instanceof Error ? err : new Error(String(err));
@@ -385,14 +436,15 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   if (durable) commit();
   const store_stats = store?.stats();
   store?.close();
-  const messages = (): number => Object.values(sim.stats.published).reduce((a, b) => a + b, 0);
-  const report = platform?.sla.report(scenario.start_ms, sim.end_ms);
-  if (platform && report) options.on_platform?.(platform, sim, report);
+  const stats = sim_stats!;
+  const messages = (): number => Object.values(stats.published).reduce((a, b) => a + b, 0);
+  const report = platform?.sla.report(scenario.start_ms, sim_end_ms);
+  if (platform && report) options.on_platform?.(platform, sim_view, report);
   const platform_summary = platform && report ? platformSummary(platform, report, noc) : null;
-  trace.append(sim.end_ms, 'end', { events: sim.stats.events, messages: messages(), steps });
+  trace.append(sim_end_ms, 'end', { events: stats.events, messages: messages(), steps });
   const oracle_report =
     platform && oracle
-      ? oracle.finish({ end_ms: sim.end_ms, alerts: platform.alerts.all(), incidents: platform.incidents.all(), ...(report ? { sla: { report, contract: platform.config.contract, timezone_of: siteTimezones(portfolio) } } : {}) })
+      ? oracle.finish({ end_ms: sim_end_ms, alerts: platform.alerts.all(), incidents: platform.incidents.all(), ...(report ? { sla: { report, contract: platform.config.contract, timezone_of: siteTimezones(portfolio) } } : {}) })
       : null;
 
   const wall_ms = Math.max(1, Math.round(wall() - wall_start));
@@ -407,7 +459,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     speed: options.speed ?? null,
     max_lag_ms,
     start_ms: scenario.start_ms,
-    end_ms: sim.end_ms,
+    end_ms: sim_end_ms,
     sim_span_ms: duration_ms,
     wall_ms,
     devices: portfolio.devices.length,
@@ -415,22 +467,22 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     sites: portfolio.sites.length,
     buildings: portfolio.sites.reduce((n, s) => n + s.buildings.length, 0),
     messages: messages(),
-    messages_by_class: sorted(sim.stats.published),
-    messages_by_kind: sorted(sim.stats.published_by_kind),
+    messages_by_class: sorted(stats.published),
+    messages_by_kind: sorted(stats.published_by_kind),
     received_by_monitor: receiver.received_total,
-    dropped: { ...sim.stats.dropped },
-    broker_outages: sim.stats.broker_outages,
-    wills: sim.stats.wills,
-    events: sim.stats.events,
-    events_per_wall_s: Math.round((sim.stats.events * 1000) / wall_ms),
+    dropped: { ...stats.dropped },
+    broker_outages: stats.broker_outages,
+    wills: stats.wills,
+    events: stats.events,
+    events_per_wall_s: Math.round((stats.events * 1000) / wall_ms),
     trace_lines: trace.lines,
     trace_bytes: trace.bytes,
     platform: platform_summary,
-    rollouts: platform ? rolloutOutcomes(platform, sim) : [],
+    rollouts: platform ? rolloutOutcomes(platform, ota_of) : [],
     faults: {
-      injected: faults?.stats.started ?? 0,
-      not_applied: faults?.stats.not_applied ?? 0,
-      actions: faults?.stats.actions ?? 0,
+      injected: fault_stats?.started ?? 0,
+      not_applied: fault_stats?.not_applied ?? 0,
+      actions: fault_stats?.actions ?? 0,
       platform_backlog_max: gate.max_backlog,
       platform_backlog_dropped: gate.overflow,
       platform_session_resumes: wiring.platform_session.session.resumes,

@@ -10,7 +10,7 @@ import { type TraceSink } from '../../sim/kernel/trace.ts';
 
 import type { MqttTransportOptions } from '../../sim/edge/mqtt/session-options.ts';
 
-import { Simulation } from '../../sim/simulation.ts';
+import type { Portfolio } from '../../sim/world/topology.ts';
 import type { DropReason } from '../../sim/devices/twin.ts';
 
 
@@ -82,7 +82,7 @@ export interface RunOptions {
   /** The simulated NOC and field service (default on when the platform is). */
   readonly noc?: boolean;
   /** Receives the finished platform (reports are written from it). */
-  readonly on_platform?: (platform: Platform, sim: Simulation, report: SlaReport) => void;
+  readonly on_platform?: (platform: Platform, sim: RunSimView, report: SlaReport) => void;
   /** Receives every trace line (the CLI writes them to a file). */
   readonly trace_sink?: TraceSink;
   /** Called about every simulated hour with progress; the CLI draws its bar from it. */
@@ -92,7 +92,7 @@ export interface RunOptions {
   /** Carries out the timeline's rollout actions (start, pause, resume, cancel); required when it has any. */
   readonly rollout_control?: RolloutControl;
   /** Called after every lockstep step with the live platform (expectations checked during the run). */
-  readonly on_step?: (step_end_ms: number, live: { readonly platform: Platform | undefined; readonly sim: Simulation }) => void;
+  readonly on_step?: (step_end_ms: number, live: { readonly platform: Platform | undefined; readonly sim: RunSimView }) => void;
   /**
    * The platform's durable store (docs/durability.md). `auto` (default): a store only when needed —
    * an SQLite store in `data_dir` when given, else an in-memory store when the plan restarts the
@@ -105,6 +105,26 @@ export interface RunOptions {
   readonly data_dir?: string;
   /** Snapshot cadence and retention (tests make them small to exercise them). */
   readonly durability?: DurabilityOptions;
+  /**
+   * Split the portfolio by site over this many simulators (default 1: one, in this process);
+   * the platform stays one, here. Same trace hash for any count (docs/scale-out.md).
+   */
+  readonly shards?: number;
+  /**
+   * Where shards run: each in a process forked here (default), all in this one (tests of the split
+   * itself), or anywhere that reaches `shard_broker`, started with `msp-twin shard` (docs/scale-out.md).
+   */
+  readonly shard_placement?: 'process' | 'in-process' | 'broker';
+  /** The broker shards and coordinator meet on, and the run id that keeps runs apart on it. */
+  readonly shard_broker?: { readonly transport: MqttTransportOptions; readonly run: string };
+}
+
+/**
+ * What a run's callbacks see of the simulator: the whole portfolio. A sharded run has no single
+ * Simulation object to hand out (docs/scale-out.md).
+ */
+export interface RunSimView {
+  readonly config: { readonly portfolio: Portfolio };
 }
 
 export interface RunProgress {

@@ -231,6 +231,13 @@ export class Platform {
     this.#input({ op: 'enqueue', command }, () => this.#pending_actions.push(command));
   }
 
+  /** Queued operator actions due at or before `until_ms` (not yet applied). */
+  pendingActions(until_ms: number): number {
+    let n = 0;
+    for (const a of this.#pending_actions) if (a.at_ms <= until_ms) n++;
+    return n;
+  }
+
   /**
    * Applies one lockstep step: its messages, already in canonical order (orderStep, sorted once by
    * the step receiver), interleaved with queued operator actions by time, timers run up to each

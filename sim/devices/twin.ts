@@ -39,7 +39,7 @@ export interface DeviceHost {
   /** Whether the device's parent gateway can carry traffic right now. */
   parentUp(twin: DeviceTwin): boolean;
   /** A ground-truth record for the trace: something happened in the world that messages only hint at. */
-  fact(kind: string, fields: Record<string, unknown>): void;
+  fact(kind: string, fields: Record<string, unknown>, site?: string): void;
   /** Counts a report the device made that never reached the broker. */
   dropped(twin: DeviceTwin, why: DropReason, message_class: MessageClass): void;
   /** The behaviour of a firmware version (defaults, known quirks, the scenario's catalog). */

@@ -3,7 +3,7 @@ import { SimError } from '../kernel/errors.ts';
 import type { OperatorPort } from '../actors/noc.ts';
 import type { ZoneSchedule } from '../devices/kinds/hvac-controller.ts';
 import type { DeviceTwin } from '../devices/twin.ts';
-import type { DeviceSpec } from '../world/topology.ts';
+import type { DeviceSpec, Portfolio } from '../world/topology.ts';
 import type { BuildingType } from '../world/occupancy.ts';
 import type { Simulation } from '../simulation.ts';
 import { startEffect, type ActiveFault } from './effects.ts';
@@ -37,6 +37,12 @@ export interface FaultPorts {
 export interface FaultRuntimeOptions {
   /** Lockstep step length: broker outages move onto this grid (start up, length up to whole steps). */
   readonly step_ms?: number;
+  /**
+   * A shard's runtime (docs/scale-out.md): the whole portfolio (the plan's scopes name devices of
+   * every shard) and which sites this shard holds. It plays only the faults and actions of its own
+   * sites; those of no site (`''`) belong to shard 0.
+   */
+  readonly shard?: { readonly portfolio: Portfolio; owns(site: string): boolean };
 }
 
 export const SCHEDULES = ['normal', 'holiday', 'office', 'clinic', 'retail', 'multifamily', 'home'] as const;
@@ -61,12 +67,16 @@ export class FaultRuntime {
   readonly #ports: FaultPorts;
   readonly #index: ScopeIndex;
   readonly #step_ms: number;
+  readonly #owns: (site: string) => boolean;
+  readonly #sharded: boolean;
 
   constructor(sim: Simulation, plan: FaultPlan, ports: FaultPorts = {}, options: FaultRuntimeOptions = {}) {
     this.#sim = sim;
     this.plan = plan;
     this.#ports = ports;
-    this.#index = new ScopeIndex(sim.config.portfolio);
+    this.#index = new ScopeIndex(options.shard?.portfolio ?? sim.config.portfolio);
+    this.#owns = options.shard ? (site) => options.shard!.owns(site) : () => true;
+    this.#sharded = options.shard !== undefined;
     this.#step_ms = options.step_ms ?? 1;
     if (needsRolloutControl(plan) && !ports.rollouts) {
       throw new SimError('SIM_INVALID_ARGUMENT', 'the timeline starts, pauses or cancels rollouts but no rollout control is wired into this run');
@@ -95,6 +105,7 @@ export class FaultRuntime {
     const outages = this.broker_outages;
     let b = 0;
     for (const f of this.plan.faults) {
+      if (!this.#owns(this.faultSite(f))) continue;
       if (f.scope === 'broker') {
         // Recorded where the harness really performs it: on the step grid.
         const o = outages[b++]!;
@@ -103,7 +114,27 @@ export class FaultRuntime {
         this.#scheduleFault(f);
       }
     }
-    for (const a of this.plan.actions) this.#sim.queue.schedule(a.at_ms, Priority.command, `action-${a.id}`, () => this.#act(a));
+    for (const a of this.plan.actions) {
+      const site = this.actionSite(a);
+      if (site === null) throw new SimError('SIM_INVALID_ARGUMENT', `action ${a.id} spans sites, which a shard cannot play (docs/scale-out.md)`);
+      if (this.#owns(site)) this.#sim.queue.schedule(a.at_ms, Priority.command, `action-${a.id}`, () => this.#act(a, site));
+    }
+  }
+
+  /** The site a fault's scope lies in (every scope but the broker and the platform lies in one), or '' for none. */
+  faultSite(f: FaultInstance): string {
+    return this.#index.devices(f.scope, f.on)[0]?.site_id ?? '';
+  }
+
+  /**
+   * The site of an action's devices: '' when it names none; when they span sites, '' for a run
+   * that holds every site and null for a shard (which could not play it alone).
+   */
+  actionSite(a: PlannedAction): string | null {
+    const sites = new Set(a.devices.map((id) => this.#index.device(id)?.site_id ?? ''));
+    if (sites.size === 0) return '';
+    if (sites.size === 1) return [...sites][0]!;
+    return this.#sharded ? null : '';
   }
 
   #fields(f: FaultInstance): Record<string, unknown> {
@@ -114,6 +145,7 @@ export class FaultRuntime {
 
   #scheduleFault(f: FaultInstance): void {
     const sim = this.#sim;
+    const site = this.faultSite(f);
     let active: ActiveFault | undefined;
     sim.queue.schedule(f.start_ms, Priority.fault, f.id, () => {
       const devices = this.#index.devices(f.scope, f.on);
@@ -121,13 +153,13 @@ export class FaultRuntime {
       active = startEffect({ sim, instance: f, rng: sim.rng.get(`fault/${f.id}`), devices, children, ...(this.#ports.platform_gate ? { platform_gate: this.#ports.platform_gate } : {}) });
       this.stats.started++;
       if (!active.applied) this.stats.not_applied++;
-      sim.fact('fault', { ...this.#fields(f), s: 'start', ...(active.applied ? {} : { applied: false }) });
+      sim.fact('fault', { ...this.#fields(f), s: 'start', ...(active.applied ? {} : { applied: false }) }, site);
     });
     if (f.end_ms === null) return;
     sim.queue.schedule(f.end_ms, Priority.fault, `${f.id}-end`, () => {
       active?.end();
       this.stats.ended++;
-      sim.fact('fault', { ...this.#fields(f), s: 'end' });
+      sim.fact('fault', { ...this.#fields(f), s: 'end' }, site);
     });
   }
 
@@ -135,7 +167,7 @@ export class FaultRuntime {
     return a.devices.map((id) => this.#sim.device(id)).filter((t): t is DeviceTwin => t !== undefined);
   }
 
-  #act(a: PlannedAction): void {
+  #act(a: PlannedAction, site: string): void {
     const sim = this.#sim;
     const now = sim.clock.now_ms;
     this.stats.actions++;
@@ -190,6 +222,6 @@ export class FaultRuntime {
         this.#ports.rollouts!.cancel(a.rollout, a.reason);
         break;
     }
-    sim.fact('action', { id: a.id, act: a.action, n, ...('rollout' in a ? { rollout: a.rollout } : {}) });
+    sim.fact('action', { id: a.id, act: a.action, n, ...('rollout' in a ? { rollout: a.rollout } : {}) }, site);
   }
 }

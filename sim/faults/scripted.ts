@@ -29,7 +29,7 @@ export function scriptedSteps(faults: readonly ScriptedFault[]): TimelineStep[] 
 }
 
 /** Checks that each fault's device exists and has the kind the fault needs. */
-export function checkScriptedFaults(sim: Simulation, faults: readonly ScriptedFault[]): void {
+export function checkScriptedFaults(sim: Pick<Simulation, 'device'>, faults: readonly ScriptedFault[]): void {
   faults.forEach((fault, index) => {
     const twin = sim.device(fault.device);
     if (!twin) throw new SimError('SIM_INVALID_TOPOLOGY', `fault ${index + 1} (${fault.kind}) targets unknown device "${fault.device}"`);

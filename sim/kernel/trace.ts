@@ -32,22 +32,19 @@ export class TraceJournal {
 
   /** Appends a record; `fields` must not contain `t` or `k`. */
   append(at_ms: number, kind: string, fields: Record<string, unknown>): void {
-    // `k` and `t` belong to the line; a field of the same name would be silently overwritten.
-    if (Object.hasOwn(fields, 'k') || Object.hasOwn(fields, 't')) throw new SimError('SIM_INVALID_ARGUMENT', `trace line ${kind}: fields may not be named "k" or "t"`);
-    this.#write(kind, canonicalJson({ ...fields, k: kind, t: at_ms }));
+    this.appendLine(kind, traceLine(at_ms, kind, fields));
+  }
+
+  /** Appends a published message (see `publishLine`). */
+  appendPublish(at_ms: number, client_id: string, topic: string, payload_json: string, qos: 0 | 1, retain: boolean): void {
+    this.appendLine('pub', publishLine(at_ms, client_id, topic, payload_json, qos, retain));
   }
 
   /**
-   * Appends a published message without re-encoding its payload: the payload is already canonical
-   * JSON from the contract encoder, and the keys below are written in sorted order by hand
-   * (c < k < p < q < r < t < topic), which is what canonicalJson would produce.
+   * Appends a line made elsewhere by `traceLine` or `publishLine`: the simulator encodes a step's
+   * lines as they happen and writes them in the trace's order at the step's end (sim/kernel/step-lines.ts).
    */
-  appendPublish(at_ms: number, client_id: string, topic: string, payload_json: string, qos: 0 | 1, retain: boolean): void {
-    const line = `{"c":${JSON.stringify(client_id)},"k":"pub","p":${payload_json},"q":${qos},"r":${retain},"t":${at_ms},"topic":${JSON.stringify(topic)}}`;
-    this.#write('pub', line);
-  }
-
-  #write(kind: string, line: string): void {
+  appendLine(kind: string, line: string): void {
     this.#pending += line + '\n';
     if (this.#pending.length >= HASH_CHUNK_CHARS) this.#flush();
     this.#lines++;
@@ -80,6 +77,22 @@ export class TraceJournal {
   counts(): Array<[string, number]> {
     return [...this.#counts.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   }
+}
+
+/** One trace record as its canonical line; `fields` must not contain `t` or `k`. */
+export function traceLine(at_ms: number, kind: string, fields: Record<string, unknown>): string {
+  // `k` and `t` belong to the line; a field of the same name would be silently overwritten.
+  if (Object.hasOwn(fields, 'k') || Object.hasOwn(fields, 't')) throw new SimError('SIM_INVALID_ARGUMENT', `trace line ${kind}: fields may not be named "k" or "t"`);
+  return canonicalJson({ ...fields, k: kind, t: at_ms });
+}
+
+/**
+ * A published message's line without re-encoding its payload: the payload is already canonical
+ * JSON from the contract encoder, and the keys below are written in sorted order by hand
+ * (c < k < p < q < r < t < topic), which is what canonicalJson would produce.
+ */
+export function publishLine(at_ms: number, client_id: string, topic: string, payload_json: string, qos: 0 | 1, retain: boolean): string {
+  return `{"c":${JSON.stringify(client_id)},"k":"pub","p":${payload_json},"q":${qos},"r":${retain},"t":${at_ms},"topic":${JSON.stringify(topic)}}`;
 }
 
 /** Hash of a finished trace file's text, for comparing a recorded file with a printed hash. */

@@ -130,3 +130,37 @@ describe('deploy/k8s: the shards as an Indexed Job', () => {
     }
   });
 });
+
+describe('deploy/k8s: simulator shards as an Indexed Job with one coordinator (docs/scale-out.md)', () => {
+  const root = join(import.meta.dirname, '../..');
+  const docs = parseAllDocuments(readFileSync(join(root, 'deploy/k8s/sim-shards.yaml'), 'utf8')).map((d) => d.toJS());
+  const shards = docs.find((d) => d?.metadata?.name === 'msp-sim-shards');
+  const coordinator = docs.find((d) => d?.metadata?.name === 'msp-sim-coordinator');
+  const argsOf = (job: { spec: { template: { spec: { containers: Array<{ args: string[] }> } } } }): string[] => job.spec.template.spec.containers[0]!.args;
+  const flag = (args: readonly string[], name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+
+  it('one pod per shard, the coordinator asking for exactly that many, on the same broker and run id', () => {
+    expect(shards.spec.completionMode).toBe('Indexed');
+    const n = Number(flag(argsOf(coordinator), 'shards'));
+    expect(shards.spec.completions).toBe(n);
+    expect(shards.spec.parallelism).toBe(n);
+    expect(flag(argsOf(shards), 'run')).toBe(flag(argsOf(coordinator), 'shard-run'));
+    expect(flag(argsOf(shards), 'broker')).toBe(flag(argsOf(coordinator), 'shard-broker'));
+    // The index comes from the Job, never from a flag that would give every pod the same one.
+    expect(flag(argsOf(shards), 'shard-index')).toBeUndefined();
+    // What a sharded run requires today: the in-memory platform side, no simulated NOC.
+    expect(flag(argsOf(coordinator), 'transport')).toBe('memory');
+    expect(argsOf(coordinator)).toContain('--no-noc');
+  });
+
+  it('uses only flags that msp-twin has', () => {
+    const main = readFileSync(join(root, 'harness/cli/main.ts'), 'utf8');
+    expect(argsOf(shards)[0]).toBe('shard');
+    expect(argsOf(coordinator)[0]).toBe('run');
+    for (const a of [...argsOf(shards).slice(1), ...argsOf(coordinator).slice(2)]) {
+      const name = /^--(?:no-)?([a-z0-9-]+)/.exec(a)?.[1];
+      expect(name, a).toBeDefined();
+      expect(main, a).toContain(`.option('${name}'`);
+    }
+  });
+});

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { measureConnections, measureFanIn, measureLockstep } from '../../bench/mqtt-bench.ts';
-import { benchSimulation } from '../../bench/sim-bench.ts';
+import { benchShards, benchSimulation } from '../../bench/sim-bench.ts';
 import { benchAlertLatency, benchIngest, recordMessages } from '../../bench/platform-bench.ts';
 import { benchStore } from '../../bench/store-bench.ts';
 import { CEILING_CALIBRATION } from '../../load/ceiling.ts';
@@ -24,12 +24,14 @@ const TARGET_LOCKSTEP_PER_DEVICE_RATIO = 0.5;
 const TARGET_CONNECTIONS = 10_000;
 /** Issue 17: durable ingest keeps at least this share of the in-memory rate. */
 const TARGET_STORE_RATIO = 0.7;
+/** Issue 19: two shards give at least this many times one shard's device-days per wall second. */
+const TARGET_SHARD_SPEEDUP = 1.6;
 
 export type BenchSection = 'sim' | 'mqtt' | 'platform' | 'store' | 'load' | 'viewer';
 
 type Row = [string, string, string, string];
 
-export async function benchCommand(args: { days: number; out: string; only?: BenchSection[]; connections?: number }, io: CliIo): Promise<number> {
+export async function benchCommand(args: { days: number; shard_days?: number; out: string; only?: BenchSection[]; connections?: number }, io: CliIo): Promise<number> {
   const wall = (): number => performance.now(); // wall-clock: benchmarks measure real time
   const sections = new Set<BenchSection>(args.only && args.only.length > 0 ? args.only : ['sim', 'mqtt', 'platform', 'store', 'load', 'viewer']);
   const scenario = loadScenario(resolveScenarioPath('commercial-portfolio'));
@@ -51,6 +53,16 @@ export async function benchCommand(args: { days: number; out: string; only?: Ben
       ['sim: heap bytes / device (built)', int(r.heap_bytes_per_device_built), `≤ ${int(TARGET_BYTES_PER_DEVICE)}`, (TARGET_BYTES_PER_DEVICE / Math.max(1, r.heap_bytes_per_device_built)).toFixed(2)],
       ['sim: heap bytes / device (running)', int(r.heap_bytes_per_device_running), `≤ ${int(TARGET_BYTES_PER_DEVICE)}`, (TARGET_BYTES_PER_DEVICE / Math.max(1, r.heap_bytes_per_device_running)).toFixed(2)],
       ['sim + platform: heap bytes / device (end of run)', int(r.heap_bytes_per_device_with_platform), `≤ ${int(TARGET_RUNNING_BYTES_PER_DEVICE)}`, (TARGET_RUNNING_BYTES_PER_DEVICE / Math.max(1, r.heap_bytes_per_device_with_platform)).toFixed(2)],
+    );
+    const shard_days = args.shard_days ?? 1;
+    say(`simulator: 1 shard, then --shards 2, flagship over ${shard_days} simulated day(s), no NOC (docs/scale-out.md)…`);
+    const sh = await benchShards(scenario, shard_days, wall);
+    results.shards = sh;
+    rows.push(
+      [`shards: 1, ${sh.sim_days} d, device-days / wall s`, `${int(sh.one.device_days_per_wall_s)} (${sh.one.wall_s.toFixed(1)} s)`, '', ''],
+      [`shards: 2, ${sh.sim_days} d, device-days / wall s`, `${int(sh.two.device_days_per_wall_s)} (${sh.two.wall_s.toFixed(1)} s)`, `≥ ${TARGET_SHARD_SPEEDUP} × 1 shard`, `${sh.speedup.toFixed(2)} × 1 shard (${(sh.speedup / TARGET_SHARD_SPEEDUP).toFixed(2)} of target)`],
+      ['shards: events / messages per device-day', `${int(sh.one.events_per_device_day)} / ${int(sh.one.messages_per_device_day)}`, '', ''],
+      ['shards: 1-shard hash = 2-shard hash', sh.same_hash ? 'yes' : 'NO', 'yes', ''],
     );
   }
 

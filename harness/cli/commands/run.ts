@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { shardCredentials } from '../../run/shards/broker-link.ts';
 import { join } from 'node:path';
 import { DEVICE_KINDS } from '../../../platform/contract/messages.ts';
 import { type MqttMode, type RunSummary, type TransportName } from '../../run/run-scenario.ts';
@@ -56,6 +57,13 @@ export interface RunArgs {
   view?: boolean | undefined;
   /** The platform's durable store in this directory (SQLite; it must not hold a store yet). */
   data?: string | undefined;
+  /** Simulator processes to split the portfolio over, by site (docs/scale-out.md). */
+  shards?: number | undefined;
+  /** The simulated NOC (default on). */
+  noc?: boolean | undefined;
+  /** Coordinate `msp-twin shard` processes through this broker instead of forking shards. */
+  shard_broker?: string | undefined;
+  shard_run?: string | undefined;
   json: boolean;
 }
 
@@ -213,6 +221,17 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
       ...(args.speed !== undefined ? { speed: args.speed } : {}),
       broker_outages: outages,
       ...(args.data !== undefined ? { data_dir: args.data } : {}),
+      ...(args.shards !== undefined ? { shards: args.shards } : {}),
+      ...(args.shard_broker !== undefined
+        ? {
+            shard_placement: 'broker' as const,
+            shard_broker: {
+              transport: { url: args.shard_broker, credentials: shardCredentials(args.secret, args.username !== undefined ? { username: args.username, ...(args.password !== undefined ? { password: args.password } : {}) } : undefined), keepalive_s: 0 },
+              run: args.shard_run ?? 'run',
+            },
+          }
+        : {}),
+      ...(args.noc === false ? { noc: false } : {}),
       on_platform: (_platform, _sim, final_report) => {
         report = final_report;
       },
@@ -230,7 +249,7 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
     await setup?.close();
   }
   const span = formatDuration(summary.sim_span_ms);
-  const command = `msp-twin run ${args.scenario} --seed ${summary.seed} --duration "${span}"${args.transport === 'memory' ? ' --transport memory' : ''}${args.mqtt_mode === 'gateway' && args.transport === 'mqtt' ? ' --mqtt-mode gateway' : ''}${outages.length ? args.broker_outage!.map((o) => ` --broker-outage ${o}`).join('') : ''}`;
+  const command = `msp-twin run ${args.scenario} --seed ${summary.seed} --duration "${span}"${args.transport === 'memory' ? ' --transport memory' : ''}${args.mqtt_mode === 'gateway' && args.transport === 'mqtt' ? ' --mqtt-mode gateway' : ''}${outages.length ? args.broker_outage!.map((o) => ` --broker-outage ${o}`).join('') : ''}${args.noc === false ? ' --no-noc' : ''}`;
   if (args.out !== undefined) {
     writeFileSync(join(args.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
     const portfolio = generatePortfolio(scenario.name, scenario.fleet);

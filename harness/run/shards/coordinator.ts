@@ -1,0 +1,129 @@
+import type { FaultPlan } from '../../../sim/faults/plan.ts';
+import type { SimulationStats } from '../../../sim/simulation.ts';
+import type { Portfolio } from '../../../sim/world/topology.ts';
+import { UsageError } from '../../errors.ts';
+import type { Scenario } from '../../scenario/scenario.ts';
+import type { RunOptions } from '../run-types.ts';
+import type { OtaFacts } from '../rollout-outcomes.ts';
+import { inProcessShard, processShard, type ShardLink } from './pool.ts';
+import { brokerShards } from './broker-link.ts';
+import { runShardedLockstep, type ShardedLockstepOptions } from './sharded-lockstep.ts';
+import type { ShardFinal } from './shard-sim.ts';
+import { assignSites } from './split.ts';
+
+/** Bounded: more shards than this on one machine is a mistake, not a plan. */
+export const MAX_SHARDS = 64;
+
+/**
+ * What a sharded run cannot do yet, each refused up front with RUN_SHARDS rather than giving a
+ * different trace (docs/scale-out.md, "What shards cannot do yet"): everything here acts across
+ * sites from one place, or on the platform from inside a step.
+ */
+export function checkShardable(scenario: Scenario, options: RunOptions, plan: FaultPlan, portfolio: Portfolio, with_platform: boolean): void {
+  const n = options.shards ?? 1;
+  const refuse = (why: string): never => {
+    throw new UsageError('RUN_SHARDS', `${scenario.file}: --shards ${n}: ${why} (docs/scale-out.md)`);
+  };
+  if (!Number.isInteger(n) || n < 1 || n > MAX_SHARDS) refuse(`the shard count must be a whole number from 1 to ${MAX_SHARDS}`);
+  if (n === 1) return;
+  if ((options.transport ?? 'memory') !== 'memory') refuse('shards run on the in-memory bus only so far');
+  if (options.speed !== undefined) refuse('real-time mode has no lockstep steps to merge shards on');
+  if (with_platform && options.noc !== false) refuse('the simulated NOC acts on devices of every site from one place; run with --no-noc');
+  if (options.data_dir !== undefined || options.platform_store === 'memory') refuse('a platform store is not supported with shards yet');
+  if ((options.broker_outages ?? []).length > 0) refuse('broker outages touch every shard at once');
+  const global = plan.faults.find((f) => f.scope === 'broker' || f.scope === 'platform');
+  if (global) refuse(`the timeline's ${global.fault} (${global.id}) is not a fault of one site`);
+  const platform_action = plan.actions.find((a) => a.action.startsWith('rollout.') || a.action.startsWith('operator.'));
+  if (platform_action) refuse(`the timeline's ${platform_action.action} (${platform_action.id}) acts on the platform from inside a step`);
+  const site_of = new Map(portfolio.devices.map((d) => [d.id, d.site_id]));
+  const spanning = plan.actions.find((a) => new Set(a.devices.map((id) => site_of.get(id))).size > 1);
+  if (spanning) refuse(`the timeline's ${spanning.action} (${spanning.id}) targets devices of several sites`);
+}
+
+export interface ShardedResult {
+  readonly steps: number;
+  readonly stats: SimulationStats;
+  readonly faults: { readonly started: number; readonly not_applied: number; readonly actions: number };
+  readonly ota_of: (device_id: string) => OtaFacts | undefined;
+}
+
+/** Counters of every shard as one simulator's: sums, with the world's clock (run by every shard) counted once. */
+export function sumShardStats(finals: readonly ShardFinal[]): SimulationStats {
+  const first = finals[0]!.stats;
+  const out: SimulationStats = { events: 0, published: {}, published_by_kind: {}, dropped: { radio_loss: 0, parent_down: 0, outbox_full: 0, reboot: 0 }, broker_outages: first.broker_outages, wills: 0, commands: 0, world_ticks: first.world_ticks };
+  for (const { stats: s } of finals) {
+    out.events += s.events;
+    out.wills += s.wills;
+    out.commands += s.commands;
+    for (const [k, v] of Object.entries(s.published)) out.published[k] = (out.published[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(s.published_by_kind)) out.published_by_kind[k as keyof typeof out.published_by_kind] = (out.published_by_kind[k as keyof typeof out.published_by_kind] ?? 0) + (v ?? 0);
+    for (const k of Object.keys(out.dropped) as Array<keyof typeof out.dropped>) out.dropped[k] += s.dropped[k];
+  }
+  out.events -= (finals.length - 1) * first.world_ticks;
+  return out;
+}
+
+/**
+ * Runs the simulator part of a run over `options.shards` simulators, each holding whole sites,
+ * and drives them in lockstep with the platform (which stays in this process, behind `complete`).
+ */
+export async function runShards(
+  scenario: Scenario,
+  portfolio: Portfolio,
+  run: { readonly seed: string; readonly duration_ms: number; readonly step_ms: number; readonly ota_devices: () => readonly string[] },
+  lockstep: Omit<ShardedLockstepOptions, 'start_ms' | 'end_ms' | 'step_ms' | 'shard_of' | 'first_at'>,
+  options: RunOptions,
+): Promise<ShardedResult> {
+  const count = options.shards ?? 1;
+  const assignment = assignSites(portfolio, count);
+  const site_of = new Map(portfolio.devices.map((d) => [d.id, d.site_id]));
+  const links: ShardLink[] = [];
+  if (options.shard_placement === 'broker') {
+    if (!options.shard_broker) throw new UsageError('RUN_SHARDS', 'shards placed on a broker need its address (shard_broker)');
+    links.push(...(await brokerShards(options.shard_broker.transport, options.shard_broker.run, count)));
+  } else {
+    for (let i = 0; i < count; i++) links.push(options.shard_placement === 'in-process' ? inProcessShard() : processShard(`shard ${i}/${count}`));
+  }
+  try {
+    const firsts = await Promise.all(
+      links.map((l, index) =>
+        l.init({
+          index,
+          count,
+          scenario_name: scenario.name,
+          fleet: scenario.fleet,
+          firmware: scenario.firmware,
+          steps: scenario.timeline.steps,
+          processes: scenario.timeline.processes,
+          seed: run.seed,
+          start_ms: scenario.start_ms,
+          duration_ms: run.duration_ms,
+          step_ms: run.step_ms,
+        }),
+      ),
+    );
+    const { steps } = await runShardedLockstep(links, {
+      ...lockstep,
+      start_ms: scenario.start_ms,
+      end_ms: scenario.start_ms + run.duration_ms,
+      step_ms: run.step_ms,
+      first_at: firsts.map((f) => f.next_at),
+      shard_of: (id) => {
+        const site = site_of.get(id);
+        return site === undefined ? undefined : assignment.get(site);
+      },
+    });
+    const finals = await Promise.all(links.map((l) => l.finish(run.ota_devices())));
+    const ota = new Map<string, OtaFacts>();
+    for (const f of finals) for (const [id, v] of Object.entries(f.ota)) ota.set(id, v);
+    const faults = { started: 0, not_applied: 0, actions: 0 };
+    for (const f of finals) {
+      faults.started += f.faults.started;
+      faults.not_applied += f.faults.not_applied;
+      faults.actions += f.faults.actions;
+    }
+    return { steps, stats: sumShardStats(finals), faults, ota_of: (id) => ota.get(id) };
+  } finally {
+    await Promise.all(links.map((l) => l.close()));
+  }
+}

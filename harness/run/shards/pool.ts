@@ -1,0 +1,43 @@
+import { ChildRpc } from '../../load/rpc.ts';
+import type { ShardCommand, ShardFinal, ShardInit, ShardStepResult } from './shard-sim.ts';
+import { ShardSimulator } from './shard-sim.ts';
+
+/** One shard as the coordinator drives it: in its own process, or (tests, one core) in this one. */
+export interface ShardLink {
+  init(init: ShardInit): Promise<{ next_at: number | null; devices: number }>;
+  step(until_ms: number, commands: readonly ShardCommand[]): Promise<ShardStepResult>;
+  finish(device_ids: readonly string[]): Promise<ShardFinal>;
+  close(): Promise<void>;
+}
+
+/** Building a flagship-sized shard (generating the portfolio, the twins) takes seconds on a loaded machine. */
+const INIT_TIMEOUT_MS = 120_000;
+/** A step is milliseconds of work; a shard that takes this long has hung. */
+const STEP_TIMEOUT_MS = 120_000;
+
+const WORKER = new URL('./shard-worker.ts', import.meta.url);
+
+/** A shard in a forked child process (harness/run/shards/shard-worker.ts) over IPC. */
+export function processShard(label: string): ShardLink {
+  const rpc = new ChildRpc(label, WORKER);
+  return {
+    init: (init) => rpc.call('init', init, INIT_TIMEOUT_MS),
+    step: (until_ms, commands) => rpc.call('step', { until_ms, commands }, STEP_TIMEOUT_MS),
+    finish: (device_ids) => rpc.call('finish', { device_ids }, STEP_TIMEOUT_MS),
+    close: () => rpc.stop(),
+  };
+}
+
+/** A shard in this process: the same code without the process boundary. */
+export function inProcessShard(): ShardLink {
+  let shard: ShardSimulator | undefined;
+  return {
+    init: async (init) => {
+      shard = new ShardSimulator(init);
+      return { next_at: shard.next_at, devices: shard.sim.twins.length };
+    },
+    step: async (until_ms, commands) => shard!.step(until_ms, commands),
+    finish: async (device_ids) => shard!.finish(device_ids),
+    close: async () => {},
+  };
+}

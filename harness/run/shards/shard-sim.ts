@@ -1,0 +1,137 @@
+import type { OtaCommandPayload } from '../../../platform/contract/messages.ts';
+import { ALL_DEVICE_MESSAGES } from '../../../platform/contract/topics.ts';
+import { MemoryBus } from '../../../sim/edge/memory-bus.ts';
+import { MemoryTransport } from '../../../sim/edge/memory-transport.ts';
+import { compilePlan, type TimelineStep } from '../../../sim/faults/plan.ts';
+import type { FaultProcess } from '../../../sim/faults/plan.ts';
+import { FaultRuntime } from '../../../sim/faults/runtime.ts';
+import type { StepLineBatch } from '../../../sim/kernel/step-lines.ts';
+import { TraceJournal } from '../../../sim/kernel/trace.ts';
+import { Simulation, type SimulationStats } from '../../../sim/simulation.ts';
+import type { FleetSpec } from '../../../sim/world/fleet-spec.ts';
+import { generatePortfolio } from '../../../sim/world/generate.ts';
+import { MspError } from '../../../common/errors.ts';
+import { simFirmware, withInstalledFleet, type ScenarioFirmware } from '../../scenario/firmware-catalog.ts';
+import { assignSites, shardPortfolio } from './split.ts';
+
+/** What a shard needs to build its part of the run: the scenario's data (plain, so it crosses a process boundary). */
+export interface ShardInit {
+  readonly index: number;
+  readonly count: number;
+  readonly scenario_name: string;
+  readonly fleet: FleetSpec;
+  readonly firmware: readonly ScenarioFirmware[];
+  readonly steps: readonly TimelineStep[];
+  readonly processes: readonly FaultProcess[];
+  readonly seed: string;
+  readonly start_ms: number;
+  readonly duration_ms: number;
+  readonly step_ms: number;
+}
+
+/** A platform command routed to this shard (its device is here). */
+export interface ShardCommand {
+  readonly device_id: string;
+  readonly command: OtaCommandPayload;
+}
+
+/** One step of one shard, as its coordinator needs it. */
+export interface ShardStepResult {
+  /** The step's trace lines in (time, site, site-local) order. */
+  readonly lines: StepLineBatch;
+  /** What the broker delivered to the platform's subscription, in delivery order. */
+  readonly messages: ReadonlyArray<readonly [topic: string, payload: string, retained: boolean]>;
+  readonly wills: ReadonlyArray<[string, number]>;
+  /** Messages and wills the platform must receive for this step. */
+  readonly sent: number;
+  /** Virtual time of this shard's next event, or null when its queue is empty. */
+  readonly next_at: number | null;
+  /** Events this shard has processed so far (for progress). */
+  readonly events: number;
+}
+
+/** A device's update agent as the rollout outcome reads it (harness/run/rollout-outcomes.ts). */
+export interface OtaView {
+  readonly job: string;
+  readonly bricked: boolean;
+  readonly bricked_once: boolean;
+  readonly state: string;
+}
+
+export interface ShardFinal {
+  readonly stats: SimulationStats;
+  /** The fault runtime's counters for this shard's faults and actions. */
+  readonly faults: { readonly started: number; readonly not_applied: number; readonly actions: number };
+  readonly ota: Record<string, OtaView>;
+}
+
+const EMPTY: StepLineBatch = { t: [], site: [], kind: [], line: [] };
+
+/**
+ * One shard: a deterministic simulator of its sites on its own in-memory bus (which gives wills
+ * and sessions their MQTT meaning), with the fault runtime playing the faults of its sites. It
+ * writes no trace of its own: each step's lines go to the coordinator, which merges every
+ * shard's (docs/scale-out.md). Used in the shard's process, and by tests in-process.
+ */
+export class ShardSimulator {
+  readonly sim: Simulation;
+  readonly #faults: FaultRuntime;
+  #lines: StepLineBatch = EMPTY;
+  #messages: Array<[string, string, boolean]> = [];
+
+  constructor(init: ShardInit) {
+    const whole = generatePortfolio(init.scenario_name, init.fleet);
+    const assignment = assignSites(whole, init.count);
+    const portfolio = shardPortfolio(whole, assignment, init.index);
+    const firmware = withInstalledFleet(init.firmware, whole.devices);
+    const bus = new MemoryBus();
+    // The platform's side of this shard's bus: what it delivers is what the platform must receive.
+    const platform = bus.connect('msp-platform', { persistent: true, on_message: (m) => this.#messages.push([m.topic, m.payload, m.retain]) });
+    platform.subscribe(ALL_DEVICE_MESSAGES);
+    // A shard's lines all go through step batches; anything written outside a step would have no
+    // place in the merged trace, so it fails loudly instead of vanishing.
+    const loose = new TraceJournal((line) => {
+      throw new MspError('RUN_SHARD_PROTOCOL', `shard ${init.index} wrote a trace line outside a step: ${line.slice(0, 120)}`);
+    });
+    this.sim = new Simulation(
+      { seed: init.seed, start_ms: init.start_ms, duration_ms: init.duration_ms, portfolio, telemetry_qos: 1, firmware: simFirmware(firmware), shard: { index: init.index, count: init.count } },
+      { transport: new MemoryTransport(bus), trace: loose, step_lines: (batch) => (this.#lines = batch) },
+    );
+    this.sim.start();
+    const plan = compilePlan({ portfolio: whole, seed: init.seed, start_ms: init.start_ms, end_ms: this.sim.end_ms, steps: init.steps, processes: init.processes });
+    this.#faults = new FaultRuntime(this.sim, plan, {}, { step_ms: init.step_ms, shard: { portfolio: whole, owns: (site) => (site === '' ? init.index === 0 : assignment.get(site) === init.index) } });
+    this.#faults.schedule();
+  }
+
+  get next_at(): number | null {
+    return this.sim.nextEventAt() ?? null;
+  }
+
+  /** Takes the last step's commands for this shard's devices, then runs every event up to `until_ms`. */
+  step(until_ms: number, commands: readonly ShardCommand[]): ShardStepResult {
+    for (const c of commands) this.sim.scheduleCommand(c.device_id, c.command);
+    const before = this.#sentSoFar();
+    this.#lines = EMPTY;
+    this.#messages = [];
+    this.sim.runUntil(until_ms);
+    const sent = this.#sentSoFar() - before;
+    return { lines: this.#lines, messages: this.#messages, wills: this.sim.drainWillTimes(), sent, next_at: this.next_at, events: this.sim.stats.events };
+  }
+
+  #sentSoFar(): number {
+    let n = this.sim.stats.wills;
+    for (const v of Object.values(this.sim.stats.published)) n += v;
+    return n;
+  }
+
+  /** The shard's counters and the update agents of `device_ids` that live here. */
+  finish(device_ids: readonly string[]): ShardFinal {
+    const ota: Record<string, OtaView> = {};
+    for (const id of device_ids) {
+      const agent = this.sim.device(id)?.ota;
+      if (agent) ota[id] = { job: agent.job, bricked: agent.bricked, bricked_once: agent.bricked_once, state: agent.state };
+    }
+    const f = this.#faults.stats;
+    return { stats: this.sim.stats, faults: { started: f.started, not_applied: f.not_applied, actions: f.actions }, ota };
+  }
+}

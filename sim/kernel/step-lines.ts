@@ -1,0 +1,89 @@
+/**
+ * The simulator's trace lines of one lockstep step, held until the step's end and then put in the
+ * trace's order: by virtual time, then by site, then in the order the site made them
+ * (docs/scale-out.md, "The trace's order").
+ *
+ * Why not the order the events fired in: two sites' events at the same millisecond fire in the
+ * order they were scheduled, and that order depends on which other sites share the event queue.
+ * A site's own events keep their relative order whatever else is in the queue (each is scheduled
+ * by an earlier event of the same site, or by the world's global clockwork, which every shard
+ * runs), so "time, site, site-local order" is the same whether one simulator holds every site or
+ * N shards hold a part each. Lines that belong to no site (the NOC, a broker outage) carry the
+ * site `''` and come first at their millisecond.
+ */
+export interface StepLineBatch {
+  readonly t: readonly number[];
+  readonly site: readonly string[];
+  readonly kind: readonly string[];
+  readonly line: readonly string[];
+}
+
+export class StepLines {
+  #t: number[] = [];
+  #site: string[] = [];
+  #kind: string[] = [];
+  #line: string[] = [];
+
+  get size(): number {
+    return this.#t.length;
+  }
+
+  push(t_ms: number, site: string, kind: string, line: string): void {
+    this.#t.push(t_ms);
+    this.#site.push(site);
+    this.#kind.push(kind);
+    this.#line.push(line);
+  }
+
+  /** The held lines in the trace's order (a stable sort keeps each site's own order); empties the buffer. */
+  take(): StepLineBatch {
+    const batch = orderLines({ t: this.#t, site: this.#site, kind: this.#kind, line: this.#line });
+    this.#t = [];
+    this.#site = [];
+    this.#kind = [];
+    this.#line = [];
+    return batch;
+  }
+}
+
+/** Whether the batch is already in (time, site) order: the common case, since events pop in time order. */
+function ordered(b: StepLineBatch): boolean {
+  for (let i = 1; i < b.t.length; i++) {
+    const dt = b.t[i]! - b.t[i - 1]!;
+    if (dt < 0 || (dt === 0 && b.site[i]! < b.site[i - 1]!)) return false;
+  }
+  return true;
+}
+
+/** Sorts a batch by (time, site), keeping the given order among equal keys. */
+export function orderLines(b: StepLineBatch): StepLineBatch {
+  if (ordered(b)) return b;
+  const index = b.t.map((_, i) => i);
+  index.sort((x, y) => {
+    const dt = b.t[x]! - b.t[y]!;
+    if (dt !== 0) return dt;
+    const sx = b.site[x]!;
+    const sy = b.site[y]!;
+    return sx < sy ? -1 : sx > sy ? 1 : x - y;
+  });
+  return { t: index.map((i) => b.t[i]!), site: index.map((i) => b.site[i]!), kind: index.map((i) => b.kind[i]!), line: index.map((i) => b.line[i]!) };
+}
+
+/**
+ * Several shards' batches of the same step as one, in the trace's order: concatenated in shard
+ * order, then sorted stably, so equal keys keep shard order and, within a shard, its own order.
+ * A site lives in exactly one shard, so for site lines the result does not depend on the split.
+ */
+export function mergeLines(batches: readonly StepLineBatch[]): StepLineBatch {
+  if (batches.length === 1) return batches[0]!;
+  const all = { t: [] as number[], site: [] as string[], kind: [] as string[], line: [] as string[] };
+  for (const b of batches) {
+    for (let i = 0; i < b.t.length; i++) {
+      all.t.push(b.t[i]!);
+      all.site.push(b.site[i]!);
+      all.kind.push(b.kind[i]!);
+      all.line.push(b.line[i]!);
+    }
+  }
+  return orderLines(all);
+}

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { resolveScenarioPath } from '../../harness/cli/scenario-path.ts';
+import { runScenario, type RunOptions, type RunSummary } from '../../harness/run/run-scenario.ts';
+import { loadScenario } from '../../harness/scenario/scenario.ts';
+import { MspError } from '../../common/errors.ts';
+
+/**
+ * Shards (docs/scale-out.md): the portfolio split by site over 2 and 3 simulator processes gives
+ * the trace of one simulator byte for byte, with faults, fault-process draws and a rollout whose
+ * commands go back from the one platform to the shard holding each device. Short spans keep it
+ * bounded; each covers its scenario's first faults and the rollout's first waves.
+ */
+const CASES = [
+  // A site uplink outage (1h 5m) during a rollout that starts at 30m: commands, reports, wills.
+  { name: 'rollout-uplink-outage', duration_ms: 2 * 3_600_000 },
+  // Malformed payloads, link flapping, packet loss and RF interference on many homes (from 30m).
+  { name: 'smart-home', duration_ms: 4 * 3_600_000 },
+];
+
+async function run(name: string, options: RunOptions): Promise<RunSummary> {
+  return runScenario(loadScenario(resolveScenarioPath(name)), { noc: false, ...options });
+}
+
+/** What must not depend on the split: the trace and everything counted from the simulator. */
+function comparable(s: RunSummary): unknown {
+  return { hash: s.trace_hash, lines: s.trace_lines, bytes: s.trace_bytes, messages: s.messages_by_class, events: s.events, dropped: s.dropped, wills: s.wills, faults: s.faults, rollouts: s.rollouts, platform: s.platform, steps: s.steps };
+}
+
+describe('shards', () => {
+  for (const c of CASES) {
+    it(`${c.name}: --shards 2 and --shards 3 (processes) give the one-simulator trace`, { timeout: 240_000 }, async () => {
+      const one = await run(c.name, { duration_ms: c.duration_ms });
+      // The run exercises what could go wrong across shards.
+      expect(one.faults.injected).toBeGreaterThan(0);
+      expect(one.messages).toBeGreaterThan(1_000);
+      if (c.name === 'rollout-uplink-outage') expect(one.rollouts[0]!.committed).toBeGreaterThan(0);
+      const two = await run(c.name, { duration_ms: c.duration_ms, shards: 2 });
+      const three = await run(c.name, { duration_ms: c.duration_ms, shards: 3 });
+      expect(comparable(two)).toEqual(comparable(one));
+      expect(comparable(three)).toEqual(comparable(one));
+    });
+  }
+
+  it('the hash still tells runs apart: another seed, sharded, gives another hash', { timeout: 120_000 }, async () => {
+    const a = await run('rollout-uplink-outage', { duration_ms: 3_600_000, shards: 2, shard_placement: 'in-process' });
+    const b = await run('rollout-uplink-outage', { duration_ms: 3_600_000, shards: 2, shard_placement: 'in-process', seed: 'another' });
+    expect(b.trace_hash).not.toBe(a.trace_hash);
+  });
+
+  it('refuses, with RUN_SHARDS, what a shard cannot do alone: the NOC acting across sites, MQTT for now', async () => {
+    const noc = run('rollout-uplink-outage', { duration_ms: 3_600_000, shards: 2, noc: true, shard_placement: 'in-process' });
+    await expect(noc).rejects.toThrow(MspError);
+    await expect(noc).rejects.toMatchObject({ code: 'RUN_SHARDS', message: expect.stringContaining('--no-noc') });
+    // Its broker outages take every shard's devices down at once.
+    const outage = run('broker-storm', { shards: 2, shard_placement: 'in-process' });
+    await expect(outage).rejects.toMatchObject({ code: 'RUN_SHARDS', message: expect.stringContaining('broker') });
+    // Refused before it connects anywhere: no broker is needed to be told no.
+    const mqtt = run('rollout-uplink-outage', { duration_ms: 3_600_000, shards: 2, transport: 'mqtt' });
+    await expect(mqtt).rejects.toMatchObject({ code: 'RUN_SHARDS', message: expect.stringContaining('in-memory') });
+  });
+});

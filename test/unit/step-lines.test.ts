@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { mergeLines, StepLines, type StepLineBatch } from '../../sim/kernel/step-lines.ts';
+
+/** A step's lines as (time, site, text); text names the line so the expected order is written out by hand. */
+const LINES: Array<[number, string, string]> = [
+  [100, 'chi', 'chi-1'],
+  [100, 'nyc', 'nyc-1'],
+  [100, 'chi', 'chi-2'],
+  [100, '', 'noc-1'],
+  [160, 'aus', 'aus-1'],
+  [130, 'nyc', 'nyc-2'],
+  [160, 'aus', 'aus-2'],
+];
+/** Time first, then site ('' before any), then each site's own order. */
+const EXPECTED = ['noc-1', 'chi-1', 'chi-2', 'nyc-1', 'nyc-2', 'aus-1', 'aus-2'];
+
+function batch(lines: ReadonlyArray<[number, string, string]>): StepLineBatch {
+  const b = new StepLines();
+  for (const [t, site, text] of lines) b.push(t, site, 'x', text);
+  return b.take();
+}
+
+describe('step lines: the trace order of a step', () => {
+  it('orders one simulator\'s lines by time, then site, then the site\'s own order', () => {
+    expect(batch(LINES).line).toEqual(EXPECTED);
+  });
+
+  it('merging shards gives the same order however the sites are split', () => {
+    const splits: Array<Record<string, number>> = [
+      { '': 0, chi: 0, nyc: 1, aus: 1 },
+      { '': 0, chi: 1, nyc: 0, aus: 2 },
+      { '': 0, chi: 2, nyc: 1, aus: 0 },
+    ];
+    for (const split of splits) {
+      const parts = [0, 1, 2].map((i) => batch(LINES.filter(([, site]) => split[site] === i)));
+      expect(mergeLines(parts).line).toEqual(EXPECTED);
+    }
+  });
+
+  it('take() empties the buffer', () => {
+    const b = new StepLines();
+    b.push(1, 'a', 'x', 'one');
+    b.take();
+    expect(b.size).toBe(0);
+    expect(b.take().line).toEqual([]);
+  });
+});
