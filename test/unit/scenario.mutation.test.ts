@@ -66,7 +66,7 @@ timeline:
       { kind: 'device_down', device: 'hq-f01-env-001', at_ms: 2 * HOUR },
     ]);
     expect(Object.hasOwn(s.faults[1]!, 'duration_ms')).toBe(false);
-    expect(s.timeline.steps.map((x) => [x.id, x.action, x.at_ms, x.for_ms])).toEqual([
+    expect(s.timeline.steps.map((x) => [x.id, x.action, x.at_ms, ('for_ms' in x ? x.for_ms : undefined)])).toEqual([
       ['fault-1', 'fault.inject', HOUR, 30 * MIN],
       ['fault-2', 'fault.inject', 2 * HOUR, undefined],
       ['later', 'fault.inject', 3 * HOUR, undefined],
