@@ -33,5 +33,5 @@ export default {
   thresholds: { high: 90, low: 85, break: null },
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
-  ignorePatterns: ['out', 'reports', 'bench-results', 'coverage', 'viewer/dist', 'scratch', '.vitest-artifacts'],
+  ignorePatterns: ['.stryker-tmp*', 'out', 'reports', 'bench-results', 'coverage', 'viewer/dist', 'scratch', '.vitest-artifacts'],
 };
