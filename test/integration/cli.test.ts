@@ -117,6 +117,14 @@ describe('msp-twin CLI errors (spawned binary)', () => {
     expect(dur.code).toBe(2);
     expect(dur.stderr).toMatch(/^error: .*duration/);
   });
+
+  it('--shards 2 on the default MQTT transport is refused in one line before any broker starts', async () => {
+    const r = await cli(['run', FLAGSHIP, '--shards', '2', '--no-noc']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('--shards 2: shards run on the in-memory bus only so far: add --transport memory');
+    expect(r.stderr).not.toMatch(/^broker:/m);
+  });
 });
 
 describe('msp-twin diff', () => {

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { shardCredentials } from '../../run/shards/broker-link.ts';
+import { SHARDS_MEMORY_ONLY } from '../../run/shards/coordinator.ts';
 import { join } from 'node:path';
 import { DEVICE_KINDS } from '../../../platform/contract/messages.ts';
 import { type MqttMode, type RunSummary, type TransportName } from '../../run/run-scenario.ts';
@@ -177,6 +178,10 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
   let viewer: RunViewer | undefined;
   let completed = false;
   try {
+    if (args.transport === 'mqtt' && (args.shards ?? 1) > 1) {
+      // Refused here, before a broker is started and its devices provisioned for nothing.
+      throw new UsageError('RUN_SHARDS', `${scenario.file}: --shards ${args.shards}: ${SHARDS_MEMORY_ONLY} (docs/scale-out.md)`);
+    }
     if (args.transport === 'mqtt') {
       if (args.mqtt_version === 5 && args.broker === undefined) {
         throw new UsageError('RUN_MQTT5_EMBEDDED', 'the embedded broker (aedes) speaks MQTT 3.1.1 only; use --mqtt-version 5 with --broker (Mosquitto, EMQX, HiveMQ)');

@@ -14,6 +14,9 @@ import { assignSites } from './split.ts';
 /** Bounded: more shards than this on one machine is a mistake, not a plan. */
 export const MAX_SHARDS = 64;
 
+/** Why `--shards N` on the MQTT transport is refused (also before the CLI starts a broker for it). */
+export const SHARDS_MEMORY_ONLY = 'shards run on the in-memory bus only so far: add --transport memory';
+
 /**
  * What a sharded run cannot do yet, each refused up front with RUN_SHARDS rather than giving a
  * different trace (docs/scale-out.md, "What shards cannot do yet"): everything here acts across
@@ -26,7 +29,7 @@ export function checkShardable(scenario: Scenario, options: RunOptions, plan: Fa
   };
   if (!Number.isInteger(n) || n < 1 || n > MAX_SHARDS) refuse(`the shard count must be a whole number from 1 to ${MAX_SHARDS}`);
   if (n === 1) return;
-  if ((options.transport ?? 'memory') !== 'memory') refuse('shards run on the in-memory bus only so far');
+  if ((options.transport ?? 'memory') !== 'memory') refuse(SHARDS_MEMORY_ONLY);
   if (options.speed !== undefined) refuse('real-time mode has no lockstep steps to merge shards on');
   if (with_platform && options.noc !== false) refuse('the simulated NOC acts on devices of every site from one place; run with --no-noc');
   if (options.data_dir !== undefined || options.platform_store === 'memory') refuse('a platform store is not supported with shards yet');
