@@ -227,7 +227,9 @@ export interface Comparison {
 
 /** Splits `metric op value`; undefined when there is no operator. */
 export function splitComparison(text: string): { metric: string; op: Op; value_text: string } | undefined {
-  const m = /^\s*([A-Za-z0-9_.<>-]+)\s*(<=|>=|!=|==|=|<|>)\s*(.+?)\s*$/.exec(text);
+  // A `<placeholder>` is taken only whole, so `sla.availability>=99.5%` (no spaces) splits at `>=`
+  // instead of reading `sla.availability>` as the metric.
+  const m = /^\s*((?:[A-Za-z0-9_.-]|<[A-Za-z0-9_]*>)+)\s*(<=|>=|!=|==|=|<|>)\s*(.+?)\s*$/.exec(text);
   if (!m) return undefined;
   const op = (m[2] === '==' ? '=' : m[2]) as Op;
   return OPS.includes(op) ? { metric: m[1]!, op, value_text: m[3]! } : undefined;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateExpectations, LiveChecks } from '../../harness/expect/evaluate.ts';
 import { resolveExpectations } from '../../harness/expect/expectations.ts';
-import { compare, formatValue, lostQos1, matchMetric, parseValue, type RunFacts } from '../../harness/expect/metrics.ts';
+import { compare, formatValue, lostQos1, matchMetric, parseValue, splitComparison, type RunFacts } from '../../harness/expect/metrics.ts';
 import type { OracleReport } from '../../harness/expect/oracle.ts';
 import { rolloutsOf } from '../../harness/expect/run-checked.ts';
 import type { RunSummary } from '../../harness/run/run-scenario.ts';
@@ -19,6 +19,15 @@ describe('metric names', () => {
     expect(matchMetric('sla.response_compliance.P1')?.def.unit).toBe('ratio');
     expect(matchMetric('sla')).toBeUndefined();
     expect(matchMetric('oracle..missed')).toBeUndefined();
+  });
+
+  it('a comparison written without spaces splits at its operator, not inside the metric', () => {
+    expect(splitComparison('sla.availability>=99.5%')).toEqual({ metric: 'sla.availability', op: '>=', value_text: '99.5%' });
+    expect(splitComparison('alerts.leak<=0')).toEqual({ metric: 'alerts.leak', op: '<=', value_text: '0' });
+    expect(splitComparison('oracle.missed>0')).toEqual({ metric: 'oracle.missed', op: '>', value_text: '0' });
+    expect(splitComparison('open_incidents<2')).toEqual({ metric: 'open_incidents', op: '<', value_text: '2' });
+    // A placeholder copied from the docs stays one token, so the did-you-mean can name it.
+    expect(splitComparison('alerts.<alert> = 0')).toEqual({ metric: 'alerts.<alert>', op: '=', value_text: '0' });
   });
 
   it('values are read in the metric\'s unit and printed back in it', () => {
