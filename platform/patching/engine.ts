@@ -235,7 +235,9 @@ export class PatchingEngine {
     r.state = 'running';
     r.reason = null;
     this.#log(now_ms, r, 'resumed', { why: 'operator resumed' });
-    // A resume after a passed gate moves on; after a failed one it retries the wave's remaining devices.
+    // A wave that finished (its success gate passed, or failed and the operator accepts it by resuming)
+    // moves on to the next; a pause in the middle of a wave (operator, error or health gate) continues
+    // that wave's remaining devices. Devices whose update failed are not retried by a resume.
     const wave = r.waves[r.wave];
     if (wave && wave.finished_ms !== null) this.#advance(r, now_ms);
     this.#dirty = true;

@@ -225,6 +225,25 @@ describe('PatchingEngine', () => {
     expect(events('success_gate_failed')).toEqual([expect.objectContaining({ wave: 0, succeeded: 3, executed: 4, action: 'pause' })]);
   });
 
+  it('a resume after a failed success gate accepts the finished wave and starts the next; the failed device is not retried', () => {
+    const { engine, commands, update, events } = setup(fleet(8));
+    engine.create({ id: 'r1', firmware: { model: MODEL, version: '2.0.0' }, waves: [{ count: 4 }, { count: 4 }], success_gate: { min_success_ratio: 0.9 }, error_gate: { max_failure_ratio: 1 } }, T0);
+    const first = commands('download').map((c) => c.device_id);
+    expect(first).toHaveLength(4);
+    first.forEach((d, i) => update(d, T0 + (i + 1) * MIN, i === 0 ? 'fail' : 'ok'));
+    engine.tick(T0 + 10 * MIN);
+    expect(engine.status('r1')!.state).toBe('paused');
+    expect(events('wave_started').map((e) => e.wave)).toEqual([0]);
+    const s = engine.resume('r1', T0 + 20 * MIN);
+    expect(s.state).toBe('running');
+    expect(events('wave_started').map((e) => e.wave)).toEqual([0, 1]);
+    const second = commands('download').map((c) => c.device_id).slice(4);
+    expect(second).toHaveLength(4);
+    // Wave 1 is the four devices wave 0 did not hold; the one that failed gets no second download.
+    expect(second.filter((d) => first.includes(d))).toEqual([]);
+    expect(commands('download').filter((c) => c.device_id === first[0])).toHaveLength(1);
+  });
+
   it('rolls back every committed device when an error gate with action rollback is crossed', () => {
     const { engine, commands, update, autopilot, events } = setup(fleet(6, { fw: '1.1.0' }));
     engine.create(
