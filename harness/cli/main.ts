@@ -266,13 +266,17 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
       'shard',
       'one shard of a run coordinated through a broker: waits for `run --shards N --shard-broker URL --shard-run ID`, simulates the sites it is given (docs/scale-out.md)',
       (y) =>
-        secretOption(y)
-          .option('broker', { type: 'string', demandOption: true, describe: 'the broker the coordinator uses (mqtt:// or ws://)' })
+        brokerClientOptions(y)
+          .option('broker', { type: 'string', demandOption: true, describe: 'the broker the coordinator uses (mqtt://, mqtts://, ws:// or wss://)' })
           .option('run', { type: 'string', default: 'run', describe: 'the run id, the same as the coordinator\'s --shard-run' })
-          .option('shard-index', { type: 'number', describe: 'this shard\'s index, 0 … N-1 (default: $JOB_COMPLETION_INDEX, as in a Kubernetes Indexed Job)' })
-          .option('username', { type: 'string', describe: 'shared broker username (default: the simulator\'s role credentials from --secret)' })
-          .option('password', { type: 'string', describe: 'shared broker password' }),
-      (a) => guard(async () => (await import('./commands/shard.ts')).shardCommand({ broker: a.broker, run: a.run, shard_index: a['shard-index'], secret: a.secret, username: a.username, password: a.password }, io)),
+          .option('shard-index', { type: 'number', describe: 'this shard\'s index, 0 … N-1 (default: $JOB_COMPLETION_INDEX, as in a Kubernetes Indexed Job)' }),
+      (a) =>
+        guard(async () =>
+          (await import('./commands/shard.ts')).shardCommand(
+            { broker: a.broker, run: a.run, shard_index: a['shard-index'], secret: a.secret, username: a.username, password: a.password, ca: a.ca, cert: a.cert, key: a.key, insecure: a.insecure },
+            io,
+          ),
+        ),
     )
     .command(
       'inspect <run-dir>',

@@ -65,11 +65,22 @@ function readPem(path: string | undefined, what: string): Buffer | undefined {
   }
 }
 
-/** Starts the embedded broker (with per-device auth and ACLs) or prepares options for an external one. */
-export async function setUpMqtt(args: BrokerArgs, portfolio: Portfolio): Promise<MqttSetup> {
-  const tls = args.ca || args.cert || args.key || args.insecure
+/** TLS for a client of an external broker from the CLI's --ca/--cert/--key/--insecure; undefined without any. */
+export function tlsOptions(args: Pick<BrokerArgs, 'ca' | 'cert' | 'key' | 'insecure'>): MqttTransportOptions['tls'] {
+  return args.ca || args.cert || args.key || args.insecure
     ? { ca: readPem(args.ca, 'CA'), cert: readPem(args.cert, 'certificate'), key: readPem(args.key, 'key'), reject_unauthorized: !args.insecure }
     : undefined;
+}
+
+/** `{ tls }` to spread into transport options, or nothing when no TLS flag was given. */
+export function withTls(args: Pick<BrokerArgs, 'ca' | 'cert' | 'key' | 'insecure'>): { tls?: NonNullable<MqttTransportOptions['tls']> } {
+  const tls = tlsOptions(args);
+  return tls ? { tls } : {};
+}
+
+/** Starts the embedded broker (with per-device auth and ACLs) or prepares options for an external one. */
+export async function setUpMqtt(args: BrokerArgs, portfolio: Portfolio): Promise<MqttSetup> {
+  const tls = tlsOptions(args);
   const credentials = args.username !== undefined
     ? (): { username: string; password?: string } => (args.password !== undefined ? { username: args.username!, password: args.password } : { username: args.username! })
     : fleetCredentials(args.secret);

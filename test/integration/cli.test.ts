@@ -118,6 +118,16 @@ describe('msp-twin CLI errors (spawned binary)', () => {
     expect(dur.stderr).toMatch(/^error: .*duration/);
   });
 
+  it('shards coordinated through a TLS broker read --ca like run does: a missing CA file is one line naming it', async () => {
+    const shard = await cli(['shard', '--broker', 'mqtts://127.0.0.1:8883', '--shard-index', '0', '--ca', join(dir, 'no-ca.pem')]);
+    expect(shard.code).toBe(2);
+    expect(shard.stderr.trim().split('\n')).toHaveLength(1);
+    expect(shard.stderr).toContain(`cannot read the CA file ${join(dir, 'no-ca.pem')}`);
+    const coordinator = await cli(['run', FLAGSHIP, '--transport', 'memory', '--no-noc', '--shards', '2', '--shard-broker', 'mqtts://127.0.0.1:8883', '--ca', join(dir, 'no-ca.pem')]);
+    expect(coordinator.code).toBe(2);
+    expect(coordinator.stderr).toContain(`cannot read the CA file ${join(dir, 'no-ca.pem')}`);
+  });
+
   it('--shards 2 on the default MQTT transport is refused in one line before any broker starts', async () => {
     const r = await cli(['run', FLAGSHIP, '--shards', '2', '--no-noc']);
     expect(r.code).toBe(2);

@@ -14,7 +14,7 @@ import { loadScenario, type Scenario } from '../../scenario/scenario.ts';
 import { DurationError, parseDuration, parsePositiveDuration } from '../../../common/duration.ts';
 import { durationProblem } from '../../scenario/bounds.ts';
 import { UsageError } from '../../errors.ts';
-import { setUpMqtt, type MqttSetup } from '../../run/mqtt-setup.ts';
+import { setUpMqtt, withTls, type MqttSetup } from '../../run/mqtt-setup.ts';
 import { unitsByDevice, writeReportFiles } from '../../report/report-files.ts';
 import { worldDocument } from '../../report/world-doc.ts';
 import type { SlaReport } from '../../../platform/sla/ledger.ts';
@@ -231,7 +231,7 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
         ? {
             shard_placement: 'broker' as const,
             shard_broker: {
-              transport: { url: args.shard_broker, credentials: shardCredentials(args.secret, args.username !== undefined ? { username: args.username, ...(args.password !== undefined ? { password: args.password } : {}) } : undefined), keepalive_s: 0 },
+              transport: { url: args.shard_broker, credentials: shardCredentials(args.secret, args.username !== undefined ? { username: args.username, ...(args.password !== undefined ? { password: args.password } : {}) } : undefined), keepalive_s: 0, ...withTls(args) },
               run: args.shard_run ?? 'run',
             },
           }

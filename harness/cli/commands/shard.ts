@@ -1,5 +1,6 @@
 import { serveShardOverBroker, shardCredentials } from '../../run/shards/broker-link.ts';
 import { UsageError } from '../../errors.ts';
+import { withTls } from '../../run/mqtt-setup.ts';
 import { ExitCode } from '../exit-codes.ts';
 import type { CliIo } from '../io.ts';
 
@@ -11,6 +12,11 @@ export interface ShardArgs {
   secret: string;
   username?: string | undefined;
   password?: string | undefined;
+  /** TLS for an mqtts:// or wss:// broker, as `run`'s flags. */
+  ca?: string | undefined;
+  cert?: string | undefined;
+  key?: string | undefined;
+  insecure?: boolean | undefined;
 }
 
 /**
@@ -25,9 +31,11 @@ export async function shardCommand(args: ShardArgs, io: CliIo, env: NodeJS.Proce
     throw new UsageError('RUN_SHARDS', `msp-twin shard needs --shard-index or JOB_COMPLETION_INDEX (a whole number ≥ 0), got ${args.shard_index ?? from_env ?? 'neither'}`);
   }
   const shared = args.username !== undefined ? { username: args.username, ...(args.password !== undefined ? { password: args.password } : {}) } : undefined;
+  // TLS files are read before anything is printed, so a wrong path is the only line of output.
+  const transport = { url: args.broker, credentials: shardCredentials(args.secret, shared), keepalive_s: 0, ...withTls(args) };
   io.stderr.write(`shard ${index} of run ${args.run}: waiting for the coordinator on ${args.broker}\n`);
   await serveShardOverBroker({
-    transport: { url: args.broker, credentials: shardCredentials(args.secret, shared), keepalive_s: 0 },
+    transport,
     run: args.run,
     index,
     on_log: (line) => void io.stderr.write(`${line}\n`),
