@@ -29,8 +29,11 @@ interface Notice {
   readonly value: unknown;
 }
 
+/** Whose children these are: a load run's processes, or a sharded run's simulators (its own error codes). */
+export type RpcFamily = 'LOAD_CHILD' | 'RUN_SHARD';
+
 export class RpcError extends MspError {
-  declare readonly code: 'LOAD_CHILD_FAILED' | 'LOAD_CHILD_TIMEOUT' | 'LOAD_CHILD_EXITED';
+  declare readonly code: `${RpcFamily}_${'FAILED' | 'TIMEOUT' | 'EXITED'}`;
   constructor(code: RpcError['code'], message: string) {
     super(code, message);
     this.name = 'RpcError';
@@ -47,9 +50,11 @@ export class ChildRpc {
   readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
   #exit_reason: string | undefined;
   #stderr_tail = '';
+  readonly #family: RpcFamily;
 
-  constructor(label: string, module_url: URL, on_notice: (value: unknown) => void = () => {}) {
+  constructor(label: string, module_url: URL, on_notice: (value: unknown) => void = () => {}, family: RpcFamily = 'LOAD_CHILD') {
     this.label = label;
+    this.#family = family;
     this.child = fork(module_url, [], { execArgv: ['--import', TSX_LOADER], stdio: ['ignore', 'inherit', 'pipe', 'ipc'], serialization: 'advanced' });
     this.child.stderr?.setEncoding('utf8');
     // Kept for the error message only; the child's own output goes nowhere else.
@@ -61,14 +66,14 @@ export class ChildRpc {
       this.#pending.delete(m.id);
       clearTimeout(p.timer);
       if (m.ok) p.resolve(m.value);
-      else p.reject(new RpcError('LOAD_CHILD_FAILED', `${this.label}: ${m.error ?? 'failed'}`));
+      else p.reject(new RpcError(`${this.#family}_FAILED`, `${this.label}: ${m.error ?? 'failed'}`));
     });
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
         this.#exit_reason = `${this.label} exited (${signal ?? code})${this.#stderr_tail ? `: ${this.#stderr_tail.trim().split('\n').slice(-3).join(' | ')}` : ''}`;
         for (const p of this.#pending.values()) {
           clearTimeout(p.timer);
-          p.reject(new RpcError('LOAD_CHILD_EXITED', this.#exit_reason));
+          p.reject(new RpcError(`${this.#family}_EXITED`, this.#exit_reason));
         }
         this.#pending.clear();
         resolve(code);
@@ -81,13 +86,13 @@ export class ChildRpc {
   }
 
   call<T>(op: string, args: unknown, timeout_ms: number): Promise<T> {
-    if (this.#exit_reason !== undefined) return Promise.reject(new RpcError('LOAD_CHILD_EXITED', this.#exit_reason));
+    if (this.#exit_reason !== undefined) return Promise.reject(new RpcError(`${this.#family}_EXITED`, this.#exit_reason));
     const id = this.#next++;
     return new Promise<T>((resolve, reject) => {
       // wall-clock: a child that never answers must not hang the run
       const timer = setTimeout(() => {
         this.#pending.delete(id);
-        reject(new RpcError('LOAD_CHILD_TIMEOUT', `${this.label}: no answer to ${op} within ${timeout_ms} ms`));
+        reject(new RpcError(`${this.#family}_TIMEOUT`, `${this.label}: no answer to ${op} within ${timeout_ms} ms`));
       }, timeout_ms);
       this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
       this.child.send({ rpc: 'req', id, op, args } satisfies Request);

@@ -3,6 +3,7 @@ import { resolveScenarioPath } from '../../harness/cli/scenario-path.ts';
 import { runScenario, type RunOptions, type RunSummary } from '../../harness/run/run-scenario.ts';
 import { loadScenario } from '../../harness/scenario/scenario.ts';
 import { MspError } from '../../common/errors.ts';
+import { processShard } from '../../harness/run/shards/pool.ts';
 
 /**
  * Shards (docs/scale-out.md): the portfolio split by site over 2 and 3 simulator processes gives
@@ -58,4 +59,15 @@ describe('shards', () => {
     const mqtt = run('rollout-uplink-outage', { duration_ms: 3_600_000, shards: 2, transport: 'mqtt' });
     await expect(mqtt).rejects.toMatchObject({ code: 'RUN_SHARDS', message: expect.stringContaining('in-memory') });
   });
+
+  it('a shard process that fails says so with its own code and the shard\'s reason', async () => {
+    // A step before init: the real worker refuses it, and the coordinator sees RUN_SHARD_FAILED
+    // (not a load run's LOAD_CHILD_* code) naming the shard and its message.
+    const link = processShard('shard 1/2');
+    try {
+      await expect(link.step(0, [])).rejects.toMatchObject({ code: 'RUN_SHARD_FAILED', message: expect.stringMatching(/^shard 1\/2: .*shard not initialised/) });
+    } finally {
+      await link.close();
+    }
+  }, 60_000);
 });

@@ -19,7 +19,7 @@ const WORKER = new URL('./shard-worker.ts', import.meta.url);
 
 /** A shard in a forked child process (harness/run/shards/shard-worker.ts) over IPC. */
 export function processShard(label: string): ShardLink {
-  const rpc = new ChildRpc(label, WORKER);
+  const rpc = new ChildRpc(label, WORKER, undefined, 'RUN_SHARD');
   return {
     init: (init) => rpc.call('init', init, INIT_TIMEOUT_MS),
     step: (until_ms, commands) => rpc.call('step', { until_ms, commands }, STEP_TIMEOUT_MS),
