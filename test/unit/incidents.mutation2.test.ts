@@ -319,3 +319,61 @@ describe('incident desk: eviction edges', () => {
     ]);
   });
 });
+
+describe('incident desk: area edges', () => {
+  it('a site stays down at exactly half its gateways and is over below half (its saved active flag)', () => {
+    const devs = [dev('gw1', 'gateway'), dev('gw2', 'gateway', { building: 'b2', floor: 'g1' }), dev('gw3', 'gateway', { building: 'b3', floor: 'h1' }), dev('gw4', 'gateway', { building: 'b4', floor: 'k1' })];
+    const w = world(devs);
+    for (const d of devs) w.set(d.id, 'ONLINE', T0);
+    const site = () => w.desk.saveState().groups.find((g) => g.key === 'site:s1')!;
+    for (const d of devs) w.set(d.id, 'OFFLINE', T0 + MIN);
+    expect(site()).toMatchObject({ gateways_offline: 4, active: true });
+    w.set('gw1', 'ONLINE', T0 + 2 * MIN);
+    w.set('gw2', 'ONLINE', T0 + 2 * MIN);
+    expect(site()).toMatchObject({ gateways_offline: 2, active: true }); // 2 of 4 = 50 %
+    w.set('gw3', 'ONLINE', T0 + 3 * MIN);
+    expect(site()).toMatchObject({ gateways_offline: 1, active: false }); // 25 %
+  });
+
+  it('with two gateways down, cut-off devices making exactly 80 % of the floor open its outage', () => {
+    // b1/f1: gw1 (c1…c3), gw2 (d1…d3), o1, o2 = 10 devices; gw3 elsewhere keeps the site up.
+    const devs = [
+      dev('gw1', 'gateway'),
+      dev('gw2', 'gateway'),
+      ...['c1', 'c2', 'c3'].map((id) => dev(id, 'occupancy', { gateway: 'gw1' })),
+      ...['d1', 'd2', 'd3'].map((id) => dev(id, 'occupancy', { gateway: 'gw2' })),
+      dev('o1', 'env'),
+      dev('o2', 'env'),
+      dev('gw3', 'gateway', { building: 'b2', floor: 'g1' }),
+    ];
+    const w = world(devs);
+    for (const d of devs) w.set(d.id, 'ONLINE', T0);
+    w.set('gw1', 'OFFLINE', T0 + MIN);
+    w.set('gw2', 'OFFLINE', T0 + MIN);
+    for (const id of ['c1', 'c2', 'c3', 'd1', 'd2']) w.set(id, 'UNREACHABLE', T0 + MIN);
+    expect(w.desk.open().map((i) => i.scope.kind)).toEqual(['gateway', 'gateway']); // 7 of 10
+    w.set('d3', 'UNREACHABLE', T0 + 2 * MIN); // 8 of 10: the building (= the floor) is down
+    expect(w.desk.open().map((i) => [i.scope.kind, i.scope.id])).toEqual([['building', 'b1']]);
+  });
+
+  it('a floor outage covers the children of its gateway on another floor', () => {
+    const devs = [
+      dev('gw1', 'gateway'),
+      ...['e0', 'e1', 'e2', 'e3'].map((id) => dev(id, 'env')),
+      ...['c1', 'c2', 'c3'].map((id) => dev(id, 'occupancy', { floor: 'f2', gateway: 'gw1' })),
+      ...['u0', 'u1', 'u2'].map((id) => dev(id, 'env', { floor: 'f2' })),
+      dev('gw9', 'gateway', { building: 'b2', floor: 'g1' }), // keeps the site up
+    ];
+    const w = world(devs);
+    for (const d of devs) w.set(d.id, 'ONLINE', T0);
+    for (const id of ['gw1', 'e0', 'e1', 'e2', 'e3']) w.set(id, 'OFFLINE', T0 + MIN);
+    expect(w.desk.open().map((i) => [i.scope.kind, i.scope.id, i.device_ids])).toEqual([['floor', 'f1', ['c1', 'c2', 'c3', 'e0', 'e1', 'e2', 'e3', 'gw1']]]);
+  });
+
+  it('a site outage with a device behind a gateway the registry does not know', () => {
+    const w = world([dev('gw1', 'gateway'), dev('orph', 'env', { gateway: 'ghost' })]);
+    w.set('orph', 'ONLINE', T0);
+    w.set('gw1', 'OFFLINE', T0 + MIN);
+    expect(w.desk.open().map((i) => [i.scope.kind, i.scope.id, i.device_ids])).toEqual([['site', 's1', ['gw1', 'orph']]]);
+  });
+});
