@@ -377,3 +377,28 @@ describe('incident desk: area edges', () => {
     expect(w.desk.open().map((i) => [i.scope.kind, i.scope.id, i.device_ids])).toEqual([['site', 's1', ['gw1', 'orph']]]);
   });
 });
+
+describe('incident desk: two outages in one site', () => {
+  it('a building outage and a floor outage of another building stay two incidents; nothing new covered writes no line', () => {
+    const devs = [
+      ...['a0', 'a1', 'a2'].map((id) => dev(id, 'env')),
+      ...['q0', 'q1', 'q2'].map((id) => dev(id, 'env', { building: 'b2', floor: 'g1' })),
+      ...['r0', 'r1', 'r2'].map((id) => dev(id, 'env', { building: 'b2', floor: 'g2' })),
+    ];
+    const w = world(devs);
+    for (const d of devs) w.set(d.id, 'ONLINE', T0);
+    for (const id of ['a0', 'a1', 'a2']) w.set(id, 'OFFLINE', T0 + MIN); // b1 (and its floor): INC-000001
+    for (const id of ['q0', 'q1', 'q2']) w.set(id, 'OFFLINE', T0 + 2 * MIN); // b2/g1 only (b2 3 of 6): INC-000002
+    expect(w.desk.open().map((i) => [i.id, i.scope.kind, i.scope.id, i.building, i.priority, i.device_ids])).toEqual([
+      ['INC-000001', 'building', 'b1', 'b1', 'P1', ['a0', 'a1', 'a2']],
+      ['INC-000002', 'floor', 'g1', 'b2', 'P2', ['q0', 'q1', 'q2']],
+    ]);
+    const line = (id: string, pri: string, scope: string, nd: number) => ({ id, pri, scope, s: 'open', n: 0, nd });
+    expect(w.of('p.inc')).toEqual([
+      [T0 + MIN, line('INC-000001', 'P1', 'building:b1', 0)],
+      [T0 + MIN, line('INC-000001', 'P1', 'building:b1', 3)],
+      [T0 + 2 * MIN, line('INC-000002', 'P2', 'floor:g1', 0)],
+      [T0 + 2 * MIN, line('INC-000002', 'P2', 'floor:g1', 3)],
+    ]);
+  });
+});
