@@ -101,4 +101,12 @@ describe('monitor: journaled rule names and saved order', () => {
     m.onMessage(tel('env1', T0 + MIN, { co2_ppm: 2000 }), T0 + MIN); // then a_co2
     expect(m.saveState().thresholds_firing).toEqual([['env1', ['a_co2', 'z_temp']]]);
   });
+
+  it('a timer due earlier fires first even when a later one belongs to a device that sorts first', () => {
+    const { m } = monitor();
+    m.onLiveness({ device_id: 'th1', at_ms: T0, from: 'ONLINE', to: 'OFFLINE', reason: 'will' }); // due T0 + 5 min
+    m.onLiveness({ device_id: 'env1', at_ms: T0 + 3 * MIN, from: 'ONLINE', to: 'OFFLINE', reason: 'will' }); // due T0 + 8 min
+    expect(m.tick(T0 + 6 * MIN)).toEqual([raise('th1', 'device_offline', 'major', T0 + 5 * MIN, 'hvac offline (will)')]);
+    expect(m.tick(T0 + 8 * MIN)).toEqual([raise('env1', 'device_offline', 'major', T0 + 8 * MIN, 'env offline (will)')]);
+  });
 });
