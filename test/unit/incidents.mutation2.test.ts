@@ -366,7 +366,11 @@ describe('incident desk: area edges', () => {
     ];
     const w = world(devs);
     for (const d of devs) w.set(d.id, 'ONLINE', T0);
-    for (const id of ['gw1', 'e0', 'e1', 'e2', 'e3']) w.set(id, 'OFFLINE', T0 + MIN);
+    // The floor first (4 of 5, its gateway still up): the floor incident itself, not a widened
+    // gateway one, covers the children of the gateway inside it.
+    for (const id of ['e0', 'e1', 'e2', 'e3']) w.set(id, 'OFFLINE', T0 + MIN);
+    expect(w.desk.open().map((i) => [i.scope.kind, i.scope.id, i.device_ids])).toEqual([['floor', 'f1', ['c1', 'c2', 'c3', 'e0', 'e1', 'e2', 'e3', 'gw1']]]);
+    w.set('gw1', 'OFFLINE', T0 + 2 * MIN);
     expect(w.desk.open().map((i) => [i.scope.kind, i.scope.id, i.device_ids])).toEqual([['floor', 'f1', ['c1', 'c2', 'c3', 'e0', 'e1', 'e2', 'e3', 'gw1']]]);
   });
 
@@ -400,5 +404,32 @@ describe('incident desk: two outages in one site', () => {
       [T0 + 2 * MIN, line('INC-000002', 'P2', 'floor:g1', 0)],
       [T0 + 2 * MIN, line('INC-000002', 'P2', 'floor:g1', 3)],
     ]);
+  });
+});
+
+describe('incident desk: eviction order and the limit', () => {
+  it('a desk at exactly max_incidents after a creation evicts nothing', () => {
+    const w = world([dev('d1', 'occupancy'), dev('d2', 'occupancy')], { max_incidents: 2 });
+    w.desk.onAlert(alert('threshold', 'd1'), T0); // INC-000001
+    w.desk.resolve('INC-000001', T0 + MIN, 'op');
+    w.desk.onAlert(alert('threshold', 'd2'), T0 + 2 * MIN); // INC-000002: 2 incidents, the limit
+    expect(w.desk.evicted()).toBe(0);
+    expect(w.desk.all().map((i) => i.id)).toEqual(['INC-000001', 'INC-000002']);
+    expect(w.of('p.inc_evict')).toEqual([]);
+  });
+
+  it('the resolved incident that opened first goes first, not the one created first', () => {
+    const w = world([dev('d1', 'occupancy'), dev('d2', 'occupancy'), dev('d3', 'occupancy')], { max_incidents: 2 });
+    // INC-000001 opens at its alert's start, 10 min ahead; INC-000002 opens at T0 + 1 min.
+    w.desk.onAlert(alert('threshold', 'd1', { started_ms: T0 + 10 * MIN }), T0);
+    w.desk.onAlert(alert('threshold', 'd2', { started_ms: T0 + MIN }), T0 + MIN);
+    w.desk.resolve('INC-000001', T0 + 20 * MIN, 'op');
+    w.desk.resolve('INC-000002', T0 + 21 * MIN, 'op');
+    w.desk.onAlert(alert('threshold', 'd3', { started_ms: T0 + 30 * MIN }), T0 + 30 * MIN); // 3 > 2: one goes
+    expect(w.desk.all().map((i) => [i.id, i.opened_ms])).toEqual([
+      ['INC-000001', T0 + 10 * MIN],
+      ['INC-000003', T0 + 30 * MIN],
+    ]);
+    expect(w.of('p.inc_evict')).toEqual([[T0 + 21 * MIN, { n: 1, total: 1 }]]);
   });
 });
