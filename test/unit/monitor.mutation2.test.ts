@@ -109,4 +109,16 @@ describe('monitor: journaled rule names and saved order', () => {
     expect(m.tick(T0 + 6 * MIN)).toEqual([raise('th1', 'device_offline', 'major', T0 + 5 * MIN, 'hvac offline (will)')]);
     expect(m.tick(T0 + 8 * MIN)).toEqual([raise('env1', 'device_offline', 'major', T0 + 8 * MIN, 'env offline (will)')]);
   });
+
+  it('signals of one drain come out by time first, then by device', () => {
+    const { m } = monitor();
+    m.onLiveness({ device_id: 'th1', at_ms: T0, from: 'ONLINE', to: 'OFFLINE', reason: 'will' }); // due T0 + 5 min
+    m.onLiveness({ device_id: 'env1', at_ms: T0 + MIN, from: 'ONLINE', to: 'OFFLINE', reason: 'will' }); // due T0 + 6 min
+    m.onLiveness({ device_id: 'lk1', at_ms: T0 + MIN, from: 'ONLINE', to: 'OFFLINE', reason: 'will' }); // due T0 + 6 min
+    expect(m.tick(T0 + 10 * MIN)).toEqual([
+      raise('th1', 'device_offline', 'major', T0 + 5 * MIN, 'hvac offline (will)'),
+      raise('env1', 'device_offline', 'major', T0 + 6 * MIN, 'env offline (will)'),
+      raise('lk1', 'device_offline', 'major', T0 + 6 * MIN, 'lock offline (will)'),
+    ]);
+  });
 });
