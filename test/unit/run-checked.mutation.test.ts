@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { runChecked } from '../../harness/expect/run-checked.ts';
+import { rolloutsOf, runChecked } from '../../harness/expect/run-checked.ts';
+import type { RunSummary } from '../../harness/run/run-types.ts';
 import { parseScenario } from '../../harness/scenario/scenario.ts';
 
 /**
@@ -160,3 +161,15 @@ expect:
   });
 });
 
+describe('rolloutsOf', () => {
+  it('keeps only list entries that are objects: a function carrying a string id is left out', () => {
+    const fn = Object.assign(() => 0, { id: 'f' });
+    const summary = { rollouts: [fn, { id: 'r1', state: 'completed' }] } as unknown as RunSummary;
+    expect(rolloutsOf(summary)).toEqual({ r1: { id: 'r1', state: 'completed' } });
+  });
+
+  it('undefined and null rollouts are none (not undefined), whatever the shape check', () => {
+    expect(rolloutsOf({ rollouts: undefined } as unknown as RunSummary)).toBeNull();
+    expect(rolloutsOf({ rollouts: null } as unknown as RunSummary)).toBeNull();
+  });
+});
