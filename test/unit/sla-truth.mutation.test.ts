@@ -223,4 +223,20 @@ describe('slaTruth', () => {
     const t = slaTruth(input({ index: new ScopeIndex({ name: 't', sites: [], devices } as Portfolio) }));
     expect(t.detection_delay.map((d) => d.kind)).toEqual(['gateway', 'leak']);
   });
+
+  it('each fault class is excused under its own incident cause: floor and building power and a building uplink as power_or_network, a gateway as gateway_down, a device as device_offline', () => {
+    const f = (fault: string, scope: string, on: string, from: number, to: number) => ({ id: fault, fault, scope, on, start_ms: at(from), end_ms: at(to), applied: true, params: {} });
+    // 10–20 on everything in B1 (g1, and d1, d2 behind it): 30 of the 90 true device-minutes excused.
+    for (const [fault, scope, on, cause] of [['floor_power', 'floor', 'B1-F1', 'power_or_network'], ['building_power', 'building', 'B1', 'power_or_network'], ['building_uplink', 'building', 'B1', 'power_or_network'], ['gateway_down', 'gateway', 'g1', 'gateway_down']] as const) {
+      const t = slaTruth(input({ faults: [f(fault, scope, on, 10, 20)] }, { exclude_causes: [cause] }));
+      expect([fault, t.true_downtime_ms, t.excluded_true_ms]).toEqual([fault, 60 * MIN, 30 * MIN]);
+      // Under another cause nothing is excused.
+      const other = slaTruth(input({ faults: [f(fault, scope, on, 10, 20)] }, { exclude_causes: ['uplink'] }));
+      expect([fault, other.excluded_true_ms]).toEqual([fault, 0]);
+    }
+    // d1's own 50–100 (the broker's 70–75 inside it): 50 minutes excused, 40 left (g1 15, d1 10, d2 15).
+    const dev = slaTruth(input({ faults: [f('device_down', 'device', 'd1', 50, 100)] }, { exclude_causes: ['device_offline'] }));
+    expect([dev.true_downtime_ms, dev.excluded_true_ms]).toEqual([40 * MIN, 50 * MIN]);
+  });
 });
+
