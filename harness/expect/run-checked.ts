@@ -27,7 +27,7 @@ export interface CheckedRun {
  */
 export function rolloutsOf(summary: RunSummary): RunFacts['rollouts'] {
   const r = (summary as unknown as { rollouts?: unknown }).rollouts;
-  if (r === undefined || r === null || typeof r !== 'object') return null;
+  if (typeof r !== 'object' || r === null) return null;
   if (Array.isArray(r)) {
     const out: Record<string, Record<string, unknown>> = {};
     for (const x of r) if (x && typeof x === 'object' && typeof (x as { id?: unknown }).id === 'string') out[(x as { id: string }).id] = x as Record<string, unknown>;

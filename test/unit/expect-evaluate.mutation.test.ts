@@ -96,6 +96,17 @@ describe('alert checks', () => {
     expect(seen).toEqual(['d3', undefined]);
   });
 
+  it('a fault on a floor with no devices fails with its onset on the start clock (no device to take a zone from)', () => {
+    const seen: Array<string | undefined> = [];
+    const local_time = (t: number, d?: string): string => {
+      seen.push(d);
+      return `L${t / MIN}`;
+    };
+    const r = one({ alert: 'device_offline', for_fault: 'gw', within: 60_000 }, facts([fault({ scope: 'floor', on: 'F9', fault: 'floor_power' })], { local_time }));
+    expect(r).toMatchObject({ status: 'failed', message: 'no device_offline alert for fault F#1 (floor_power on F9, onset L10 (+10m)) within 1m' });
+    expect(seen).toEqual([undefined]);
+  });
+
   it('several instances: the worst latency, counted over the decided ones; the run ending first leaves one undecided', () => {
     const faults = [fault({ id: 'A' }), fault({ id: 'B', start_ms: 50 * MIN }), fault({ id: 'C', start_ms: 99 * MIN }), fault({ id: 'N', start_ms: 20 * MIN, applied: false }), fault({ id: 'O', source: 'other', start_ms: 30 * MIN })];
     const alerts = [alert('a1', 'g1', 11), alert('a2', 'd2', 53)];

@@ -199,4 +199,9 @@ describe('item lines', () => {
     // An empty item is a null node, still at its own line.
     expect(itemLines('expect:\n  -\n  - b\n', 'expect')).toEqual([2, 3]);
   });
+
+  it('strips a BOM only at the start: a file ending in U+FEFF (here inside a comment) keeps its first character', () => {
+    // Were the BOM looked for at the end, the first character would be cut and `expect` read as `xpect`.
+    expect(itemLines('expect:\n  - that: a = 1\n  - that: b = 2\n# end \uFEFF', 'expect')).toEqual([2, 3]);
+  });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { runChecked } from '../../harness/expect/run-checked.ts';
+import { rolloutsOf, runChecked } from '../../harness/expect/run-checked.ts';
+import type { RunSummary } from '../../harness/run/run-types.ts';
 import { parseScenario } from '../../harness/scenario/scenario.ts';
 
 /**
@@ -81,5 +82,94 @@ describe('runChecked', () => {
     expect(r.passed).toBe(false);
     const ok = await runChecked(scenario('expect:\n  - that: messages > 0\n'));
     expect(ok.passed).toBe(true);
+  });
+
+  it('stamps a fault in the zone of the site it hit, samples always: checks with no on_step of the caller, and hands over the report, alerts and topology', async () => {
+    // Two sites: the start zone is the first site's (New York); the fault hits a gateway in Berlin.
+    const s = parseScenario(`name: rc2
+seed: 3
+start: "2026-03-03 09:00"
+duration: 2h
+fleet:
+  sites:
+    - id: nyc
+      metro: New York
+      timezone: America/New_York
+      buildings:
+        - id: hq
+          type: office
+          floors: 1
+          zones_per_floor: 1
+          per_zone: { occupancy: 1, env: 1 }
+    - id: ber
+      metro: Berlin
+      timezone: Europe/Berlin
+      buildings:
+        - id: lab
+          type: office
+          floors: 1
+          zones_per_floor: 1
+          per_zone: { occupancy: 1, env: 1 }
+timeline:
+  - id: reboot
+    at: 30m
+    action: outage.start
+    outage: gateway_down
+    target: { device: lab-f01-gw-001 }
+    for: 20m
+expect:
+  - always: firing_alerts >= 0
+  - alert: battery_low
+    for_fault: reboot
+    within: 5m
+  - alert: gateway_offline
+    for_fault: reboot
+    within: 10m
+  - that: sla.availability > 0.5
+`, 'rc2.yaml');
+    const r = await runChecked(s);
+    const [always, battery, offline, availability] = r.results;
+    // Sampled although the caller passed no on_step.
+    expect(always!.status).toBe('passed');
+    expect(always!.message).toMatch(/^held at all [1-9]\d* step ends$/);
+    // 09:00 in New York on 3 March (EST, UTC−5) is 14:00 UTC, 15:00 in Berlin (CET, UTC+1); the onset is 30 minutes later.
+    expect(battery!.status).toBe('failed');
+    expect(battery!.message).toBe('no battery_low alert for fault reboot (gateway_down on lab-f01-gw-001, onset 2026-03-03 15:30 Europe/Berlin (+30m)) within 5m');
+    // The platform's alerts and the portfolio (for the devices the fault affects) reach the fault checks.
+    expect(offline!.status).toBe('passed');
+    // The SLA report reaches the end-of-run checks.
+    expect(availability!.status).toBe('passed');
+    expect(availability!.message).toMatch(/^sla\.availability = \d+(\.\d+)?%, expected > 50%$/);
+  });
+
+  it('with no platform in the loop: no report, no live samples, fault checks skipped, device-free checks still decided', async () => {
+    const s = scenario(`expect:
+  - always: firing_alerts >= 0
+  - that: messages > 0
+  - that: incidents >= 0
+  - alert: battery_low
+    for_fault: reboot
+    within: 5m
+`);
+    const r = await runChecked(s, { platform: false });
+    expect(r.platform).toBeUndefined();
+    expect(r.report).toBeUndefined();
+    expect(r.results.map((x) => x.status)).toEqual(['skipped', 'passed', 'skipped', 'skipped']);
+    expect(r.results[0]!.message).toBe('never sampled (no platform in the loop, or no lockstep step ran)');
+    expect(r.results[3]!.message).toBe('the run had no platform in the loop');
+    expect(r.passed).toBe(true);
+  });
+});
+
+describe('rolloutsOf', () => {
+  it('keeps only list entries that are objects: a function carrying a string id is left out', () => {
+    const fn = Object.assign(() => 0, { id: 'f' });
+    const summary = { rollouts: [fn, { id: 'r1', state: 'completed' }] } as unknown as RunSummary;
+    expect(rolloutsOf(summary)).toEqual({ r1: { id: 'r1', state: 'completed' } });
+  });
+
+  it('undefined and null rollouts are none (not undefined), whatever the shape check', () => {
+    expect(rolloutsOf({ rollouts: undefined } as unknown as RunSummary)).toBeNull();
+    expect(rolloutsOf({ rollouts: null } as unknown as RunSummary)).toBeNull();
   });
 });

@@ -192,4 +192,51 @@ describe('slaTruth', () => {
     expect(t.buildings.map((b) => b.devices)).toEqual([1, 1, 1]);
     expect(t.detection_delay).toEqual([]);
   });
+
+  it('a contract that does not say how to count unreachable time counts it as down', () => {
+    const t = slaTruth(input({}, { unreachable_counts_as: undefined }));
+    // The same 90 device-minutes as the first case, gateway time included.
+    expect([t.true_downtime_ms, t.unreachable_counts_as]).toEqual([90 * MIN, 'down']);
+  });
+
+  it('over a long period the agreed device-time, not one minute, is the error\'s floor', () => {
+    // 100 days, nothing truly down, every device of B1 connected from the start; measured as in
+    // the fixture (B1 90 device-minutes, w1 3). Agreed in B1: 3 × 144,000 min = 25,920,000,000 ms,
+    // and 0.001 % of it is 259,200 ms (4.32 min), above the one-minute floor.
+    const days = 100 * 24 * 60;
+    const t = slaTruth(input({ to_ms: at(days), down: new Map(), broker: [], first_connect: new Map([['g1', at(0)], ['d1', at(0)], ['d2', at(0)]]) }));
+    expect(t.true_downtime_ms).toBe(0);
+    // B1: 5,400,000 / 259,200 = 20.8333… → 2083.333 %; B2 (no ledger, no agreed time): 3 min / 1 min.
+    expect(t.buildings.map((b) => b.error_pct)).toEqual([2083.333, 300]);
+    // Portfolio: 5,580,000 / 259,200 = 21.527777… → 2152.778 %.
+    expect(t.error_pct).toBe(2152.778);
+  });
+
+  it('a building of an earlier site comes first even when its building id sorts later', () => {
+    const devices = [device('a1', 'leak', 'Z', null), device('b1', 'leak', 'A', null)].map((d, i) => ({ ...d, site_id: i === 0 ? 'R' : 'T' }));
+    const t = slaTruth(input({ index: new ScopeIndex({ name: 't', sites: [], devices } as Portfolio), first_connect: new Map(), measured: { devices: [] } as unknown as SlaReport }));
+    expect(t.buildings.map((b) => `${b.site}/${b.building}`)).toEqual(['R/Z', 'T/A']);
+  });
+
+  it('detection delay rows are sorted by kind also when the devices already come in that order', () => {
+    const devices = [device('g1', 'gateway', 'B1', null), device('d1', 'leak', 'B1', 'g1')];
+    const t = slaTruth(input({ index: new ScopeIndex({ name: 't', sites: [], devices } as Portfolio) }));
+    expect(t.detection_delay.map((d) => d.kind)).toEqual(['gateway', 'leak']);
+  });
+
+  it('each fault class is excused under its own incident cause: floor and building power and a building uplink as power_or_network, a gateway as gateway_down, a device as device_offline', () => {
+    const f = (fault: string, scope: string, on: string, from: number, to: number) => ({ id: fault, fault, scope, on, start_ms: at(from), end_ms: at(to), applied: true, params: {} });
+    // 10–20 on everything in B1 (g1, and d1, d2 behind it): 30 of the 90 true device-minutes excused.
+    for (const [fault, scope, on, cause] of [['floor_power', 'floor', 'B1-F1', 'power_or_network'], ['building_power', 'building', 'B1', 'power_or_network'], ['building_uplink', 'building', 'B1', 'power_or_network'], ['gateway_down', 'gateway', 'g1', 'gateway_down']] as const) {
+      const t = slaTruth(input({ faults: [f(fault, scope, on, 10, 20)] }, { exclude_causes: [cause] }));
+      expect([fault, t.true_downtime_ms, t.excluded_true_ms]).toEqual([fault, 60 * MIN, 30 * MIN]);
+      // Under another cause nothing is excused.
+      const other = slaTruth(input({ faults: [f(fault, scope, on, 10, 20)] }, { exclude_causes: ['uplink'] }));
+      expect([fault, other.excluded_true_ms]).toEqual([fault, 0]);
+    }
+    // d1's own 50–100 (the broker's 70–75 inside it): 50 minutes excused, 40 left (g1 15, d1 10, d2 15).
+    const dev = slaTruth(input({ faults: [f('device_down', 'device', 'd1', 50, 100)] }, { exclude_causes: ['device_offline'] }));
+    expect([dev.true_downtime_ms, dev.excluded_true_ms]).toEqual([40 * MIN, 50 * MIN]);
+  });
 });
+
