@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ScenarioError } from '../../harness/scenario/errors.ts';
-import { parseYamlWithSchema } from '../../harness/scenario/load-yaml.ts';
+import { allowedKeys, parseYamlWithSchema } from '../../harness/scenario/load-yaml.ts';
 
 // harness/scenario/load-yaml.ts: issue shapes the zod schemas of this repo never raise but the
 // loader still words (a size check that is exclusive on text, an `int` origin, a regex format
@@ -122,5 +122,50 @@ describe('a value the schema reshapes before checking (dataAt and isMissingKey o
   it('an index into text finds nothing, not the text\'s character', () => {
     const list = z.object({ v: z.preprocess(() => ['x'], z.array(z.number())) });
     expect(rows('v: abc\n', list)).toEqual([['SCENARIO_TYPE', 1, 1, 'v[0]', 'v[0]: expected a number, got nothing']]);
+  });
+});
+
+describe('more union and unknown-key cases', () => {
+  it('every branch rejecting the shape with no words for it reads "something else" (a type complaint: no literal was offered)', () => {
+    const branch = [{ code: 'invalid_value', path: [], values: [], message: 'no value fits' }];
+    expect(rows('v: 1\n', raising({ code: 'invalid_union', errors: [branch, branch], message: 'union words' }))).toEqual([
+      ['SCENARIO_TYPE', 1, 4, 'v', 'v: expected something else, got 1'],
+    ]);
+  });
+
+  it('a type complaint below the union\'s own level is not a shape rejection: the first of two tied branches is reported', () => {
+    const u = z.object({ v: z.union([z.object({ a: z.number() }), z.object({ a: z.string() })]) });
+    expect(rows('v: {a: true}\n', u)).toEqual([['SCENARIO_TYPE', 1, 8, 'v.a', 'v.a: expected a number, got true']]);
+  });
+
+  it('unknown keys of a value reshaped from an empty one point at that value', () => {
+    const reshaped = z.object({ v: z.preprocess(() => ({ x: 1 }), z.strictObject({})) });
+    expect(rows('v: ~\n', reshaped)).toEqual([['SCENARIO_UNKNOWN_KEY', 1, 4, 'v.x', 'unknown key "x" in v']]);
+  });
+});
+
+describe('allowedKeys at the unwrap limit (64 levels below the root are walked, the 65th is not)', () => {
+  const obj = z.object({ a: z.number() });
+  function wrapped(n: number, wrap: (s: z.ZodType) => z.ZodType): z.ZodType {
+    let s: z.ZodType = obj;
+    for (let i = 0; i < n; i++) s = wrap(s);
+    return s;
+  }
+
+  it('through optional wrappers, pipes and both sides of intersections', () => {
+    const wraps: Array<(s: z.ZodType) => z.ZodType> = [
+      (s) => s.optional(),
+      (s) => s.pipe(z.any()),
+      (s) => z.intersection(s, z.any()),
+      (s) => z.intersection(z.any(), s),
+    ];
+    for (const wrap of wraps) {
+      expect(allowedKeys(wrapped(64, wrap), [], {})).toEqual(['a']);
+      expect(allowedKeys(wrapped(65, wrap), [], {})).toEqual([]);
+    }
+  });
+
+  it('a success wrapper is followed too', () => {
+    expect(allowedKeys(z.success(obj), [], {})).toEqual(['a']);
   });
 });
