@@ -169,3 +169,9 @@ describe('allowedKeys at the unwrap limit (64 levels below the root are walked, 
     expect(allowedKeys(z.success(obj), [], {})).toEqual(['a']);
   });
 });
+
+describe('an empty document reshaped into a mapping', () => {
+  it('a key the reshaped mapping lacks is no "empty document": it is found nowhere in the file, so it is placed at 1:1', () => {
+    expect(rows('', z.preprocess(() => ({}), z.object({ a: z.number() })))).toEqual([['SCENARIO_TYPE', 1, 1, 'a', 'a: expected a number, got nothing']]);
+  });
+});
