@@ -175,3 +175,10 @@ describe('an empty document reshaped into a mapping', () => {
     expect(rows('', z.preprocess(() => ({}), z.object({ a: z.number() })))).toEqual([['SCENARIO_TYPE', 1, 1, 'a', 'a: expected a number, got nothing']]);
   });
 });
+
+describe('allowedKeys and plain unions', () => {
+  it('a union without a discriminator never narrows, even when the data has a key named "undefined" that one option fixes', () => {
+    const u = z.union([z.object({ undefined: z.literal(1), a: z.number() }), z.object({ undefined: z.literal(2), b: z.number() })]);
+    expect(allowedKeys(u, [], { undefined: 1 })).toEqual(['a', 'b', 'undefined']);
+  });
+});
