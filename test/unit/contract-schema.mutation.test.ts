@@ -222,6 +222,10 @@ describe('contractFromScenario', () => {
     });
   });
 
+  it('a credit given as the fraction 0 is a credit of nothing, not a refusal', () => {
+    expect(contractFromScenario(parse({ credits: [{ below: 0.99, credit: 0 }] }))).toStrictEqual({ credits: [{ below: 0.99, credit: 0 }] });
+  });
+
   it('clients keep only the fields they give', () => {
     const got = contractFromScenario(parse({ clients: [{ id: 'bare' }, { id: 'full', sites: ['s'], buildings: ['b'], availability_target: 0.9, credits: [{ below: '99%', credit: '5%' }], monthly_fee: '10 USD' }] }));
     expect(got.clients).toEqual([
