@@ -114,7 +114,8 @@ describe('platform overrides', () => {
     leak: { enabled: false, severity: major, for: 2m, raise_after: 3, clear_after: 4, opens_incident: false }
     battery_low: {}
 `);
-    expect(s.platform).toEqual({
+    // Strict: a field the file leaves out is no key at all, not a key holding undefined.
+    expect(s.platform).toStrictEqual({
       monitoring: {
         leak: { enabled: false, severity: 'major', for_ms: 2 * MIN, raise_after: 3, clear_after: 4, opens_incident: false },
         battery_low: {},
@@ -123,8 +124,8 @@ describe('platform overrides', () => {
   });
 
   it('an incident policy alone is a monitoring override too; a contract alone is not', () => {
-    expect(parseScenario(`${head()}platform:\n  incident_policy: { min_severity: major }\n`).platform).toEqual({ monitoring: { incident_policy: { scopes: [], min_severity: 'major' } } });
-    expect(parseScenario(`${head()}platform:\n  contract: { availability_target: 99% }\n`).platform).toEqual({ contract: { availability_target: 0.99 } });
+    expect(parseScenario(`${head()}platform:\n  incident_policy: { min_severity: major }\n`).platform).toStrictEqual({ monitoring: { incident_policy: { scopes: [], min_severity: 'major' } } });
+    expect(parseScenario(`${head()}platform:\n  contract: { availability_target: 99% }\n`).platform).toStrictEqual({ contract: { availability_target: 0.99 } });
     expect(parseScenario(`${head()}platform: {}\n`).platform).toEqual({});
   });
 
