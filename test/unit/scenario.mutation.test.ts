@@ -190,7 +190,13 @@ describe('known firmware for operations.field_service.replacement_firmware', () 
     expect(replace('HVAC-ZC-500', '5.0.0', '', layout('{ kind: hvac, firmware: 5.0.0 }', 'models: { hvac: HVAC-ZC-500 }, '))).toEqual([]);
     expect(replace('HVAC-ZC-400', '5.0.0', '', layout('{ kind: hvac, firmware: 5.0.0 }'))).toEqual([]);
     // A device without a firmware adds nothing.
-    expect(replace('HVAC-ZC-400', '5.0.0', '', layout('{ kind: hvac }'))).toHaveLength(1);
+    expect(replace('HVAC-ZC-400', '5.0.0', '', layout('{ kind: hvac }'))).toEqual([
+      'operations.field_service.replacement_firmware.HVAC-ZC-400: HVAC-ZC-400 has no firmware "5.0.0" (known: 2.3.0; add it to the scenario\'s firmware: catalog)',
+    ]);
+    // The known list is sorted, not in the order the versions were found (the default 2.3.0 first).
+    expect(replace('HVAC-ZC-400', '0.1.0', 'firmware:\n  - { model: HVAC-ZC-400, version: 2.0.0 }\n')).toEqual([
+      'operations.field_service.replacement_firmware.HVAC-ZC-400: HVAC-ZC-400 has no firmware "0.1.0" (known: 2.0.0, 2.3.0; add it to the scenario\'s firmware: catalog)',
+    ]);
     expect(replace('HVAC-ZC-400', '2.9.0', 'firmware:\n  - { model: HVAC-ZC-400, version: 2.9.0 }\n')).toEqual([]);
     expect(replace('HVAC-ZC-400', '0.1.0', 'firmware:\n  - { model: HVAC-ZC-400, version: 2.9.0 }\n')).toEqual([
       'operations.field_service.replacement_firmware.HVAC-ZC-400: HVAC-ZC-400 has no firmware "0.1.0" (known: 2.3.0, 2.9.0; add it to the scenario\'s firmware: catalog)',
