@@ -78,6 +78,12 @@ timeline:
     expect(alone.timeline.processes).toEqual([]);
   });
 
+  it('fault processes without a timeline are kept (the timeline is resolved for them alone)', () => {
+    const s = parseScenario(`${head()}fault_processes:\n  - { id: p1, fault: leak, target: { kind: leak }, mtbf: 1d, mttr: 1h }\n`);
+    expect(s.timeline.steps).toEqual([]);
+    expect(s.timeline.processes.map((p) => p.id)).toEqual(['p1']);
+  });
+
   it('rollouts: at in ms, or null for one a timeline step starts; the rest is the plan', () => {
     const s = parseScenario(`${head()}rollouts:
   - { id: r1, at: 1h, firmware: { model: HVAC-ZC-400, version: 2.3.0 } }
