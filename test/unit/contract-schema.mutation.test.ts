@@ -207,6 +207,25 @@ describe('contractFromScenario', () => {
     expect(contractFromScenario(parse({ min_outage: '0s', exclude_causes: [], critical_kinds: [], credits: [] }))).toEqual({ min_outage_ms: 0, exclude_causes: [], critical_kinds: [], credits: [] });
   });
 
+  it('an empty contract sets no key at all, not keys holding undefined', () => {
+    expect(Object.keys(contractFromScenario(parse({})))).toEqual([]);
+  });
+
+  it('target, round-the-clock hours, credits, fee and building-down fraction map over as given', () => {
+    const got = contractFromScenario(parse({ availability_target: '99.5%', service_hours: '24x7', credits: [{ below: '99%', credit: '10%' }], monthly_fee: '12000 USD', building_down_fraction: 0.5 }));
+    expect(got).toStrictEqual({
+      availability_target: 0.995,
+      service_hours: { kind: '24x7' },
+      credits: [{ below: 0.99, credit: 0.1 }],
+      monthly_fee: { amount: 12000, currency: 'USD' },
+      building_down_fraction: 0.5,
+    });
+  });
+
+  it('a credit given as the fraction 0 is a credit of nothing, not a refusal', () => {
+    expect(contractFromScenario(parse({ credits: [{ below: 0.99, credit: 0 }] }))).toStrictEqual({ credits: [{ below: 0.99, credit: 0 }] });
+  });
+
   it('clients keep only the fields they give', () => {
     const got = contractFromScenario(parse({ clients: [{ id: 'bare' }, { id: 'full', sites: ['s'], buildings: ['b'], availability_target: 0.9, credits: [{ below: '99%', credit: '5%' }], monthly_fee: '10 USD' }] }));
     expect(got.clients).toEqual([

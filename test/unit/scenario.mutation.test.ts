@@ -78,6 +78,12 @@ timeline:
     expect(alone.timeline.processes).toEqual([]);
   });
 
+  it('fault processes without a timeline are kept (the timeline is resolved for them alone)', () => {
+    const s = parseScenario(`${head()}fault_processes:\n  - { id: p1, fault: leak, target: { kind: leak }, mtbf: 1d, mttr: 1h }\n`);
+    expect(s.timeline.steps).toEqual([]);
+    expect(s.timeline.processes.map((p) => p.id)).toEqual(['p1']);
+  });
+
   it('rollouts: at in ms, or null for one a timeline step starts; the rest is the plan', () => {
     const s = parseScenario(`${head()}rollouts:
   - { id: r1, at: 1h, firmware: { model: HVAC-ZC-400, version: 2.3.0 } }
@@ -114,7 +120,8 @@ describe('platform overrides', () => {
     leak: { enabled: false, severity: major, for: 2m, raise_after: 3, clear_after: 4, opens_incident: false }
     battery_low: {}
 `);
-    expect(s.platform).toEqual({
+    // Strict: a field the file leaves out is no key at all, not a key holding undefined.
+    expect(s.platform).toStrictEqual({
       monitoring: {
         leak: { enabled: false, severity: 'major', for_ms: 2 * MIN, raise_after: 3, clear_after: 4, opens_incident: false },
         battery_low: {},
@@ -123,8 +130,8 @@ describe('platform overrides', () => {
   });
 
   it('an incident policy alone is a monitoring override too; a contract alone is not', () => {
-    expect(parseScenario(`${head()}platform:\n  incident_policy: { min_severity: major }\n`).platform).toEqual({ monitoring: { incident_policy: { scopes: [], min_severity: 'major' } } });
-    expect(parseScenario(`${head()}platform:\n  contract: { availability_target: 99% }\n`).platform).toEqual({ contract: { availability_target: 0.99 } });
+    expect(parseScenario(`${head()}platform:\n  incident_policy: { min_severity: major }\n`).platform).toStrictEqual({ monitoring: { incident_policy: { scopes: [], min_severity: 'major' } } });
+    expect(parseScenario(`${head()}platform:\n  contract: { availability_target: 99% }\n`).platform).toStrictEqual({ contract: { availability_target: 0.99 } });
     expect(parseScenario(`${head()}platform: {}\n`).platform).toEqual({});
   });
 
@@ -189,7 +196,13 @@ describe('known firmware for operations.field_service.replacement_firmware', () 
     expect(replace('HVAC-ZC-500', '5.0.0', '', layout('{ kind: hvac, firmware: 5.0.0 }', 'models: { hvac: HVAC-ZC-500 }, '))).toEqual([]);
     expect(replace('HVAC-ZC-400', '5.0.0', '', layout('{ kind: hvac, firmware: 5.0.0 }'))).toEqual([]);
     // A device without a firmware adds nothing.
-    expect(replace('HVAC-ZC-400', '5.0.0', '', layout('{ kind: hvac }'))).toHaveLength(1);
+    expect(replace('HVAC-ZC-400', '5.0.0', '', layout('{ kind: hvac }'))).toEqual([
+      'operations.field_service.replacement_firmware.HVAC-ZC-400: HVAC-ZC-400 has no firmware "5.0.0" (known: 2.3.0; add it to the scenario\'s firmware: catalog)',
+    ]);
+    // The known list is sorted, not in the order the versions were found (the default 2.3.0 first).
+    expect(replace('HVAC-ZC-400', '0.1.0', 'firmware:\n  - { model: HVAC-ZC-400, version: 2.0.0 }\n')).toEqual([
+      'operations.field_service.replacement_firmware.HVAC-ZC-400: HVAC-ZC-400 has no firmware "0.1.0" (known: 2.0.0, 2.3.0; add it to the scenario\'s firmware: catalog)',
+    ]);
     expect(replace('HVAC-ZC-400', '2.9.0', 'firmware:\n  - { model: HVAC-ZC-400, version: 2.9.0 }\n')).toEqual([]);
     expect(replace('HVAC-ZC-400', '0.1.0', 'firmware:\n  - { model: HVAC-ZC-400, version: 2.9.0 }\n')).toEqual([
       'operations.field_service.replacement_firmware.HVAC-ZC-400: HVAC-ZC-400 has no firmware "0.1.0" (known: 2.3.0, 2.9.0; add it to the scenario\'s firmware: catalog)',
