@@ -27,6 +27,40 @@ describe('event queue', () => {
     );
   });
 
+  it('breaks ties by priority, then by schedule order', () => {
+    const q = new EventQueue();
+    q.schedule(5, 20, 'a', () => {});
+    q.schedule(5, 10, 'b', () => {});
+    q.schedule(5, 20, 'c', () => {});
+    q.schedule(5, 0, 'd', () => {});
+    q.schedule(4, 90, 'e', () => {});
+    q.schedule(6, 0, 'f', () => {});
+    const labels: string[] = [];
+    for (let e = q.pop(); e; e = q.pop()) labels.push(e.label);
+    expect(labels).toEqual(['e', 'd', 'b', 'a', 'c', 'f']);
+    expect(q.size).toBe(0);
+    expect(q.pop()).toBeUndefined();
+  });
+
+  it('keeps its order over thousands of pending events, with events scheduled between pops', () => {
+    const q = new EventQueue();
+    // 3,000 events scheduled latest first, two to each millisecond (the later one at priority 0).
+    for (let t = 1_499; t >= 0; t--) {
+      q.schedule(1_000 + t, 10, `w${t}`, () => {});
+      q.schedule(1_000 + t, 0, `f${t}`, () => {});
+    }
+    expect(q.size).toBe(3_000);
+    expect(q.pop()!.label).toBe('f0');
+    expect(q.pop()!.label).toBe('w0');
+    // An event scheduled now, between pops, lands at its own time.
+    q.schedule(1_001, 0, 'late', () => {});
+    const labels: string[] = [];
+    for (let e = q.pop(); e; e = q.pop()) labels.push(e.label);
+    expect(labels.slice(0, 5)).toEqual(['f1', 'late', 'w1', 'f2', 'w2']);
+    expect(labels.at(-1)).toBe('w1499');
+    expect(labels).toHaveLength(2_999);
+  });
+
   it('refuses to grow past its bound, and refuses non-integer times', () => {
     const q = new EventQueue(2);
     q.schedule(1, 0, 'a', () => {});
