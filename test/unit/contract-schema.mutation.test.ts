@@ -97,6 +97,10 @@ describe('clock times', () => {
     expect(window(700)).toBe('expected a local time like "07:00" (HH:MM, 24-hour), got 700');
     expect(hours('07:00', '24:30')).toBe('expected a local time like "07:00" (HH:MM, 24-hour, or "24:00" for the end of the day), got "24:30"');
     expect(hours('07:00', 5)).toBe('expected a local time like "07:00" (HH:MM, 24-hour, or "24:00" for the end of the day), got 5');
+
+    // A one-item list would read as its text through RegExp.exec; the string check refuses it.
+    expect(hours(['07:00'], '18:00')).toMatch(/^expected a local time like "07:00" \(HH:MM, 24-hour\), got (?!"07:00")/);
+    expect(hours('07:00', ['18:00'])).toMatch(/^expected a local time like "07:00" \(HH:MM, 24-hour, or "24:00" for the end of the day\), got (?!"18:00")/);
   });
 });
 
@@ -110,6 +114,7 @@ describe('money', () => {
       expect(why({ monthly_fee: bad })).toBe(`${MONEY}, got "${bad}"`);
     }
     expect(why({ monthly_fee: 12000 })).toBe(`${MONEY}, got 12000`);
+    expect(why({ monthly_fee: ['12000 USD'] })).toMatch(new RegExp(`^${MONEY.replace(/[()".]/g, '\\$&')}, got (?!"12000 USD")`));
   });
 });
 
