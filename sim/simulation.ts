@@ -5,7 +5,7 @@ import type { FirmwareImage } from './devices/ota.ts';
 import { canonicalJson } from '../platform/contract/canonical-json.ts';
 import { VirtualClock } from './kernel/clock.ts';
 import { SimError } from './kernel/errors.ts';
-import { EventQueue, isLive, Priority } from './kernel/event-queue.ts';
+import { EventQueue, fireEvent, isLive, Priority } from './kernel/event-queue.ts';
 import { RngTree } from './kernel/rng.ts';
 import { publishLine, traceLine, type TraceJournal } from './kernel/trace.ts';
 import { StepLines, type StepLineBatch } from './kernel/step-lines.ts';
@@ -151,7 +151,7 @@ export class Simulation implements DeviceHost {
     const children = new Map<string, number>();
     for (const d of config.portfolio.devices) if (d.gateway_id) children.set(d.gateway_id, (children.get(d.gateway_id) ?? 0) + 1);
     this.twins = config.portfolio.devices.map((spec) => {
-      const twin = new DeviceTwin(spec, this.rng.get(`device/${spec.id}`), this, BEHAVIOURS[spec.kind]);
+      const twin = new DeviceTwin(spec, this.rng.owned(`device/${spec.id}`), this, BEHAVIOURS[spec.kind]);
       if (spec.kind === 'gateway') twin.local.children = children.get(spec.id) ?? 0;
       this.#by_id.set(spec.id, twin);
       return twin;
@@ -200,7 +200,7 @@ export class Simulation implements DeviceHost {
         if (++this.stats.events > this.#max_events) {
           throw new SimError('SIM_BOUND_EXCEEDED', `run exceeded ${this.#max_events} events at t=${next.at_ms} (last: ${next.label})`);
         }
-        if (isLive(next)) next.fire();
+        if (isLive(next)) fireEvent(next);
       }
       if (limit > this.clock.now_ms) this.clock.advanceTo(limit);
     } finally {

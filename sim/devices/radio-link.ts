@@ -25,34 +25,49 @@ export class RadioLink {
   readonly base_rssi_dbm: number;
   /** RSSI as of the last update (placement + shadowing + occupancy + fade). */
   rssi_dbm: number;
-  loss_per_attempt: number;
-  /** Probability in parts per million that all attempts fail. */
-  final_loss_ppm: number;
-  /** Expected transmissions per report: 1 + p + p² + p³ (attempts stop at the first success). */
-  expected_transmissions: number;
-  /** Transmit-power factor on the radio's charge: 1 at a good link, up to 1.6 at a weak one. */
-  tx_charge_factor: number;
   #shadow_db = 0;
   #updated_ms = Number.NEGATIVE_INFINITY;
 
-  constructor(radio: Radio, rng: Rng) {
-    this.has_rssi = RADIOS_WITH_RSSI.has(radio);
-    const rssi = this.has_rssi ? rng.normal(-70, 8) : -50;
-    this.base_rssi_dbm = Math.round(Math.min(-45, Math.max(-97, rssi)));
-    this.rssi_dbm = this.base_rssi_dbm;
-    this.loss_per_attempt = 0;
-    this.final_loss_ppm = 0;
-    this.expected_transmissions = 1;
-    this.tx_charge_factor = 1;
-    this.#derive();
+  /**
+   * A wired or RSSI-less link (Ethernet, BACnet MS/TP, DALI) never changes and draws nothing, so
+   * every such device shares this one: a link object and its boxed numbers are ~200 bytes a device.
+   */
+  static readonly #wired = new RadioLink(false, -50);
+
+  /** The link of a device with this radio, placed by a draw from its own stream (none for wired radios). */
+  static place(radio: Radio, rng: Rng): RadioLink {
+    if (!RADIOS_WITH_RSSI.has(radio)) return RadioLink.#wired;
+    return new RadioLink(true, Math.round(Math.min(-45, Math.max(-97, rng.normal(-70, 8)))));
   }
 
-  #derive(): void {
-    const p = this.has_rssi ? Math.min(0.6, 0.004 + Math.max(0, -75 - this.rssi_dbm) * 0.012) : 0;
-    this.loss_per_attempt = p;
-    this.final_loss_ppm = Math.round(p ** MAC_ATTEMPTS * 1_000_000);
-    this.expected_transmissions = (1 - p ** MAC_ATTEMPTS) / (1 - p);
-    this.tx_charge_factor = this.has_rssi ? 1 + 0.6 * Math.min(1, Math.max(0, (-70 - this.rssi_dbm) / 20)) : 1;
+  private constructor(has_rssi: boolean, base_rssi_dbm: number) {
+    this.has_rssi = has_rssi;
+    this.base_rssi_dbm = base_rssi_dbm;
+    this.rssi_dbm = base_rssi_dbm;
+  }
+
+  // What follows from the RSSI is worked out when read (a few multiplications per report) rather
+  // than stored: four more boxed numbers per device held for the whole run otherwise.
+
+  /** Probability that one MAC attempt fails. */
+  get loss_per_attempt(): number {
+    return this.has_rssi ? Math.min(0.6, 0.004 + Math.max(0, -75 - this.rssi_dbm) * 0.012) : 0;
+  }
+
+  /** Probability in parts per million that all attempts fail. */
+  get final_loss_ppm(): number {
+    return Math.round(this.loss_per_attempt ** MAC_ATTEMPTS * 1_000_000);
+  }
+
+  /** Expected transmissions per report: 1 + p + p² + p³ (attempts stop at the first success). */
+  get expected_transmissions(): number {
+    const p = this.loss_per_attempt;
+    return (1 - p ** MAC_ATTEMPTS) / (1 - p);
+  }
+
+  /** Transmit-power factor on the radio's charge: 1 at a good link, up to 1.6 at a weak one. */
+  get tx_charge_factor(): number {
+    return this.has_rssi ? 1 + 0.6 * Math.min(1, Math.max(0, (-70 - this.rssi_dbm) / 20)) : 1;
   }
 
   /**
@@ -67,7 +82,6 @@ export class RadioLink {
     const fade_db = rng.chance(DEEP_FADE_PER_MILLE * 10, 10_000) ? rng.uniform(10, 20) : 0;
     this.rssi_dbm = this.base_rssi_dbm + this.#shadow_db - OCCUPIED_LOSS_DB * Math.min(1, Math.max(0, occupancy)) - fade_db;
     this.#updated_ms = now_ms;
-    this.#derive();
   }
 
   /** RSSI as the radio reports it: whole dB, within the chip's range. */
@@ -77,6 +91,7 @@ export class RadioLink {
 
   /** Whether this report is lost after all MAC retries (exact integer odds). */
   lost(rng: Rng): boolean {
-    return this.final_loss_ppm > 0 && rng.chance(this.final_loss_ppm, 1_000_000);
+    const ppm = this.final_loss_ppm;
+    return ppm > 0 && rng.chance(ppm, 1_000_000);
   }
 }

@@ -101,6 +101,8 @@ interface Outgoing {
   readonly delivery: Delivery;
 }
 
+const NOTHING_HELD: readonly Outgoing[] = [];
+
 /**
  * One device: identity, firmware, power and link, and the state machine that boots it, samples
  * its sensors on a fixed cadence, reports on change or heartbeat, and crashes when its firmware
@@ -121,7 +123,8 @@ export class DeviceTwin {
   session = 0;
   /** Whether the device's MQTT session is up (power can be on while the broker is away). */
   connected = false;
-  readonly outbox = new BoundedBuffer<Outgoing>(OUTBOX_CAPACITY);
+  /** Reports held while the session is down; made by the first one (most devices never need it). */
+  #outbox: BoundedBuffer<Outgoing> | null = null;
   #reconnect_attempt = 0;
   #seq = 0;
   #last_battery_pct = 100;
@@ -141,11 +144,6 @@ export class DeviceTwin {
   link_blocks = 0;
   /** Bumped by a crash: events scheduled in an earlier epoch find it changed and do nothing. */
   #epoch = 0;
-  /**
-   * The sampling callback, made once (a sample is the commonest event: one closure less each),
-   * when the device first comes online rather than for every device built.
-   */
-  #sample_fn: (() => void) | null = null;
   #telemetry_topic: string | null = null;
   /** The firmware update client, created by the first OTA command. */
   ota: OtaAgent | null = null;
@@ -162,7 +160,7 @@ export class DeviceTwin {
     this.behaviour = behaviour;
     this.firmware = host.firmwareProfile(spec.model, spec.firmware);
     this.firmware_since_ms = host.clock.now_ms;
-    this.link = new RadioLink(this.model.radio, rng);
+    this.link = RadioLink.place(this.model.radio, rng);
     this.zone = spec.zone_id === null ? null : (host.world.zone(spec.zone_id) ?? null);
     this.battery = null;
     if (this.model.battery) {
@@ -202,9 +200,30 @@ export class DeviceTwin {
     this.host.queue.schedule(at_ms, priority, label, fire, this);
   }
 
+  // The twin's own frequent events (boot, sample, reconnect, crash) share these functions, which
+  // the queue hands the twin (its guard): a closure and its context per device and event would
+  // be ~100 bytes each, held for as long as the event is pending, and a sample is always pending.
+  static readonly #boot = (t: DeviceTwin): void => t.#comeOnline();
+  static readonly #sampleEvent = (t: DeviceTwin): void => t.#sample();
+  static readonly #reconnect = (t: DeviceTwin): void => t.#tryConnect('reconnect');
+  static readonly #crashReboot = (t: DeviceTwin): void => t.crash('firmware_reboot');
+  static readonly #crashLoop = (t: DeviceTwin): void => t.crash('firmware_reboot_loop');
+
+  #scheduleOwn(at_ms: number, label: string, fire: (twin: DeviceTwin) => void): void {
+    this.host.queue.schedule(at_ms, Priority.device, label, fire, this);
+  }
+
   /** Bumped by a crash; the queue drops this device's events scheduled in an earlier epoch. */
   get epoch(): number {
     return this.#epoch;
+  }
+
+  /** Empties the outbox (and forgets it: a device offline once is not likely to be again soon). */
+  #drainOutbox(): readonly Outgoing[] {
+    const outbox = this.#outbox;
+    if (outbox === null) return NOTHING_HELD;
+    this.#outbox = null;
+    return outbox.drain();
   }
 
   #cancelAll(): void {
@@ -216,7 +235,7 @@ export class DeviceTwin {
     if (this.power === 'dead') return;
     this.power = 'booting';
     this.boots++;
-    this.schedule(at_ms + this.firmware.boot_time_ms, Priority.device, 'boot', () => this.#comeOnline());
+    this.#scheduleOwn(at_ms + this.firmware.boot_time_ms, 'boot', DeviceTwin.#boot);
   }
 
   #comeOnline(): void {
@@ -226,7 +245,7 @@ export class DeviceTwin {
     if (!this.host.parentUp(this)) {
       // A radio device cannot join while its gateway is down; it retries, as a Zigbee end
       // device does, on a fixed rejoin interval.
-      this.schedule(now + REJOIN_INTERVAL_MS, Priority.device, 'rejoin', () => this.#comeOnline());
+      this.#scheduleOwn(now + REJOIN_INTERVAL_MS, 'rejoin', DeviceTwin.#boot);
       return;
     }
     this.power = 'online';
@@ -237,17 +256,16 @@ export class DeviceTwin {
     this.#tryConnect('boot');
     // Sample on the device's own phase so a building's devices do not all report at once.
     const phase_ms = this.rng.int(0, this.model.report.sample_ms - 1);
-    this.#sample_fn ??= (): void => this.#sample();
-    this.schedule(now + phase_ms, Priority.device, 'sample', this.#sample_fn);
+    this.#scheduleOwn(now + phase_ms, 'sample', DeviceTwin.#sampleEvent);
     if (this.firmware.reboot_mean_ms !== null) {
       const crash_at = now + Math.max(60_000, Math.round(this.rng.exponential(this.firmware.reboot_mean_ms)));
-      this.schedule(crash_at, Priority.device, 'crash', () => this.crash('firmware_reboot'));
+      this.#scheduleOwn(crash_at, 'crash', DeviceTwin.#crashReboot);
     }
     if (this.firmware.reboot_loop_after_ms !== null) {
       // A latent bug: after running long enough, the firmware falls into a reboot loop.
       const loop_from = Math.max(now + 60_000, this.firmware_since_ms + this.firmware.reboot_loop_after_ms);
       const crash_at = loop_from + Math.round(this.rng.exponential(this.firmware.reboot_loop_mean_ms));
-      this.schedule(crash_at, Priority.device, 'crash', () => this.crash('firmware_reboot_loop'));
+      this.#scheduleOwn(crash_at, 'crash', DeviceTwin.#crashLoop);
     }
     this.behaviour.onOnline?.(this, now);
   }
@@ -266,7 +284,7 @@ export class DeviceTwin {
     if (!ok) {
       const cap_ms = Math.min(RECONNECT_CAP_MS, RECONNECT_BASE_MS * 2 ** Math.min(this.#reconnect_attempt, 20));
       this.#reconnect_attempt++;
-      this.schedule(now + 1 + this.rng.int(0, cap_ms), Priority.device, 'reconnect', () => this.#tryConnect('reconnect'));
+      this.#scheduleOwn(now + 1 + this.rng.int(0, cap_ms), 'reconnect', DeviceTwin.#reconnect);
       return;
     }
     this.#reconnect_attempt = 0;
@@ -275,7 +293,7 @@ export class DeviceTwin {
     this.connected = true;
     this.host.publish(this, MessageClass.birth, this.#birthPayload(now), 'reliable', true);
     this.publishState('online', reason);
-    for (const m of this.outbox.drain()) this.host.publish(this, m.message_class, m.payload, m.delivery, false);
+    for (const m of this.#drainOutbox()) this.host.publish(this, m.message_class, m.payload, m.delivery, false);
     if (this.local.battery_replaced === true) {
       this.#last_battery_pct = 100;
       this.local.battery_replaced = false;
@@ -291,7 +309,7 @@ export class DeviceTwin {
     this.host.abandonSession(this);
     if (this.power !== 'online') return;
     const now = this.host.clock.now_ms;
-    this.schedule(now + 1 + this.rng.int(0, RECONNECT_BASE_MS), Priority.device, 'reconnect', () => this.#tryConnect('reconnect'));
+    this.#scheduleOwn(now + 1 + this.rng.int(0, RECONNECT_BASE_MS), 'reconnect', DeviceTwin.#reconnect);
   }
 
   /**
@@ -305,7 +323,7 @@ export class DeviceTwin {
     this.host.loseSession(this, reason);
     if (this.power !== 'online') return;
     const now = this.host.clock.now_ms;
-    this.schedule(now + 1 + this.rng.int(0, RECONNECT_BASE_MS), Priority.device, 'reconnect', () => this.#tryConnect('reconnect'));
+    this.#scheduleOwn(now + 1 + this.rng.int(0, RECONNECT_BASE_MS), 'reconnect', DeviceTwin.#reconnect);
   }
 
   /** Ends the session (with a will if it was up) and loses what RAM held. */
@@ -313,7 +331,7 @@ export class DeviceTwin {
     const was_connected = this.connected;
     if (this.connected) this.host.loseSession(this, reason);
     this.connected = false;
-    for (const m of this.outbox.drain()) this.host.dropped(this, 'reboot', m.message_class);
+    for (const m of this.#drainOutbox()) this.host.dropped(this, 'reboot', m.message_class);
     if (was_connected && this.spec.kind === 'gateway') this.host.pathLost(this);
   }
 
@@ -369,7 +387,7 @@ export class DeviceTwin {
       this.connected = false;
       if (this.spec.kind === 'gateway') this.host.pathLost(this);
     }
-    for (const m of this.outbox.drain()) this.host.dropped(this, 'reboot', m.message_class);
+    for (const m of this.#drainOutbox()) this.host.dropped(this, 'reboot', m.message_class);
     this.#cancelAll();
     this.power = 'off';
     this.host.fact('power', { d: this.id, s: 'offline', why: reason });
@@ -425,9 +443,10 @@ export class DeviceTwin {
       return false;
     }
     if (!this.connected) {
-      const before = this.outbox.dropped;
-      this.outbox.push({ message_class, payload, delivery });
-      if (this.outbox.dropped > before) this.host.dropped(this, 'outbox_full', message_class);
+      const outbox = (this.#outbox ??= new BoundedBuffer<Outgoing>(OUTBOX_CAPACITY));
+      const before = outbox.dropped;
+      outbox.push({ message_class, payload, delivery });
+      if (outbox.dropped > before) this.host.dropped(this, 'outbox_full', message_class);
       return false;
     }
     this.host.publish(this, message_class, payload, delivery, false);
@@ -444,7 +463,7 @@ export class DeviceTwin {
   #sample(): void {
     const now = this.host.clock.now_ms;
     const report = this.model.report;
-    this.schedule(now + this.#nextSampleDelay(), Priority.device, 'sample', this.#sample_fn!);
+    this.#scheduleOwn(now + this.#nextSampleDelay(), 'sample', DeviceTwin.#sampleEvent);
     if (this.battery) {
       this.battery.elapse(now);
       if (this.battery.depleted) {

@@ -182,4 +182,16 @@ export class RngTree {
     }
     return rng;
   }
+
+  /**
+   * A stream the caller owns and that the tree does not remember: the same numbers as `get(name)`
+   * would give the first time. For the one stream of each device, asked for once when the twin is
+   * built; keeping all of them in the tree's map as well cost ~50 bytes a device for nothing.
+   * Asking `get` for the same name afterwards would start the sequence again, so use it only for
+   * names nothing else asks for.
+   */
+  owned(name: string): Rng {
+    if (this.#streams.has(name)) throw new SimError('SIM_INVALID_ARGUMENT', `rng ${name}: already handed out by get(); an owned stream must be the only one of its name`);
+    return new Rng(this.root_seed, name);
+  }
 }

@@ -90,6 +90,19 @@ interface BuildContext {
   readonly building_id: string;
   readonly devices: DeviceSpec[];
   readonly devices_per_gateway: number;
+  /** One array per distinct tag list in the building: a building's devices mostly share theirs. */
+  readonly tag_lists: Map<string, readonly string[]>;
+}
+
+/** The building's copy of a sorted tag list (an array per device was ~40 bytes each for the same few tags). */
+function sharedTags(ctx: BuildContext, tags: readonly string[]): readonly string[] {
+  const key = tags.join('\u0000');
+  let shared = ctx.tag_lists.get(key);
+  if (shared === undefined) {
+    shared = Object.freeze(tags.slice());
+    ctx.tag_lists.set(key, shared);
+  }
+  return shared;
 }
 
 function makeDevice(ctx: BuildContext, entry: { kind: DeviceKind; id: string; model?: string | undefined; firmware?: string | undefined; critical?: boolean | undefined; tags?: readonly string[] | undefined }, floor_id: string, zone_id: string | null): DeviceSpec {
@@ -111,7 +124,7 @@ function makeDevice(ctx: BuildContext, entry: { kind: DeviceKind; id: string; mo
     zone_id,
     gateway_id: null,
     critical: entry.critical ?? ctx.spec.critical_kinds?.includes(entry.kind) ?? false,
-    tags: [...(ctx.spec.tags ?? []), ...(entry.tags ?? [])].sort(),
+    tags: sharedTags(ctx, [...(ctx.spec.tags ?? []), ...(entry.tags ?? [])].sort()),
   };
 }
 
@@ -196,6 +209,7 @@ function buildBuilding(site: SiteSpec, spec: BuildingSpec, building_id: string, 
     building_id,
     devices,
     devices_per_gateway: spec.devices_per_gateway ?? fleet.devices_per_gateway ?? DEFAULT_DEVICES_PER_GATEWAY,
+    tag_lists: new Map(),
   };
   let floors: Floor[];
   if (spec.layout) {
