@@ -151,7 +151,7 @@ export class Simulation implements DeviceHost {
     const children = new Map<string, number>();
     for (const d of config.portfolio.devices) if (d.gateway_id) children.set(d.gateway_id, (children.get(d.gateway_id) ?? 0) + 1);
     this.twins = config.portfolio.devices.map((spec) => {
-      const twin = new DeviceTwin(spec, this.rng.owned(`device/${spec.id}`), this, BEHAVIOURS[spec.kind]);
+      const twin = new DeviceTwin(spec, this.rng.owned('device/', spec.id), this, BEHAVIOURS[spec.kind]);
       if (spec.kind === 'gateway') twin.local.children = children.get(spec.id) ?? 0;
       this.#by_id.set(spec.id, twin);
       return twin;

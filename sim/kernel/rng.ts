@@ -55,7 +55,10 @@ function claimState(): { slab: Float64Array; at: number } {
 }
 
 export class Rng {
-  readonly name: string;
+  // The name as two parts (a scope such as 'device/' and an id the caller holds anyway) rather
+  // than one concatenated string: V8 keeps `a + b` as a 32-byte rope per stream, one per device.
+  readonly #scope: string;
+  readonly #id: string;
   /**
    * Alea's state (s0, s1, s2, carry) at `#at` in a typed array shared with other streams rather
    * than seedrandom's closures and boxed fields: a draw touches two objects instead of about
@@ -65,9 +68,11 @@ export class Rng {
   readonly #state: Float64Array;
   readonly #at: number;
 
-  constructor(root_seed: string | number, name: string) {
-    this.name = name;
-    const [s0, s1, s2] = mashSeed(`${root_seed}/${name}`);
+  /** `name` + `id` is the stream's name (its seed is `<root>/<name><id>`); `id` defaults to none. */
+  constructor(root_seed: string | number, name: string, id = '') {
+    this.#scope = name;
+    this.#id = id;
+    const [s0, s1, s2] = mashSeed(`${root_seed}/${name}${id}`);
     const claimed = claimState();
     const st = (this.#state = claimed.slab);
     const o = (this.#at = claimed.at);
@@ -75,6 +80,10 @@ export class Rng {
     st[o + 1] = s1;
     st[o + 2] = s2;
     st[o + 3] = 1;
+  }
+
+  get name(): string {
+    return this.#scope + this.#id;
   }
 
   /** One Alea step: a fraction in [0, 1) with 32 bits of randomness (seedrandom's `alea()`). */
@@ -184,14 +193,15 @@ export class RngTree {
   }
 
   /**
-   * A stream the caller owns and that the tree does not remember: the same numbers as `get(name)`
+   * A stream the caller owns and that the tree does not remember: the same numbers as `get(scope + id)`
    * would give the first time. For the one stream of each device, asked for once when the twin is
    * built; keeping all of them in the tree's map as well cost ~50 bytes a device for nothing.
    * Asking `get` for the same name afterwards would start the sequence again, so use it only for
    * names nothing else asks for.
    */
-  owned(name: string): Rng {
+  owned(scope: string, id = ''): Rng {
+    const name = scope + id;
     if (this.#streams.has(name)) throw new SimError('SIM_INVALID_ARGUMENT', `rng ${name}: already handed out by get(); an owned stream must be the only one of its name`);
-    return new Rng(this.root_seed, name);
+    return new Rng(this.root_seed, scope, id);
   }
 }

@@ -28,7 +28,7 @@ describe('owned rng streams', () => {
     const draws = (r: Rng): number[] => Array.from({ length: 5 }, () => r.int(0, 1_000_000));
     const expected = draws(new RngTree(7).get('device/occ-1'));
     const tree = new RngTree(7);
-    const owned = tree.owned('device/occ-1');
+    const owned = tree.owned('device/', 'occ-1');
     expect(draws(owned)).toEqual(expected);
     // Not remembered: get() starts the sequence from the beginning.
     expect(draws(tree.get('device/occ-1'))).toEqual(expected);
