@@ -23,6 +23,7 @@ import { checkScriptedFaults } from '../../sim/faults/scripted.ts';
 import { compilePlan } from '../../sim/faults/plan.ts';
 import { FaultRuntime, needsRolloutControl, type RolloutControl } from '../../sim/faults/runtime.ts';
 import { PlatformGate } from '../../sim/faults/platform-gate.ts';
+import { ScopeIndex } from '../../sim/faults/scope.ts';
 import { OracleCollector } from '../expect/oracle.ts';
 import { UsageError } from '../errors.ts';
 import { buildingTypes, operatorPort, platformSummary, siteTimezones } from './platform-wiring.ts';
@@ -145,9 +146,11 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const portfolio = generatePortfolio(scenario.name, scenario.fleet);
   // The catalog: the scenario's images plus the installed base (so rollbacks have an image).
   const firmware = withInstalledFleet(scenario.firmware, portfolio.devices);
-  const tags = new Map(portfolio.devices.map((d) => [d.id, d.tags]));
+  // One index of the topology for the run: the oracle's, the fault runtime's and the platform's
+  // tag lookups (a Map keyed by device is ~51 B a device; three of them were built before).
+  const scope_index = new ScopeIndex(portfolio);
   // The oracle reads the trace as it is written: injected faults and the world's own facts.
-  const oracle = options.platform === false ? undefined : new OracleCollector(portfolio);
+  const oracle = options.platform === false ? undefined : new OracleCollector(scope_index);
   const sink = options.trace_sink;
   const trace = new TraceJournal(oracle && sink ? (l) => (sink(l), oracle.line(l)) : (oracle?.line ?? sink));
   const realtime = options.speed !== undefined;
@@ -159,7 +162,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     timezone_of: siteTimezones(portfolio),
     building_type: buildingTypes(portfolio),
     firmware: platformReleases(firmware),
-    tags_of: (id: string) => tags.get(id) ?? [],
+    tags_of: (id: string) => scope_index.device(id)?.tags ?? [],
     // The scenario's topology is the provisioning: a birth from anything else, or one claiming
     // another site, kind or model, is quarantined. No skew window: the run is on virtual time.
     admission: { provisioning: new Map(portfolio.devices.map((d) => [d.id, { site: d.site_id, kind: d.kind, model: d.model }])) },
@@ -343,7 +346,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     faults = new FaultRuntime(s, plan, {
       ...(platform ? { operator: operatorPort(live), platform_gate } : {}),
       ...(rollout_control ? { rollouts: rollout_control } : {}),
-    }, { step_ms });
+    }, { step_ms, index: scope_index });
     if (realtime && faults.broker_outages.length > 0) throw new UsageError('RUN_OUTAGE_REALTIME', `${scenario.file}: the timeline's broker outages need lockstep step boundaries; drop --speed`);
     faults.schedule();
     sim_now = () => s.clock.now_ms;

@@ -43,6 +43,11 @@ export interface FaultRuntimeOptions {
    * sites; those of no site (`''`) belong to shard 0.
    */
   readonly shard?: { readonly portfolio: Portfolio; owns(site: string): boolean };
+  /**
+   * The run's index of the same portfolio when the caller already holds one (the harness's, which
+   * the oracle shares), so a run keeps one rather than two (docs/performance.md, "Memory per device").
+   */
+  readonly index?: ScopeIndex;
 }
 
 export const SCHEDULES = ['normal', 'holiday', 'office', 'clinic', 'retail', 'multifamily', 'home'] as const;
@@ -74,7 +79,9 @@ export class FaultRuntime {
     this.#sim = sim;
     this.plan = plan;
     this.#ports = ports;
-    this.#index = new ScopeIndex(options.shard?.portfolio ?? sim.config.portfolio);
+    const portfolio = options.shard?.portfolio ?? sim.config.portfolio;
+    if (options.index !== undefined && options.index.portfolio !== portfolio) throw new SimError('SIM_INVALID_ARGUMENT', 'the fault runtime was given an index of another portfolio than the one it plays');
+    this.#index = options.index ?? new ScopeIndex(portfolio);
     this.#owns = options.shard ? (site) => options.shard!.owns(site) : () => true;
     this.#sharded = options.shard !== undefined;
     this.#step_ms = options.step_ms ?? 1;

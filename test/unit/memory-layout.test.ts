@@ -4,6 +4,12 @@ import { Rng, RngTree } from '../../sim/kernel/rng.ts';
 import { RadioLink } from '../../sim/devices/radio-link.ts';
 import { generatePortfolio } from '../../sim/world/generate.ts';
 import { loadScenario } from '../../harness/scenario/scenario.ts';
+import { Simulation } from '../../sim/simulation.ts';
+import { MemoryBus } from '../../sim/edge/memory-bus.ts';
+import { MemoryTransport } from '../../sim/edge/memory-transport.ts';
+import { TraceJournal } from '../../sim/kernel/trace.ts';
+import { FaultRuntime } from '../../sim/faults/runtime.ts';
+import { ScopeIndex } from '../../sim/faults/scope.ts';
 
 // The per-device savings of docs/performance.md ("Memory per device"): each keeps behaviour the
 // trace hash depends on, so these pin the behaviour, not the byte counts.
@@ -102,5 +108,20 @@ describe('portfolio tag lists', () => {
       }
     }
     expect(shared).toBeGreaterThan(p.devices.length / 2);
+  });
+});
+
+describe('one topology index per run', () => {
+  it('the fault runtime takes the index of its own portfolio and refuses another portfolio\'s', () => {
+    const s = loadScenario('scenarios/smart-home.yaml');
+    const portfolio = generatePortfolio(s.name, s.fleet);
+    const sim = new Simulation(
+      { seed: '1', start_ms: s.start_ms, duration_ms: 3_600_000, portfolio, telemetry_qos: 1 },
+      { transport: new MemoryTransport(new MemoryBus()), trace: new TraceJournal() },
+    );
+    const plan = { faults: [], actions: [] };
+    expect(() => new FaultRuntime(sim, plan, {}, { index: new ScopeIndex(portfolio) })).not.toThrow();
+    const other = generatePortfolio(s.name, s.fleet); // equal content, another object: another run's
+    expect(() => new FaultRuntime(sim, plan, {}, { index: new ScopeIndex(other) })).toThrow(/index of another portfolio/);
   });
 });
