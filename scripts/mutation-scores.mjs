@@ -10,7 +10,7 @@ import fs from 'node:fs';
 const args = process.argv.slice(2);
 const below_at = args.indexOf('--below');
 const below = below_at >= 0 ? Number(args[below_at + 1]) : Number.POSITIVE_INFINITY;
-const file = args.find((a, i) => !a.startsWith('--') && i !== below_at + 1) ?? 'reports/mutation/mutation.json';
+const file = args.find((a, i) => !a.startsWith('--') && (below_at < 0 || i !== below_at + 1)) ?? 'reports/mutation/mutation.json';
 const report = JSON.parse(fs.readFileSync(file, 'utf8'));
 const rows = [];
 const total = { Killed: 0, Timeout: 0, Survived: 0, NoCoverage: 0, Ignored: 0, other: 0 };
