@@ -13,11 +13,7 @@
  * baseline (SNAPSHOT.base) and at the reading, for scripts/heap-holders.mjs.
  */
 import v8 from 'node:v8';
-import { TraceJournal } from '../sim/kernel/trace.ts';
-import { MemoryBus } from '../sim/edge/memory-bus.ts';
-import { MemoryTransport } from '../sim/edge/memory-transport.ts';
-import { Simulation } from '../sim/simulation.ts';
-import { generatePortfolio } from '../sim/world/generate.ts';
+import { buildSimulation } from '../harness/bench/sim-bench.ts';
 import { runScenario } from '../harness/run/run-scenario.ts';
 import { loadScenario } from '../harness/scenario/scenario.ts';
 
@@ -45,16 +41,11 @@ if (mode === 'built') {
   const builtOnce = (last: boolean): { bytes: number; devices: number } => {
     const base = used();
     if (last && snapshot) v8.writeHeapSnapshot(`${snapshot}.base`);
-    const portfolio = generatePortfolio(scenario.name, scenario.fleet);
-    const sim = new Simulation(
-      { seed: scenario.seed, start_ms: scenario.start_ms, duration_ms: 86_400_000, portfolio, telemetry_qos: 1 },
-      { transport: new MemoryTransport(new MemoryBus()), trace: new TraceJournal() },
-    );
-    sim.start();
+    const { sim, devices } = buildSimulation(scenario);
     const bytes = used() - base;
     if (last && snapshot) v8.writeHeapSnapshot(snapshot);
     void sim.stats; // alive until after the reading
-    return { bytes, devices: portfolio.devices.length };
+    return { bytes, devices };
   };
   const runs = [builtOnce(false), builtOnce(false), builtOnce(true)];
   const per = runs.map((r) => Math.round(r.bytes / r.devices));

@@ -42,17 +42,23 @@ function heapUsed(): number {
  * to run (V8's number-to-string cache and compiled code come and go with the collections), so the
  * built figure is the median of three builds.
  */
+/**
+ * The scenario's fleet built and started (boot events queued) for a simulated day on the
+ * in-memory bus, without the platform: what the heap figures measure. The trace is hashed but not
+ * kept, as in a run without --out.
+ */
+export function buildSimulation(scenario: Scenario): { sim: Simulation; devices: number } {
+  const portfolio = generatePortfolio(scenario.name, scenario.fleet);
+  const sim = new Simulation(
+    { seed: scenario.seed, start_ms: scenario.start_ms, duration_ms: 86_400_000, portfolio, telemetry_qos: 1 },
+    { transport: new MemoryTransport(new MemoryBus()), trace: new TraceJournal() },
+  );
+  sim.start();
+  return { sim, devices: portfolio.devices.length };
+}
+
 function measureHeap(scenario: Scenario): { built: number; running: number; devices: number } {
-  const build = (): { sim: Simulation; devices: number } => {
-    const portfolio = generatePortfolio(scenario.name, scenario.fleet);
-    // The trace is hashed but not kept, as in a run without --out.
-    const sim = new Simulation(
-      { seed: scenario.seed, start_ms: scenario.start_ms, duration_ms: 86_400_000, portfolio, telemetry_qos: 1 },
-      { transport: new MemoryTransport(new MemoryBus()), trace: new TraceJournal() },
-    );
-    sim.start();
-    return { sim, devices: portfolio.devices.length };
-  };
+  const build = (): { sim: Simulation; devices: number } => buildSimulation(scenario);
   // Each build lives and dies in its own call: a simulation held in this frame's registers after
   // its reading would still be alive at the next baseline, and the next reading would come out
   // near zero.
