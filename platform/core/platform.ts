@@ -282,7 +282,7 @@ export class Platform {
       return;
     }
     if (msg.type === 'birth') this.sla.onFirmware(msg.device_id, msg.payload.fw, received_ms);
-    const session_before = this.registry.entry(msg.device_id)?.session;
+    const session_before = this.registry.session(msg.device_id);
     for (const change of this.registry.apply(msg)) this.#onLiveness(change);
     this.#rebootAccounting(msg, session_before, received_ms);
     this.#signals(this.monitor.onMessage(msg, received_ms), received_ms);

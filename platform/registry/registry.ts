@@ -374,6 +374,11 @@ export class Registry {
     return this.#ids().map((id) => this.#devices.get(id)!.info);
   }
 
+  /** The device's current session (the bdSeq of its last birth or state), or undefined if unknown. */
+  session(id: string): number | undefined {
+    return this.#devices.get(id)?.session;
+  }
+
   /** One device's entry (the API's device view), without building the whole snapshot. */
   entry(id: string): RegistrySnapshotEntry | undefined {
     const d = this.#devices.get(id);

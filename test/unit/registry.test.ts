@@ -271,3 +271,18 @@ describe('Registry: sequence numbers', () => {
     expect(reg.stats()).toMatchObject({ devices: 4, by_liveness: { ONLINE: 4, SUSPECT: 0, OFFLINE: 0, UNKNOWN: 0 } });
   });
 });
+
+describe('registry: session of a device', () => {
+  it('is undefined for a device never heard of, then follows its births (a stale one does not move it back)', () => {
+    const { reg } = setup();
+    expect(reg.session('d1')).toBeUndefined();
+    reg.apply(birth('d1', { session: 3, ts: 1_000 }));
+    expect(reg.session('d1')).toBe(3);
+    expect(reg.session('d2')).toBeUndefined();
+    reg.apply(birth('d1', { session: 5, ts: 2_000 }));
+    expect(reg.session('d1')).toBe(5);
+    reg.apply(birth('d1', { session: 4, ts: 3_000 }));
+    expect(reg.session('d1')).toBe(5);
+    expect(reg.session('d1')).toBe(reg.entry('d1')!.session);
+  });
+});
