@@ -167,6 +167,16 @@ export class OracleCollector {
     this.#index = portfolio instanceof ScopeIndex ? portfolio : new ScopeIndex(portfolio);
   }
 
+  /**
+   * A device id from a trace line, as the portfolio's own string when the device is in it: each
+   * line is parsed afresh, so keeping the parsed copy would hold one more string per device in
+   * every table below (about 100 bytes a device on the flagship).
+   */
+  #id(raw: unknown): string {
+    const id = String(raw);
+    return this.#index.device(id)?.id ?? id;
+  }
+
   /** A trace sink: call with every line, in order. */
   readonly line = (line: string): void => {
     const kind = lineKind(line);
@@ -178,7 +188,7 @@ export class OracleCollector {
         this.#fault(r);
         break;
       case 'power': {
-        const d = String(r.d);
+        const d = this.#id(r.d);
         if (r.s === 'online') break; // up again, but not reachable until it connects
         this.#open(d, r.t);
         if (r.s === 'dead') {
@@ -189,21 +199,22 @@ export class OracleCollector {
       }
       case 'will':
       case 'lost':
-        this.#open(String(r.c), r.t);
+        this.#open(this.#id(r.c), r.t);
         break;
-      case 'connect':
-        if (this.#connects.length < MAX_WINDOWS) this.#connects.push({ t: r.t, d: String(r.d), ok: r.ok === true });
+      case 'connect': {
+        const d = this.#id(r.d);
+        if (this.#connects.length < MAX_WINDOWS) this.#connects.push({ t: r.t, d, ok: r.ok === true });
         else this.overflow++;
         if (r.ok === true) {
-          const d = String(r.d);
           if (!this.#first_connect.has(d)) this.#first_connect.set(d, r.t);
           this.#close(d, r.t);
         }
         break;
+      }
       case 'p.live': {
         // What the platform concluded, never part of the truth: only to time its detections.
         if ((r.to !== 'OFFLINE' && r.to !== 'UNREACHABLE') || r.from === 'OFFLINE' || r.from === 'UNREACHABLE') break;
-        const d = String(r.d);
+        const d = this.#id(r.d);
         const list = this.#marked_down.get(d);
         if (list) list.push(r.t);
         else if (this.#windows < MAX_WINDOWS) this.#marked_down.set(d, [r.t]);
@@ -222,13 +233,13 @@ export class OracleCollector {
         }
         break;
       case 'repair': {
-        const list = this.#repairs.get(String(r.d)) ?? [];
+        const list = this.#repairs.get(this.#id(r.d)) ?? [];
         if (list.length < MAX_WINDOWS) list.push(r.t);
-        this.#repairs.set(String(r.d), list);
+        this.#repairs.set(this.#id(r.d), list);
         break;
       }
       case 'leak': {
-        const d = String(r.d);
+        const d = this.#id(r.d);
         const list = this.#leaks.get(d) ?? [];
         if (r.s === 'start') list.push({ from: r.t, to: null });
         else {

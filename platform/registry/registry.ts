@@ -23,6 +23,7 @@ import type { BirthPayload } from '../contract/messages.ts';
 import type { DeviceInfo, DeviceMessage, Journal, Liveness, LivenessChange } from '../core/model.ts';
 import { copyData } from '../core/state-codec.ts';
 import { DuplicateWindows } from './duplicate-windows.ts';
+import { InfoInterner } from './info-interner.ts';
 import { MspError } from '../../common/errors.ts';
 
 export interface LivenessOverride {
@@ -148,6 +149,7 @@ export class Registry {
   readonly #overrides = new Map<string, LivenessOverride>();
   readonly #devices = new Map<string, DeviceRecord>();
   readonly #recent = new DuplicateWindows(DUPLICATE_WINDOW);
+  readonly #interned = new InfoInterner();
   /** Gateway id → ids of the devices that ride on it (a gateway may be born after its children). */
   readonly #children = new Map<string, Set<string>>();
   #sorted_ids: string[] | null = [];
@@ -434,10 +436,11 @@ export class Registry {
       const { recent_seq, recent_ts, ...fields } = saved;
       const d: DeviceRecord = {
         ...(copyData(fields) as unknown as DeviceRecord),
-        info: Object.freeze(copyData(saved.info)),
+        info: this.#interned.info(copyData(saved.info)),
         recent_slot: this.#recent.claim(),
         heap_gen: 0,
       };
+      d.parent = this.#interned.string(d.parent);
       this.#recent.write(d.recent_slot, recent_seq, recent_ts);
       this.#devices.set(d.id, d);
       this.#by_liveness[d.liveness]++;
@@ -492,7 +495,7 @@ export class Registry {
   }
 
   #updateInfo(d: DeviceRecord, b: BirthPayload): void {
-    d.info = Object.freeze({
+    d.info = this.#interned.info({
       id: b.id,
       kind: b.kind,
       model: b.model,
@@ -505,16 +508,18 @@ export class Registry {
       gateway: b.gateway,
       power: b.power,
       heartbeat_ms: b.heartbeat_ms,
-      caps: Object.freeze([...b.caps]),
+      caps: b.caps,
     });
-    if (d.parent !== b.gateway) {
+    // The shared copy of the gateway's id, so the record holds no string of its own.
+    const gateway = d.info.gateway;
+    if (d.parent !== gateway) {
       if (d.parent !== null) this.#children.get(d.parent)?.delete(d.id);
-      if (b.gateway !== null) {
-        let set = this.#children.get(b.gateway);
-        if (set === undefined) this.#children.set(b.gateway, (set = new Set()));
+      if (gateway !== null) {
+        let set = this.#children.get(gateway);
+        if (set === undefined) this.#children.set(gateway, (set = new Set()));
         set.add(d.id);
       }
-      d.parent = b.gateway;
+      d.parent = gateway;
     }
     const o = this.#overrides.get(b.model);
     d.suspect_ms = o?.suspect_ms ?? this.#suspect_after * b.heartbeat_ms;
