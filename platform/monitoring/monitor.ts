@@ -121,6 +121,11 @@ export class Monitor {
   private readonly config: MonitoringConfig;
   private readonly device: (id: string) => DeviceInfo | undefined;
   private readonly conds = new Map<string, Cond>();
+  /**
+   * Devices with at least one condition (conditions are never deleted): most devices never get
+   * one, and `quiet` can then answer without building a `device + rule` key to look up.
+   */
+  private readonly with_conds = new Set<string>();
   /** Timers ordered by (due, device, rule, gen): a total order, so pops are deterministic. */
   private readonly heap = new MinHeap<Timer>(timerBefore);
   private live_timers = 0;
@@ -219,13 +224,15 @@ export class Monitor {
   /** Replaces this (fresh) monitor's state with a saved one. */
   loadState(state: MonitorState): void {
     this.conds.clear();
+    this.with_conds.clear();
     this.heap.retain(() => false);
     this.live_timers = 0;
     for (const [key, saved] of state.conds) {
       const c: Cond = { ...copyData(saved), gen: 0 };
       this.conds.set(key, c);
+      const i = key.indexOf(SEP);
+      this.with_conds.add(key.slice(0, i));
       if (c.timer_due_ms !== null) {
-        const i = key.indexOf(SEP);
         this.heap.push({ due_ms: c.timer_due_ms, device_id: key.slice(0, i), rule: key.slice(i + 1), gen: 0 });
         this.live_timers += 1;
       }
@@ -383,6 +390,7 @@ export class Monitor {
     if (c === undefined) {
       c = { firing: false, bad_n: 0, good_n: 0, bad_since_ms: null, gen: 0, timer_due_ms: null, summary: '' };
       this.conds.set(key, c);
+      this.with_conds.add(device_id);
     }
     return c;
   }
@@ -396,6 +404,7 @@ export class Monitor {
    */
   private quiet(device_id: string, rule: string, bad: boolean): boolean {
     if (bad) return false;
+    if (!this.with_conds.has(device_id)) return true;
     const c = this.conds.get(device_id + SEP + rule);
     return c === undefined || (!c.firing && c.bad_n === 0 && c.good_n === 0 && c.bad_since_ms === null && c.timer_due_ms === null);
   }

@@ -319,6 +319,11 @@ export class Registry {
       const after = this.#nextDeadline(d);
       if (after) this.#push(d, after.at_ms);
     }
+    if (changes.length === 0) {
+      // The common case (the platform ticks before every message): nothing to order or journal.
+      this.#compactHeap();
+      return changes;
+    }
     // Stable sort keeps one device's SUSPECT before its OFFLINE when both land on one at_ms, and
     // a gateway's children after it.
     const order = changes.map((_, i) => i);
