@@ -5,6 +5,7 @@ import { Simulation } from '../../sim/simulation.ts';
 import { generatePortfolio } from '../../sim/world/generate.ts';
 import { runScenario } from '../run/run-scenario.ts';
 import type { Scenario } from '../scenario/scenario.ts';
+import { startGcTimer } from './gc-time.ts';
 
 export interface SimBenchResult {
   readonly name: string;
@@ -24,6 +25,10 @@ export interface SimBenchResult {
    * (registry, monitoring, SLA ledgers, the bus): what a run of the fleet costs, not the kernel alone.
    */
   readonly heap_bytes_per_device_with_platform: number;
+  /** Share of the timed run's wall time the garbage collector took (collections the bench forced left out). */
+  readonly gc_share: number;
+  readonly events_per_device_day: number;
+  readonly messages_per_device_day: number;
   readonly trace_hash: string;
 }
 
@@ -90,6 +95,7 @@ export async function benchSimulation(scenario: Scenario, days: number, wall_ms:
   // two collections add well under a second to a run of simulated days.
   const base = heapUsed();
   let with_platform = 0;
+  const gc_timer = startGcTimer();
   const summary = await runScenario(scenario, {
     duration_ms: Math.round(days * 86_400_000),
     wall_clock_ms: wall_ms,
@@ -97,7 +103,9 @@ export async function benchSimulation(scenario: Scenario, days: number, wall_ms:
       if (p.sim_ms >= p.end_ms) with_platform = heapUsed() - base;
     },
   });
+  const gc_ms = await gc_timer.stop();
   const wall_s = summary.wall_ms / 1000;
+  const device_days = summary.devices * days;
   return {
     name: `${scenario.name} ${days}d memory`,
     devices: summary.devices,
@@ -111,6 +119,9 @@ export async function benchSimulation(scenario: Scenario, days: number, wall_ms:
     heap_bytes_per_device_built: Math.round(heap.built / heap.devices),
     heap_bytes_per_device_running: Math.round(heap.running / heap.devices),
     heap_bytes_per_device_with_platform: Math.round(with_platform / summary.devices),
+    gc_share: Math.round((gc_ms / Math.max(1, summary.wall_ms)) * 1000) / 1000,
+    events_per_device_day: Math.round(summary.events / device_days),
+    messages_per_device_day: Math.round(summary.messages / device_days),
     trace_hash: summary.trace_hash,
   };
 }

@@ -26,6 +26,8 @@ const TARGET_CONNECTIONS = 10_000;
 const TARGET_STORE_RATIO = 0.7;
 /** Issue 19: two shards give at least this many times one shard's device-days per wall second. */
 const TARGET_SHARD_SPEEDUP = 1.6;
+/** Issue 19: garbage collection below 5 % of a run. */
+const TARGET_GC_SHARE = 0.05;
 
 export type BenchSection = 'sim' | 'mqtt' | 'platform' | 'store' | 'load' | 'viewer';
 
@@ -50,6 +52,8 @@ export async function benchCommand(args: { days: number; shard_days?: number; ou
       ['sim: events / wall s', int(r.events_per_wall_s), '', ''],
       ['sim: device messages / wall s', int(r.messages_per_wall_s), '', ''],
       ['sim: device-days / wall s', int(r.device_days_per_wall_s), int(TARGET_DEVICE_DAYS_PER_S), (r.device_days_per_wall_s / TARGET_DEVICE_DAYS_PER_S).toFixed(2)],
+      ['sim: events / messages per device-day', `${int(r.events_per_device_day)} / ${int(r.messages_per_device_day)}`, '', ''],
+      ['sim: garbage collection, share of wall time', `${(r.gc_share * 100).toFixed(1)} %`, `< ${TARGET_GC_SHARE * 100} %`, (TARGET_GC_SHARE / Math.max(0.001, r.gc_share)).toFixed(2)],
       ['sim: heap bytes / device (built)', int(r.heap_bytes_per_device_built), `≤ ${int(TARGET_BYTES_PER_DEVICE)}`, (TARGET_BYTES_PER_DEVICE / Math.max(1, r.heap_bytes_per_device_built)).toFixed(2)],
       ['sim: heap bytes / device (running)', int(r.heap_bytes_per_device_running), `≤ ${int(TARGET_BYTES_PER_DEVICE)}`, (TARGET_BYTES_PER_DEVICE / Math.max(1, r.heap_bytes_per_device_running)).toFixed(2)],
       ['sim + platform: heap bytes / device (end of run)', int(r.heap_bytes_per_device_with_platform), `≤ ${int(TARGET_RUNNING_BYTES_PER_DEVICE)}`, (TARGET_RUNNING_BYTES_PER_DEVICE / Math.max(1, r.heap_bytes_per_device_with_platform)).toFixed(2)],
@@ -166,7 +170,7 @@ export async function benchCommand(args: { days: number; shard_days?: number; ou
   io.stdout.write(table(rows, '') + '\n');
   mkdirSync(args.out, { recursive: true });
   const file = join(args.out, 'bench.json');
-  writeFileSync(file, JSON.stringify({ node: process.version, results, targets: { device_days_per_wall_s: TARGET_DEVICE_DAYS_PER_S, heap_bytes_per_device: TARGET_BYTES_PER_DEVICE, heap_bytes_per_device_with_platform: TARGET_RUNNING_BYTES_PER_DEVICE, lockstep_gateway_ratio: TARGET_LOCKSTEP_GATEWAY_RATIO, lockstep_per_device_ratio: TARGET_LOCKSTEP_PER_DEVICE_RATIO, connections: TARGET_CONNECTIONS, viewer_fps: TARGET_FPS } }, null, 2) + '\n');
+  writeFileSync(file, JSON.stringify({ node: process.version, results, targets: { device_days_per_wall_s: TARGET_DEVICE_DAYS_PER_S, heap_bytes_per_device: TARGET_BYTES_PER_DEVICE, heap_bytes_per_device_with_platform: TARGET_RUNNING_BYTES_PER_DEVICE, lockstep_gateway_ratio: TARGET_LOCKSTEP_GATEWAY_RATIO, lockstep_per_device_ratio: TARGET_LOCKSTEP_PER_DEVICE_RATIO, connections: TARGET_CONNECTIONS, viewer_fps: TARGET_FPS, gc_share: TARGET_GC_SHARE } }, null, 2) + '\n');
   io.stdout.write(`wrote ${file}\n`);
   return ExitCode.ok;
 }
