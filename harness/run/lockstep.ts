@@ -40,6 +40,7 @@ export async function runLockstep(sim: Simulation, barrier: StepBarrier, options
   let step = 0;
   let t = start;
   let next_hour = start + 3_600_000;
+  let reported = start;
   for (;;) {
     const next = sim.nextEventAt();
     if (next === undefined || next >= end) break;
@@ -61,9 +62,12 @@ export async function runLockstep(sim: Simulation, barrier: StepBarrier, options
     await options.after_step?.(step_end);
     t = step_end;
     while (t >= next_hour) {
-      options.on_hour?.(Math.min(end, next_hour));
+      reported = Math.min(end, next_hour);
+      options.on_hour?.(reported);
       next_hour += 3_600_000;
     }
   }
+  // The end is reported too when it is not on the hour, or when the run's last stretch had no event.
+  if (reported < end) options.on_hour?.(end);
   return step;
 }

@@ -54,7 +54,11 @@ export async function runRealtime(sim: Simulation, options: RealtimeOptions): Pr
       options.on_hour?.(Math.min(end, next_hour));
       next_hour += 3_600_000;
     }
-    if (scheduled >= end) break;
+    if (scheduled >= end) {
+      // The end is reported too when it is not on the hour.
+      if (next_hour - 3_600_000 < end) options.on_hour?.(end);
+      break;
+    }
     await options.sleep(tick_ms);
   }
   return { max_lag_ms, ticks };

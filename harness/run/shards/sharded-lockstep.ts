@@ -48,6 +48,7 @@ export async function runShardedLockstep(shards: readonly ShardLink[], o: Sharde
   let sent_total = 0;
   let overlapped = 0;
   let next_hour = o.start_ms + 3_600_000;
+  let reported = o.start_ms;
   /** The step after `t`: its end, or null when the run is over (the same rule as runLockstep). */
   const nextStepEnd = (): number | null => {
     let next: number | null = pending_at;
@@ -105,10 +106,13 @@ export async function runShardedLockstep(shards: readonly ShardLink[], o: Sharde
     o.after_step?.(step_end);
     t = step_end;
     while (t >= next_hour) {
-      o.on_hour?.(Math.min(o.end_ms, next_hour), sent_total);
+      reported = Math.min(o.end_ms, next_hour);
+      o.on_hour?.(reported, sent_total);
       next_hour += 3_600_000;
     }
   }
+  // The end is reported too when it is not on the hour, or when the run's last stretch had no event.
+  if (reported < o.end_ms) o.on_hour?.(o.end_ms, sent_total);
   return { steps: step, sent: sent_total, overlapped };
 }
 
