@@ -1,10 +1,23 @@
-import { describe, expect, it } from 'vitest';
-import { checkOperations, resolveOperations, zOperations, type OperationsInput } from '../../harness/scenario/operations-schema.ts';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type * as Module from '../../harness/scenario/operations-schema.ts';
+import type { OperationsInput } from '../../harness/scenario/operations-schema.ts';
 
 // harness/scenario/operations-schema.ts: the `operations:` section's shape, how it resolves over
 // the defaults, and its cross-references, written to kill the mutants StrykerJS left alive
 // (docs/testing.md, "Mutation testing"). The defaults are written out by hand from
 // docs/operations.md, not read from defaultOperations().
+
+// Each test loads the module afresh (vi.resetModules, then import), so the zod schema is built
+// inside the test: mutation testing credits a test only with code that runs inside it, and a
+// schema built at import would otherwise be scored by no test (docs/testing.md, "hybrid" static
+// mutants).
+let checkOperations: typeof Module.checkOperations;
+let resolveOperations: typeof Module.resolveOperations;
+let zOperations: typeof Module.zOperations;
+beforeEach(async () => {
+  vi.resetModules();
+  ({ checkOperations, resolveOperations, zOperations } = await import('../../harness/scenario/operations-schema.ts'));
+});
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
