@@ -1,5 +1,18 @@
-import { describe, expect, it } from 'vitest';
-import { checkContract, contractFromScenario, zContract, type ScenarioContract } from '../../harness/scenario/contract-schema.ts';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type * as Module from '../../harness/scenario/contract-schema.ts';
+import type { ScenarioContract } from '../../harness/scenario/contract-schema.ts';
+
+// Each test loads the module afresh (vi.resetModules, then import), so its zod schemas are built
+// inside the test: mutation testing credits a test only with code that runs inside it, and a
+// schema built at import would otherwise be scored by no test (docs/testing.md, "hybrid" static
+// mutants).
+let checkContract: typeof Module.checkContract;
+let contractFromScenario: typeof Module.contractFromScenario;
+let zContract: typeof Module.zContract;
+beforeEach(async () => {
+  vi.resetModules();
+  ({ checkContract, contractFromScenario, zContract } = await import('../../harness/scenario/contract-schema.ts'));
+});
 
 // harness/scenario/contract-schema.ts: the contract's words (weekdays, percentages, clock times,
 // money) at their edges, the cross-field checks and the mapping to the platform's terms, written

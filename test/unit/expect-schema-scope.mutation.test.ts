@@ -1,5 +1,15 @@
-import { describe, expect, it } from 'vitest';
-import { zExpectation } from '../../harness/expect/schema.ts';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type * as Module from '../../harness/expect/schema.ts';
+
+// Each test loads the module afresh (vi.resetModules, then import), so its zod schemas are built
+// inside the test: mutation testing credits a test only with code that runs inside it, and a
+// schema built at import would otherwise be scored by no test (docs/testing.md, "hybrid" static
+// mutants).
+let zExpectation: typeof Module.zExpectation;
+beforeEach(async () => {
+  vi.resetModules();
+  ({ zExpectation } = await import('../../harness/expect/schema.ts'));
+});
 
 // harness/expect/schema.ts: an incident expectation's scope, value by value (docs/scenarios.md,
 // "incident:"). Written for the four static mutants a MUTATE_STATIC=1 run left alive, each an

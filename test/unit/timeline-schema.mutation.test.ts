@@ -1,5 +1,20 @@
-import { describe, expect, it } from 'vitest';
-import { zFaultProcess, zFaultProcesses, zSelector, zStepTime, zTimeline, zTimelineStep } from '../../harness/scenario/timeline-schema.ts';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type * as Module from '../../harness/scenario/timeline-schema.ts';
+
+// Each test loads the module afresh (vi.resetModules, then import), so its zod schemas are built
+// inside the test: mutation testing credits a test only with code that runs inside it, and a
+// schema built at import would otherwise be scored by no test (docs/testing.md, "hybrid" static
+// mutants).
+let zFaultProcess: typeof Module.zFaultProcess;
+let zFaultProcesses: typeof Module.zFaultProcesses;
+let zSelector: typeof Module.zSelector;
+let zStepTime: typeof Module.zStepTime;
+let zTimeline: typeof Module.zTimeline;
+let zTimelineStep: typeof Module.zTimelineStep;
+beforeEach(async () => {
+  vi.resetModules();
+  ({ zFaultProcess, zFaultProcesses, zSelector, zStepTime, zTimeline, zTimelineStep } = await import('../../harness/scenario/timeline-schema.ts'));
+});
 
 // harness/scenario/timeline-schema.ts: class names with their suggestions, step times, selectors
 // and the sections' limits, written to kill the mutants StrykerJS left alive (docs/testing.md,
