@@ -1,8 +1,27 @@
-import { describe, expect, it } from 'vitest';
-import { checkExpectations, NO_ALERT_TAIL_MS, resolveExpectations, type ExpectationCheckInput } from '../../harness/expect/expectations.ts';
-import { itemLines } from '../../harness/expect/positions.ts';
-import { zExpectation, zExpectations, type ExpectationFile } from '../../harness/expect/schema.ts';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type * as Expectations from '../../harness/expect/expectations.ts';
+import type { ExpectationCheckInput } from '../../harness/expect/expectations.ts';
+import type * as Positions from '../../harness/expect/positions.ts';
+import type * as Schema from '../../harness/expect/schema.ts';
+import type { ExpectationFile } from '../../harness/expect/schema.ts';
 import type { DeviceSpec, Portfolio } from '../../sim/world/topology.ts';
+
+// Each test loads the modules afresh (vi.resetModules, then import), so the expectation schema is
+// built inside the test: mutation testing credits a test only with code that runs inside it, and a
+// schema built at import would otherwise be scored by no test (docs/testing.md, "hybrid" static
+// mutants).
+let checkExpectations: typeof Expectations.checkExpectations;
+let NO_ALERT_TAIL_MS: typeof Expectations.NO_ALERT_TAIL_MS;
+let resolveExpectations: typeof Expectations.resolveExpectations;
+let itemLines: typeof Positions.itemLines;
+let zExpectation: typeof Schema.zExpectation;
+let zExpectations: typeof Schema.zExpectations;
+beforeEach(async () => {
+  vi.resetModules();
+  ({ checkExpectations, NO_ALERT_TAIL_MS, resolveExpectations } = await import('../../harness/expect/expectations.ts'));
+  ({ itemLines } = await import('../../harness/expect/positions.ts'));
+  ({ zExpectation, zExpectations } = await import('../../harness/expect/schema.ts'));
+});
 
 /**
  * Pins harness/expect/expectations.ts (names, defaults, the checks against the scenario),
