@@ -1,7 +1,25 @@
-import { describe, expect, it } from 'vitest';
-import { FirmwareCatalog } from '../../platform/patching/catalog.ts';
-import { buildPlan, PLAN_DEFAULTS } from '../../platform/patching/plan.ts';
-import { PatchError, type FirmwareRelease, type PatchErrorCode } from '../../platform/patching/types.ts';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type * as Catalog from '../../platform/patching/catalog.ts';
+import type * as Plan from '../../platform/patching/plan.ts';
+import type * as Types from '../../platform/patching/types.ts';
+import type { FirmwareRelease, PatchErrorCode } from '../../platform/patching/types.ts';
+
+// Each test loads the modules afresh (vi.resetModules, then import), so the plan's zod schema and
+// defaults are built inside the test: mutation testing credits a test only with code that runs
+// inside it, and a schema built at import would otherwise be scored by no test (docs/testing.md,
+// "hybrid" static mutants).
+let FirmwareCatalog: typeof Catalog.FirmwareCatalog;
+let buildPlan: typeof Plan.buildPlan;
+let PLAN_DEFAULTS: typeof Plan.PLAN_DEFAULTS;
+let PatchError: typeof Types.PatchError;
+type FirmwareCatalog = Catalog.FirmwareCatalog;
+type PatchError = Types.PatchError;
+beforeEach(async () => {
+  vi.resetModules();
+  ({ FirmwareCatalog } = await import('../../platform/patching/catalog.ts'));
+  ({ buildPlan, PLAN_DEFAULTS } = await import('../../platform/patching/plan.ts'));
+  ({ PatchError } = await import('../../platform/patching/types.ts'));
+});
 
 // buildPlan's schema edges, defaults and messages (platform/patching/plan.ts), written to kill the
 // mutants StrykerJS left alive (docs/testing.md, "Mutation testing"). Expected plans are written

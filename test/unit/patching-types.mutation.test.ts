@@ -1,6 +1,19 @@
-import { describe, expect, it } from 'vitest';
-import { MspError } from '../../common/errors.ts';
-import { FAILURE_CLASSES, PatchError } from '../../platform/patching/types.ts';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type * as Types from '../../platform/patching/types.ts';
+
+// Each test loads the module afresh (vi.resetModules, then import), so its module-level values are
+// built inside the test: mutation testing credits a test only with code that runs inside it, and
+// a constant built at import would otherwise be scored by no test (docs/testing.md, "hybrid"
+// static mutants).
+let FAILURE_CLASSES: typeof Types.FAILURE_CLASSES;
+let PatchError: typeof Types.PatchError;
+let MspError: typeof import('../../common/errors.ts').MspError;
+beforeEach(async () => {
+  vi.resetModules();
+  ({ FAILURE_CLASSES, PatchError } = await import('../../platform/patching/types.ts'));
+  // The same fresh copy types.ts extends, so instanceof compares like with like.
+  ({ MspError } = await import('../../common/errors.ts'));
+});
 
 /**
  * Pins platform/patching/types.ts on its own, small enough that StrykerJS can rerun it for each

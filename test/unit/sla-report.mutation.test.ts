@@ -1,6 +1,17 @@
-import { describe, expect, it } from 'vitest';
-import { healthOf } from '../../platform/sla/report-math.ts';
-import { HEALTH_FORMULA, type ErrorBudget, type IncidentsSla, type PatchSla } from '../../platform/sla/report.ts';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ErrorBudget, IncidentsSla, PatchSla } from '../../platform/sla/report.ts';
+
+// Each test loads the module afresh (vi.resetModules, then import), so its module-level values are
+// built inside the test: mutation testing credits a test only with code that runs inside it, and
+// a constant built at import would otherwise be scored by no test (docs/testing.md, "hybrid"
+// static mutants).
+let HEALTH_FORMULA: string;
+let healthOf: typeof import('../../platform/sla/report-math.ts').healthOf;
+beforeEach(async () => {
+  vi.resetModules();
+  ({ HEALTH_FORMULA } = await import('../../platform/sla/report.ts'));
+  ({ healthOf } = await import('../../platform/sla/report-math.ts'));
+});
 
 /**
  * Pins platform/sla/report.ts, which holds the report's types and one value: the health score's
