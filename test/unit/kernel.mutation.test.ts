@@ -282,6 +282,27 @@ describe('trace journal edges', () => {
     expect(j.digestHex()).toBe(createHash('sha256').update('{"a":1,"k":"fact","t":1}\n').digest('hex'));
   });
 
+  it('the digest is SHA-256 of every line and its newline, however the lines fell into chunks, and the journal stays open after it', () => {
+    const j = new TraceJournal();
+    const text: string[] = [];
+    const add = (i: number, pad: number): void => {
+      j.append(i, 'fact', { i, pad: 'x'.repeat(pad) });
+      text.push(`{"i":${i},"k":"fact","pad":"${'x'.repeat(pad)}","t":${i}}\n`);
+    };
+    const sha = (): string => createHash('sha256').update(text.join('')).digest('hex');
+    add(0, 3);
+    expect(j.digestHex()).toBe(sha());
+    // After a digest, later lines go on from where it stopped (nothing left over, nothing lost).
+    add(1, 5);
+    expect(j.digestHex()).toBe(sha());
+    // Lines that cross the hashing chunk (64 KB) several times, then a digest mid-chunk.
+    for (let i = 2; i < 300; i++) add(i, 1_000);
+    expect(j.digestHex()).toBe(sha());
+    add(300, 0);
+    expect(j.digestHex()).toBe(sha());
+    expect(j.lines).toBe(301);
+  });
+
   it('counts lines, bytes (each line plus its newline) and kinds in sorted order', () => {
     const lines: string[] = [];
     const j = new TraceJournal((l) => lines.push(l));
