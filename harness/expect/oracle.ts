@@ -233,9 +233,10 @@ export class OracleCollector {
         }
         break;
       case 'repair': {
-        const list = this.#repairs.get(this.#id(r.d)) ?? [];
+        const d = this.#id(r.d);
+        const list = this.#repairs.get(d) ?? [];
         if (list.length < MAX_WINDOWS) list.push(r.t);
-        this.#repairs.set(this.#id(r.d), list);
+        this.#repairs.set(d, list);
         break;
       }
       case 'leak': {
