@@ -1,16 +1,38 @@
-import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import {
-  DURATION_EXPECTED,
-  DurationError,
-  durationMs,
-  formatDuration,
-  parseDuration,
-  parsePositiveDuration,
-  zDuration,
-  zDurationText,
-  zPositiveDuration,
-} from '../../common/duration.ts';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type * as ZodModule from 'zod';
+import type * as Module from '../../common/duration.ts';
+import type { DurationError as DurationErrorType } from '../../common/duration.ts';
+
+// Each test loads the module afresh (vi.resetModules, then import), so its zod schemas and
+// module-level tables are built inside the test: mutation testing credits a test only with code
+// that runs inside it (docs/testing.md, "hybrid" static mutants). zod is loaded in the same step:
+// after resetModules the module gets its own zod copy, and a schema mixing two copies fails.
+let z: typeof ZodModule.z;
+let DURATION_EXPECTED: typeof Module.DURATION_EXPECTED;
+let DurationError: typeof Module.DurationError;
+let durationMs: typeof Module.durationMs;
+let formatDuration: typeof Module.formatDuration;
+let parseDuration: typeof Module.parseDuration;
+let parsePositiveDuration: typeof Module.parsePositiveDuration;
+let zDuration: typeof Module.zDuration;
+let zDurationText: typeof Module.zDurationText;
+let zPositiveDuration: typeof Module.zPositiveDuration;
+beforeEach(async () => {
+  vi.resetModules();
+  ({ z } = await import('zod'));
+  ({
+    DURATION_EXPECTED,
+    DurationError,
+    durationMs,
+    formatDuration,
+    parseDuration,
+    parsePositiveDuration,
+    zDuration,
+    zDurationText,
+    zPositiveDuration,
+  } = await import('../../common/duration.ts'));
+});
+type DurationError = DurationErrorType;
 
 // Cases that kill the mutants StrykerJS left alive in common/duration.ts (docs/testing.md,
 // "Mutation testing"). Every expected value is written out by hand: milliseconds from the unit
@@ -200,40 +222,40 @@ describe('zPositiveDuration and parsePositiveDuration', () => {
 });
 
 describe('zDuration details', () => {
-  const schema = z.strictObject({ every: zDuration });
+  const schema = () => z.strictObject({ every: zDuration });
 
   it('non-strings and non-numbers fail the type check with the value described', () => {
-    expect(schema.safeParse({ every: null }).error?.issues[0]?.message).toBe(`${EXPECTED}, got an empty value`);
-    expect(schema.safeParse({ every: true }).error?.issues[0]?.message).toBe(`${EXPECTED}, got true`);
-    expect(schema.safeParse({}).error?.issues[0]?.message).toBe(`${EXPECTED}, got nothing`);
+    expect(schema().safeParse({ every: null }).error?.issues[0]?.message).toBe(`${EXPECTED}, got an empty value`);
+    expect(schema().safeParse({ every: true }).error?.issues[0]?.message).toBe(`${EXPECTED}, got true`);
+    expect(schema().safeParse({}).error?.issues[0]?.message).toBe(`${EXPECTED}, got nothing`);
   });
 
   it('a failed parse is one custom issue carrying the input', () => {
-    const bad = schema.safeParse({ every: '5mins' });
+    const bad = schema().safeParse({ every: '5mins' });
     expect(bad.error?.issues).toHaveLength(1);
     expect(bad.error?.issues[0]).toMatchObject({ code: 'custom', path: ['every'], message: `${EXPECTED}, got "5mins" (unknown unit "mins" (use ms, s, m, h, d or w))` });
   });
 });
 
 describe('zDurationText', () => {
-  const schema = z.strictObject({ at: zDurationText });
+  const schema = () => z.strictObject({ at: zDurationText });
 
   it('keeps the text as written', () => {
-    expect(schema.parse({ at: '2d 03:00' })).toEqual({ at: '2d 03:00' });
-    expect(schema.parse({ at: ' 90m ' })).toEqual({ at: ' 90m ' });
+    expect(schema().parse({ at: '2d 03:00' })).toEqual({ at: '2d 03:00' });
+    expect(schema().parse({ at: ' 90m ' })).toEqual({ at: ' 90m ' });
   });
 
   it('refuses what parseDuration refuses, with the same message and detail', () => {
-    const bad = schema.safeParse({ at: 'banana' });
+    const bad = schema().safeParse({ at: 'banana' });
     expect(bad.error?.issues).toHaveLength(1);
     expect(bad.error?.issues[0]).toMatchObject({ code: 'custom', path: ['at'], message: `${EXPECTED}, got "banana"` });
-    expect(schema.safeParse({ at: 90 }).error?.issues[0]?.message).toBe(`${EXPECTED}, got 90 (a duration needs a unit: did you mean "90s"?)`);
-    expect(schema.safeParse({ at: '-1h' }).error?.issues[0]?.message).toBe(`${EXPECTED}, got "-1h" (durations cannot be negative)`);
+    expect(schema().safeParse({ at: 90 }).error?.issues[0]?.message).toBe(`${EXPECTED}, got 90 (a duration needs a unit: did you mean "90s"?)`);
+    expect(schema().safeParse({ at: '-1h' }).error?.issues[0]?.message).toBe(`${EXPECTED}, got "-1h" (durations cannot be negative)`);
   });
 
   it('refuses other types with the value described', () => {
-    expect(schema.safeParse({ at: [1] }).error?.issues[0]?.message).toBe(`${EXPECTED}, got a list`);
-    expect(schema.safeParse({ at: { h: 1 } }).error?.issues[0]?.message).toBe(`${EXPECTED}, got a mapping`);
+    expect(schema().safeParse({ at: [1] }).error?.issues[0]?.message).toBe(`${EXPECTED}, got a list`);
+    expect(schema().safeParse({ at: { h: 1 } }).error?.issues[0]?.message).toBe(`${EXPECTED}, got a mapping`);
   });
 });
 

@@ -1,8 +1,10 @@
-import { describe, expect, it } from 'vitest';
-import { errorPct, slaTruth, type TruthInput } from '../../harness/expect/sla-truth.ts';
-import { defaultContract, type SlaContract } from '../../platform/sla/contract.ts';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type * as Module from '../../harness/expect/sla-truth.ts';
+import type { TruthInput } from '../../harness/expect/sla-truth.ts';
+import type * as ContractModule from '../../platform/sla/contract.ts';
+import type { SlaContract } from '../../platform/sla/contract.ts';
 import type { SlaReport } from '../../platform/sla/ledger.ts';
-import { ScopeIndex } from '../../sim/faults/scope.ts';
+import type * as ScopeModule from '../../sim/faults/scope.ts';
 import type { DeviceSpec, Portfolio } from '../../sim/world/topology.ts';
 
 /**
@@ -18,6 +20,21 @@ import type { DeviceSpec, Portfolio } from '../../sim/world/topology.ts';
  *   d2: gateway 10–20, broker 70–75             = 15 min      → 90 device-minutes
  * Measured (the ledger's report): g1 16, d1 60, d2 14, w1 3    → 93 device-minutes.
  */
+// Each test loads the module afresh (vi.resetModules, then import), so its module-level tables
+// (the fault → cause map, the total-loss faults) are built inside the test: mutation testing
+// credits a test only with code that runs inside it (docs/testing.md, "hybrid" static mutants).
+// Its imports are loaded in the same step so every object comes from one module graph.
+let errorPct: typeof Module.errorPct;
+let slaTruth: typeof Module.slaTruth;
+let defaultContract: typeof ContractModule.defaultContract;
+let ScopeIndex: typeof ScopeModule.ScopeIndex;
+beforeEach(async () => {
+  vi.resetModules();
+  ({ errorPct, slaTruth } = await import('../../harness/expect/sla-truth.ts'));
+  ({ defaultContract } = await import('../../platform/sla/contract.ts'));
+  ({ ScopeIndex } = await import('../../sim/faults/scope.ts'));
+});
+
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 2, 2);
 const at = (min: number): number => T0 + min * MIN;
