@@ -16,6 +16,14 @@ export class InfoInterner {
   readonly #strings = new Map<string, string>();
   readonly #caps = new Map<string, readonly string[]>();
 
+  /**
+   * How many distinct strings the table holds: the bound above made visible, so a test or a
+   * memory investigation can check that a fleet's births add one entry per distinct value.
+   */
+  get distinct_strings(): number {
+    return this.#strings.size;
+  }
+
   /** The shared copy of `value` (the first one seen). */
   string<T extends string | null>(value: T): T {
     if (value === null) return value;

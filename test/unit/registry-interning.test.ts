@@ -32,6 +32,20 @@ describe('registry: shared strings and capability lists', () => {
     expect(reg.device('c')!.caps).not.toBe(a.caps);
   });
 
+  it('holds one entry per distinct string, and none for a missing zone or gateway (null)', () => {
+    const interner = new InfoInterner();
+    expect(interner.distinct_strings).toBe(0);
+    interner.info(info({ zone: null, gateway: null }));
+    // kind, model, fw, site, building, floor, power and the two capabilities; not id or serial.
+    expect(interner.distinct_strings).toBe(9);
+    interner.info(info({ id: 'd2', serial: 'SN-2', zone: null, gateway: null }));
+    expect(interner.distinct_strings).toBe(9);
+    interner.info(info({ id: 'd3', serial: 'SN-3' }));
+    expect(interner.distinct_strings).toBe(11);
+    expect(interner.string(null)).toBeNull();
+    expect(interner.distinct_strings).toBe(11);
+  });
+
   it('never confuses two lists whose names would join to the same text', () => {
     const interner = new InfoInterner();
     const pairs: Array<[string[], string[]]> = [
