@@ -15,7 +15,7 @@ export type TraceSink = (line: string) => void;
  * pair cost more than the hashing itself (two calls into C++ for ~250 bytes). SHA-256 of the
  * concatenation is the same however it is split, so the hash does not depend on the chunking.
  */
-const HASH_CHUNK_CHARS = 64 * 1024;
+export const HASH_CHUNK_CHARS = 64 * 1024;
 
 export class TraceJournal {
   readonly #hash: Hash = createHash('sha256');
@@ -73,9 +73,19 @@ export class TraceJournal {
     return this.#bytes;
   }
 
+  /**
+   * Characters appended but not yet folded into the hash. Bounded by one chunk plus one line, so a
+   * month-long run does not hold its trace in memory; above zero between flushes, since hashing each
+   * line on its own is what the chunking saves.
+   */
+  get pending_chars(): number {
+    return this.#pending.length;
+  }
+
   /** Line counts by record kind, sorted by kind for stable output. */
   counts(): Array<[string, number]> {
-    return [...this.#counts.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    // The default sort compares UTF-16 code units, as `<` does; kinds are map keys, never equal.
+    return [...this.#counts.keys()].sort().map((kind): [string, number] => [kind, this.#counts.get(kind) ?? 0]);
   }
 }
 

@@ -6,7 +6,7 @@ import { VirtualClock } from '../../sim/kernel/clock.ts';
 import { SimError } from '../../sim/kernel/errors.ts';
 import { EventQueue, Priority } from '../../sim/kernel/event-queue.ts';
 import { Rng, RngTree } from '../../sim/kernel/rng.ts';
-import { TraceJournal, traceTextDigest } from '../../sim/kernel/trace.ts';
+import { HASH_CHUNK_CHARS, TraceJournal, traceTextDigest } from '../../sim/kernel/trace.ts';
 
 /**
  * The kernel's edges, written to kill the mutants kernel.test.ts let survive (docs/testing.md,
@@ -301,6 +301,40 @@ describe('trace journal edges', () => {
     add(300, 0);
     expect(j.digestHex()).toBe(sha());
     expect(j.lines).toBe(301);
+  });
+
+  it('lines wait in a backlog of under one chunk: kept between flushes, folded in when it reaches 64 KB exactly', () => {
+    expect(HASH_CHUNK_CHARS).toBe(65_536);
+    const j = new TraceJournal();
+    j.appendLine('fact', 'abc');
+    // Batched, not hashed line by line (the reason for the chunk).
+    expect(j.pending_chars).toBe(4);
+    // Fill the backlog to one character short of the chunk, then to the chunk exactly.
+    j.appendLine('fact', 'x'.repeat(HASH_CHUNK_CHARS - 4 - 2));
+    expect(j.pending_chars).toBe(HASH_CHUNK_CHARS - 1);
+    j.appendLine('fact', '');
+    expect(j.pending_chars).toBe(0);
+    // A long run never holds more than a chunk and a line of text unhashed.
+    let most = 0;
+    for (let i = 0; i < 1_000; i++) {
+      j.appendLine('fact', 'y'.repeat(199));
+      most = Math.max(most, j.pending_chars);
+    }
+    expect(most).toBeLessThan(HASH_CHUNK_CHARS);
+    expect(most).toBeGreaterThan(HASH_CHUNK_CHARS - 200);
+    j.digestHex();
+    expect(j.pending_chars).toBe(0);
+  });
+
+  it('kinds sort by code unit, not by locale or length (a prefix first, capitals before lower case)', () => {
+    const j = new TraceJournal();
+    for (const kind of ['ab', 'a', 'B', 'a', 'b']) j.appendLine(kind, '{}');
+    expect(j.counts()).toEqual([
+      ['B', 1],
+      ['a', 2],
+      ['ab', 1],
+      ['b', 1],
+    ]);
   });
 
   it('counts lines, bytes (each line plus its newline) and kinds in sorted order', () => {
