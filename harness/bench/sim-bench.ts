@@ -3,6 +3,7 @@ import { MemoryBus } from '../../sim/edge/memory-bus.ts';
 import { MemoryTransport } from '../../sim/edge/memory-transport.ts';
 import { Simulation } from '../../sim/simulation.ts';
 import { generatePortfolio } from '../../sim/world/generate.ts';
+import { countFleetDevices } from '../../sim/world/fleet-count.ts';
 import { runScenario } from '../run/run-scenario.ts';
 import type { Scenario } from '../scenario/scenario.ts';
 import { startGcTimer } from './gc-time.ts';
@@ -170,4 +171,99 @@ export async function benchShards(scenario: Scenario, days: number, wall_ms: () 
   const two = await measure(2);
   const devices = generatePortfolio(scenario.name, scenario.fleet).devices.length;
   return { name: `${scenario.name} ${days}d memory, no NOC`, devices, sim_days: days, one, two, speedup: Math.round((two.device_days_per_wall_s / Math.max(1, one.device_days_per_wall_s)) * 100) / 100, same_hash: one.trace_hash === two.trace_hash };
+}
+
+export interface ScaleBenchResult {
+  readonly name: string;
+  readonly devices: number;
+  /** Every building's `count` of the flagship multiplied by this. */
+  readonly factor: number;
+  readonly shards: number;
+  readonly sim_hours: number;
+  readonly wall_s: number;
+  readonly device_days_per_wall_s: number;
+  /**
+   * Wall seconds for the first simulated day: measured when the run lasts a day or more, else its
+   * hours after the first (build and births) extrapolated to 24, plus the first (`day_measured`
+   * false). The flagship starts at midnight, so a projection from the night hours is low.
+   */
+  readonly day_wall_s: number;
+  readonly day_measured: boolean;
+  readonly first_hour_wall_s: number;
+  /** The coordinator's heap (platform, oracle, bus side of the shards) per device at the end of the run. */
+  readonly coordinator_heap_bytes_per_device: number;
+  readonly events_per_device_day: number;
+  readonly messages_per_device_day: number;
+  readonly trace_hash: string;
+}
+
+/**
+ * The flagship with every building's `count` multiplied until the fleet has at least
+ * `min_devices` devices: the same sites, building types, timeline and faults (its targets name
+ * buildings `<id>-1` …, which the larger counts keep), so what grows is only the fleet.
+ */
+export function scaleFleet(scenario: Scenario, min_devices: number): { scenario: Scenario; factor: number; devices: number } {
+  const base = countFleetDevices(scenario.fleet);
+  const factor = Math.max(1, Math.ceil(min_devices / Math.max(1, base)));
+  const fleet = {
+    ...scenario.fleet,
+    sites: scenario.fleet.sites.map((site) => ({ ...site, buildings: site.buildings.map((b) => ({ ...b, count: (b.count ?? 1) * factor })) })),
+  };
+  return { scenario: { ...scenario, fleet }, factor, devices: countFleetDevices(fleet) };
+}
+
+/**
+ * A national chain's fleet (issue 19: 100,000 devices) for a few simulated hours with the platform
+ * in the loop on the in-memory bus, over `shards` simulator processes, without the simulated NOC
+ * (which shards cannot hold yet). Progress goes to `say` once a simulated hour: the build alone
+ * takes a minute on a loaded 2-core machine.
+ */
+export async function benchAtScale(
+  scenario: Scenario,
+  opts: { min_devices: number; hours: number; shards: number },
+  wall_ms: () => number,
+  say: (line: string) => void,
+): Promise<ScaleBenchResult> {
+  const scaled = scaleFleet(scenario, opts.min_devices);
+  const duration_ms = Math.round(opts.hours * 3_600_000);
+  const t0 = wall_ms();
+  const hour_marks: number[] = [];
+  let next_hour_ms = scenario.start_ms + 3_600_000;
+  const base = heapUsed();
+  let coordinator_heap = 0;
+  const summary = await runScenario(scaled.scenario, {
+    duration_ms,
+    wall_clock_ms: wall_ms,
+    noc: false,
+    shards: opts.shards,
+    on_progress: (p) => {
+      while (p.sim_ms >= next_hour_ms) {
+        hour_marks.push(wall_ms() - t0);
+        say(`  ${scaled.devices.toLocaleString('en-US')} devices: simulated hour ${hour_marks.length} of ${opts.hours} done at ${(hour_marks.at(-1)! / 1000).toFixed(0)} s`);
+        next_hour_ms += 3_600_000;
+      }
+      if (p.sim_ms >= p.end_ms) coordinator_heap = heapUsed() - base;
+    },
+  });
+  const wall_s = summary.wall_ms / 1000;
+  const first_hour_s = (hour_marks[0] ?? summary.wall_ms) / 1000;
+  const later_hours = hour_marks.length - 1;
+  const per_later_hour_s = later_hours > 0 ? (hour_marks.at(-1)! - hour_marks[0]!) / 1000 / later_hours : first_hour_s;
+  const device_days = summary.devices * (opts.hours / 24);
+  return {
+    name: `${scenario.name} ×${scaled.factor} ${opts.hours}h memory, ${opts.shards} shard(s), no NOC`,
+    devices: summary.devices,
+    factor: scaled.factor,
+    shards: opts.shards,
+    sim_hours: opts.hours,
+    wall_s,
+    device_days_per_wall_s: Math.round(device_days / wall_s),
+    day_wall_s: hour_marks.length >= 24 ? Math.round(hour_marks[23]! / 1000) : Math.round(first_hour_s + 23 * per_later_hour_s),
+    day_measured: hour_marks.length >= 24,
+    first_hour_wall_s: Math.round(first_hour_s * 10) / 10,
+    coordinator_heap_bytes_per_device: Math.round(coordinator_heap / summary.devices),
+    events_per_device_day: Math.round(summary.events / device_days),
+    messages_per_device_day: Math.round(summary.messages / device_days),
+    trace_hash: summary.trace_hash,
+  };
 }

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { scaleFleet } from '../../harness/bench/sim-bench.ts';
+import { loadScenario } from '../../harness/scenario/scenario.ts';
+import { generatePortfolio } from '../../sim/world/generate.ts';
+
+describe('the at-scale bench fleet (issue 19: 100,000 devices)', () => {
+  const flagship = loadScenario('scenarios/commercial-portfolio.yaml');
+
+  it('multiplies every building count by the smallest factor that reaches the size asked for', () => {
+    const base = generatePortfolio(flagship.name, flagship.fleet).devices.length;
+    expect(base).toBe(4_500);
+    const { scenario, factor, devices } = scaleFleet(flagship, 10_000);
+    // 10,000 / 4,500 = 2.2…, so three copies of every building: the least that reaches 10,000.
+    expect(factor).toBe(3);
+    expect(devices).toBe(3 * base);
+    // The count is what the generator really builds, not an estimate.
+    const portfolio = generatePortfolio(scenario.name, scenario.fleet);
+    expect(portfolio.devices.length).toBe(devices);
+    // The flagship itself is untouched (the bench runs it before and after).
+    expect(generatePortfolio(flagship.name, flagship.fleet).devices.length).toBe(base);
+    expect(scaleFleet(flagship, 100_000).factor).toBe(23);
+    expect(scaleFleet(flagship, 4_500).factor).toBe(1);
+    expect(scaleFleet(flagship, 4_501).factor).toBe(2);
+  });
+
+  it('keeps every building a timeline names, so its faults still land (the retail chain, ×2)', () => {
+    const chain = loadScenario('scenarios/retail-chain.yaml');
+    const { scenario, factor } = scaleFleet(chain, 1_000);
+    expect(factor).toBe(2);
+    const buildings = new Set(generatePortfolio(scenario.name, scenario.fleet).devices.map((d) => d.building_id));
+    expect(buildings.size).toBe(80);
+    const named = chain.timeline.steps.flatMap((step) => ('target' in step && step.target?.building ? [step.target.building].flat() : []));
+    expect(named).toContain('chi-store-3');
+    for (const building of named) expect(buildings.has(building)).toBe(true);
+  });
+});
