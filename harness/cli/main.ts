@@ -105,9 +105,9 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     )
     .command(
       'scenarios',
-      'list the bundled scenarios',
-      (y) => y.option('json', { type: 'boolean', default: false }),
-      (a) => guard(async () => (await import('./commands/scenarios.ts')).scenariosCommand({ json: a.json }, io)),
+      'list the bundled scenarios (--metrics: the metrics an expectation may name)',
+      (y) => y.option('json', { type: 'boolean', default: false }).option('metrics', { type: 'boolean', default: false, describe: 'list the metrics `expect:` may check (that: at the end, always: after every step), with unit and meaning' }),
+      (a) => guard(async () => (await import('./commands/scenarios.ts')).scenariosCommand({ json: a.json, metrics: a.metrics }, io)),
     )
     .command(
       'diff <a> <b>',

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { compare, formatValue, lostQos1, matchMetric, parseValue, splitComparison, type Measured, type RunFacts } from '../../harness/expect/metrics.ts';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type * as Module from '../../harness/expect/metrics.ts';
+import type { Measured, RunFacts } from '../../harness/expect/metrics.ts';
 import type { OracleReport } from '../../harness/expect/oracle.ts';
 import type { RunSummary } from '../../harness/run/run-types.ts';
 import type { SlaReport } from '../../platform/sla/ledger.ts';
@@ -9,6 +10,20 @@ import type { SlaReport } from '../../platform/sla/ledger.ts';
  * hand-picked distinct numbers (each field its own value, so reading the wrong one shows).
  * Every fixture is built inside its test (docs/testing.md: fixtures shared across tests hide kills).
  */
+
+// Each test loads the module afresh (vi.resetModules, then import), so the metric catalog (the
+// `get` of every metric, built once at import) is built inside the test: mutation testing credits
+// a test only with code that runs inside it (docs/testing.md, "hybrid" static mutants).
+let compare: typeof Module.compare;
+let formatValue: typeof Module.formatValue;
+let lostQos1: typeof Module.lostQos1;
+let matchMetric: typeof Module.matchMetric;
+let parseValue: typeof Module.parseValue;
+let splitComparison: typeof Module.splitComparison;
+beforeEach(async () => {
+  vi.resetModules();
+  ({ compare, formatValue, lostQos1, matchMetric, parseValue, splitComparison } = await import('../../harness/expect/metrics.ts'));
+});
 
 const NO_PLATFORM = 'the run had no platform in the loop';
 const NO_NOC = 'no simulated NOC in this run';
