@@ -37,8 +37,10 @@ export default {
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
-  // The issue's bar is 85 %; `break` stays off until every module has reached it (docs/testing.md).
-  thresholds: { high: 90, low: 85, break: null },
+  // The bar is 85 % per module; the whole-list run of 2026-12-06 had every module at or above it
+  // (91.77 % in all, docs/testing.md). `break` judges the total; scripts/mutation-scores.mjs
+  // --below 85 judges each module (the scheduled CI job runs both).
+  thresholds: { high: 90, low: 85, break: 85 },
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
   ignorePatterns: ['.stryker-tmp*', '/mutation', 'out', 'reports', 'bench-results', 'coverage', 'viewer/dist', 'scratch', '.vitest-artifacts'],
