@@ -213,10 +213,10 @@ export function scaleFleet(scenario: Scenario, min_devices: number): { scenario:
 }
 
 /**
- * A national chain's fleet (issue 19: 100,000 devices) for a few simulated hours with the platform
- * in the loop on the in-memory bus, over `shards` simulator processes, without the simulated NOC
- * (which shards cannot hold yet). Progress goes to `say` once a simulated hour: the build alone
- * takes a minute on a loaded 2-core machine.
+ * A national chain's fleet (issue 19: 100,000 devices) for `hours` simulated hours (the bench asks
+ * for a day) with the platform in the loop on the in-memory bus, over `shards` simulator
+ * processes, without the simulated NOC (which shards cannot hold yet). Progress goes to `say` once
+ * a simulated hour: the build and the first hour alone take most of a minute on a loaded 2-core machine.
  */
 export async function benchAtScale(
   scenario: Scenario,
