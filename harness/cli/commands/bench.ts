@@ -8,6 +8,7 @@ import { CEILING_CALIBRATION } from '../../load/ceiling.ts';
 import { benchLoad, TARGET_GATEWAY_DEVICES, TARGET_LIVE_CONNECTIONS, TARGET_LIVE_P99_MS, TARGET_LIVE_RATE_PER_S } from '../../bench/load-bench.ts';
 import { benchViewer, TARGET_FPS } from '../../bench/viewer-bench.ts';
 import { loadScenario } from '../../scenario/scenario.ts';
+import { UsageError } from '../../errors.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { int, table } from '../format.ts';
 import { resolveScenarioPath } from '../scenario-path.ts';
@@ -36,6 +37,11 @@ export type BenchSection = 'sim' | 'mqtt' | 'platform' | 'store' | 'load' | 'vie
 type Row = [string, string, string, string];
 
 export async function benchCommand(args: { days: number; shard_days?: number; scale_devices?: number; scale_hours?: number; out: string; only?: BenchSection[]; connections?: number }, io: CliIo): Promise<number> {
+  // Checked before any section runs: the at-scale run comes last, after many minutes of others.
+  const scale_hours = args.scale_hours ?? 24;
+  const scale_devices = args.scale_devices ?? 100_000;
+  if (!Number.isSafeInteger(scale_devices) || scale_devices < 1 || scale_devices > 1_000_000) throw new UsageError('BENCH_SCALE', `--scale-devices ${scale_devices}: a whole number from 1 to 1,000,000`);
+  if (!Number.isFinite(scale_hours) || scale_hours < 0 || scale_hours > 720) throw new UsageError('BENCH_SCALE', `--scale-hours ${scale_hours}: a number of simulated hours from 0 (skip) to 720`);
   const wall = (): number => performance.now(); // wall-clock: benchmarks measure real time
   const sections = new Set<BenchSection>(args.only && args.only.length > 0 ? args.only : ['sim', 'mqtt', 'platform', 'store', 'load', 'viewer']);
   const scenario = loadScenario(resolveScenarioPath('commercial-portfolio'));
@@ -70,11 +76,9 @@ export async function benchCommand(args: { days: number; shard_days?: number; sc
       ['shards: events / messages per device-day', `${int(sh.one.events_per_device_day)} / ${int(sh.one.messages_per_device_day)}`, '', ''],
       ['shards: 1-shard hash = 2-shard hash', sh.same_hash ? 'yes' : 'NO', 'yes', ''],
     );
-    const scale_hours = args.scale_hours ?? 24;
     if (scale_hours > 0) {
-      const min_devices = args.scale_devices ?? 100_000;
-      say(`simulator: the flagship scaled to ≥ ${int(min_devices)} devices, ${scale_hours} simulated hour(s), --shards 2, no NOC (--scale-hours 0 skips it)…`);
-      const big = await benchAtScale(scenario, { min_devices, hours: scale_hours, shards: 2 }, wall, say);
+      say(`simulator: the flagship scaled to ≥ ${int(scale_devices)} devices, ${scale_hours} simulated hour(s), --shards 2, no NOC (--scale-hours 0 skips it)…`);
+      const big = await benchAtScale(scenario, { min_devices: scale_devices, hours: scale_hours, shards: 2 }, wall, say);
       results.scale = big;
       rows.push(
         [`scale: devices (flagship ×${big.factor}), 2 shards`, int(big.devices), '≥ 100,000', ''],
