@@ -316,6 +316,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
           quiet: (t) => platform === undefined || (platform.patching.list().length === 0 && platform.pendingActions(t) === 0),
           on_hour: (t) => options.on_progress?.({ sim_ms: t, start_ms: scenario.start_ms, end_ms: sim_end_ms, events, messages: sent }),
           on_events: (n) => (events = n),
+          window_steps: options.shard_window_steps,
         },
         options,
       );

@@ -115,6 +115,12 @@ export interface RunOptions {
    * itself), or anywhere that reaches `shard_broker`, started with `msp-twin shard` (docs/scale-out.md).
    */
   readonly shard_placement?: 'process' | 'in-process' | 'broker';
+  /**
+   * Lockstep steps a shard runs per request while the platform cannot send commands
+   * (harness/run/shards/sharded-lockstep.ts, DEFAULT_WINDOW_STEPS). Any value gives the same
+   * trace; tests vary it to prove that, the bench to price the round trips.
+   */
+  readonly shard_window_steps?: number;
   /** The broker shards and coordinator meet on, and the run id that keeps runs apart on it. */
   readonly shard_broker?: { readonly transport: MqttTransportOptions; readonly run: string };
 }

@@ -42,6 +42,14 @@ describe('shards', () => {
     });
   }
 
+  it('the window of steps per request does not change the trace: 1, 7 and the default (quiet before the rollout, single steps during it)', { timeout: 240_000 }, async () => {
+    const one = await run('rollout-uplink-outage', { duration_ms: 2 * 3_600_000 });
+    for (const shard_window_steps of [1, 7, undefined]) {
+      const sharded = await run('rollout-uplink-outage', { duration_ms: 2 * 3_600_000, shards: 2, shard_placement: 'in-process', shard_window_steps });
+      expect(comparable(sharded)).toEqual(comparable(one));
+    }
+  });
+
   it('the hash still tells runs apart: another seed, sharded, gives another hash', { timeout: 120_000 }, async () => {
     const a = await run('rollout-uplink-outage', { duration_ms: 3_600_000, shards: 2, shard_placement: 'in-process' });
     const b = await run('rollout-uplink-outage', { duration_ms: 3_600_000, shards: 2, shard_placement: 'in-process', seed: 'another' });
@@ -61,11 +69,11 @@ describe('shards', () => {
   });
 
   it('a shard process that fails says so with its own code and the shard\'s reason', async () => {
-    // A step before init: the real worker refuses it, and the coordinator sees RUN_SHARD_FAILED
+    // A window before init: the real worker refuses it, and the coordinator sees RUN_SHARD_FAILED
     // (not a load run's LOAD_CHILD_* code) naming the shard and its message.
     const link = processShard('shard 1/2');
     try {
-      await expect(link.step(0, [])).rejects.toMatchObject({ code: 'RUN_SHARD_FAILED', message: expect.stringMatching(/^shard 1\/2: .*shard not initialised/) });
+      await expect(link.advance(1_000, [])).rejects.toMatchObject({ code: 'RUN_SHARD_FAILED', message: expect.stringMatching(/^shard 1\/2: .*shard not initialised/) });
     } finally {
       await link.close();
     }

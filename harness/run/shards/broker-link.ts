@@ -9,7 +9,7 @@ import { ShardSimulator, type ShardCommand, type ShardInit } from './shard-sim.t
 /**
  * Shards coordinated only through a broker (docs/scale-out.md, "Across machines"): the
  * coordinator and each shard process (a pod of a Kubernetes Indexed Job, say) exchange the same
- * init/step/finish requests as over IPC, as QoS 1 messages under `msp/v1/$sim/shard/<run>/<i>/`.
+ * init/advance/finish requests as over IPC, as QoS 1 messages under `msp/v1/$sim/shard/<run>/<i>/`.
  * Nothing else is shared, so shards can run anywhere that reaches the broker.
  *
  * A step's answer (its lines and messages) is far larger than brokers let one message be (the
@@ -117,10 +117,10 @@ export async function serveShardOverBroker(o: { transport: MqttTransportOptions;
         shard = new ShardSimulator(args as ShardInit);
         o.on_log?.(`shard ${o.index}: ${shard.sim.twins.length} devices in ${shard.sim.config.portfolio.sites.length} sites`);
         return { next_at: shard.next_at, devices: shard.sim.twins.length };
-      case 'step': {
-        const a = args as { until_ms: number; commands: readonly ShardCommand[] };
-        if (!shard) throw new MspError('RUN_SHARD_PROTOCOL', 'step before init');
-        return shard.step(a.until_ms, a.commands);
+      case 'advance': {
+        const a = args as { window_end_ms: number; commands: readonly ShardCommand[] };
+        if (!shard) throw new MspError('RUN_SHARD_PROTOCOL', 'advance before init');
+        return shard.advance(a.window_end_ms, a.commands);
       }
       case 'finish':
         if (!shard) throw new MspError('RUN_SHARD_PROTOCOL', 'finish before init');
@@ -204,7 +204,7 @@ export async function brokerShards(transport: MqttTransportOptions, run: string,
   return [...Array(count).keys()].map(
     (index): ShardLink => ({
       init: (init: ShardInit) => call(index, 'init', init),
-      step: (until_ms, commands) => call(index, 'step', { until_ms, commands }),
+      advance: (window_end_ms, commands) => call(index, 'advance', { window_end_ms, commands }),
       finish: (device_ids) => call(index, 'finish', { device_ids }),
       close: async () => {
         await call(index, 'stop', {}).catch(() => {});

@@ -1,18 +1,19 @@
 import { ChildRpc } from '../../load/rpc.ts';
-import type { ShardCommand, ShardFinal, ShardInit, ShardStepResult } from './shard-sim.ts';
+import type { ShardAdvance, ShardCommand, ShardFinal, ShardInit } from './shard-sim.ts';
 import { ShardSimulator } from './shard-sim.ts';
 
 /** One shard as the coordinator drives it: in its own process, or (tests, one core) in this one. */
 export interface ShardLink {
   init(init: ShardInit): Promise<{ next_at: number | null; devices: number }>;
-  step(until_ms: number, commands: readonly ShardCommand[]): Promise<ShardStepResult>;
+  /** ShardSimulator.advance: the routed commands, then the window's steps up to `window_end_ms` (exclusive). */
+  advance(window_end_ms: number, commands: readonly ShardCommand[]): Promise<ShardAdvance>;
   finish(device_ids: readonly string[]): Promise<ShardFinal>;
   close(): Promise<void>;
 }
 
 /** Building a flagship-sized shard (generating the portfolio, the twins) takes seconds on a loaded machine. */
 const INIT_TIMEOUT_MS = 120_000;
-/** A step is milliseconds of work; a shard that takes this long has hung. */
+/** A window of steps is at most a second or so of work; a shard that takes this long has hung. */
 const STEP_TIMEOUT_MS = 120_000;
 
 const WORKER = new URL('./shard-worker.ts', import.meta.url);
@@ -22,7 +23,7 @@ export function processShard(label: string): ShardLink {
   const rpc = new ChildRpc(label, WORKER, undefined, 'RUN_SHARD');
   return {
     init: (init) => rpc.call('init', init, INIT_TIMEOUT_MS),
-    step: (until_ms, commands) => rpc.call('step', { until_ms, commands }, STEP_TIMEOUT_MS),
+    advance: (window_end_ms, commands) => rpc.call('advance', { window_end_ms, commands }, STEP_TIMEOUT_MS),
     finish: (device_ids) => rpc.call('finish', { device_ids }, STEP_TIMEOUT_MS),
     close: () => rpc.stop(),
   };
@@ -36,7 +37,7 @@ export function inProcessShard(): ShardLink {
       shard = new ShardSimulator(init);
       return { next_at: shard.next_at, devices: shard.sim.twins.length };
     },
-    step: async (until_ms, commands) => shard!.step(until_ms, commands),
+    advance: async (window_end_ms, commands) => shard!.advance(window_end_ms, commands),
     finish: async (device_ids) => shard!.finish(device_ids),
     close: async () => {},
   };

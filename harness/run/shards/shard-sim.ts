@@ -35,8 +35,10 @@ export interface ShardCommand {
   readonly command: OtaCommandPayload;
 }
 
-/** One step of one shard, as its coordinator needs it. */
-export interface ShardStepResult {
+/** One lockstep step (a cell of the step grid in which this shard had events), as its coordinator needs it. */
+export interface ShardCell {
+  /** The step's end: the grid cell's end (or the run's end), exclusive. */
+  readonly step_end: number;
   /** The step's trace lines in (time, site, site-local) order. */
   readonly lines: StepLineBatch;
   /** What the broker delivered to the platform's subscription, in delivery order. */
@@ -44,6 +46,14 @@ export interface ShardStepResult {
   readonly wills: ReadonlyArray<[string, number]>;
   /** Messages and wills the platform must receive for this step. */
   readonly sent: number;
+}
+
+/**
+ * What one request made a shard do: every step of the window in which it had an event, in time
+ * order (steps where only other shards had events are not listed; the coordinator merges them).
+ */
+export interface ShardAdvance {
+  readonly cells: readonly ShardCell[];
   /** Virtual time of this shard's next event, or null when its queue is empty. */
   readonly next_at: number | null;
   /** Events this shard has processed so far (for progress). */
@@ -78,8 +88,13 @@ export class ShardSimulator {
   readonly #faults: FaultRuntime;
   #lines: StepLineBatch = EMPTY;
   #messages: Array<[string, string, boolean]> = [];
+  readonly #grid_start_ms: number;
+  readonly #step_ms: number;
 
   constructor(init: ShardInit) {
+    if (!Number.isSafeInteger(init.step_ms) || init.step_ms <= 0) throw new MspError('RUN_SHARD_PROTOCOL', `shard ${init.index}: step_ms must be a positive whole number of ms, got ${init.step_ms}`);
+    this.#grid_start_ms = init.start_ms;
+    this.#step_ms = init.step_ms;
     const whole = generatePortfolio(init.scenario_name, init.fleet);
     const assignment = assignSites(whole, init.count);
     const portfolio = shardPortfolio(whole, assignment, init.index);
@@ -107,15 +122,37 @@ export class ShardSimulator {
     return this.sim.nextEventAt() ?? null;
   }
 
-  /** Takes the last step's commands for this shard's devices, then runs every event up to `until_ms`. */
-  step(until_ms: number, commands: readonly ShardCommand[]): ShardStepResult {
+  /**
+   * Takes the last step's commands for this shard's devices, then runs the step grid's cells up
+   * to `window_end_ms` (exclusive, on the grid or the run's end) one lockstep step at a time,
+   * exactly as runLockstep would step a simulator holding only these sites: each cell that holds
+   * an event is one step, run to its last millisecond. The clock is left at the window's last
+   * millisecond, where stepping every cell of the window would leave it, since a command is
+   * scheduled from the clock (Simulation.scheduleCommand).
+   */
+  advance(window_end_ms: number, commands: readonly ShardCommand[]): ShardAdvance {
     for (const c of commands) this.sim.scheduleCommand(c.device_id, c.command);
+    const end_ms = this.sim.end_ms;
+    const limit = Math.min(window_end_ms, end_ms);
+    const cells: ShardCell[] = [];
+    for (;;) {
+      const next = this.sim.nextEventAt();
+      if (next === undefined || next >= limit) break;
+      const cell_end = Math.min(end_ms, this.#grid_start_ms + (Math.floor((next - this.#grid_start_ms) / this.#step_ms) + 1) * this.#step_ms);
+      cells.push(this.#runCell(cell_end));
+    }
+    // No event is left before the window's end, so this only moves the clock.
+    this.sim.runUntil(limit - 1);
+    return { cells, next_at: this.next_at, events: this.sim.stats.events };
+  }
+
+  #runCell(step_end: number): ShardCell {
     const before = this.#sentSoFar();
     this.#lines = EMPTY;
     this.#messages = [];
-    this.sim.runUntil(until_ms);
+    this.sim.runUntil(step_end - 1);
     const sent = this.#sentSoFar() - before;
-    return { lines: this.#lines, messages: this.#messages, wills: this.sim.drainWillTimes(), sent, next_at: this.next_at, events: this.sim.stats.events };
+    return { step_end, lines: this.#lines, messages: this.#messages, wills: this.sim.drainWillTimes(), sent };
   }
 
   #sentSoFar(): number {

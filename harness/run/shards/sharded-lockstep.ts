@@ -3,7 +3,7 @@ import { mergeLines } from '../../../sim/kernel/step-lines.ts';
 import type { TraceJournal } from '../../../sim/kernel/trace.ts';
 import { routeCommands, unrecognisedCommand, type InboundCommand } from '../../../sim/simulation.ts';
 import type { StepReceiver } from '../step-receiver.ts';
-import type { ShardCommand, ShardStepResult } from './shard-sim.ts';
+import type { ShardAdvance, ShardCell, ShardCommand } from './shard-sim.ts';
 import { MspError } from '../../../common/errors.ts';
 import type { ShardLink } from './pool.ts';
 
@@ -21,14 +21,31 @@ export interface ShardedLockstepOptions {
   readonly first_at: ReadonlyArray<number | null>;
   readonly after_step?: (step_end_ms: number) => void;
   /**
-   * True when applying the step ending at `step_end_ms` cannot make the platform send commands
-   * (no rollout exists and none is queued to start by then): the shards may then run the next
-   * step while the platform applies this one, since nothing can reach them in between.
+   * True when applying any step ending at or before `step_end_ms` cannot make the platform send
+   * commands (no rollout exists and none is queued to start by then): the shards may then run
+   * those steps in one window, and the next window while the platform applies this one, since
+   * nothing can reach them in between.
    */
   readonly quiet?: (step_end_ms: number) => boolean;
+  /** Steps a request may cover while quiet (DEFAULT_WINDOW_STEPS); 1 is one request a step. */
+  readonly window_steps?: number;
   readonly on_hour?: (sim_ms: number, sent: number) => void;
   /** Events of every shard so far (a shard's world ticks counted in each), for progress. */
   readonly on_events?: (events: number) => void;
+}
+
+/**
+ * How many steps of the grid a shard runs per request when no command can reach it in between.
+ * Every request is a round trip between processes (tens of microseconds each way, and a wake-up
+ * of both event loops), which cost more than the flagship's steps themselves when every step
+ * was its own request; a window of a minute makes it one request a simulated minute.
+ */
+export const DEFAULT_WINDOW_STEPS = 60;
+
+/** A window the shards are running: every step of the grid up to `end` (exclusive). */
+interface Window {
+  readonly end: number;
+  readonly results: Promise<ShardAdvance[]>;
 }
 
 /**
@@ -38,8 +55,16 @@ export interface ShardedLockstepOptions {
  * messages to the platform's receiver and closes the step's barrier. The platform's commands go
  * to the shards holding their devices with the next step's request, in canonical order, so each
  * shard schedules them exactly as one simulator would.
+ *
+ * While the platform cannot send commands (`quiet`), a request covers a window of up to
+ * `window_steps` steps, and the next window is requested before the platform applies this one:
+ * the shards' steps and the platform's work overlap, and the round trips are one per window.
+ * Each shard returns the steps it had events in; the coordinator merges them by step end, so the
+ * steps, their order and their contents are those of one step per request.
  */
-export async function runShardedLockstep(shards: readonly ShardLink[], o: ShardedLockstepOptions): Promise<{ steps: number; sent: number; overlapped: number }> {
+export async function runShardedLockstep(shards: readonly ShardLink[], o: ShardedLockstepOptions): Promise<{ steps: number; sent: number; overlapped: number; requests: number }> {
+  const window_steps = o.window_steps ?? DEFAULT_WINDOW_STEPS;
+  if (!Number.isSafeInteger(window_steps) || window_steps < 1) throw new MspError('RUN_SHARD_PROTOCOL', `a shard window must be a whole number of steps from 1, got ${window_steps}`);
   const next_at = [...o.first_at];
   let pending: ShardCommand[][] = shards.map(() => []);
   let pending_at: number | null = null;
@@ -47,6 +72,7 @@ export async function runShardedLockstep(shards: readonly ShardLink[], o: Sharde
   let t = o.start_ms;
   let sent_total = 0;
   let overlapped = 0;
+  let requests = 0;
   let next_hour = o.start_ms + 3_600_000;
   let reported = o.start_ms;
   /** The step after `t`: its end, or null when the run is over (the same rule as runLockstep). */
@@ -57,63 +83,103 @@ export async function runShardedLockstep(shards: readonly ShardLink[], o: Sharde
     const step_start = Math.max(t, o.start_ms + Math.floor((next - o.start_ms) / o.step_ms) * o.step_ms);
     return Math.min(o.end_ms, step_start + o.step_ms);
   };
-  // A step the shards are already running (requested before the platform applied the previous one).
-  let ahead: { step_end: number; results: Promise<ShardStepResult[]> } | undefined;
-  for (;;) {
-    const step_end = ahead?.step_end ?? nextStepEnd();
-    if (step_end === null) break;
-    const results = await (ahead?.results ?? Promise.all(shards.map((s, i) => s.step(step_end - 1, pending[i]!))));
-    ahead = undefined;
+  /**
+   * Sends every shard its commands and the next window: the next step alone, or `window_steps`
+   * of the grid when no step before the window's end can make the platform send a command.
+   */
+  const request = (): Window | undefined => {
+    const first = nextStepEnd();
+    if (first === null) return undefined;
+    const far = Math.min(o.end_ms, first + (window_steps - 1) * o.step_ms);
+    const end = far > first && o.quiet?.(far) === true ? far : first;
+    const commands = pending;
     pending = shards.map(() => []);
     pending_at = null;
-    writeLines(o.trace, mergeLines(results.map((r) => r.lines)));
-    let sent = 0;
-    const wills: Array<readonly [string, number]> = [];
-    results.forEach((r, i) => {
-      next_at[i] = r.next_at;
-      sent += r.sent;
-      for (const w of r.wills) wills.push(w);
-      for (const [topic, payload, retained] of r.messages) o.receiver.onMessage(topic, payload, retained);
-    });
-    sent_total += sent;
+    requests++;
+    const results = Promise.all(shards.map((s, i) => s.advance(end, commands[i]!)));
+    // Awaited in turn; if an earlier window fails first, this rejection must not go unhandled.
+    results.catch(() => {});
+    return { end, results };
+  };
+  let current = request();
+  while (current !== undefined) {
+    const results = await current.results;
+    results.forEach((r, i) => (next_at[i] = r.next_at));
+    t = current.end;
     o.on_events?.(results.reduce((n, r) => n + r.events, 0));
-    // Quiet: no command can come out of this step, so the next one can start now, in parallel
-    // with the platform's work on this one; its lines and messages are taken after, in order.
-    const quiet = o.quiet?.(step_end) === true;
-    if (quiet) {
-      t = step_end;
-      const next_end = nextStepEnd();
-      if (next_end !== null) {
-        const results_ahead = Promise.all(shards.map((s) => s.step(next_end - 1, [])));
-        // Awaited next round; if this step fails first, its rejection must not go unhandled.
-        results_ahead.catch(() => {});
-        ahead = { step_end: next_end, results: results_ahead };
-        overlapped++;
+    // Quiet: no command can come out of this window, so the next one can start now, in parallel
+    // with the platform's work on this one; its steps are taken after, in order.
+    const quiet = o.quiet?.(current.end) === true;
+    const ahead = quiet ? request() : undefined;
+    if (ahead !== undefined) overlapped++;
+    for (const cell of mergeCells(results)) {
+      const step_end = cell.step_end;
+      writeLines(o.trace, mergeLines(cell.parts.map((p) => p.lines)));
+      let sent = 0;
+      const wills: Array<readonly [string, number]> = [];
+      for (const part of cell.parts) {
+        sent += part.sent;
+        for (const w of part.wills) wills.push(w);
+        for (const [topic, payload, retained] of part.messages) o.receiver.onMessage(topic, payload, retained);
+      }
+      sent_total += sent;
+      const commands = await o.complete(step++, step_end, sent, wills);
+      if (quiet && commands.length > 0) throw new MspError('RUN_SHARD_PROTOCOL', `step ${step - 1}: the platform sent ${commands.length} commands in a step judged quiet; the shards had already moved on`);
+      for (const c of routeCommands(commands, (id) => o.shard_of(id) !== undefined)) {
+        if (!c.ok) {
+          // Where one simulator writes it: between steps, at its clock (the step's last millisecond).
+          o.trace.append(step_end - 1, 'cmd', unrecognisedCommand(c.topic));
+          continue;
+        }
+        pending[o.shard_of(c.device_id)!]!.push({ device_id: c.device_id, command: c.command });
+        const at = Math.max(step_end, c.command.ts);
+        if (pending_at === null || at < pending_at) pending_at = at;
+      }
+      o.after_step?.(step_end);
+      while (step_end >= next_hour) {
+        reported = Math.min(o.end_ms, next_hour);
+        o.on_hour?.(reported, sent_total);
+        next_hour += 3_600_000;
       }
     }
-    const commands = await o.complete(step++, step_end, sent, wills);
-    if (quiet && commands.length > 0) throw new MspError('RUN_SHARD_PROTOCOL', `step ${step - 1}: the platform sent ${commands.length} commands in a step judged quiet; the shards had already moved on`);
-    for (const c of routeCommands(commands, (id) => o.shard_of(id) !== undefined)) {
-      if (!c.ok) {
-        // Where one simulator writes it: between steps, at its clock (the step's last millisecond).
-        o.trace.append(step_end - 1, 'cmd', unrecognisedCommand(c.topic));
-        continue;
-      }
-      pending[o.shard_of(c.device_id)!]!.push({ device_id: c.device_id, command: c.command });
-      const at = Math.max(step_end, c.command.ts);
-      if (pending_at === null || at < pending_at) pending_at = at;
-    }
-    o.after_step?.(step_end);
-    t = step_end;
-    while (t >= next_hour) {
-      reported = Math.min(o.end_ms, next_hour);
-      o.on_hour?.(reported, sent_total);
-      next_hour += 3_600_000;
-    }
+    current = ahead ?? request();
   }
   // The end is reported too when it is not on the hour, or when the run's last stretch had no event.
   if (reported < o.end_ms) o.on_hour?.(o.end_ms, sent_total);
-  return { steps: step, sent: sent_total, overlapped };
+  return { steps: step, sent: sent_total, overlapped, requests };
+}
+
+/** One step of the grid: the parts of the shards that had events in it, in shard order. */
+interface MergedCell {
+  readonly step_end: number;
+  readonly parts: readonly ShardCell[];
+}
+
+/**
+ * The shards' steps of one window as the run's steps: every step end any shard ran, in time
+ * order, each with the parts of the shards that ran it in shard order (the order one request a
+ * step gave their lines, messages and wills).
+ */
+export function mergeCells(results: readonly ShardAdvance[]): MergedCell[] {
+  const at = results.map(() => 0);
+  const out: MergedCell[] = [];
+  for (;;) {
+    let end = Infinity;
+    results.forEach((r, i) => {
+      const c = r.cells[at[i]!];
+      if (c !== undefined && c.step_end < end) end = c.step_end;
+    });
+    if (end === Infinity) return out;
+    const parts: ShardCell[] = [];
+    results.forEach((r, i) => {
+      const c = r.cells[at[i]!];
+      if (c !== undefined && c.step_end === end) {
+        parts.push(c);
+        at[i]!++;
+      }
+    });
+    out.push({ step_end: end, parts });
+  }
 }
 
 function writeLines(trace: TraceJournal, batch: StepLineBatch): void {

@@ -1,0 +1,167 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { commandTopic } from '../../platform/contract/topics.ts';
+import { TraceJournal } from '../../sim/kernel/trace.ts';
+import type { InboundCommand } from '../../sim/simulation.ts';
+import type { StepReceiver } from '../../harness/run/step-receiver.ts';
+import type { ShardLink } from '../../harness/run/shards/pool.ts';
+import type { ShardAdvance, ShardCell, ShardCommand } from '../../harness/run/shards/shard-sim.ts';
+import { mergeCells, runShardedLockstep, type ShardedLockstepOptions } from '../../harness/run/shards/sharded-lockstep.ts';
+
+/**
+ * The coordinator's windows (harness/run/shards/sharded-lockstep.ts): while the platform cannot
+ * send commands a request covers many steps, yet the platform must see the steps, their order and
+ * their contents of one request a step. Fake shards here hold scripted events on the step grid,
+ * so the coordinator's own logic is what is tested; test/integration/shards.test.ts runs real
+ * simulators through it.
+ */
+const START = 1_000_000;
+const STEP = 1_000;
+
+/** A shard whose events are at fixed times; each makes one line and one message in its step. */
+function fakeShard(index: number, times: readonly number[], calls: Array<{ shard: number; window_end: number; commands: number }>): ShardLink {
+  const queue = [...times].sort((a, b) => a - b);
+  let events = 0;
+  return {
+    init: async () => ({ next_at: queue[0] ?? null, devices: 1 }),
+    advance: async (window_end: number, commands: readonly ShardCommand[]): Promise<ShardAdvance> => {
+      calls.push({ shard: index, window_end, commands: commands.length });
+      // A command is an event of its own at its time (as Simulation.scheduleCommand makes it).
+      for (const c of commands) queue.push(c.command.ts);
+      queue.sort((a, b) => a - b);
+      const cells: ShardCell[] = [];
+      while (queue.length > 0 && queue[0]! < window_end) {
+        const step_end = START + (Math.floor((queue[0]! - START) / STEP) + 1) * STEP;
+        const t: number[] = [];
+        const line: string[] = [];
+        const messages: Array<[string, string, boolean]> = [];
+        while (queue.length > 0 && queue[0]! < step_end) {
+          const at = queue.shift()!;
+          events++;
+          t.push(at);
+          line.push(`${at} s${index}`);
+          messages.push([`d/s${index}`, String(at), false]);
+        }
+        cells.push({ step_end, lines: { t, site: t.map(() => `s${index}`), kind: t.map(() => 'pub'), line }, messages, wills: [], sent: messages.length });
+      }
+      return { cells, next_at: queue[0] ?? null, events };
+    },
+    finish: async () => {
+      throw new Error('not used');
+    },
+    close: async () => {},
+  };
+}
+
+interface Seen {
+  readonly steps: Array<{ step: number; t_ms: number; expected: number }>;
+  readonly lines: string[];
+  readonly messages: string[];
+  readonly calls: Array<{ shard: number; window_end: number; commands: number }>;
+  readonly requests: number;
+}
+
+async function drive(times: ReadonlyArray<readonly number[]>, o: { window_steps?: number; quiet?: (t: number) => boolean; commands_at?: (step_end: number) => InboundCommand[]; end_ms?: number }): Promise<Seen> {
+  const calls: Seen['calls'] = [];
+  const shards = times.map((ts, i) => fakeShard(i, ts, calls));
+  const firsts = await Promise.all(shards.map((s) => s.init({} as never)));
+  const lines: string[] = [];
+  const messages: string[] = [];
+  const steps: Seen['steps'] = [];
+  const options: ShardedLockstepOptions = {
+    start_ms: START,
+    end_ms: o.end_ms ?? START + 600 * STEP,
+    step_ms: STEP,
+    trace: new TraceJournal((l) => lines.push(l)),
+    receiver: { onMessage: (topic: string, payload: string) => messages.push(`${topic} ${payload}`) } as unknown as StepReceiver,
+    complete: async (step, t_ms, expected) => {
+      steps.push({ step, t_ms, expected });
+      return o.commands_at?.(t_ms) ?? [];
+    },
+    shard_of: (id) => Number(id.slice(1)),
+    first_at: firsts.map((f) => f.next_at),
+    quiet: o.quiet,
+    window_steps: o.window_steps,
+  };
+  const r = await runShardedLockstep(shards, options);
+  expect(r.steps).toBe(steps.length);
+  return { steps, lines, messages, calls, requests: r.requests };
+}
+
+const eventTimes = fc.array(fc.integer({ min: START, max: START + 600 * STEP - 1 }), { maxLength: 40 });
+
+describe('sharded lockstep windows', () => {
+  it('any window size gives the steps, lines and messages of one request a step', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(eventTimes, { minLength: 1, maxLength: 3 }), fc.integer({ min: 2, max: 120 }), async (times, window_steps) => {
+        const one = await drive(times, { window_steps: 1, quiet: () => true });
+        const many = await drive(times, { window_steps, quiet: () => true });
+        expect(many.steps).toEqual(one.steps);
+        expect(many.lines).toEqual(one.lines);
+        expect(many.messages).toEqual(one.messages);
+        // Every step the grid has events in, once: the steps are the distinct cells of all events.
+        const cells = [...new Set(times.flat().map((t) => START + (Math.floor((t - START) / STEP) + 1) * STEP))].sort((a, b) => a - b);
+        expect(one.steps.map((s) => s.t_ms)).toEqual(cells);
+        expect(many.requests).toBeLessThanOrEqual(one.requests);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('while quiet, one request covers a window of steps; otherwise each step is its own request', async () => {
+    // An event every second for ten minutes: 600 steps.
+    const times = [Array.from({ length: 600 }, (_, i) => START + i * STEP + 17)];
+    const quiet = await drive(times, { quiet: () => true });
+    expect(quiet.steps).toHaveLength(600);
+    expect(quiet.requests).toBe(10);
+    const loud = await drive(times, { quiet: () => false });
+    expect(loud.steps).toEqual(quiet.steps);
+    expect(loud.requests).toBe(600);
+    // Quiet only up to a point (a rollout queued at 5 minutes): windows before it, single steps after.
+    const until = START + 300 * STEP;
+    const mixed = await drive(times, { quiet: (t) => t < until });
+    expect(mixed.steps).toEqual(quiet.steps);
+    const windowed = mixed.calls.filter((c, i, all) => i > 0 && all[i - 1]!.window_end + STEP < c.window_end);
+    expect(windowed.length).toBeGreaterThan(0);
+    for (const c of windowed) expect(c.window_end).toBeLessThan(until);
+    // A window is granted only when its last step is quiet: four minute-windows (steps to 4:00),
+    // then single steps from 4:01, since a window from there would reach 5:00.
+    expect(mixed.requests).toBe(4 + 360);
+  });
+
+  it('commands go to their shard with the next request and make a step at their time', async () => {
+    const times = [[START + 10], [START + 5_500]];
+    const command = (ts: number): InboundCommand => ({ topic: commandTopic('site', 's1', 'ota'), payload: JSON.stringify({ v: 1, ts, action: 'install', job: 'j', fw: '2.0.0' }) });
+    const seen = await drive(times, { quiet: () => false, commands_at: (t) => (t === START + STEP ? [command(START + 3_200)] : []) });
+    expect(seen.steps.map((s) => s.t_ms)).toEqual([START + STEP, START + 4 * STEP, START + 6 * STEP]);
+    const carrying = seen.calls.filter((c) => c.commands > 0);
+    expect(carrying).toEqual([{ shard: 1, window_end: START + 4 * STEP, commands: 1 }]);
+  });
+
+  it('a command from a step judged quiet is a protocol error, not a silently shifted trace', async () => {
+    const times = [[START + 10, START + 1_010]];
+    const command: InboundCommand = { topic: commandTopic('site', 's0', 'ota'), payload: JSON.stringify({ v: 1, ts: START + 2_000, action: 'install', job: 'j', fw: '2.0.0' }) };
+    await expect(drive(times, { quiet: () => true, commands_at: () => [command] })).rejects.toMatchObject({ code: 'RUN_SHARD_PROTOCOL' });
+  });
+
+  it('refuses a window that is not a whole number of steps from 1', async () => {
+    for (const window_steps of [0, 2.5, Number.NaN]) await expect(drive([[START]], { window_steps })).rejects.toMatchObject({ code: 'RUN_SHARD_PROTOCOL' });
+  });
+});
+
+describe('mergeCells', () => {
+  it('lists every step end once, in order, with the parts of the shards that ran it in shard order', () => {
+    const cell = (step_end: number, tag: string): ShardCell => ({ step_end, lines: { t: [], site: [], kind: [], line: [tag] }, messages: [], wills: [], sent: 0 });
+    fc.assert(
+      fc.property(fc.array(fc.uniqueArray(fc.integer({ min: 1, max: 50 }), { maxLength: 20 }), { maxLength: 4 }), (ends) => {
+        const results: ShardAdvance[] = ends.map((e, i) => ({ cells: [...e].sort((a, b) => a - b).map((x) => cell(x, `${i}@${x}`)), next_at: null, events: 0 }));
+        const merged = mergeCells(results);
+        expect(merged.map((m) => m.step_end)).toEqual([...new Set(ends.flat())].sort((a, b) => a - b));
+        for (const m of merged) {
+          const expected = ends.flatMap((e, i) => (e.includes(m.step_end) ? [`${i}@${m.step_end}`] : []));
+          expect(m.parts.map((p) => p.lines.line[0])).toEqual(expected);
+        }
+      }),
+    );
+  });
+});
