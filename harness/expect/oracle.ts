@@ -177,9 +177,9 @@ export class OracleCollector {
     return this.#index.device(id)?.id ?? id;
   }
 
-  /** A trace sink: call with every line, in order. */
-  readonly line = (line: string): void => {
-    const kind = lineKind(line);
+  /** A trace sink: call with every line, in order, and its kind when the caller knows it (the journal does). */
+  readonly line = (line: string, known_kind?: string): void => {
+    const kind = known_kind ?? lineKind(line);
     if (kind === undefined || !WANTED.has(kind)) return;
     const r = JSON.parse(line) as Rec;
     if (r.k !== kind) return;

@@ -152,7 +152,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   // The oracle reads the trace as it is written: injected faults and the world's own facts.
   const oracle = options.platform === false ? undefined : new OracleCollector(scope_index);
   const sink = options.trace_sink;
-  const trace = new TraceJournal(oracle && sink ? (l) => (sink(l), oracle.line(l)) : (oracle?.line ?? sink));
+  const trace = new TraceJournal(oracle && sink ? (l, k) => (sink(l, k), oracle.line(l, k)) : (oracle?.line ?? sink));
   const realtime = options.speed !== undefined;
   // A `platform_restart` fault holds the platform's input (the broker keeps it) until it is back.
   const gate = new PlatformGate<OrderedMessage>();

@@ -2,8 +2,12 @@ import { SimError } from './errors.ts';
 import { createHash, type Hash } from 'node:crypto';
 import { canonicalJson } from '../../platform/contract/canonical-json.ts';
 
-/** Where trace lines go besides the hash (a file writer in the CLI, an array in tests). */
-export type TraceSink = (line: string) => void;
+/**
+ * Where trace lines go besides the hash (a file writer in the CLI, the oracle, an array in
+ * tests), with the line's record kind (its `"k"`), which the journal already knows: a sink that
+ * wants a few kinds (the oracle) skips the rest without reading the line.
+ */
+export type TraceSink = (line: string, kind: string) => void;
 
 /**
  * The run's journal: one canonical JSON line per device message, state change, fault and
@@ -50,7 +54,7 @@ export class TraceJournal {
     this.#lines++;
     this.#bytes += line.length + 1;
     this.#counts.set(kind, (this.#counts.get(kind) ?? 0) + 1);
-    this.#sink?.(line);
+    this.#sink?.(line, kind);
   }
 
   /** SHA-256 of every line so far (each followed by "\n"), as 64 hex digits; the journal stays open. */

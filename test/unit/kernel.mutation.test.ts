@@ -326,6 +326,16 @@ describe('trace journal edges', () => {
     expect(j.pending_chars).toBe(0);
   });
 
+  it('hands the sink each line with its own kind, so the oracle need not read the line to skip it', () => {
+    const seen: Array<[string, string]> = [];
+    const j = new TraceJournal((line, kind) => seen.push([line, kind]));
+    j.append(5, 'fault', { id: 'f1' });
+    j.appendPublish(6, 'd1', 'msp/v1/s/d1/telemetry', '{"v":1}', 1, false);
+    j.appendLine('p.live', '{"k":"p.live","t":7}');
+    expect(seen.map(([, kind]) => kind)).toEqual(['fault', 'pub', 'p.live']);
+    for (const [line, kind] of seen) expect((JSON.parse(line) as { k: string }).k).toBe(kind);
+  });
+
   it('kinds sort by code unit, not by locale or length (a prefix first, capitals before lower case)', () => {
     const j = new TraceJournal();
     for (const kind of ['ab', 'a', 'B', 'a', 'b']) j.appendLine(kind, '{}');
