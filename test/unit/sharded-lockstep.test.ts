@@ -6,7 +6,7 @@ import type { InboundCommand } from '../../sim/simulation.ts';
 import type { StepReceiver } from '../../harness/run/step-receiver.ts';
 import type { ShardLink } from '../../harness/run/shards/pool.ts';
 import type { ShardAdvance, ShardCell, ShardCommand } from '../../harness/run/shards/shard-sim.ts';
-import { mergeCells, runShardedLockstep, type ShardedLockstepOptions } from '../../harness/run/shards/sharded-lockstep.ts';
+import { mergeCells, nextWindowSteps, runShardedLockstep, type ShardedLockstepOptions } from '../../harness/run/shards/sharded-lockstep.ts';
 
 /**
  * The coordinator's windows (harness/run/shards/sharded-lockstep.ts): while the platform cannot
@@ -61,7 +61,7 @@ interface Seen {
   readonly requests: number;
 }
 
-async function drive(times: ReadonlyArray<readonly number[]>, o: { window_steps?: number; quiet?: (t: number) => boolean; commands_at?: (step_end: number) => InboundCommand[]; end_ms?: number }): Promise<Seen> {
+async function drive(times: ReadonlyArray<readonly number[]>, o: { window_steps?: number; window_items?: number; quiet?: (t: number) => boolean; commands_at?: (step_end: number) => InboundCommand[]; end_ms?: number }): Promise<Seen> {
   const calls: Seen['calls'] = [];
   const shards = times.map((ts, i) => fakeShard(i, ts, calls));
   const firsts = await Promise.all(shards.map((s) => s.init({} as never)));
@@ -82,6 +82,7 @@ async function drive(times: ReadonlyArray<readonly number[]>, o: { window_steps?
     first_at: firsts.map((f) => f.next_at),
     quiet: o.quiet,
     window_steps: o.window_steps,
+    window_items: o.window_items,
   };
   const r = await runShardedLockstep(shards, options);
   expect(r.steps).toBe(steps.length);
@@ -93,9 +94,9 @@ const eventTimes = fc.array(fc.integer({ min: START, max: START + 600 * STEP - 1
 describe('sharded lockstep windows', () => {
   it('any window size gives the steps, lines and messages of one request a step', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(eventTimes, { minLength: 1, maxLength: 3 }), fc.integer({ min: 2, max: 120 }), async (times, window_steps) => {
+      fc.asyncProperty(fc.array(eventTimes, { minLength: 1, maxLength: 3 }), fc.integer({ min: 2, max: 120 }), fc.integer({ min: 1, max: 200 }), async (times, window_steps, window_items) => {
         const one = await drive(times, { window_steps: 1, quiet: () => true });
-        const many = await drive(times, { window_steps, quiet: () => true });
+        const many = await drive(times, { window_steps, window_items, quiet: () => true });
         expect(many.steps).toEqual(one.steps);
         expect(many.lines).toEqual(one.lines);
         expect(many.messages).toEqual(one.messages);
@@ -113,7 +114,9 @@ describe('sharded lockstep windows', () => {
     const times = [Array.from({ length: 600 }, (_, i) => START + i * STEP + 17)];
     const quiet = await drive(times, { quiet: () => true });
     expect(quiet.steps).toHaveLength(600);
-    expect(quiet.requests).toBe(10);
+    // The first step alone (its rate sizes the windows), then windows of 60.
+    expect(quiet.requests).toBe(1 + 10);
+    expect(quiet.calls.slice(0, 3).map((c) => (c.window_end - START) / STEP)).toEqual([1, 61, 121]);
     const loud = await drive(times, { quiet: () => false });
     expect(loud.steps).toEqual(quiet.steps);
     expect(loud.requests).toBe(600);
@@ -124,9 +127,18 @@ describe('sharded lockstep windows', () => {
     const windowed = mixed.calls.filter((c, i, all) => i > 0 && all[i - 1]!.window_end + STEP < c.window_end);
     expect(windowed.length).toBeGreaterThan(0);
     for (const c of windowed) expect(c.window_end).toBeLessThan(until);
-    // A window is granted only when its last step is quiet: four minute-windows (steps to 4:00),
-    // then single steps from 4:01, since a window from there would reach 5:00.
-    expect(mixed.requests).toBe(4 + 360);
+    // A window is granted only when its last step is quiet: the first step, four minute-windows
+    // (to 4:01), then single steps from 4:02, since a window from there would reach 5:00.
+    expect(mixed.requests).toBe(1 + 4 + 359);
+  });
+
+  it('windows carry about the item budget: fewer steps when the last window was busy', async () => {
+    // Two items a step (a line and a message) and a budget of 10: five steps a window.
+    const times = [Array.from({ length: 100 }, (_, i) => START + i * STEP + 3)];
+    const seen = await drive(times, { quiet: () => true, window_items: 10 });
+    expect(seen.steps).toHaveLength(100);
+    expect(seen.calls.slice(0, 4).map((c) => (c.window_end - START) / STEP)).toEqual([1, 6, 11, 16]);
+    expect(seen.requests).toBe(1 + Math.ceil(99 / 5));
   });
 
   it('commands go to their shard with the next request and make a step at their time', async () => {
@@ -146,6 +158,25 @@ describe('sharded lockstep windows', () => {
 
   it('refuses a window that is not a whole number of steps from 1', async () => {
     for (const window_steps of [0, 2.5, Number.NaN]) await expect(drive([[START]], { window_steps })).rejects.toMatchObject({ code: 'RUN_SHARD_PROTOCOL' });
+  });
+});
+
+describe('nextWindowSteps', () => {
+  const advance = (items_per_cell: readonly number[]): ShardAdvance => ({
+    cells: items_per_cell.map((n, i) => ({ step_end: i + 1, lines: { t: [], site: [], kind: [], line: Array.from({ length: n }, () => 'l') }, messages: Array.from({ length: n }, () => ['t', 'p', false] as const), wills: [], sent: n })),
+    next_at: null,
+    events: 0,
+  });
+
+  it('sizes the next window to the budget at the last window\'s rate over its whole span, within 1 and the most', () => {
+    // 2 shards, 10 steps spanned, 40 + 60 items: 10 a step; a budget of 55 is 5 steps.
+    expect(nextWindowSteps([advance([20]), advance([10, 20])], 10, 55, 60)).toBe(5);
+    // Empty steps count in the span: the same items over 20 steps is half the rate.
+    expect(nextWindowSteps([advance([20]), advance([10, 20])], 20, 55, 60)).toBe(11);
+    expect(nextWindowSteps([advance([500])], 1, 10, 60)).toBe(1);
+    expect(nextWindowSteps([advance([1])], 1, 1_000, 60)).toBe(60);
+    // Nothing happened: the longest window.
+    expect(nextWindowSteps([advance([]), advance([])], 3, 10, 42)).toBe(42);
   });
 });
 
