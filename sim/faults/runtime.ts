@@ -74,16 +74,28 @@ export class FaultRuntime {
   readonly #step_ms: number;
   readonly #owns: (site: string) => boolean;
   readonly #sharded: boolean;
+  /**
+   * A shard's sites of the plan's faults and actions, decided once on the whole portfolio: playing
+   * its own needs only its own devices, so the whole portfolio's index is not kept (in every
+   * shard it held every other shard's device specs too).
+   */
+  readonly #fault_sites = new Map<FaultInstance, string>();
+  readonly #action_sites = new Map<PlannedAction, string | null>();
 
   constructor(sim: Simulation, plan: FaultPlan, ports: FaultPorts = {}, options: FaultRuntimeOptions = {}) {
     this.#sim = sim;
     this.plan = plan;
     this.#ports = ports;
-    const portfolio = options.shard?.portfolio ?? sim.config.portfolio;
+    const portfolio = sim.config.portfolio;
     if (options.index !== undefined && options.index.portfolio !== portfolio) throw new SimError('SIM_INVALID_ARGUMENT', 'the fault runtime was given an index of another portfolio than the one it plays');
     this.#index = options.index ?? new ScopeIndex(portfolio);
     this.#owns = options.shard ? (site) => options.shard!.owns(site) : () => true;
     this.#sharded = options.shard !== undefined;
+    if (options.shard) {
+      const whole = new ScopeIndex(options.shard.portfolio);
+      for (const f of plan.faults) this.#fault_sites.set(f, siteOfFault(whole, f));
+      for (const a of plan.actions) this.#action_sites.set(a, siteOfAction(whole, a, true));
+    }
     this.#step_ms = options.step_ms ?? 1;
     if (needsRolloutControl(plan) && !ports.rollouts) {
       throw new SimError('SIM_INVALID_ARGUMENT', 'the timeline starts, pauses or cancels rollouts but no rollout control is wired into this run');
@@ -130,7 +142,7 @@ export class FaultRuntime {
 
   /** The site a fault's scope lies in (every scope but the broker and the platform lies in one), or '' for none. */
   faultSite(f: FaultInstance): string {
-    return this.#index.devices(f.scope, f.on)[0]?.site_id ?? '';
+    return this.#fault_sites.get(f) ?? siteOfFault(this.#index, f);
   }
 
   /**
@@ -138,10 +150,7 @@ export class FaultRuntime {
    * that holds every site and null for a shard (which could not play it alone).
    */
   actionSite(a: PlannedAction): string | null {
-    const sites = new Set(a.devices.map((id) => this.#index.device(id)?.site_id ?? ''));
-    if (sites.size === 0) return '';
-    if (sites.size === 1) return [...sites][0]!;
-    return this.#sharded ? null : '';
+    return this.#action_sites.has(a) ? this.#action_sites.get(a)! : siteOfAction(this.#index, a, this.#sharded);
   }
 
   #fields(f: FaultInstance): Record<string, unknown> {
@@ -231,4 +240,15 @@ export class FaultRuntime {
     }
     sim.fact('action', { id: a.id, act: a.action, n, ...('rollout' in a ? { rollout: a.rollout } : {}) }, site);
   }
+}
+
+function siteOfFault(index: ScopeIndex, f: FaultInstance): string {
+  return index.devices(f.scope, f.on)[0]?.site_id ?? '';
+}
+
+function siteOfAction(index: ScopeIndex, a: PlannedAction, sharded: boolean): string | null {
+  const sites = new Set(a.devices.map((id) => index.device(id)?.site_id ?? ''));
+  if (sites.size === 0) return '';
+  if (sites.size === 1) return [...sites][0]!;
+  return sharded ? null : '';
 }
