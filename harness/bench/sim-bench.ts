@@ -192,6 +192,8 @@ export interface ScaleBenchResult {
   readonly first_hour_wall_s: number;
   /** The coordinator's heap (platform, oracle, bus side of the shards) per device at the end of the run. */
   readonly coordinator_heap_bytes_per_device: number;
+  /** What the shards' simulations hold, over all shard processes, per device (ShardFinal.heap_bytes). */
+  readonly shard_heap_bytes_per_device: number;
   readonly events_per_device_day: number;
   readonly messages_per_device_day: number;
   readonly trace_hash: string;
@@ -231,11 +233,13 @@ export async function benchAtScale(
   let next_hour_ms = scenario.start_ms + 3_600_000;
   const base = heapUsed();
   let coordinator_heap = 0;
+  let shard_heap = 0;
   const summary = await runScenario(scaled.scenario, {
     duration_ms,
     wall_clock_ms: wall_ms,
     noc: false,
     shards: opts.shards,
+    on_shards_done: (shards) => (shard_heap = shards.reduce((sum, s) => sum + s.heap_bytes, 0)),
     on_progress: (p) => {
       while (p.sim_ms >= next_hour_ms) {
         hour_marks.push(wall_ms() - t0);
@@ -262,6 +266,7 @@ export async function benchAtScale(
     day_measured: hour_marks.length >= 24,
     first_hour_wall_s: Math.round(first_hour_s * 10) / 10,
     coordinator_heap_bytes_per_device: Math.round(coordinator_heap / summary.devices),
+    shard_heap_bytes_per_device: Math.round(shard_heap / summary.devices),
     events_per_device_day: Math.round(summary.events / device_days),
     messages_per_device_day: Math.round(summary.messages / device_days),
     trace_hash: summary.trace_hash,

@@ -324,6 +324,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       sim_stats = r.stats;
       fault_stats = r.faults;
       ota_of = r.ota_of;
+      options.on_shards_done?.(r.shards);
     } else {
     const sim = new Simulation(
       // Telemetry is QoS 0 in real time (as fleets send it); in lockstep every message is counted, so QoS 1.

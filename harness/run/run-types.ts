@@ -87,6 +87,8 @@ export interface RunOptions {
   readonly trace_sink?: TraceSink;
   /** Called about every simulated hour with progress; the CLI draws its bar from it. */
   readonly on_progress?: (p: RunProgress) => void;
+  /** A sharded run's shards at its end: devices and heap of each (the bench's memory per device). */
+  readonly on_shards_done?: (shards: ReadonlyArray<{ readonly devices: number; readonly heap_bytes: number }>) => void;
   /** Injected wall clock for timing the run (the simulation itself never sees it). */
   readonly wall_clock_ms?: () => number;
   /** Carries out the timeline's rollout actions (start, pause, resume, cancel); required when it has any. */

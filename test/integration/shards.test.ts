@@ -45,8 +45,13 @@ describe('shards', () => {
   it('the window of steps per request does not change the trace: 1, 7 and the default (quiet before the rollout, single steps during it)', { timeout: 240_000 }, async () => {
     const one = await run('rollout-uplink-outage', { duration_ms: 2 * 3_600_000 });
     for (const shard_window_steps of [1, 7, undefined]) {
-      const sharded = await run('rollout-uplink-outage', { duration_ms: 2 * 3_600_000, shards: 2, shard_placement: 'in-process', shard_window_steps });
+      let done: ReadonlyArray<{ devices: number; heap_bytes: number }> = [];
+      const sharded = await run('rollout-uplink-outage', { duration_ms: 2 * 3_600_000, shards: 2, shard_placement: 'in-process', shard_window_steps, on_shards_done: (s) => (done = s) });
       expect(comparable(sharded)).toEqual(comparable(one));
+      // Each shard says what it held, for the bench's memory per device: every device in one shard.
+      expect(done).toHaveLength(2);
+      expect(done[0]!.devices + done[1]!.devices).toBe(one.devices);
+      for (const s of done) expect(Number.isFinite(s.heap_bytes)).toBe(true);
     }
   });
 

@@ -48,6 +48,8 @@ export interface ShardedResult {
   readonly stats: SimulationStats;
   readonly faults: { readonly started: number; readonly not_applied: number; readonly actions: number };
   readonly ota_of: (device_id: string) => OtaFacts | undefined;
+  /** Each shard's devices and its process's heap at the end (ShardFinal.heap_bytes). */
+  readonly shards: ReadonlyArray<{ readonly devices: number; readonly heap_bytes: number }>;
 }
 
 /** Counters of every shard as one simulator's: sums, with the world's clock (run by every shard) counted once. */
@@ -125,7 +127,7 @@ export async function runShards(
       faults.not_applied += f.faults.not_applied;
       faults.actions += f.faults.actions;
     }
-    return { steps, stats: sumShardStats(finals), faults, ota_of: (id) => ota.get(id) };
+    return { steps, stats: sumShardStats(finals), faults, ota_of: (id) => ota.get(id), shards: finals.map((f) => ({ devices: f.devices, heap_bytes: f.heap_bytes })) };
   } finally {
     await Promise.all(links.map((l) => l.close()));
   }

@@ -73,6 +73,22 @@ export interface ShardFinal {
   /** The fault runtime's counters for this shard's faults and actions. */
   readonly faults: { readonly started: number; readonly not_applied: number; readonly actions: number };
   readonly ota: Record<string, OtaView>;
+  /**
+   * What the shard's simulation holds on its process's heap at the end of the run: the heap then
+   * less the heap before it was built (the loaded code), each after a full collection when the
+   * process may ask for one (forked with --expose-gc, as the bench's are). In-process shards
+   * (tests) read their host's heap, which says nothing about one shard.
+   */
+  readonly heap_bytes: number;
+  readonly devices: number;
+}
+
+/** Heap in use, after two full collections when `--expose-gc` made `gc` available. */
+function heapAfterCollection(): number {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  gc?.();
+  return process.memoryUsage().heapUsed;
 }
 
 const EMPTY: StepLineBatch = { t: [], site: [], kind: [], line: [] };
@@ -88,6 +104,7 @@ export class ShardSimulator {
   readonly #faults: FaultRuntime;
   #lines: StepLineBatch = EMPTY;
   #messages: Array<[string, string, boolean]> = [];
+  readonly #heap_base_bytes = heapAfterCollection();
   readonly #grid_start_ms: number;
   readonly #step_ms: number;
 
@@ -169,6 +186,6 @@ export class ShardSimulator {
       if (agent) ota[id] = { job: agent.job, bricked: agent.bricked, bricked_once: agent.bricked_once, state: agent.state };
     }
     const f = this.#faults.stats;
-    return { stats: this.sim.stats, faults: { started: f.started, not_applied: f.not_applied, actions: f.actions }, ota };
+    return { stats: this.sim.stats, faults: { started: f.started, not_applied: f.not_applied, actions: f.actions }, ota, heap_bytes: heapAfterCollection() - this.#heap_base_bytes, devices: this.sim.twins.length };
   }
 }
