@@ -18,9 +18,20 @@ const STEP_TIMEOUT_MS = 120_000;
 
 const WORKER = new URL('./shard-worker.ts', import.meta.url);
 
+/**
+ * A shard holds a window of steps (up to ~40,000 lines and messages) until it answers, and makes
+ * the simulator's short-lived garbage besides: with V8's default 16 MB semi-spaces much of it
+ * lived through two scavenges and was promoted. 64 MB semi-spaces let it die young: a sharded
+ * 2-day flagship run took 0.82 of the wall time and CPU (4 pairs, docs/scale-out.md, "Cost");
+ * 32 MB was 1.02× and 128 MB 1.08× the time of 64 MB, with ~110 MB more peak memory. The
+ * coordinator cannot be given it (node's flags are fixed when `npx msp-twin` starts), a forked
+ * shard can.
+ */
+export const SHARD_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
+
 /** A shard in a forked child process (harness/run/shards/shard-worker.ts) over IPC. */
 export function processShard(label: string): ShardLink {
-  const rpc = new ChildRpc(label, WORKER, undefined, 'RUN_SHARD');
+  const rpc = new ChildRpc(label, WORKER, undefined, 'RUN_SHARD', SHARD_NODE_FLAGS);
   return {
     init: (init) => rpc.call('init', init, INIT_TIMEOUT_MS),
     advance: (window_end_ms, commands) => rpc.call('advance', { window_end_ms, commands }, STEP_TIMEOUT_MS),
