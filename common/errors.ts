@@ -47,6 +47,7 @@ export const ERROR_CODES = {
   API_TOKEN_WEAK: bad('HTTP API: the configured token is shorter than 16 characters'),
   API_UNAUTHORIZED: bad('HTTP API: a write without the right "Authorization: Bearer <token>" (401)'),
   API_UNSUPPORTED_MEDIA_TYPE: bad('HTTP API: a write whose Content-Type is not application/json (415)'),
+  BENCH_RUN_FAILED: bug('msp-twin bench: a run it started as a process of its own (1 shard against 2) failed or printed no summary'),
   BENCH_SCALE: bad('msp-twin bench: --scale-devices is not a whole number from 1 to 1,000,000, or --scale-hours is not a number from 0 to 720'),
   BROKER_CLOSED: bug('the embedded broker was used after its final close'),
   BROKER_INSECURE_BIND: bad('msp-twin broker: --open or the public development secret on a non-loopback interface (needs --insecure-public-bind)'),

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { benchShards } from '../../harness/bench/sim-bench.ts';
+import { resolveScenarioPath } from '../../harness/cli/scenario-path.ts';
+import { loadScenario } from '../../harness/scenario/scenario.ts';
+
+/**
+ * The bench's 1-shard against 2-shard row (docs/scale-out.md, "Cost") runs each as a whole
+ * `msp-twin run` process, so neither inherits the bench's heap: it must read their summaries,
+ * compare their hashes and say which run failed when one does.
+ */
+describe('benchShards', () => {
+  const wall = (): number => performance.now(); // wall-clock: the bench times real processes
+
+  it('times one shard and two as processes of their own, with the same hash and the fleet\'s counts', async () => {
+    const scenario = loadScenario(resolveScenarioPath('smart-home'));
+    const r = await benchShards(scenario, 1 / 48, wall);
+    expect(r.same_hash).toBe(true);
+    expect(r.one.trace_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(r.one.shards).toBe(1);
+    expect(r.two.shards).toBe(2);
+    for (const run of [r.one, r.two]) {
+      expect(run.wall_s).toBeGreaterThan(0);
+      expect(run.device_days_per_wall_s).toBe(Math.round((r.devices / 48) / run.wall_s));
+      expect(run.messages_per_device_day).toBeGreaterThan(0);
+    }
+    expect(r.two.events_per_device_day).toBe(r.one.events_per_device_day);
+    expect(r.speedup).toBeCloseTo(r.two.device_days_per_wall_s / r.one.device_days_per_wall_s, 2);
+  }, 120_000);
+
+  it('fails with BENCH_RUN_FAILED and the run\'s own reason when a run fails', async () => {
+    const scenario = { ...loadScenario(resolveScenarioPath('smart-home')), file: '/nonexistent/scenario.yaml' };
+    await expect(benchShards(scenario, 1 / 48, wall)).rejects.toMatchObject({ code: 'BENCH_RUN_FAILED', message: expect.stringContaining('/nonexistent/scenario.yaml') });
+  }, 60_000);
+});
