@@ -156,6 +156,16 @@ describe('sharded lockstep windows', () => {
     await expect(drive(times, { quiet: () => true, commands_at: () => [command] })).rejects.toMatchObject({ code: 'RUN_SHARD_PROTOCOL' });
   });
 
+  it('a command from inside a window judged quiet when asked for is a protocol error, even if the platform is no longer quiet by its end', async () => {
+    // Quiet while the second window (steps 2–61) is asked for, then not (a rollout created
+    // through the API meanwhile): a command out of step 5 cannot reach shards that ran on to 61.
+    const times = [Array.from({ length: 100 }, (_, i) => START + i * STEP + 3)];
+    let asked = 0;
+    const command: InboundCommand = { topic: commandTopic('site', 's0', 'ota'), payload: JSON.stringify({ v: 1, ts: START + 6_000, action: 'install', job: 'j', fw: '2.0.0' }) };
+    const run = drive(times, { quiet: () => asked++ < 2, commands_at: (t) => (t === START + 5 * STEP ? [command] : []) });
+    await expect(run).rejects.toMatchObject({ code: 'RUN_SHARD_PROTOCOL', message: expect.stringContaining('judged quiet') });
+  });
+
   it('refuses a window that is not a whole number of steps from 1', async () => {
     for (const window_steps of [0, 2.5, Number.NaN]) await expect(drive([[START]], { window_steps })).rejects.toMatchObject({ code: 'RUN_SHARD_PROTOCOL' });
   });

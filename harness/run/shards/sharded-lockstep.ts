@@ -57,6 +57,8 @@ export const DEFAULT_WINDOW_ITEMS = 40_000;
 interface Window {
   readonly end: number;
   readonly results: Promise<ShardAdvance[]>;
+  /** More than one step: granted because no step up to `end` could make the platform send a command. */
+  readonly judged_quiet: boolean;
 }
 
 /**
@@ -114,7 +116,7 @@ export async function runShardedLockstep(shards: readonly ShardLink[], o: Sharde
     const results = Promise.all(shards.map((s, i) => s.advance(end, commands[i]!)));
     // Awaited in turn; if an earlier window fails first, this rejection must not go unhandled.
     results.catch(() => {});
-    return { end, results };
+    return { end, results, judged_quiet: end !== first };
   };
   let current = request();
   while (current !== undefined) {
@@ -140,7 +142,9 @@ export async function runShardedLockstep(shards: readonly ShardLink[], o: Sharde
       }
       sent_total += sent;
       const commands = await o.complete(step++, step_end, sent, wills);
-      if (quiet && commands.length > 0) throw new MspError('RUN_SHARD_PROTOCOL', `step ${step - 1}: the platform sent ${commands.length} commands in a step judged quiet; the shards had already moved on`);
+      // Judged when the window was asked for, or when the next one was: either way the shards have
+      // run on without these commands (an operator's rollout through the API in between, say).
+      if ((quiet || current.judged_quiet) && commands.length > 0) throw new MspError('RUN_SHARD_PROTOCOL', `step ${step - 1}: the platform sent ${commands.length} commands in a step judged quiet; the shards had already moved on`);
       for (const c of routeCommands(commands, (id) => o.shard_of(id) !== undefined)) {
         if (!c.ok) {
           // Where one simulator writes it: between steps, at its clock (the step's last millisecond).
