@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { MspError } from '../../common/errors.ts';
+import { settledHeapBytes } from '../../common/settled-heap.ts';
 import { TraceJournal } from '../../sim/kernel/trace.ts';
 import { MemoryBus } from '../../sim/edge/memory-bus.ts';
 import { MemoryTransport } from '../../sim/edge/memory-transport.ts';
@@ -36,18 +37,10 @@ export interface SimBenchResult {
   readonly trace_hash: string;
 }
 
-const gc = (globalThis as { gc?: () => void }).gc;
-
-function heapUsed(): number {
-  gc?.();
-  gc?.();
-  return process.memoryUsage().heapUsed;
-}
-
 /**
  * Heap held by a simulation of the fleet: measured right after construction and after a
  * simulated day (queues, caches and per-device state at steady state), with the garbage collected
- * before each reading when node runs with --expose-gc. A single reading moves by ±20 % from run
+ * before each reading (common/settled-heap.ts). A single reading moves by ±20 % from run
  * to run (V8's number-to-string cache and compiled code come and go with the collections), so the
  * built figure is the median of three builds.
  */
@@ -72,19 +65,19 @@ function measureHeap(scenario: Scenario): { built: number; running: number; devi
   // its reading would still be alive at the next baseline, and the next reading would come out
   // near zero.
   const builtOnce = (): number => {
-    const base = heapUsed();
+    const base = settledHeapBytes();
     const { sim } = build();
-    const bytes = heapUsed() - base;
+    const bytes = settledHeapBytes() - base;
     void sim.stats; // alive until after the reading
     return bytes;
   };
   const readings = [builtOnce(), builtOnce()];
   const last = ((): { built: number; running: number; devices: number } => {
-    const base = heapUsed();
+    const base = settledHeapBytes();
     const { sim, devices } = build();
-    const built = heapUsed() - base;
+    const built = settledHeapBytes() - base;
     sim.runUntil(scenario.start_ms + 86_400_000);
-    const running = heapUsed() - base;
+    const running = settledHeapBytes() - base;
     void sim.stats; // keep the simulation alive until after the reading
     return { built, running, devices };
   })();
@@ -97,14 +90,14 @@ export async function benchSimulation(scenario: Scenario, days: number, wall_ms:
   const heap = measureHeap(scenario);
   // The reading is taken in the run's last progress call, while the platform is still alive; its
   // two collections add well under a second to a run of simulated days.
-  const base = heapUsed();
+  const base = settledHeapBytes();
   let with_platform = 0;
   const gc_timer = startGcTimer();
   const summary = await runScenario(scenario, {
     duration_ms: Math.round(days * 86_400_000),
     wall_clock_ms: wall_ms,
     on_progress: (p) => {
-      if (p.sim_ms >= p.end_ms) with_platform = heapUsed() - base;
+      if (p.sim_ms >= p.end_ms) with_platform = settledHeapBytes() - base;
     },
   });
   const gc_ms = await gc_timer.stop();
@@ -261,7 +254,7 @@ export async function benchAtScale(
   const t0 = wall_ms();
   const hour_marks: number[] = [];
   let next_hour_ms = scenario.start_ms + 3_600_000;
-  const base = heapUsed();
+  const base = settledHeapBytes();
   let coordinator_heap = 0;
   let shard_heap = 0;
   const summary = await runScenario(scaled.scenario, {
@@ -276,7 +269,7 @@ export async function benchAtScale(
         say(`  ${scaled.devices.toLocaleString('en-US')} devices: simulated hour ${hour_marks.length} of ${opts.hours} done at ${(hour_marks.at(-1)! / 1000).toFixed(0)} s`);
         next_hour_ms += 3_600_000;
       }
-      if (p.sim_ms >= p.end_ms) coordinator_heap = heapUsed() - base;
+      if (p.sim_ms >= p.end_ms) coordinator_heap = settledHeapBytes() - base;
     },
   });
   const wall_s = summary.wall_ms / 1000;

@@ -56,9 +56,7 @@ export class ChildRpc {
   constructor(label: string, module_url: URL, on_notice: (value: unknown) => void = () => {}, family: RpcFamily = 'LOAD_CHILD', node_flags: readonly string[] = []) {
     this.label = label;
     this.#family = family;
-    // --expose-gc is passed on so a child can report its heap after a full collection (the bench).
-    const exec_argv = ['--import', TSX_LOADER, ...node_flags, ...process.execArgv.filter((a) => a === '--expose-gc')];
-    this.child = fork(module_url, [], { execArgv: exec_argv, stdio: ['ignore', 'inherit', 'pipe', 'ipc'], serialization: 'advanced' });
+    this.child = fork(module_url, [], { execArgv: ['--import', TSX_LOADER, ...node_flags], stdio: ['ignore', 'inherit', 'pipe', 'ipc'], serialization: 'advanced' });
     this.child.stderr?.setEncoding('utf8');
     // Kept for the error message only; the child's own output goes nowhere else.
     this.child.stderr?.on('data', (s: string) => (this.#stderr_tail = (this.#stderr_tail + s).slice(-2_000)));

@@ -11,6 +11,7 @@ import { Simulation, type SimulationStats } from '../../../sim/simulation.ts';
 import type { FleetSpec } from '../../../sim/world/fleet-spec.ts';
 import { generatePortfolio } from '../../../sim/world/generate.ts';
 import { MspError } from '../../../common/errors.ts';
+import { settledHeapBytes } from '../../../common/settled-heap.ts';
 import { simFirmware, withInstalledFleet, type ScenarioFirmware } from '../../scenario/firmware-catalog.ts';
 import { assignSites, shardPortfolio } from './split.ts';
 
@@ -75,20 +76,12 @@ export interface ShardFinal {
   readonly ota: Record<string, OtaView>;
   /**
    * What the shard's simulation holds on its process's heap at the end of the run: the heap then
-   * less the heap before it was built (the loaded code), each after a full collection when the
-   * process may ask for one (forked with --expose-gc, as the bench's are). In-process shards
-   * (tests) read their host's heap, which says nothing about one shard.
+   * less the heap before it was built (the loaded code), each after full collections
+   * (common/settled-heap.ts). In-process shards (tests) read their host's heap, which says
+   * nothing about one shard.
    */
   readonly heap_bytes: number;
   readonly devices: number;
-}
-
-/** Heap in use, after two full collections when `--expose-gc` made `gc` available. */
-function heapAfterCollection(): number {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  gc?.();
-  gc?.();
-  return process.memoryUsage().heapUsed;
 }
 
 const EMPTY: StepLineBatch = { t: [], site: [], kind: [], line: [] };
@@ -104,7 +97,7 @@ export class ShardSimulator {
   readonly #faults: FaultRuntime;
   #lines: StepLineBatch = EMPTY;
   #messages: Array<[string, string, boolean]> = [];
-  readonly #heap_base_bytes = heapAfterCollection();
+  readonly #heap_base_bytes = settledHeapBytes();
   readonly #grid_start_ms: number;
   readonly #step_ms: number;
 
@@ -186,6 +179,6 @@ export class ShardSimulator {
       if (agent) ota[id] = { job: agent.job, bricked: agent.bricked, bricked_once: agent.bricked_once, state: agent.state };
     }
     const f = this.#faults.stats;
-    return { stats: this.sim.stats, faults: { started: f.started, not_applied: f.not_applied, actions: f.actions }, ota, heap_bytes: heapAfterCollection() - this.#heap_base_bytes, devices: this.sim.twins.length };
+    return { stats: this.sim.stats, faults: { started: f.started, not_applied: f.not_applied, actions: f.actions }, ota, heap_bytes: settledHeapBytes() - this.#heap_base_bytes, devices: this.sim.twins.length };
   }
 }
