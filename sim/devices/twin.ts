@@ -1,7 +1,7 @@
 import type { DeviceState, OtaCommandPayload } from '../../platform/contract/messages.ts';
 import { deviceTopic, MessageClass } from '../../platform/contract/topics.ts';
 import type { Clock } from '../kernel/clock.ts';
-import { Priority, type EventQueue } from '../kernel/event-queue.ts';
+import { Priority, type EventQueue, type ScheduledEvent } from '../kernel/event-queue.ts';
 import type { Rng } from '../kernel/rng.ts';
 import type { WorldState, ZoneModel } from '../world/world-state.ts';
 import type { DeviceSpec } from '../world/topology.ts';
@@ -204,12 +204,12 @@ export class DeviceTwin {
   // the queue hands the twin (its guard): a closure and its context per device and event would
   // be ~100 bytes each, held for as long as the event is pending, and a sample is always pending.
   static readonly #boot = (t: DeviceTwin): void => t.#comeOnline();
-  static readonly #sampleEvent = (t: DeviceTwin): void => t.#sample();
+  static readonly #sampleEvent = (t: DeviceTwin, event: ScheduledEvent): void => t.#sample(event);
   static readonly #reconnect = (t: DeviceTwin): void => t.#tryConnect('reconnect');
   static readonly #crashReboot = (t: DeviceTwin): void => t.crash('firmware_reboot');
   static readonly #crashLoop = (t: DeviceTwin): void => t.crash('firmware_reboot_loop');
 
-  #scheduleOwn(at_ms: number, label: string, fire: (twin: DeviceTwin) => void): void {
+  #scheduleOwn(at_ms: number, label: string, fire: (twin: DeviceTwin, event: ScheduledEvent) => void): void {
     this.host.queue.schedule(at_ms, Priority.device, label, fire, this);
   }
 
@@ -460,10 +460,11 @@ export class DeviceTwin {
     this.send(MessageClass.event, payload, 'reliable');
   }
 
-  #sample(): void {
+  #sample(event: ScheduledEvent): void {
     const now = this.host.clock.now_ms;
     const report = this.model.report;
-    this.#scheduleOwn(now + this.#nextSampleDelay(), 'sample', DeviceTwin.#sampleEvent);
+    // The next sample reuses this event (the same label, function and guard as #comeOnline's).
+    this.host.queue.reschedule(event, now + this.#nextSampleDelay());
     if (this.battery) {
       this.battery.elapse(now);
       if (this.battery.depleted) {

@@ -26,14 +26,26 @@ export interface ScheduledEvent {
   /**
    * Runs the event; receives the guard (null for unguarded events), so an owner's frequent
    * events can share one function rather than hold a closure each (a closure and its context
-   * are ~100 bytes per device).
+   * are ~100 bytes per device), and the event itself, which a recurring event hands back to
+   * `EventQueue.reschedule`.
    */
-  readonly fire: (guard: never) => void;
+  readonly fire: (guard: never, event: ScheduledEvent) => void;
   /** Short label for diagnostics, e.g. "sample". */
   readonly label: string;
   /** When set, the event only fires while `guard.epoch` still equals `epoch`. */
   readonly guard: EpochGuard | null;
   readonly epoch: number;
+}
+
+/** The queue's own view of an event: `reschedule` moves it to its next occurrence. */
+interface MutableEvent {
+  at_ms: number;
+  priority: number;
+  seq: number;
+  fire: (guard: never, event: ScheduledEvent) => void;
+  label: string;
+  guard: EpochGuard | null;
+  epoch: number;
 }
 
 /** Whether a popped event should run: unguarded, or its owner's epoch has not moved since scheduling. */
@@ -55,6 +67,8 @@ function before(a: ScheduledEvent, b: ScheduledEvent): boolean {
 export class EventQueue {
   readonly #heap: ScheduledEvent[] = [];
   #next_seq = 0;
+  /** The last event `pop` returned, until it is rescheduled: the only one `reschedule` accepts. */
+  #popped: ScheduledEvent | undefined = undefined;
   readonly max_pending: number;
 
   constructor(max_pending = 5_000_000) {
@@ -69,12 +83,38 @@ export class EventQueue {
    * `guard`: the event lapses (is popped and counted, but does nothing) if the guard's epoch has
    * changed by the time it is due; cheaper than wrapping `fire` in a checking closure per event.
    */
-  schedule<G extends EpochGuard | null = null>(at_ms: number, priority: number, label: string, fire: (guard: G) => void, guard: G | null = null): ScheduledEvent {
+  schedule<G extends EpochGuard | null = null>(at_ms: number, priority: number, label: string, fire: (guard: G, event: ScheduledEvent) => void, guard: G | null = null): ScheduledEvent {
+    this.#check(at_ms, label);
+    const event: MutableEvent = { at_ms, priority, seq: this.#next_seq++, fire, label, guard, epoch: guard === null ? 0 : guard.epoch };
+    this.#push(event);
+    return event;
+  }
+
+  /**
+   * Puts the event that was just popped back in the queue at `at_ms`, exactly as `schedule` with
+   * its priority, label, function and guard would (a fresh `seq`, so the order is the same), but
+   * without a new object. A device's sample is always pending and recurs some 700 times a day: one
+   * object each was most of the simulator's garbage (docs/performance.md).
+   */
+  reschedule(event: ScheduledEvent, at_ms: number): void {
+    if (event !== this.#popped) throw new SimError('SIM_INVALID_ARGUMENT', `event "${event.label}" can only be rescheduled while it fires (it may still be queued)`);
+    this.#check(at_ms, event.label);
+    this.#popped = undefined;
+    const e = event as MutableEvent;
+    e.at_ms = at_ms;
+    e.seq = this.#next_seq++;
+    e.epoch = e.guard === null ? 0 : e.guard.epoch;
+    this.#push(e);
+  }
+
+  #check(at_ms: number, label: string): void {
     if (!Number.isSafeInteger(at_ms)) throw new SimError('SIM_INVALID_ARGUMENT', `event "${label}" time must be an integer ms, got ${at_ms}`);
     if (this.#heap.length >= this.max_pending) {
       throw new SimError('SIM_BOUND_EXCEEDED', `event queue holds ${this.#heap.length} events (limit ${this.max_pending}) while scheduling "${label}"`);
     }
-    const event: ScheduledEvent = { at_ms, priority, seq: this.#next_seq++, fire, label, guard, epoch: guard === null ? 0 : guard.epoch };
+  }
+
+  #push(event: ScheduledEvent): void {
     const heap = this.#heap;
     heap.push(event);
     let i = heap.length - 1;
@@ -86,7 +126,6 @@ export class EventQueue {
       i = parent;
     }
     heap[i] = event;
-    return event;
   }
 
   peek(): ScheduledEvent | undefined {
@@ -113,11 +152,12 @@ export class EventQueue {
       }
       heap[i] = last;
     }
+    this.#popped = top;
     return top;
   }
 }
 
 /** Runs an event, handing it its guard (see `ScheduledEvent.fire`). */
 export function fireEvent(event: ScheduledEvent): void {
-  (event.fire as (guard: EpochGuard | null) => void)(event.guard);
+  (event.fire as (guard: EpochGuard | null, event: ScheduledEvent) => void)(event.guard, event);
 }
