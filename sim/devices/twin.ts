@@ -565,9 +565,13 @@ export class DeviceTwin {
 }
 
 /** Helpers the behaviours share. */
-export function changedBy(prev: Values, next: Values, key: string, deadband: number): boolean {
-  const a = prev[key];
-  const b = next[key];
+/**
+ * Whether a reading moved by the deadband (numbers) or changed at all (anything else, a reading
+ * that appeared or went away included). The behaviours read their fields by name and pass them
+ * here: a helper that took the key (`prev[key]`) made every read a keyed lookup whose key varies
+ * with the caller, which is slow, and this runs for every sample of every device.
+ */
+export function differs(a: number | boolean | string | undefined, b: number | boolean | string | undefined, deadband: number): boolean {
   if (typeof a === 'number' && typeof b === 'number') return Math.abs(a - b) >= deadband;
   return a !== b;
 }

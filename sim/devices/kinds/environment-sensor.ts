@@ -1,5 +1,5 @@
 import { round } from '../../../platform/contract/canonical-json.ts';
-import { changedBy, type DeviceTwin, type KindBehaviour, type Values } from '../twin.ts';
+import { differs, type DeviceTwin, type KindBehaviour, type Values } from '../twin.ts';
 
 /** Each unit's factory calibration error, drawn once from its own stream. */
 function calibration(twin: DeviceTwin): { temp_c: number; rh_pct: number } {
@@ -22,6 +22,6 @@ export const environmentSensor: KindBehaviour = {
     };
   },
   significant(prev, next, deadband) {
-    return changedBy(prev, next, 'temperature_c', deadband) || changedBy(prev, next, 'humidity_pct', 3);
+    return differs(prev.temperature_c, next.temperature_c, deadband) || differs(prev.humidity_pct, next.humidity_pct, 3);
   },
 };

@@ -4,7 +4,7 @@ import type { BuildingType } from '../../world/occupancy.ts';
 import type { HvacMode } from '../../world/thermal.ts';
 import type { Cycling } from '../../world/world-state.ts';
 import { scheduleDay } from '../../world/holidays.ts';
-import { changedBy, type DeviceTwin, type KindBehaviour, type Values } from '../twin.ts';
+import { differs, type DeviceTwin, type KindBehaviour, type Values } from '../twin.ts';
 
 /** A schedule the operator put on the controller (timeline `schedule` action). */
 export interface ZoneSchedule {
@@ -156,12 +156,12 @@ export const hvacController: KindBehaviour = {
   },
   significant(prev, next, deadband) {
     return (
-      changedBy(prev, next, 'zone_temp_c', deadband) ||
-      changedBy(prev, next, 'setpoint_c', 0.1) ||
-      changedBy(prev, next, 'heat_setpoint_c', 0.1) ||
-      changedBy(prev, next, 'cool_setpoint_c', 0.1) ||
-      changedBy(prev, next, 'mode', 1) ||
-      changedBy(prev, next, 'output_pct', 25)
+      differs(prev.zone_temp_c, next.zone_temp_c, deadband) ||
+      differs(prev.setpoint_c, next.setpoint_c, 0.1) ||
+      differs(prev.heat_setpoint_c, next.heat_setpoint_c, 0.1) ||
+      differs(prev.cool_setpoint_c, next.cool_setpoint_c, 0.1) ||
+      differs(prev.mode, next.mode, 1) ||
+      differs(prev.output_pct, next.output_pct, 25)
     );
   },
 };

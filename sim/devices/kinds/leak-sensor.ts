@@ -1,6 +1,6 @@
 import { round } from '../../../platform/contract/canonical-json.ts';
 import { Priority } from '../../kernel/event-queue.ts';
-import { changedBy, type DeviceTwin, type KindBehaviour, type Values } from '../twin.ts';
+import { differs, type DeviceTwin, type KindBehaviour, type Values } from '../twin.ts';
 
 /** A leak under any one sensor is rare: about one every four years; it is mopped up in hours. */
 const MEAN_TIME_BETWEEN_LEAKS_MS = 4 * 365 * 24 * 3_600_000;
@@ -39,7 +39,7 @@ export const leakSensor: KindBehaviour = {
     };
   },
   significant(prev, next) {
-    return changedBy(prev, next, 'leak', 1);
+    return differs(prev.leak, next.leak, 1);
   },
   onOnline(twin, now_ms) {
     if (twin.local.leak === true) {

@@ -1,6 +1,6 @@
 import { round } from '../../../platform/contract/canonical-json.ts';
 import { stringHash32 } from '../../world/hash-noise.ts';
-import { changedBy, type DeviceTwin, type KindBehaviour, type Values } from '../twin.ts';
+import { differs, type DeviceTwin, type KindBehaviour, type Values } from '../twin.ts';
 
 /** Rated power of the fixture group one node drives. */
 const FIXTURE_POWER_W = 60;
@@ -45,6 +45,6 @@ export const lightingNode: KindBehaviour = {
     return { level_pct: level, power_w: round((FIXTURE_POWER_W * level) / 100, 1) };
   },
   significant(prev, next, deadband) {
-    return changedBy(prev, next, 'level_pct', deadband);
+    return differs(prev.level_pct, next.level_pct, deadband);
   },
 };

@@ -1,4 +1,4 @@
-import { changedBy, type KindBehaviour, type Values } from '../twin.ts';
+import { differs, type KindBehaviour, type Values } from '../twin.ts';
 
 /**
  * A PIR holds "occupied" for a while after its last motion (commercial PIRs default to 10–15
@@ -22,6 +22,6 @@ export const occupancySensor: KindBehaviour = {
     return values;
   },
   significant(prev, next, deadband) {
-    return changedBy(prev, next, 'occupied', 1) || changedBy(prev, next, 'people_count', deadband);
+    return differs(prev.occupied, next.occupied, 1) || differs(prev.people_count, next.people_count, deadband);
   },
 };
