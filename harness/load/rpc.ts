@@ -40,7 +40,8 @@ export class RpcError extends MspError {
   }
 }
 
-const TSX_LOADER = import.meta.resolve('tsx');
+/** Resolved when a TypeScript child is forked: a bundled child (child-bundle.ts) may run where tsx is not installed. */
+const tsxLoader = (): string => import.meta.resolve('tsx');
 
 export class ChildRpc {
   readonly label: string;
@@ -52,11 +53,16 @@ export class ChildRpc {
   #stderr_tail = '';
   readonly #family: RpcFamily;
 
-  /** `node_flags`: V8/node flags for the child (a shard's larger nursery), after tsx's loader. */
+  /**
+   * `module_url`: the child's entry, TypeScript (forked under tsx's loader) or a JavaScript bundle
+   * (harness/load/child-bundle.ts, forked as it is). `node_flags`: V8/node flags for the child (a
+   * shard's larger nursery), after the loader if there is one.
+   */
   constructor(label: string, module_url: URL, on_notice: (value: unknown) => void = () => {}, family: RpcFamily = 'LOAD_CHILD', node_flags: readonly string[] = []) {
     this.label = label;
     this.#family = family;
-    this.child = fork(module_url, [], { execArgv: ['--import', TSX_LOADER, ...node_flags], stdio: ['ignore', 'inherit', 'pipe', 'ipc'], serialization: 'advanced' });
+    const loader = module_url.pathname.endsWith('.ts') ? ['--import', tsxLoader()] : [];
+    this.child = fork(module_url, [], { execArgv: [...loader, ...node_flags], stdio: ['ignore', 'inherit', 'pipe', 'ipc'], serialization: 'advanced' });
     this.child.stderr?.setEncoding('utf8');
     // Kept for the error message only; the child's own output goes nowhere else.
     this.child.stderr?.on('data', (s: string) => (this.#stderr_tail = (this.#stderr_tail + s).slice(-2_000)));

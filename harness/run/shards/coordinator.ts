@@ -5,7 +5,7 @@ import { UsageError } from '../../errors.ts';
 import type { Scenario } from '../../scenario/scenario.ts';
 import type { RunOptions } from '../run-types.ts';
 import type { OtaFacts } from '../rollout-outcomes.ts';
-import { inProcessShard, processShard, type ShardLink } from './pool.ts';
+import { inProcessShard, processShard, shardWorkerModule, type ShardLink } from './pool.ts';
 import { brokerShards } from './broker-link.ts';
 import { runShardedLockstep, type ShardedLockstepOptions } from './sharded-lockstep.ts';
 import type { ShardFinal } from './shard-sim.ts';
@@ -86,8 +86,11 @@ export async function runShards(
   if (options.shard_placement === 'broker') {
     if (!options.shard_broker) throw new UsageError('RUN_SHARDS', 'shards placed on a broker need its address (shard_broker)');
     links.push(...(await brokerShards(options.shard_broker.transport, options.shard_broker.run, count)));
+  } else if (options.shard_placement === 'in-process') {
+    for (let i = 0; i < count; i++) links.push(inProcessShard());
   } else {
-    for (let i = 0; i < count; i++) links.push(options.shard_placement === 'in-process' ? inProcessShard() : processShard(`shard ${i}/${count}`));
+    const worker = await shardWorkerModule();
+    for (let i = 0; i < count; i++) links.push(processShard(`shard ${i}/${count}`, worker));
   }
   try {
     const firsts = await Promise.all(
