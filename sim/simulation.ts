@@ -51,7 +51,7 @@ export interface SimulationDeps {
    * Where a step's lines go at its end, in the trace's order; by default into `trace`. A shard
    * hands them to its coordinator, which merges every shard's batch (sim/kernel/step-lines.ts).
    */
-  readonly step_lines?: (batch: StepLineBatch) => void;
+  readonly step_lines?: (batch: StepLineBatch, position: Int32Array | null) => void;
 }
 
 export interface SimulationStats {
@@ -125,6 +125,7 @@ export class Simulation implements DeviceHost {
   /** Lines of the step being run (between the start and the end of `runUntil`). */
   readonly #lines = new StepLines();
   #in_step = false;
+  #publishing_line = -1;
   readonly #deps: SimulationDeps;
   readonly #by_id = new Map<string, DeviceTwin>();
   #will_times: Array<[string, number]> = [];
@@ -212,8 +213,11 @@ export class Simulation implements DeviceHost {
   /** The step's lines, in the trace's order, to the trace (or to the shard's coordinator). */
   #flushLines(): void {
     if (this.#lines.size === 0) return;
+    if (this.#deps.step_lines) {
+      const { batch, position } = this.#lines.takeIndexed();
+      return this.#deps.step_lines(batch, position);
+    }
     const batch = this.#lines.take();
-    if (this.#deps.step_lines) return this.#deps.step_lines(batch);
     for (let i = 0; i < batch.line.length; i++) this.#deps.trace.appendLine(batch.kind[i]!, batch.line[i]!);
   }
 
@@ -336,11 +340,26 @@ export class Simulation implements DeviceHost {
     const json = canonicalJson(twin.faults?.payload ? twin.faults.payload(twin, message_class, payload) : payload);
     const qos = delivery === 'telemetry' ? this.config.telemetry_qos : 1;
     const now = this.clock.now_ms;
-    if (this.#in_step) this.#lines.push(now, twin.spec.site_id, 'pub', publishLine(now, twin.id, topic, json, qos, retain));
-    else this.#deps.trace.appendPublish(now, twin.id, topic, json, qos, retain);
+    if (this.#in_step) {
+      this.#lines.push(now, twin.spec.site_id, 'pub', publishLine(now, twin.id, topic, json, qos, retain));
+      this.#publishing_line = this.#lines.size - 1;
+    } else this.#deps.trace.appendPublish(now, twin.id, topic, json, qos, retain);
     this.stats.published[message_class] = (this.stats.published[message_class] ?? 0) + 1;
     this.stats.published_by_kind[twin.spec.kind] = (this.stats.published_by_kind[twin.spec.kind] ?? 0) + 1;
-    session.publish(topic, json, qos, retain);
+    try {
+      session.publish(topic, json, qos, retain);
+    } finally {
+      this.#publishing_line = -1;
+    }
+  }
+
+  /**
+   * While the transport delivers a device's publish: the place, among the lines pushed so far in
+   * this step, of the `pub` line that carries the same topic and payload; -1 otherwise (a will, a
+   * publish between steps). A shard sends its coordinator that place instead of the payload again.
+   */
+  get publishing_line(): number {
+    return this.#publishing_line;
   }
 
   abandonSession(twin: DeviceTwin): void {

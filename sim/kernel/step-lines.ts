@@ -37,12 +37,23 @@ export class StepLines {
 
   /** The held lines in the trace's order (a stable sort keeps each site's own order); empties the buffer. */
   take(): StepLineBatch {
-    const batch = orderLines({ t: this.#t, site: this.#site, kind: this.#kind, line: this.#line });
+    return this.takeIndexed().batch;
+  }
+
+  /**
+   * `take`, and where each held line went: `position[i]` is the place in the batch of the i-th line
+   * pushed, or null when the batch kept the push order (the common case).
+   */
+  takeIndexed(): { batch: StepLineBatch; position: Int32Array | null } {
+    const ordered = orderLinesIndexed({ t: this.#t, site: this.#site, kind: this.#kind, line: this.#line });
     this.#t = [];
     this.#site = [];
     this.#kind = [];
     this.#line = [];
-    return batch;
+    if (ordered.index === null) return { batch: ordered.batch, position: null };
+    const position = new Int32Array(ordered.index.length);
+    ordered.index.forEach((pushed, place) => (position[pushed] = place));
+    return { batch: ordered.batch, position };
   }
 }
 
@@ -57,7 +68,12 @@ function ordered(b: StepLineBatch): boolean {
 
 /** Sorts a batch by (time, site), keeping the given order among equal keys. */
 export function orderLines(b: StepLineBatch): StepLineBatch {
-  if (ordered(b)) return b;
+  return orderLinesIndexed(b).batch;
+}
+
+/** `orderLines`, and which line of `b` each place of the result holds (null: the same order). */
+function orderLinesIndexed(b: StepLineBatch): { batch: StepLineBatch; index: readonly number[] | null } {
+  if (ordered(b)) return { batch: b, index: null };
   const index = b.t.map((_, i) => i);
   index.sort((x, y) => {
     const dt = b.t[x]! - b.t[y]!;
@@ -66,7 +82,7 @@ export function orderLines(b: StepLineBatch): StepLineBatch {
     const sy = b.site[y]!;
     return sx < sy ? -1 : sx > sy ? 1 : x - y;
   });
-  return { t: index.map((i) => b.t[i]!), site: index.map((i) => b.site[i]!), kind: index.map((i) => b.kind[i]!), line: index.map((i) => b.line[i]!) };
+  return { batch: { t: index.map((i) => b.t[i]!), site: index.map((i) => b.site[i]!), kind: index.map((i) => b.kind[i]!), line: index.map((i) => b.line[i]!) }, index };
 }
 
 /**

@@ -109,6 +109,41 @@ export function publishLine(at_ms: number, client_id: string, topic: string, pay
   return `{"c":${JSON.stringify(client_id)},"k":"pub","p":${payload_json},"q":${qos},"r":${retain},"t":${at_ms},"topic":${JSON.stringify(topic)}}`;
 }
 
+const PUB_HEAD = '{"c":';
+const PUB_AFTER_CLIENT = ',"k":"pub","p":';
+const PUB_QOS = ',"q":';
+const PUB_TOPIC = ',"topic":';
+
+/**
+ * The topic and payload a `publishLine` carries, read back out of it (a shard sends its
+ * coordinator the line once, not the message beside it). The client id is a JSON string, whose
+ * end is its first quote that no backslash escapes; the topic is the line's last field and the
+ * payload ends at the last `,"q":` before it (nothing after the payload but q, r and t). Inside a
+ * JSON string every quote is escaped, so neither marker can be matched inside the id, the payload's
+ * strings or the topic.
+ */
+export function publishLineMessage(line: string): { topic: string; payload: string } {
+  const bad = (): never => {
+    throw new SimError('SIM_INVALID_ARGUMENT', `not a pub trace line: ${line.slice(0, 80)}`);
+  };
+  if (!line.startsWith(PUB_HEAD) || line.charCodeAt(PUB_HEAD.length) !== 0x22) bad();
+  let i = PUB_HEAD.length + 1;
+  for (; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 0x5c) i++;
+    else if (c === 0x22) break;
+  }
+  const payload_at = i + 1 + PUB_AFTER_CLIENT.length;
+  if (!line.startsWith(PUB_AFTER_CLIENT, i + 1)) bad();
+  const topic_at = line.lastIndexOf(PUB_TOPIC);
+  const qos_at = line.lastIndexOf(PUB_QOS, topic_at);
+  if (topic_at < 0 || qos_at < payload_at || !line.endsWith('}')) bad();
+  const topic_json = line.slice(topic_at + PUB_TOPIC.length, -1);
+  // Topics are plain ASCII in practice: skip JSON.parse unless something is escaped.
+  const topic = topic_json.includes('\\') ? (JSON.parse(topic_json) as string) : topic_json.slice(1, -1);
+  return { topic, payload: line.slice(payload_at, qos_at) };
+}
+
 /** Hash of a finished trace file's text, for comparing a recorded file with a printed hash. */
 export function traceTextDigest(lines: readonly string[]): string {
   const hash = createHash('sha256');

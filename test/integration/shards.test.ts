@@ -4,6 +4,16 @@ import { runScenario, type RunOptions, type RunSummary } from '../../harness/run
 import { loadScenario } from '../../harness/scenario/scenario.ts';
 import { MspError } from '../../common/errors.ts';
 import { processShard } from '../../harness/run/shards/pool.ts';
+import { ShardSimulator, shardMessage } from '../../harness/run/shards/shard-sim.ts';
+import { MemoryBus } from '../../sim/edge/memory-bus.ts';
+import { MemoryTransport } from '../../sim/edge/memory-transport.ts';
+import { TraceJournal } from '../../sim/kernel/trace.ts';
+import { Simulation } from '../../sim/simulation.ts';
+import { ALL_DEVICE_MESSAGES } from '../../platform/contract/topics.ts';
+import { compilePlan } from '../../sim/faults/plan.ts';
+import { FaultRuntime } from '../../sim/faults/runtime.ts';
+import { generatePortfolio } from '../../sim/world/generate.ts';
+import { simFirmware, withInstalledFleet } from '../../harness/scenario/firmware-catalog.ts';
 
 /**
  * Shards (docs/scale-out.md): the portfolio split by site over 2 and 3 simulator processes gives
@@ -83,4 +93,50 @@ describe('shards', () => {
       await link.close();
     }
   }, 60_000);
+
+  it('a cell sends a device publish as the place of its pub line, and the platform gets the very messages a bus subscriber would', { timeout: 120_000 }, async () => {
+    // One shard holding every site (index 0 of 1) against a plain simulator on a bus with the
+    // platform's subscription: the messages read back from the cells must be the subscriber's, in
+    // its order, with wills sent whole. Many homes (sites) share each step's milliseconds, so a
+    // step's lines are reordered by site and the places must follow them.
+    const scenario = loadScenario(resolveScenarioPath('smart-home'));
+    const duration_ms = 4 * 3_600_000;
+    const step_ms = 60_000;
+    const shard = new ShardSimulator({
+      index: 0, count: 1, scenario_name: scenario.name, fleet: scenario.fleet, firmware: scenario.firmware, steps: scenario.timeline.steps,
+      processes: scenario.timeline.processes, seed: scenario.seed, start_ms: scenario.start_ms, duration_ms, step_ms,
+    });
+    const from_cells: Array<readonly [string, string, boolean]> = [];
+    let by_line = 0;
+    let whole = 0;
+    // The first window is one step (the births), then windows of ten, up to the run's end.
+    for (let end = scenario.start_ms + step_ms; end < scenario.start_ms + duration_ms + 10 * step_ms; end += 10 * step_ms) {
+      for (const cell of shard.advance(Math.min(end, scenario.start_ms + duration_ms), []).cells) {
+        for (const m of cell.messages) {
+          if (typeof m === 'number') {
+            by_line++;
+            expect(cell.lines.kind[m]).toBe('pub');
+          } else whole++;
+          from_cells.push(shardMessage(cell.lines, m));
+        }
+      }
+    }
+
+    const portfolio = generatePortfolio(scenario.name, scenario.fleet);
+    const bus = new MemoryBus();
+    const heard: Array<readonly [string, string, boolean]> = [];
+    bus.connect('msp-platform', { persistent: true, on_message: (m) => heard.push([m.topic, m.payload, m.retain]) }).subscribe(ALL_DEVICE_MESSAGES);
+    const sim = new Simulation(
+      { seed: scenario.seed, start_ms: scenario.start_ms, duration_ms, portfolio, telemetry_qos: 1, firmware: simFirmware(withInstalledFleet(scenario.firmware, portfolio.devices)) },
+      { transport: new MemoryTransport(bus), trace: new TraceJournal() },
+    );
+    sim.start();
+    const plan = compilePlan({ portfolio, seed: scenario.seed, start_ms: scenario.start_ms, end_ms: sim.end_ms, steps: scenario.timeline.steps, processes: scenario.timeline.processes });
+    new FaultRuntime(sim, plan, {}, { step_ms }).schedule();
+    for (let t = scenario.start_ms + step_ms; t <= scenario.start_ms + duration_ms; t += step_ms) sim.runUntil(t - 1);
+
+    expect(by_line).toBeGreaterThan(1_000);
+    expect(whole).toBeGreaterThan(0); // the outage's wills
+    expect(from_cells).toEqual(heard);
+  });
 });

@@ -1,5 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { canonicalJson } from '../../platform/contract/canonical-json.ts';
 import { mergeLines, StepLines, type StepLineBatch } from '../../sim/kernel/step-lines.ts';
+import { publishLine, publishLineMessage, traceLine } from '../../sim/kernel/trace.ts';
 
 /** A step's lines as (time, site, text); text names the line so the expected order is written out by hand. */
 const LINES: Array<[number, string, string]> = [
@@ -43,5 +46,37 @@ describe('step lines: the trace order of a step', () => {
     b.take();
     expect(b.size).toBe(0);
     expect(b.take().line).toEqual([]);
+  });
+
+  it('takeIndexed says where each pushed line went, for any step (null when nothing moved)', () => {
+    const step = fc.array(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.constantFrom('', 'a', 'b', 'c')), { maxLength: 60 });
+    fc.assert(
+      fc.property(step, (lines) => {
+        const b = new StepLines();
+        lines.forEach(([t, site], i) => b.push(t, site, 'x', `line-${i}`));
+        const { batch: sorted, position } = b.takeIndexed();
+        const again = new StepLines();
+        lines.forEach(([t, site], i) => again.push(t, site, 'x', `line-${i}`));
+        expect(sorted.line).toEqual(again.take().line);
+        lines.forEach((_, i) => expect(sorted.line[position === null ? i : position[i]!]).toBe(`line-${i}`));
+        if (position === null) expect(sorted.line).toEqual(lines.map((_, i) => `line-${i}`));
+      }),
+    );
+  });
+});
+
+describe('a pub line read back (a shard sends the line, not its message again)', () => {
+  it('gives the topic and payload it was made from, for any client id, topic and payload', () => {
+    const payload = fc.dictionary(fc.string(), fc.jsonValue()).map((o) => canonicalJson(o));
+    fc.assert(
+      fc.property(fc.string(), fc.string(), payload, fc.constantFrom(0 as const, 1 as const), fc.boolean(), fc.integer({ min: 0, max: 2 ** 45 }), (client, topic, json, qos, retain, t) => {
+        expect(publishLineMessage(publishLine(t, client, topic, json, qos, retain))).toEqual({ topic, payload: json });
+      }),
+    );
+  });
+
+  it('refuses a line that is not a pub line', () => {
+    expect(() => publishLineMessage(traceLine(5, 'power', { d: 'x', s: 'online' }))).toThrow(/SIM_INVALID_ARGUMENT/);
+    expect(() => publishLineMessage('{"c":"unterminated')).toThrow(/SIM_INVALID_ARGUMENT/);
   });
 });

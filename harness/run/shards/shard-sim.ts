@@ -6,7 +6,7 @@ import { compilePlan, type TimelineStep } from '../../../sim/faults/plan.ts';
 import type { FaultProcess } from '../../../sim/faults/plan.ts';
 import { FaultRuntime } from '../../../sim/faults/runtime.ts';
 import type { StepLineBatch } from '../../../sim/kernel/step-lines.ts';
-import { TraceJournal } from '../../../sim/kernel/trace.ts';
+import { publishLineMessage, TraceJournal } from '../../../sim/kernel/trace.ts';
 import { Simulation, type SimulationStats } from '../../../sim/simulation.ts';
 import type { FleetSpec } from '../../../sim/world/fleet-spec.ts';
 import { generatePortfolio } from '../../../sim/world/generate.ts';
@@ -42,11 +42,29 @@ export interface ShardCell {
   readonly step_end: number;
   /** The step's trace lines in (time, site, site-local) order. */
   readonly lines: StepLineBatch;
-  /** What the broker delivered to the platform's subscription, in delivery order. */
-  readonly messages: ReadonlyArray<readonly [topic: string, payload: string, retained: boolean]>;
+  /**
+   * What the broker delivered to the platform's subscription, in delivery order. A device's publish
+   * is the place in `lines` of its `pub` line, which carries the same topic and payload (delivered
+   * with retain 0, as a forwarded message is; `shardMessage` reads it back): sending the payload
+   * again beside its line doubled what crossed the process boundary. Anything else (a will) is
+   * sent as it is.
+   */
+  readonly messages: ReadonlyArray<ShardMessage>;
   readonly wills: ReadonlyArray<[string, number]>;
   /** Messages and wills the platform must receive for this step. */
   readonly sent: number;
+}
+
+/** One delivered message: the place of its `pub` line in the cell's lines, or the message itself. */
+export type ShardMessage = number | readonly [topic: string, payload: string, retained: boolean];
+
+/** A cell's message as the platform receives it: topic, payload, retained. */
+export function shardMessage(lines: StepLineBatch, m: ShardMessage): readonly [string, string, boolean] {
+  if (typeof m !== 'number') return m;
+  const line = lines.line[m];
+  if (line === undefined || lines.kind[m] !== 'pub') throw new MspError('RUN_SHARD_PROTOCOL', `a message refers to line ${m} of its step, which is not a pub line`);
+  const { topic, payload } = publishLineMessage(line);
+  return [topic, payload, false];
 }
 
 /**
@@ -96,7 +114,8 @@ export class ShardSimulator {
   readonly sim: Simulation;
   readonly #faults: FaultRuntime;
   #lines: StepLineBatch = EMPTY;
-  #messages: Array<[string, string, boolean]> = [];
+  #positions: Int32Array | null = null;
+  #messages: ShardMessage[] = [];
   readonly #heap_base_bytes = settledHeapBytes();
   readonly #grid_start_ms: number;
   readonly #step_ms: number;
@@ -111,7 +130,15 @@ export class ShardSimulator {
     const firmware = withInstalledFleet(init.firmware, whole.devices);
     const bus = new MemoryBus();
     // The platform's side of this shard's bus: what it delivers is what the platform must receive.
-    const platform = bus.connect('msp-platform', { persistent: true, on_message: (m) => this.#messages.push([m.topic, m.payload, m.retain]) });
+    // A device's publish is delivered while the simulator marks its pub line (a number here, mapped
+    // to the line's place in the step's batch when the step ends); a will is not.
+    const platform = bus.connect('msp-platform', {
+      persistent: true,
+      on_message: (m) => {
+        const line = this.sim.publishing_line;
+        this.#messages.push(line >= 0 && !m.retain ? line : [m.topic, m.payload, m.retain]);
+      },
+    });
     platform.subscribe(ALL_DEVICE_MESSAGES);
     // A shard's lines all go through step batches; anything written outside a step would have no
     // place in the merged trace, so it fails loudly instead of vanishing.
@@ -120,7 +147,14 @@ export class ShardSimulator {
     });
     this.sim = new Simulation(
       { seed: init.seed, start_ms: init.start_ms, duration_ms: init.duration_ms, portfolio, telemetry_qos: 1, firmware: simFirmware(firmware), shard: { index: init.index, count: init.count } },
-      { transport: new MemoryTransport(bus), trace: loose, step_lines: (batch) => (this.#lines = batch) },
+      {
+        transport: new MemoryTransport(bus),
+        trace: loose,
+        step_lines: (batch, positions) => {
+          this.#lines = batch;
+          this.#positions = positions;
+        },
+      },
     );
     this.sim.start();
     const plan = compilePlan({ portfolio: whole, seed: init.seed, start_ms: init.start_ms, end_ms: this.sim.end_ms, steps: init.steps, processes: init.processes });
@@ -159,10 +193,15 @@ export class ShardSimulator {
   #runCell(step_end: number): ShardCell {
     const before = this.#sentSoFar();
     this.#lines = EMPTY;
+    this.#positions = null;
     this.#messages = [];
     this.sim.runUntil(step_end - 1);
     const sent = this.#sentSoFar() - before;
-    return { step_end, lines: this.#lines, messages: this.#messages, wills: this.sim.drainWillTimes(), sent };
+    const positions = this.#positions;
+    const messages = this.#messages;
+    // Places among the lines as pushed, to places in the batch the step ended with (time, site order).
+    if (positions !== null) for (let i = 0; i < messages.length; i++) if (typeof messages[i] === 'number') messages[i] = positions[messages[i] as number]!;
+    return { step_end, lines: this.#lines, messages, wills: this.sim.drainWillTimes(), sent };
   }
 
   #sentSoFar(): number {

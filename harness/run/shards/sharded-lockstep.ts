@@ -3,7 +3,7 @@ import { mergeLines } from '../../../sim/kernel/step-lines.ts';
 import type { TraceJournal } from '../../../sim/kernel/trace.ts';
 import { routeCommands, unrecognisedCommand, type InboundCommand } from '../../../sim/simulation.ts';
 import type { StepReceiver } from '../step-receiver.ts';
-import type { ShardAdvance, ShardCell, ShardCommand } from './shard-sim.ts';
+import { shardMessage, type ShardAdvance, type ShardCell, type ShardCommand } from './shard-sim.ts';
 import { MspError } from '../../../common/errors.ts';
 import type { ShardLink } from './pool.ts';
 
@@ -138,7 +138,10 @@ export async function runShardedLockstep(shards: readonly ShardLink[], o: Sharde
       for (const part of cell.parts) {
         sent += part.sent;
         for (const w of part.wills) wills.push(w);
-        for (const [topic, payload, retained] of part.messages) o.receiver.onMessage(topic, payload, retained);
+        for (const m of part.messages) {
+          const [topic, payload, retained] = shardMessage(part.lines, m);
+          o.receiver.onMessage(topic, payload, retained);
+        }
       }
       sent_total += sent;
       const commands = await o.complete(step++, step_end, sent, wills);
