@@ -37,7 +37,7 @@ export class StepLines {
 
   /** The held lines in the trace's order (a stable sort keeps each site's own order); empties the buffer. */
   take(): StepLineBatch {
-    return this.takeIndexed().batch;
+    return this.#drain().batch;
   }
 
   /**
@@ -45,15 +45,20 @@ export class StepLines {
    * pushed, or null when the batch kept the push order (the common case).
    */
   takeIndexed(): { batch: StepLineBatch; position: Int32Array | null } {
+    const ordered = this.#drain();
+    if (ordered.index === null) return { batch: ordered.batch, position: null };
+    const position = new Int32Array(ordered.index.length);
+    ordered.index.forEach((pushed, place) => (position[pushed] = place));
+    return { batch: ordered.batch, position };
+  }
+
+  #drain(): { batch: StepLineBatch; index: readonly number[] | null } {
     const ordered = orderLinesIndexed({ t: this.#t, site: this.#site, kind: this.#kind, line: this.#line });
     this.#t = [];
     this.#site = [];
     this.#kind = [];
     this.#line = [];
-    if (ordered.index === null) return { batch: ordered.batch, position: null };
-    const position = new Int32Array(ordered.index.length);
-    ordered.index.forEach((pushed, place) => (position[pushed] = place));
-    return { batch: ordered.batch, position };
+    return ordered;
   }
 }
 
