@@ -13,11 +13,7 @@
  * memory` of the same span); faults and operator actions of the scenario's timeline are not
  * played, so its events are the fleet's own.
  */
-import { MemoryBus } from '../sim/edge/memory-bus.ts';
-import { MemoryTransport } from '../sim/edge/memory-transport.ts';
-import { TraceJournal } from '../sim/kernel/trace.ts';
-import { Simulation } from '../sim/simulation.ts';
-import { generatePortfolio } from '../sim/world/generate.ts';
+import { buildSimulation } from '../harness/bench/sim-bench.ts';
 import { loadScenario } from '../harness/scenario/scenario.ts';
 
 const STEP_MS = 60_000;
@@ -29,20 +25,14 @@ if (!(days > 0)) {
 }
 const scenario = loadScenario(file);
 const duration_ms = Math.round(days * 86_400_000);
-const trace = new TraceJournal();
 const wall = (): number => performance.now(); // wall-clock: what this script measures
 const t0 = wall();
-const portfolio = generatePortfolio(scenario.name, scenario.fleet);
-const sim = new Simulation(
-  { seed: scenario.seed, start_ms: scenario.start_ms, duration_ms, portfolio, telemetry_qos: 1 },
-  { transport: new MemoryTransport(new MemoryBus()), trace },
-);
-sim.start();
+const { sim, devices, trace } = buildSimulation(scenario, duration_ms);
 const t1 = wall();
 for (let t = scenario.start_ms + STEP_MS; t < sim.end_ms + STEP_MS; t += STEP_MS) sim.runUntil(Math.min(t, sim.end_ms));
 const t2 = wall();
 const seconds = (ms: number): string => (ms / 1000).toFixed(2);
 process.stdout.write(
-  `${scenario.name}: ${portfolio.devices.length} devices, ${days} d; build ${seconds(t1 - t0)} s, run ${seconds(t2 - t1)} s; ` +
+  `${scenario.name}: ${devices} devices, ${days} d; build ${seconds(t1 - t0)} s, run ${seconds(t2 - t1)} s; ` +
     `${sim.stats.events} events, ${Math.round(sim.stats.events / ((t2 - t1) / 1000))} events/s; trace ${trace.digestHex()}\n`,
 );

@@ -45,18 +45,19 @@ export interface SimBenchResult {
  * built figure is the median of three builds.
  */
 /**
- * The scenario's fleet built and started (boot events queued) for a simulated day on the
- * in-memory bus, without the platform: what the heap figures measure. The trace is hashed but not
- * kept, as in a run without --out.
+ * The scenario's fleet built and started (boot events queued) for `duration_ms` (a simulated day
+ * by default) on the in-memory bus, without the platform: what the heap figures measure, and what
+ * scripts/sim-alone.ts times. The trace is hashed but not kept, as in a run without --out.
  */
-export function buildSimulation(scenario: Scenario): { sim: Simulation; devices: number } {
+export function buildSimulation(scenario: Scenario, duration_ms = 86_400_000): { sim: Simulation; devices: number; trace: TraceJournal } {
   const portfolio = generatePortfolio(scenario.name, scenario.fleet);
+  const trace = new TraceJournal();
   const sim = new Simulation(
-    { seed: scenario.seed, start_ms: scenario.start_ms, duration_ms: 86_400_000, portfolio, telemetry_qos: 1 },
-    { transport: new MemoryTransport(new MemoryBus()), trace: new TraceJournal() },
+    { seed: scenario.seed, start_ms: scenario.start_ms, duration_ms, portfolio, telemetry_qos: 1 },
+    { transport: new MemoryTransport(new MemoryBus()), trace },
   );
   sim.start();
-  return { sim, devices: portfolio.devices.length };
+  return { sim, devices: portfolio.devices.length, trace };
 }
 
 function measureHeap(scenario: Scenario): { built: number; running: number; devices: number } {

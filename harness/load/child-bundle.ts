@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, version as esbuild_version } from 'esbuild';
@@ -82,18 +82,29 @@ async function makeBundle(entry: URL, deps: ChildBundleDeps, root: string): Prom
   const name = relative(root, entry_path).replace(/\.ts$/, '').replace(/[^A-Za-z0-9]+/g, '-');
   const outfile = join(deps.cache_dir, `${name}.mjs`);
   const manifest_file = join(deps.cache_dir, `${name}.json`);
-  if (existsSync(outfile) && existsSync(manifest_file)) {
-    const manifest = JSON.parse(readFileSync(manifest_file, 'utf8')) as Manifest;
-    if (inputsKey(root, manifest.inputs) === manifest.key) return pathToFileURL(outfile);
-  }
+  if (existsSync(outfile) && cachedKeyHolds(root, manifest_file)) return pathToFileURL(outfile);
   mkdirSync(deps.cache_dir, { recursive: true });
   // Built beside its final name and renamed into place, so a run starting meanwhile never forks a
   // half-written file; two runs bundling at once each rename a complete one.
   const tmp = join(dirname(outfile), `.${name}.${process.pid}.mjs`);
-  const inputs = await deps.bundle(entry_path, tmp, root);
-  const key = inputsKey(root, inputs);
-  if (key === undefined) return undefined;
-  renameSync(tmp, outfile);
-  writeFileSync(manifest_file, JSON.stringify({ key, inputs } satisfies Manifest));
-  return pathToFileURL(outfile);
+  try {
+    const inputs = await deps.bundle(entry_path, tmp, root);
+    const key = inputsKey(root, inputs);
+    if (key === undefined) return undefined;
+    renameSync(tmp, outfile);
+    writeFileSync(manifest_file, JSON.stringify({ key, inputs } satisfies Manifest));
+    return pathToFileURL(outfile);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
+/** Whether the manifest's key still matches its inputs; a missing or unreadable manifest means bundle again. */
+function cachedKeyHolds(root: string, manifest_file: string): boolean {
+  try {
+    const manifest = JSON.parse(readFileSync(manifest_file, 'utf8')) as Manifest;
+    return Array.isArray(manifest.inputs) && inputsKey(root, manifest.inputs) === manifest.key;
+  } catch {
+    return false;
+  }
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -62,6 +62,18 @@ describe('bundled child processes', () => {
     expect(readFileSync(edited!, 'utf8')).toContain('50');
     const mod2 = (await import(`${edited!.href}?v=2`)) as { answer: () => number };
     expect(mod2.answer()).toBe(100);
+  }, 60_000);
+
+  it('bundles again over a manifest it cannot read, and leaves no half-built file behind', async () => {
+    const root = project(3);
+    const entry = pathToFileURL(join(root, 'entry.ts'));
+    const deps = counting(join(root, 'cache'));
+    const first = await bundledChild(entry, deps, root, new Map());
+    writeFileSync(first!.pathname.replace(/\.mjs$/, '.json'), '{ not json');
+    const again = await bundledChild(entry, deps, root, new Map());
+    expect(again?.href).toBe(first?.href);
+    expect(deps.builds).toBe(2);
+    expect(readdirSync(deps.cache_dir).filter((f) => f.startsWith('.'))).toEqual([]);
   }, 60_000);
 
   it('builds once per run however many shards ask at the same time', async () => {
