@@ -80,6 +80,9 @@ export function compareAlerts(a: Alert, b: Alert): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
+/** What a tick with nothing to release returns (frozen: a caller cannot add to it by mistake). */
+const NO_ALERTS = Object.freeze([]) as readonly Alert[] as Alert[];
+
 export class AlertManager {
   private readonly journal: Journal;
   private readonly flap_window_ms: number;
@@ -151,16 +154,21 @@ export class AlertManager {
 
   /** Resolves the flapping alerts whose hold has run out by `now_ms`; returns every alert so resolved. */
   tick(now_ms: number): Alert[] {
-    const due: Mutable[] = [];
-    for (const id of this.held) {
-      const a = this.alerts.get(id);
-      if (a !== undefined && a.hold_until_ms !== null && a.hold_until_ms <= now_ms) due.push(a);
+    if (this.held.size > 0) {
+      const due: Mutable[] = [];
+      for (const id of this.held) {
+        const a = this.alerts.get(id);
+        if (a !== undefined && a.hold_until_ms !== null && a.hold_until_ms <= now_ms) due.push(a);
+      }
+      due.sort(compareAlerts);
+      for (const a of due) {
+        this.expire(a, a.device_id + '\u0000' + a.type);
+        this.outbox.push(snapshot(a));
+      }
     }
-    due.sort(compareAlerts);
-    for (const a of due) {
-      this.expire(a, a.device_id + '\u0000' + a.type);
-      this.outbox.push(snapshot(a));
-    }
+    // The platform ticks before every message and almost always nothing is due: such a call
+    // returns one frozen empty array rather than a new one each.
+    if (this.outbox.length === 0) return NO_ALERTS;
     const out = this.outbox.sort((x, y) => (x.resolved_ms ?? 0) - (y.resolved_ms ?? 0) || compareAlerts(x, y));
     this.outbox = [];
     return out;

@@ -72,6 +72,9 @@ export interface RegistryState {
 
 export type RegistryErrorCode = 'REGISTRY_BAD_OPTION';
 
+/** What a tick with nothing due returns (frozen: a caller cannot add to it by mistake). */
+const NO_CHANGES = Object.freeze([]) as readonly LivenessChange[] as LivenessChange[];
+
 export class RegistryError extends MspError {
   declare readonly code: RegistryErrorCode;
   constructor(code: RegistryErrorCode, message: string) {
@@ -294,6 +297,10 @@ export class Registry {
    * children (UNREACHABLE) right after the gateway's own change.
    */
   tick(now_ms: number): LivenessChange[] {
+    // The platform ticks before every message, and almost always nothing is due: return before
+    // making the two arrays (they were a steady share of a run's garbage, docs/performance.md).
+    const first_due = this.#heap.peek();
+    if (first_due === undefined || first_due.at_ms > now_ms) return NO_CHANGES;
     const changes: LivenessChange[] = [];
     /** The device whose deadline caused each change (a child's parent_offline has its gateway's). */
     const roots: string[] = [];
@@ -614,15 +621,26 @@ export class Registry {
   }
 
   #nextDeadline(d: DeviceRecord): { at_ms: number; to: Liveness; reason: string } | null {
+    const at_ms = this.#nextDeadlineMs(d);
+    if (at_ms === null) return null;
+    // ONLINE goes SUSPECT first, unless an override puts suspect at or past offline.
+    if (d.liveness === 'ONLINE' && d.suspect_ms < d.offline_ms) return { at_ms, to: 'SUSPECT', reason: 'heartbeat_missed' };
+    return { at_ms, to: 'OFFLINE', reason: 'offline_deadline' };
+  }
+
+  /**
+   * When the device's next liveness deadline falls, or null for none. Apart from `#nextDeadline`
+   * so that `#schedule`, which runs for every message, makes no object.
+   */
+  #nextDeadlineMs(d: DeviceRecord): number | null {
     if (d.last_heard_ms === null) return null;
     if (d.liveness === 'ONLINE') {
       // An override may put suspect at or past offline: then there is no SUSPECT phase.
-      if (d.suspect_ms < d.offline_ms) return { at_ms: d.last_heard_ms + d.suspect_ms, to: 'SUSPECT', reason: 'heartbeat_missed' };
-      return { at_ms: d.last_heard_ms + d.offline_ms, to: 'OFFLINE', reason: 'offline_deadline' };
+      return d.last_heard_ms + (d.suspect_ms < d.offline_ms ? d.suspect_ms : d.offline_ms);
     }
-    if (d.liveness === 'SUSPECT') return { at_ms: d.last_heard_ms + d.offline_ms, to: 'OFFLINE', reason: 'offline_deadline' };
+    if (d.liveness === 'SUSPECT') return d.last_heard_ms + d.offline_ms;
     // Cut off: no deadline while the parent is down; once it is back, its own offline deadline.
-    if (d.liveness === 'UNREACHABLE' && d.rejoin_from_ms !== null) return { at_ms: Math.max(d.last_heard_ms, d.rejoin_from_ms) + d.offline_ms, to: 'OFFLINE', reason: 'offline_deadline' };
+    if (d.liveness === 'UNREACHABLE' && d.rejoin_from_ms !== null) return Math.max(d.last_heard_ms, d.rejoin_from_ms) + d.offline_ms;
     return null;
   }
 
@@ -632,10 +650,10 @@ export class Registry {
    * deadline and re-parks it. Only an earlier deadline pushes a new entry (the old one goes stale).
    */
   #schedule(d: DeviceRecord): void {
-    const next = this.#nextDeadline(d);
-    if (!next) return; // a pending entry will find nothing to do and lapse
-    if (d.scheduled_ms !== null && d.scheduled_ms <= next.at_ms) return;
-    this.#push(d, next.at_ms);
+    const next_ms = this.#nextDeadlineMs(d);
+    if (next_ms === null) return; // a pending entry will find nothing to do and lapse
+    if (d.scheduled_ms !== null && d.scheduled_ms <= next_ms) return;
+    this.#push(d, next_ms);
     this.#compactHeap();
   }
 

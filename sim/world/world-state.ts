@@ -1,5 +1,5 @@
 import { hash2, stringHash32 } from './hash-noise.ts';
-import { localTime, type LocalTime } from '../../platform/contract/local-time.ts';
+import { localTime, localTimeInto, type LocalTime } from '../../platform/contract/local-time.ts';
 import { scheduleDay } from './holidays.ts';
 import { headCount, occupancyFraction, zoneInUseShare, type BuildingType } from './occupancy.ts';
 import { daylightFraction, facadeIrradiance } from './daylight.ts';
@@ -254,6 +254,7 @@ export class WorldState {
   readonly #zones = new Map<string, ZoneModel>();
   readonly #weather_seeds = new Map<string, number>();
   readonly #outdoor_cache = new Map<string, { bucket: number; value: Outdoor }>();
+  readonly #local: LocalTime = localTime('UTC', 0);
 
   constructor(portfolio: Portfolio, seed: string, start_ms: number) {
     this.portfolio = portfolio;
@@ -294,8 +295,14 @@ export class WorldState {
     return this.#zones.values();
   }
 
+  /**
+   * The site's local time at `now_ms`, in one object this world reuses: it is valid until the next
+   * call, so read it at once and copy it (`{ ...local }`) to keep it. Samples, zone steps and
+   * occupancy ask for it millions of times a run, and an object each was a steady share of the
+   * simulator's garbage (docs/performance.md).
+   */
   local(site: Site, now_ms: number): LocalTime {
-    return localTime(site.timezone, now_ms);
+    return localTimeInto(site.timezone, now_ms, this.#local);
   }
 
   /** Outdoor conditions, held constant within 5-minute buckets (weather moves slower than that). */
