@@ -104,6 +104,30 @@ interface Outgoing {
 const NOTHING_HELD: readonly Outgoing[] = [];
 
 /**
+ * The host, model and behaviour, held once for all devices of a model in one simulation rather
+ * than in three fields of every twin (8 bytes a field; docs/performance.md, "Memory per device").
+ */
+interface DeviceClass {
+  readonly host: DeviceHost;
+  readonly model: DeviceModel;
+  readonly behaviour: KindBehaviour;
+}
+
+const device_classes = new WeakMap<DeviceHost, Map<string, DeviceClass>>();
+
+function deviceClass(host: DeviceHost, model_id: string, behaviour: KindBehaviour): DeviceClass {
+  let by_model = device_classes.get(host);
+  if (by_model === undefined) device_classes.set(host, (by_model = new Map()));
+  let c = by_model.get(model_id);
+  // A model has one kind and so one behaviour; a caller that passes another gets its own class.
+  if (c === undefined || c.behaviour !== behaviour) {
+    c = { host, model: modelById(model_id), behaviour };
+    if (!by_model.has(model_id)) by_model.set(model_id, c);
+  }
+  return c;
+}
+
+/**
  * One device: identity, firmware, power and link, and the state machine that boots it, samples
  * its sensors on a fixed cadence, reports on change or heartbeat, and crashes when its firmware
  * says so. Every random draw comes from the device's own stream, so its behaviour does not depend
@@ -111,11 +135,10 @@ const NOTHING_HELD: readonly Outgoing[] = [];
  */
 export class DeviceTwin {
   readonly spec: DeviceSpec;
-  readonly model: DeviceModel;
+  /** What every device of its model in this simulation shares: the host, the model, the behaviour. */
+  readonly #class: DeviceClass;
   readonly rng: Rng;
-  readonly host: DeviceHost;
   readonly link: RadioLink;
-  readonly behaviour: KindBehaviour;
   readonly zone: ZoneModel | null;
   firmware: FirmwareProfile;
   battery: Battery | null;
@@ -134,8 +157,8 @@ export class DeviceTwin {
   last_values: Values | null = null;
   online_since_ms = 0;
   reports = 0;
-  /** Kind-specific state (lock door status, leak status …), owned by the behaviour. */
-  readonly local: Record<string, unknown> = {};
+  /** Made by the first read of `local`: until its first sample a device has no kind state. */
+  #local: Record<string, unknown> | null = null;
   /** Active faults' hooks (sim/faults); null while healthy. */
   faults: DeviceFaultHooks | null = null;
   /** Outages holding the mains supply off: a repair or power restore cannot boot the device meanwhile. */
@@ -154,10 +177,8 @@ export class DeviceTwin {
 
   constructor(spec: DeviceSpec, rng: Rng, host: DeviceHost, behaviour: KindBehaviour) {
     this.spec = spec;
-    this.model = modelById(spec.model);
+    this.#class = deviceClass(host, spec.model, behaviour);
     this.rng = rng;
-    this.host = host;
-    this.behaviour = behaviour;
     this.firmware = host.firmwareProfile(spec.model, spec.firmware);
     this.firmware_since_ms = host.clock.now_ms;
     this.link = RadioLink.place(this.model.radio, rng);
@@ -173,6 +194,23 @@ export class DeviceTwin {
 
   get id(): string {
     return this.spec.id;
+  }
+
+  get host(): DeviceHost {
+    return this.#class.host;
+  }
+
+  get model(): DeviceModel {
+    return this.#class.model;
+  }
+
+  get behaviour(): KindBehaviour {
+    return this.#class.behaviour;
+  }
+
+  /** Kind-specific state (lock door status, leak status …), owned by the behaviour. */
+  get local(): Record<string, unknown> {
+    return (this.#local ??= {});
   }
 
   /**
