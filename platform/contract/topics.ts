@@ -16,7 +16,9 @@ export const MessageClass = {
 } as const;
 export type MessageClass = (typeof MessageClass)[keyof typeof MessageClass];
 
-const CLASSES: ReadonlySet<string> = new Set(Object.values(MessageClass));
+/** Each class by its name: a parsed topic carries the one constant string, not a slice of the topic. */
+const CLASS_NAMES: ReadonlyMap<string, MessageClass> = new Map(Object.values(MessageClass).map((c) => [c, c]));
+const DEVICE_TOPIC_PREFIX = `${TOPIC_ROOT}/`;
 
 export function deviceTopic(site_id: string, device_id: string, message_class: MessageClass): string {
   return `${TOPIC_ROOT}/${site_id}/${device_id}/${message_class}`;
@@ -51,12 +53,20 @@ export interface ParsedCommandTopic {
 
 /** Parses `msp/v1/<site>/<device>/<class>`; undefined for anything else (the caller counts it). */
 export function parseDeviceTopic(topic: string): ParsedDeviceTopic | undefined {
-  const parts = topic.split('/');
-  if (parts.length !== 5 || parts[0] !== 'msp' || parts[1] !== 'v1') return undefined;
-  const [, , site_id, device_id, message_class] = parts as [string, string, string, string, string];
-  if (!site_id || !device_id || site_id.startsWith('$') || !CLASSES.has(message_class)) return undefined;
-  return { site_id, device_id, message_class: message_class as MessageClass };
+  // Found by the slashes' places rather than split: ingest parses every message's topic, and the
+  // array and the two level strings split made were a steady share of the platform's garbage.
+  // test/property/fast-paths.property.test.ts holds it to the split version for any topic.
+  if (!topic.startsWith(DEVICE_TOPIC_PREFIX)) return undefined;
+  const site_end = topic.indexOf('/', DEVICE_TOPIC_PREFIX.length);
+  if (site_end < 0) return undefined;
+  const device_end = topic.indexOf('/', site_end + 1);
+  if (device_end < 0 || topic.indexOf('/', device_end + 1) >= 0) return undefined;
+  const message_class = CLASS_NAMES.get(topic.slice(device_end + 1));
+  if (message_class === undefined || site_end === DEVICE_TOPIC_PREFIX.length || device_end === site_end + 1) return undefined;
+  if (topic.charCodeAt(DEVICE_TOPIC_PREFIX.length) === 0x24 /* $ */) return undefined;
+  return { site_id: topic.slice(DEVICE_TOPIC_PREFIX.length, site_end), device_id: topic.slice(site_end + 1, device_end), message_class };
 }
+
 
 export function parseCommandTopic(topic: string): ParsedCommandTopic | undefined {
   const parts = topic.split('/');

@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../platform/contract/canonical-json.ts';
+import { MessageClass, parseDeviceTopic } from '../../platform/contract/topics.ts';
 import { orderStep, type InboundMessage } from '../../platform/core/step-order.ts';
 import { advanceZone, defaultZoneThermal, HeldPowerIntegrator, type ZoneInputs, type ZoneThermalParams } from '../../sim/world/thermal.ts';
 
@@ -148,5 +149,40 @@ describe('held-power zone integrator', () => {
     expect(() => fast.step(1_000, 0)).toThrow(RangeError);
     expect(() => new HeldPowerIntegrator(params, { temperature_c: 20, humidity_pct: 40 }, { ...inputs, heat_setpoint_c: Number.NaN })).toThrow(RangeError);
     expect(() => new HeldPowerIntegrator({ ...params, capacitance_j_per_k: 0 }, { temperature_c: 20, humidity_pct: 40 }, inputs)).toThrow(RangeError);
+  });
+});
+
+/** The device-topic parser as first written: split on '/' and check the levels. */
+function referenceParseDeviceTopic(topic: string): { site_id: string; device_id: string; message_class: string } | undefined {
+  const parts = topic.split('/');
+  if (parts.length !== 5 || parts[0] !== 'msp' || parts[1] !== 'v1') return undefined;
+  const [, , site_id, device_id, message_class] = parts as [string, string, string, string, string];
+  if (!site_id || !device_id || site_id.startsWith('$') || !(Object.values(MessageClass) as string[]).includes(message_class)) return undefined;
+  return { site_id, device_id, message_class };
+}
+
+describe('device topic parser', () => {
+  // Topics made of the pieces that matter: the prefix or near misses of it, slashes, '$', empty
+  // levels, real and almost-real class names.
+  const piece = fc.constantFrom('msp', 'v1', 'msp/v1/', 'msp/v2/', '/', '//', '$', '$SYS', 'site-1', 'dev-9', 'telemetry', 'state', 'birth', 'ota', 'event', 'events', 'cmd', '+', '#', '', 'x');
+  const topic = fc.oneof(
+    fc.array(piece, { maxLength: 9 }).map((p) => p.join('')),
+    fc.tuple(fc.constantFrom('', '$', 'a', 's/x'), fc.constantFrom('', 'd', 'd/e', '$d'), fc.constantFrom(...Object.values(MessageClass), 'nope', '')).map(([site, dev, cls]) => `msp/v1/${site}/${dev}/${cls}`),
+    fc.string({ maxLength: 40 }),
+  );
+
+  it('parses any topic exactly as the split version did', () => {
+    fc.assert(
+      fc.property(topic, (t) => {
+        expect(parseDeviceTopic(t)).toEqual(referenceParseDeviceTopic(t));
+      }),
+      { numRuns: 3_000 },
+    );
+  });
+
+  it('reads a real device topic into its three levels', () => {
+    expect(parseDeviceTopic('msp/v1/nyc-1/nyc-1-b1-f2-occ-3/telemetry')).toEqual({ site_id: 'nyc-1', device_id: 'nyc-1-b1-f2-occ-3', message_class: 'telemetry' });
+    expect(parseDeviceTopic('msp/v1/$nyc/d/telemetry')).toBeUndefined();
+    expect(parseDeviceTopic('msp/v1/nyc//telemetry')).toBeUndefined();
   });
 });
