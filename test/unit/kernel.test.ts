@@ -96,6 +96,79 @@ describe('event queue', () => {
     );
   });
 
+  it('pops in the order a plain scan of every pending event gives, for any interleaving', () => {
+    // Schedules over spans from the same millisecond to days, into the past and the future,
+    // between pops, with the event just popped rescheduled: a reference that scans every pending
+    // event for the least (at_ms, priority, seq) must pop the same events in the same order.
+    const op = fc.oneof(
+      { weight: 3, arbitrary: fc.record({ kind: fc.constant('schedule' as const), span: fc.constantFrom(0, 1, 2, 5, 70, 65_535, 65_536, 200_000, 9_000_000), offset: fc.integer({ min: -70_000, max: 70_000 }), count: fc.integer({ min: 1, max: 90 }), priority: fc.constantFrom(0, 10, 20, 30, 40, 90, 127, 128, 255) }) },
+      { weight: 2, arbitrary: fc.record({ kind: fc.constant('pop' as const), count: fc.integer({ min: 1, max: 120 }), reschedule_after: fc.option(fc.integer({ min: 0, max: 700_000 })) }) },
+    );
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 1, maxLength: 25 }), fc.integer({ min: 0, max: 2 ** 20 }), (ops, seed) => {
+        const q = new EventQueue();
+        const reference: Array<{ at_ms: number; priority: number; seq: number; label: string }> = [];
+        let next_seq = 0;
+        let now = 1_800_000_000_000;
+        let salt = seed;
+        const jitter = (span: number): number => {
+          salt = (salt * 1_103_515_245 + 12_345) % 2 ** 31;
+          return span === 0 ? 0 : salt % span;
+        };
+        const refPop = (): { at_ms: number; priority: number; seq: number; label: string } | undefined => {
+          let best = -1;
+          reference.forEach((e, i) => {
+            const b = reference[best];
+            if (b === undefined || e.at_ms < b.at_ms || (e.at_ms === b.at_ms && (e.priority < b.priority || (e.priority === b.priority && e.seq < b.seq)))) best = i;
+          });
+          return best < 0 ? undefined : reference.splice(best, 1)[0];
+        };
+        let n = 0;
+        for (const o of ops) {
+          if (o.kind === 'schedule') {
+            for (let i = 0; i < o.count; i++) {
+              const at = Math.max(0, now + o.offset + jitter(o.span));
+              const label = `e${n++}`;
+              q.schedule(at, o.priority, label, () => {});
+              reference.push({ at_ms: at, priority: o.priority, seq: next_seq++, label });
+            }
+          } else {
+            for (let i = 0; i < o.count; i++) {
+              const want = refPop();
+              const got = q.pop();
+              expect(got?.label).toBe(want?.label);
+              if (got === undefined || want === undefined) break;
+              now = Math.max(now, got.at_ms);
+              if (o.reschedule_after !== null && i === 0) {
+                const at = got.at_ms + o.reschedule_after;
+                q.reschedule(got, at);
+                reference.push({ at_ms: at, priority: got.priority, seq: next_seq++, label: got.label });
+              }
+            }
+          }
+          expect(q.size).toBe(reference.length);
+        }
+        for (let want = refPop(); want !== undefined; want = refPop()) expect(q.pop()?.label).toBe(want.label);
+        expect(q.pop()).toBeUndefined();
+        expect(q.size).toBe(0);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('orders by time before priority, whatever the priority', () => {
+    // A priority never outweighs a millisecond, however large it is.
+    const q = new EventQueue();
+    for (let t = 0; t < 100; t++) {
+      q.schedule(1_000 + 2 * t, 200, `late-priority${t}`, () => {});
+      q.schedule(1_000 + 2 * t + 1, 0, `next-ms${t}`, () => {});
+    }
+    const labels: string[] = [];
+    for (let e = q.pop(); e; e = q.pop()) labels.push(e.label);
+    expect(labels.slice(0, 4)).toEqual(['late-priority0', 'next-ms0', 'late-priority1', 'next-ms1']);
+    expect(labels).toHaveLength(200);
+  });
+
   it('reschedules only the event that was just popped, never one still queued', () => {
     const q = new EventQueue();
     const queued = q.schedule(5, 0, 'queued', () => {});
