@@ -184,16 +184,22 @@ export class MemoryBus {
   }
 }
 
+const NO_FILTERS: readonly string[] = Object.freeze([]);
+
 export class MemoryBusClient {
   readonly client_id: string;
   readonly #bus: MemoryBus;
   readonly #will: BusMessage | undefined;
-  readonly #filters: string[] = [];
+  /** The client's subscriptions, made by its first subscribe (a device's session may never subscribe). */
+  #filters: string[] | null = null;
   #handler: MessageHandler | undefined;
   #connected = true;
   readonly persistent: boolean;
-  /** QoS 1 messages held by the broker while this persistent session is offline. */
-  #queue: BusMessage[] = [];
+  /**
+   * QoS 1 messages held by the broker while this persistent session is offline; made by the first
+   * one (only the platform's session is persistent, and an empty array per device was ~32 bytes).
+   */
+  #queue: BusMessage[] | null = null;
 
   constructor(bus: MemoryBus, client_id: string, options: ConnectOptions) {
     this.#bus = bus;
@@ -207,7 +213,7 @@ export class MemoryBusClient {
 
   /** Messages queued for this offline persistent session. */
   get queued(): number {
-    return this.#queue.length;
+    return this.#queue?.length ?? 0;
   }
 
   /**
@@ -219,8 +225,8 @@ export class MemoryBusClient {
     if (!this.persistent) throw new MspError('BUS_NOT_CONNECTED', `client ${this.client_id} has no persistent session to resume`);
     this.#connected = true;
     this.#bus._resumed(this);
-    const queued = this.#queue;
-    this.#queue = [];
+    const queued = this.#queue ?? [];
+    this.#queue = null;
     this.#bus.stats.queued_delivered += queued.length;
     for (const m of queued) this.#handler?.(m, this.client_id);
     return queued.length;
@@ -228,7 +234,7 @@ export class MemoryBusClient {
 
   /** @internal */
   _enqueue(message: BusMessage): void {
-    this.#queue.push(message);
+    (this.#queue ??= []).push(message);
   }
 
   get connected(): boolean {
@@ -245,13 +251,14 @@ export class MemoryBusClient {
   }
 
   subscribe(filter: string): void {
-    if (!this.#filters.includes(filter)) this.#filters.push(filter);
+    const filters = (this.#filters ??= []);
+    if (!filters.includes(filter)) filters.push(filter);
     this.#bus._subscribe(this, filter);
   }
 
   unsubscribe(filter: string): void {
-    const i = this.#filters.indexOf(filter);
-    if (i >= 0) this.#filters.splice(i, 1);
+    const i = this.#filters?.indexOf(filter) ?? -1;
+    if (i >= 0) this.#filters!.splice(i, 1);
     this.#bus._unsubscribe(this, filter);
   }
 
@@ -268,7 +275,7 @@ export class MemoryBusClient {
   #close(clean: boolean): void {
     if (!this.#connected) return;
     this.#connected = false;
-    this.#bus._closed(this, clean, this.#filters, this.#will);
+    this.#bus._closed(this, clean, this.#filters ?? NO_FILTERS, this.#will);
   }
 
   /** @internal */

@@ -1,13 +1,13 @@
 /**
  * The registry's duplicate windows share two arrays across the fleet (docs/performance.md,
- * "Memory per device"): a window must keep its pairs when the arrays grow, never see another
+ * "Memory per device"): a window must keep its pairs as slabs are added, never see another
  * slot's pairs, and read back as the per-device typed arrays did (seq as a byte).
  */
 import { describe, expect, it } from 'vitest';
 import { DuplicateWindows } from '../../platform/registry/duplicate-windows.ts';
 
 describe('DuplicateWindows', () => {
-  it('keeps every slot\'s pairs across growth and keeps slots apart', () => {
+  it('keeps every slot\'s pairs across slabs and keeps slots apart', () => {
     const windows = new DuplicateWindows(4, 2);
     const slots = Array.from({ length: 100 }, () => windows.claim());
     expect(slots).toEqual(Array.from({ length: 100 }, (_, i) => i));
