@@ -12,6 +12,7 @@ import { StepLines, type StepLineBatch } from './kernel/step-lines.ts';
 import { BEHAVIOURS } from './devices/kinds/index.ts';
 import { DeviceTwin, type Delivery, type DeviceHost, type DropReason } from './devices/twin.ts';
 import type { DeviceSession, DeviceTransport } from './edge/transport.ts';
+import { DeviceWill } from './devices/device-will.ts';
 import type { Portfolio } from './world/topology.ts';
 import { WorldState } from './world/world-state.ts';
 
@@ -293,14 +294,8 @@ export class Simulation implements DeviceHost {
   }
 
   openSession(twin: DeviceTwin): void {
-    const will = {
-      topic: deviceTopic(twin.spec.site_id, twin.id, MessageClass.state),
-      payload: canonicalJson(twin.willPayload()),
-      qos: 1 as const,
-      retain: true,
-    };
     this.#sessions.get(twin.id)?.close();
-    this.#sessions.set(twin.id, this.#deps.transport.open(twin.id, will));
+    this.#sessions.set(twin.id, this.#deps.transport.open(twin.id, new DeviceWill(twin)));
   }
 
   loseSession(twin: DeviceTwin, reason: string): void {

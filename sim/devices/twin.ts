@@ -460,8 +460,8 @@ export class DeviceTwin {
   }
 
   /** The payload the broker publishes for this device when its session dies uncleanly. */
-  willPayload(): Record<string, unknown> {
-    return { v: 1, id: this.id, state: 'offline', session: this.session, reason: 'will' };
+  willPayload(session = this.session): Record<string, unknown> {
+    return { v: 1, id: this.id, state: 'offline', session, reason: 'will' };
   }
 
   /**

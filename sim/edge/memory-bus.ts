@@ -179,7 +179,8 @@ export class MemoryBus {
     // [MQTT-3.1.2-8] the will is published when the connection closes without a DISCONNECT.
     if (!clean && will !== undefined) {
       this.stats.wills_published++;
-      this._publish(will);
+      // Read into a plain message once: a will's fields may be getters (which a spread drops).
+      this._publish({ topic: will.topic, payload: will.payload, qos: will.qos, retain: will.retain });
     }
   }
 }
@@ -204,9 +205,9 @@ export class MemoryBusClient {
   constructor(bus: MemoryBus, client_id: string, options: ConnectOptions) {
     this.#bus = bus;
     this.client_id = client_id;
-    // A will lives as long as the session: held flat, not as the rope it was built as.
-    const will = options.will;
-    this.#will = will && { ...will, topic: flatString(will.topic), payload: flatString(will.payload) };
+    // Kept as given: a device's will works its topic and payload out when read (sim/simulation.ts,
+    // DeviceWill), and the bus reads them only if it publishes the will.
+    this.#will = options.will;
     this.#handler = options.on_message;
     this.persistent = options.persistent ?? false;
   }
