@@ -11,7 +11,7 @@ import { publishLine, traceLine, type TraceJournal } from './kernel/trace.ts';
 import { StepLines, type StepLineBatch } from './kernel/step-lines.ts';
 import { BEHAVIOURS } from './devices/kinds/index.ts';
 import { DeviceTwin, type Delivery, type DeviceHost, type DropReason } from './devices/twin.ts';
-import type { DeviceSession, DeviceTransport } from './edge/transport.ts';
+import type { DeviceTransport } from './edge/transport.ts';
 import { DeviceWill } from './devices/device-will.ts';
 import type { Portfolio } from './world/topology.ts';
 import { WorldState } from './world/world-state.ts';
@@ -130,7 +130,6 @@ export class Simulation implements DeviceHost {
   readonly #deps: SimulationDeps;
   readonly #by_id = new Map<string, DeviceTwin>();
   #will_times: Array<[string, number]> = [];
-  readonly #sessions = new Map<string, DeviceSession>();
   readonly #max_events: number;
   readonly #firmware = new Map<string, SimFirmwareEntry>();
   readonly #profiles = new Map<string, FirmwareProfile>();
@@ -287,21 +286,21 @@ export class Simulation implements DeviceHost {
   }
 
   closeSession(twin: DeviceTwin): void {
-    const session = this.#sessions.get(twin.id);
+    const session = twin.broker_session;
     if (!session) return;
-    this.#sessions.delete(twin.id);
+    twin.broker_session = null;
     session.close();
   }
 
   openSession(twin: DeviceTwin): void {
-    this.#sessions.get(twin.id)?.close();
-    this.#sessions.set(twin.id, this.#deps.transport.open(twin.id, new DeviceWill(twin)));
+    twin.broker_session?.close();
+    twin.broker_session = this.#deps.transport.open(twin.id, new DeviceWill(twin));
   }
 
   loseSession(twin: DeviceTwin, reason: string): void {
-    const session = this.#sessions.get(twin.id);
+    const session = twin.broker_session;
     if (!session) return;
-    this.#sessions.delete(twin.id);
+    twin.broker_session = null;
     if (!this.parentUp(twin) || !this.#parentConnected(twin)) {
       // The device's path to the broker is already gone with its gateway (dead, or cut off by an
       // uplink outage): nothing can carry a will for it (in gateway mode there is no connection
@@ -329,7 +328,7 @@ export class Simulation implements DeviceHost {
   }
 
   publish(twin: DeviceTwin, message_class: MessageClass, payload: Record<string, unknown>, delivery: Delivery, retain: boolean): void {
-    const session = this.#sessions.get(twin.id);
+    const session = twin.broker_session;
     if (!session) throw new SimError('SIM_INVALID_ARGUMENT', `device ${twin.id} published ${message_class} without a session`);
     const topic = twin.topic(message_class);
     const json = canonicalJson(twin.faults?.payload ? twin.faults.payload(twin, message_class, payload) : payload);
@@ -358,9 +357,9 @@ export class Simulation implements DeviceHost {
   }
 
   abandonSession(twin: DeviceTwin): void {
-    const session = this.#sessions.get(twin.id);
+    const session = twin.broker_session;
     if (!session) return;
-    this.#sessions.delete(twin.id);
+    twin.broker_session = null;
     session.abandon();
   }
 

@@ -1,6 +1,7 @@
 import type { DeviceState, OtaCommandPayload } from '../../platform/contract/messages.ts';
 import { deviceTopic, MessageClass } from '../../platform/contract/topics.ts';
 import type { Clock } from '../kernel/clock.ts';
+import type { DeviceSession } from '../edge/transport.ts';
 import { Priority, type EventQueue, type ScheduledEvent } from '../kernel/event-queue.ts';
 import type { Rng } from '../kernel/rng.ts';
 import type { WorldState, ZoneModel } from '../world/world-state.ts';
@@ -146,6 +147,12 @@ export class DeviceTwin {
   session = 0;
   /** Whether the device's MQTT session is up (power can be on while the broker is away). */
   connected = false;
+  /**
+   * The host's handle on the device's broker session, set and cleared by the host (Simulation):
+   * held here rather than in a map keyed by device id, which cost ~51 bytes a device and a
+   * lookup per message.
+   */
+  broker_session: DeviceSession | null = null;
   /** Reports held while the session is down; made by the first one (most devices never need it). */
   #outbox: BoundedBuffer<Outgoing> | null = null;
   #reconnect_attempt = 0;
