@@ -67,7 +67,6 @@ export function parseDeviceTopic(topic: string): ParsedDeviceTopic | undefined {
   return { site_id: topic.slice(DEVICE_TOPIC_PREFIX.length, site_end), device_id: topic.slice(site_end + 1, device_end), message_class };
 }
 
-
 export function parseCommandTopic(topic: string): ParsedCommandTopic | undefined {
   const parts = topic.split('/');
   if (parts.length !== 6 || parts[0] !== 'msp' || parts[1] !== 'v1' || parts[4] !== 'cmd') return undefined;

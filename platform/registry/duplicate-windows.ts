@@ -1,6 +1,6 @@
 /**
- * Every device's last few (seq, ts) pairs, for the registry's duplicate check, in two arrays
- * slabs shared by the fleet. A Uint8Array and a Float64Array per device cost about 500 bytes of heap
+ * Every device's last few (seq, ts) pairs, for the registry's duplicate check, in slabs of typed
+ * arrays shared by the fleet. A Uint8Array and a Float64Array per device cost about 500 bytes of heap
  * for 144 bytes of data (each typed array drags an object, a buffer and a store along), and the
  * registry holds one window per device (docs/performance.md, "Memory per device").
  */

@@ -205,8 +205,8 @@ export class MemoryBusClient {
   constructor(bus: MemoryBus, client_id: string, options: ConnectOptions) {
     this.#bus = bus;
     this.client_id = client_id;
-    // Kept as given: a device's will works its topic and payload out when read (sim/simulation.ts,
-    // DeviceWill), and the bus reads them only if it publishes the will.
+    // Kept as given: a device's will works its topic and payload out when read
+    // (sim/devices/device-will.ts), and the bus reads them only if it publishes the will.
     this.#will = options.will;
     this.#handler = options.on_message;
     this.persistent = options.persistent ?? false;
