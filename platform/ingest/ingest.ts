@@ -231,7 +231,10 @@ export class Ingest {
 
     // The schema for the class guarantees the payload's shape; the union cannot be narrowed
     // generically, hence the cast.
-    const msg = { type: parsed.message_class, device_id: parsed.device_id, site_id: parsed.site_id, received_ms, payload: result.value } as DeviceMessage;
+    // The device id is the payload's own string (equal to the topic's, checked above) rather than
+    // the topic's slice: V8 keeps a slice as a view of the whole topic, so every place that keeps
+    // a device id (registry records, monitor keys, heap entries) kept a whole topic string alive.
+    const msg = { type: parsed.message_class, device_id: data.id, site_id: parsed.site_id, received_ms, payload: result.value } as DeviceMessage;
     const refused = this.#admit?.(msg);
     if (refused !== undefined) return { reason: refused.reason, detail: head(refused.detail, QUARANTINE_TEXT_CHARS) };
     return msg;

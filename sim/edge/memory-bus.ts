@@ -1,6 +1,7 @@
 import { topicMatches } from '../../platform/contract/topics.ts';
 import { MspError } from '../../common/errors.ts';
 import { flatString } from '../../common/flat-string.ts';
+import type { DeviceSession } from './transport.ts';
 
 /**
  * An in-process stand-in for an MQTT broker with the semantics the platform relies on: topic
@@ -187,7 +188,7 @@ export class MemoryBus {
 
 const NO_FILTERS: readonly string[] = Object.freeze([]);
 
-export class MemoryBusClient {
+export class MemoryBusClient implements DeviceSession {
   readonly client_id: string;
   readonly #bus: MemoryBus;
   readonly #will: BusMessage | undefined;
@@ -271,6 +272,19 @@ export class MemoryBusClient {
   /** Connection lost (power cut, crash, keep-alive expiry): the broker publishes the will. */
   drop(): void {
     this.#close(false);
+  }
+
+  /** As a device's session (DeviceSession): a clean DISCONNECT, no will. */
+  close(): void {
+    this.#close(true);
+  }
+
+  /**
+   * As a device's session: the connection died with the broker. The bus itself stays up in
+   * memory runs; what matters is that no will is published.
+   */
+  abandon(): void {
+    this.#close(true);
   }
 
   #close(clean: boolean): void {
