@@ -4,7 +4,8 @@ import type { FaultScope } from '../../sim/faults/catalog.ts';
 import { ScopeIndex } from '../../sim/faults/scope.ts';
 import type { Portfolio } from '../../sim/world/topology.ts';
 import { nearestRank } from './stats.ts';
-import { stormReports, type ConnectAttempt, type StormReport } from './storms.ts';
+import { stormReports, type StormReport } from './storms.ts';
+import { ConnectLog } from './connect-log.ts';
 import { slaTruth, type SlaTruth } from './sla-truth.ts';
 import type { SlaContract } from '../../platform/sla/contract.ts';
 import type { SlaReport } from '../../platform/sla/ledger.ts';
@@ -153,7 +154,7 @@ export class OracleCollector {
   readonly #down = new Map<string, Window[]>();
   readonly #broker: Window[] = [];
   readonly #leaks = new Map<string, Window[]>();
-  readonly #connects: ConnectAttempt[] = [];
+  readonly #connects = new ConnectLog();
   readonly #first_connect = new Map<string, number>();
   /** The platform's down marks (p.live to OFFLINE or UNREACHABLE), for detection delays only. */
   readonly #marked_down = new Map<string, number[]>();
@@ -203,7 +204,7 @@ export class OracleCollector {
         break;
       case 'connect': {
         const d = this.#id(r.d);
-        if (this.#connects.length < MAX_WINDOWS) this.#connects.push({ t: r.t, d, ok: r.ok === true });
+        if (this.#connects.length < MAX_WINDOWS) this.#connects.push(r.t, d, r.ok === true);
         else this.overflow++;
         if (r.ok === true) {
           if (!this.#first_connect.has(d)) this.#first_connect.set(d, r.t);

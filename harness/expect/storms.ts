@@ -14,6 +14,12 @@ export interface ConnectAttempt {
   readonly ok: boolean;
 }
 
+/** What the storm reports read the attempts through: an array of them, or a ConnectLog. */
+export interface ConnectSeq {
+  readonly length: number;
+  at(index: number): ConnectAttempt | undefined;
+}
+
 export interface StormBucket {
   /** Offset of the bucket from the restore. */
   readonly from_ms: number;
@@ -56,18 +62,18 @@ interface Source {
   readonly end_ms: number | null;
 }
 
-function firstAtOrAfter(list: readonly ConnectAttempt[], t: number): number {
+function firstAtOrAfter(list: ConnectSeq, t: number): number {
   let lo = 0;
   let hi = list.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (list[mid]!.t < t) lo = mid + 1;
+    if (list.at(mid)!.t < t) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
-function storm(id: string, fault: string, restored_ms: number, devices: ReadonlySet<string> | null, connects: readonly ConnectAttempt[], end_ms: number): StormReport {
+function storm(id: string, fault: string, restored_ms: number, devices: ReadonlySet<string> | null, connects: ConnectSeq, end_ms: number): StormReport {
   const until = Math.min(end_ms, restored_ms + STORM_WINDOW_MS);
   const buckets = new Map<number, { attempts: number; ok: number }>();
   const tried = new Set<string>();
@@ -75,7 +81,7 @@ function storm(id: string, fault: string, restored_ms: number, devices: Readonly
   let attempts = 0;
   let failed = 0;
   for (let i = firstAtOrAfter(connects, restored_ms); i < connects.length; i++) {
-    const c = connects[i]!;
+    const c = connects.at(i)!;
     if (c.t >= until) break;
     if (devices !== null && !devices.has(c.d)) continue;
     attempts++;
@@ -118,7 +124,7 @@ function storm(id: string, fault: string, restored_ms: number, devices: Readonly
 export function stormReports(input: {
   readonly faults: readonly Source[];
   readonly broker: ReadonlyArray<{ from: number; to: number | null }>;
-  readonly connects: readonly ConnectAttempt[];
+  readonly connects: ConnectSeq;
   readonly index: ScopeIndex;
   readonly end_ms: number;
 }): StormReport[] {
