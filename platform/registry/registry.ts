@@ -18,10 +18,10 @@
  * device id, never by Map order. Heartbeat deadlines live in a binary min-heap with lazy
  * invalidation so `tick` costs O(due · log n), not a scan of the fleet.
  */
-import { MinHeap } from '../../common/min-heap.ts';
 import type { BirthPayload } from '../contract/messages.ts';
 import type { DeviceInfo, DeviceMessage, Journal, Liveness, LivenessChange } from '../core/model.ts';
 import { copyData } from '../core/state-codec.ts';
+import { DeadlineHeap } from './deadline-heap.ts';
 import { DuplicateWindows } from './duplicate-windows.ts';
 import { InfoInterner } from './info-interner.ts';
 import { MspError } from '../../common/errors.ts';
@@ -112,26 +112,14 @@ interface DeviceRecord {
   recent_next: number;
   suspect_ms: number;
   offline_ms: number;
-  /** Deadline of this device's live heap entry, or null when it has none. */
+  /** When its next liveness deadline falls (its place in the deadline heap), or null for none. */
   scheduled_ms: number | null;
-  /** Generation of the live heap entry; entries with another generation are stale. */
-  heap_gen: number;
+  /** Its place in the deadline heap's array, or -1 while it has no deadline. */
+  heap_index: number;
   /** The gateway it rides on (from its birth), or null. */
   parent: string | null;
   /** While UNREACHABLE after the parent returned: the base of its own offline deadline. */
   rejoin_from_ms: number | null;
-}
-
-interface HeapEntry {
-  readonly at_ms: number;
-  readonly id: string;
-  readonly gen: number;
-}
-
-// Code-unit comparison: locale-independent, so the order is the same on every machine.
-function entryLess(a: HeapEntry, b: HeapEntry): boolean {
-  if (a.at_ms !== b.at_ms) return a.at_ms < b.at_ms;
-  return a.id < b.id;
 }
 
 function positive(value: number, name: string): number {
@@ -157,7 +145,7 @@ export class Registry {
   readonly #children = new Map<string, Set<string>>();
   #sorted_ids: string[] | null = [];
   /** Deadlines on (at_ms, id). */
-  readonly #heap = new MinHeap<HeapEntry>(entryLess);
+  readonly #heap = new DeadlineHeap<DeviceRecord>();
   readonly #by_liveness = liveCounts();
   #duplicate = 0;
   #out_of_order = 0;
@@ -300,22 +288,22 @@ export class Registry {
     // The platform ticks before every message, and almost always nothing is due: return before
     // making the two arrays (they were a steady share of a run's garbage, docs/performance.md).
     const first_due = this.#heap.peek();
-    if (first_due === undefined || first_due.at_ms > now_ms) return NO_CHANGES;
+    if (first_due === undefined || first_due.scheduled_ms! > now_ms) return NO_CHANGES;
     const changes: LivenessChange[] = [];
     /** The device whose deadline caused each change (a child's parent_offline has its gateway's). */
     const roots: string[] = [];
-    for (let top = this.#heap.peek(); top !== undefined && top.at_ms <= now_ms; top = this.#heap.peek()) {
-      this.#heap.pop();
-      const d = this.#devices.get(top.id);
-      if (!d || top.gen !== d.heap_gen) continue; // superseded by an earlier deadline
-      d.scheduled_ms = null;
-      // One transition per pop, the next one back into the heap: every device's deadlines then
-      // fire in global time order even when ticks are sparse, so a gateway's death at t3 cannot
-      // pre-empt a child's own deadline at t2 < t3.
+    for (let d = this.#heap.peek(); d !== undefined && d.scheduled_ms! <= now_ms; d = this.#heap.peek()) {
+      // One transition per deadline, the next one back into the heap: every device's deadlines
+      // then fire in global time order even when ticks are sparse, so a gateway's death at t3
+      // cannot pre-empt a child's own deadline at t2 < t3.
       const next = this.#nextDeadline(d);
-      if (!next) continue;
+      if (!next) {
+        this.#heap.remove(d);
+        continue;
+      }
       if (next.at_ms > now_ms) {
-        this.#push(d, next.at_ms);
+        // Fresh traffic moved it on since it was parked here: park it at its real deadline.
+        this.#heap.set(d, next.at_ms);
         continue;
       }
       const first = changes.length;
@@ -324,13 +312,10 @@ export class Registry {
       this.#change(d, Math.max(next.at_ms, d.since_ms), next.to, next.reason, changes, false);
       for (let i = first; i < changes.length; i++) roots.push(d.id);
       const after = this.#nextDeadline(d);
-      if (after) this.#push(d, after.at_ms);
+      if (after) this.#heap.set(d, after.at_ms);
+      else this.#heap.remove(d);
     }
-    if (changes.length === 0) {
-      // The common case (the platform ticks before every message): nothing to order or journal.
-      this.#compactHeap();
-      return changes;
-    }
+    if (changes.length === 0) return changes;
     // Stable sort keeps one device's SUSPECT before its OFFLINE when both land on one at_ms, and
     // a gateway's children after it.
     const order = changes.map((_, i) => i);
@@ -341,7 +326,6 @@ export class Registry {
     });
     const sorted = order.map((i) => changes[i]!);
     for (const c of sorted) this.#journal(c.at_ms, 'p.live', { d: c.device_id, from: c.from, to: c.to, why: c.reason });
-    this.#compactHeap();
     return sorted;
   }
 
@@ -429,7 +413,7 @@ export class Registry {
   saveState(): RegistryState {
     return {
       devices: this.#ids().map((id) => {
-        const { heap_gen: _gen, recent_slot, ...rest } = this.#devices.get(id)!;
+        const { heap_index: _index, recent_slot, ...rest } = this.#devices.get(id)!;
         const recent = this.#recent.read(recent_slot);
         return { ...copyData(rest), recent_seq: recent.seq, recent_ts: recent.ts };
       }),
@@ -442,7 +426,7 @@ export class Registry {
     this.#devices.clear();
     this.#recent.clear();
     this.#children.clear();
-    this.#heap.retain(() => false);
+    this.#heap.clear();
     for (const k of Object.keys(this.#by_liveness) as Liveness[]) this.#by_liveness[k] = 0;
     for (const saved of state.devices) {
       const { recent_seq, recent_ts, ...fields } = saved;
@@ -450,7 +434,7 @@ export class Registry {
         ...(copyData(fields) as unknown as DeviceRecord),
         info: this.#interned.info(copyData(saved.info)),
         recent_slot: this.#recent.claim(),
-        heap_gen: 0,
+        heap_index: -1,
       };
       d.parent = this.#interned.string(d.parent);
       this.#recent.write(d.recent_slot, recent_seq, recent_ts);
@@ -463,8 +447,7 @@ export class Registry {
         set.add(d.id);
       }
       if (d.scheduled_ms !== null) {
-        d.heap_gen = 1;
-        this.#heap.push({ at_ms: d.scheduled_ms, id: d.id, gen: 1 });
+        this.#heap.set(d, d.scheduled_ms);
       }
     }
     this.#sorted_ids = null;
@@ -496,7 +479,7 @@ export class Registry {
       suspect_ms: 0,
       offline_ms: 0,
       scheduled_ms: null,
-      heap_gen: 0,
+      heap_index: -1,
       parent: null,
       rejoin_from_ms: null,
     };
@@ -645,31 +628,14 @@ export class Registry {
   }
 
   /**
-   * Keeps at most one live heap entry per device. A later deadline (the usual case: fresh
-   * traffic) needs no heap work: the existing, earlier entry fires, sees the device's real
-   * deadline and re-parks it. Only an earlier deadline pushes a new entry (the old one goes stale).
+   * A device is in the deadline heap once, at its earliest known deadline. A later deadline (the
+   * usual case: fresh traffic) needs no heap work: the parked, earlier one comes up, sees the
+   * device's real deadline and re-parks it. Only an earlier deadline moves it now.
    */
   #schedule(d: DeviceRecord): void {
     const next_ms = this.#nextDeadlineMs(d);
-    if (next_ms === null) return; // a pending entry will find nothing to do and lapse
+    if (next_ms === null) return; // a deadline still parked will find nothing to do and go
     if (d.scheduled_ms !== null && d.scheduled_ms <= next_ms) return;
-    this.#push(d, next_ms);
-    this.#compactHeap();
-  }
-
-  #push(d: DeviceRecord, at_ms: number): void {
-    d.heap_gen++;
-    d.scheduled_ms = at_ms;
-    this.#heap.push({ at_ms, id: d.id, gen: d.heap_gen });
-  }
-
-  /** Stale entries are rare but unbounded in principle; rebuild when they dominate. */
-  #compactHeap(): void {
-    if (this.#heap.size <= 2 * this.#devices.size + 64) return;
-    // Keep each device's live entry (its current generation); drop the stale rest.
-    this.#heap.retain((e) => {
-      const d = this.#devices.get(e.id);
-      return d !== undefined && d.scheduled_ms !== null && d.heap_gen === e.gen && d.scheduled_ms === e.at_ms;
-    });
+    this.#heap.set(d, next_ms);
   }
 }
