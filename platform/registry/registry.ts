@@ -15,8 +15,9 @@
  * one that stays silent goes OFFLINE on its own offline deadline, counted from the return.
  *
  * Pure and deterministic: no clock is read (every input carries its time), ties are broken by
- * device id, never by Map order. Heartbeat deadlines live in a binary min-heap with lazy
- * invalidation so `tick` costs O(due · log n), not a scan of the fleet.
+ * device id, never by Map order. Heartbeat deadlines live in a binary min-heap of the records
+ * themselves (deadline-heap.ts), each at its earliest known deadline and re-parked lazily when it
+ * comes up early, so `tick` costs O(due · log n), not a scan of the fleet.
  */
 import type { BirthPayload } from '../contract/messages.ts';
 import type { DeviceInfo, DeviceMessage, Journal, Liveness, LivenessChange } from '../core/model.ts';
