@@ -16,6 +16,7 @@ import { runLockstep, sentCount, type StepBarrier } from './lockstep.ts';
 import { StepReceiver } from './step-receiver.ts';
 import type { OrderedMessage } from '../../platform/core/step-order.ts';
 import { Platform } from '../../platform/core/platform.ts';
+import type { ProvisionedDevice } from '../../platform/ingest/admission.ts';
 
 import { Noc } from '../../sim/actors/noc.ts';
 
@@ -51,6 +52,23 @@ import { DEFAULT_STEP_MS, type RunOptions, type RunSummary } from './run-types.t
 
 function sorted<V>(record: Record<string, V>): Record<string, V> {
   return Object.fromEntries(Object.entries(record).sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+}
+
+/**
+ * The portfolio as the platform's provisioning: each device's site, kind and model. A fleet has a
+ * few dozen such triples, so devices share one frozen object per triple rather than hold one
+ * each (~48 bytes a device; docs/performance.md, "Memory per device").
+ */
+function portfolioProvisioning(portfolio: Portfolio): Map<string, ProvisionedDevice> {
+  const shared = new Map<string, ProvisionedDevice>();
+  const provisioning = new Map<string, ProvisionedDevice>();
+  for (const d of portfolio.devices) {
+    const key = `${d.site_id}\u0000${d.kind}\u0000${d.model}`;
+    let p = shared.get(key);
+    if (p === undefined) shared.set(key, (p = Object.freeze({ site: d.site_id, kind: d.kind, model: d.model })));
+    provisioning.set(d.id, p);
+  }
+  return provisioning;
 }
 
 function parentMap(portfolio: Portfolio): Map<string, string> {
@@ -165,7 +183,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     tags_of: (id: string) => scope_index.device(id)?.tags ?? [],
     // The scenario's topology is the provisioning: a birth from anything else, or one claiming
     // another site, kind or model, is quarantined. No skew window: the run is on virtual time.
-    admission: { provisioning: new Map(portfolio.devices.map((d) => [d.id, { site: d.site_id, kind: d.kind, model: d.model }])) },
+    admission: { provisioning: portfolioProvisioning(portfolio) },
     ...((options.platform?.monitoring ?? scenario.platform.monitoring) ? { monitoring: options.platform?.monitoring ?? scenario.platform.monitoring } : {}),
     // Criticality is part of the contract (a clinic's HVAC): the deployment config says which.
     // Patch compliance is measured against the newest approved version in the catalog unless the contract names one.
