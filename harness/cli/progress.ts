@@ -1,12 +1,16 @@
 import type { RunProgress } from '../run/run-types.ts';
 import { int, localStamp } from './format.ts';
 
+const DAY_MS = 86_400_000;
+
 /**
- * A one-line progress bar on a TTY (simulated time, % done, events per wall second); silent when
- * stderr is not a terminal so logs and CI output stay clean.
+ * A one-line progress bar on a TTY (simulated time, % done, events per wall second). When stderr
+ * is not a terminal (a CI log, a file) a run of more than a simulated day writes one plain line per
+ * simulated day instead: a month takes minutes, and a log that says nothing for minutes looks
+ * hung. Shorter runs stay silent there, so logs and test output stay clean.
  */
 export function progressBar(stream: NodeJS.WriteStream, timezone: string, now_ms: () => number): { update(p: RunProgress): void; done(): void } {
-  if (!stream.isTTY) return { update: () => {}, done: () => {} };
+  if (!stream.isTTY) return dailyLines(stream, now_ms);
   const started = now_ms();
   let drawn = false;
   return {
@@ -22,5 +26,24 @@ export function progressBar(stream: NodeJS.WriteStream, timezone: string, now_ms
     done() {
       if (drawn) stream.write('\r\x1b[K');
     },
+  };
+}
+
+/** One line per completed simulated day, for runs longer than a day; nothing otherwise. */
+function dailyLines(stream: NodeJS.WritableStream, now_ms: () => number): { update(p: RunProgress): void; done(): void } {
+  const started = now_ms();
+  let written_days = 0;
+  return {
+    update(p) {
+      const span_ms = p.end_ms - p.start_ms;
+      if (span_ms <= DAY_MS) return;
+      const days = Math.floor((p.sim_ms - p.start_ms) / DAY_MS);
+      if (days <= written_days) return;
+      written_days = days;
+      const total = Math.ceil(span_ms / DAY_MS);
+      const elapsed_s = Math.max(0.001, (now_ms() - started) / 1000);
+      stream.write(`progress: simulated day ${days} of ${total} done (${Math.round((100 * (p.sim_ms - p.start_ms)) / span_ms)} %), ${int(p.events)} events, ${int(p.messages)} msgs, ${elapsed_s.toFixed(0)} s\n`);
+    },
+    done() {},
   };
 }
