@@ -132,7 +132,12 @@ export class Monitor {
   /** Timers ordered by (due, device, rule, gen): a total order, so pops are deterministic. */
   private readonly heap = new MinHeap<Timer>(timerBefore);
   private live_timers = 0;
-  private readonly reboots = new Map<string, RebootState>();
+  /**
+   * Per device, the last session seen: a bare number until the device's first reboot, then its
+   * state with the recent births (nearly every device never reboots; an object and an empty array
+   * each held ~70 B a device).
+   */
+  private readonly reboots = new Map<string, RebootState | number>();
   private readonly hvac = new Map<string, HvacState>();
   /** Firing threshold rule names per device: the one `threshold` alert clears when this empties. */
   private readonly thresholds_firing = new Map<string, Set<string>>();
@@ -191,8 +196,12 @@ export class Monitor {
     const spec = this.config[rule];
     if (spec.enabled && change.from !== change.to) {
       const offline = change.to === 'OFFLINE';
-      const summary = offline ? `${info?.kind ?? 'device'} offline (${change.reason})` : `back ${change.to} (${change.reason})`;
-      this.point(change.device_id, rule, { ...spec, type: rule }, at, offline, !offline, summary);
+      // A device coming online with no episode open changes nothing (the first birth of every
+      // device): no idle condition is made for it (docs/performance.md, "Memory per device").
+      if (!this.quiet(change.device_id, rule, offline)) {
+        const summary = offline ? `${info?.kind ?? 'device'} offline (${change.reason})` : `back ${change.to} (${change.reason})`;
+        this.point(change.device_id, rule, { ...spec, type: rule }, at, offline, !offline, summary);
+      }
     }
     return this.flush();
   }
@@ -218,7 +227,7 @@ export class Monitor {
         const { gen: _gen, ...rest } = c;
         return [key, copyData(rest)];
       }),
-      reboots: copyData(sortedEntries(this.reboots)),
+      reboots: sortedEntries(this.reboots).map(([d, r]): [string, RebootState] => [d, typeof r === 'number' ? { last_session: r, births_ms: [] } : copyData(r)]),
       hvac: copyData(sortedEntries(this.hvac)),
       thresholds_firing: sortedEntries(this.thresholds_firing).map(([d, set]) => [d, [...set].sort()]),
     };
@@ -254,13 +263,19 @@ export class Monitor {
   private onBirth(device_id: string, session: number, at: number): void {
     const spec = this.config.reboot_rate;
     if (!spec.enabled) return;
-    const st = this.reboots.get(device_id) ?? { last_session: null, births_ms: [] };
-    this.reboots.set(device_id, st);
+    const prev = this.reboots.get(device_id);
+    const last_session = prev === undefined ? null : typeof prev === 'number' ? prev : prev.last_session;
     // A retained birth redelivered (same session) or a stale one is not a new session.
-    if (st.last_session !== null && session <= st.last_session) return;
+    if (last_session !== null && session <= last_session) return;
+    // The first birth we see is the device starting (or the platform starting), not a reboot.
+    if (prev === undefined) {
+      this.reboots.set(device_id, session);
+      return;
+    }
+    const st: RebootState = typeof prev === 'number' ? { last_session: prev, births_ms: [] } : prev;
+    if (st !== prev) this.reboots.set(device_id, st);
     const first = st.last_session === null;
     st.last_session = session;
-    // The first birth we see is the device starting (or the platform starting), not a reboot.
     if (first) return;
     st.births_ms.push(at);
     while (st.births_ms.length > spec.sessions) st.births_ms.shift();
@@ -281,7 +296,9 @@ export class Monitor {
     const rules = this.event_rules.get(type);
     if (rules === undefined) return;
     for (const { rule, spec, action } of rules) {
-      const c = this.cond(device_id, rule);
+      // A clearing event for a condition that was never raised ends nothing: no idle condition.
+      const c = action === 'raise' ? this.cond(device_id, rule) : this.conds.get(device_id + SEP + rule);
+      if (c === undefined) continue;
       const cs: CondSpec = { ...spec, type: rule };
       if (action === 'raise') {
         if (spec.for_ms > 0 && !c.firing) {

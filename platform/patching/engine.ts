@@ -173,7 +173,11 @@ export class PatchingEngine {
   readonly #deps: PatchingDeps;
   readonly #rollouts = new Map<string, Rollout>();
   readonly #battery = new Map<string, number>();
-  readonly #history = new Map<string, DeviceHistory>();
+  /**
+   * Per device: the last session alone until a reboot or an alert needs the lists (nearly every
+   * device has neither; an object and two empty arrays held ~110 B a device).
+   */
+  readonly #history = new Map<string, DeviceHistory | number>();
   /** Devices in some active rollout's job (a device is in at most one active rollout at a time). */
   readonly #busy = new Map<string, string>();
   #dirty = false;
@@ -295,7 +299,7 @@ export class PatchingEngine {
     return copyData({
       rollouts: [...this.#rollouts.values()].map((r) => ({ ...r, jobs: [...r.jobs.values()], rollback_jobs: [...r.rollback_jobs.values()] })),
       battery: sortedEntries(this.#battery),
-      history: sortedEntries(this.#history),
+      history: sortedEntries(this.#history).map(([id, h]) => [id, typeof h === 'number' ? { last_session: h, births_ms: [], alerts_ms: [] } : h]),
       busy: sortedEntries(this.#busy),
       dirty: this.#dirty,
       last_eval_ms: this.#last_eval_ms,
@@ -332,9 +336,17 @@ export class PatchingEngine {
         if (msg.payload.battery_pct !== undefined) this.#battery.set(msg.device_id, msg.payload.battery_pct);
         return;
       case 'birth': {
-        const h = this.#hist(msg.device_id);
-        if (h.last_session !== null && msg.payload.session > h.last_session) h.births_ms.push(now_ms);
-        if (h.last_session === null || msg.payload.session > h.last_session) h.last_session = msg.payload.session;
+        const held = this.#history.get(msg.device_id);
+        const last = held === undefined ? null : typeof held === 'number' ? held : held.last_session;
+        const session = msg.payload.session;
+        if (last !== null && session > last) {
+          const h = this.#hist(msg.device_id);
+          h.births_ms.push(now_ms);
+          h.last_session = session;
+        } else if (last === null) {
+          if (typeof held === 'object') held.last_session = session;
+          else this.#history.set(msg.device_id, session);
+        }
         return;
       }
       case 'ota':
@@ -736,12 +748,12 @@ export class PatchingEngine {
     for (const j of cohort) {
       const h = this.#history.get(j.device_id);
       cohort_exposure += now_ms - j.committed_ms!;
-      if (h) cohort_events += pick(h).filter((t) => t > j.committed_ms!).length;
+      if (typeof h === 'object') cohort_events += pick(h).filter((t) => t > j.committed_ms!).length;
     }
     let rest_events = 0;
     for (const id of rest) {
       const h = this.#history.get(id);
-      if (h) rest_events += pick(h).filter((t) => t > since).length;
+      if (typeof h === 'object') rest_events += pick(h).filter((t) => t > since).length;
     }
     const rest_exposure = rest.length * (now_ms - since);
     // Need at least an hour of exposure per device on average before a rate means anything.
@@ -847,12 +859,12 @@ export class PatchingEngine {
     return true;
   }
 
+  /** A device's history with its lists, made (from its last session alone, if held) when first needed. */
   #hist(id: string): DeviceHistory {
-    let h = this.#history.get(id);
-    if (!h) {
-      h = { last_session: null, births_ms: [], alerts_ms: [] };
-      this.#history.set(id, h);
-    }
+    const held = this.#history.get(id);
+    if (typeof held === 'object') return held;
+    const h: DeviceHistory = { last_session: held ?? null, births_ms: [], alerts_ms: [] };
+    this.#history.set(id, h);
     return h;
   }
 

@@ -54,7 +54,12 @@ export interface BusStats {
 
 export class MemoryBus {
   readonly #root = new TrieNode();
-  readonly #retained = new Map<string, BusMessage>();
+  /**
+   * Retained messages by topic. A QoS 1 one (all the fleet's: births and states) is held as its
+   * payload alone, its message made when a subscriber reads it: a message object for each of two
+   * retained topics per device was ~110 B a device (docs/performance.md, "Memory per device").
+   */
+  readonly #retained = new Map<string, string | BusMessage>();
   readonly #clients = new Map<string, MemoryBusClient>();
   readonly stats: BusStats = { published: 0, delivered: 0, wills_published: 0, takeovers: 0, queued: 0, queued_delivered: 0 };
 
@@ -84,7 +89,9 @@ export class MemoryBus {
   /** Retained messages matching a filter, sorted by topic (canonical order, never map order). */
   retained(filter: string): BusMessage[] {
     const out: BusMessage[] = [];
-    for (const message of this.#retained.values()) if (topicMatches(filter, message.topic)) out.push(message);
+    for (const [topic, held] of this.#retained) {
+      if (topicMatches(filter, topic)) out.push(typeof held === 'string' ? { topic, payload: held, qos: 1, retain: true } : held);
+    }
     return out.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));
   }
 
@@ -98,7 +105,8 @@ export class MemoryBus {
         // Kept until the topic is next published: held flat, not as the rope it was built as,
         // with one copy of the topic for the key and the message.
         const topic = flatString(message.topic);
-        this.#retained.set(topic, { ...message, topic, payload: flatString(message.payload) });
+        const payload = flatString(message.payload);
+        this.#retained.set(topic, message.qos === 1 ? payload : { topic, payload, qos: message.qos, retain: true });
       }
     }
     const levels = message.topic.split('/');

@@ -45,6 +45,22 @@ describe('memory bus', () => {
     expect(bus.retained('msp/v1/#').map((m) => m.topic)).toEqual(['msp/v1/s/d2/birth']);
   });
 
+  it('gives a retained message back with its own QoS and payload, the last one published on the topic', () => {
+    // QoS 1 retained messages are held as their payload alone and QoS 0 ones whole: both must
+    // come back as they were published, and a later publish must replace either form.
+    const bus = new MemoryBus();
+    const dev = bus.connect('d1');
+    dev.publish('msp/v1/s/d1/state', '{"s":"old"}', 1, true);
+    dev.publish('msp/v1/s/d1/state', '{"s":"new"}', 0, true);
+    dev.publish('msp/v1/s/d2/state', '{"s":"zero"}', 0, true);
+    dev.publish('msp/v1/s/d2/state', '{"s":"one"}', 1, true);
+    const late = collector(bus, 'late', 'msp/v1/s/+/state');
+    expect(late.map((m) => [m.topic, m.payload, m.qos, m.retain])).toEqual([
+      ['msp/v1/s/d1/state', '{"s":"new"}', 0, true],
+      ['msp/v1/s/d2/state', '{"s":"one"}', 1, true],
+    ]);
+  });
+
   it('publishes the last will on an unclean drop, never on a clean disconnect', () => {
     const bus = new MemoryBus();
     const got = collector(bus, 'p', 'msp/v1/+/+/state');

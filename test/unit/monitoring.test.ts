@@ -369,6 +369,31 @@ describe('monitoring rules', () => {
     expect(p.signals[1]).toMatchObject({ kind: 'clear', at_ms: T0 + 90 * MIN });
   });
 
+  it('holds no condition for a device that only came online or heard a clearing event, and saves its reboot memory whole', () => {
+    // Most devices never raise anything: a condition or a reboot record made for each of them
+    // was ~300 B a device (docs/performance.md). What must survive is the behaviour.
+    const d = dev('lk1', 'lock');
+    const p = pipeline([d]);
+    p.liveness('lk1', 'ONLINE', T0);
+    p.message(event('lk1', T0 + MIN, 'access_granted')); // clears lock_jammed, which never fired
+    p.message(birth(d, T0 + 2 * MIN, 1));
+    expect(p.monitor.size().conditions).toBe(0);
+    const saved = p.monitor.saveState();
+    expect(saved.conds).toEqual([]);
+    expect(saved.reboots).toEqual([['lk1', { last_session: 1, births_ms: [] }]]);
+    // A restored monitor remembers the session: the same session again is no reboot, the next is.
+    const q = pipeline([d], { reboot_rate: { sessions: 1 } });
+    q.monitor.loadState(saved);
+    q.message(birth(d, T0 + 3 * MIN, 1));
+    expect(q.signals).toEqual([]);
+    q.message(birth(d, T0 + 4 * MIN, 2));
+    expect(q.signals).toMatchObject([{ kind: 'raise', type: 'reboot_rate', at_ms: T0 + 4 * MIN }]);
+    expect(q.monitor.saveState().reboots).toEqual([['lk1', { last_session: 2, births_ms: [T0 + 4 * MIN] }]]);
+    // Going offline still opens an episode from nothing.
+    p.liveness('lk1', 'OFFLINE', T0 + 5 * MIN);
+    expect(p.monitor.size()).toEqual({ conditions: 1, timers: 1 });
+  });
+
   it('generic thresholds use raise_after/clear_after and share the one threshold alert per device', () => {
     const p = pipeline([dev('occ1', 'occupancy')], {
       thresholds: [
