@@ -79,7 +79,11 @@ interface Group {
   /** The id shown in the incident's scope. */
   readonly scope_id: string;
   readonly site: string;
-  members: Set<string>;
+  /**
+   * Its devices' ids, each once, in the order indexed. A list, not a set: a device is a member of
+   * four or five groups, and a set entry cost ~30 B where a list slot costs 8 (docs/performance.md).
+   */
+  members: string[];
   offline: number;
   /** Of the offline ones, how many are only cut off (UNREACHABLE behind a dead gateway). */
   cut_off: number;
@@ -480,7 +484,7 @@ export class IncidentDesk {
     this.groups.clear();
     this.site_groups.clear();
     for (const g of s.groups) {
-      this.groups.set(g.key, { ...g, members: new Set(g.members), gateways: new Set(g.gateways) });
+      this.groups.set(g.key, { ...g, members: [...g.members], gateways: new Set(g.gateways) });
       const sg = this.site_groups.get(g.site) ?? new Set<string>();
       sg.add(g.key);
       this.site_groups.set(g.site, sg);
@@ -511,7 +515,7 @@ export class IncidentDesk {
   private group(kind: OutageKind, key: string, scope_id: string, site: string): Group {
     let g = this.groups.get(key);
     if (g === undefined) {
-      g = { kind, key, scope_id, site, members: new Set(), offline: 0, cut_off: 0, gateways: new Set(), gateways_offline: 0, active: false };
+      g = { kind, key, scope_id, site, members: [], offline: 0, cut_off: 0, gateways: new Set(), gateways_offline: 0, active: false };
       this.groups.set(key, g);
       const sg = this.site_groups.get(site) ?? new Set<string>();
       sg.add(key);
@@ -533,12 +537,10 @@ export class IncidentDesk {
   }
 
   /**
-   * A device's building and floor keys, one string per building and floor shared by its devices:
-   * built per device, each key was a rope of its own (~100 B a device; docs/performance.md).
-   */
-  /**
-   * A device's record, written as one literal with every field: spreading the area keys into it
-   * put them in a separate property store, 40 B more a device (docs/performance.md).
+   * A device's record with its building and floor keys, one string per building and floor shared
+   * by its devices (built per device, each key was a rope of its own, ~100 B a device), written as
+   * one literal with every field (spreading the keys into it put them in a separate property
+   * store, 40 B more a device; docs/performance.md).
    */
   private newRec(info: DeviceInfo, offline: boolean, cut_off: boolean): DevRec {
     const building_key = this.intern(`${info.site}${SEP}${info.building}`);
@@ -554,10 +556,13 @@ export class IncidentDesk {
   }
 
   private index(info: DeviceInfo, offline: boolean, cut_off: boolean): DevRec {
+    // A device is indexed once; should it come again (records restored from a saved state), no
+    // group may list it twice.
+    const again = this.recs.has(info.id);
     const rec = this.newRec(info, false, false);
     this.recs.set(info.id, rec);
     for (const g of this.groupsOf(rec)) {
-      g.members.add(info.id);
+      if (!again || !g.members.includes(info.id)) g.members.push(info.id);
       if (g.kind !== 'gateway' && info.kind === 'gateway') g.gateways.add(info.id);
     }
     this.setOffline(rec, offline, cut_off);
@@ -596,7 +601,7 @@ export class IncidentDesk {
         return g.active ? g.gateways_offline / total >= this.outage_clear_fraction : g.gateways_offline === total;
       }
       default: {
-        const total = g.members.size;
+        const total = g.members.length;
         if (total < this.outage_min_devices) return false;
         const threshold = g.active ? this.outage_clear_fraction : this.outage_fraction;
         if ((g.offline - g.cut_off) / total >= threshold) return true;

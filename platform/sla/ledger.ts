@@ -145,7 +145,14 @@ export class SlaLedger {
   }
 
   #enter(track: DeviceTrack, cls: DeviceTrack['cur'], at_ms: number): void {
-    if (track.cur !== 'up' && at_ms > track.cur_since_ms) (track.cur === 'down' ? track.down : track.unreach).push([track.cur_since_ms, at_ms]);
+    if (track.cur !== 'up' && at_ms > track.cur_since_ms) {
+      const interval: [number, number] = [track.cur_since_ms, at_ms];
+      if (track.cur === 'down') {
+        if (track.down === NO_INTERVALS) track.down = [interval];
+        else track.down.push(interval);
+      } else if (track.unreach === NO_INTERVALS) track.unreach = [interval];
+      else track.unreach.push(interval);
+    }
     track.cur = cls;
     track.cur_since_ms = at_ms;
     if (cls !== 'down') delete track.rebooting;
@@ -475,8 +482,15 @@ export class SlaLedger {
   }
 }
 
+/**
+ * The interval lists of a device that has had no such interval: one shared, frozen empty list
+ * (most devices never go down; two empty arrays each were 64 B a device, docs/performance.md).
+ * `#enter` gives a device its own list with its first interval; frozen, a push onto it would throw.
+ */
+const NO_INTERVALS = Object.freeze([]) as readonly [number, number][] as Array<[number, number]>;
+
 function newTrack(info: DeviceInfo, at_ms: number): DeviceTrack {
-  return { info, start_ms: null, down: [], unreach: [], cur: 'up', cur_since_ms: at_ms, last_ms: at_ms, fw: [] };
+  return { info, start_ms: null, down: NO_INTERVALS, unreach: NO_INTERVALS, cur: 'up', cur_since_ms: at_ms, last_ms: at_ms, fw: [] };
 }
 
 /** Highest threshold first, as a contract lists them. */
