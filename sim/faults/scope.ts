@@ -10,7 +10,12 @@ import { isRadio } from './selector.ts';
 export class ScopeIndex {
   readonly portfolio: Portfolio;
   readonly #by: Record<'floor' | 'building' | 'site' | 'children', Map<string, DeviceSpec[]>>;
-  readonly #device = new Map<string, DeviceSpec>();
+  /**
+   * Devices by id, for a portfolio not sorted by id. A generated one is sorted (world/generate.ts)
+   * and is searched instead: a map table was ~51 B a device (docs/performance.md).
+   */
+  readonly #device: Map<string, DeviceSpec> | null;
+  readonly #sorted: readonly DeviceSpec[];
 
   constructor(portfolio: Portfolio) {
     this.portfolio = portfolio;
@@ -20,9 +25,13 @@ export class ScopeIndex {
       if (list) list.push(d);
       else m.set(key, [d]);
     };
+    const devices = portfolio.devices;
+    let sorted = true;
+    for (let i = 1; i < devices.length && sorted; i++) sorted = devices[i - 1]!.id < devices[i]!.id;
+    this.#sorted = sorted ? [...devices] : [];
+    this.#device = sorted ? null : new Map(devices.map((d) => [d.id, d]));
     // Portfolio devices are sorted by id, so every list here is too.
-    for (const d of portfolio.devices) {
-      this.#device.set(d.id, d);
+    for (const d of devices) {
       add(this.#by.floor, d.floor_id, d);
       add(this.#by.building, d.building_id, d);
       add(this.#by.site, d.site_id, d);
@@ -31,7 +40,18 @@ export class ScopeIndex {
   }
 
   device(id: string): DeviceSpec | undefined {
-    return this.#device.get(id);
+    if (this.#device !== null) return this.#device.get(id);
+    const devices = this.#sorted;
+    let lo = 0;
+    let hi = devices.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const d = devices[mid]!;
+      if (d.id === id) return d;
+      if (d.id < id) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
   }
 
   children(gateway_id: string): readonly DeviceSpec[] {
@@ -43,7 +63,7 @@ export class ScopeIndex {
     switch (scope) {
       case 'device':
       case 'gateway': {
-        const d = this.#device.get(on);
+        const d = this.device(on);
         return d ? [d] : [];
       }
       case 'floor':
