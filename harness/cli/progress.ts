@@ -29,7 +29,7 @@ export function progressBar(stream: NodeJS.WriteStream, timezone: string, now_ms
   };
 }
 
-/** One line per completed simulated day, for runs longer than a day; nothing otherwise. */
+/** One line per completed simulated day (and one at the end), for runs longer than a day; nothing otherwise. */
 function dailyLines(stream: NodeJS.WritableStream, now_ms: () => number): { update(p: RunProgress): void; done(): void } {
   const started = now_ms();
   let written_days = 0;
@@ -37,10 +37,11 @@ function dailyLines(stream: NodeJS.WritableStream, now_ms: () => number): { upda
     update(p) {
       const span_ms = p.end_ms - p.start_ms;
       if (span_ms <= DAY_MS) return;
-      const days = Math.floor((p.sim_ms - p.start_ms) / DAY_MS);
+      const total = Math.ceil(span_ms / DAY_MS);
+      // The end closes the last, partial day too (2.5 days end on "day 3 of 3", not on day 2).
+      const days = p.sim_ms >= p.end_ms ? total : Math.floor((p.sim_ms - p.start_ms) / DAY_MS);
       if (days <= written_days) return;
       written_days = days;
-      const total = Math.ceil(span_ms / DAY_MS);
       const elapsed_s = Math.max(0.001, (now_ms() - started) / 1000);
       stream.write(`progress: simulated day ${days} of ${total} done (${Math.round((100 * (p.sim_ms - p.start_ms)) / span_ms)} %), ${int(p.events)} events, ${int(p.messages)} msgs, ${elapsed_s.toFixed(0)} s\n`);
     },

@@ -22,10 +22,14 @@ function logOf(span_ms: number): string[] {
 describe('progress where stderr is not a terminal', () => {
   it('writes one line per simulated day of a run longer than a day, the last at the end', () => {
     const lines = logOf(60 * HOUR);
-    expect(lines).toHaveLength(2);
+    expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(/^progress: simulated day 1 of 3 done \(40 %\), 86,400 events, 8,640 msgs, \d+ s\n$/);
     expect(lines[1]).toMatch(/^progress: simulated day 2 of 3 done \(80 %\)/);
+    // A partial last day is closed at the end, so the log never stops short of 100 %.
+    expect(lines[2]).toMatch(/^progress: simulated day 3 of 3 done \(100 %\)/);
+    expect(logOf(72 * HOUR)).toHaveLength(3);
     expect(logOf(72 * HOUR).at(-1)).toMatch(/^progress: simulated day 3 of 3 done \(100 %\)/);
+    expect(logOf(61 * HOUR + HOUR / 2)).toHaveLength(3);
   });
 
   it('writes nothing for a run of a day or less', () => {
