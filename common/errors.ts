@@ -58,6 +58,7 @@ export const ERROR_CODES = {
   BROKER_STOPPING: net('the embedded broker is stopping (a broker outage)'),
   BROKER_TLS_FILE: bad('msp-twin broker: a --tls-cert/--tls-key/--tls-ca file cannot be read, or --tls-cert and --tls-key were not given together'),
   BUS_NOT_CONNECTED: bug('the in-memory bus was used by a client that is not connected'),
+  BUS_RETAINED_NOT_KEPT: bug('a subscription was made on an in-memory bus that keeps no retained messages, after one was published (a shard bus: every subscription must come first)'),
   DIFF_FROM_LINE: bad('msp-twin diff: --from-line is not a line number'),
   DIFF_IGNORE: bad('msp-twin diff: --ignore names something other than the header'),
   DIFF_NOT_FOUND: bad('msp-twin diff: a trace file or run directory does not exist'),

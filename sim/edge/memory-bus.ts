@@ -52,7 +52,21 @@ export interface BusStats {
   queued_delivered: number;
 }
 
+export interface MemoryBusOptions {
+  /**
+   * `false`: retained messages are not kept. For a bus whose every subscription is made before
+   * anything is published (a shard's: the coordinator's forwarder subscribes first, devices never
+   * subscribe), where a kept retained message could never be delivered: births and states were
+   * ~850 B a device of a shard's heap (docs/performance.md). A subscription after a retained
+   * message went unkept throws `BUS_RETAINED_NOT_KEPT` rather than miss it silently.
+   */
+  readonly keep_retained?: boolean;
+}
+
 export class MemoryBus {
+  readonly #keep_retained: boolean;
+  /** Retained messages published and not kept (`keep_retained: false`). */
+  #retained_not_kept = 0;
   readonly #root = new TrieNode();
   /**
    * Retained messages by topic. A QoS 1 one (all the fleet's: births and states) is held as its
@@ -62,6 +76,10 @@ export class MemoryBus {
   readonly #retained = new Map<string, string | BusMessage>();
   readonly #clients = new Map<string, MemoryBusClient>();
   readonly stats: BusStats = { published: 0, delivered: 0, wills_published: 0, takeovers: 0, queued: 0, queued_delivered: 0 };
+
+  constructor(options: MemoryBusOptions = {}) {
+    this.#keep_retained = options.keep_retained ?? true;
+  }
 
   connect(client_id: string, options: ConnectOptions = {}): MemoryBusClient {
     const existing = this.#clients.get(client_id);
@@ -98,7 +116,8 @@ export class MemoryBus {
   /** @internal */
   _publish(message: BusMessage): void {
     this.stats.published++;
-    if (message.retain) {
+    if (message.retain && !this.#keep_retained) this.#retained_not_kept++;
+    else if (message.retain) {
       // [MQTT-3.3.1-10] an empty retained payload clears the retained message.
       if (message.payload.length === 0) this.#retained.delete(message.topic);
       else {
@@ -155,6 +174,9 @@ export class MemoryBus {
 
   /** @internal */
   _subscribe(client: MemoryBusClient, filter: string): void {
+    if (this.#retained_not_kept > 0) {
+      throw new MspError('BUS_RETAINED_NOT_KEPT', `${client.client_id} subscribed to ${filter} on a bus that kept none of its ${this.#retained_not_kept} retained messages (keep_retained: false)`);
+    }
     let node = this.#root;
     for (const level of filter.split('/')) {
       let next = node.children.get(level);

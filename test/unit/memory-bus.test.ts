@@ -61,6 +61,22 @@ describe('memory bus', () => {
     ]);
   });
 
+  it('keeps no retained message when told not to, and refuses a subscription that would have missed one', () => {
+    // A shard's bus: the forwarder subscribes first and hears everything live; a subscription
+    // after a retained publish would silently miss it, so it must fail loudly instead.
+    const bus = new MemoryBus({ keep_retained: false });
+    const early = collector(bus, 'p', 'msp/v1/#');
+    const dev = bus.connect('d1');
+    dev.publish('msp/v1/s/d1/birth', '{"a":1}', 1, true);
+    expect(early.map((m) => [m.topic, m.retain])).toEqual([['msp/v1/s/d1/birth', false]]);
+    expect(bus.retained('msp/v1/#')).toEqual([]);
+    expect(() => collector(bus, 'late', 'msp/v1/s/+/birth')).toThrow(expect.objectContaining({ code: 'BUS_RETAINED_NOT_KEPT' }));
+    // Before any retained publish, subscribing is as on any bus.
+    const fresh = new MemoryBus({ keep_retained: false });
+    fresh.connect('d2').publish('msp/v1/s/d2/telemetry', '{}', 1, false);
+    expect(() => collector(fresh, 'late', 'msp/v1/#')).not.toThrow();
+  });
+
   it('publishes the last will on an unclean drop, never on a clean disconnect', () => {
     const bus = new MemoryBus();
     const got = collector(bus, 'p', 'msp/v1/+/+/state');

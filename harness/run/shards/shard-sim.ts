@@ -128,7 +128,10 @@ export class ShardSimulator {
     const assignment = assignSites(whole, init.count);
     const portfolio = shardPortfolio(whole, assignment, init.index);
     const firmware = withInstalledFleet(init.firmware, whole.devices);
-    const bus = new MemoryBus();
+    // Nothing subscribes after the forwarder below (devices never do on the memory bus), so no
+    // retained message could ever be delivered here: the shard keeps none (the coordinator's
+    // platform gets births and states as they are published, like any other message).
+    const bus = new MemoryBus({ keep_retained: false });
     // The platform's side of this shard's bus: what it delivers is what the platform must receive.
     // A device's publish is delivered while the simulator marks its pub line (a number here, mapped
     // to the line's place in the step's batch when the step ends); a will is not.
