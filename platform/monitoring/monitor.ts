@@ -250,7 +250,8 @@ export class Monitor {
       }
     }
     this.reboots.clear();
-    for (const [d, r] of copyData(state.reboots)) this.reboots.set(d, r);
+    // As held while running: the last session alone until the device's first reboot.
+    for (const [d, r] of copyData(state.reboots)) this.reboots.set(d, r.last_session !== null && r.births_ms.length === 0 ? r.last_session : r);
     this.hvac.clear();
     for (const [d, h] of copyData(state.hvac)) this.hvac.set(d, h);
     this.thresholds_firing.clear();

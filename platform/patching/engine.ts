@@ -321,7 +321,8 @@ export class PatchingEngine {
     this.#battery.clear();
     for (const [k, v] of s.battery) this.#battery.set(k, v);
     this.#history.clear();
-    for (const [k, v] of s.history) this.#history.set(k, v);
+    // As held while running: the last session alone until the device has births or alerts to list.
+    for (const [k, v] of s.history) this.#history.set(k, v.last_session !== null && v.births_ms.length === 0 && v.alerts_ms.length === 0 ? v.last_session : v);
     this.#busy.clear();
     for (const [k, v] of s.busy) this.#busy.set(k, v);
     this.#dirty = s.dirty;

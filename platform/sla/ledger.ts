@@ -189,7 +189,12 @@ export class SlaLedger {
   loadState(state: SlaLedgerState): void {
     const s = copyData(state);
     this.devices.clear();
-    for (const [id, t] of s.devices) this.devices.set(id, { ...t, info: Object.freeze(t.info) });
+    for (const [id, t] of s.devices) {
+      // Empty interval lists as held while running: the shared one, until the first interval.
+      const down = t.down.length > 0 ? t.down : NO_INTERVALS;
+      const unreach = t.unreach.length > 0 ? t.unreach : NO_INTERVALS;
+      this.devices.set(id, { ...t, info: Object.freeze(t.info), down, unreach });
+    }
     this.incidents.clear();
     for (const i of s.incidents) this.incidents.set(i.id, i);
   }

@@ -383,6 +383,24 @@ describe('SlaLedger edges', () => {
     expect(l.report(0, 9).error_budget).toMatchObject({ budget_ms: 0, downtime_ms: 4, remaining_ms: -4, remaining_fraction: 0 });
   });
 
+  it('tracks with no interval yet, fresh or restored, each get their own list with their first outage', () => {
+    // Tracks share one frozen empty list until their first interval (docs/performance.md): a
+    // device's outage must land in its own list only, before and after a save and load.
+    const l = small();
+    for (const id of ['x', 'y']) l.onLiveness({ device_id: id, at_ms: 0, from: 'UNKNOWN', to: 'ONLINE', reason: 'birth' }, info(id, 's', 'b'));
+    const copy = small();
+    copy.loadState(l.saveState());
+    for (const ledger of [l, copy]) {
+      ledger.onLiveness({ device_id: 'x', at_ms: 2, from: 'ONLINE', to: 'UNREACHABLE', reason: 'parent' }, info('x', 's', 'b'));
+      ledger.onLiveness({ device_id: 'x', at_ms: 3, from: 'UNREACHABLE', to: 'OFFLINE', reason: 'will' }, info('x', 's', 'b'));
+      ledger.onLiveness({ device_id: 'x', at_ms: 5, from: 'OFFLINE', to: 'ONLINE', reason: 'birth' }, info('x', 's', 'b'));
+      const tracks = Object.fromEntries(ledger.saveState().devices);
+      expect(tracks.x).toMatchObject({ down: [[3, 5]], unreach: [[2, 3]] });
+      expect(tracks.y).toMatchObject({ down: [], unreach: [] });
+    }
+    expect(copy.report(0, 10)).toEqual(l.report(0, 10));
+  });
+
   it('a model named like an Object.prototype key has no approved firmware', () => {
     const l = small();
     l.onLiveness({ device_id: 'x', at_ms: 0, from: 'UNKNOWN', to: 'ONLINE', reason: 'birth' }, { ...info('x', 's', 'b'), model: 'constructor' });
