@@ -174,6 +174,27 @@ export async function benchShards(scenario: Scenario, days: number, wall_ms: () 
   return { name: `${scenario.name} ${days}d memory, no NOC`, devices, sim_days: days, one, two, speedup: Math.round((two.device_days_per_wall_s / Math.max(1, one.device_days_per_wall_s)) * 100) / 100, same_hash: one.trace_hash === two.trace_hash };
 }
 
+export interface MonthBenchResult {
+  readonly name: string;
+  readonly devices: number;
+  readonly sim_days: number;
+  readonly wall_s: number;
+  readonly device_days_per_wall_s: number;
+  readonly trace_hash: string;
+}
+
+/**
+ * The plain command a user runs for a month (issue 19: `msp-twin run <flagship> --duration 30d
+ * --transport memory`, the simulated NOC included, one process), timed from start to exit as a
+ * process of its own, like the shard rows: what the month target is measured against.
+ */
+export async function benchMonth(scenario: Scenario, days: number, wall_ms: () => number): Promise<MonthBenchResult> {
+  const t0 = wall_ms();
+  const s = await runProcess(['run', scenario.file, '--transport', 'memory', '--duration', `${Math.round(days * 86_400_000)}ms`, '--json']);
+  const wall_s = (wall_ms() - t0) / 1000;
+  return { name: `${scenario.name} ${days}d memory, plain command`, devices: s.devices, sim_days: days, wall_s, device_days_per_wall_s: Math.round((s.devices * days) / wall_s), trace_hash: s.trace_hash };
+}
+
 const CLI = fileURLToPath(new URL('../../bin/msp-twin.js', import.meta.url));
 
 /** `msp-twin ARGS` in a process of its own; resolves with its JSON summary, or fails with its reason. */

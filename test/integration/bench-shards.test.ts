@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { benchShards } from '../../harness/bench/sim-bench.ts';
+import { benchMonth, benchShards } from '../../harness/bench/sim-bench.ts';
 import { resolveScenarioPath } from '../../harness/cli/scenario-path.ts';
 import { loadScenario } from '../../harness/scenario/scenario.ts';
 
@@ -26,6 +26,21 @@ describe('benchShards', () => {
     expect(r.two.events_per_device_day).toBe(r.one.events_per_device_day);
     // The ratio of the two rates, to two decimals (rounding may move it by half a hundredth).
     expect(Math.abs(r.speedup - r.two.device_days_per_wall_s / r.one.device_days_per_wall_s)).toBeLessThanOrEqual(0.005 + 1e-9);
+  }, 120_000);
+
+  it('times the plain command (NOC included) as a process of its own, with the hash a run of its own prints', async () => {
+    // The month row runs exactly what a user runs: its hash must be the plain run's, NOC and all.
+    // The demo's NOC acts within its first 3 hours, so a run without it would give another hash.
+    const scenario = loadScenario(resolveScenarioPath('demo'));
+    const r = await benchMonth(scenario, 3 / 24, wall);
+    const { runScenario } = await import('../../harness/run/run-scenario.ts');
+    const plain = await runScenario(scenario, { duration_ms: 3 * 3_600_000 });
+    const without_noc = await runScenario(scenario, { duration_ms: 3 * 3_600_000, noc: false });
+    expect(without_noc.trace_hash).not.toBe(plain.trace_hash);
+    expect(r.trace_hash).toBe(plain.trace_hash);
+    expect(r.devices).toBe(plain.devices);
+    expect(r.wall_s).toBeGreaterThan(0);
+    expect(r.device_days_per_wall_s).toBe(Math.round((r.devices * 3) / 24 / r.wall_s));
   }, 120_000);
 
   it('fails with BENCH_RUN_FAILED and the run\'s own reason when a run fails', async () => {
