@@ -50,6 +50,7 @@ export const ERROR_CODES = {
   BENCH_MONTH: bad('msp-twin bench: --month-days is not a number of simulated days from 0 to 31'),
   BENCH_RUN_FAILED: bug('msp-twin bench: a run it started as a process of its own (1 shard against 2, the month) failed or printed no summary'),
   BENCH_SCALE: bad('msp-twin bench: --scale-devices is not a whole number from 1 to 1,000,000, or --scale-hours is not a number from 0 to 720'),
+  BENCH_SHARD_PAIRS: bad('msp-twin bench: --shard-pairs is not a whole number from 1 to 9'),
   BROKER_CLOSED: bug('the embedded broker was used after its final close'),
   BROKER_INSECURE_BIND: bad('msp-twin broker: --open or the public development secret on a non-loopback interface (needs --insecure-public-bind)'),
   BROKER_LISTEN_FAILED: net('the embedded broker could not listen on its address'),

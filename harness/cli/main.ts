@@ -297,12 +297,13 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           .option('days', { type: 'number', default: 7, describe: 'simulated days for the simulator throughput run' })
           .option('shard-days', { type: 'number', default: 1, describe: 'simulated days for the 1-shard against --shards 2 comparison' })
           .option('scale-devices', { type: 'number', default: 100_000, describe: 'fleet size of the at-scale run (the flagship with every building count multiplied)' })
+          .option('shard-pairs', { type: 'number', default: 3, describe: 'pairs of 1-shard and 2-shard runs, back to back; the median pair\'s ratio is reported' })
           .option('month-days', { type: 'number', default: 0, describe: 'simulated days of the plain command (NOC included, one process) against the month target, scaled (30 for the month; 0 skips it)' })
           .option('scale-hours', { type: 'number', default: 24, describe: 'simulated hours of the at-scale run over 2 shards (0 skips it; under 24 the day is projected)' })
           .option('only', { choices: ['sim', 'mqtt', 'platform', 'store', 'load', 'viewer'] as const, array: true, describe: 'run only these sections (default: all)' })
           .option('connections', { type: 'number', default: 10_000, describe: 'device connections to open in the connection benchmark' })
           .option('out', { type: 'string', default: 'bench-results', describe: 'directory for the JSON results' }),
-      (a) => guard(async () => (await import('./commands/bench.ts')).benchCommand({ days: a.days, shard_days: a['shard-days'], month_days: a['month-days'], scale_devices: a['scale-devices'], scale_hours: a['scale-hours'], out: a.out, only: a.only, connections: a.connections }, io)),
+      (a) => guard(async () => (await import('./commands/bench.ts')).benchCommand({ days: a.days, shard_days: a['shard-days'], shard_pairs: a['shard-pairs'], month_days: a['month-days'], scale_devices: a['scale-devices'], scale_hours: a['scale-hours'], out: a.out, only: a.only, connections: a.connections }, io)),
     )
     .demandCommand(1, 'name a command: run, scenarios, diff, inspect, broker, platform, load, view or bench (see --help)')
     .strict()

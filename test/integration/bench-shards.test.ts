@@ -13,8 +13,11 @@ describe('benchShards', () => {
 
   it('times one shard and two as processes of their own, with the same hash and the fleet\'s counts', async () => {
     const scenario = loadScenario(resolveScenarioPath('smart-home'));
-    const r = await benchShards(scenario, 1 / 48, wall);
+    const r = await benchShards(scenario, 1 / 48, wall, 2);
     expect(r.same_hash).toBe(true);
+    // Two pairs back to back: the reported ratio is one of them, the lower of the middle two.
+    expect(r.pair_speedups).toHaveLength(2);
+    expect(r.speedup).toBe(Math.min(...r.pair_speedups));
     expect(r.one.trace_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(r.one.shards).toBe(1);
     expect(r.two.shards).toBe(2);

@@ -36,16 +36,19 @@ describe('the at-scale bench fleet (issue 19: 100,000 devices)', () => {
 });
 
 describe('bench refuses a bad at-scale size before running anything', () => {
-  it('names the flag and its range, with the BENCH_SCALE code for devices and hours and BENCH_MONTH for the month', async () => {
+  it('names the flag and its range, with BENCH_SCALE for devices and hours, BENCH_SHARD_PAIRS and BENCH_MONTH', async () => {
     const { benchCommand } = await import('../../harness/cli/commands/bench.ts');
     let said = '';
     const io = { stdout: { write: (s: string) => void (said += s) }, stderr: { write: (s: string) => void (said += s) } } as unknown as Parameters<typeof benchCommand>[1];
-    const run = (over: { scale_devices?: number; scale_hours?: number; month_days?: number }) => benchCommand({ days: 1, out: '/nonexistent/never-written', only: ['sim'], ...over }, io);
+    const run = (over: { scale_devices?: number; scale_hours?: number; month_days?: number; shard_pairs?: number }) => benchCommand({ days: 1, out: '/nonexistent/never-written', only: ['sim'], ...over }, io);
     for (const scale_devices of [0, 2.5, Number.NaN, 1_000_001]) {
       await expect(run({ scale_devices })).rejects.toMatchObject({ code: 'BENCH_SCALE', message: expect.stringContaining('--scale-devices') });
     }
     for (const scale_hours of [-1, Number.NaN, 721]) {
       await expect(run({ scale_hours })).rejects.toMatchObject({ code: 'BENCH_SCALE', message: expect.stringContaining('--scale-hours') });
+    }
+    for (const shard_pairs of [0, 1.5, Number.NaN, 10]) {
+      await expect(run({ shard_pairs })).rejects.toMatchObject({ code: 'BENCH_SHARD_PAIRS', message: expect.stringContaining('--shard-pairs') });
     }
     for (const month_days of [-1, Number.NaN, 32]) {
       await expect(run({ month_days })).rejects.toMatchObject({ code: 'BENCH_MONTH', message: expect.stringContaining('--month-days') });
