@@ -147,11 +147,8 @@ export class SlaLedger {
   #enter(track: DeviceTrack, cls: DeviceTrack['cur'], at_ms: number): void {
     if (track.cur !== 'up' && at_ms > track.cur_since_ms) {
       const interval: [number, number] = [track.cur_since_ms, at_ms];
-      if (track.cur === 'down') {
-        if (track.down === NO_INTERVALS) track.down = [interval];
-        else track.down.push(interval);
-      } else if (track.unreach === NO_INTERVALS) track.unreach = [interval];
-      else track.unreach.push(interval);
+      if (track.cur === 'down') track.down = appended(track.down, interval);
+      else track.unreach = appended(track.unreach, interval);
     }
     track.cur = cls;
     track.cur_since_ms = at_ms;
@@ -493,6 +490,13 @@ export class SlaLedger {
  * `#enter` gives a device its own list with its first interval; frozen, a push onto it would throw.
  */
 const NO_INTERVALS = Object.freeze([]) as readonly [number, number][] as Array<[number, number]>;
+
+/** The list with the interval added: the track's own list, made on its first interval. */
+function appended(list: Array<[number, number]>, interval: [number, number]): Array<[number, number]> {
+  if (list === NO_INTERVALS) return [interval];
+  list.push(interval);
+  return list;
+}
 
 function newTrack(info: DeviceInfo, at_ms: number): DeviceTrack {
   return { info, start_ms: null, down: NO_INTERVALS, unreach: NO_INTERVALS, cur: 'up', cur_since_ms: at_ms, last_ms: at_ms, fw: [] };
