@@ -295,7 +295,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
       (y) =>
         y
           .option('days', { type: 'number', default: 7, describe: 'simulated days for the simulator throughput run' })
-          .option('shard-days', { type: 'number', default: 1, describe: 'simulated days for the 1-shard against --shards 2 comparison' })
+          .option('shard-days', { type: 'number', default: 3, describe: 'simulated days for the 1-shard against --shards 2 comparison (a shorter run is mostly start-up and births)' })
           .option('scale-devices', { type: 'number', default: 100_000, describe: 'fleet size of the at-scale run (the flagship with every building count multiplied)' })
           .option('shard-pairs', { type: 'number', default: 3, describe: 'pairs of 1-shard and 2-shard runs, back to back; the median pair\'s ratio is reported' })
           .option('month-days', { type: 'number', default: 0, describe: 'simulated days of the plain command (NOC included, one process) against the month target, scaled (30 for the month; 0 skips it)' })
