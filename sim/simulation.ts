@@ -34,6 +34,9 @@ export interface SimulationConfig {
   readonly shard?: { readonly index: number; readonly count: number };
 }
 
+/** A device's state as the NOC reads it: `[id, dead, bricked]` (Simulation.drainVitals). */
+export type DeviceVitals = readonly [id: string, dead: boolean, bricked: boolean];
+
 export interface SimFirmwareEntry {
   readonly image: FirmwareImage;
   readonly behaviour: FirmwareBehaviour;
@@ -134,6 +137,7 @@ export class Simulation implements DeviceHost {
   readonly #firmware = new Map<string, SimFirmwareEntry>();
   readonly #profiles = new Map<string, FirmwareProfile>();
   #broker_up = true;
+  #vitals: Set<DeviceTwin> | null = null;
 
   constructor(config: SimulationConfig, deps: SimulationDeps) {
     if (!Number.isSafeInteger(config.duration_ms) || config.duration_ms <= 0) {
@@ -321,6 +325,45 @@ export class Simulation implements DeviceHost {
    * carries no `ts`, so the lockstep marker tells the platform when in the step it went out (a
    * broker publishes it the moment it notices the session died, not at the step's end).
    */
+  /**
+   * Starts noting which devices may have died, come back or been repaired (`drainVitals`): a
+   * shard's coordinator runs the NOC and reads the fleet's state from these (docs/scale-out.md).
+   */
+  watchVitals(): void {
+    this.#vitals ??= new Set();
+  }
+
+  vitalsChanged(twin: DeviceTwin): void {
+    this.#vitals?.add(twin);
+  }
+
+  /** The noted devices' state now, `[id, dead, bricked]`, in the order they were noted; forgets them. */
+  drainVitals(): DeviceVitals[] {
+    const set = this.#vitals;
+    if (set === null || set.size === 0) return [];
+    const out: DeviceVitals[] = [];
+    for (const t of set) out.push([t.id, t.power === 'dead', t.ota?.bricked === true]);
+    set.clear();
+    return out;
+  }
+
+  /**
+   * A technician's visit: at `at_ms` each device is repaired (a new battery, a replacement unit
+   * for a bricked one on its firmware when given, power back on). The NOC books it when the
+   * technician leaves, at least the travel time ahead, so a shard hears of it in time.
+   */
+  scheduleRepair(at_ms: number, devices: ReadonlyArray<readonly [id: string, replacement_fw: string | null]>, by: string): void {
+    if (!Number.isSafeInteger(at_ms) || at_ms <= this.clock.now_ms) throw new SimError('SIM_INVALID_ARGUMENT', `a repair at ${at_ms} is not after the clock (${this.clock.now_ms})`);
+    const twins = devices.map(([id, fw]) => {
+      const twin = this.#by_id.get(id);
+      if (twin === undefined) throw new SimError('SIM_INVALID_ARGUMENT', `repair of ${id}, which this simulator does not hold`);
+      return [twin, fw] as const;
+    });
+    this.queue.schedule(at_ms, Priority.field, 'noc-repair', () => {
+      for (const [twin, fw] of twins) twin.repair(by, fw ?? undefined);
+    });
+  }
+
   drainWillTimes(): Array<[string, number]> {
     const out = this.#will_times;
     this.#will_times = [];

@@ -19,6 +19,7 @@ import { Platform } from '../../platform/core/platform.ts';
 import type { ProvisionedDevice } from '../../platform/ingest/admission.ts';
 
 import { Noc } from '../../sim/actors/noc.ts';
+import { simulationNocWorld } from '../../sim/actors/noc-sim-world.ts';
 
 import { checkScriptedFaults } from '../../sim/faults/scripted.ts';
 import { compilePlan } from '../../sim/faults/plan.ts';
@@ -32,8 +33,9 @@ import { platformReleases, simFirmware, withInstalledFleet } from '../scenario/f
 import { approvedFirmware } from '../../platform/patching/releases.ts';
 import type { OtaCommand } from '../../platform/patching/engine.ts';
 import { rolloutOutcomes } from './rollout-outcomes.ts';
-import { runLineFields, type InboundCommand, type SimulationStats } from '../../sim/simulation.ts';
+import { runLineFields, type DeviceVitals, type InboundCommand, type SimulationStats } from '../../sim/simulation.ts';
 import { checkShardable, runShards } from './shards/coordinator.ts';
+import { nocWindowSteps, ShardNocWorld } from './shards/noc-world.ts';
 import type { OtaFacts } from './rollout-outcomes.ts';
 import { runRealtime } from './realtime.ts';
 import { arrivalFeed } from './arrival-feed.ts';
@@ -318,6 +320,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       }
       let events = 0;
       let sent = 0;
+      // The NOC runs here, on the shards' reports of the fleet (docs/scale-out.md, "The NOC in a sharded run").
+      const noc_world = platform && options.noc !== false ? new ShardNocWorld(portfolio, seed, trace, scenario.start_ms) : undefined;
+      const sharded_noc = noc_world ? new Noc(noc_world, operatorPort(live), scenario.operations) : undefined;
+      noc = sharded_noc;
       const r = await runShards(
         scenario,
         portfolio,
@@ -330,11 +336,25 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
             return wiring.barrier.complete(step, t_ms, expected, wills);
           },
           after_step: (t) => options.on_step?.(t, { platform, sim: sim_view }),
-          // Commands come only from rollouts: none exists and none is queued to start by then.
-          quiet: (t) => platform === undefined || (platform.patching.list().length === 0 && platform.pendingActions(t) === 0),
+          // Commands come only from rollouts: none exists and none is queued to start by then (the
+          // NOC's acknowledgements and resolutions of incidents make none).
+          quiet: (t) => platform === undefined || (platform.patching.list().length === 0 && platform.pendingActions(t, 'rollout') === 0),
           on_hour: (t) => options.on_progress?.({ sim_ms: t, start_ms: scenario.start_ms, end_ms: sim_end_ms, events, messages: sent }),
           on_events: (n) => (events = n),
           window_steps: options.shard_window_steps,
+          ...(noc_world && sharded_noc
+            ? {
+                noc: {
+                  span_steps: nocWindowSteps(scenario.operations, step_ms),
+                  vitals: (v: readonly DeviceVitals[]) => noc_world.apply(v),
+                  boundary: (t: number) => {
+                    noc_world.boundary(t);
+                    sharded_noc.atBoundary();
+                    return noc_world.drainRepairs();
+                  },
+                },
+              }
+            : {}),
         },
         options,
       );
@@ -377,7 +397,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     if (platform) {
       for (const r of scenario.rollouts) if (r.at_ms !== null) live().enqueue({ at_ms: scenario.start_ms + r.at_ms, kind: 'create', target: 'rollout', id: String(r.plan.id), by: 'scenario', plan: r.plan });
     }
-    noc = platform && options.noc !== false ? new Noc(s, operatorPort(live), scenario.operations) : undefined;
+    noc = platform && options.noc !== false ? new Noc(simulationNocWorld(s), operatorPort(live), scenario.operations) : undefined;
     const onGrid = (ms: number): number => Math.ceil(ms / step_ms) * step_ms;
     const outage_edges = new Map<number, 'down' | 'up'>();
     for (const o of [...(options.broker_outages ?? []), ...faults.broker_outages]) {
@@ -421,7 +441,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
             sendCommands(t);
             commit();
           }
-          noc?.observe();
+          noc?.atBoundary();
           options.on_step?.(t, { platform, sim: s });
         },
       });
@@ -438,7 +458,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         step_ms,
         before_step,
         after_step: (t) => {
-          noc?.observe();
+          noc?.atBoundary();
           options.on_step?.(t, { platform, sim: s });
         },
         ...(wiring.around_step ? { around_step: wiring.around_step } : {}),

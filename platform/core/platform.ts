@@ -231,10 +231,10 @@ export class Platform {
     this.#input({ op: 'enqueue', command }, () => this.#pending_actions.push(command));
   }
 
-  /** Queued operator actions due at or before `until_ms` (not yet applied). */
-  pendingActions(until_ms: number): number {
+  /** Queued operator actions due at or before `until_ms` (not yet applied), on `target` alone when given. */
+  pendingActions(until_ms: number, target?: OperatorCommand['target']): number {
     let n = 0;
-    for (const a of this.#pending_actions) if (a.at_ms <= until_ms) n++;
+    for (const a of this.#pending_actions) if (a.at_ms <= until_ms && (target === undefined || a.target === target)) n++;
     return n;
   }
 

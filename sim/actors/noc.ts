@@ -1,6 +1,6 @@
 import { stringHash32 } from '../world/hash-noise.ts';
-import { Priority as EventPriority } from '../kernel/event-queue.ts';
-import type { Simulation } from '../simulation.ts';
+import type { Rng } from '../kernel/rng.ts';
+import type { LocalTime } from '../../platform/contract/local-time.ts';
 import type { Site } from '../world/topology.ts';
 import { costLedger, defaultOperations, visitCost, withinHours, type CostLedger, type IncidentPriority, type OperationsPolicy, type VisitRecord, type WeeklyHours } from './operations.ts';
 import { MS_PER_MINUTE as MIN } from '../../common/time.ts';
@@ -18,6 +18,14 @@ export type { IncidentPriority } from './operations.ts';
  * anything is still down, drives there, repairs, and the NOC resolves the incident. A
  * `battery_low` alert books a proactive battery swap. Every truck roll is priced into a cost
  * ledger, against what a naive dispatch-on-every-dead-device policy would have sent.
+ *
+ * People look at the console between steps, not inside them: the NOC acts only at step
+ * boundaries (`atBoundary`), on the console and the fleet as they are at the step's end, and an
+ * action planned for a moment inside a step (an acknowledgement after its delay, a departure)
+ * is taken at the first boundary at or after it. The one thing it does inside a step is the
+ * technician's repair, booked when they leave, at least the travel time ahead. So the NOC needs
+ * nothing of the simulator but what `NocWorld` gives, and a sharded run's coordinator can give
+ * it the same (docs/scale-out.md), with the same trace.
  */
 export interface IncidentView {
   readonly id: string;
@@ -50,6 +58,43 @@ export interface OperatorPort {
   incidents(): IncidentView[];
   alerts?(): AlertView[];
   act(action: OperatorAction): void;
+}
+
+/** A device as the NOC knows it from the inventory. */
+export interface NocDevice {
+  readonly site_id: string;
+  readonly model: string;
+  /** It runs on a battery (a swap can be booked for it). */
+  readonly battery: boolean;
+}
+
+/**
+ * What the NOC reads of the world and does to it, read at a step boundary: one simulator's
+ * (`simulationNocWorld`) or, in a sharded run, the coordinator's (harness/run/shards/noc-world.ts).
+ */
+export interface NocWorld {
+  /** The boundary's time (the step's last millisecond). */
+  readonly now_ms: number;
+  /** A named random stream of the run's seed (the same name gives the same stream anywhere). */
+  rng(name: string): Rng;
+  /** A ground-truth line of kind `noc`, at `now_ms`. */
+  fact(fields: Record<string, unknown>): void;
+  site(id: string): Site | undefined;
+  /** The site's local time (read at once: the object may be reused). */
+  local(site: Site, t_ms: number): LocalTime;
+  device(id: string): NocDevice | undefined;
+  /** Dead at the step's end (battery empty, bricked, powered off for good): needs a technician. */
+  dead(id: string): boolean;
+  bricked(id: string): boolean;
+  /** The technician repairs these devices at `at_ms` (after `now_ms`), each with its replacement unit's firmware if bricked. */
+  repair(at_ms: number, devices: ReadonlyArray<readonly [id: string, replacement_fw: string | null]>, by: string): void;
+}
+
+/** Something the NOC means to do at `at_ms`, done at the first step boundary at or after it. */
+interface Planned {
+  readonly at_ms: number;
+  readonly seq: number;
+  readonly run: () => void;
 }
 
 /** The NOC closes the ticket once the technician reports back and the device is seen again. */
@@ -85,6 +130,16 @@ interface Visit {
   departed: boolean;
 }
 
+/** What a technician on the road will do: known when they leave (the parts they took). */
+interface Trip {
+  readonly devices: readonly string[];
+  readonly jobs: readonly Job[];
+  readonly on_site_ms: number;
+  readonly done_at_ms: number;
+  readonly batteries: number;
+  readonly replaced: number;
+}
+
 interface Tracked {
   /** Since when the incident has needed hands on site without interruption (null: it does not now). */
   down_since_ms: number | null;
@@ -108,7 +163,7 @@ export interface NocStats {
 }
 
 export class Noc {
-  readonly #sim: Simulation;
+  readonly #world: NocWorld;
   readonly #port: OperatorPort;
   readonly #policy: OperationsPolicy;
   readonly #tracked = new Map<string, Tracked>();
@@ -120,10 +175,13 @@ export class Noc {
   readonly #visits: Visit[] = [];
   readonly #records: VisitRecord[] = [];
   #next_visit = 1;
+  /** Planned actions in (time, planning order). */
+  readonly #planned: Planned[] = [];
+  #planned_seq = 0;
   readonly stats: NocStats = { acknowledged: 0, escalated: 0, resolved: 0, truck_rolls: 0, cancelled_visits: 0, repairs: 0, batteries_replaced: 0 };
 
-  constructor(sim: Simulation, port: OperatorPort, policy: OperationsPolicy = defaultOperations()) {
-    this.#sim = sim;
+  constructor(world: NocWorld, port: OperatorPort, policy: OperationsPolicy = defaultOperations()) {
+    this.#world = world;
     this.#port = port;
     this.#policy = policy;
   }
@@ -132,8 +190,37 @@ export class Noc {
     return this.#policy;
   }
 
-  /** Called at each step boundary: notice new incidents and re-check open ones (sorted by id, never by arrival order). */
-  observe(): void {
+  /**
+   * Called at each step boundary, after the platform applied the step: what was planned for the
+   * step is done, then new incidents are noticed and open ones re-checked, then whatever that
+   * planned for now (a departure, a late escalation) is done too.
+   */
+  atBoundary(): void {
+    this.#runDue();
+    this.#observe();
+    this.#runDue();
+  }
+
+  /** The earliest planned action not done yet (its time), or null. */
+  get next_planned_ms(): number | null {
+    return this.#planned[0]?.at_ms ?? null;
+  }
+
+  #plan(at_ms: number, run: () => void): void {
+    const item: Planned = { at_ms, seq: this.#planned_seq++, run };
+    // Few are pending at once (one per incident, visit or swap): insertion keeps (time, order).
+    let i = this.#planned.length;
+    while (i > 0 && this.#planned[i - 1]!.at_ms > at_ms) i--;
+    this.#planned.splice(i, 0, item);
+  }
+
+  #runDue(): void {
+    const now = this.#world.now_ms;
+    while (this.#planned.length > 0 && this.#planned[0]!.at_ms <= now) this.#planned.shift()!.run();
+  }
+
+  /** Notice new incidents and re-check open ones (sorted by id, never by arrival order). */
+  #observe(): void {
     const incidents = this.#port.incidents().filter((i) => i.status !== 'resolved');
     incidents.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     for (const incident of incidents) {
@@ -163,14 +250,14 @@ export class Noc {
   #noticed(incident: IncidentView): void {
     const noc = this.#policy.noc;
     if (!noc.auto_ack) return;
-    const sim = this.#sim;
-    const now = sim.clock.now_ms;
-    const site = this.#site(incident.site);
+    const world = this.#world;
+    const now = world.now_ms;
+    const site = world.site(incident.site);
     // Each incident draws from its own stream: staffing decisions for one never shift another's.
     // The stream is named by what the incident is and when it opened, not by its sequence number:
     // an unrelated incident opening earlier (a natural alarm somewhere else) would renumber it.
     const what = `${incident.priority}/${incident.cause}/${incident.site}/${stringHash32([...incident.device_ids].sort().join(','))}`;
-    const rng = sim.rng.get(`noc/${what}/${now}`);
+    const rng = world.rng(`noc/${what}/${now}`);
     const hours = site ? (Object.hasOwn(noc.metro_hours, site.metro) ? noc.metro_hours[site.metro]! : noc.hours) : noc.hours;
     const on_shift = site ? this.#nextMoment(site, now, hours) : now;
     let ack_at = on_shift + Math.max(30_000, Math.round(rng.exponential(noc.ack_delay_ms[incident.priority])));
@@ -183,13 +270,13 @@ export class Noc {
         by = 'on-call';
       }
     }
-    sim.queue.schedule(ack_at, EventPriority.command, 'noc-ack', () => {
+    this.#plan(ack_at, () => {
       const current = this.#port.incidents().find((i) => i.id === incident.id);
       if (current?.status !== 'open') return;
       this.stats.acknowledged++;
       if (by === 'on-call') this.stats.escalated++;
-      sim.fact('noc', { inc: incident.id, act: by === 'on-call' ? 'escalate' : 'ack' });
-      this.#port.act({ at_ms: sim.clock.now_ms, kind: 'ack', incident_id: incident.id, by });
+      world.fact({ inc: incident.id, act: by === 'on-call' ? 'escalate' : 'ack' });
+      this.#port.act({ at_ms: world.now_ms, kind: 'ack', incident_id: incident.id, by });
     });
   }
 
@@ -198,11 +285,11 @@ export class Noc {
   /** Devices of the incident a technician has to touch right now (dead ones; the sensor of a leak). */
   #needsHands(incident: IncidentView): string[] {
     if (incident.cause === 'leak') return [...incident.device_ids].sort();
-    return incident.device_ids.filter((id) => this.#sim.device(id)?.power === 'dead').sort();
+    return incident.device_ids.filter((id) => this.#world.dead(id)).sort();
   }
 
   #checkVisit(incident: IncidentView, t: Tracked): void {
-    const now = this.#sim.clock.now_ms;
+    const now = this.#world.now_ms;
     const down = this.#needsHands(incident);
     if (down.length === 0) {
       t.down_since_ms = null; // healed by itself (or repaired): the wait starts over if it goes down again
@@ -227,23 +314,22 @@ export class Noc {
     const lead_ms = this.#policy.field_service.battery.lead_time_ms;
     for (const a of alerts) {
       if (this.#battery_booked.has(a.id)) continue;
-      const twin = this.#sim.device(a.device_id);
-      if (!twin?.battery) continue;
+      const device = this.#world.device(a.device_id);
+      if (!device?.battery) continue;
       this.#battery_booked.add(a.id);
       // Parts and scheduling: the swap is booked `lead_time` out, then waits for working hours.
-      const at = this.#sim.clock.now_ms + lead_ms;
-      this.#sim.queue.schedule(at, EventPriority.command, 'noc-battery', () => {
-        this.#book({ kind: 'battery', incident_id: null, cause: 'battery_low', devices: [a.device_id] }, twin.spec.site_id, false);
+      this.#plan(this.#world.now_ms + lead_ms, () => {
+        this.#book({ kind: 'battery', incident_id: null, cause: 'battery_low', devices: [a.device_id] }, device.site_id, false);
       });
     }
   }
 
   #book(job: Job, site_id: string, callout: boolean): void {
-    const sim = this.#sim;
-    const site = this.#site(site_id);
+    const world = this.#world;
+    const site = world.site(site_id);
     if (!site) return;
     const fs = this.#policy.field_service;
-    const now = sim.clock.now_ms;
+    const now = world.now_ms;
     const tech = this.#pickTechnician(site);
     const dispatch_at_ms = this.#nextMoment(site, Math.max(now, tech.free_at_ms), callout ? null : fs.hours);
     if (fs.batch_per_site) {
@@ -252,22 +338,26 @@ export class Noc {
       if (pending) {
         pending.jobs.push(job);
         pending.tech.free_at_ms += fs.extra_device_ms * job.devices.length;
-        sim.fact('noc', { act: 'batch', visit: pending.id, cause: job.cause, ...(job.incident_id ? { inc: job.incident_id } : {}) });
+        world.fact({ act: 'batch', visit: pending.id, cause: job.cause, ...(job.incident_id ? { inc: job.incident_id } : {}) });
         return;
       }
     }
-    const rng = sim.rng.get(`noc/visit/${this.#next_visit}`);
+    const rng = world.rng(`noc/visit/${this.#next_visit}`);
     const travel_ms = Object.hasOwn(fs.site_travel_ms, site.id) ? fs.site_travel_ms[site.id]! : rng.int(fs.travel_ms.min, fs.travel_ms.max);
     const repair_ms = rng.int(fs.repair_ms.min, fs.repair_ms.max);
     const visit: Visit = { id: this.#next_visit++, site, tech, dispatch_at_ms, travel_ms, repair_ms, tech_free_before_ms: tech.free_at_ms, jobs: [job], departed: false };
     tech.free_at_ms = dispatch_at_ms + 2 * travel_ms + repair_ms + fs.extra_device_ms * Math.max(0, job.devices.length - 1);
     this.#visits.push(visit);
-    sim.queue.schedule(dispatch_at_ms, EventPriority.command, 'noc-dispatch', () => this.#depart(visit));
+    this.#plan(dispatch_at_ms, () => this.#depart(visit));
   }
 
-  /** Before driving out: only what is still down (or due a battery) goes on the job sheet. */
+  /**
+   * Before driving out: only what is still down (or due a battery) goes on the job sheet, and the
+   * technician takes a replacement unit for each device bricked now and a battery for the others
+   * that run on one; the repair is booked for their arrival.
+   */
   #depart(visit: Visit): void {
-    const sim = this.#sim;
+    const world = this.#world;
     visit.departed = true;
     const open = new Map(this.#port.incidents().map((i) => [i.id, i]));
     const jobs = visit.jobs
@@ -289,31 +379,37 @@ export class Noc {
     }
     if (jobs.length === 0) {
       this.stats.cancelled_visits++;
-      if (visit.tech.free_at_ms > sim.clock.now_ms) visit.tech.free_at_ms = Math.max(visit.tech_free_before_ms, sim.clock.now_ms);
-      sim.fact('noc', { act: 'cancel', visit: visit.id, tech: visit.tech.name });
+      if (visit.tech.free_at_ms > world.now_ms) visit.tech.free_at_ms = Math.max(visit.tech_free_before_ms, world.now_ms);
+      world.fact({ act: 'cancel', visit: visit.id, tech: visit.tech.name });
       return;
     }
     const devices = [...new Set(jobs.flatMap((j) => j.devices))].sort();
     for (const d of devices) this.#in_flight.add(d);
     const fs = this.#policy.field_service;
     const on_site_ms = visit.repair_ms + fs.extra_device_ms * (devices.length - 1);
-    const done_at = sim.clock.now_ms + visit.travel_ms + on_site_ms;
-    this.stats.truck_rolls++;
-    sim.fact('noc', { act: 'dispatch', visit: visit.id, tech: visit.tech.name, site: visit.site.id, n: devices.length });
-    sim.queue.schedule(done_at, EventPriority.command, 'noc-repair', () => this.#repair(visit, jobs, devices, on_site_ms));
-  }
-
-  #repair(visit: Visit, jobs: readonly Job[], devices: readonly string[], on_site_ms: number): void {
-    const sim = this.#sim;
+    const done_at_ms = world.now_ms + visit.travel_ms + on_site_ms;
     let batteries = 0;
     let replaced = 0;
+    const parts: Array<readonly [string, string | null]> = [];
     for (const id of devices) {
-      const twin = sim.device(id);
-      if (!twin) continue;
-      if (twin.ota?.bricked === true) replaced++;
-      else if (twin.battery) batteries++;
-      twin.repair(visit.tech.name, this.#policy.field_service.replacement_firmware[twin.spec.model]);
+      const device = world.device(id);
+      if (!device) continue;
+      if (world.bricked(id)) replaced++;
+      else if (device.battery) batteries++;
+      const spares = this.#policy.field_service.replacement_firmware;
+      parts.push([id, Object.hasOwn(spares, device.model) ? spares[device.model]! : null]);
     }
+    this.stats.truck_rolls++;
+    world.fact({ act: 'dispatch', visit: visit.id, tech: visit.tech.name, site: visit.site.id, n: devices.length });
+    world.repair(done_at_ms, parts, visit.tech.name);
+    const trip: Trip = { devices, jobs, on_site_ms, done_at_ms, batteries, replaced };
+    this.#plan(done_at_ms, () => this.#repaired(visit, trip));
+  }
+
+  /** The technician reports back (the repair itself happened at their arrival, in the world). */
+  #repaired(visit: Visit, trip: Trip): void {
+    const world = this.#world;
+    const { devices, jobs, on_site_ms, batteries, replaced } = trip;
     for (const id of devices) this.#in_flight.delete(id);
     for (const j of jobs) {
       const t = j.incident_id === null ? undefined : this.#tracked.get(j.incident_id);
@@ -326,8 +422,8 @@ export class Noc {
     this.#records.push({
       site: visit.site.id,
       technician: visit.tech.name,
-      dispatched_ms: sim.clock.now_ms - visit.travel_ms - on_site_ms,
-      done_ms: sim.clock.now_ms,
+      dispatched_ms: trip.done_at_ms - visit.travel_ms - on_site_ms,
+      done_ms: trip.done_at_ms,
       labour_ms,
       devices,
       causes,
@@ -335,22 +431,18 @@ export class Noc {
       replaced_devices: replaced,
       cost: visitCost(this.#policy.costs, labour_ms, batteries, replaced),
     });
-    sim.fact('noc', { act: 'repair', visit: visit.id, tech: visit.tech.name, n: devices.length });
+    world.fact({ act: 'repair', visit: visit.id, tech: visit.tech.name, n: devices.length });
     if (!this.#policy.noc.auto_ack) return;
     const incidents = [...new Set(jobs.map((j) => j.incident_id).filter((x): x is string => x !== null))].sort();
-    sim.queue.schedule(sim.clock.now_ms + RESOLVE_AFTER_REPAIR_MS, EventPriority.command, 'noc-resolve', () => {
+    this.#plan(trip.done_at_ms + RESOLVE_AFTER_REPAIR_MS, () => {
       const open = new Map(this.#port.incidents().map((i) => [i.id, i]));
       for (const id of incidents) {
         if (open.get(id)?.status === 'resolved' || !open.has(id)) continue;
         this.stats.resolved++;
-        sim.fact('noc', { inc: id, act: 'resolve' });
-        this.#port.act({ at_ms: sim.clock.now_ms, kind: 'resolve', incident_id: id, by: visit.tech.name });
+        world.fact({ inc: id, act: 'resolve' });
+        this.#port.act({ at_ms: world.now_ms, kind: 'resolve', incident_id: id, by: visit.tech.name });
       }
     });
-  }
-
-  #site(id: string): Site | undefined {
-    return this.#sim.config.portfolio.sites.find((s) => s.id === id);
   }
 
   #pickTechnician(site: Site): Technician {
@@ -369,7 +461,7 @@ export class Noc {
   #nextMoment(site: Site, t: number, hours: WeeklyHours | null): number {
     if (hours === null) return t;
     const at = (probe: number): boolean => {
-      const local = this.#sim.world.local(site, probe);
+      const local = this.#world.local(site, probe);
       return withinHours(hours, local.weekday, local.minute_of_day);
     };
     if (at(t)) return t;

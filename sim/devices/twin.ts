@@ -55,6 +55,11 @@ export interface DeviceHost {
    * after their edge node's NBIRTH), so the platform learns at once that they are reachable again.
    */
   pathLost(gateway: DeviceTwin): void;
+  /**
+   * The device may have died, come back or stopped being bricked: what the NOC reads at a step
+   * boundary (docs/operations.md). A sharded run's coordinator learns it through this.
+   */
+  vitalsChanged?(twin: DeviceTwin): void;
 }
 
 /** Per-kind behaviour: what the device measures and what else it does each sample. */
@@ -397,6 +402,7 @@ export class DeviceTwin {
     this.power = 'dead';
     this.host.fact('power', { d: this.id, s: 'dead', why: reason });
     this.#endSession(reason);
+    this.host.vitalsChanged?.(this);
   }
 
   /**
@@ -417,6 +423,7 @@ export class DeviceTwin {
       this.power = 'off';
       this.powerOn(now);
     }
+    this.host.vitalsChanged?.(this);
   }
 
   /**
@@ -459,6 +466,7 @@ export class DeviceTwin {
     if (this.power !== 'dead' || this.power_cuts > 0) return;
     this.power = 'off';
     this.powerOn(this.host.clock.now_ms);
+    this.host.vitalsChanged?.(this);
   }
 
   publishState(state: DeviceState, reason: string): void {

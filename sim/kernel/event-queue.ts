@@ -10,6 +10,8 @@ export const Priority = {
   world: 10,
   device: 20,
   command: 30,
+  /** A technician's visit (the NOC's field service): after commands, before reports. */
+  field: 35,
   report: 40,
   housekeeping: 90,
 } as const;

@@ -13,6 +13,8 @@ import { ALL_DEVICE_MESSAGES } from '../../platform/contract/topics.ts';
 import { compilePlan } from '../../sim/faults/plan.ts';
 import { FaultRuntime } from '../../sim/faults/runtime.ts';
 import { generatePortfolio } from '../../sim/world/generate.ts';
+import { nocWindowSteps } from '../../harness/run/shards/noc-world.ts';
+import { defaultOperations } from '../../sim/actors/operations.ts';
 import { simFirmware, withInstalledFleet } from '../../harness/scenario/firmware-catalog.ts';
 
 /**
@@ -71,10 +73,41 @@ describe('shards', () => {
     expect(b.trace_hash).not.toBe(a.trace_hash);
   });
 
-  it('refuses, with RUN_SHARDS, what a shard cannot do alone: the NOC acting across sites, MQTT for now', async () => {
-    const noc = run('rollout-uplink-outage', { duration_ms: 3_600_000, shards: 2, noc: true, shard_placement: 'in-process' });
-    await expect(noc).rejects.toThrow(MspError);
-    await expect(noc).rejects.toMatchObject({ code: 'RUN_SHARDS', message: expect.stringContaining('--no-noc') });
+  // The NOC runs on the coordinator from the shards' reports of the fleet (docs/scale-out.md, "The
+  // NOC in a sharded run"): battery swaps (smart-home, a week), replacement units for bricked
+  // devices during a rollout (rollout-bad-hvac), a leak mopped up (demo). Each run must book and
+  // finish repairs, or the comparison says nothing about them.
+  for (const c of [
+    { name: 'smart-home', shards: [2] },
+    { name: 'rollout-bad-hvac', shards: [2, 3] },
+    { name: 'demo', shards: [2] },
+  ]) {
+    it(`${c.name} with the NOC: --shards ${c.shards.join(' and ')} give the one-simulator trace, visits and costs`, { timeout: 240_000 }, async () => {
+      const one = await run(c.name, { noc: true });
+      expect(one.platform?.noc?.repairs).toBeGreaterThan(0);
+      expect(one.costs?.truck_rolls).toBeGreaterThan(0);
+      for (const shards of c.shards) {
+        const sharded = await run(c.name, { noc: true, shards });
+        expect({ ...(comparable(sharded) as object), costs: sharded.costs }).toEqual({ ...(comparable(one) as object), costs: one.costs });
+      }
+    });
+  }
+
+  it('the NOC in a sharded run keeps windows within the technicians\' shortest lead, and is refused when a step is longer than it', async () => {
+    // 20 min travel + 20 min repair at 1-minute steps: windows of 20 steps, two of them less a step (39) inside the 40-minute lead.
+    expect(nocWindowSteps(defaultOperations(), 60_000)).toBe(20);
+    const fast = { ...defaultOperations().field_service, travel_ms: { min: 10_000, max: 20_000 }, repair_ms: { min: 20_000, max: 30_000 } };
+    expect(nocWindowSteps({ ...defaultOperations(), field_service: fast }, 60_000)).toBe(0);
+    // A site's own travel time counts too.
+    expect(nocWindowSteps({ ...defaultOperations(), field_service: { ...defaultOperations().field_service, site_travel_ms: { s1: 60_000 } } }, 60_000)).toBe(10);
+    expect(nocWindowSteps({ ...defaultOperations(), field_service: { ...defaultOperations().field_service, site_travel_ms: { s1: 60_001 } } }, 60_000)).toBe(11);
+    const scenario = loadScenario(resolveScenarioPath('demo'));
+    const refused = runScenario({ ...scenario, operations: { ...defaultOperations(), field_service: fast } }, { shards: 2, shard_placement: 'in-process' });
+    await expect(refused).rejects.toThrow(MspError);
+    await expect(refused).rejects.toMatchObject({ code: 'RUN_SHARDS', message: expect.stringContaining('--no-noc') });
+  });
+
+  it('refuses, with RUN_SHARDS, what a shard cannot do alone: broker outages, MQTT for now', async () => {
     // Its broker outages take every shard's devices down at once.
     const outage = run('broker-storm', { shards: 2, shard_placement: 'in-process' });
     await expect(outage).rejects.toMatchObject({ code: 'RUN_SHARDS', message: expect.stringContaining('broker') });

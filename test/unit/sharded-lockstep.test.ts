@@ -22,12 +22,16 @@ const STEP = 1_000;
 function fakeShard(index: number, times: readonly number[], calls: Array<{ shard: number; window_end: number; commands: number }>): ShardLink {
   const queue = [...times].sort((a, b) => a - b);
   let events = 0;
+  let last_end = START;
   return {
     init: async () => ({ next_at: queue[0] ?? null, devices: 1 }),
     advance: async (window_end: number, commands: readonly ShardCommand[]): Promise<ShardAdvance> => {
+      // A repair for a time this shard has already run past could never happen where it should.
+      for (const c of commands) if ('repair' in c && c.repair.at_ms < last_end) throw new Error(`shard ${index}: repair at ${c.repair.at_ms}, already at ${last_end}`);
       calls.push({ shard: index, window_end, commands: commands.length });
+      last_end = window_end;
       // A command is an event of its own at its time (as Simulation.scheduleCommand makes it).
-      for (const c of commands) queue.push(c.command.ts);
+      for (const c of commands) queue.push('repair' in c ? c.repair.at_ms : c.command.ts);
       queue.sort((a, b) => a - b);
       const cells: ShardCell[] = [];
       while (queue.length > 0 && queue[0]! < window_end) {
@@ -61,7 +65,7 @@ interface Seen {
   readonly requests: number;
 }
 
-async function drive(times: ReadonlyArray<readonly number[]>, o: { window_steps?: number; window_items?: number; quiet?: (t: number) => boolean; commands_at?: (step_end: number) => InboundCommand[]; end_ms?: number }): Promise<Seen> {
+async function drive(times: ReadonlyArray<readonly number[]>, o: { window_steps?: number; window_items?: number; quiet?: (t: number) => boolean; commands_at?: (step_end: number) => InboundCommand[]; end_ms?: number; noc?: ShardedLockstepOptions['noc'] }): Promise<Seen> {
   const calls: Seen['calls'] = [];
   const shards = times.map((ts, i) => fakeShard(i, ts, calls));
   const firsts = await Promise.all(shards.map((s) => s.init({} as never)));
@@ -83,6 +87,7 @@ async function drive(times: ReadonlyArray<readonly number[]>, o: { window_steps?
     quiet: o.quiet,
     window_steps: o.window_steps,
     window_items: o.window_items,
+    ...(o.noc ? { noc: o.noc } : {}),
   };
   const r = await runShardedLockstep(shards, options);
   expect(r.steps).toBe(steps.length);
@@ -107,6 +112,45 @@ describe('sharded lockstep windows', () => {
       }),
       { numRuns: 60 },
     );
+  });
+
+  it('with the NOC, no window spans more than its lead allows, and a repair booked that far ahead reaches its shard in time', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(eventTimes, { minLength: 1, maxLength: 3 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 2, max: 120 }), async (times, span_steps, window_steps) => {
+        // The shortest lead nocWindowSteps allows for this span: (2·span − 1) steps and a millisecond.
+        const lead_ms = (2 * span_steps - 1) * STEP + 1;
+        const booked: number[] = [];
+        const end_ms = START + 600 * STEP;
+        const seen = await drive(times, {
+          window_steps,
+          quiet: () => true,
+          noc: {
+            span_steps,
+            vitals: () => {},
+            // Every third boundary books a visit to a device of each shard, as early as the lead allows.
+            boundary: (step_end) => {
+              if (Math.floor((step_end - START) / STEP) % 3 !== 0) return [];
+              booked.push(step_end - 1 + lead_ms);
+              return [{ repair: { at_ms: step_end - 1 + lead_ms, devices: times.map((_, i) => [`s${i}`, null] as const), by: 'tech' } }];
+            },
+          },
+        });
+        const starts = [START, ...seen.calls.filter((c) => c.shard === 0).map((c) => c.window_end)];
+        for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeLessThanOrEqual(span_steps * STEP);
+        // Each repair due before the run's end reached shard 0 (one command each), none twice.
+        const delivered = seen.calls.filter((c) => c.shard === 0).reduce((n, c) => n + c.commands, 0);
+        expect(delivered).toBeGreaterThanOrEqual(booked.filter((t) => t < end_ms).length);
+        expect(delivered).toBeLessThanOrEqual(booked.length);
+      }),
+      { numRuns: 40 },
+    );
+    // A millisecond less lead than the span needs: with full windows in flight, the coordinator refuses it.
+    const dense = [Array.from({ length: 200 }, (_, i) => START + i * STEP + 5)];
+    const early = drive(dense, {
+      quiet: () => true,
+      noc: { span_steps: 5, vitals: () => {}, boundary: (step_end) => [{ repair: { at_ms: step_end - 1 + 9 * STEP, devices: [['s0', null]], by: 'tech' } }] },
+    });
+    await expect(early).rejects.toMatchObject({ code: 'RUN_SHARD_PROTOCOL', message: expect.stringContaining('the NOC booked a repair at') });
   });
 
   it('while quiet, one request covers a window of steps; otherwise each step is its own request', async () => {

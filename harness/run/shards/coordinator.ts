@@ -10,6 +10,8 @@ import { brokerShards } from './broker-link.ts';
 import { runShardedLockstep, type ShardedLockstepOptions } from './sharded-lockstep.ts';
 import type { ShardFinal } from './shard-sim.ts';
 import { assignSites } from './split.ts';
+import { nocWindowSteps } from './noc-world.ts';
+import { DEFAULT_STEP_MS } from '../run-types.ts';
 
 /** Bounded: more shards than this on one machine is a mistake, not a plan. */
 export const MAX_SHARDS = 64;
@@ -31,7 +33,9 @@ export function checkShardable(scenario: Scenario, options: RunOptions, plan: Fa
   if (n === 1) return;
   if ((options.transport ?? 'memory') !== 'memory') refuse(SHARDS_MEMORY_ONLY);
   if (options.speed !== undefined) refuse('real-time mode has no lockstep steps to merge shards on');
-  if (with_platform && options.noc !== false) refuse('the simulated NOC acts on devices of every site from one place; run with --no-noc');
+  if (with_platform && options.noc !== false && nocWindowSteps(scenario.operations, options.step_ms ?? DEFAULT_STEP_MS) < 1) {
+    refuse('the simulated NOC\'s technicians can arrive within a step of leaving (shortest travel and repair time); the coordinator must tell a shard a step ahead: run with --no-noc or lengthen them');
+  }
   if (options.data_dir !== undefined || options.platform_store === 'memory') refuse('a platform store is not supported with shards yet');
   if ((options.broker_outages ?? []).length > 0) refuse('broker outages touch every shard at once');
   const global = plan.faults.find((f) => f.scope === 'broker' || f.scope === 'platform');
@@ -107,6 +111,7 @@ export async function runShards(
           start_ms: scenario.start_ms,
           duration_ms: run.duration_ms,
           step_ms: run.step_ms,
+          vitals: lockstep.noc !== undefined,
         }),
       ),
     );

@@ -7,7 +7,7 @@ import type { FaultProcess } from '../../../sim/faults/plan.ts';
 import { FaultRuntime } from '../../../sim/faults/runtime.ts';
 import type { StepLineBatch } from '../../../sim/kernel/step-lines.ts';
 import { publishLineMessage, TraceJournal } from '../../../sim/kernel/trace.ts';
-import { Simulation, type SimulationStats } from '../../../sim/simulation.ts';
+import { Simulation, type DeviceVitals, type SimulationStats } from '../../../sim/simulation.ts';
 import type { FleetSpec } from '../../../sim/world/fleet-spec.ts';
 import { generatePortfolio } from '../../../sim/world/generate.ts';
 import { MspError } from '../../../common/errors.ts';
@@ -28,13 +28,27 @@ export interface ShardInit {
   readonly start_ms: number;
   readonly duration_ms: number;
   readonly step_ms: number;
+  /** The coordinator runs the NOC: every cell reports the devices that died, came back or were repaired. */
+  readonly vitals?: boolean;
 }
 
 /** A platform command routed to this shard (its device is here). */
-export interface ShardCommand {
+export interface ShardPlatformCommand {
   readonly device_id: string;
   readonly command: OtaCommandPayload;
 }
+
+/** A technician's visit the coordinator's NOC booked for devices of this shard (Simulation.scheduleRepair). */
+export interface ShardRepair {
+  readonly repair: {
+    readonly at_ms: number;
+    readonly devices: ReadonlyArray<readonly [id: string, replacement_fw: string | null]>;
+    readonly by: string;
+  };
+}
+
+/** What the coordinator hands a shard with its next window, applied in order (the order one simulator applies them at a boundary). */
+export type ShardCommand = ShardPlatformCommand | ShardRepair;
 
 /** One lockstep step (a cell of the step grid in which this shard had events), as its coordinator needs it. */
 export interface ShardCell {
@@ -53,6 +67,8 @@ export interface ShardCell {
   readonly wills: ReadonlyArray<[string, number]>;
   /** Messages and wills the platform must receive for this step. */
   readonly sent: number;
+  /** With `ShardInit.vitals`: the devices of this shard that died, came back or were repaired in the step, as they are at its end. */
+  readonly vitals?: readonly DeviceVitals[];
 }
 
 /** One delivered message: the place of its `pub` line in the cell's lines, or the message itself. */
@@ -159,6 +175,7 @@ export class ShardSimulator {
         },
       },
     );
+    if (init.vitals === true) this.sim.watchVitals();
     this.sim.start();
     const plan = compilePlan({ portfolio: whole, seed: init.seed, start_ms: init.start_ms, end_ms: this.sim.end_ms, steps: init.steps, processes: init.processes });
     this.#faults = new FaultRuntime(this.sim, plan, {}, { step_ms: init.step_ms, shard: { portfolio: whole, owns: (site) => (site === '' ? init.index === 0 : assignment.get(site) === init.index) } });
@@ -178,7 +195,10 @@ export class ShardSimulator {
    * scheduled from the clock (Simulation.scheduleCommand).
    */
   advance(window_end_ms: number, commands: readonly ShardCommand[]): ShardAdvance {
-    for (const c of commands) this.sim.scheduleCommand(c.device_id, c.command);
+    for (const c of commands) {
+      if ('repair' in c) this.sim.scheduleRepair(c.repair.at_ms, c.repair.devices, c.repair.by);
+      else this.sim.scheduleCommand(c.device_id, c.command);
+    }
     const end_ms = this.sim.end_ms;
     const limit = Math.min(window_end_ms, end_ms);
     const cells: ShardCell[] = [];
@@ -204,7 +224,8 @@ export class ShardSimulator {
     const messages = this.#messages;
     // Places among the lines as pushed, to places in the batch the step ended with (time, site order).
     if (positions !== null) for (let i = 0; i < messages.length; i++) if (typeof messages[i] === 'number') messages[i] = positions[messages[i] as number]!;
-    return { step_end, lines: this.#lines, messages, wills: this.sim.drainWillTimes(), sent };
+    const vitals = this.sim.drainVitals();
+    return { step_end, lines: this.#lines, messages, wills: this.sim.drainWillTimes(), sent, ...(vitals.length > 0 ? { vitals } : {}) };
   }
 
   #sentSoFar(): number {

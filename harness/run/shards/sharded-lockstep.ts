@@ -1,9 +1,9 @@
 import type { StepLineBatch } from '../../../sim/kernel/step-lines.ts';
 import { mergeLines } from '../../../sim/kernel/step-lines.ts';
 import type { TraceJournal } from '../../../sim/kernel/trace.ts';
-import { routeCommands, unrecognisedCommand, type InboundCommand } from '../../../sim/simulation.ts';
+import { routeCommands, unrecognisedCommand, type DeviceVitals, type InboundCommand } from '../../../sim/simulation.ts';
 import type { StepReceiver } from '../step-receiver.ts';
-import { shardMessage, type ShardAdvance, type ShardCell, type ShardCommand } from './shard-sim.ts';
+import { shardMessage, type ShardAdvance, type ShardCell, type ShardCommand, type ShardRepair } from './shard-sim.ts';
 import { MspError } from '../../../common/errors.ts';
 import type { ShardLink } from './pool.ts';
 
@@ -34,6 +34,20 @@ export interface ShardedLockstepOptions {
   readonly on_hour?: (sim_ms: number, sent: number) => void;
   /** Events of every shard so far (a shard's world ticks counted in each), for progress. */
   readonly on_events?: (events: number) => void;
+  /**
+   * The simulated NOC, run here (docs/scale-out.md, "The NOC in a sharded run"): `vitals` gets
+   * each step's device reports before the step completes; `boundary` runs after the platform
+   * applied the step and its commands were routed (where one simulator runs it) and returns the
+   * repairs it booked, which go to the shards holding the devices with their next window. Every
+   * repair must be due at or after the end of the furthest window already requested, so no
+   * window spans more than `span_steps` of the grid from its start, empty steps included
+   * (nocWindowSteps).
+   */
+  readonly noc?: {
+    readonly span_steps: number;
+    vitals(vitals: readonly DeviceVitals[]): void;
+    boundary(step_end_ms: number): readonly ShardRepair[];
+  };
 }
 
 /**
@@ -92,6 +106,8 @@ export async function runShardedLockstep(shards: readonly ShardLink[], o: Sharde
   let requests = 0;
   let next_hour = o.start_ms + 3_600_000;
   let reported = o.start_ms;
+  /** The end of the furthest window asked for: the shards may have run every step before it. */
+  let requested_end = o.start_ms;
   /** The step after `t`: its end, or null when the run is over (the same rule as runLockstep). */
   const nextStepEnd = (): number | null => {
     let next: number | null = pending_at;
@@ -108,15 +124,19 @@ export async function runShardedLockstep(shards: readonly ShardLink[], o: Sharde
     const first = nextStepEnd();
     if (first === null) return undefined;
     const far = Math.min(o.end_ms, first + (window_steps - 1) * o.step_ms);
-    const end = far > first && o.quiet?.(far) === true ? far : first;
+    let end = far > first && o.quiet?.(far) === true ? far : first;
+    // With the NOC, a window may not reach further than a repair booked in the window before it
+    // could be due, even across empty steps (the shards only move their clocks over those).
+    if (o.noc) end = Math.min(end, t + o.noc.span_steps * o.step_ms);
     const commands = pending;
     pending = shards.map(() => []);
     pending_at = null;
     requests++;
+    requested_end = Math.max(requested_end, end);
     const results = Promise.all(shards.map((s, i) => s.advance(end, commands[i]!)));
     // Awaited in turn; if an earlier window fails first, this rejection must not go unhandled.
     results.catch(() => {});
-    return { end, results, judged_quiet: end !== first };
+    return { end, results, judged_quiet: end > first };
   };
   let current = request();
   while (current !== undefined) {
@@ -133,6 +153,7 @@ export async function runShardedLockstep(shards: readonly ShardLink[], o: Sharde
     for (const cell of mergeCells(results)) {
       const step_end = cell.step_end;
       writeLines(o.trace, mergeLines(cell.parts.map((p) => p.lines)));
+      if (o.noc) for (const part of cell.parts) if (part.vitals) o.noc.vitals(part.vitals);
       let sent = 0;
       const wills: Array<readonly [string, number]> = [];
       for (const part of cell.parts) {
@@ -157,6 +178,20 @@ export async function runShardedLockstep(shards: readonly ShardLink[], o: Sharde
         pending[o.shard_of(c.device_id)!]!.push({ device_id: c.device_id, command: c.command });
         const at = Math.max(step_end, c.command.ts);
         if (pending_at === null || at < pending_at) pending_at = at;
+      }
+      for (const r of o.noc?.boundary(step_end) ?? []) {
+        const { at_ms, devices, by } = r.repair;
+        if (at_ms < requested_end) throw new MspError('RUN_SHARD_PROTOCOL', `step ${step - 1}: the NOC booked a repair at ${at_ms}, before the end of a window the shards may have run (${requested_end})`);
+        const by_shard = new Map<number, Array<readonly [string, string | null]>>();
+        for (const d of devices) {
+          const s = o.shard_of(d[0]);
+          if (s === undefined) throw new MspError('RUN_SHARD_PROTOCOL', `the NOC booked a repair of ${d[0]}, which no shard holds`);
+          let list = by_shard.get(s);
+          if (list === undefined) by_shard.set(s, (list = []));
+          list.push(d);
+        }
+        for (const [s, list] of [...by_shard].sort((a, b) => a[0] - b[0])) pending[s]!.push({ repair: { at_ms, devices: list, by } });
+        if (pending_at === null || at_ms < pending_at) pending_at = at_ms;
       }
       o.after_step?.(step_end);
       while (step_end >= next_hour) {
