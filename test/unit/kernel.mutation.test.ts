@@ -20,7 +20,7 @@ const alea = (root: string, name: string): seedrandom.PRNG => seedrandom.alea(`$
 
 describe('event queue edges', () => {
   it('priorities run physics before sensing before reporting, and the default bound is 5 million', () => {
-    expect(Priority).toEqual({ fault: 0, world: 10, device: 20, command: 30, report: 40, housekeeping: 90 });
+    expect(Priority).toEqual({ fault: 0, world: 10, device: 20, command: 30, field: 35, report: 40, housekeeping: 90 });
     expect(new EventQueue().max_pending).toBe(5_000_000);
   });
 

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { shardCredentials } from '../../run/shards/broker-link.ts';
-import { SHARDS_MEMORY_ONLY } from '../../run/shards/coordinator.ts';
+import { autoShards, SHARDS_MEMORY_ONLY } from '../../run/shards/coordinator.ts';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { DEVICE_KINDS } from '../../../platform/contract/messages.ts';
 import { type MqttMode, type RunSummary, type TransportName } from '../../run/run-scenario.ts';
@@ -214,6 +215,21 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
       io.stderr.write(`viewer: ${viewer.url}\n`);
       if (args.speed === undefined) io.stderr.write('viewer: tip: add --speed 60 to watch a simulated minute per second (lockstep runs as fast as it can)\n');
     }
+    // Unasked, a long run on the in-memory bus uses a second core when the scenario can be split.
+    let shards = args.shards;
+    const plain_memory = args.transport === 'memory' && args.speed === undefined && args.data === undefined && outages.length === 0 && args.shard_broker === undefined;
+    if (shards === undefined && plain_memory) {
+      const choice = autoShards(scenario, {
+        seed: seed ?? scenario.seed,
+        duration_ms: duration_ms ?? scenario.duration_ms,
+        cores: availableParallelism(),
+        options: { transport: 'memory', ...(step_ms !== undefined ? { step_ms } : {}), ...(args.noc === false ? { noc: false } : {}) },
+      });
+      if (choice !== null) {
+        shards = choice.shards;
+        if (!args.json) io.stderr.write(`${choice.why}\n`);
+      }
+    }
     const checked = await runChecked(scenario, {
       seed,
       duration_ms,
@@ -226,7 +242,7 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
       ...(args.speed !== undefined ? { speed: args.speed } : {}),
       broker_outages: outages,
       ...(args.data !== undefined ? { data_dir: args.data } : {}),
-      ...(args.shards !== undefined ? { shards: args.shards } : {}),
+      ...(shards !== undefined ? { shards } : {}),
       ...(args.shard_broker !== undefined
         ? {
             shard_placement: 'broker' as const,

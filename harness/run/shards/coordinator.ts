@@ -10,6 +10,8 @@ import { brokerShards } from './broker-link.ts';
 import { runShardedLockstep, type ShardedLockstepOptions } from './sharded-lockstep.ts';
 import type { ShardFinal } from './shard-sim.ts';
 import { assignSites } from './split.ts';
+import { compilePlan } from '../../../sim/faults/plan.ts';
+import { generatePortfolio } from '../../../sim/world/generate.ts';
 import { nocWindowSteps } from './noc-world.ts';
 import { DEFAULT_STEP_MS } from '../run-types.ts';
 
@@ -45,6 +47,48 @@ export function checkShardable(scenario: Scenario, options: RunOptions, plan: Fa
   const site_of = new Map(portfolio.devices.map((d) => [d.id, d.site_id]));
   const spanning = plan.actions.find((a) => new Set(a.devices.map((id) => site_of.get(id))).size > 1);
   if (spanning) refuse(`the timeline's ${spanning.action} (${spanning.id}) targets devices of several sites`);
+}
+
+/** The reason `scenario` cannot run over `options.shards` shards (RUN_SHARDS's message), or null when it can. */
+export function shardingRefusal(scenario: Scenario, options: RunOptions, seed: string, duration_ms: number): string | null {
+  const portfolio = generatePortfolio(scenario.name, scenario.fleet);
+  const plan = compilePlan({ portfolio, seed, start_ms: scenario.start_ms, end_ms: scenario.start_ms + duration_ms, steps: scenario.timeline.steps, processes: scenario.timeline.processes });
+  try {
+    checkShardable(scenario, options, plan, portfolio, true);
+    return null;
+  } catch (err) {
+    if (err instanceof UsageError && err.code === 'RUN_SHARDS') return err.message;
+    throw err;
+  }
+}
+
+/**
+ * Simulated work from which `msp-twin run` splits a run over two shards by itself when it can
+ * (two cores or more, in-memory bus, no `--shards`): a shard costs about a second of CPU to start
+ * and the first step's births, so below this the split gains little; a month of the flagship is
+ * 135,000 device-days, one of its days 4,500 (docs/scale-out.md, "Shards by default").
+ */
+export const AUTO_SHARDS_DEVICE_DAYS = 10_000;
+
+export interface ShardChoice {
+  readonly shards: number;
+  /** One line for the user: why this many. */
+  readonly why: string;
+}
+
+/**
+ * How many shards a run gets when the user did not say (`--shards`): two when the run is long
+ * enough, the machine has the cores and the scenario can be split; else one. The trace is the
+ * same either way, so this only decides the wall time.
+ */
+export function autoShards(scenario: Scenario, o: { readonly seed: string; readonly duration_ms: number; readonly cores: number; readonly options: RunOptions }): ShardChoice | null {
+  const devices = generatePortfolio(scenario.name, scenario.fleet).devices.length;
+  const device_days = (devices * o.duration_ms) / 86_400_000;
+  if (device_days < AUTO_SHARDS_DEVICE_DAYS || o.cores < 2) return null;
+  const refusal = shardingRefusal(scenario, { ...o.options, shards: 2 }, o.seed, o.duration_ms);
+  const amount = `${Math.round(device_days).toLocaleString('en-US')} device-days`;
+  if (refusal !== null) return { shards: 1, why: `shards: 1 process for ${amount}: ${refusal.replace(/^.*?--shards 2: /, '')}` };
+  return { shards: 2, why: `shards: 2 simulator processes for ${amount} on ${o.cores} cores, the trace of one (--shards 1 keeps one process; docs/scale-out.md)` };
 }
 
 export interface ShardedResult {
