@@ -14,6 +14,7 @@ import { compilePlan } from '../../sim/faults/plan.ts';
 import { FaultRuntime } from '../../sim/faults/runtime.ts';
 import { generatePortfolio } from '../../sim/world/generate.ts';
 import { nocWindowSteps } from '../../harness/run/shards/noc-world.ts';
+import { autoShards } from '../../harness/run/shards/coordinator.ts';
 import { defaultOperations } from '../../sim/actors/operations.ts';
 import { simFirmware, withInstalledFleet } from '../../harness/scenario/firmware-catalog.ts';
 
@@ -105,6 +106,20 @@ describe('shards', () => {
     const refused = runScenario({ ...scenario, operations: { ...defaultOperations(), field_service: fast } }, { shards: 2, shard_placement: 'in-process' });
     await expect(refused).rejects.toThrow(MspError);
     await expect(refused).rejects.toMatchObject({ code: 'RUN_SHARDS', message: expect.stringContaining('--no-noc') });
+  });
+
+  it('msp-twin run splits a long run over 2 shards by itself only when it pays, the cores are there and the scenario allows', () => {
+    const flagship = loadScenario(resolveScenarioPath('commercial-portfolio'));
+    const DAY = 86_400_000;
+    const month = autoShards(flagship, { seed: '7', duration_ms: 30 * DAY, cores: 2, options: { transport: 'memory' } });
+    expect(month).toMatchObject({ shards: 2, why: expect.stringContaining('135,000 device-days') });
+    // A day of the flagship (4,500 device-days) is mostly start-up for a second process; one core has nowhere to put it.
+    expect(autoShards(flagship, { seed: '7', duration_ms: DAY, cores: 2, options: { transport: 'memory' } })).toBeNull();
+    expect(autoShards(flagship, { seed: '7', duration_ms: 30 * DAY, cores: 1, options: { transport: 'memory' } })).toBeNull();
+    // healthcare's timeline acts on the platform from inside a step: one process, and the line says why.
+    const healthcare = loadScenario(resolveScenarioPath('healthcare'));
+    const refused = autoShards(healthcare, { seed: '1', duration_ms: 365 * DAY, cores: 4, options: { transport: 'memory' } });
+    expect(refused).toMatchObject({ shards: 1, why: expect.stringContaining('operator.repair') });
   });
 
   it('refuses, with RUN_SHARDS, what a shard cannot do alone: broker outages, MQTT for now', async () => {

@@ -76,7 +76,7 @@ export async function benchCommand(args: { days: number; shard_days?: number; sh
     // ~2.4 s more than one process; a one-day ratio mostly measures that, while a soak or a month
     // runs at the steady state's (docs/scale-out.md, "Cost").
     const shard_days = args.shard_days ?? 3;
-    say(`simulator: 1 shard, then --shards 2, ${shard_pairs} pair(s), flagship over ${shard_days} simulated day(s), no NOC (docs/scale-out.md)…`);
+    say(`simulator: 1 shard, then --shards 2, ${shard_pairs} pair(s), flagship over ${shard_days} simulated day(s), NOC included (docs/scale-out.md)…`);
     const sh = await benchShards(scenario, shard_days, wall, shard_pairs);
     results.shards = sh;
     rows.push(
@@ -87,7 +87,7 @@ export async function benchCommand(args: { days: number; shard_days?: number; sh
       ['shards: 1-shard hash = 2-shard hash', sh.same_hash ? 'yes' : 'NO', 'yes', ''],
     );
     if (month_days > 0) {
-      say(`simulator: the plain command over ${month_days} simulated days (NOC included, one process; --month-days 0 skips it)…`);
+      say(`simulator: the plain command over ${month_days} simulated days (NOC included, 2 shards where the command picks them; --month-days 0 skips it)…`);
       const month = await benchMonth(scenario, month_days, wall);
       results.month = month;
       const target_s = (TARGET_MONTH_WALL_S * month_days) / 30;

@@ -87,7 +87,7 @@ export function autoShards(scenario: Scenario, o: { readonly seed: string; reado
   if (device_days < AUTO_SHARDS_DEVICE_DAYS || o.cores < 2) return null;
   const refusal = shardingRefusal(scenario, { ...o.options, shards: 2 }, o.seed, o.duration_ms);
   const amount = `${Math.round(device_days).toLocaleString('en-US')} device-days`;
-  if (refusal !== null) return { shards: 1, why: `shards: 1 process for ${amount}: ${refusal.replace(/^.*?--shards 2: /, '')}` };
+  if (refusal !== null) return { shards: 1, why: `shards: 1 process for ${amount}: ${refusal.replace(/^.*?--shards 2: /, '').replace(/ \(RUN_SHARDS\)$/, '')}` };
   return { shards: 2, why: `shards: 2 simulator processes for ${amount} on ${o.cores} cores, the trace of one (--shards 1 keeps one process; docs/scale-out.md)` };
 }
 
