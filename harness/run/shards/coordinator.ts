@@ -50,8 +50,7 @@ export function checkShardable(scenario: Scenario, options: RunOptions, plan: Fa
 }
 
 /** The reason `scenario` cannot run over `options.shards` shards (RUN_SHARDS's message), or null when it can. */
-export function shardingRefusal(scenario: Scenario, options: RunOptions, seed: string, duration_ms: number): string | null {
-  const portfolio = generatePortfolio(scenario.name, scenario.fleet);
+export function shardingRefusal(scenario: Scenario, options: RunOptions, seed: string, duration_ms: number, portfolio: Portfolio = generatePortfolio(scenario.name, scenario.fleet)): string | null {
   const plan = compilePlan({ portfolio, seed, start_ms: scenario.start_ms, end_ms: scenario.start_ms + duration_ms, steps: scenario.timeline.steps, processes: scenario.timeline.processes });
   try {
     checkShardable(scenario, options, plan, portfolio, true);
@@ -82,10 +81,10 @@ export interface ShardChoice {
  * same either way, so this only decides the wall time.
  */
 export function autoShards(scenario: Scenario, o: { readonly seed: string; readonly duration_ms: number; readonly cores: number; readonly options: RunOptions }): ShardChoice | null {
-  const devices = generatePortfolio(scenario.name, scenario.fleet).devices.length;
-  const device_days = (devices * o.duration_ms) / 86_400_000;
+  const portfolio = generatePortfolio(scenario.name, scenario.fleet);
+  const device_days = (portfolio.devices.length * o.duration_ms) / 86_400_000;
   if (device_days < AUTO_SHARDS_DEVICE_DAYS || o.cores < 2) return null;
-  const refusal = shardingRefusal(scenario, { ...o.options, shards: 2 }, o.seed, o.duration_ms);
+  const refusal = shardingRefusal(scenario, { ...o.options, shards: 2 }, o.seed, o.duration_ms, portfolio);
   const amount = `${Math.round(device_days).toLocaleString('en-US')} device-days`;
   if (refusal !== null) return { shards: 1, why: `shards: 1 process for ${amount}: ${refusal.replace(/^.*?--shards 2: /, '').replace(/ \(RUN_SHARDS\)$/, '')}` };
   return { shards: 2, why: `shards: 2 simulator processes for ${amount} on ${o.cores} cores, the trace of one (--shards 1 keeps one process; docs/scale-out.md)` };
