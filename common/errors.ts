@@ -115,7 +115,7 @@ export const ERROR_CODES = {
   RUN_DURATION: bad('msp-twin run: --duration is 0 or longer than the 400-day limit'),
   RUN_FLOW_WINDOW: bad('msp-twin run: --flow-window is not a positive whole number'),
   RUN_MQTT5_EMBEDDED: bad('msp-twin run: MQTT 5 needs --broker (the embedded broker speaks 3.1.1)'),
-  RUN_NO_ROLLOUT_CONTROL: bad('msp-twin run: a timeline step acts on a rollout the scenario does not define'),
+  RUN_NO_ROLLOUT_CONTROL: bad('msp-twin run: the timeline starts, pauses, resumes or cancels a rollout, but the run has no platform in the loop to carry it out'),
   RUN_OUTAGE_EXTERNAL: bad('msp-twin run: --broker-outage needs a broker the harness controls'),
   RUN_OUTAGE_REALTIME: bad('msp-twin run: --broker-outage needs lockstep mode'),
   RUN_SHARD_EXITED: bug('msp-twin run --shards: a shard process exited before the run ended (its last stderr lines are in the message)'),

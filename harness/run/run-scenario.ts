@@ -22,8 +22,9 @@ import { Noc } from '../../sim/actors/noc.ts';
 import { simulationNocWorld } from '../../sim/actors/noc-sim-world.ts';
 
 import { checkScriptedFaults } from '../../sim/faults/scripted.ts';
-import { compilePlan } from '../../sim/faults/plan.ts';
-import { FaultRuntime, needsRolloutControl, type RolloutControl } from '../../sim/faults/runtime.ts';
+import { compilePlan, type FaultPlan } from '../../sim/faults/plan.ts';
+import { FaultRuntime } from '../../sim/faults/runtime.ts';
+import { PlatformTimeline, type RolloutControl } from './platform-timeline.ts';
 import { PlatformGate } from '../../sim/faults/platform-gate.ts';
 import { ScopeIndex } from '../../sim/faults/scope.ts';
 import { OracleCollector } from '../expect/oracle.ts';
@@ -315,6 +316,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       const by_id = new Map(portfolio.devices.map((d) => [d.id, { spec: d }]));
       checkScriptedFaults({ device: (id) => by_id.get(id) as never }, scenario.faults);
       trace.append(scenario.start_ms, 'run', runLineFields(seed, portfolio.name, portfolio.devices.length, scenario.start_ms, sim_end_ms));
+      const plan = compilePlan({ portfolio, seed, start_ms: scenario.start_ms, end_ms: sim_end_ms, steps: scenario.timeline.steps, processes: scenario.timeline.processes });
+      const timeline = platformTimeline(plan, trace, platform ? live : undefined, options, scenario);
       if (platform) {
         for (const r of scenario.rollouts) if (r.at_ms !== null) live().enqueue({ at_ms: scenario.start_ms + r.at_ms, kind: 'create', target: 'rollout', id: String(r.plan.id), by: 'scenario', plan: r.plan });
       }
@@ -333,12 +336,14 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
           receiver,
           complete: (step, t_ms, expected, wills) => {
             sent += expected;
+            timeline.due(t_ms - 1);
             return wiring.barrier.complete(step, t_ms, expected, wills);
           },
           after_step: (t) => options.on_step?.(t, { platform, sim: sim_view }),
           // Commands come only from rollouts: none exists and none is queued to start by then (the
           // NOC's acknowledgements and resolutions of incidents make none).
-          quiet: (t) => platform === undefined || (platform.patching.list().length === 0 && platform.pendingActions(t, 'rollout') === 0),
+          // The timeline's rollout actions are queued as their steps are taken: look ahead for them too.
+          quiet: (t) => platform === undefined || (platform.patching.list().length === 0 && platform.pendingActions(t, 'rollout') === 0 && !timeline.rolloutDueBy(t - 1)),
           on_hour: (t) => options.on_progress?.({ sim_ms: t, start_ms: scenario.start_ms, end_ms: sim_end_ms, events, messages: sent }),
           on_events: (n) => (events = n),
           window_steps: options.shard_window_steps,
@@ -378,15 +383,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     // The timeline and fault processes, compiled into a plan (ground truth) and played on the queue.
     checkScriptedFaults(s, scenario.faults);
     const plan = compilePlan({ portfolio, seed, start_ms: scenario.start_ms, end_ms: s.end_ms, steps: scenario.timeline.steps, processes: scenario.timeline.processes });
-    // The timeline's rollout actions become operator actions on the platform, applied at their time.
-    const rollout_control: RolloutControl | undefined = options.rollout_control ?? (platform ? platformRolloutControl(live, scenario, () => s.clock.now_ms) : undefined);
-    if (needsRolloutControl(plan) && !rollout_control) {
-      throw new UsageError('RUN_NO_ROLLOUT_CONTROL', `${scenario.file}: the timeline starts, pauses or cancels rollouts, but this run has no rollout control wired in`);
-    }
-    faults = new FaultRuntime(s, plan, {
-      ...(platform ? { operator: operatorPort(live), platform_gate } : {}),
-      ...(rollout_control ? { rollouts: rollout_control } : {}),
-    }, { step_ms, index: scope_index });
+    const timeline = platformTimeline(plan, trace, platform ? live : undefined, options, scenario);
+    faults = new FaultRuntime(s, plan, platform ? { platform_gate } : {}, { step_ms, index: scope_index });
     if (realtime && faults.broker_outages.length > 0) throw new UsageError('RUN_OUTAGE_REALTIME', `${scenario.file}: the timeline's broker outages need lockstep step boundaries; drop --speed`);
     faults.schedule();
     sim_now = () => s.clock.now_ms;
@@ -436,6 +434,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         // No steps in real time: the platform applies the NOC's queued actions and runs its timers
         // as the clock advances, so a demo shows incidents acknowledged and resolved.
         on_tick: (t) => {
+          timeline.due(t);
           if (platform) {
             platform.applyStep([], t);
             sendCommands(t);
@@ -452,6 +451,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         complete: async (step, t_ms, expected, wills) => {
           const errors = wiring.errors();
           if (errors.length > 0) throw new TransportFailure('MQTT_CLIENT_ERROR', `${errors.length} device connection errors, first: ${errors[0]!.client_id}: ${errors[0]!.message}; ${BROKER_HINTS}`);
+          timeline.due(t_ms - 1);
           return wiring.barrier.complete(step, t_ms, expected, wills);
         },
       }, {
@@ -539,13 +539,25 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   };
 }
 
-/** Timeline rollout actions as the platform's operator actions, queued at the sim's current time. */
-function platformRolloutControl(platform: () => Platform, scenario: Scenario, now_ms: () => number): RolloutControl {
+/**
+ * The timeline's actions on the platform, carried out as the platform takes their steps
+ * (harness/run/platform-timeline.ts); a timeline with rollout actions needs rollout control.
+ */
+function platformTimeline(plan: FaultPlan, trace: TraceJournal, platform: (() => Platform) | undefined, options: RunOptions, scenario: Scenario): PlatformTimeline {
+  const rollouts = options.rollout_control ?? (platform ? platformRolloutControl(platform, scenario) : undefined);
+  if (PlatformTimeline.needsRolloutControl(plan) && !rollouts) {
+    throw new UsageError('RUN_NO_ROLLOUT_CONTROL', `${scenario.file}: the timeline starts, pauses or cancels rollouts, but this run has no platform (or rollout control) to carry them out`);
+  }
+  return new PlatformTimeline(plan, { trace, ...(platform ? { operator: operatorPort(platform) } : {}), ...(rollouts ? { rollouts } : {}) });
+}
+
+/** Timeline rollout actions as the platform's operator actions, queued with the action's time. */
+function platformRolloutControl(platform: () => Platform, scenario: Scenario): RolloutControl {
   const plans = new Map(scenario.rollouts.map((r) => [String(r.plan.id), r.plan]));
   return {
-    start: (id) => platform().enqueue({ at_ms: now_ms(), kind: 'create', target: 'rollout', id, by: 'timeline', plan: plans.get(id) }),
-    pause: (id, reason) => platform().enqueue({ at_ms: now_ms(), kind: 'pause', target: 'rollout', id, by: 'timeline', reason }),
-    resume: (id) => platform().enqueue({ at_ms: now_ms(), kind: 'resume', target: 'rollout', id, by: 'timeline' }),
-    cancel: (id, reason) => platform().enqueue({ at_ms: now_ms(), kind: 'cancel', target: 'rollout', id, by: 'timeline', reason }),
+    start: (id, at_ms) => platform().enqueue({ at_ms, kind: 'create', target: 'rollout', id, by: 'timeline', plan: plans.get(id) }),
+    pause: (id, reason, at_ms) => platform().enqueue({ at_ms, kind: 'pause', target: 'rollout', id, by: 'timeline', reason }),
+    resume: (id, at_ms) => platform().enqueue({ at_ms, kind: 'resume', target: 'rollout', id, by: 'timeline' }),
+    cancel: (id, reason, at_ms) => platform().enqueue({ at_ms, kind: 'cancel', target: 'rollout', id, by: 'timeline', reason }),
   };
 }

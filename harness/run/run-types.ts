@@ -25,7 +25,7 @@ import type { SlaReport } from '../../platform/sla/ledger.ts';
 import type { CostLedger } from '../../sim/actors/operations.ts';
 
 
-import { type RolloutControl } from '../../sim/faults/runtime.ts';
+import { type RolloutControl } from './platform-timeline.ts';
 
 import { type OracleReport } from '../expect/oracle.ts';
 

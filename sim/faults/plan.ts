@@ -72,6 +72,17 @@ export type PlannedAction = Exclude<StepAction, { action: 'fault.inject' | 'faul
   readonly devices: readonly string[];
 };
 
+/** An action on the platform rather than on devices: rollout control, acknowledging or resolving incidents. */
+export type PlatformAction = Extract<PlannedAction, { action: 'rollout.start' | 'rollout.resume' | 'rollout.pause' | 'rollout.cancel' | 'operator.ack' | 'operator.resolve' }>;
+
+/**
+ * Whether the harness, not the simulator, carries `a` out: it acts on the platform, which a shard
+ * does not hold (docs/scenarios.md, "Actions on the platform").
+ */
+export function isPlatformAction(a: PlannedAction): a is PlatformAction {
+  return a.action.startsWith('rollout.') || a.action === 'operator.ack' || a.action === 'operator.resolve';
+}
+
 export interface FaultPlan {
   /** Sorted by (start, id). */
   readonly faults: readonly FaultInstance[];

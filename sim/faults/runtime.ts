@@ -1,35 +1,26 @@
 import { Priority } from '../kernel/event-queue.ts';
 import { SimError } from '../kernel/errors.ts';
-import type { OperatorPort } from '../actors/noc.ts';
 import type { ZoneSchedule } from '../devices/kinds/hvac-controller.ts';
 import type { DeviceTwin } from '../devices/twin.ts';
 import type { DeviceSpec, Portfolio } from '../world/topology.ts';
 import type { BuildingType } from '../world/occupancy.ts';
 import type { Simulation } from '../simulation.ts';
 import { startEffect, type ActiveFault } from './effects.ts';
-import type { FaultInstance, FaultPlan, PlannedAction } from './plan.ts';
+import { isPlatformAction, type FaultInstance, type FaultPlan, type PlannedAction } from './plan.ts';
 import { ScopeIndex } from './scope.ts';
 
 /**
  * Plays a fault plan inside a simulation: each fault starts and ends on the event queue at its
  * plan time, with a `fault` line in the trace at both edges (the ground truth the oracle reads);
- * other timeline actions (setpoints, schedules, operator actions, rollouts) run at their time
- * through the ports the harness gives it. Broker outages are the harness's to perform (it stops
- * the real broker between lockstep steps); the runtime lists them, aligned to the step grid.
+ * the timeline's actions on devices (setpoints, schedules, repairs) run at their time. Actions on
+ * the platform (rollout control, acknowledging and resolving incidents) are the harness's
+ * (harness/run/platform-timeline.ts): here they only hold their step, as an event that does
+ * nothing, so the step they fall in runs however the fleet is split. Broker outages are the
+ * harness's to perform too (it stops the real broker between lockstep steps); the runtime lists
+ * them, aligned to the step grid.
  */
 
-/** Rollout control (the patching module implements it; docs/scenarios.md "rollout actions"). */
-export interface RolloutControl {
-  start(id: string): void;
-  pause(id: string, reason: string): void;
-  resume(id: string): void;
-  cancel(id: string, reason: string): void;
-}
-
 export interface FaultPorts {
-  /** The platform's operator port (acknowledge, resolve incidents), as the NOC uses it. */
-  readonly operator?: OperatorPort;
-  readonly rollouts?: RolloutControl;
   /** Holds the platform's input while it is restarting (`platform_restart`). */
   readonly platform_gate?: { down(at_ms: number): void; up(at_ms: number): void };
 }
@@ -59,10 +50,6 @@ function scheduleFunction(name: ScheduleName): ZoneSchedule | undefined {
   if (name === 'holiday') return { type: 'office', holiday: true };
   const type: BuildingType = name;
   return { type, holiday: false };
-}
-
-export function needsRolloutControl(plan: FaultPlan): boolean {
-  return plan.actions.some((a) => a.action.startsWith('rollout.'));
 }
 
 export class FaultRuntime {
@@ -97,9 +84,6 @@ export class FaultRuntime {
       for (const a of plan.actions) this.#action_sites.set(a, siteOfAction(whole, a, true));
     }
     this.#step_ms = options.step_ms ?? 1;
-    if (needsRolloutControl(plan) && !ports.rollouts) {
-      throw new SimError('SIM_INVALID_ARGUMENT', 'the timeline starts, pauses or cancels rollouts but no rollout control is wired into this run');
-    }
   }
 
   #grid(ms: number): number {
@@ -185,8 +169,9 @@ export class FaultRuntime {
 
   #act(a: PlannedAction, site: string): void {
     const sim = this.#sim;
-    const now = sim.clock.now_ms;
     this.stats.actions++;
+    // Its place on the queue is all it needs here: the harness acts and writes its line (above).
+    if (isPlatformAction(a)) return;
     let n = a.devices.length;
     switch (a.action) {
       case 'setpoint': {
@@ -208,34 +193,8 @@ export class FaultRuntime {
         n = hvac.length;
         break;
       }
-      case 'operator.ack':
-      case 'operator.resolve': {
-        const port = this.#ports.operator;
-        if (!port) break; // no platform in the loop: nobody to act on
-        const wanted = a.target === undefined ? null : new Set(a.devices);
-        const incidents = port
-          .incidents()
-          .filter((i) => i.status !== 'resolved' && (a.action === 'operator.resolve' || i.status === 'open'))
-          .filter((i) => wanted === null || i.device_ids.some((d) => wanted.has(d)))
-          .sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
-        for (const i of incidents) port.act({ at_ms: now, kind: a.action === 'operator.ack' ? 'ack' : 'resolve', incident_id: i.id, by: a.by });
-        n = incidents.length;
-        break;
-      }
       case 'operator.repair':
         for (const t of this.#twins(a)) t.repair(a.by);
-        break;
-      case 'rollout.start':
-        this.#ports.rollouts!.start(a.rollout);
-        break;
-      case 'rollout.resume':
-        this.#ports.rollouts!.resume(a.rollout);
-        break;
-      case 'rollout.pause':
-        this.#ports.rollouts!.pause(a.rollout, a.reason);
-        break;
-      case 'rollout.cancel':
-        this.#ports.rollouts!.cancel(a.rollout, a.reason);
         break;
     }
     sim.fact('action', { id: a.id, act: a.action, n, ...('rollout' in a ? { rollout: a.rollout } : {}) }, site);
@@ -247,6 +206,8 @@ function siteOfFault(index: ScopeIndex, f: FaultInstance): string {
 }
 
 function siteOfAction(index: ScopeIndex, a: PlannedAction, sharded: boolean): string | null {
+  // Its event only holds its step (the harness acts on the platform): shard 0 keeps it, whatever it targets.
+  if (isPlatformAction(a)) return '';
   const sites = new Set(a.devices.map((id) => index.device(id)?.site_id ?? ''));
   if (sites.size === 0) return '';
   if (sites.size === 1) return [...sites][0]!;

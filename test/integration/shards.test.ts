@@ -3,6 +3,7 @@ import { resolveScenarioPath } from '../../harness/cli/scenario-path.ts';
 import { runScenario, type RunOptions, type RunSummary } from '../../harness/run/run-scenario.ts';
 import { loadScenario } from '../../harness/scenario/scenario.ts';
 import { MspError } from '../../common/errors.ts';
+import type { Platform } from '../../platform/core/platform.ts';
 import { processShard } from '../../harness/run/shards/pool.ts';
 import { ShardSimulator, shardMessage } from '../../harness/run/shards/shard-sim.ts';
 import { MemoryBus } from '../../sim/edge/memory-bus.ts';
@@ -116,10 +117,44 @@ describe('shards', () => {
     // A day of the flagship (4,500 device-days) is mostly start-up for a second process; one core has nowhere to put it.
     expect(autoShards(flagship, { seed: '7', duration_ms: DAY, cores: 2, options: { transport: 'memory' } })).toBeNull();
     expect(autoShards(flagship, { seed: '7', duration_ms: 30 * DAY, cores: 1, options: { transport: 'memory' } })).toBeNull();
-    // healthcare's timeline acts on the platform from inside a step: one process, and the line says why.
+    // healthcare's timeline sends a technician (operator.repair, one site's devices): it splits too.
     const healthcare = loadScenario(resolveScenarioPath('healthcare'));
-    const refused = autoShards(healthcare, { seed: '1', duration_ms: 365 * DAY, cores: 4, options: { transport: 'memory' } });
-    expect(refused).toMatchObject({ shards: 1, why: expect.stringContaining('operator.repair') });
+    expect(autoShards(healthcare, { seed: '1', duration_ms: 365 * DAY, cores: 4, options: { transport: 'memory' } })).toMatchObject({ shards: 2 });
+    // broker-storm's broker outages take every shard down at once: one process, and the line says why.
+    const storm = loadScenario(resolveScenarioPath('broker-storm'));
+    const refused = autoShards(storm, { seed: '1', duration_ms: 365 * DAY, cores: 4, options: { transport: 'memory' } });
+    expect(refused).toMatchObject({ shards: 1, why: expect.stringContaining('broker') });
+  });
+
+  it('the timeline\'s actions on the platform (rollout start, pause, resume; an operator\'s ack) give the one-simulator trace over 2 shards', { timeout: 240_000 }, async () => {
+    // The rollout is the timeline's to start (no `at`); the client's desk acknowledges the P1 uplink
+    // incident, paused the rollout meanwhile, and resumes it once the line is back.
+    const base = loadScenario(resolveScenarioPath('rollout-uplink-outage'));
+    const MIN = 60_000;
+    const steps = [
+      ...base.timeline.steps,
+      { id: 'go', at_ms: 30 * MIN, action: 'rollout.start', rollout: 'env-330' },
+      { id: 'hold', at_ms: 75 * MIN + 30_000, action: 'rollout.pause', rollout: 'env-330', reason: 'uplink down' },
+      { id: 'desk', at_ms: 80 * MIN, action: 'operator.ack', by: 'client-desk' },
+      { id: 'again', at_ms: 110 * MIN, action: 'rollout.resume', rollout: 'env-330' },
+    ] as unknown as typeof base.timeline.steps;
+    const scenario = { ...base, rollouts: base.rollouts.map((r) => ({ ...r, at_ms: null })), timeline: { ...base.timeline, steps } };
+    const duration_ms = 150 * MIN;
+    const lines: string[] = [];
+    let platform: Platform | undefined;
+    const one = await runScenario(scenario, { noc: false, duration_ms, trace_sink: (l) => lines.push(l), on_platform: (p) => (platform = p) });
+    const two = await runScenario(scenario, { noc: false, duration_ms, shards: 2 });
+    expect(comparable(two)).toEqual(comparable(one));
+    // The actions did act: the desk's ack is the P1's, at its time; the rollout ran, paused, resumed.
+    const p1 = platform!.incidents.all().find((i) => i.priority === 'P1')!;
+    expect(p1.acked_ms).toBe(scenario.start_ms + 80 * MIN);
+    const actions = lines.filter((l) => l.includes('"k":"action"')).map((l) => JSON.parse(l) as { act: string; n: number });
+    expect(actions.map((a) => a.act)).toEqual(['rollout.start', 'rollout.pause', 'operator.ack', 'rollout.resume']);
+    expect(actions[2]!.n).toBeGreaterThanOrEqual(1);
+    const rollout_events = lines.filter((l) => l.includes('"k":"p.rollout"')).map((l) => (JSON.parse(l) as { ev: string }).ev);
+    expect(rollout_events).toContain('paused');
+    expect(rollout_events).toContain('resumed');
+    expect(one.rollouts[0]!.committed).toBeGreaterThan(6);
   });
 
   it('refuses, with RUN_SHARDS, what a shard cannot do alone: broker outages, MQTT for now', async () => {

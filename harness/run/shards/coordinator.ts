@@ -1,4 +1,3 @@
-import type { FaultPlan } from '../../../sim/faults/plan.ts';
 import type { SimulationStats } from '../../../sim/simulation.ts';
 import type { Portfolio } from '../../../sim/world/topology.ts';
 import { UsageError } from '../../errors.ts';
@@ -10,7 +9,7 @@ import { brokerShards } from './broker-link.ts';
 import { runShardedLockstep, type ShardedLockstepOptions } from './sharded-lockstep.ts';
 import type { ShardFinal } from './shard-sim.ts';
 import { assignSites } from './split.ts';
-import { compilePlan } from '../../../sim/faults/plan.ts';
+import { compilePlan, isPlatformAction, type FaultPlan } from '../../../sim/faults/plan.ts';
 import { generatePortfolio } from '../../../sim/world/generate.ts';
 import { nocWindowSteps } from './noc-world.ts';
 import { DEFAULT_STEP_MS } from '../run-types.ts';
@@ -42,10 +41,10 @@ export function checkShardable(scenario: Scenario, options: RunOptions, plan: Fa
   if ((options.broker_outages ?? []).length > 0) refuse('broker outages touch every shard at once');
   const global = plan.faults.find((f) => f.scope === 'broker' || f.scope === 'platform');
   if (global) refuse(`the timeline's ${global.fault} (${global.id}) is not a fault of one site`);
-  const platform_action = plan.actions.find((a) => a.action.startsWith('rollout.') || a.action.startsWith('operator.'));
-  if (platform_action) refuse(`the timeline's ${platform_action.action} (${platform_action.id}) acts on the platform from inside a step`);
+  // Actions on the platform (rollout control, acknowledging, resolving) are the coordinator's, as
+  // the platform takes their steps (harness/run/platform-timeline.ts); the rest are one site's.
   const site_of = new Map(portfolio.devices.map((d) => [d.id, d.site_id]));
-  const spanning = plan.actions.find((a) => new Set(a.devices.map((id) => site_of.get(id))).size > 1);
+  const spanning = plan.actions.find((a) => !isPlatformAction(a) && new Set(a.devices.map((id) => site_of.get(id))).size > 1);
   if (spanning) refuse(`the timeline's ${spanning.action} (${spanning.id}) targets devices of several sites`);
 }
 
