@@ -298,7 +298,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           .option('shard-days', { type: 'number', default: 3, describe: 'simulated days for the 1-shard against --shards 2 comparison (a shorter run is mostly start-up and births)' })
           .option('scale-devices', { type: 'number', default: 100_000, describe: 'fleet size of the at-scale run (the flagship with every building count multiplied)' })
           .option('shard-pairs', { type: 'number', default: 3, describe: 'pairs of 1-shard and 2-shard runs, back to back; the median pair\'s ratio is reported' })
-          .option('month-days', { type: 'number', default: 0, describe: 'simulated days of the plain command (NOC included, one process) against the month target, scaled (30 for the month; 0 skips it)' })
+          .option('month-days', { type: 'number', default: 0, describe: 'simulated days of the plain command (NOC included; 2 shards where the command picks them) against the month target, scaled (30 for the month; 0 skips it)' })
           .option('scale-hours', { type: 'number', default: 24, describe: 'simulated hours of the at-scale run over 2 shards (0 skips it; under 24 the day is projected)' })
           .option('only', { choices: ['sim', 'mqtt', 'platform', 'store', 'load', 'viewer'] as const, array: true, describe: 'run only these sections (default: all)' })
           .option('connections', { type: 'number', default: 10_000, describe: 'device connections to open in the connection benchmark' })

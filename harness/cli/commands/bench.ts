@@ -69,7 +69,9 @@ export async function benchCommand(args: { days: number; shard_days?: number; sh
       ['sim: events / messages per device-day', `${int(r.events_per_device_day)} / ${int(r.messages_per_device_day)}`, '', ''],
       ['sim: garbage collection, share of wall time', `${(r.gc_share * 100).toFixed(1)} %`, `< ${TARGET_GC_SHARE * 100} %`, (TARGET_GC_SHARE / Math.max(0.001, r.gc_share)).toFixed(2)],
       ['sim: heap bytes / device (built)', int(r.heap_bytes_per_device_built), `≤ ${int(TARGET_BYTES_PER_DEVICE)}`, (TARGET_BYTES_PER_DEVICE / Math.max(1, r.heap_bytes_per_device_built)).toFixed(2)],
-      ['sim: heap bytes / device (running)', int(r.heap_bytes_per_device_running), `≤ ${int(TARGET_BYTES_PER_DEVICE)}`, (TARGET_BYTES_PER_DEVICE / Math.max(1, r.heap_bytes_per_device_running)).toFixed(2)],
+      // The simulator alone after a simulated day: what it grows by as it runs. The 1 KB target is
+      // the built kernel's (the row above); the running target is the next row's, with the platform.
+      ['sim: heap bytes / device (after a day, no platform)', int(r.heap_bytes_per_device_running), '', ''],
       ['sim + platform: heap bytes / device (end of run)', int(r.heap_bytes_per_device_with_platform), `≤ ${int(TARGET_RUNNING_BYTES_PER_DEVICE)}`, (TARGET_RUNNING_BYTES_PER_DEVICE / Math.max(1, r.heap_bytes_per_device_with_platform)).toFixed(2)],
     );
     // Three days, not one: 2 shards pay their start-up and the births (windows of one step) once,
