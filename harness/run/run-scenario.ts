@@ -23,7 +23,7 @@ import { simulationNocWorld } from '../../sim/actors/noc-sim-world.ts';
 
 import { checkScriptedFaults } from '../../sim/faults/scripted.ts';
 import { compilePlan, type FaultPlan } from '../../sim/faults/plan.ts';
-import { FaultRuntime } from '../../sim/faults/runtime.ts';
+import { FaultRuntime, plannedBrokerOutages } from '../../sim/faults/runtime.ts';
 import { PlatformTimeline, type RolloutControl } from './platform-timeline.ts';
 import { PlatformGate } from '../../sim/faults/platform-gate.ts';
 import { ScopeIndex } from '../../sim/faults/scope.ts';
@@ -318,6 +318,11 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       trace.append(scenario.start_ms, 'run', runLineFields(seed, portfolio.name, portfolio.devices.length, scenario.start_ms, sim_end_ms));
       const plan = compilePlan({ portfolio, seed, start_ms: scenario.start_ms, end_ms: sim_end_ms, steps: scenario.timeline.steps, processes: scenario.timeline.processes });
       const timeline = platformTimeline(plan, trace, platform ? live : undefined, options, scenario);
+      const { outages, edges: outage_edges } = brokerOutageEdges([...(options.broker_outages ?? []), ...plannedBrokerOutages(plan, scenario.start_ms, sim_end_ms, step_ms)], scenario.start_ms, step_ms);
+      // The broker as one simulator knows it when the platform applies a step: down from the step
+      // that starts at an outage's edge (the shards lose it there) to the one that starts at its end.
+      let link_up = true;
+      broker_up = () => link_up;
       if (platform) {
         for (const r of scenario.rollouts) if (r.at_ms !== null) live().enqueue({ at_ms: scenario.start_ms + r.at_ms, kind: 'create', target: 'rollout', id: String(r.plan.id), by: 'scenario', plan: r.plan });
       }
@@ -330,7 +335,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       const r = await runShards(
         scenario,
         portfolio,
-        { seed, duration_ms, step_ms, ota_devices: () => (platform ? [...new Set(platform.patching.list().flatMap((x) => platform!.patching.jobs(x.id).map((j) => j.device_id)))].sort() : []) },
+        { seed, duration_ms, step_ms, broker_outages: outages, ota_devices: () => (platform ? [...new Set(platform.patching.list().flatMap((x) => platform!.patching.jobs(x.id).map((j) => j.device_id)))].sort() : []) },
         {
           trace,
           receiver,
@@ -338,6 +343,13 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
             sent += expected;
             timeline.due(t_ms - 1);
             return wiring.barrier.complete(step, t_ms, expected, wills);
+          },
+          before_step: (step_start) => {
+            const edge = outage_edges.get(step_start);
+            if (!edge) return;
+            link_up = edge === 'up';
+            // Where one simulator tells it: at the step boundary, before the step's lines.
+            if (platform) live().link(link_up, step_start);
           },
           after_step: (t) => options.on_step?.(t, { platform, sim: sim_view }),
           // Commands come only from rollouts: none exists and none is queued to start by then (the
@@ -396,16 +408,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       for (const r of scenario.rollouts) if (r.at_ms !== null) live().enqueue({ at_ms: scenario.start_ms + r.at_ms, kind: 'create', target: 'rollout', id: String(r.plan.id), by: 'scenario', plan: r.plan });
     }
     noc = platform && options.noc !== false ? new Noc(simulationNocWorld(s), operatorPort(live), scenario.operations) : undefined;
-    const onGrid = (ms: number): number => Math.ceil(ms / step_ms) * step_ms;
-    const outage_edges = new Map<number, 'down' | 'up'>();
-    for (const o of [...(options.broker_outages ?? []), ...faults.broker_outages]) {
-      const at = scenario.start_ms + onGrid(o.at_ms);
-      const duration = Math.max(step_ms, onGrid(o.duration_ms));
-      if (options.transport === 'mqtt' && !options.broker_control) throw new MspError('RUN_CONFIG', 'broker outages over MQTT need a broker the run controls (the embedded broker)');
-      s.scheduleBrokerOutage(at, duration);
-      outage_edges.set(at, 'down');
-      outage_edges.set(at + duration, 'up');
-    }
+    const { outages, edges: outage_edges } = brokerOutageEdges([...(options.broker_outages ?? []), ...faults.broker_outages], scenario.start_ms, step_ms);
+    if (outages.length > 0 && options.transport === 'mqtt' && !options.broker_control) throw new MspError('RUN_CONFIG', 'broker outages over MQTT need a broker the run controls (the embedded broker)');
+    for (const o of outages) s.scheduleBrokerOutage(o.at_ms, o.duration_ms);
     const before_step = async (step_start: number): Promise<void> => {
       const edge = outage_edges.get(step_start);
       if (!edge) return;
@@ -537,6 +542,25 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     costs: noc ? noc.ledger() : null,
     trace_hash: trace.digestHex(),
   };
+}
+
+/**
+ * A run's broker outages (given as offsets from the start) made absolute and whole steps on the
+ * grid, and the step starts where the broker goes down or comes back: the same in one simulator
+ * and in a sharded run's coordinator.
+ */
+function brokerOutageEdges(listed: ReadonlyArray<{ readonly at_ms: number; readonly duration_ms: number }>, start_ms: number, step_ms: number): { outages: Array<{ at_ms: number; duration_ms: number }>; edges: Map<number, 'down' | 'up'> } {
+  const onGrid = (ms: number): number => Math.ceil(ms / step_ms) * step_ms;
+  const outages: Array<{ at_ms: number; duration_ms: number }> = [];
+  const edges = new Map<number, 'down' | 'up'>();
+  for (const o of listed) {
+    const at_ms = start_ms + onGrid(o.at_ms);
+    const duration_ms = Math.max(step_ms, onGrid(o.duration_ms));
+    outages.push({ at_ms, duration_ms });
+    edges.set(at_ms, 'down');
+    edges.set(at_ms + duration_ms, 'up');
+  }
+  return { outages, edges };
 }
 
 /**

@@ -86,20 +86,9 @@ export class FaultRuntime {
     this.#step_ms = options.step_ms ?? 1;
   }
 
-  #grid(ms: number): number {
-    return Math.ceil(ms / this.#step_ms) * this.#step_ms;
-  }
-
   /** The plan's broker outages as offsets from the start, on the step grid (what the harness performs). */
   get broker_outages(): Array<{ at_ms: number; duration_ms: number }> {
-    const start = this.#sim.config.start_ms;
-    return this.plan.faults
-      .filter((f) => f.scope === 'broker')
-      .map((f) => {
-        const at_ms = this.#grid(f.start_ms - start);
-        const end_ms = f.end_ms === null ? this.#sim.end_ms - start : f.end_ms - start;
-        return { at_ms, duration_ms: Math.max(this.#step_ms, this.#grid(end_ms - at_ms)) };
-      });
+    return plannedBrokerOutages(this.plan, this.#sim.config.start_ms, this.#sim.end_ms, this.#step_ms);
   }
 
   /** Puts every fault edge and action on the event queue (call once, after `Simulation.start`). */
@@ -199,6 +188,22 @@ export class FaultRuntime {
     }
     sim.fact('action', { id: a.id, act: a.action, n, ...('rollout' in a ? { rollout: a.rollout } : {}) }, site);
   }
+}
+
+/**
+ * A plan's broker outages as offsets from `start_ms`, on the step grid: each starts at the first
+ * step boundary at or after its fault and lasts whole steps, at least one (a sharded run's
+ * coordinator computes them without a simulator).
+ */
+export function plannedBrokerOutages(plan: FaultPlan, start_ms: number, end_ms: number, step_ms = 1): Array<{ at_ms: number; duration_ms: number }> {
+  const grid = (ms: number): number => Math.ceil(ms / step_ms) * step_ms;
+  return plan.faults
+    .filter((f) => f.scope === 'broker')
+    .map((f) => {
+      const at_ms = grid(f.start_ms - start_ms);
+      const until_ms = f.end_ms === null ? end_ms - start_ms : f.end_ms - start_ms;
+      return { at_ms, duration_ms: Math.max(step_ms, grid(until_ms - at_ms)) };
+    });
 }
 
 function siteOfFault(index: ScopeIndex, f: FaultInstance): string {

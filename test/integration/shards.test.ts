@@ -30,6 +30,9 @@ const CASES = [
   { name: 'rollout-uplink-outage', duration_ms: 2 * 3_600_000 },
   // Malformed payloads, link flapping, packet loss and RF interference on many homes (from 30m).
   { name: 'smart-home', duration_ms: 4 * 3_600_000 },
+  // Two broker outages (2h for 20m, 4h for 2m): every shard's devices lose the broker at once and
+  // storm back; the coordinator tells the platform its link went, as one simulator does.
+  { name: 'broker-storm', duration_ms: 5 * 3_600_000 },
 ];
 
 async function run(name: string, options: RunOptions): Promise<RunSummary> {
@@ -120,10 +123,12 @@ describe('shards', () => {
     // healthcare's timeline sends a technician (operator.repair, one site's devices): it splits too.
     const healthcare = loadScenario(resolveScenarioPath('healthcare'));
     expect(autoShards(healthcare, { seed: '1', duration_ms: 365 * DAY, cores: 4, options: { transport: 'memory' } })).toMatchObject({ shards: 2 });
-    // broker-storm's broker outages take every shard down at once: one process, and the line says why.
-    const storm = loadScenario(resolveScenarioPath('broker-storm'));
-    const refused = autoShards(storm, { seed: '1', duration_ms: 365 * DAY, cores: 4, options: { transport: 'memory' } });
-    expect(refused).toMatchObject({ shards: 1, why: expect.stringContaining('broker') });
+    // A platform restart holds the platform's input from inside a step: one process, and the line says why.
+    const base = loadScenario(resolveScenarioPath('broker-storm'));
+    const restart = { id: 'restart', at_ms: 3_600_000, action: 'outage.start', outage: 'platform_restart', target: {}, for_ms: 600_000, with: {} };
+    const restarting = { ...base, timeline: { ...base.timeline, steps: [...base.timeline.steps, restart] as unknown as typeof base.timeline.steps } };
+    const refused = autoShards(restarting, { seed: '1', duration_ms: 365 * DAY, cores: 4, options: { transport: 'memory' } });
+    expect(refused).toMatchObject({ shards: 1, why: expect.stringContaining('restarts the platform') });
   });
 
   it('the timeline\'s actions on the platform (rollout start, pause, resume; an operator\'s ack) give the one-simulator trace over 2 shards', { timeout: 240_000 }, async () => {
@@ -157,10 +162,18 @@ describe('shards', () => {
     expect(one.rollouts[0]!.committed).toBeGreaterThan(6);
   });
 
-  it('refuses, with RUN_SHARDS, what a shard cannot do alone: broker outages, MQTT for now', async () => {
-    // Its broker outages take every shard's devices down at once.
-    const outage = run('broker-storm', { shards: 2, shard_placement: 'in-process' });
-    await expect(outage).rejects.toMatchObject({ code: 'RUN_SHARDS', message: expect.stringContaining('broker') });
+  it('plays --broker-outage over shards as one simulator does, during a rollout (commands held back while the broker is down)', { timeout: 120_000 }, async () => {
+    const outages = [{ at_ms: 40 * 60_000, duration_ms: 10 * 60_000 }, { at_ms: 2 * 3_600_000, duration_ms: 3 * 60_000 }];
+    const one = await run('rollout-uplink-outage', { duration_ms: 3 * 3_600_000, broker_outages: outages });
+    const two = await run('rollout-uplink-outage', { duration_ms: 3 * 3_600_000, broker_outages: outages, shards: 2, shard_placement: 'in-process' });
+    expect(one.broker_outages).toBe(2);
+    expect(comparable(two)).toEqual(comparable(one));
+  });
+
+  it('refuses, with RUN_SHARDS, what a shard cannot do alone: a platform store, MQTT for now', async () => {
+    // A platform store's restarts and recovery are the one platform's, from inside a step.
+    const stored = run('broker-storm', { shards: 2, shard_placement: 'in-process', platform_store: 'memory' });
+    await expect(stored).rejects.toMatchObject({ code: 'RUN_SHARDS', message: expect.stringContaining('store') });
     // Refused before it connects anywhere: no broker is needed to be told no.
     const mqtt = run('rollout-uplink-outage', { duration_ms: 3_600_000, shards: 2, transport: 'mqtt' });
     await expect(mqtt).rejects.toMatchObject({ code: 'RUN_SHARDS', message: expect.stringContaining('in-memory') });

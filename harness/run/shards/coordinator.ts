@@ -38,9 +38,11 @@ export function checkShardable(scenario: Scenario, options: RunOptions, plan: Fa
     refuse('the simulated NOC\'s technicians can arrive within a step of leaving (shortest travel and repair time); the coordinator must tell a shard a step ahead: run with --no-noc or lengthen them');
   }
   if (options.data_dir !== undefined || options.platform_store === 'memory') refuse('a platform store is not supported with shards yet');
-  if ((options.broker_outages ?? []).length > 0) refuse('broker outages touch every shard at once');
-  const global = plan.faults.find((f) => f.scope === 'broker' || f.scope === 'platform');
-  if (global) refuse(`the timeline's ${global.fault} (${global.id}) is not a fault of one site`);
+  // A broker outage is every shard's at once, on step boundaries: each shard plays it on its own
+  // devices and the coordinator tells the platform (runShards). A platform restart holds the
+  // platform's input from inside a step, which only one simulator can do.
+  const restart = plan.faults.find((f) => f.scope === 'platform');
+  if (restart) refuse(`the timeline's ${restart.fault} (${restart.id}) restarts the platform from inside a step`);
   // Actions on the platform (rollout control, acknowledging, resolving) are the coordinator's, as
   // the platform takes their steps (harness/run/platform-timeline.ts); the rest are one site's.
   const site_of = new Map(portfolio.devices.map((d) => [d.id, d.site_id]));
@@ -98,10 +100,10 @@ export interface ShardedResult {
   readonly shards: ReadonlyArray<{ readonly devices: number; readonly heap_bytes: number }>;
 }
 
-/** Counters of every shard as one simulator's: sums, with the world's clock (run by every shard) counted once. */
+/** Counters of every shard as one simulator's: sums, with the world's clock and the broker's outages (run by every shard) counted once. */
 export function sumShardStats(finals: readonly ShardFinal[]): SimulationStats {
   const first = finals[0]!.stats;
-  const out: SimulationStats = { events: 0, published: {}, published_by_kind: {}, dropped: { radio_loss: 0, parent_down: 0, outbox_full: 0, reboot: 0 }, broker_outages: first.broker_outages, wills: 0, commands: 0, world_ticks: first.world_ticks };
+  const out: SimulationStats = { events: 0, published: {}, published_by_kind: {}, dropped: { radio_loss: 0, parent_down: 0, outbox_full: 0, reboot: 0 }, broker_outages: first.broker_outages, wills: 0, commands: 0, world_ticks: first.world_ticks, broker_edges: first.broker_edges };
   for (const { stats: s } of finals) {
     out.events += s.events;
     out.wills += s.wills;
@@ -110,7 +112,7 @@ export function sumShardStats(finals: readonly ShardFinal[]): SimulationStats {
     for (const [k, v] of Object.entries(s.published_by_kind)) out.published_by_kind[k as keyof typeof out.published_by_kind] = (out.published_by_kind[k as keyof typeof out.published_by_kind] ?? 0) + (v ?? 0);
     for (const k of Object.keys(out.dropped) as Array<keyof typeof out.dropped>) out.dropped[k] += s.dropped[k];
   }
-  out.events -= (finals.length - 1) * first.world_ticks;
+  out.events -= (finals.length - 1) * (first.world_ticks + first.broker_edges);
   return out;
 }
 
@@ -121,7 +123,14 @@ export function sumShardStats(finals: readonly ShardFinal[]): SimulationStats {
 export async function runShards(
   scenario: Scenario,
   portfolio: Portfolio,
-  run: { readonly seed: string; readonly duration_ms: number; readonly step_ms: number; readonly ota_devices: () => readonly string[] },
+  run: {
+    readonly seed: string;
+    readonly duration_ms: number;
+    readonly step_ms: number;
+    readonly ota_devices: () => readonly string[];
+    /** Absolute, on the step grid: every shard plays each on its devices (brokerOutageEdges). */
+    readonly broker_outages?: ReadonlyArray<{ readonly at_ms: number; readonly duration_ms: number }>;
+  },
   lockstep: Omit<ShardedLockstepOptions, 'start_ms' | 'end_ms' | 'step_ms' | 'shard_of' | 'first_at'>,
   options: RunOptions,
 ): Promise<ShardedResult> {
@@ -154,6 +163,7 @@ export async function runShards(
           duration_ms: run.duration_ms,
           step_ms: run.step_ms,
           vitals: lockstep.noc !== undefined,
+          broker_outages: run.broker_outages ?? [],
         }),
       ),
     );

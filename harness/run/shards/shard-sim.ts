@@ -30,6 +30,8 @@ export interface ShardInit {
   readonly step_ms: number;
   /** The coordinator runs the NOC: every cell reports the devices that died, came back or were repaired. */
   readonly vitals?: boolean;
+  /** The run's broker outages, absolute and on the step grid: every shard's devices lose the broker together. */
+  readonly broker_outages?: ReadonlyArray<{ readonly at_ms: number; readonly duration_ms: number }>;
 }
 
 /** A platform command routed to this shard (its device is here). */
@@ -180,6 +182,8 @@ export class ShardSimulator {
     const plan = compilePlan({ portfolio: whole, seed: init.seed, start_ms: init.start_ms, end_ms: this.sim.end_ms, steps: init.steps, processes: init.processes });
     this.#faults = new FaultRuntime(this.sim, plan, {}, { step_ms: init.step_ms, shard: { portfolio: whole, owns: (site) => (site === '' ? init.index === 0 : assignment.get(site) === init.index) } });
     this.#faults.schedule();
+    // After the faults, as one simulator schedules them: the same order among events of one time.
+    for (const o of init.broker_outages ?? []) this.sim.scheduleBrokerOutage(o.at_ms, o.duration_ms, init.index === 0);
   }
 
   get next_at(): number | null {

@@ -19,6 +19,11 @@ export interface ShardedLockstepOptions {
   readonly shard_of: (device_id: string) => number | undefined;
   /** Each shard's first event time after init. */
   readonly first_at: ReadonlyArray<number | null>;
+  /**
+   * Before a step's lines are written, with the step's start: where one simulator's lockstep
+   * calls its `before_step` (a broker outage's edge tells the platform its link went or came back).
+   */
+  readonly before_step?: (step_start_ms: number) => void;
   readonly after_step?: (step_end_ms: number) => void;
   /**
    * True when applying any step ending at or before `step_end_ms` cannot make the platform send
@@ -152,6 +157,8 @@ export async function runShardedLockstep(shards: readonly ShardLink[], o: Sharde
     if (ahead !== undefined) overlapped++;
     for (const cell of mergeCells(results)) {
       const step_end = cell.step_end;
+      // The start of the grid cell ending here (the run's last one may end early, at the run's end).
+      o.before_step?.(o.start_ms + Math.floor((step_end - 1 - o.start_ms) / o.step_ms) * o.step_ms);
       writeLines(o.trace, mergeLines(cell.parts.map((p) => p.lines)));
       if (o.noc) for (const part of cell.parts) if (part.vitals) o.noc.vitals(part.vitals);
       let sent = 0;
