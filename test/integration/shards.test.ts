@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveScenarioPath } from '../../harness/cli/scenario-path.ts';
 import { runScenario, type RunOptions, type RunSummary } from '../../harness/run/run-scenario.ts';
@@ -170,10 +173,26 @@ describe('shards', () => {
     expect(comparable(two)).toEqual(comparable(one));
   });
 
-  it('refuses, with RUN_SHARDS, what a shard cannot do alone: a platform store, MQTT for now', async () => {
-    // A platform store's restarts and recovery are the one platform's, from inside a step.
-    const stored = run('broker-storm', { shards: 2, shard_placement: 'in-process', platform_store: 'memory' });
-    await expect(stored).rejects.toMatchObject({ code: 'RUN_SHARDS', message: expect.stringContaining('store') });
+  it('keeps the platform\'s durable store over shards: the same trace, and the same records in it', { timeout: 120_000 }, async () => {
+    const dirs = [mkdtempSync(join(tmpdir(), 'msp-shard-store-')), mkdtempSync(join(tmpdir(), 'msp-shard-store-'))];
+    try {
+      const one = await run('smart-home', { duration_ms: 3 * 3_600_000, data_dir: dirs[0]! });
+      const two = await run('smart-home', { duration_ms: 3 * 3_600_000, data_dir: dirs[1]!, shards: 2 });
+      expect(comparable(two)).toEqual(comparable(one));
+      expect(one.store!.records).toBeGreaterThan(0);
+      expect({ ...two.store!, location: '' }).toEqual({ ...one.store!, location: '' });
+    } finally {
+      for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses, with RUN_SHARDS, what a shard cannot do alone: a platform restart, MQTT for now', async () => {
+    // A platform restart holds the one platform's input from inside a step.
+    const base = loadScenario(resolveScenarioPath('broker-storm'));
+    const restart = { id: 'restart', at_ms: 3_600_000, action: 'outage.start', outage: 'platform_restart', target: {}, for_ms: 600_000, with: {} };
+    const restarting = { ...base, timeline: { ...base.timeline, steps: [...base.timeline.steps, restart] as unknown as typeof base.timeline.steps } };
+    const refused = runScenario(restarting, { noc: false, shards: 2, shard_placement: 'in-process' });
+    await expect(refused).rejects.toMatchObject({ code: 'RUN_SHARDS', message: expect.stringContaining('restarts the platform') });
     // Refused before it connects anywhere: no broker is needed to be told no.
     const mqtt = run('rollout-uplink-outage', { duration_ms: 3_600_000, shards: 2, transport: 'mqtt' });
     await expect(mqtt).rejects.toMatchObject({ code: 'RUN_SHARDS', message: expect.stringContaining('in-memory') });

@@ -217,7 +217,7 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
     }
     // Unasked, a long run on the in-memory bus uses a second core when the scenario can be split.
     let shards = args.shards;
-    const plain_memory = args.transport === 'memory' && args.speed === undefined && args.data === undefined && args.shard_broker === undefined;
+    const plain_memory = args.transport === 'memory' && args.speed === undefined && args.shard_broker === undefined;
     if (shards === undefined && plain_memory) {
       const choice = autoShards(scenario, {
         seed: seed ?? scenario.seed,

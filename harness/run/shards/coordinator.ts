@@ -37,7 +37,6 @@ export function checkShardable(scenario: Scenario, options: RunOptions, plan: Fa
   if (with_platform && options.noc !== false && nocWindowSteps(scenario.operations, options.step_ms ?? DEFAULT_STEP_MS) < 1) {
     refuse('the simulated NOC\'s technicians can arrive within a step of leaving (shortest travel and repair time); the coordinator must tell a shard a step ahead: run with --no-noc or lengthen them');
   }
-  if (options.data_dir !== undefined || options.platform_store === 'memory') refuse('a platform store is not supported with shards yet');
   // A broker outage is every shard's at once, on step boundaries: each shard plays it on its own
   // devices and the coordinator tells the platform (runShards). A platform restart holds the
   // platform's input from inside a step, which only one simulator can do.
