@@ -310,6 +310,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   let fault_stats: { started: number; not_applied: number; actions: number } | undefined;
   let ota_of: (id: string) => OtaFacts | undefined = () => undefined;
   const sim_view = { config: { portfolio } };
+  /** What a sharded run's shards queued for the platform's session during restarts (one simulator's barrier counts its own). */
+  let shard_queued_delivered = 0;
   try {
     if ((options.shards ?? 1) > 1) {
       const step_ms = options.step_ms ?? DEFAULT_STEP_MS;
@@ -323,6 +325,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       // that starts at an outage's edge (the shards lose it there) to the one that starts at its end.
       let link_up = true;
       broker_up = () => link_up;
+      // Platform restarts: the coordinator holds the platform (its gate, its session, its store)
+      // where one simulator's fault event would, before the lines of the step it falls in.
+      const restart_edges = platformRestartEdges(plan);
+      let next_restart_edge = 0;
       if (platform) {
         for (const r of scenario.rollouts) if (r.at_ms !== null) live().enqueue({ at_ms: scenario.start_ms + r.at_ms, kind: 'create', target: 'rollout', id: String(r.plan.id), by: 'scenario', plan: r.plan });
       }
@@ -346,10 +352,17 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
           },
           before_step: (step_start) => {
             const edge = outage_edges.get(step_start);
-            if (!edge) return;
-            link_up = edge === 'up';
-            // Where one simulator tells it: at the step boundary, before the step's lines.
-            if (platform) live().link(link_up, step_start);
+            if (edge) {
+              link_up = edge === 'up';
+              // Where one simulator tells it: at the step boundary, before the step's lines.
+              if (platform) live().link(link_up, step_start);
+            }
+            for (; next_restart_edge < restart_edges.length && restart_edges[next_restart_edge]!.at_ms < step_start + step_ms; next_restart_edge++) {
+              const e = restart_edges[next_restart_edge]!;
+              if (!platform) continue;
+              if (e.down) platform_gate.down(e.at_ms);
+              else platform_gate.up(e.at_ms);
+            }
           },
           after_step: (t) => options.on_step?.(t, { platform, sim: sim_view }),
           // Commands come only from rollouts: none exists and none is queued to start by then (the
@@ -378,6 +391,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       steps = r.steps;
       sim_stats = r.stats;
       fault_stats = r.faults;
+      shard_queued_delivered = r.platform_queued_delivered;
       ota_of = r.ota_of;
       options.on_shards_done?.(r.shards);
     } else {
@@ -534,7 +548,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       platform_backlog_max: gate.max_backlog,
       platform_backlog_dropped: gate.overflow,
       platform_session_resumes: wiring.platform_session.session.resumes,
-      platform_queued_delivered: wiring.platform_session.session.queued_delivered,
+      platform_queued_delivered: wiring.platform_session.session.queued_delivered + shard_queued_delivered,
       platform_stall_resumes: wiring.platform_session.session.stall_resumes,
     },
     store: store && store_stats ? { location: store.location, restarts, replayed_inputs, records: store_stats.records, snapshots: store_stats.snapshots, bytes: store_stats.bytes } : null,
@@ -542,6 +556,20 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     costs: noc ? noc.ledger() : null,
     trace_hash: trace.digestHex(),
   };
+}
+
+/**
+ * A plan's platform restarts as the edges one simulator's fault events make, in the order they
+ * fire: by time, then the order the fault runtime scheduled them (each fault's start, then its end).
+ */
+function platformRestartEdges(plan: FaultPlan): Array<{ at_ms: number; down: boolean }> {
+  const edges: Array<{ at_ms: number; down: boolean; order: number }> = [];
+  for (const f of plan.faults) {
+    if (f.scope !== 'platform') continue;
+    edges.push({ at_ms: f.start_ms, down: true, order: edges.length });
+    if (f.end_ms !== null) edges.push({ at_ms: f.end_ms, down: false, order: edges.length });
+  }
+  return edges.sort((a, b) => a.at_ms - b.at_ms || a.order - b.order).map(({ at_ms, down }) => ({ at_ms, down }));
 }
 
 /**

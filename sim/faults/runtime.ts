@@ -54,7 +54,11 @@ function scheduleFunction(name: ScheduleName): ZoneSchedule | undefined {
 
 export class FaultRuntime {
   readonly plan: FaultPlan;
-  readonly stats = { started: 0, ended: 0, not_applied: 0, actions: 0 };
+  /**
+   * `echoes`: events of a platform restart played on a shard that does not own it (below); a
+   * sharded run subtracts them from its events, as one simulator has the restart's events once.
+   */
+  readonly stats = { started: 0, ended: 0, not_applied: 0, actions: 0, echoes: 0 };
   readonly #sim: Simulation;
   readonly #ports: FaultPorts;
   readonly #index: ScopeIndex;
@@ -97,7 +101,12 @@ export class FaultRuntime {
     const outages = this.broker_outages;
     let b = 0;
     for (const f of this.plan.faults) {
-      if (!this.#owns(this.faultSite(f))) continue;
+      if (!this.#owns(this.faultSite(f))) {
+        // A platform restart drops the platform's session on every shard's bus at its instant,
+        // in its place among the faults; the shard owning it (shard 0) also writes and counts it.
+        if (f.scope === 'platform' && this.#ports.platform_gate) this.#echoPlatformFault(f, this.#ports.platform_gate);
+        continue;
+      }
       if (f.scope === 'broker') {
         // Recorded where the harness really performs it: on the step grid.
         const o = outages[b++]!;
@@ -149,6 +158,19 @@ export class FaultRuntime {
       active?.end();
       this.stats.ended++;
       sim.fact('fault', { ...this.#fields(f), s: 'end' }, site);
+    });
+  }
+
+  #echoPlatformFault(f: FaultInstance, gate: NonNullable<FaultPorts['platform_gate']>): void {
+    const sim = this.#sim;
+    sim.queue.schedule(f.start_ms, Priority.fault, f.id, () => {
+      this.stats.echoes++;
+      gate.down(sim.clock.now_ms);
+    });
+    if (f.end_ms === null) return;
+    sim.queue.schedule(f.end_ms, Priority.fault, `${f.id}-end`, () => {
+      this.stats.echoes++;
+      gate.up(sim.clock.now_ms);
     });
   }
 

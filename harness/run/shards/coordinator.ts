@@ -22,8 +22,8 @@ export const SHARDS_MEMORY_ONLY = 'shards run on the in-memory bus only so far: 
 
 /**
  * What a sharded run cannot do yet, each refused up front with RUN_SHARDS rather than giving a
- * different trace (docs/scale-out.md, "What shards cannot do yet"): everything here acts across
- * sites from one place, or on the platform from inside a step.
+ * different trace (docs/scale-out.md, "What shards cannot do yet"): device sessions over MQTT,
+ * real time, a NOC too quick to tell a shard in time, and an action on devices of several sites.
  */
 export function checkShardable(scenario: Scenario, options: RunOptions, plan: FaultPlan, portfolio: Portfolio, with_platform: boolean): void {
   const n = options.shards ?? 1;
@@ -38,10 +38,8 @@ export function checkShardable(scenario: Scenario, options: RunOptions, plan: Fa
     refuse('the simulated NOC\'s technicians can arrive within a step of leaving (shortest travel and repair time); the coordinator must tell a shard a step ahead: run with --no-noc or lengthen them');
   }
   // A broker outage is every shard's at once, on step boundaries: each shard plays it on its own
-  // devices and the coordinator tells the platform (runShards). A platform restart holds the
-  // platform's input from inside a step, which only one simulator can do.
-  const restart = plan.faults.find((f) => f.scope === 'platform');
-  if (restart) refuse(`the timeline's ${restart.fault} (${restart.id}) restarts the platform from inside a step`);
+  // devices and the coordinator tells the platform (runShards). A platform restart likewise: every
+  // shard takes the platform's session off its bus, the coordinator holds the platform.
   // Actions on the platform (rollout control, acknowledging, resolving) are the coordinator's, as
   // the platform takes their steps (harness/run/platform-timeline.ts); the rest are one site's.
   const site_of = new Map(portfolio.devices.map((d) => [d.id, d.site_id]));
@@ -95,6 +93,8 @@ export interface ShardedResult {
   readonly stats: SimulationStats;
   readonly faults: { readonly started: number; readonly not_applied: number; readonly actions: number };
   readonly ota_of: (device_id: string) => OtaFacts | undefined;
+  /** What the shards' buses queued for the platform while a restart held its session down. */
+  readonly platform_queued_delivered: number;
   /** Each shard's devices and its process's heap at the end (ShardFinal.heap_bytes). */
   readonly shards: ReadonlyArray<{ readonly devices: number; readonly heap_bytes: number }>;
 }
@@ -112,6 +112,8 @@ export function sumShardStats(finals: readonly ShardFinal[]): SimulationStats {
     for (const k of Object.keys(out.dropped) as Array<keyof typeof out.dropped>) out.dropped[k] += s.dropped[k];
   }
   out.events -= (finals.length - 1) * (first.world_ticks + first.broker_edges);
+  // A platform restart's events are played by every shard; only its owner's are one simulator's.
+  for (const f of finals) out.events -= f.faults.echoes;
   return out;
 }
 
@@ -186,7 +188,7 @@ export async function runShards(
       faults.not_applied += f.faults.not_applied;
       faults.actions += f.faults.actions;
     }
-    return { steps, stats: sumShardStats(finals), faults, ota_of: (id) => ota.get(id), shards: finals.map((f) => ({ devices: f.devices, heap_bytes: f.heap_bytes })) };
+    return { steps, stats: sumShardStats(finals), faults, platform_queued_delivered: finals.reduce((n, f) => n + f.platform_queued_delivered, 0), ota_of: (id) => ota.get(id), shards: finals.map((f) => ({ devices: f.devices, heap_bytes: f.heap_bytes })) };
   } finally {
     await Promise.all(links.map((l) => l.close()));
   }

@@ -108,7 +108,9 @@ export interface OtaView {
 export interface ShardFinal {
   readonly stats: SimulationStats;
   /** The fault runtime's counters for this shard's faults and actions. */
-  readonly faults: { readonly started: number; readonly not_applied: number; readonly actions: number };
+  readonly faults: { readonly started: number; readonly not_applied: number; readonly actions: number; readonly echoes: number };
+  /** Messages this shard's bus queued for the platform's session while a restart had it down, delivered at step ends. */
+  readonly platform_queued_delivered: number;
   readonly ota: Record<string, OtaView>;
   /**
    * What the shard's simulation holds on its process's heap at the end of the run: the heap then
@@ -134,6 +136,10 @@ export class ShardSimulator {
   #lines: StepLineBatch = EMPTY;
   #positions: Int32Array | null = null;
   #messages: ShardMessage[] = [];
+  /** The platform's session on this shard's bus, and whether a platform restart holds it down. */
+  readonly #platform: ReturnType<MemoryBus['connect']>;
+  #platform_down = false;
+  #platform_queued = 0;
   readonly #heap_base_bytes = settledHeapBytes();
   readonly #grid_start_ms: number;
   readonly #step_ms: number;
@@ -161,6 +167,7 @@ export class ShardSimulator {
       },
     });
     platform.subscribe(ALL_DEVICE_MESSAGES);
+    this.#platform = platform;
     // A shard's lines all go through step batches; anything written outside a step would have no
     // place in the merged trace, so it fails loudly instead of vanishing.
     const loose = new TraceJournal((line) => {
@@ -180,7 +187,20 @@ export class ShardSimulator {
     if (init.vitals === true) this.sim.watchVitals();
     this.sim.start();
     const plan = compilePlan({ portfolio: whole, seed: init.seed, start_ms: init.start_ms, end_ms: this.sim.end_ms, steps: init.steps, processes: init.processes });
-    this.#faults = new FaultRuntime(this.sim, plan, {}, { step_ms: init.step_ms, shard: { portfolio: whole, owns: (site) => (site === '' ? init.index === 0 : assignment.get(site) === init.index) } });
+    // A platform restart takes the platform's session off this shard's bus as MemoryBarrier takes
+    // it off one simulator's (harness/run/barriers.ts): what devices publish meanwhile queues and
+    // is delivered at each step's end; the coordinator holds the platform itself (its gate).
+    const platform_gate = {
+      down: (): void => {
+        this.#platform_down = true;
+        platform.drop();
+      },
+      up: (): void => {
+        this.#platform_down = false;
+        this.#platform_queued += platform.reconnect();
+      },
+    };
+    this.#faults = new FaultRuntime(this.sim, plan, { platform_gate }, { step_ms: init.step_ms, shard: { portfolio: whole, owns: (site) => (site === '' ? init.index === 0 : assignment.get(site) === init.index) } });
     this.#faults.schedule();
     // After the faults, as one simulator schedules them: the same order among events of one time.
     for (const o of init.broker_outages ?? []) this.sim.scheduleBrokerOutage(o.at_ms, o.duration_ms, init.index === 0);
@@ -223,6 +243,11 @@ export class ShardSimulator {
     this.#positions = null;
     this.#messages = [];
     this.sim.runUntil(step_end - 1);
+    if (this.#platform_down) {
+      // The step's end, as one simulator's barrier takes it: resume to take the queue, drop again.
+      this.#platform_queued += this.#platform.reconnect();
+      this.#platform.drop();
+    }
     const sent = this.#sentSoFar() - before;
     const positions = this.#positions;
     const messages = this.#messages;
@@ -246,6 +271,6 @@ export class ShardSimulator {
       if (agent) ota[id] = { job: agent.job, bricked: agent.bricked, bricked_once: agent.bricked_once, state: agent.state };
     }
     const f = this.#faults.stats;
-    return { stats: this.sim.stats, faults: { started: f.started, not_applied: f.not_applied, actions: f.actions }, ota, heap_bytes: settledHeapBytes() - this.#heap_base_bytes, devices: this.sim.twins.length };
+    return { stats: this.sim.stats, faults: { started: f.started, not_applied: f.not_applied, actions: f.actions, echoes: f.echoes }, platform_queued_delivered: this.#platform_queued, ota, heap_bytes: settledHeapBytes() - this.#heap_base_bytes, devices: this.sim.twins.length };
   }
 }
