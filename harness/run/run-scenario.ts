@@ -199,12 +199,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     },
   };
   const to_trace: Journal = (t, k, f) => trace.append(t, k, f);
+  // The timeline and fault processes, compiled into a plan (ground truth) once: the store, the
+  // shard checks, the fault runtime and a sharded run's coordinator all read the same one.
+  const plan = compilePlan({ portfolio, seed, start_ms: scenario.start_ms, end_ms: scenario.start_ms + duration_ms, steps: scenario.timeline.steps, processes: scenario.timeline.processes });
   // The store: SQLite in --data, or memory when a platform restart needs something to come back from.
-  const end_ms_planned = scenario.start_ms + duration_ms;
   const store_mode = options.platform_store ?? 'auto';
-  const restarts_planned = (): boolean =>
-    compilePlan({ portfolio, seed, start_ms: scenario.start_ms, end_ms: end_ms_planned, steps: scenario.timeline.steps, processes: scenario.timeline.processes }).faults.some((f) => f.fault === 'platform_restart');
-  const use_store = platform_options !== undefined && store_mode !== 'none' && (options.data_dir !== undefined || store_mode === 'memory' || restarts_planned());
+  const use_store = platform_options !== undefined && store_mode !== 'none' && (options.data_dir !== undefined || store_mode === 'memory' || plan.faults.some((f) => f.fault === 'platform_restart'));
   const memory_store = new MemoryStore();
   const openStore = (): PlatformStore => (options.data_dir !== undefined ? new SqliteStore(options.data_dir, { writer: 'simulator' }) : memory_store);
   let store: PlatformStore | undefined;
@@ -270,10 +270,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     wired.wiring?.publishCommands(commands);
   };
   // Refused before any connection is made: what a sharded run cannot do (docs/scale-out.md).
-  if (options.shards !== undefined) {
-    const plan = compilePlan({ portfolio, seed, start_ms: scenario.start_ms, end_ms: end_ms_planned, steps: scenario.timeline.steps, processes: scenario.timeline.processes });
-    checkShardable(scenario, options, plan, portfolio, platform_options !== undefined);
-  }
+  if (options.shards !== undefined) checkShardable(scenario, options, plan, portfolio, platform_options !== undefined);
   const receiver = new StepReceiver(trace, {
     count_only: realtime,
     ...(platform
@@ -318,7 +315,6 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       const by_id = new Map(portfolio.devices.map((d) => [d.id, { spec: d }]));
       checkScriptedFaults({ device: (id) => by_id.get(id) as never }, scenario.faults);
       trace.append(scenario.start_ms, 'run', runLineFields(seed, portfolio.name, portfolio.devices.length, scenario.start_ms, sim_end_ms));
-      const plan = compilePlan({ portfolio, seed, start_ms: scenario.start_ms, end_ms: sim_end_ms, steps: scenario.timeline.steps, processes: scenario.timeline.processes });
       const timeline = platformTimeline(plan, trace, platform ? live : undefined, options, scenario);
       const { outages, edges: outage_edges } = brokerOutageEdges([...(options.broker_outages ?? []), ...plannedBrokerOutages(plan, scenario.start_ms, sim_end_ms, step_ms)], scenario.start_ms, step_ms);
       // The broker as one simulator knows it when the platform applies a step: down from the step
@@ -406,9 +402,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     sim_end_ms = sim.end_ms;
     ota_of = (id) => sim.device(id)?.ota ?? undefined;
     const step_ms = options.step_ms ?? DEFAULT_STEP_MS;
-    // The timeline and fault processes, compiled into a plan (ground truth) and played on the queue.
+    // The plan played on the queue.
     checkScriptedFaults(s, scenario.faults);
-    const plan = compilePlan({ portfolio, seed, start_ms: scenario.start_ms, end_ms: s.end_ms, steps: scenario.timeline.steps, processes: scenario.timeline.processes });
     const timeline = platformTimeline(plan, trace, platform ? live : undefined, options, scenario);
     faults = new FaultRuntime(s, plan, platform ? { platform_gate } : {}, { step_ms, index: scope_index });
     if (realtime && faults.broker_outages.length > 0) throw new UsageError('RUN_OUTAGE_REALTIME', `${scenario.file}: the timeline's broker outages need lockstep step boundaries; drop --speed`);
