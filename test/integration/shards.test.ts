@@ -199,6 +199,11 @@ describe('shards', () => {
       expect(comparable(sharded)).toEqual(comparable(one));
       expect(sharded.store).toEqual(one.store);
     }
+    // With no platform in the loop there is nothing to restart: not applied, in one process and over shards alike.
+    const bare = await runScenario(restarting, { noc: false, platform: false, duration_ms: 2 * 3_600_000 });
+    expect(bare.faults.not_applied).toBe(1);
+    const bare_sharded = await runScenario(restarting, { noc: false, platform: false, duration_ms: 2 * 3_600_000, shards: 2, shard_placement: 'in-process' });
+    expect(comparable(bare_sharded)).toEqual(comparable(bare));
   });
 
   it('refuses, with RUN_SHARDS, what a shard cannot do alone: MQTT for now', async () => {

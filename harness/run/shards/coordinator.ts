@@ -165,6 +165,7 @@ export async function runShards(
           step_ms: run.step_ms,
           vitals: lockstep.noc !== undefined,
           broker_outages: run.broker_outages ?? [],
+          platform: options.platform !== false,
         }),
       ),
     );

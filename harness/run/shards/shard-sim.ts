@@ -32,6 +32,8 @@ export interface ShardInit {
   readonly vitals?: boolean;
   /** The run's broker outages, absolute and on the step grid: every shard's devices lose the broker together. */
   readonly broker_outages?: ReadonlyArray<{ readonly at_ms: number; readonly duration_ms: number }>;
+  /** False when the run has no platform in the loop: a platform restart then has nothing to restart (not applied). */
+  readonly platform?: boolean;
 }
 
 /** A platform command routed to this shard (its device is here). */
@@ -200,7 +202,7 @@ export class ShardSimulator {
         this.#platform_queued += platform.reconnect();
       },
     };
-    this.#faults = new FaultRuntime(this.sim, plan, { platform_gate }, { step_ms: init.step_ms, shard: { portfolio: whole, owns: (site) => (site === '' ? init.index === 0 : assignment.get(site) === init.index) } });
+    this.#faults = new FaultRuntime(this.sim, plan, init.platform === false ? {} : { platform_gate }, { step_ms: init.step_ms, shard: { portfolio: whole, owns: (site) => (site === '' ? init.index === 0 : assignment.get(site) === init.index) } });
     this.#faults.schedule();
     // After the faults, as one simulator schedules them: the same order among events of one time.
     for (const o of init.broker_outages ?? []) this.sim.scheduleBrokerOutage(o.at_ms, o.duration_ms, init.index === 0);
