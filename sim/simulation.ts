@@ -227,9 +227,11 @@ export class Simulation implements DeviceHost {
       const { batch, position } = this.#lines.takeIndexed();
       return this.#deps.step_lines(batch, position);
     }
-    const batch = this.#lines.take();
-    for (let i = 0; i < batch.line.length; i++) this.#deps.trace.appendLine(batch.kind[i]!, batch.line[i]!);
+    this.#lines.drainTo(this.#appendLine);
   }
+
+  /** The trace's appendLine, made once (the step's lines are written through it at every step's end). */
+  readonly #appendLine = (kind: string, line: string): void => this.#deps.trace.appendLine(kind, line);
 
   /**
    * A line of the simulator's: held for the step's end while a step runs (its place in the trace

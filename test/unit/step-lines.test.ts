@@ -48,6 +48,26 @@ describe('step lines: the trace order of a step', () => {
     expect(b.take().line).toEqual([]);
   });
 
+  it('drainTo writes what take() returns, in the same order, and empties the buffer, for any step', () => {
+    const step = fc.array(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.constantFrom('', 'a', 'b', 'c'), fc.constantFrom('pub', 'fault')), { maxLength: 80 });
+    const b = new StepLines();
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 3 }), (steps) => {
+        // One buffer over several steps: its sort scratch is reused and must not leak between them.
+        for (const lines of steps) {
+          lines.forEach(([t, site, kind], i) => b.push(t, site, kind, `line-${i}`));
+          const written: string[] = [];
+          b.drainTo((kind, line) => written.push(`${kind} ${line}`));
+          const again = new StepLines();
+          lines.forEach(([t, site, kind], i) => again.push(t, site, kind, `line-${i}`));
+          const taken = again.take();
+          expect(written).toEqual(taken.line.map((l, i) => `${taken.kind[i]} ${l}`));
+          expect(b.size).toBe(0);
+        }
+      }),
+    );
+  });
+
   it('takeIndexed says where each pushed line went, for any step (null when nothing moved)', () => {
     const step = fc.array(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.constantFrom('', 'a', 'b', 'c')), { maxLength: 60 });
     fc.assert(
