@@ -69,15 +69,27 @@ export class StepLines {
       for (let i = 0; i < n; i++) write(kind[i]!, line[i]!);
     } else {
       if (this.#order.length < n) this.#order = new Int32Array(Math.max(n, 2 * this.#order.length));
-      const order = this.#order.subarray(0, n);
-      for (let i = 0; i < n; i++) order[i] = i;
-      order.sort((x, y) => {
-        const dt = t[x]! - t[y]!;
-        if (dt !== 0) return dt;
-        const sx = site[x]!;
-        const sy = site[y]!;
-        return sx < sy ? -1 : sx > sy ? 1 : x - y;
-      });
+      const order = this.#order;
+      // Insertion sort: a step's lines come in time order but for lines of one millisecond from
+      // different sites, so it is nearly sorted and this costs about one pass, with no allocation
+      // (a comparator sort of a typed array copies it). Stable: equal keys keep the push order. A
+      // step far from sorted (a broker outage's lines for every device at one instant) falls back
+      // to the comparator sort rather than going quadratic.
+      let moves = 0;
+      for (let i = 0; i < n && moves <= 16 * n; i++) {
+        let j = i;
+        while (j > 0 && before(t, site, i, order[j - 1]!)) {
+          order[j] = order[j - 1]!;
+          j--;
+          moves++;
+        }
+        order[j] = i;
+      }
+      if (moves > 16 * n) {
+        const sorted = order.subarray(0, n);
+        for (let i = 0; i < n; i++) sorted[i] = i;
+        sorted.sort((x, y) => (before(t, site, x, y) ? -1 : before(t, site, y, x) ? 1 : x - y));
+      }
       for (let i = 0; i < n; i++) write(kind[order[i]!]!, line[order[i]!]!);
     }
     this.#t = [];
@@ -98,6 +110,12 @@ export class StepLines {
     this.#line = [];
     return ordered;
   }
+}
+
+/** Whether line a goes strictly before line b in the trace's (time, site) order. */
+function before(t: readonly number[], site: readonly string[], a: number, b: number): boolean {
+  const dt = t[a]! - t[b]!;
+  return dt < 0 || (dt === 0 && site[a]! < site[b]!);
 }
 
 /** Whether the batch is already in (time, site) order: the common case, since events pop in time order. */
