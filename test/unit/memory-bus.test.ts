@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MemoryBus, type BusMessage } from '../../sim/edge/memory-bus.ts';
 import { topicMatches } from '../../platform/contract/topics.ts';
@@ -22,6 +23,21 @@ describe('topic filters', () => {
 });
 
 describe('memory bus', () => {
+  it('delivers a publish to exactly the clients one of whose filters topicMatches, for any filters and topic', () => {
+    const level = fc.constantFrom('a', 'b', '', '$x', 'msp');
+    const topic = fc.array(level, { minLength: 1, maxLength: 4 }).map((l) => l.join('/'));
+    const filter = fc.array(fc.constantFrom('a', 'b', '', '$x', 'msp', '+', '#'), { minLength: 1, maxLength: 4 }).filter((l) => !l.slice(0, -1).includes('#')).map((l) => l.join('/'));
+    fc.assert(
+      fc.property(fc.array(fc.array(filter, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 4 }), topic, (clients, t) => {
+        const bus = new MemoryBus();
+        const got = clients.map((filters, i) => collector(bus, `c${i}`, ...filters));
+        bus.connect('pub').publish(t, 'x', 1, false);
+        clients.forEach((filters, i) => expect(got[i]!.length).toBe(filters.some((f) => topicMatches(f, t)) ? 1 : 0));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('delivers by wildcard subscription, once per client', () => {
     const bus = new MemoryBus();
     const got = collector(bus, 'p', 'msp/v1/+/+/telemetry', 'msp/v1/#');
