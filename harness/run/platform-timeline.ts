@@ -1,3 +1,4 @@
+import { MspError } from '../../common/errors.ts';
 import type { OperatorPort } from '../../sim/actors/noc.ts';
 import { isPlatformAction, type FaultPlan, type PlatformAction } from '../../sim/faults/plan.ts';
 
@@ -102,8 +103,8 @@ export class PlatformTimeline {
 
   #rollouts(): RolloutControl {
     const control = this.#deps.rollouts;
-    // The harness checks this before the run starts (RUN_NO_ROLLOUT_CONTROL); reaching it is a bug.
-    if (!control) throw new Error('a timeline rollout action with no rollout control wired in');
+    // The harness refuses such a run before it starts; a caller that builds a timeline itself gets the same code.
+    if (!control) throw new MspError('RUN_NO_ROLLOUT_CONTROL', 'the timeline starts, pauses, resumes or cancels a rollout, but no rollout control is wired into this run');
     return control;
   }
 }
