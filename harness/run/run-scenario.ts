@@ -270,7 +270,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     wired.wiring?.publishCommands(commands);
   };
   // Refused before any connection is made: what a sharded run cannot do (docs/scale-out.md).
-  if (options.shards !== undefined) checkShardable(scenario, options, plan, portfolio, platform_options !== undefined);
+  if (options.shards !== undefined) checkShardable(scenario, options, platform_options !== undefined);
   const receiver = new StepReceiver(trace, {
     count_only: realtime,
     ...(platform

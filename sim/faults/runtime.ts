@@ -72,6 +72,8 @@ export class FaultRuntime {
    */
   readonly #fault_sites = new Map<FaultInstance, string>();
   readonly #action_sites = new Map<PlannedAction, string | null>();
+  /** A shard's count of HVAC controllers among the devices of each action whose devices span sites (its line's `n`). */
+  readonly #spanning_hvac = new Map<PlannedAction, number>();
 
   constructor(sim: Simulation, plan: FaultPlan, ports: FaultPorts = {}, options: FaultRuntimeOptions = {}) {
     this.#sim = sim;
@@ -85,7 +87,11 @@ export class FaultRuntime {
     if (options.shard) {
       const whole = new ScopeIndex(options.shard.portfolio);
       for (const f of plan.faults) this.#fault_sites.set(f, siteOfFault(whole, f));
-      for (const a of plan.actions) this.#action_sites.set(a, siteOfAction(whole, a, true));
+      for (const a of plan.actions) {
+        const site = siteOfAction(whole, a, true);
+        this.#action_sites.set(a, site);
+        if (site === null) this.#spanning_hvac.set(a, a.devices.filter((id) => whole.device(id)?.kind === 'hvac').length);
+      }
     }
     this.#step_ms = options.step_ms ?? 1;
   }
@@ -117,7 +123,14 @@ export class FaultRuntime {
     }
     for (const a of this.plan.actions) {
       const site = this.actionSite(a);
-      if (site === null) throw new SimError('SIM_INVALID_ARGUMENT', `action ${a.id} spans sites, which a shard cannot play (docs/scale-out.md)`);
+      if (site === null) {
+        // Devices of several shards: every shard acts on its own at the action's time, in the
+        // action's place on its queue; the run's line (site none, as one simulator writes it) is
+        // shard 0's, the others' events are echoes.
+        const record = this.#owns('');
+        this.#sim.queue.schedule(a.at_ms, Priority.command, `action-${a.id}`, () => this.#act(a, '', record));
+        continue;
+      }
       if (this.#owns(site)) this.#sim.queue.schedule(a.at_ms, Priority.command, `action-${a.id}`, () => this.#act(a, site));
     }
   }
@@ -129,7 +142,7 @@ export class FaultRuntime {
 
   /**
    * The site of an action's devices: '' when it names none; when they span sites, '' for a run
-   * that holds every site and null for a shard (which could not play it alone).
+   * that holds every site and null for a shard (which plays its own share of it).
    */
   actionSite(a: PlannedAction): string | null {
     return this.#action_sites.has(a) ? this.#action_sites.get(a)! : siteOfAction(this.#index, a, this.#sharded);
@@ -178,9 +191,14 @@ export class FaultRuntime {
     return a.devices.map((id) => this.#sim.device(id)).filter((t): t is DeviceTwin => t !== undefined);
   }
 
-  #act(a: PlannedAction, site: string): void {
+  /**
+   * Carries out action `a` on this simulator's devices and, when `record`, counts it and writes its
+   * line; a shard's share of an action spanning shards does neither (an echo).
+   */
+  #act(a: PlannedAction, site: string, record = true): void {
     const sim = this.#sim;
-    this.stats.actions++;
+    if (record) this.stats.actions++;
+    else this.stats.echoes++;
     // Its place on the queue is all it needs here: the harness acts and writes its line (above).
     if (isPlatformAction(a)) return;
     let n = a.devices.length;
@@ -191,7 +209,7 @@ export class FaultRuntime {
           if (a.setpoint_c === null) delete t.local.setpoint_override_c;
           else t.local.setpoint_override_c = a.setpoint_c;
         }
-        n = hvac.length;
+        n = this.#spanning_hvac.get(a) ?? hvac.length;
         break;
       }
       case 'schedule': {
@@ -201,14 +219,14 @@ export class FaultRuntime {
           if (fn === undefined) delete t.local.schedule_override;
           else t.local.schedule_override = fn;
         }
-        n = hvac.length;
+        n = this.#spanning_hvac.get(a) ?? hvac.length;
         break;
       }
       case 'operator.repair':
         for (const t of this.#twins(a)) t.repair(a.by);
         break;
     }
-    sim.fact('action', { id: a.id, act: a.action, n, ...('rollout' in a ? { rollout: a.rollout } : {}) }, site);
+    if (record) sim.fact('action', { id: a.id, act: a.action, n, ...('rollout' in a ? { rollout: a.rollout } : {}) }, site);
   }
 }
 

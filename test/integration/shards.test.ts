@@ -172,6 +172,28 @@ describe('shards', () => {
     expect(comparable(two)).toEqual(comparable(one));
   });
 
+  it('plays timeline actions on devices of several sites (a setpoint, a schedule, a repair) over 2 and 3 shards as one simulator does', { timeout: 240_000 }, async () => {
+    const base = loadScenario(resolveScenarioPath('smart-home'));
+    const steps = [
+      ...base.timeline.steps,
+      { id: 'cooler', at_ms: 3_600_000, action: 'setpoint', target: { kind: ['hvac'] }, setpoint_c: 20 },
+      { id: 'away', at_ms: 5_400_000, action: 'schedule', target: { kind: ['hvac'] }, schedule: 'holiday' },
+      { id: 'visit', at_ms: 7_200_000, action: 'operator.repair', target: { kind: ['leak'] }, by: 'tech' },
+    ] as unknown as typeof base.timeline.steps;
+    const scenario = { ...base, timeline: { ...base.timeline, steps } };
+    const lines: string[] = [];
+    const one = await runScenario(scenario, { noc: false, duration_ms: 3 * 3_600_000, trace_sink: (l) => lines.push(l) });
+    // Every home's thermostat and leak sensor, over both sites: the actions did span them.
+    const actions = lines.filter((l) => l.includes('"k":"action"')).map((l) => JSON.parse(l) as { id: string; n: number });
+    expect(actions.map((a) => a.id)).toEqual(['cooler', 'away', 'visit']);
+    expect(actions[0]!.n).toBe(40);
+    expect(lines.filter((l) => l.includes('"k":"repair"'))).toHaveLength(actions[2]!.n);
+    for (const shards of [2, 3]) {
+      const sharded = await runScenario(scenario, { noc: false, duration_ms: 3 * 3_600_000, shards });
+      expect(comparable(sharded)).toEqual(comparable(one));
+    }
+  });
+
   it('keeps the platform\'s durable store over shards: the same trace, and the same records in it', { timeout: 120_000 }, async () => {
     const dirs = [mkdtempSync(join(tmpdir(), 'msp-shard-store-')), mkdtempSync(join(tmpdir(), 'msp-shard-store-'))];
     try {

@@ -9,7 +9,6 @@ import { brokerShards } from './broker-link.ts';
 import { runShardedLockstep, type ShardedLockstepOptions } from './sharded-lockstep.ts';
 import type { ShardFinal } from './shard-sim.ts';
 import { assignSites } from './split.ts';
-import { compilePlan, isPlatformAction, type FaultPlan } from '../../../sim/faults/plan.ts';
 import { generatePortfolio } from '../../../sim/world/generate.ts';
 import { nocWindowSteps } from './noc-world.ts';
 import { DEFAULT_STEP_MS } from '../run-types.ts';
@@ -23,9 +22,9 @@ export const SHARDS_MEMORY_ONLY = 'shards run on the in-memory bus only so far: 
 /**
  * What a sharded run cannot do yet, each refused up front with RUN_SHARDS rather than giving a
  * different trace (docs/scale-out.md, "What shards cannot do yet"): device sessions over MQTT,
- * real time, a NOC too quick to tell a shard in time, and an action on devices of several sites.
+ * real time, and a NOC too quick to tell a shard in time.
  */
-export function checkShardable(scenario: Scenario, options: RunOptions, plan: FaultPlan, portfolio: Portfolio, with_platform: boolean): void {
+export function checkShardable(scenario: Scenario, options: RunOptions, with_platform: boolean): void {
   const n = options.shards ?? 1;
   const refuse = (why: string): never => {
     throw new UsageError('RUN_SHARDS', `${scenario.file}: --shards ${n}: ${why} (docs/scale-out.md)`);
@@ -37,21 +36,18 @@ export function checkShardable(scenario: Scenario, options: RunOptions, plan: Fa
   if (with_platform && options.noc !== false && nocWindowSteps(scenario.operations, options.step_ms ?? DEFAULT_STEP_MS) < 1) {
     refuse('the simulated NOC\'s technicians can arrive within a step of leaving (shortest travel and repair time); the coordinator must tell a shard a step ahead: run with --no-noc or lengthen them');
   }
-  // A broker outage is every shard's at once, on step boundaries: each shard plays it on its own
-  // devices and the coordinator tells the platform (runShards). A platform restart likewise: every
-  // shard takes the platform's session off its bus, the coordinator holds the platform.
-  // Actions on the platform (rollout control, acknowledging, resolving) are the coordinator's, as
-  // the platform takes their steps (harness/run/platform-timeline.ts); the rest are one site's.
-  const site_of = new Map(portfolio.devices.map((d) => [d.id, d.site_id]));
-  const spanning = plan.actions.find((a) => !isPlatformAction(a) && new Set(a.devices.map((id) => site_of.get(id))).size > 1);
-  if (spanning) refuse(`the timeline's ${spanning.action} (${spanning.id}) targets devices of several sites`);
+  // Nothing in the timeline is refused: a broker outage is every shard's at once, on step
+  // boundaries, each shard playing it on its own devices and the coordinator telling the platform
+  // (runShards); a platform restart likewise (every shard takes the platform's session off its
+  // bus, the coordinator holds the platform); actions on the platform are the coordinator's, as
+  // the platform takes their steps (harness/run/platform-timeline.ts); an action on devices of
+  // several sites is carried out by every shard on its own (FaultRuntime).
 }
 
 /** The reason `scenario` cannot run over `options.shards` shards (RUN_SHARDS's message), or null when it can. */
-export function shardingRefusal(scenario: Scenario, options: RunOptions, seed: string, duration_ms: number, portfolio: Portfolio = generatePortfolio(scenario.name, scenario.fleet)): string | null {
-  const plan = compilePlan({ portfolio, seed, start_ms: scenario.start_ms, end_ms: scenario.start_ms + duration_ms, steps: scenario.timeline.steps, processes: scenario.timeline.processes });
+export function shardingRefusal(scenario: Scenario, options: RunOptions): string | null {
   try {
-    checkShardable(scenario, options, plan, portfolio, true);
+    checkShardable(scenario, options, true);
     return null;
   } catch (err) {
     if (err instanceof UsageError && err.code === 'RUN_SHARDS') return err.message;
@@ -82,7 +78,7 @@ export function autoShards(scenario: Scenario, o: { readonly seed: string; reado
   const portfolio = generatePortfolio(scenario.name, scenario.fleet);
   const device_days = (portfolio.devices.length * o.duration_ms) / 86_400_000;
   if (device_days < AUTO_SHARDS_DEVICE_DAYS || o.cores < 2) return null;
-  const refusal = shardingRefusal(scenario, { ...o.options, shards: 2 }, o.seed, o.duration_ms, portfolio);
+  const refusal = shardingRefusal(scenario, { ...o.options, shards: 2 });
   const amount = `${Math.round(device_days).toLocaleString('en-US')} device-days`;
   if (refusal !== null) return { shards: 1, why: `shards: 1 process for ${amount}: ${refusal.replace(/^.*?--shards 2: /, '').replace(/ \(RUN_SHARDS\)$/, '')}` };
   return { shards: 2, why: `shards: 2 simulator processes for ${amount} on ${o.cores} cores, the trace of one (--shards 1 keeps one process; docs/scale-out.md)` };
