@@ -118,18 +118,18 @@ describe('shards', () => {
   it('msp-twin run splits a long run over 2 shards by itself only when it pays, the cores are there and the scenario allows', () => {
     const flagship = loadScenario(resolveScenarioPath('commercial-portfolio'));
     const DAY = 86_400_000;
-    const month = autoShards(flagship, { seed: '7', duration_ms: 30 * DAY, cores: 2, options: { transport: 'memory' } });
+    const month = autoShards(flagship, { duration_ms: 30 * DAY, cores: 2, options: { transport: 'memory' } });
     expect(month).toMatchObject({ shards: 2, why: expect.stringContaining('135,000 device-days') });
     // A day of the flagship (4,500 device-days) is mostly start-up for a second process; one core has nowhere to put it.
-    expect(autoShards(flagship, { seed: '7', duration_ms: DAY, cores: 2, options: { transport: 'memory' } })).toBeNull();
-    expect(autoShards(flagship, { seed: '7', duration_ms: 30 * DAY, cores: 1, options: { transport: 'memory' } })).toBeNull();
+    expect(autoShards(flagship, { duration_ms: DAY, cores: 2, options: { transport: 'memory' } })).toBeNull();
+    expect(autoShards(flagship, { duration_ms: 30 * DAY, cores: 1, options: { transport: 'memory' } })).toBeNull();
     // healthcare's timeline sends a technician (operator.repair, one site's devices): it splits too.
     const healthcare = loadScenario(resolveScenarioPath('healthcare'));
-    expect(autoShards(healthcare, { seed: '1', duration_ms: 365 * DAY, cores: 4, options: { transport: 'memory' } })).toMatchObject({ shards: 2 });
+    expect(autoShards(healthcare, { duration_ms: 365 * DAY, cores: 4, options: { transport: 'memory' } })).toMatchObject({ shards: 2 });
     // Technicians who arrive within a step of leaving cannot be told a shard in time: one process, and the line says why.
     const demo = loadScenario(resolveScenarioPath('demo'));
     const fast = { ...defaultOperations().field_service, travel_ms: { min: 10_000, max: 20_000 }, repair_ms: { min: 20_000, max: 30_000 } };
-    const refused = autoShards({ ...demo, operations: { ...defaultOperations(), field_service: fast } }, { seed: '1', duration_ms: 365 * DAY, cores: 4, options: { transport: 'memory' } });
+    const refused = autoShards({ ...demo, operations: { ...defaultOperations(), field_service: fast } }, { duration_ms: 365 * DAY, cores: 4, options: { transport: 'memory' } });
     expect(refused).toMatchObject({ shards: 1, why: expect.stringContaining('--no-noc') });
   });
 

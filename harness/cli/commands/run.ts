@@ -220,7 +220,6 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
     const plain_memory = args.transport === 'memory' && args.speed === undefined && args.shard_broker === undefined;
     if (shards === undefined && plain_memory) {
       const choice = autoShards(scenario, {
-        seed: seed ?? scenario.seed,
         duration_ms: duration_ms ?? scenario.duration_ms,
         cores: availableParallelism(),
         options: { transport: 'memory', ...(step_ms !== undefined ? { step_ms } : {}), ...(args.noc === false ? { noc: false } : {}) },

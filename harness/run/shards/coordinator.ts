@@ -74,7 +74,7 @@ export interface ShardChoice {
  * enough, the machine has the cores and the scenario can be split; else one. The trace is the
  * same either way, so this only decides the wall time.
  */
-export function autoShards(scenario: Scenario, o: { readonly seed: string; readonly duration_ms: number; readonly cores: number; readonly options: RunOptions }): ShardChoice | null {
+export function autoShards(scenario: Scenario, o: { readonly duration_ms: number; readonly cores: number; readonly options: RunOptions }): ShardChoice | null {
   const portfolio = generatePortfolio(scenario.name, scenario.fleet);
   const device_days = (portfolio.devices.length * o.duration_ms) / 86_400_000;
   if (device_days < AUTO_SHARDS_DEVICE_DAYS || o.cores < 2) return null;
