@@ -329,11 +329,6 @@ export class Simulation implements DeviceHost {
   }
 
   /**
-   * The wills the broker published since the last call, as (topic, virtual time) pairs: a will
-   * carries no `ts`, so the lockstep marker tells the platform when in the step it went out (a
-   * broker publishes it the moment it notices the session died, not at the step's end).
-   */
-  /**
    * Starts noting which devices may have died, come back or been repaired (`drainVitals`): a
    * shard's coordinator runs the NOC and reads the fleet's state from these (docs/scale-out.md).
    */
@@ -372,6 +367,11 @@ export class Simulation implements DeviceHost {
     });
   }
 
+  /**
+   * The wills the broker published since the last call, as (topic, virtual time) pairs: a will
+   * carries no `ts`, so the lockstep marker tells the platform when in the step it went out (a
+   * broker publishes it the moment it notices the session died, not at the step's end).
+   */
   drainWillTimes(): Array<[string, number]> {
     const out = this.#will_times;
     this.#will_times = [];

@@ -65,7 +65,7 @@ export class StepLines {
     const kind = this.#kind;
     const line = this.#line;
     const n = t.length;
-    if (ordered(this.#view())) {
+    if (ordered(t, site)) {
       for (let i = 0; i < n; i++) write(kind[i]!, line[i]!);
     } else {
       if (this.#order.length < n) this.#order = new Int32Array(Math.max(n, 2 * this.#order.length));
@@ -88,7 +88,7 @@ export class StepLines {
       if (moves > 16 * n) {
         const sorted = order.subarray(0, n);
         for (let i = 0; i < n; i++) sorted[i] = i;
-        sorted.sort((x, y) => (before(t, site, x, y) ? -1 : before(t, site, y, x) ? 1 : x - y));
+        sorted.sort((x, y) => compareLines(t, site, x, y));
       }
       for (let i = 0; i < n; i++) write(kind[order[i]!]!, line[order[i]!]!);
     }
@@ -96,10 +96,6 @@ export class StepLines {
     this.#site = [];
     this.#kind = [];
     this.#line = [];
-  }
-
-  #view(): StepLineBatch {
-    return { t: this.#t, site: this.#site, kind: this.#kind, line: this.#line };
   }
 
   #drain(): { batch: StepLineBatch; index: readonly number[] | null } {
@@ -118,12 +114,14 @@ function before(t: readonly number[], site: readonly string[], a: number, b: num
   return dt < 0 || (dt === 0 && site[a]! < site[b]!);
 }
 
-/** Whether the batch is already in (time, site) order: the common case, since events pop in time order. */
-function ordered(b: StepLineBatch): boolean {
-  for (let i = 1; i < b.t.length; i++) {
-    const dt = b.t[i]! - b.t[i - 1]!;
-    if (dt < 0 || (dt === 0 && b.site[i]! < b.site[i - 1]!)) return false;
-  }
+/** The trace's order of lines a and b: (time, site), then the order they were pushed in. */
+function compareLines(t: readonly number[], site: readonly string[], a: number, b: number): number {
+  return before(t, site, a, b) ? -1 : before(t, site, b, a) ? 1 : a - b;
+}
+
+/** Whether the lines are already in (time, site) order: the common case, since events pop in time order. */
+function ordered(t: readonly number[], site: readonly string[]): boolean {
+  for (let i = 1; i < t.length; i++) if (before(t, site, i, i - 1)) return false;
   return true;
 }
 
@@ -134,15 +132,9 @@ export function orderLines(b: StepLineBatch): StepLineBatch {
 
 /** `orderLines`, and which line of `b` each place of the result holds (null: the same order). */
 function orderLinesIndexed(b: StepLineBatch): { batch: StepLineBatch; index: readonly number[] | null } {
-  if (ordered(b)) return { batch: b, index: null };
+  if (ordered(b.t, b.site)) return { batch: b, index: null };
   const index = b.t.map((_, i) => i);
-  index.sort((x, y) => {
-    const dt = b.t[x]! - b.t[y]!;
-    if (dt !== 0) return dt;
-    const sx = b.site[x]!;
-    const sy = b.site[y]!;
-    return sx < sy ? -1 : sx > sy ? 1 : x - y;
-  });
+  index.sort((x, y) => compareLines(b.t, b.site, x, y));
   return { batch: { t: index.map((i) => b.t[i]!), site: index.map((i) => b.site[i]!), kind: index.map((i) => b.kind[i]!), line: index.map((i) => b.line[i]!) }, index };
 }
 
