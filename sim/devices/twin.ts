@@ -71,6 +71,13 @@ export interface KindBehaviour {
   onSample?(twin: DeviceTwin, now_ms: number): void;
   /** Runs when the device comes online (schedule rare spontaneous events). */
   onOnline?(twin: DeviceTwin, now_ms: number): void;
+  /**
+   * Until when `measure` will keep returning `values` if nothing but time moves (no fault, no new
+   * firmware: those wake the device, `DeviceTwin.wake`): now_ms when it cannot tell, at most
+   * until_ms. The device skips the samples in between, which would have found nothing to report
+   * (docs/performance.md, "Quiet samples"). Kinds without it sample every period.
+   */
+  quietUntil?(twin: DeviceTwin, now_ms: number, values: Values, until_ms: number): number;
 }
 
 export type Power = 'off' | 'booting' | 'online' | 'dead';
@@ -452,6 +459,7 @@ export class DeviceTwin {
     this.firmware_since_ms = this.host.clock.now_ms;
     delete this.local.ota_stuck_values;
     this.battery?.setDrainFactor(this.host.clock.now_ms, profile.drain_factor);
+    this.wake();
   }
 
   /** A command from the platform reached the device. */
@@ -516,8 +524,8 @@ export class DeviceTwin {
   #sample(event: ScheduledEvent): void {
     const now = this.host.clock.now_ms;
     const report = this.model.report;
-    // The next sample reuses this event (the same label, function and guard as #comeOnline's).
-    this.host.queue.reschedule(event, now + this.#nextSampleDelay());
+    const epoch = this.#epoch;
+    let next_ms = now + this.#nextSampleDelay();
     if (this.battery) {
       this.battery.elapse(now);
       if (this.battery.depleted) {
@@ -529,8 +537,38 @@ export class DeviceTwin {
     if (this.power !== 'online') return; // onSample may have crashed or killed the device
     // Heartbeats go out at the sample nearest the heartbeat interval, so clock drift and wake-up
     // jitter move them by seconds either way instead of a whole sample period late.
-    const due = now - this.last_report_ms >= report.heartbeat_ms - report.sample_ms / 2;
-    this.#report(now, due);
+    const heartbeat_due_ms = this.last_report_ms + report.heartbeat_ms - report.sample_ms / 2;
+    const values = this.#report(now, now >= heartbeat_due_ms);
+    const quiet = this.behaviour.quietUntil;
+    if (quiet !== undefined && this.faults === null && this.firmware.sensor_bug === null && this.firmware.extra_values === null) {
+      // Nothing to report before `until`: sleep through the samples that would find nothing, to
+      // the first one on this unit's cadence at or after it (the heartbeat's included).
+      const due_ms = this.last_report_ms + report.heartbeat_ms - report.sample_ms / 2;
+      const until_ms = quiet(this, now, values, due_ms);
+      if (until_ms > next_ms) next_ms += Math.ceil((until_ms - next_ms) / this.#sample_period_ms) * this.#sample_period_ms;
+    }
+    // A report that crashed the device (a firmware bug) ended this cadence; a new one starts at boot.
+    if (this.#epoch !== epoch || this.power !== 'online') return;
+    // The next sample reuses this event (the same label, function and guard as #comeOnline's).
+    this.host.queue.reschedule(event, next_ms);
+  }
+
+  /**
+   * Something outside the device's own clockwork changed what it measures (a fault began or
+   * ended, new firmware): a sample put off because nothing could change comes back to the
+   * cadence, on the unit's own phase.
+   */
+  wake(): void {
+    const period_ms = this.#sample_period_ms;
+    if (this.power !== 'online' || this.behaviour.quietUntil === undefined || period_ms === 0) return;
+    const queue = this.host.queue;
+    const pending = queue.pendingOf(this, DeviceTwin.#sampleEvent);
+    if (pending === undefined) return;
+    const now = this.host.clock.now_ms;
+    const periods = Math.floor((pending.at_ms - now - 1) / period_ms);
+    if (periods <= 0) return;
+    queue.lapse(pending);
+    this.#scheduleOwn(pending.at_ms - periods * period_ms, 'sample', DeviceTwin.#sampleEvent);
   }
 
   /**
@@ -552,7 +590,8 @@ export class DeviceTwin {
     return Math.max(1, this.#sample_period_ms + this.rng.int(-SAMPLE_JITTER_MS, SAMPLE_JITTER_MS));
   }
 
-  #report(now: number, due: boolean): void {
+  /** Measures, reports if the reading moved (or `due`), and returns what it measured. */
+  #report(now: number, due: boolean): Values {
     const measured = this.behaviour.measure(this, now);
     const faulted = this.faults?.values ? this.faults.values(this, now, measured) : measured;
     const values = this.firmware.sensor_bug === null && this.firmware.extra_values === null ? faulted : applyFirmwareQuirks(this, now, faulted);
@@ -560,7 +599,7 @@ export class DeviceTwin {
     // falling down its knee is seen on the way, not only at the next heartbeat.
     const battery_pct = this.battery?.reportedPct(this.#batteryTemperature());
     const battery_moved = battery_pct !== undefined && this.#last_battery_pct - battery_pct >= BATTERY_REPORTABLE_CHANGE_PCT;
-    if (this.last_values !== null && !due && !battery_moved && !this.behaviour.significant(this.last_values, values, this.model.report.deadband)) return;
+    if (this.last_values !== null && !due && !battery_moved && !this.behaviour.significant(this.last_values, values, this.model.report.deadband)) return values;
     this.last_values = values;
     this.last_report_ms = now;
     this.reports++;
@@ -574,6 +613,7 @@ export class DeviceTwin {
       payload.rssi_dbm = this.link.sampleRssi();
     }
     this.send(MessageClass.telemetry, payload, 'telemetry');
+    return values;
   }
 
   /** The battery percentage the firmware reads now (voltage-derived; 100 without a battery). */

@@ -69,11 +69,14 @@ function attach(twin: DeviceTwin, effect: Effect): () => void {
     twin.faults = stack;
   }
   stack.effects.push(effect);
+  // A device sleeping through quiet samples reads its sensors again from now on (twin.wake).
+  twin.wake();
   const s = stack;
   return () => {
     const i = s.effects.indexOf(effect);
     if (i >= 0) s.effects.splice(i, 1);
     if (s.effects.length === 0 && twin.faults === s) twin.faults = null;
+    twin.wake();
   };
 }
 
@@ -257,8 +260,16 @@ export function startEffect(ctx: EffectContext): ActiveFault {
       for (const t of twins) {
         t.local.driver_failed = true;
         if (t.power === 'online') t.event('driver_failure');
+        t.wake();
       }
-      return { applied: true, end: () => twins.forEach((t) => (t.local.driver_failed = false)) };
+      return {
+        applied: true,
+        end: () =>
+          twins.forEach((t) => {
+            t.local.driver_failed = false;
+            t.wake();
+          }),
+      };
     }
     case 'clock_skew': {
       const offset_ms = Math.round((p.offset_s ?? 0) * 1000);

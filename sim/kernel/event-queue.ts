@@ -109,6 +109,21 @@ export class EventQueue {
     this.#push(e);
   }
 
+  /**
+   * The pending live event of `guard` that runs `fire`, if any: a linear scan, for the rare
+   * occasion when something must move a recurring event (a device woken early, DeviceTwin.wake).
+   */
+  pendingOf(guard: EpochGuard, fire: (guard: never, event: ScheduledEvent) => void): ScheduledEvent | undefined {
+    for (const event of this.#heap) if (event.guard === guard && event.fire === fire && event.epoch === guard.epoch) return event;
+    return undefined;
+  }
+
+  /** Makes a pending guarded event lapse when it comes due (popped and counted, not run). */
+  lapse(event: ScheduledEvent): void {
+    if (event.guard === null) throw new SimError('SIM_INVALID_ARGUMENT', `event "${event.label}" has no guard to lapse by`);
+    (event as MutableEvent).epoch = Number.NaN;
+  }
+
   #check(at_ms: number, label: string): void {
     if (!Number.isSafeInteger(at_ms)) throw new SimError('SIM_INVALID_ARGUMENT', `event "${label}" time must be an integer ms, got ${at_ms}`);
     if (this.#heap.length >= this.max_pending) {

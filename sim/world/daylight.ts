@@ -42,6 +42,27 @@ export function daylightFraction(latitude_deg: number, local: LocalTime): number
   return twilight * (DIFFUSE_SHARE + (1 - DIFFUSE_SHARE) * Math.max(0, sin_el));
 }
 
+/** The sun's hour angle moves 15° an hour: the fastest sin(elevation) can change, per ms, is cos(latitude) times this. */
+const HOUR_ANGLE_RAD_PER_MS = (15 * DEG) / 3_600_000;
+
+/**
+ * An upper bound on how fast `daylightFraction` can change, per ms, anywhere in the next `span_ms`
+ * from `local` (which must not cross a change of the zone's offset or a local midnight: callers
+ * stay within a 5-minute bucket of UTC, and both fall on such boundaries). 0 when it stays dark.
+ * A daylight-harvesting light uses it to know how long its rounded level cannot move.
+ */
+export function daylightRateBound(latitude_deg: number, local: LocalTime, span_ms: number): number {
+  const solar_hour = local.hour + local.minute / 60 + local.second / 3600;
+  const sin_el = sinElevation(latitude_deg, local.day_of_year, solar_hour);
+  const sin_rate = Math.abs(Math.cos(latitude_deg * DEG)) * HOUR_ANGLE_RAD_PER_MS;
+  const reach = sin_rate * span_ms;
+  if (sin_el + reach <= SIN_DARK) return 0;
+  // Above the twilight ramp only the sin(elevation) term moves; on it the ramp's slope (at most
+  // 1.5 over its width) comes on top.
+  const slope = sin_el - reach >= SIN_DAY ? 1 - DIFFUSE_SHARE : 1.5 / (SIN_DAY - SIN_DARK) + (1 - DIFFUSE_SHARE);
+  return slope * sin_rate;
+}
+
 /** Hours between sunrise and sunset (sun centre at the horizon); 0 in polar night, 24 in polar day. */
 export function dayLengthHours(latitude_deg: number, day_of_year: number): number {
   const cos_hour_angle = -Math.tan(latitude_deg * DEG) * Math.tan(declinationRad(day_of_year));

@@ -2,7 +2,7 @@ import { hash2, stringHash32 } from './hash-noise.ts';
 import { localTime, localTimeInto, type LocalTime } from '../../platform/contract/local-time.ts';
 import { scheduleDay } from './holidays.ts';
 import { headCount, occupancyFraction, zoneInUseShare, type BuildingType } from './occupancy.ts';
-import { daylightFraction, facadeIrradiance } from './daylight.ts';
+import { daylightFraction, daylightRateBound, facadeIrradiance } from './daylight.ts';
 import { advanceZone, defaultZoneThermal, HeldPowerIntegrator, saturationPa, updateIntegrators, type HvacMode, type ZoneInputs, type ZoneThermalParams, type ZoneThermalState } from './thermal.ts';
 import { outdoorConditions, type Outdoor } from './weather.ts';
 import { zoneCharacter, type ZoneCharacter } from './zone-character.ts';
@@ -38,7 +38,9 @@ export interface Cycling {
 const CYCLE_CHECK_MS = MS_PER_MINUTE;
 
 /** People come and go on a 5-minute grid (the zone physics grid); devices sample within it. */
-const PEOPLE_SLOT_MS = 5 * MS_PER_MINUTE;
+export const PEOPLE_SLOT_MS = 5 * MS_PER_MINUTE;
+/** Slots a zone keeps around now (a power of two): hold times look 3 back, quiet sensors up to 13 ahead. */
+const SLOT_RING = 16;
 /** Residents' "day" starts at 03:30, when nearly everyone is asleep at home, not at midnight. */
 const RESIDENT_DAY_START_MIN = 3 * 60 + 30;
 // Glazing solar heat gain coefficient (double glazing, low-e, some interior blinds) and the share
@@ -82,6 +84,9 @@ export class ZoneModel {
   #people_slot = Number.NaN;
   #people = 0;
   #person_day = 0;
+  #counted_day = 0;
+  /** [slot, people] pairs of slots around now (`peopleInSlot`), made at the first look. */
+  #slots: number[] | null = null;
 
   constructor(world: WorldState, zone: Zone, site: Site, building: Building, seed: string, start_ms: number) {
     this.#world = world;
@@ -117,6 +122,66 @@ export class ZoneModel {
   occupantsAt(now_ms: number): number {
     const slot = Math.floor(now_ms / PEOPLE_SLOT_MS);
     if (slot === this.#people_slot) return this.#people;
+    this.#people = this.#countIn(slot);
+    this.#person_day = this.#counted_day;
+    this.#people_slot = slot;
+    return this.#people;
+  }
+
+  /**
+   * People in the zone during 5-minute slot `slot` (a pure function of the slot). Sensors look a
+   * few slots back (hold times) and ahead (when their reading can next change, docs/performance.md,
+   * "Quiet samples"); those slots are kept by slot number modulo 16 so the zone's devices share
+   * them and the current slot's count (`occupantsAt`) is not disturbed.
+   */
+  peopleInSlot(slot: number): number {
+    if (slot === this.#people_slot) return this.#people;
+    const ring = (this.#slots ??= new Array<number>(2 * SLOT_RING).fill(-1));
+    const i = 2 * (slot & (SLOT_RING - 1));
+    if (ring[i] === slot) return ring[i + 1]!;
+    const people = this.#countIn(slot);
+    ring[i] = slot;
+    ring[i + 1] = people;
+    return people;
+  }
+
+  /**
+   * When someone was last in the zone, looking back `lookback_ms` from now_ms: now_ms while anyone
+   * is in, else the end of the latest occupied slot within the look-back, else −∞. A sensor that
+   * holds "occupied" (or a light on) for a while after the last presence compares against this:
+   * it sees people whenever they are there, not only at the instants it wakes.
+   */
+  presenceEnd(now_ms: number, lookback_ms: number): number {
+    const slot = Math.floor(now_ms / PEOPLE_SLOT_MS);
+    if (this.peopleInSlot(slot) > 0) return now_ms;
+    const first = Math.floor((now_ms - lookback_ms) / PEOPLE_SLOT_MS);
+    for (let s = slot - 1; s >= first; s--) if (this.peopleInSlot(s) > 0) return (s + 1) * PEOPLE_SLOT_MS;
+    return Number.NEGATIVE_INFINITY;
+  }
+
+  /** Whether someone was in the zone within `hold_ms` before now_ms (or is in now). */
+  presentWithin(now_ms: number, hold_ms: number): boolean {
+    return now_ms - this.presenceEnd(now_ms, hold_ms) < hold_ms;
+  }
+
+  /**
+   * The first instant after now_ms, up to until_ms, at which `presentWithin(t, hold_ms)` is no
+   * longer `present`; until_ms if it stays so. Presence changes only on a slot boundary or when a
+   * hold runs out after an occupied slot ends (a boundary plus the hold), so only those instants
+   * are looked at.
+   */
+  presenceChangesAt(now_ms: number, hold_ms: number, present: boolean, until_ms: number): number {
+    const offset_ms = hold_ms % PEOPLE_SLOT_MS;
+    for (let start = Math.floor(now_ms / PEOPLE_SLOT_MS) * PEOPLE_SLOT_MS; start < until_ms; start += PEOPLE_SLOT_MS) {
+      if (start > now_ms && this.presentWithin(start, hold_ms) !== present) return start;
+      const expiry = start + offset_ms;
+      if (offset_ms !== 0 && expiry > now_ms && expiry < until_ms && this.presentWithin(expiry, hold_ms) !== present) return expiry;
+    }
+    return until_ms;
+  }
+
+  /** The head count of a slot; leaves the slot's person-day in `#counted_day`. */
+  #countIn(slot: number): number {
     const type = this.building_type;
     // On a federal holiday an office keeps its Sunday schedule (holidays.ts).
     const local = scheduleDay(type, this.#world.local(this.site, slot * PEOPLE_SLOT_MS));
@@ -128,10 +193,8 @@ export class ZoneModel {
     const in_use = hash2(this.#people_hash ^ 0x1f3d5b79, person_day) / 4_294_967_296 < share;
     const fraction = occupancyFraction(type, local) / share;
     const awake = !residential || (local.hour >= 7 && local.hour < 23);
-    this.#people = headCount(this.#people_hash, this.zone.capacity_people, fraction, in_use, person_day, slot, awake);
-    this.#person_day = person_day;
-    this.#people_slot = slot;
-    return this.#people;
+    this.#counted_day = person_day;
+    return headCount(this.#people_hash, this.zone.capacity_people, fraction, in_use, person_day, slot, awake);
   }
 
   /**
@@ -319,6 +382,21 @@ export class WorldState {
   daylight(site: Site, now_ms: number): number {
     const clear = daylightFraction(site.climate.latitude_deg, this.local(site, now_ms));
     return clear === 0 ? 0 : clear * (1 - 0.65 * this.outdoor(site, now_ms).cloud_fraction);
+  }
+
+  /** When the weather bucket holding now_ms ends: the cloud cover `daylight` reads is constant until then. */
+  weatherBucketEnd(now_ms: number): number {
+    return (Math.floor(now_ms / OUTDOOR_CACHE_MS) + 1) * OUTDOOR_CACHE_MS;
+  }
+
+  /**
+   * An upper bound on how fast `daylight(site, ·)` can change, per ms, from now_ms for span_ms,
+   * which must end by `weatherBucketEnd(now_ms)` (clouds, local midnight and offset changes all
+   * fall on bucket boundaries).
+   */
+  daylightRate(site: Site, now_ms: number, span_ms: number): number {
+    const rate = daylightRateBound(site.climate.latitude_deg, this.local(site, now_ms), span_ms);
+    return rate === 0 ? 0 : rate * (1 - 0.65 * this.outdoor(site, now_ms).cloud_fraction);
   }
 
   get seed(): string {

@@ -164,6 +164,32 @@ expect:
     }
   });
 
+  it('a device sleeping through quiet samples wakes for a fault: a failed driver goes dark, and lights again, within a sample period', async () => {
+    // 10:00–11:00 on a Tuesday: the floor's offices are occupied, so its lights are on and, with
+    // nothing to report, asleep until a zone empties or a heartbeat is due (up to 30 minutes).
+    const { lines, start } = await run(`timeline:
+  - { id: driver, at: 4h, action: fault.inject, fault: lighting_driver_failure, target: { floor: hq-f01, kind: lighting }, for: 1h }
+`);
+    const period = 2 * MIN + 1_500 + 1;
+    const lights = [...new Set(lines.filter((l) => l.k === 'pub' && l.c!.startsWith('hq-f01-lgt-')).map((l) => l.c!))];
+    expect(lights.length).toBe(3);
+    let relit = 0;
+    for (const id of lights) {
+      const tele = pubs(lines, id, 'telemetry');
+      const before = tele.filter((l) => l.t < start + 4 * H).at(-1)!;
+      expect(before.p!.values!.level_pct).toBeGreaterThan(0);
+      const dark = tele.find((l) => l.t >= start + 4 * H)!;
+      expect({ id, level: dark.p!.values!.level_pct }).toEqual({ id, level: 0 });
+      expect(dark.t - (start + 4 * H)).toBeLessThan(period);
+      const back = tele.find((l) => l.t >= start + 5 * H)!;
+      if (back.p!.values!.level_pct !== 0) {
+        relit++;
+        expect(back.t - (start + 5 * H)).toBeLessThan(period);
+      }
+    }
+    expect(relit).toBeGreaterThan(0);
+  });
+
   it('a platform restart holds the platform\'s input: the leak is seen when it is back, and nothing is lost', async () => {
     const leak = '  - { id: wet, at: 1h, action: fault.inject, fault: leak, target: { device: hq-f01-leak-001 }, for: 20m }\n';
     const up = await run(`timeline:\n${leak}`, {}, 'start: "2026-01-13 06:00"\nduration: 3h\n');
