@@ -85,7 +85,7 @@ export class ZoneModel {
   #people = 0;
   #person_day = 0;
   #counted_day = 0;
-  /** [slot, people] pairs of slots around now (`peopleInSlot`), made at the first look. */
+  /** [slot, people, person-day] of slots around now (`peopleInSlot`), made at the first look. */
   #slots: number[] | null = null;
 
   constructor(world: WorldState, zone: Zone, site: Site, building: Building, seed: string, start_ms: number) {
@@ -122,8 +122,16 @@ export class ZoneModel {
   occupantsAt(now_ms: number): number {
     const slot = Math.floor(now_ms / PEOPLE_SLOT_MS);
     if (slot === this.#people_slot) return this.#people;
-    this.#people = this.#countIn(slot);
-    this.#person_day = this.#counted_day;
+    // A sensor looking ahead may have counted this slot already (`peopleInSlot`).
+    const ring = this.#slots;
+    const i = 3 * (slot & (SLOT_RING - 1));
+    if (ring !== null && ring[i] === slot) {
+      this.#people = ring[i + 1]!;
+      this.#person_day = ring[i + 2]!;
+    } else {
+      this.#people = this.#countIn(slot);
+      this.#person_day = this.#counted_day;
+    }
     this.#people_slot = slot;
     return this.#people;
   }
@@ -136,12 +144,13 @@ export class ZoneModel {
    */
   peopleInSlot(slot: number): number {
     if (slot === this.#people_slot) return this.#people;
-    const ring = (this.#slots ??= new Array<number>(2 * SLOT_RING).fill(-1));
-    const i = 2 * (slot & (SLOT_RING - 1));
+    const ring = (this.#slots ??= new Array<number>(3 * SLOT_RING).fill(-1));
+    const i = 3 * (slot & (SLOT_RING - 1));
     if (ring[i] === slot) return ring[i + 1]!;
     const people = this.#countIn(slot);
     ring[i] = slot;
     ring[i + 1] = people;
+    ring[i + 2] = this.#counted_day;
     return people;
   }
 
@@ -172,10 +181,22 @@ export class ZoneModel {
    */
   presenceChangesAt(now_ms: number, hold_ms: number, present: boolean, until_ms: number): number {
     const offset_ms = hold_ms % PEOPLE_SLOT_MS;
-    for (let start = Math.floor(now_ms / PEOPLE_SLOT_MS) * PEOPLE_SLOT_MS; start < until_ms; start += PEOPLE_SLOT_MS) {
-      if (start > now_ms && this.presentWithin(start, hold_ms) !== present) return start;
+    const first = Math.floor(now_ms / PEOPLE_SLOT_MS);
+    // The end of the last occupied slot before the one looked at: within a slot nobody is in,
+    // presence is that end plus the hold still running (`presentWithin`, one slot at a time).
+    let last_end = Number.NEGATIVE_INFINITY;
+    for (let s = first - 1; s >= Math.floor((now_ms - hold_ms) / PEOPLE_SLOT_MS); s--) {
+      if (this.peopleInSlot(s) > 0) {
+        last_end = (s + 1) * PEOPLE_SLOT_MS;
+        break;
+      }
+    }
+    for (let slot = first, start = first * PEOPLE_SLOT_MS; start < until_ms; slot++, start += PEOPLE_SLOT_MS) {
+      const occupied = this.peopleInSlot(slot) > 0;
+      if (start > now_ms && (occupied || start - last_end < hold_ms) !== present) return start;
       const expiry = start + offset_ms;
-      if (offset_ms !== 0 && expiry > now_ms && expiry < until_ms && this.presentWithin(expiry, hold_ms) !== present) return expiry;
+      if (offset_ms !== 0 && expiry > now_ms && expiry < until_ms && (occupied || expiry - last_end < hold_ms) !== present) return expiry;
+      if (occupied) last_end = start + PEOPLE_SLOT_MS;
     }
     return until_ms;
   }
