@@ -523,7 +523,6 @@ export class DeviceTwin {
 
   #sample(event: ScheduledEvent): void {
     const now = this.host.clock.now_ms;
-    const report = this.model.report;
     const epoch = this.#epoch;
     let next_ms = now + this.#nextSampleDelay();
     if (this.battery) {
@@ -537,20 +536,24 @@ export class DeviceTwin {
     if (this.power !== 'online') return; // onSample may have crashed or killed the device
     // Heartbeats go out at the sample nearest the heartbeat interval, so clock drift and wake-up
     // jitter move them by seconds either way instead of a whole sample period late.
-    const heartbeat_due_ms = this.last_report_ms + report.heartbeat_ms - report.sample_ms / 2;
-    const values = this.#report(now, now >= heartbeat_due_ms);
+    const values = this.#report(now, now >= this.#heartbeatDueMs());
     const quiet = this.behaviour.quietUntil;
     if (quiet !== undefined && this.faults === null && this.firmware.sensor_bug === null && this.firmware.extra_values === null) {
       // Nothing to report before `until`: sleep through the samples that would find nothing, to
       // the first one on this unit's cadence at or after it (the heartbeat's included).
-      const due_ms = this.last_report_ms + report.heartbeat_ms - report.sample_ms / 2;
-      const until_ms = quiet(this, now, values, due_ms);
+      const until_ms = quiet(this, now, values, this.#heartbeatDueMs());
       if (until_ms > next_ms) next_ms += Math.ceil((until_ms - next_ms) / this.#sample_period_ms) * this.#sample_period_ms;
     }
     // A report that crashed the device (a firmware bug) ended this cadence; a new one starts at boot.
     if (this.#epoch !== epoch || this.power !== 'online') return;
     // The next sample reuses this event (the same label, function and guard as #comeOnline's).
     this.host.queue.reschedule(event, next_ms);
+  }
+
+  /** When the next heartbeat is due: the sample nearest the interval after the last report goes. */
+  #heartbeatDueMs(): number {
+    const report = this.model.report;
+    return this.last_report_ms + report.heartbeat_ms - report.sample_ms / 2;
   }
 
   /**

@@ -39,7 +39,7 @@ const CYCLE_CHECK_MS = MS_PER_MINUTE;
 
 /** People come and go on a 5-minute grid (the zone physics grid); devices sample within it. */
 export const PEOPLE_SLOT_MS = 5 * MS_PER_MINUTE;
-/** Slots a zone keeps around now (a power of two): hold times look 3 back, quiet sensors up to 13 ahead. */
+/** Slots a zone keeps around now (a power of two): holds look up to 3 back, quiet sensors ahead to their heartbeat (7 at 30 minutes). */
 const SLOT_RING = 16;
 /** Residents' "day" starts at 03:30, when nearly everyone is asleep at home, not at midnight. */
 const RESIDENT_DAY_START_MIN = 3 * 60 + 30;
