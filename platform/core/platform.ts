@@ -285,7 +285,9 @@ export class Platform {
       return;
     }
     if (msg.type === 'birth') this.sla.onFirmware(msg.device_id, msg.payload.fw, received_ms);
-    const session_before = this.registry.session(msg.device_id);
+    // Only births and states change a session (#rebootAccounting reads nothing else): telemetry,
+    // nearly every message, skips the lookup.
+    const session_before = msg.type === 'birth' || msg.type === 'state' ? this.registry.session(msg.device_id) : undefined;
     const changes = this.registry.apply(msg);
     for (let i = 0; i < changes.length; i++) this.#onLiveness(changes[i]!);
     this.#rebootAccounting(msg, session_before, received_ms);
