@@ -114,7 +114,7 @@ export class EventQueue {
    * occasion when something must move a recurring event (a device woken early, DeviceTwin.wake).
    */
   pendingOf(guard: EpochGuard, fire: (guard: never, event: ScheduledEvent) => void): ScheduledEvent | undefined {
-    for (const event of this.#heap) if (event.guard === guard && event.fire === fire && event.epoch === guard.epoch) return event;
+    for (const event of this.#heap) if (event.guard === guard && event.fire === fire && isLive(event)) return event;
     return undefined;
   }
 
