@@ -4,6 +4,11 @@
  * whatever order the code happened to build the objects in (docs/architecture.md, invariant 4).
  */
 export function canonicalJson(value: unknown): string {
+  // The objects the hot paths make (a device's telemetry, its readings) are built with their keys
+  // in canonical order already: then JSON.stringify writes the same bytes, natively and as one
+  // flat string, where the encoder below builds a rope that every reader after it (the step's
+  // order, the platform's parse, the trace's hash) has to flatten again (docs/performance.md).
+  if (typeof value === 'object' && value !== null && stringifiesCanonically(value)) return JSON.stringify(value);
   switch (typeof value) {
     case 'string':
       return JSON.stringify(value);
@@ -40,6 +45,46 @@ export function canonicalJson(value: unknown): string {
     }
     default:
       throw new TypeError(`canonicalJson: cannot encode ${typeof value}`);
+  }
+}
+
+/**
+ * Whether JSON.stringify writes `value` as canonicalJson would: every object in it plain (no
+ * prototype but Object's, so no toJSON and no inherited keys) with its keys enumerated in strictly
+ * ascending code-unit order (an integer-like key, which V8 enumerates first, fails this unless it
+ * also sorts first), every number finite, nothing that canonicalJson refuses. Walks without
+ * allocating; false sends the value to the general encoder, which gives the same bytes or the
+ * same refusal.
+ */
+function stringifiesCanonically(value: object): boolean {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!valueStringifiesCanonically(value[i])) return false;
+    return true;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  const obj = value as Record<string, unknown>;
+  let prev: string | undefined;
+  for (const k in obj) {
+    if (prev !== undefined && !(prev < k)) return false;
+    prev = k;
+    if (!valueStringifiesCanonically(obj[k])) return false;
+  }
+  return true;
+}
+
+function valueStringifiesCanonically(v: unknown): boolean {
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+    case 'undefined':
+      return true;
+    case 'number':
+      return Number.isFinite(v);
+    case 'object':
+      return v === null || stringifiesCanonically(v);
+    default:
+      return false;
   }
 }
 

@@ -479,7 +479,7 @@ export class DeviceTwin {
 
   publishState(state: DeviceState, reason: string): void {
     const now = this.host.clock.now_ms;
-    this.host.publish(this, MessageClass.state, { v: 1, id: this.id, state, session: this.session, reason, seq: this.nextSeq(), ts: now }, 'reliable', true);
+    this.host.publish(this, MessageClass.state, { id: this.id, reason, seq: this.nextSeq(), session: this.session, state, ts: now, v: 1 }, 'reliable', true);
   }
 
   /** The payload the broker publishes for this device when its session dies uncleanly. */
@@ -516,8 +516,9 @@ export class DeviceTwin {
 
   event(type: string, data?: Values): void {
     const now = this.host.clock.now_ms;
-    const payload: Record<string, unknown> = { v: 1, id: this.id, seq: this.nextSeq(), ts: now, type };
-    if (data !== undefined) payload.data = data;
+    const seq = this.nextSeq();
+    // Keys in canonical order (see #report).
+    const payload: Record<string, unknown> = data !== undefined ? { data, id: this.id, seq, ts: now, type, v: 1 } : { id: this.id, seq, ts: now, type, v: 1 };
     this.send(MessageClass.event, payload, 'reliable');
   }
 
@@ -606,15 +607,24 @@ export class DeviceTwin {
     this.last_values = values;
     this.last_report_ms = now;
     this.reports++;
-    const payload: Record<string, unknown> = { v: 1, id: this.id, seq: this.nextSeq(), ts: now, values };
-    if (battery_pct !== undefined) {
-      payload.battery_pct = battery_pct;
-      this.#last_battery_pct = battery_pct;
-    }
+    const seq = this.nextSeq();
+    if (battery_pct !== undefined) this.#last_battery_pct = battery_pct;
+    let rssi_dbm: number | undefined;
     if (this.link.has_rssi) {
       this.link.update(this.rng, now, this.#linkOccupancy(now));
-      payload.rssi_dbm = this.link.sampleRssi();
+      rssi_dbm = this.link.sampleRssi();
     }
+    // Keys in canonical order, so the encoder hands the object to JSON.stringify as it is
+    // (platform/contract/canonical-json.ts); the optional ones are only present when measured.
+    const id = this.id;
+    const payload: Record<string, unknown> =
+      battery_pct !== undefined
+        ? rssi_dbm !== undefined
+          ? { battery_pct, id, rssi_dbm, seq, ts: now, v: 1, values }
+          : { battery_pct, id, seq, ts: now, v: 1, values }
+        : rssi_dbm !== undefined
+          ? { id, rssi_dbm, seq, ts: now, v: 1, values }
+          : { id, seq, ts: now, v: 1, values };
     this.send(MessageClass.telemetry, payload, 'telemetry');
     return values;
   }

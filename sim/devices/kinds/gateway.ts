@@ -10,12 +10,10 @@ export const gateway: KindBehaviour = {
     const uptime_s = Math.floor((now_ms - twin.online_since_ms) / 1000);
     const children = (twin.local.children as number | undefined) ?? 0;
     const leak_pct_per_day = twin.firmware.reboot_mean_ms !== null ? 6 : 0.2;
-    return {
-      children,
-      uptime_s,
-      cpu_pct: round(6 + children * 0.08 + twin.rng.uniform(0, 6), 1),
-      mem_pct: round(Math.min(99, 31 + (leak_pct_per_day * uptime_s) / 86_400 + twin.rng.uniform(0, 1)), 1),
-    };
+    // Drawn in this order (the device's random stream), returned with keys in canonical order.
+    const cpu_pct = round(6 + children * 0.08 + twin.rng.uniform(0, 6), 1);
+    const mem_pct = round(Math.min(99, 31 + (leak_pct_per_day * uptime_s) / 86_400 + twin.rng.uniform(0, 1)), 1);
+    return { children, cpu_pct, mem_pct, uptime_s };
   },
   significant() {
     return false; // heartbeat only: gateway health is a time series, not an event stream

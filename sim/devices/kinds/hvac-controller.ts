@@ -142,16 +142,15 @@ export const hvacController: KindBehaviour = {
     else if (output > 0 || sensed < sp.heat_c + cycle_k) mode = 'heat'; // night setback heating
     else if (output < 0 || sensed > sp.cool_c - cycle_k) mode = 'cool'; // night setup cooling
     else mode = 'off'; // unoccupied, floating in the wide band: the unit is off
-    const values: Values = {
-      zone_temp_c: round(sensed + twin.rng.normal(0, 0.05), 1),
-      setpoint_c: setpoint,
-      heat_setpoint_c: override === undefined ? sp.heat_c : setpoint,
-      cool_setpoint_c: override === undefined ? sp.cool_c : setpoint,
-      mode,
-      output_pct: output,
-    };
-    if (twin.model.caps.includes('supply_temp_c')) values.supply_temp_c = round(supplyAir(room_c, output), 1);
+    const zone_temp_c = round(sensed + twin.rng.normal(0, 0.05), 1);
+    // Keys in canonical order, the optional ones where they sort.
+    const values: Values = { cool_setpoint_c: override === undefined ? sp.cool_c : setpoint, heat_setpoint_c: override === undefined ? sp.heat_c : setpoint };
     if (twin.model.caps.includes('humidity_pct')) values.humidity_pct = round(zone?.state.humidity_pct ?? 45, 0);
+    values.mode = mode;
+    values.output_pct = output;
+    values.setpoint_c = setpoint;
+    if (twin.model.caps.includes('supply_temp_c')) values.supply_temp_c = round(supplyAir(room_c, output), 1);
+    values.zone_temp_c = zone_temp_c;
     return values;
   },
   significant(prev, next, deadband) {

@@ -131,7 +131,7 @@ export function releaseDoor(twin: DeviceTwin): void {
 
 export const lock: KindBehaviour = {
   measure(twin): Values {
-    return { locked: twin.local.locked !== false, door: (twin.local.door as string | undefined) ?? 'closed' };
+    return { door: (twin.local.door as string | undefined) ?? 'closed', locked: twin.local.locked !== false };
   },
   significant(prev, next) {
     return prev.locked !== next.locked || prev.door !== next.door;
