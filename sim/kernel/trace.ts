@@ -23,8 +23,13 @@ export const HASH_CHUNK_CHARS = 64 * 1024;
 
 export class TraceJournal {
   readonly #hash: Hash = createHash('sha256');
-  /** Lines (each with its "\n") not yet folded into the hash. */
-  #pending = '';
+  /**
+   * Lines not yet folded into the hash, joined at the flush: a join writes one flat string, where
+   * `pending += line + "\n"` built a rope of two nodes a line that the hash then had to flatten
+   * (docs/performance.md).
+   */
+  readonly #pending: string[] = [];
+  #pending_chars = 0;
   readonly #sink: TraceSink | undefined;
   readonly #counts = new Map<string, number>();
   #lines = 0;
@@ -49,8 +54,9 @@ export class TraceJournal {
    * lines as they happen and writes them in the trace's order at the step's end (sim/kernel/step-lines.ts).
    */
   appendLine(kind: string, line: string): void {
-    this.#pending += line + '\n';
-    if (this.#pending.length >= HASH_CHUNK_CHARS) this.#flush();
+    this.#pending.push(line);
+    this.#pending_chars += line.length + 1;
+    if (this.#pending_chars >= HASH_CHUNK_CHARS) this.#flush();
     this.#lines++;
     this.#bytes += line.length + 1;
     this.#counts.set(kind, (this.#counts.get(kind) ?? 0) + 1);
@@ -64,9 +70,12 @@ export class TraceJournal {
   }
 
   #flush(): void {
-    if (this.#pending.length === 0) return;
-    this.#hash.update(this.#pending);
-    this.#pending = '';
+    const pending = this.#pending;
+    if (pending.length === 0) return;
+    pending.push(''); // the last line's "\n"
+    this.#hash.update(pending.join('\n'));
+    pending.length = 0;
+    this.#pending_chars = 0;
   }
 
   get lines(): number {
@@ -83,7 +92,7 @@ export class TraceJournal {
    * line on its own is what the chunking saves.
    */
   get pending_chars(): number {
-    return this.#pending.length;
+    return this.#pending_chars;
   }
 
   /** Line counts by record kind, sorted by kind for stable output. */
