@@ -1,4 +1,8 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=64
+// The flag: a 64 MB young generation (V8's default is 16 MB), which V8 sizes only when node
+// starts, hence here and in package.json's scripts rather than in code (docs/performance.md,
+// "Garbage collection"). env -S passes it without a wrapper process, so a signal sent to this
+// pid reaches node itself.
 // Entry point: the sources are TypeScript run through tsx's loader, so there is no build step
 // between `git clone` and `npm start` (the viewer bundle, which a browser needs, is the exception).
 import { register } from 'tsx/esm/api';

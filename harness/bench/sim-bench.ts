@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { NODE_FLAGS } from '../cli/node-flags.ts';
 import { fileURLToPath } from 'node:url';
 import { MspError } from '../../common/errors.ts';
 import { settledHeapBytes } from '../../common/settled-heap.ts';
@@ -225,7 +226,8 @@ const CLI = fileURLToPath(new URL('../../bin/msp-twin.js', import.meta.url));
 /** `msp-twin ARGS` in a process of its own; resolves with its JSON summary, or fails with its reason. */
 function runProcess(args: readonly string[]): Promise<{ devices: number; events: number; messages: number; trace_hash: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Started as the launcher starts node (its shebang's flags), so the bench times what a user runs.
+    const child = spawn(process.execPath, [...NODE_FLAGS, CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));

@@ -1,5 +1,6 @@
 import { bundledChild } from '../../load/child-bundle.ts';
 import { ChildRpc } from '../../load/rpc.ts';
+import { NODE_FLAGS } from '../../cli/node-flags.ts';
 import type { ShardAdvance, ShardCommand, ShardFinal, ShardInit } from './shard-sim.ts';
 import { ShardSimulator } from './shard-sim.ts';
 
@@ -24,11 +25,10 @@ const WORKER = new URL('./shard-worker.ts', import.meta.url);
  * the simulator's short-lived garbage besides: with V8's default 16 MB semi-spaces much of it
  * lived through two scavenges and was promoted. 64 MB semi-spaces let it die young: a sharded
  * 2-day flagship run took 0.82 of the wall time and CPU (4 pairs, docs/scale-out.md, "Cost");
- * 32 MB was 1.02× and 128 MB 1.08× the time of 64 MB, with ~110 MB more peak memory. The
- * coordinator cannot be given it (node's flags are fixed when `npx msp-twin` starts), a forked
- * shard can.
+ * 32 MB was 1.02× and 128 MB 1.08× the time of 64 MB. The same flags as the msp-twin process
+ * itself (harness/cli/node-flags.ts).
  */
-export const SHARD_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
+export const SHARD_NODE_FLAGS: readonly string[] = NODE_FLAGS;
 
 /**
  * The module a shard's process runs: shard-worker.ts bundled into one JavaScript file, which
