@@ -23,6 +23,12 @@ describe('node flags', () => {
     }
   });
 
+  it('start the container image (deploy/Dockerfile), whose shards and platform run without the shebang', () => {
+    const entry = readFileSync(join(ROOT, 'deploy/Dockerfile'), 'utf8').match(/^ENTRYPOINT (\[.*\])$/m);
+    expect(entry).not.toBeNull();
+    expect(JSON.parse(entry![1]!)).toEqual(['node', ...NODE_FLAGS, 'bin/msp-twin.js']);
+  });
+
   it('start the shard processes a run forks', () => {
     expect(SHARD_NODE_FLAGS).toEqual(NODE_FLAGS);
   });
