@@ -6,7 +6,7 @@ import type { InboundCommand } from '../../sim/simulation.ts';
 import type { StepReceiver } from '../../harness/run/step-receiver.ts';
 import type { ShardLink } from '../../harness/run/shards/pool.ts';
 import type { ShardAdvance, ShardCell, ShardCommand } from '../../harness/run/shards/shard-sim.ts';
-import { mergeCells, nextWindowSteps, runShardedLockstep, type ShardedLockstepOptions } from '../../harness/run/shards/sharded-lockstep.ts';
+import { mergeCells, nextWindowSteps, runShardedLockstep, windowStepsAfterBirths, type ShardedLockstepOptions } from '../../harness/run/shards/sharded-lockstep.ts';
 
 /**
  * The coordinator's windows (harness/run/shards/sharded-lockstep.ts): while the platform cannot
@@ -65,7 +65,7 @@ interface Seen {
   readonly requests: number;
 }
 
-async function drive(times: ReadonlyArray<readonly number[]>, o: { window_steps?: number; window_items?: number; quiet?: (t: number) => boolean; commands_at?: (step_end: number) => InboundCommand[]; end_ms?: number; noc?: ShardedLockstepOptions['noc'] }): Promise<Seen> {
+async function drive(times: ReadonlyArray<readonly number[]>, o: { window_steps?: number; window_items?: number; devices?: number; quiet?: (t: number) => boolean; commands_at?: (step_end: number) => InboundCommand[]; end_ms?: number; noc?: ShardedLockstepOptions['noc'] }): Promise<Seen> {
   const calls: Seen['calls'] = [];
   const shards = times.map((ts, i) => fakeShard(i, ts, calls));
   const firsts = await Promise.all(shards.map((s) => s.init({} as never)));
@@ -87,6 +87,7 @@ async function drive(times: ReadonlyArray<readonly number[]>, o: { window_steps?
     quiet: o.quiet,
     window_steps: o.window_steps,
     window_items: o.window_items,
+    ...(o.devices !== undefined ? { devices: o.devices } : {}),
     ...(o.noc ? { noc: o.noc } : {}),
   };
   const r = await runShardedLockstep(shards, options);
@@ -99,9 +100,10 @@ const eventTimes = fc.array(fc.integer({ min: START, max: START + 600 * STEP - 1
 describe('sharded lockstep windows', () => {
   it('any window size gives the steps, lines and messages of one request a step', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(eventTimes, { minLength: 1, maxLength: 3 }), fc.integer({ min: 2, max: 120 }), fc.integer({ min: 1, max: 200 }), async (times, window_steps, window_items) => {
+      fc.asyncProperty(fc.array(eventTimes, { minLength: 1, maxLength: 3 }), fc.integer({ min: 2, max: 120 }), fc.integer({ min: 1, max: 200 }), fc.option(fc.integer({ min: 0, max: 5_000 })), async (times, window_steps, window_items, devices) => {
         const one = await drive(times, { window_steps: 1, quiet: () => true });
-        const many = await drive(times, { window_steps, window_items, quiet: () => true });
+        // With a fleet size, the window after the births is sized from it instead of the births' rate.
+        const many = await drive(times, { window_steps, window_items, quiet: () => true, ...(devices !== null ? { devices } : {}) });
         expect(many.steps).toEqual(one.steps);
         expect(many.lines).toEqual(one.lines);
         expect(many.messages).toEqual(one.messages);
@@ -231,6 +233,30 @@ describe('nextWindowSteps', () => {
     expect(nextWindowSteps([advance([1])], 1, 1_000, 60)).toBe(60);
     // Nothing happened: the longest window.
     expect(nextWindowSteps([advance([]), advance([])], 3, 10, 42)).toBe(42);
+  });
+});
+
+describe('windowStepsAfterBirths', () => {
+  it('gives the window after the births the budget at the assumed rate for the fleet, within 1 and the most', () => {
+    // 4,500 devices at 0.25 items a device-step: 1,125 a step; 40,000 items are 35 steps.
+    expect(windowStepsAfterBirths(4_500, 40_000, 60)).toBe(35);
+    expect(windowStepsAfterBirths(100_000, 40_000, 60)).toBe(1);
+    expect(windowStepsAfterBirths(10, 40_000, 60)).toBe(60);
+    expect(windowStepsAfterBirths(0, 40_000, 60)).toBe(60);
+  });
+
+  it('is not sized from the births: a first window far over budget still leaves a long second window', async () => {
+    // One shard whose first step holds 300 events (the births) and then one event every step.
+    const births = Array.from({ length: 300 }, () => START);
+    const later = Array.from({ length: 100 }, (_, i) => START + (i + 1) * STEP);
+    const by_rate = await drive([[...births, ...later]], { window_steps: 60, window_items: 100, quiet: () => true });
+    const by_fleet = await drive([[...births, ...later]], { window_steps: 60, window_items: 100, devices: 10, quiet: () => true });
+    const second = (seen: Seen): number => (seen.calls[1]!.window_end - seen.calls[0]!.window_end) / STEP;
+    expect(second(by_rate)).toBe(1);
+    // 100 items / (10 devices × 0.25) = 40 steps.
+    expect(second(by_fleet)).toBe(40);
+    expect(by_fleet.lines).toEqual(by_rate.lines);
+    expect(by_fleet.messages).toEqual(by_rate.messages);
   });
 });
 
