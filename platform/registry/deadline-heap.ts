@@ -17,6 +17,13 @@ export interface Deadline {
  */
 export class DeadlineHeap<T extends Deadline> {
   readonly #items: T[] = [];
+  /**
+   * Each item's scheduled_ms again, at the same index: a sift compares times it reads from this
+   * array, not from records scattered over the heap (each record read was a likely cache miss,
+   * two a level; the registry re-parks most devices' deadlines once a heartbeat period, ~290,000
+   * times a simulated day on the flagship). Records are read only on a tie of times.
+   */
+  readonly #keys: number[] = [];
 
   get size(): number {
     return this.#items.length;
@@ -32,11 +39,16 @@ export class DeadlineHeap<T extends Deadline> {
     if (d.heap_index < 0) {
       d.heap_index = this.#items.length;
       this.#items.push(d);
+      this.#keys.push(at_ms);
       this.#up(d.heap_index);
       return;
     }
-    this.#up(d.heap_index);
-    this.#down(d.heap_index);
+    const i = d.heap_index;
+    const before = this.#keys[i]!;
+    this.#keys[i] = at_ms;
+    // Only one way can be right: later sinks, earlier rises (an equal time stays).
+    if (at_ms > before) this.#down(i);
+    else if (at_ms < before) this.#up(i);
   }
 
   /** Takes `d` out of the heap (its deadline is gone); nothing if it is not in. */
@@ -46,8 +58,10 @@ export class DeadlineHeap<T extends Deadline> {
     d.heap_index = -1;
     d.scheduled_ms = null;
     const last = this.#items.pop()!;
+    const last_key = this.#keys.pop()!;
     if (last === d) return;
     this.#items[i] = last;
+    this.#keys[i] = last_key;
     last.heap_index = i;
     this.#up(i);
     this.#down(last.heap_index);
@@ -60,46 +74,58 @@ export class DeadlineHeap<T extends Deadline> {
       d.scheduled_ms = null;
     }
     this.#items.length = 0;
+    this.#keys.length = 0;
   }
 
-  #less(a: T, b: T): boolean {
-    const ta = a.scheduled_ms!;
-    const tb = b.scheduled_ms!;
+  /** Whether the item at index `a` goes before the one at `b`: (time, id), code-unit id order. */
+  #before(a: number, b: number): boolean {
+    const ta = this.#keys[a]!;
+    const tb = this.#keys[b]!;
     if (ta !== tb) return ta < tb;
-    return a.id < b.id;
+    return this.#items[a]!.id < this.#items[b]!.id;
   }
 
   #up(i: number): void {
     const items = this.#items;
+    const keys = this.#keys;
     const d = items[i]!;
+    const t = keys[i]!;
     while (i > 0) {
       const parent = (i - 1) >> 1;
+      const tp = keys[parent]!;
+      if (tp < t || (tp === t && items[parent]!.id <= d.id)) break;
       const p = items[parent]!;
-      if (!this.#less(d, p)) break;
       items[i] = p;
+      keys[i] = tp;
       p.heap_index = i;
       i = parent;
     }
     items[i] = d;
+    keys[i] = t;
     d.heap_index = i;
   }
 
   #down(i: number): void {
     const items = this.#items;
+    const keys = this.#keys;
     const n = items.length;
     const d = items[i]!;
+    const t = keys[i]!;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
       const r = l + 1;
-      const child = r < n && this.#less(items[r]!, items[l]!) ? r : l;
+      const child = r < n && this.#before(r, l) ? r : l;
+      const tc = keys[child]!;
+      if (tc > t || (tc === t && items[child]!.id >= d.id)) break;
       const c = items[child]!;
-      if (!this.#less(c, d)) break;
       items[i] = c;
+      keys[i] = tc;
       c.heap_index = i;
       i = child;
     }
     items[i] = d;
+    keys[i] = t;
     d.heap_index = i;
   }
 }
