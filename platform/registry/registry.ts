@@ -290,9 +290,11 @@ export class Registry {
     // making the two arrays (they were a steady share of a run's garbage, docs/performance.md).
     const first_due = this.#heap.peek();
     if (first_due === undefined || first_due.scheduled_ms! > now_ms) return NO_CHANGES;
-    const changes: LivenessChange[] = [];
+    // Made when the first deadline fires: most ticks that find one due only re-park it (fresh
+    // traffic moved it on), and two arrays a tick for nothing were ~40 MB a simulated day.
+    let changes: LivenessChange[] | undefined;
     /** The device whose deadline caused each change (a child's parent_offline has its gateway's). */
-    const roots: string[] = [];
+    let roots: string[] | undefined;
     for (let d = this.#heap.peek(); d !== undefined && d.scheduled_ms! <= now_ms; d = this.#heap.peek()) {
       // One transition per deadline, the next one back into the heap: every device's deadlines
       // then fire in global time order even when ticks are sparse, so a gateway's death at t3
@@ -310,6 +312,8 @@ export class Registry {
         continue;
       }
       const next = this.#nextDeadline(d)!;
+      changes ??= [];
+      roots ??= [];
       const first = changes.length;
       // Clamped so a device's changes never go back in time (its last change may have been
       // stamped with a receive time later than a deadline computed from an older ts).
@@ -319,16 +323,18 @@ export class Registry {
       if (after_ms !== null) this.#heap.set(d, after_ms);
       else this.#heap.remove(d);
     }
-    if (changes.length === 0) return changes;
+    if (changes === undefined || roots === undefined || changes.length === 0) return NO_CHANGES;
+    const fired = changes;
+    const by_root = roots;
     // Stable sort keeps one device's SUSPECT before its OFFLINE when both land on one at_ms, and
     // a gateway's children after it.
-    const order = changes.map((_, i) => i);
+    const order = fired.map((_, i) => i);
     order.sort((i, j) => {
-      const a = changes[i]!;
-      const b = changes[j]!;
-      return a.at_ms - b.at_ms || byId(roots[i]!, roots[j]!) || i - j;
+      const a = fired[i]!;
+      const b = fired[j]!;
+      return a.at_ms - b.at_ms || byId(by_root[i]!, by_root[j]!) || i - j;
     });
-    const sorted = order.map((i) => changes[i]!);
+    const sorted = order.map((i) => fired[i]!);
     for (const c of sorted) this.#journal(c.at_ms, 'p.live', { d: c.device_id, from: c.from, to: c.to, why: c.reason });
     return sorted;
   }
