@@ -324,17 +324,22 @@ export class Registry {
       else this.#heap.remove(d);
     }
     if (changes === undefined || roots === undefined || changes.length === 0) return NO_CHANGES;
-    const fired = changes;
-    const by_root = roots;
-    // Stable sort keeps one device's SUSPECT before its OFFLINE when both land on one at_ms, and
-    // a gateway's children after it.
-    const order = fired.map((_, i) => i);
+    return this.#journalled(changes, roots);
+  }
+
+  /**
+   * A tick's changes sorted by (at_ms, the id of the device whose deadline caused each) and
+   * journalled. The stable sort keeps one device's SUSPECT before its OFFLINE when both land on
+   * one at_ms, and a gateway's children after it.
+   */
+  #journalled(changes: readonly LivenessChange[], roots: readonly string[]): LivenessChange[] {
+    const order = changes.map((_, i) => i);
     order.sort((i, j) => {
-      const a = fired[i]!;
-      const b = fired[j]!;
-      return a.at_ms - b.at_ms || byId(by_root[i]!, by_root[j]!) || i - j;
+      const a = changes[i]!;
+      const b = changes[j]!;
+      return a.at_ms - b.at_ms || byId(roots[i]!, roots[j]!) || i - j;
     });
-    const sorted = order.map((i) => fired[i]!);
+    const sorted = order.map((i) => changes[i]!);
     for (const c of sorted) this.#journal(c.at_ms, 'p.live', { d: c.device_id, from: c.from, to: c.to, why: c.reason });
     return sorted;
   }

@@ -126,8 +126,8 @@ export async function runShardedLockstep(shards: readonly ShardLink[], o: Sharde
   let sent_total = 0;
   let overlapped = 0;
   let requests = 0;
-  /** Windows whose results have been taken: the first is the births step's. */
-  let requests_taken = 0;
+  /** Until the first window's results are taken: that window is the births step. */
+  let births_window = true;
   let next_hour = o.start_ms + 3_600_000;
   let reported = o.start_ms;
   /** The end of the furthest window asked for: the shards may have run every step before it. */
@@ -166,8 +166,8 @@ export async function runShardedLockstep(shards: readonly ShardLink[], o: Sharde
   while (current !== undefined) {
     const results = await current.results;
     results.forEach((r, i) => (next_at[i] = r.next_at));
-    window_steps = requests_taken === 0 && o.devices !== undefined ? windowStepsAfterBirths(o.devices, window_items, max_window_steps) : nextWindowSteps(results, (current.end - t) / o.step_ms, window_items, max_window_steps);
-    requests_taken++;
+    window_steps = births_window && o.devices !== undefined ? windowStepsAfterBirths(o.devices, window_items, max_window_steps) : nextWindowSteps(results, (current.end - t) / o.step_ms, window_items, max_window_steps);
+    births_window = false;
     t = current.end;
     o.on_events?.(results.reduce((n, r) => n + r.events, 0));
     // Quiet: no command can come out of this window, so the next one can start now, in parallel
