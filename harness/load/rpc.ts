@@ -56,13 +56,15 @@ export class ChildRpc {
   /**
    * `module_url`: the child's entry, TypeScript (forked under tsx's loader) or a JavaScript bundle
    * (harness/load/child-bundle.ts, forked as it is). `node_flags`: V8/node flags for the child (a
-   * shard's larger nursery), after the loader if there is one.
+   * shard's larger nursery), after the loader if there is one. `env`: variables added to this
+   * process's environment for the child (a shard's allocator settings).
    */
-  constructor(label: string, module_url: URL, on_notice: (value: unknown) => void = () => {}, family: RpcFamily = 'LOAD_CHILD', node_flags: readonly string[] = []) {
+  constructor(label: string, module_url: URL, on_notice: (value: unknown) => void = () => {}, family: RpcFamily = 'LOAD_CHILD', node_flags: readonly string[] = [], env: Readonly<Record<string, string>> = {}) {
     this.label = label;
     this.#family = family;
     const loader = module_url.pathname.endsWith('.ts') ? ['--import', tsxLoader()] : [];
-    this.child = fork(module_url, [], { execArgv: [...loader, ...node_flags], stdio: ['ignore', 'inherit', 'pipe', 'ipc'], serialization: 'advanced' });
+    const child_env = Object.keys(env).length > 0 ? { ...process.env, ...env } : undefined;
+    this.child = fork(module_url, [], { execArgv: [...loader, ...node_flags], stdio: ['ignore', 'inherit', 'pipe', 'ipc'], serialization: 'advanced', ...(child_env ? { env: child_env } : {}) });
     this.child.stderr?.setEncoding('utf8');
     // Kept for the error message only; the child's own output goes nowhere else.
     this.child.stderr?.on('data', (s: string) => (this.#stderr_tail = (this.#stderr_tail + s).slice(-2_000)));

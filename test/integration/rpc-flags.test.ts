@@ -1,6 +1,7 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ChildRpc } from '../../harness/load/rpc.ts';
-import { SHARD_NODE_FLAGS } from '../../harness/run/shards/pool.ts';
+import { processShard, SHARD_ENV, SHARD_NODE_FLAGS } from '../../harness/run/shards/pool.ts';
 
 /**
  * Node flags for forked children (harness/load/rpc.ts): a shard gets a larger V8 nursery
@@ -16,6 +17,48 @@ describe('ChildRpc node flags', () => {
       expect(argv.indexOf('--import')).toBeLessThan(argv.indexOf(SHARD_NODE_FLAGS[0]!));
     } finally {
       await rpc.stop();
+    }
+  }, 60_000);
+
+  it('starts a shard with its allocator settings in its environment, and other children without them', async () => {
+    const names = Object.keys(SHARD_ENV);
+    expect(names.length).toBeGreaterThan(0);
+    const shard = new ChildRpc('echo', new URL('../helpers/rpc-echo-child.ts', import.meta.url), undefined, 'RUN_SHARD', SHARD_NODE_FLAGS, SHARD_ENV);
+    const other = new ChildRpc('echo', new URL('../helpers/rpc-echo-child.ts', import.meta.url));
+    try {
+      expect(await shard.call<Array<string | null>>('env', { names }, 30_000)).toEqual(names.map((n) => SHARD_ENV[n]));
+      // The rest of the environment is inherited as it would be without the settings.
+      expect(await shard.call<Array<string | null>>('env', { names: ['PATH'] }, 30_000)).toEqual([process.env.PATH ?? null]);
+      expect(await other.call<Array<string | null>>('env', { names }, 30_000)).toEqual(names.map((n) => process.env[n] ?? null));
+    } finally {
+      await Promise.all([shard.stop(), other.stop()]);
+    }
+  }, 60_000);
+
+  // /proc/<pid>/environ holds the environment a process was started with (Linux only).
+  it.skipIf(!existsSync('/proc/self/environ'))('forks every shard of a run with those settings', async () => {
+    const children = (): number[] =>
+      readdirSync('/proc')
+        .filter((d) => /^\d+$/.test(d))
+        .filter((d) => {
+          try {
+            // The field after the parenthesised command name is the state, then the parent's pid.
+            const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+            return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid;
+          } catch {
+            return false;
+          }
+        })
+        .map(Number);
+    const before = new Set(children());
+    const link = processShard('shard 0/1');
+    try {
+      const forked = children().filter((pid) => !before.has(pid));
+      expect(forked).toHaveLength(1);
+      const environ = readFileSync(`/proc/${forked[0]}/environ`, 'utf8').split('\0');
+      for (const [name, value] of Object.entries(SHARD_ENV)) expect(environ).toContain(`${name}=${value}`);
+    } finally {
+      await link.close();
     }
   }, 60_000);
 

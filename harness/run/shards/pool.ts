@@ -31,6 +31,18 @@ const WORKER = new URL('./shard-worker.ts', import.meta.url);
 export const SHARD_NODE_FLAGS: readonly string[] = NODE_FLAGS;
 
 /**
+ * glibc's allocator, told to keep what a shard frees: every window a shard answers is serialized
+ * into a buffer of several MB, which glibc by default takes from the kernel with mmap and gives
+ * back on free, so each window's buffer was fresh pages to fault in (and the coordinator's side
+ * the same). A 2-shard flagship day made 197,000 minor page faults against 80,000 for one process;
+ * with these 162,000, 0.4 s less system time a simulated day, and 2 shards over 3 days took 0.95
+ * of the wall time and CPU (farm-bench, 4 pairs, spread 0.94–1.00; the settings given to the
+ * whole process tree, docs/scale-out.md "Cost"). Allocations under 128 MB come from the heap,
+ * which is trimmed back to the kernel above 256 MB free. Other C libraries ignore the variables.
+ */
+export const SHARD_ENV: Readonly<Record<string, string>> = Object.freeze({ MALLOC_MMAP_THRESHOLD_: String(128 * 1024 * 1024), MALLOC_TRIM_THRESHOLD_: String(256 * 1024 * 1024) });
+
+/**
  * The module a shard's process runs: shard-worker.ts bundled into one JavaScript file, which
  * starts in a fifth of the CPU the TypeScript entry takes under tsx (harness/load/child-bundle.ts),
  * or the TypeScript entry itself when no bundle can be made.
@@ -41,7 +53,7 @@ export async function shardWorkerModule(): Promise<URL> {
 
 /** A shard in a forked child process (harness/run/shards/shard-worker.ts) over IPC. */
 export function processShard(label: string, worker: URL = WORKER): ShardLink {
-  const rpc = new ChildRpc(label, worker, undefined, 'RUN_SHARD', SHARD_NODE_FLAGS);
+  const rpc = new ChildRpc(label, worker, undefined, 'RUN_SHARD', SHARD_NODE_FLAGS, SHARD_ENV);
   return {
     init: (init) => rpc.call('init', init, INIT_TIMEOUT_MS),
     advance: (window_end_ms, commands) => rpc.call('advance', { window_end_ms, commands }, STEP_TIMEOUT_MS),
