@@ -33,12 +33,12 @@ export const SHARD_NODE_FLAGS: readonly string[] = NODE_FLAGS;
 /**
  * glibc's allocator, told to keep what a shard frees: every window a shard answers is serialized
  * into a buffer of several MB, which glibc by default takes from the kernel with mmap and gives
- * back on free, so each window's buffer was fresh pages to fault in (and the coordinator's side
- * the same). A 2-shard flagship day made 197,000 minor page faults against 80,000 for one process;
- * with these 162,000, 0.4 s less system time a simulated day, and 2 shards over 3 days took 0.95
- * of the wall time and CPU (farm-bench, 4 pairs, spread 0.94–1.00; the settings given to the
- * whole process tree, docs/scale-out.md "Cost"). Allocations under 128 MB come from the heap,
- * which is trimmed back to the kernel above 256 MB free. Other C libraries ignore the variables.
+ * back on free, so each window's buffer was fresh pages to fault in. A 2-shard flagship day made
+ * 197,000–204,000 minor page faults against 74,000–80,000 for one process; with these given to
+ * the shards, 167,000 and 0.4–0.6 s less system time a simulated day, and 2 shards over 3 days
+ * took 0.94 of the wall time and CPU (farm-bench, 4 pairs, spread 0.84–1.07; docs/scale-out.md
+ * "Cost"). Given to the coordinator as well, no better (0.95). Allocations under 128 MB come from
+ * the heap, which is trimmed back to the kernel above 256 MB free. Other C libraries ignore them.
  */
 export const SHARD_ENV: Readonly<Record<string, string>> = Object.freeze({ MALLOC_MMAP_THRESHOLD_: String(128 * 1024 * 1024), MALLOC_TRIM_THRESHOLD_: String(256 * 1024 * 1024) });
 
