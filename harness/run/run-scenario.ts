@@ -35,7 +35,7 @@ import { approvedFirmware } from '../../platform/patching/releases.ts';
 import type { OtaCommand } from '../../platform/patching/engine.ts';
 import { rolloutOutcomes } from './rollout-outcomes.ts';
 import { runLineFields, type DeviceVitals, type InboundCommand, type SimulationStats } from '../../sim/simulation.ts';
-import { checkShardable, forkProcessShards, runShards, shardsAreProcesses } from './shards/coordinator.ts';
+import { checkShardable, runShards, startShards } from './shards/coordinator.ts';
 import type { ShardLink } from './shards/pool.ts';
 import { nocWindowSteps, ShardNocWorld } from './shards/noc-world.ts';
 import type { OtaFacts } from './rollout-outcomes.ts';
@@ -163,20 +163,20 @@ async function wire(options: RunOptions, portfolio: Portfolio, receiver: StepRec
 export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<RunSummary> {
   // Refused before any process or connection is made: what a sharded run cannot do (docs/scale-out.md).
   if (options.shards !== undefined) checkShardable(scenario, options, options.platform !== false);
-  // Shard processes start first: their boot overlaps this process building its portfolio and
+  // Shards start first: forked processes boot while this process builds its portfolio and
   // platform (docs/scale-out.md, "Cost"). runShards closes them; if the run fails before it gets
   // there, they are closed here.
-  const forked = shardsAreProcesses(options) ? forkProcessShards(options.shards!) : undefined;
-  // A failure to fork surfaces where the links are awaited (runShards), not as an unhandled rejection.
-  forked?.catch(() => {});
+  const shards = (options.shards ?? 1) > 1 ? startShards(options) : undefined;
+  // A failure to start surfaces where the links are awaited (runShards), not as an unhandled rejection.
+  shards?.catch(() => {});
   try {
-    return await runScenarioWith(scenario, options, forked);
+    return await runScenarioWith(scenario, options, shards);
   } finally {
-    if (forked) await Promise.all((await forked.catch(() => [])).map((l) => l.close()));
+    if (shards) await Promise.all((await shards.catch(() => [])).map((l) => l.close()));
   }
 }
 
-async function runScenarioWith(scenario: Scenario, options: RunOptions, forked: Promise<ShardLink[]> | undefined): Promise<RunSummary> {
+async function runScenarioWith(scenario: Scenario, options: RunOptions, shards: Promise<ShardLink[]> | undefined): Promise<RunSummary> {
   const wall = options.wall_clock_ms ?? (() => performance.now()); // wall-clock: report run duration only
   const wall_start = wall();
   const seed = options.seed ?? scenario.seed;
@@ -398,7 +398,7 @@ async function runScenarioWith(scenario: Scenario, options: RunOptions, forked: 
             : {}),
         },
         options,
-        forked,
+        shards!,
       );
       steps = r.steps;
       sim_stats = r.stats;

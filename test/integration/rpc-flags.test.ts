@@ -1,7 +1,7 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ChildRpc } from '../../harness/load/rpc.ts';
 import { processShard, SHARD_ENV, SHARD_NODE_FLAGS } from '../../harness/run/shards/pool.ts';
+import { childPids, HAS_PROC, startEnvironment } from '../helpers/child-processes.ts';
 
 /**
  * Node flags for forked children (harness/load/rpc.ts): a shard gets a larger V8 nursery
@@ -36,26 +36,13 @@ describe('ChildRpc node flags', () => {
   }, 60_000);
 
   // /proc/<pid>/environ holds the environment a process was started with (Linux only).
-  it.skipIf(!existsSync('/proc/self/environ'))('forks every shard of a run with those settings', async () => {
-    const children = (): number[] =>
-      readdirSync('/proc')
-        .filter((d) => /^\d+$/.test(d))
-        .filter((d) => {
-          try {
-            // The field after the parenthesised command name is the state, then the parent's pid.
-            const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-            return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid;
-          } catch {
-            return false;
-          }
-        })
-        .map(Number);
-    const before = new Set(children());
+  it.skipIf(!HAS_PROC)('forks every shard of a run with those settings', async () => {
+    const before = new Set(childPids());
     const link = processShard('shard 0/1');
     try {
-      const forked = children().filter((pid) => !before.has(pid));
+      const forked = childPids().filter((pid) => !before.has(pid));
       expect(forked).toHaveLength(1);
-      const environ = readFileSync(`/proc/${forked[0]}/environ`, 'utf8').split('\0');
+      const environ = startEnvironment(forked[0]!);
       for (const [name, value] of Object.entries(SHARD_ENV)) expect(environ).toContain(`${name}=${value}`);
     } finally {
       await link.close();

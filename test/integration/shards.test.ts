@@ -20,6 +20,7 @@ import { generatePortfolio } from '../../sim/world/generate.ts';
 import { nocWindowSteps } from '../../harness/run/shards/noc-world.ts';
 import { autoShards } from '../../harness/run/shards/coordinator.ts';
 import { defaultOperations } from '../../sim/actors/operations.ts';
+import { childPids, HAS_PROC } from '../helpers/child-processes.ts';
 import { simFirmware, withInstalledFleet } from '../../harness/scenario/firmware-catalog.ts';
 
 /**
@@ -233,6 +234,21 @@ describe('shards', () => {
     const mqtt = run('rollout-uplink-outage', { duration_ms: 3_600_000, shards: 2, transport: 'mqtt' });
     await expect(mqtt).rejects.toMatchObject({ code: 'RUN_SHARDS', message: expect.stringContaining('in-memory') });
   });
+
+  // The shard processes start before the coordinator builds anything (startShards): a run refused
+  // after that must not leave them behind.
+  it.skipIf(!HAS_PROC)('closes the shard processes of a run that fails before it hands them their init', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'msp-twin-shards-'));
+    try {
+      const scenario = loadScenario(resolveScenarioPath('smart-home'));
+      await runScenario(scenario, { duration_ms: 10 * 60_000, data_dir: dir });
+      const before = new Set(childPids());
+      await expect(runScenario(scenario, { duration_ms: 10 * 60_000, data_dir: dir, shards: 2 })).rejects.toMatchObject({ code: 'RUN_DATA_NOT_EMPTY' });
+      expect(childPids().filter((pid) => !before.has(pid))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('a shard process that fails says so with its own code and the shard\'s reason', async () => {
     // A window before init: the real worker refuses it, and the coordinator sees RUN_SHARD_FAILED

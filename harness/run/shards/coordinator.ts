@@ -114,20 +114,21 @@ export function sumShardStats(finals: readonly ShardFinal[]): SimulationStats {
 }
 
 /**
- * Forks `count` shard processes, each loading the shard worker and waiting for its `init`. A run
- * calls this before it builds its own portfolio and platform, so the processes start (node, the
- * worker's bundle: ~0.3 s each) while the coordinator works instead of after it.
+ * Starts the `options.shards` simulators of a run wherever `options.shard_placement` puts them:
+ * forked processes (the default), this process, or shards that announce themselves on a broker.
+ * A run calls this before it builds its own portfolio and platform, so forked processes start
+ * (node, the worker's bundle: ~0.3 s each) while the coordinator works instead of after it. Each
+ * link waits for its `init`; a failure surfaces where the links are awaited.
  */
-export async function forkProcessShards(count: number): Promise<ShardLink[]> {
+export async function startShards(options: RunOptions): Promise<ShardLink[]> {
+  const count = options.shards ?? 1;
+  if (options.shard_placement === 'broker') {
+    if (!options.shard_broker) throw new UsageError('RUN_SHARDS', 'shards placed on a broker need its address (shard_broker)');
+    return brokerShards(options.shard_broker.transport, options.shard_broker.run, count);
+  }
+  if (options.shard_placement === 'in-process') return Array.from({ length: count }, () => inProcessShard());
   const worker = await shardWorkerModule();
-  const links: ShardLink[] = [];
-  for (let i = 0; i < count; i++) links.push(processShard(`shard ${i}/${count}`, worker));
-  return links;
-}
-
-/** Whether `options` run their shards as forked processes of this machine (the default placement). */
-export function shardsAreProcesses(options: RunOptions): boolean {
-  return (options.shards ?? 1) > 1 && options.shard_placement !== 'broker' && options.shard_placement !== 'in-process';
+  return Array.from({ length: count }, (_, i) => processShard(`shard ${i}/${count}`, worker));
 }
 
 /**
@@ -147,23 +148,13 @@ export async function runShards(
   },
   lockstep: Omit<ShardedLockstepOptions, 'start_ms' | 'end_ms' | 'step_ms' | 'shard_of' | 'first_at'>,
   options: RunOptions,
-  /** Shard processes forked before the run built its portfolio and platform (`forkProcessShards`); closed here. */
-  forked?: Promise<ShardLink[]>,
+  /** The shards, started as the run began (`startShards`); closed here. */
+  started: Promise<ShardLink[]>,
 ): Promise<ShardedResult> {
   const count = options.shards ?? 1;
   const assignment = assignSites(portfolio, count);
   const site_of = new Map(portfolio.devices.map((d) => [d.id, d.site_id]));
-  const links: ShardLink[] = [];
-  if (forked !== undefined) {
-    links.push(...(await forked));
-  } else if (options.shard_placement === 'broker') {
-    if (!options.shard_broker) throw new UsageError('RUN_SHARDS', 'shards placed on a broker need its address (shard_broker)');
-    links.push(...(await brokerShards(options.shard_broker.transport, options.shard_broker.run, count)));
-  } else if (options.shard_placement === 'in-process') {
-    for (let i = 0; i < count; i++) links.push(inProcessShard());
-  } else {
-    links.push(...(await forkProcessShards(count)));
-  }
+  const links = await started;
   try {
     const firsts = await Promise.all(
       links.map((l, index) =>
