@@ -48,6 +48,17 @@ export function canonicalJson(value: unknown): string {
   }
 }
 
+/** A JSON string literal: quotes added to a string that needs no escape, JSON.stringify otherwise. */
+export function quotedString(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    // Control characters, quote and backslash are escaped; a surrogate may be a lone one, which
+    // JSON.stringify writes as \uXXXX.
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(s);
+  }
+  return '"' + s + '"';
+}
+
 /**
  * Whether JSON.stringify writes `value` as canonicalJson would: every object in it plain (no
  * prototype but Object's, so no toJSON and no inherited keys) with its keys enumerated in strictly

@@ -1,6 +1,6 @@
 import { SimError } from './errors.ts';
 import { createHash, type Hash } from 'node:crypto';
-import { canonicalJson } from '../../platform/contract/canonical-json.ts';
+import { canonicalJson, quotedString } from '../../platform/contract/canonical-json.ts';
 
 /**
  * Where trace lines go besides the hash (a file writer in the CLI, the oracle, an array in
@@ -115,7 +115,7 @@ export function traceLine(at_ms: number, kind: string, fields: Record<string, un
  * (c < k < p < q < r < t < topic), which is what canonicalJson would produce.
  */
 export function publishLine(at_ms: number, client_id: string, topic: string, payload_json: string, qos: 0 | 1, retain: boolean): string {
-  return `{"c":${JSON.stringify(client_id)},"k":"pub","p":${payload_json},"q":${qos},"r":${retain},"t":${at_ms},"topic":${JSON.stringify(topic)}}`;
+  return `{"c":${quotedString(client_id)},"k":"pub","p":${payload_json},"q":${qos},"r":${retain},"t":${at_ms},"topic":${quotedString(topic)}}`;
 }
 
 const PUB_HEAD = '{"c":';

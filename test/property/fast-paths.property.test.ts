@@ -5,9 +5,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from '../../platform/contract/canonical-json.ts';
+import { canonicalJson, quotedString } from '../../platform/contract/canonical-json.ts';
 import { MessageClass, parseDeviceTopic } from '../../platform/contract/topics.ts';
 import { orderStep, type InboundMessage } from '../../platform/core/step-order.ts';
+import { publishLine } from '../../sim/kernel/trace.ts';
 import { advanceZone, defaultZoneThermal, HeldPowerIntegrator, type ZoneInputs, type ZoneThermalParams } from '../../sim/world/thermal.ts';
 
 /** Canonical JSON as first written: filtered, sorted key lists and JSON.stringify for numbers. */
@@ -107,6 +108,30 @@ describe('canonical JSON fast path', () => {
         else expect(canonicalJson(value)).toBe(expected);
       }),
       { numRuns: 1_000 },
+    );
+  });
+});
+
+describe('quoted strings', () => {
+  // Every UTF-16 code unit, lone surrogates and control characters included, and the ASCII most ids use.
+  const text = fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: fc.constantFrom('"', '\\', '\n', '\u0000', '\ud800', '\udc00', 'a', '-', '/') }), fc.string());
+
+  it('writes any string as JSON.stringify does', () => {
+    fc.assert(
+      fc.property(text, (s) => {
+        expect(quotedString(s)).toBe(JSON.stringify(s));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it("keeps a publish line's bytes: client id and topic quoted as JSON.stringify quoted them", () => {
+    fc.assert(
+      fc.property(text, text, fc.integer({ min: 0, max: 2 ** 45 }), fc.boolean(), (client_id, topic, at_ms, retain) => {
+        const line = `{"c":${JSON.stringify(client_id)},"k":"pub","p":{"v":1},"q":1,"r":${retain},"t":${at_ms},"topic":${JSON.stringify(topic)}}`;
+        expect(publishLine(at_ms, client_id, topic, '{"v":1}', 1, retain)).toBe(line);
+      }),
+      { numRuns: 500 },
     );
   });
 });
