@@ -38,6 +38,50 @@ describe('memory bus', () => {
     );
   });
 
+  it("delivers each publish by the subscriptions as they stand then, however they change between one client's publishes", () => {
+    // A publishing client keeps its last topic's match (MemoryBus#matching): a subscription made or
+    // dropped between two publishes to the same topic must still count from the next one.
+    const level = fc.constantFrom('a', 'b', '$x');
+    const topic = fc.array(level, { minLength: 1, maxLength: 3 }).map((l) => l.join('/'));
+    const filter = fc.array(fc.constantFrom('a', 'b', '$x', '+', '#'), { minLength: 1, maxLength: 3 }).filter((l) => !l.slice(0, -1).includes('#')).map((l) => l.join('/'));
+    // Filters from a small pool, so an unsubscribe usually drops a subscription that was made.
+    const op = fc.oneof(
+      fc.record({ op: fc.constant('pub' as const), topic }),
+      fc.record({ op: fc.constant('sub' as const), client: fc.nat(2), filter: fc.nat(3) }),
+      fc.record({ op: fc.constant('unsub' as const), client: fc.nat(2), filter: fc.nat(3) }),
+    );
+    fc.assert(
+      fc.property(topic, fc.array(filter, { minLength: 4, maxLength: 4 }), fc.array(op, { maxLength: 30 }), (first, pool, ops) => {
+        const bus = new MemoryBus();
+        const filters = [new Set<string>(), new Set<string>(), new Set<string>()];
+        const got = [0, 1, 2].map(() => [] as string[]);
+        const clients = [0, 1, 2].map((i) => bus.connect(`c${i}`, { on_message: (m) => got[i]!.push(m.topic) }));
+        const pub = bus.connect('pub');
+        const expected = [0, 1, 2].map(() => [] as string[]);
+        const publish = (t: string): void => {
+          pub.publish(t, 'x', 1, false);
+          filters.forEach((fs, i) => {
+            if ([...fs].some((f) => topicMatches(f, t))) expected[i]!.push(t);
+          });
+        };
+        publish(first);
+        for (const o of ops) {
+          if (o.op === 'pub') publish(o.topic);
+          else if (o.op === 'sub') {
+            clients[o.client]!.subscribe(pool[o.filter]!);
+            filters[o.client]!.add(pool[o.filter]!);
+          } else {
+            clients[o.client]!.unsubscribe(pool[o.filter]!);
+            filters[o.client]!.delete(pool[o.filter]!);
+          }
+          publish(first);
+        }
+        expect(got).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('delivers by wildcard subscription, once per client', () => {
     const bus = new MemoryBus();
     const got = collector(bus, 'p', 'msp/v1/+/+/telemetry', 'msp/v1/#');
