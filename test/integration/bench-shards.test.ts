@@ -29,6 +29,16 @@ describe('benchShards', () => {
     expect(r.two.events_per_device_day).toBe(r.one.events_per_device_day);
     // The ratio of the two rates, to two decimals (rounding may move it by half a hundredth).
     expect(Math.abs(r.speedup - r.two.device_days_per_wall_s / r.one.device_days_per_wall_s)).toBeLessThanOrEqual(0.005 + 1e-9);
+    // Two 1-shard runs side by side beside each pair: twice the work over their joint wall time,
+    // against the pair's 1-shard run. Measured, so positive, and on a machine of a few cores well
+    // under the 2.5 that two processes finishing twice the work in less than 0.8 of one run's time
+    // would read (noise can lift it a little above 2; nothing real lifts it that far).
+    expect(r.pair_side_by_side).toHaveLength(2);
+    expect(r.side_by_side).toBe(Math.min(...r.pair_side_by_side));
+    for (const x of r.pair_side_by_side) {
+      expect(x).toBeGreaterThan(0);
+      expect(x).toBeLessThan(2.5);
+    }
   }, 120_000);
 
   it('times the plain command (NOC included) as a process of its own, with the hash a run of its own prints', async () => {
