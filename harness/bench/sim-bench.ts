@@ -161,8 +161,9 @@ export interface ShardBenchResult {
    * What two processes get out of this machine: two 1-shard runs started together, their work
    * (twice one run's) over the wall time until both are done, against the pair's 1-shard run
    * alone. No split can beat two copies that share nothing, so this is the ceiling a 2-shard
-   * ratio is read against; on a 2-core VM it is well under 2 (the two slow each other down, and
-   * one process already uses more than a core). The median of the pairs', as measured in each.
+   * ratio is read against; on the 2-core VM of docs/scale-out.md ("Cost") it read 1.4–1.9 as the
+   * host's load moved (the two slow each other down, and one process already uses more than a
+   * core). The median of the pairs', as measured in each.
    */
   readonly side_by_side: number;
   /** Every pair's side-by-side ratio, in the order the pairs ran. */
