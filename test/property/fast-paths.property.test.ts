@@ -127,9 +127,9 @@ describe('quoted strings', () => {
 
   it("keeps a publish line's bytes: client id and topic quoted as JSON.stringify quoted them", () => {
     fc.assert(
-      fc.property(text, text, fc.integer({ min: 0, max: 2 ** 45 }), fc.boolean(), (client_id, topic, at_ms, retain) => {
-        const line = `{"c":${JSON.stringify(client_id)},"k":"pub","p":{"v":1},"q":1,"r":${retain},"t":${at_ms},"topic":${JSON.stringify(topic)}}`;
-        expect(publishLine(at_ms, client_id, topic, '{"v":1}', 1, retain)).toBe(line);
+      fc.property(text, text, fc.integer({ min: 0, max: 2 ** 45 }), fc.constantFrom<0 | 1>(0, 1), fc.boolean(), (client_id, topic, at_ms, qos, retain) => {
+        const line = `{"c":${JSON.stringify(client_id)},"k":"pub","p":{"v":1},"q":${qos},"r":${retain},"t":${at_ms},"topic":${JSON.stringify(topic)}}`;
+        expect(publishLine(at_ms, client_id, topic, '{"v":1}', qos, retain)).toBe(line);
       }),
       { numRuns: 500 },
     );
