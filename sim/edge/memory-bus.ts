@@ -68,8 +68,6 @@ export class MemoryBus {
   /** Retained messages published and not kept (`keep_retained: false`). */
   #retained_not_kept = 0;
   readonly #root = new TrieNode();
-  /** Bumped by every change to the subscriptions: a client's remembered match is good while it stands. */
-  #generation = 0;
   /**
    * Retained messages by topic. A QoS 1 one (all the fleet's: births and states) is held as its
    * payload alone, its message made when a subscriber reads it: a message object for each of two
@@ -116,7 +114,7 @@ export class MemoryBus {
   }
 
   /** @internal */
-  _publish(message: BusMessage, from?: MemoryBusClient): void {
+  _publish(message: BusMessage): void {
     this.stats.published++;
     if (message.retain && !this.#keep_retained) this.#retained_not_kept++;
     else if (message.retain) {
@@ -130,7 +128,8 @@ export class MemoryBus {
         this.#retained.set(topic, message.qos === 1 ? payload : { topic, payload, qos: message.qos, retain: true });
       }
     }
-    const matches = this.#matching(message.topic, from);
+    const matches: Subscription[] = [];
+    this.#collect(this.#root, message.topic, 0, message.topic.startsWith('$'), matches);
     // One delivery per client even when several of its filters match (MQTT 3.1.1 allows either;
     // one is what aedes and Mosquitto do by default and what keeps counts exact).
     // Most messages match one subscription (the platform's): no set is needed to deduplicate.
@@ -152,25 +151,6 @@ export class MemoryBus {
       // the retained copy sent on subscribe has retain=1 (so receivers can tell history from news).
       sub.client._deliver(message.retain ? { ...message, retain: false } : message);
     }
-  }
-
-  /**
-   * The subscriptions whose filters match `topic`. A device publishes to the same topic sample
-   * after sample (its telemetry) and the subscriptions hardly ever change after the start, so the
-   * publishing client keeps its last topic's match until the subscriptions change: the trie walk
-   * was 2–3 % of a simulator's time (docs/performance.md). One slot a client, not a map of every
-   * topic, so the bus's memory does not grow with the fleet's topics.
-   */
-  #matching(topic: string, from: MemoryBusClient | undefined): readonly Subscription[] {
-    if (from !== undefined && from._match_generation === this.#generation && from._match_topic === topic) return from._match_subs;
-    const matches: Subscription[] = [];
-    this.#collect(this.#root, topic, 0, topic.startsWith('$'), matches);
-    if (from !== undefined) {
-      from._match_topic = topic;
-      from._match_generation = this.#generation;
-      from._match_subs = matches;
-    }
-    return matches;
   }
 
   /**
@@ -214,10 +194,7 @@ export class MemoryBus {
       }
       node = next;
     }
-    if (!node.subs.some((s) => s.client === client)) {
-      node.subs.push({ client, filter });
-      this.#generation++;
-    }
+    if (!node.subs.some((s) => s.client === client)) node.subs.push({ client, filter });
     // [MQTT-3.3.1-6] retained messages matching a new subscription are sent to it.
     for (const message of this.retained(filter)) client._deliver({ ...message, retain: true });
   }
@@ -230,10 +207,7 @@ export class MemoryBus {
       if (!node) return;
     }
     const i = node.subs.findIndex((s) => s.client === client);
-    if (i >= 0) {
-      node.subs.splice(i, 1);
-      this.#generation++;
-    }
+    if (i >= 0) node.subs.splice(i, 1);
   }
 
   /** @internal */
@@ -251,7 +225,6 @@ export class MemoryBus {
 }
 
 const NO_FILTERS: readonly string[] = Object.freeze([]);
-const NO_SUBS: readonly Subscription[] = Object.freeze([]);
 
 export class MemoryBusClient implements DeviceSession {
   readonly client_id: string;
@@ -267,12 +240,6 @@ export class MemoryBusClient implements DeviceSession {
    * one (only the platform's session is persistent, and an empty array per device was ~32 bytes).
    */
   #queue: BusMessage[] | null = null;
-  /** @internal The bus's memory of this client's last published topic and what it matched (MemoryBus#matching). */
-  _match_topic: string | null = null;
-  /** @internal */
-  _match_generation = -1;
-  /** @internal */
-  _match_subs: readonly Subscription[] = NO_SUBS;
 
   constructor(bus: MemoryBus, client_id: string, options: ConnectOptions) {
     this.#bus = bus;
@@ -320,7 +287,7 @@ export class MemoryBusClient implements DeviceSession {
 
   publish(topic: string, payload: string, qos: 0 | 1, retain: boolean): void {
     if (!this.#connected) throw new MspError('BUS_NOT_CONNECTED', `client ${this.client_id} published after disconnect`);
-    this.#bus._publish({ topic, payload, qos, retain }, this);
+    this.#bus._publish({ topic, payload, qos, retain });
   }
 
   subscribe(filter: string): void {

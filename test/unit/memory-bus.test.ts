@@ -39,8 +39,8 @@ describe('memory bus', () => {
   });
 
   it("delivers each publish by the subscriptions as they stand then, however they change between one client's publishes", () => {
-    // A publishing client keeps its last topic's match (MemoryBus#matching): a subscription made or
-    // dropped between two publishes to the same topic must still count from the next one.
+    // A subscription made or dropped between two publishes to the same topic counts from the next
+    // one: whatever the bus remembers between publishes must not outlive a change of subscriptions.
     const level = fc.constantFrom('a', 'b', '$x');
     const topic = fc.array(level, { minLength: 1, maxLength: 3 }).map((l) => l.join('/'));
     const filter = fc.array(fc.constantFrom('a', 'b', '$x', '+', '#'), { minLength: 1, maxLength: 3 }).filter((l) => !l.slice(0, -1).includes('#')).map((l) => l.join('/'));
