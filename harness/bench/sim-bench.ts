@@ -214,10 +214,10 @@ export async function benchShards(scenario: Scenario, days: number, wall_ms: () 
       side_hashes: side.map((r) => r.trace_hash),
     });
   }
-  const median = [...runs].sort((a, b) => a.ratio - b.ratio)[Math.floor((runs.length - 1) / 2)]!;
+  const median = lowerMedian(runs, (r) => r.ratio);
   const devices = generatePortfolio(scenario.name, scenario.fleet).devices.length;
   const hashes = new Set(runs.flatMap((r) => [r.one.trace_hash, r.two.trace_hash, ...r.side_hashes]));
-  const side_by_side = [...runs.map((r) => r.side_by_side)].sort((a, b) => a - b)[Math.floor((runs.length - 1) / 2)]!;
+  const side_by_side = lowerMedian(runs, (r) => r.side_by_side).side_by_side;
   return {
     name: `${scenario.name} ${days}d memory, NOC included`,
     devices,
@@ -230,6 +230,11 @@ export async function benchShards(scenario: Scenario, days: number, wall_ms: () 
     pair_side_by_side: runs.map((r) => r.side_by_side),
     same_hash: hashes.size === 1,
   };
+}
+
+/** The median by `key` of a non-empty list; with an even count, the lower of the middle two. */
+function lowerMedian<T>(items: readonly T[], key: (item: T) => number): T {
+  return [...items].sort((a, b) => key(a) - key(b))[Math.floor((items.length - 1) / 2)]!;
 }
 
 export interface MonthBenchResult {
