@@ -11,7 +11,7 @@ export function canonicalJson(value: unknown): string {
   if (typeof value === 'object' && value !== null && stringifiesCanonically(value)) return JSON.stringify(value);
   switch (typeof value) {
     case 'string':
-      return JSON.stringify(value);
+      return quotedString(value);
     case 'number':
       if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: non-finite number ${value}`);
       // JSON.stringify of a finite number is its ToString, which writes -0 as "0" too.
