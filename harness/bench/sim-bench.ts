@@ -147,35 +147,46 @@ export interface ShardBenchResult {
   readonly name: string;
   readonly devices: number;
   readonly sim_days: number;
-  /** The runs of the median pair (below). */
+  /** The runs of the median pair (below): everything in one process (`--shards 0`), one simulator process beside the platform's (`--shards 1`), two. */
+  readonly in_process: ShardRun;
   readonly one: ShardRun;
   readonly two: ShardRun;
   /**
    * Device-days per wall second of 2 shards over 1: the median of the pairs' ratios (with an even
-   * number of pairs, the lower of the middle two), each pair a 1-shard and a 2-shard run back to back.
+   * number of pairs, the lower of the middle two), each pair the three runs back to back.
    */
   readonly speedup: number;
   /** Every pair's ratio, in the order the pairs ran. */
   readonly pair_speedups: readonly number[];
   /**
-   * What two processes get out of this machine: two 1-shard runs started together, their work
-   * (twice one run's) over the wall time until both are done, against the pair's 1-shard run
-   * alone. No split can beat two copies that share nothing, so this is the ceiling a 2-shard
-   * ratio is read against; on the 2-core VM of docs/scale-out.md ("Cost") it read 1.4–1.9 as the
-   * host's load moved (the two slow each other down, and one process already uses more than a
-   * core). The median of the pairs', as measured in each.
+   * 1 shard over one process: what moving the simulator out of the platform's process gains
+   * (their work overlaps on two cores). The median of the pairs', as measured in each.
+   */
+  readonly one_over_in_process: number;
+  readonly pair_one_over_in_process: readonly number[];
+  /** 2 shards over one process, likewise. */
+  readonly two_over_in_process: number;
+  readonly pair_two_over_in_process: readonly number[];
+  /**
+   * What two processes get out of this machine: two one-process runs (`--shards 0`) started
+   * together, their work (twice one run's) over the wall time until both are done, against the
+   * pair's one-process run alone. No split can beat two copies that share nothing, so this is the
+   * ceiling the shard ratios over one process are read against; on the 2-core VM of
+   * docs/scale-out.md ("Cost") it read 1.4–1.9 as the host's load moved (the two slow each other
+   * down, and one process already uses more than a core). The median of the pairs'.
    */
   readonly side_by_side: number;
   /** Every pair's side-by-side ratio, in the order the pairs ran. */
   readonly pair_side_by_side: readonly number[];
-  /** Every run, of either kind, printed the same trace hash. */
+  /** Every run, of any kind, printed the same trace hash. */
   readonly same_hash: boolean;
 }
 
 /**
- * One shard against two (docs/scale-out.md), back to back on the same fleet and span, the
- * platform and the simulated NOC in the loop on the in-memory bus, as `msp-twin run` runs by
- * default (`--shards 1` and `--shards 2` said outright, so neither is chosen for it). Each is a whole `msp-twin run` process of its own, timed from start to
+ * One process, one shard and two (docs/scale-out.md), back to back on the same fleet and span,
+ * the platform and the simulated NOC in the loop on the in-memory bus, as `msp-twin run` runs by
+ * default (`--shards 0`, `--shards 1` and `--shards 2` said outright, so none is chosen for it).
+ * Each is a whole `msp-twin run` process of its own, timed from start to
  * exit as a user would see it: run inside the bench's process, one shard inherited the heap the
  * earlier sections left behind and took 12.5 s for a day it runs in 10 s alone, while the shards'
  * simulators ran in fresh processes, which made the ratio look 1.5x where it was 1.3x.
@@ -198,35 +209,44 @@ export async function benchShards(scenario: Scenario, days: number, wall_ms: () 
   };
   // Pairs run back to back, alternating, so a slow minute of a noisy machine lands in one pair's
   // ratio rather than in the reported one (single pairs read 1.17-1.59x on the same code).
-  const runs: Array<{ one: ShardRun; two: ShardRun; ratio: number; side_by_side: number; side_hashes: readonly string[] }> = [];
+  const runs: Array<{ in_process: ShardRun; one: ShardRun; two: ShardRun; ratio: number; one_over: number; two_over: number; side_by_side: number; side_hashes: readonly string[] }> = [];
   const ratio = (x: number): number => Math.round(x * 100) / 100;
+  const over = (a: ShardRun, b: ShardRun): number => ratio(a.device_days_per_wall_s / Math.max(1, b.device_days_per_wall_s));
   for (let i = 0; i < pairs; i++) {
+    const in_process = await measure(0);
     const one = await measure(1);
     const two = await measure(2);
     const t0 = wall_ms();
-    const side = await Promise.all([measure(1), measure(1)]);
+    const side = await Promise.all([measure(0), measure(0)]);
     const side_wall_s = (wall_ms() - t0) / 1000;
     runs.push({
+      in_process,
       one,
       two,
-      ratio: ratio(two.device_days_per_wall_s / Math.max(1, one.device_days_per_wall_s)),
-      side_by_side: ratio((2 * one.wall_s) / side_wall_s),
+      ratio: over(two, one),
+      one_over: over(one, in_process),
+      two_over: over(two, in_process),
+      side_by_side: ratio((2 * in_process.wall_s) / side_wall_s),
       side_hashes: side.map((r) => r.trace_hash),
     });
   }
   const median = lowerMedian(runs, (r) => r.ratio);
   const devices = generatePortfolio(scenario.name, scenario.fleet).devices.length;
-  const hashes = new Set(runs.flatMap((r) => [r.one.trace_hash, r.two.trace_hash, ...r.side_hashes]));
-  const side_by_side = lowerMedian(runs, (r) => r.side_by_side).side_by_side;
+  const hashes = new Set(runs.flatMap((r) => [r.in_process.trace_hash, r.one.trace_hash, r.two.trace_hash, ...r.side_hashes]));
   return {
     name: `${scenario.name} ${days}d memory, NOC included`,
     devices,
     sim_days: days,
+    in_process: median.in_process,
     one: median.one,
     two: median.two,
     speedup: median.ratio,
     pair_speedups: runs.map((r) => r.ratio),
-    side_by_side,
+    one_over_in_process: lowerMedian(runs, (r) => r.one_over).one_over,
+    pair_one_over_in_process: runs.map((r) => r.one_over),
+    two_over_in_process: lowerMedian(runs, (r) => r.two_over).two_over,
+    pair_two_over_in_process: runs.map((r) => r.two_over),
+    side_by_side: lowerMedian(runs, (r) => r.side_by_side).side_by_side,
     pair_side_by_side: runs.map((r) => r.side_by_side),
     same_hash: hashes.size === 1,
   };

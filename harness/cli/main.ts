@@ -87,7 +87,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
           .option('data', { type: 'string', describe: 'keep the platform\'s durable store (SQLite) in this empty directory (default: in memory, only when a platform_restart needs one)' })
           .option('shard-broker', { type: 'string', describe: 'with --shards: coordinate shards started elsewhere with `msp-twin shard` through this broker instead of forking them (docs/scale-out.md)' })
           .option('shard-run', { type: 'string', default: 'run', describe: 'with --shard-broker: the run id the shards were started with' })
-          .option('shards', { type: 'number', describe: 'split the portfolio by site over N simulator processes (the platform stays one); same trace hash as 1; in-memory bus; unset, a run of 10,000 device-days or more uses 2 on a machine with 2+ cores when the scenario allows (docs/scale-out.md)' })
+          .option('shards', { type: 'number', describe: 'run the simulator as N processes split by site beside this one, which keeps the platform (1: one simulator process, overlapping the platform on a second core; 0: all in this process); same trace hash for any N; in-memory bus; unset, a run of 10,000 device-days or more uses 2 on a machine with 2+ cores when the scenario allows, else 0 (docs/scale-out.md)' })
           .option('noc', { type: 'boolean', default: true, describe: 'the simulated NOC and field service (--no-noc: the platform alone raises and holds incidents)' })
           .option('json', { type: 'boolean', default: false, describe: 'print the summary as one JSON object' }),
       (a) =>

@@ -166,7 +166,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   // Shards start first: forked processes boot while this process builds its portfolio and
   // platform (docs/scale-out.md, "Cost"). runShards closes them; if the run fails before it gets
   // there, they are closed here.
-  const shards = (options.shards ?? 1) > 1 ? startShards(options) : undefined;
+  const shards = (options.shards ?? 0) >= 1 ? startShards(options) : undefined;
   // A failure to start surfaces where the links are awaited (runShards), not as an unhandled rejection.
   shards?.catch(() => {});
   try {
@@ -325,7 +325,7 @@ async function runScenarioWith(scenario: Scenario, options: RunOptions, shards: 
   /** What a sharded run's shards queued for the platform's session during restarts (one simulator's barrier counts its own). */
   let shard_queued_delivered = 0;
   try {
-    if ((options.shards ?? 1) > 1) {
+    if ((options.shards ?? 0) >= 1) {
       const step_ms = options.step_ms ?? DEFAULT_STEP_MS;
       const by_id = new Map(portfolio.devices.map((d) => [d.id, { spec: d }]));
       checkScriptedFaults({ device: (id) => by_id.get(id) as never }, scenario.faults);

@@ -108,8 +108,10 @@ export interface RunOptions {
   /** Snapshot cadence and retention (tests make them small to exercise them). */
   readonly durability?: DurabilityOptions;
   /**
-   * Split the portfolio by site over this many simulators (default 1: one, in this process);
-   * the platform stays one, here. Same trace hash for any count (docs/scale-out.md).
+   * Simulator shards beside this process, which keeps the platform: unset or 0 runs the one
+   * simulator in this process; N ≥ 1 splits the portfolio by site over N simulators of their own
+   * (1: all sites in one, whose steps overlap the platform's work on another core). Same trace
+   * hash for any count (docs/scale-out.md).
    */
   readonly shards?: number;
   /**

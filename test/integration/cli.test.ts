@@ -128,12 +128,22 @@ describe('msp-twin CLI errors (spawned binary)', () => {
     expect(coordinator.stderr).toContain(`cannot read the CA file ${join(dir, 'no-ca.pem')}`);
   });
 
-  it('--shards 2 on the default MQTT transport is refused in one line before any broker starts', async () => {
-    const r = await cli(['run', FLAGSHIP, '--shards', '2', '--no-noc']);
+  it('--shards 1 or 2 on the default MQTT transport is refused in one line before any broker starts', async () => {
+    // 1 is a simulator process of its own too (the split's machinery), not "one process".
+    for (const n of ['2', '1']) {
+      const r = await cli(['run', FLAGSHIP, '--shards', n, '--no-noc']);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toContain(`--shards ${n}: shards run on the in-memory bus only so far: add --transport memory`);
+      expect(r.stderr).not.toMatch(/^broker:/m);
+    }
+  });
+
+  it('--shards -1 is refused in one line that says 0 keeps the simulator in the run\'s process', async () => {
+    const r = await cli(['run', FLAGSHIP, '--transport', 'memory', '--shards', '-1', '--duration', '1m']);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toContain('--shards 2: shards run on the in-memory bus only so far: add --transport memory');
-    expect(r.stderr).not.toMatch(/^broker:/m);
+    expect(r.stderr).toContain('--shards -1: the shard count must be a whole number from 0 (the simulator in this process) to 64');
   });
 });
 

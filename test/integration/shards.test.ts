@@ -50,14 +50,17 @@ function comparable(s: RunSummary): unknown {
 
 describe('shards', () => {
   for (const c of CASES) {
-    it(`${c.name}: --shards 2 and --shards 3 (processes) give the one-simulator trace`, { timeout: 240_000 }, async () => {
+    it(`${c.name}: --shards 1, 2 and 3 (processes) give the one-process trace`, { timeout: 240_000 }, async () => {
       const one = await run(c.name, { duration_ms: c.duration_ms });
       // The run exercises what could go wrong across shards.
       expect(one.faults.injected).toBeGreaterThan(0);
       expect(one.messages).toBeGreaterThan(1_000);
       if (c.name === 'rollout-uplink-outage') expect(one.rollouts[0]!.committed).toBeGreaterThan(0);
+      // One simulator process beside the platform's: the same split machinery with every site in it.
+      const single = await run(c.name, { duration_ms: c.duration_ms, shards: 1 });
       const two = await run(c.name, { duration_ms: c.duration_ms, shards: 2 });
       const three = await run(c.name, { duration_ms: c.duration_ms, shards: 3 });
+      expect(comparable(single)).toEqual(comparable(one));
       expect(comparable(two)).toEqual(comparable(one));
       expect(comparable(three)).toEqual(comparable(one));
     });
@@ -89,7 +92,7 @@ describe('shards', () => {
   for (const c of [
     { name: 'smart-home', shards: [2] },
     { name: 'rollout-bad-hvac', shards: [2, 3] },
-    { name: 'demo', shards: [2] },
+    { name: 'demo', shards: [1, 2] },
   ]) {
     it(`${c.name} with the NOC: --shards ${c.shards.join(' and ')} give the one-simulator trace, visits and costs`, { timeout: 240_000 }, async () => {
       const one = await run(c.name, { noc: true });
@@ -131,7 +134,7 @@ describe('shards', () => {
     const demo = loadScenario(resolveScenarioPath('demo'));
     const fast = { ...defaultOperations().field_service, travel_ms: { min: 10_000, max: 20_000 }, repair_ms: { min: 20_000, max: 30_000 } };
     const refused = autoShards({ ...demo, operations: { ...defaultOperations(), field_service: fast } }, { duration_ms: 365 * DAY, cores: 4, options: { transport: 'memory' } });
-    expect(refused).toMatchObject({ shards: 1, why: expect.stringContaining('--no-noc') });
+    expect(refused).toMatchObject({ shards: 0, why: expect.stringContaining('--no-noc') });
   });
 
   it('the timeline\'s actions on the platform (rollout start, pause, resume; an operator\'s ack) give the one-simulator trace over 2 shards', { timeout: 240_000 }, async () => {

@@ -179,7 +179,7 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
   let viewer: RunViewer | undefined;
   let completed = false;
   try {
-    if (args.transport === 'mqtt' && (args.shards ?? 1) > 1) {
+    if (args.transport === 'mqtt' && (args.shards ?? 0) >= 1) {
       // Refused here, before a broker is started and its devices provisioned for nothing.
       throw new UsageError('RUN_SHARDS', `${scenario.file}: --shards ${args.shards}: ${SHARDS_MEMORY_ONLY} (docs/scale-out.md)`);
     }

@@ -25,12 +25,12 @@ export const SHARDS_MEMORY_ONLY = 'shards run on the in-memory bus only so far: 
  * real time, and a NOC too quick to tell a shard in time.
  */
 export function checkShardable(scenario: Scenario, options: RunOptions, with_platform: boolean): void {
-  const n = options.shards ?? 1;
+  const n = options.shards ?? 0;
   const refuse = (why: string): never => {
     throw new UsageError('RUN_SHARDS', `${scenario.file}: --shards ${n}: ${why} (docs/scale-out.md)`);
   };
-  if (!Number.isInteger(n) || n < 1 || n > MAX_SHARDS) refuse(`the shard count must be a whole number from 1 to ${MAX_SHARDS}`);
-  if (n === 1) return;
+  if (!Number.isInteger(n) || n < 0 || n > MAX_SHARDS) refuse(`the shard count must be a whole number from 0 (the simulator in this process) to ${MAX_SHARDS}`);
+  if (n === 0) return;
   if ((options.transport ?? 'memory') !== 'memory') refuse(SHARDS_MEMORY_ONLY);
   if (options.speed !== undefined) refuse('real-time mode has no lockstep steps to merge shards on');
   if (with_platform && options.noc !== false && nocWindowSteps(scenario.operations, options.step_ms ?? DEFAULT_STEP_MS) < 1) {
@@ -80,8 +80,8 @@ export function autoShards(scenario: Scenario, o: { readonly duration_ms: number
   if (device_days < AUTO_SHARDS_DEVICE_DAYS || o.cores < 2) return null;
   const refusal = shardingRefusal(scenario, { ...o.options, shards: 2 });
   const amount = `${Math.round(device_days).toLocaleString('en-US')} device-days`;
-  if (refusal !== null) return { shards: 1, why: `shards: 1 process for ${amount}: ${refusal.replace(/^.*?--shards 2: /, '').replace(/ \(RUN_SHARDS\)$/, '')}` };
-  return { shards: 2, why: `shards: 2 simulator processes for ${amount} on ${o.cores} cores, the trace of one (--shards 1 keeps one process; docs/scale-out.md)` };
+  if (refusal !== null) return { shards: 0, why: `shards: 1 process for ${amount}: ${refusal.replace(/^.*?--shards 2: /, '').replace(/ \(RUN_SHARDS\)$/, '')}` };
+  return { shards: 2, why: `shards: 2 simulator processes for ${amount} on ${o.cores} cores, the trace of one (--shards 0 keeps one process; docs/scale-out.md)` };
 }
 
 export interface ShardedResult {
