@@ -135,6 +135,7 @@ describe('msp-twin CLI errors (spawned binary)', () => {
       expect(r.code).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toContain(`--shards ${n}: shards run on the in-memory bus only so far: add --transport memory`);
+      if (n === '1') expect(r.stderr).toContain('--shards 0 keeps the simulator in this process');
       expect(r.stderr).not.toMatch(/^broker:/m);
     }
   });

@@ -181,7 +181,7 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
   try {
     if (args.transport === 'mqtt' && (args.shards ?? 0) >= 1) {
       // Refused here, before a broker is started and its devices provisioned for nothing.
-      throw new UsageError('RUN_SHARDS', `${scenario.file}: --shards ${args.shards}: ${SHARDS_MEMORY_ONLY} (docs/scale-out.md)`);
+      throw new UsageError('RUN_SHARDS', `${scenario.file}: --shards ${args.shards}: ${SHARDS_MEMORY_ONLY}${args.shards === 1 ? '; --shards 0 keeps the simulator in this process' : ''} (docs/scale-out.md)`);
     }
     if (args.transport === 'mqtt') {
       if (args.mqtt_version === 5 && args.broker === undefined) {

@@ -27,7 +27,9 @@ export const SHARDS_MEMORY_ONLY = 'shards run on the in-memory bus only so far: 
 export function checkShardable(scenario: Scenario, options: RunOptions, with_platform: boolean): void {
   const n = options.shards ?? 0;
   const refuse = (why: string): never => {
-    throw new UsageError('RUN_SHARDS', `${scenario.file}: --shards ${n}: ${why} (docs/scale-out.md)`);
+    // One shard is a process of its own too; whoever asked for it may only have meant one simulator.
+    const hint = n === 1 ? '; --shards 0 keeps the simulator in this process' : '';
+    throw new UsageError('RUN_SHARDS', `${scenario.file}: --shards ${n}: ${why}${hint} (docs/scale-out.md)`);
   };
   if (!Number.isInteger(n) || n < 0 || n > MAX_SHARDS) refuse(`the shard count must be a whole number from 0 (the simulator in this process) to ${MAX_SHARDS}`);
   if (n === 0) return;
