@@ -529,6 +529,7 @@ async function runScenarioWith(scenario: Scenario, options: RunOptions, shards: 
     mqtt_mode: options.transport === 'mqtt' ? (options.mqtt?.mode ?? null) : null,
     connections,
     steps,
+    shards: options.shards ?? 0,
     speed: options.speed ?? null,
     max_lag_ms,
     start_ms: scenario.start_ms,

@@ -152,6 +152,8 @@ export interface RunSummary {
   readonly mqtt_mode: MqttMode | null;
   readonly connections: number | null;
   readonly steps: number;
+  /** Simulator processes the run used beside its own (`--shards`): 0 when the simulator ran in the run's process. */
+  readonly shards: number;
   /** Real-time speed, or null for lockstep. */
   readonly speed: number | null;
   /** Real-time mode: the largest lag behind the wall-clock schedule (simulated ms). */

@@ -140,6 +140,19 @@ describe('msp-twin CLI errors (spawned binary)', () => {
     }
   });
 
+  it('--shards 1 says in the summary\'s first line that the simulator ran in a process of its own, with the one-process hash', async () => {
+    const args = ['run', 'test/fixtures/small-office.yaml', '--transport', 'memory', '--duration', '2h'];
+    const one = await cli([...args, '--shards', '1']);
+    const zero = await cli([...args, '--shards', '0']);
+    expect(one.code, one.stderr).toBe(0);
+    expect(zero.code, zero.stderr).toBe(0);
+    expect(one.stdout.split('\n')[0]).toMatch(/lockstep steps, 1 simulator process\)$/);
+    expect(zero.stdout.split('\n')[0]).toMatch(/lockstep steps\)$/);
+    const hash = (out: string): string | undefined => /trace hash\s+([0-9a-f]{64})/.exec(out)?.[1];
+    expect(hash(one.stdout)).toMatch(/^[0-9a-f]{64}$/);
+    expect(hash(one.stdout)).toBe(hash(zero.stdout));
+  });
+
   it('--shards -1 is refused in one line that says 0 keeps the simulator in the run\'s process', async () => {
     const r = await cli(['run', FLAGSHIP, '--transport', 'memory', '--shards', '-1', '--duration', '1m']);
     expect(r.code).toBe(2);

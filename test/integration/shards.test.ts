@@ -242,16 +242,18 @@ describe('shards', () => {
   // count at all, keeps the simulator here. Counted while the run is under way, from /proc.
   it.skipIf(!HAS_PROC)('--shards 1 runs the simulator in one process of its own; 0 and no count run it in this one', { timeout: 120_000 }, async () => {
     const scenario = loadScenario(resolveScenarioPath('smart-home'));
-    const during = async (options: RunOptions): Promise<{ children: number; hash: string }> => {
+    const during = async (options: RunOptions): Promise<{ children: number; hash: string; shards: number }> => {
       const before = new Set(childPids());
       let children = -1;
       const summary = await runScenario(scenario, { duration_ms: 2 * 3_600_000, noc: false, ...options, on_progress: () => (children = Math.max(children, childPids().filter((pid) => !before.has(pid)).length)) });
-      return { children, hash: summary.trace_hash };
+      return { children, hash: summary.trace_hash, shards: summary.shards };
     };
     const unset = await during({});
     const zero = await during({ shards: 0 });
     const one = await during({ shards: 1 });
     expect([unset.children, zero.children, one.children]).toEqual([0, 0, 1]);
+    // The summary says what ran (the CLI prints it in its first line).
+    expect([unset.shards, zero.shards, one.shards]).toEqual([0, 0, 1]);
     expect(new Set([unset.hash, zero.hash, one.hash]).size).toBe(1);
   });
 

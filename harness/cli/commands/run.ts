@@ -121,7 +121,7 @@ export function renderSummary(s: RunSummary, scenario: Scenario, command: string
   const tz = scenario.start_timezone;
   const kinds = DEVICE_KINDS.filter((k) => (s.devices_by_kind[k] ?? 0) > 0);
   const lines = [
-    `msp-twin run: ${s.scenario}  (seed ${s.seed}, ${s.transport === 'mqtt' ? `MQTT, ${s.mqtt_mode}, ${int(s.connections ?? 0)} connections` : 'in-memory bus'}, ${s.speed !== null ? `real time ×${s.speed}` : `${int(s.steps)} lockstep steps`})`,
+    `msp-twin run: ${s.scenario}  (seed ${s.seed}, ${s.transport === 'mqtt' ? `MQTT, ${s.mqtt_mode}, ${int(s.connections ?? 0)} connections` : 'in-memory bus'}, ${s.speed !== null ? `real time ×${s.speed}` : `${int(s.steps)} lockstep steps`}${s.shards > 0 ? `, ${s.shards} simulator process${s.shards > 1 ? 'es' : ''}` : ''})`,
     `  simulated   ${localStamp(tz, s.start_ms)} → ${localStamp(tz, s.end_ms)} ${tz}  (${formatDuration(s.sim_span_ms)})`,
     `  wall time   ${(s.wall_ms / 1000).toFixed(1)} s  (${int(s.events)} events, ${int(s.events_per_wall_s)} events/s)`,
     `  fleet       ${int(s.devices)} devices in ${s.sites} sites, ${s.buildings} buildings`,
