@@ -152,7 +152,10 @@ export interface RunSummary {
   readonly mqtt_mode: MqttMode | null;
   readonly connections: number | null;
   readonly steps: number;
-  /** Simulator processes the run used beside its own (`--shards`): 0 when the simulator ran in the run's process. */
+  /**
+   * The run's simulator shards (`--shards`): processes beside the run's own (or elsewhere, through
+   * a broker; in this process only in tests of the split), 0 when the simulator ran in the run's process.
+   */
   readonly shards: number;
   /** Real-time speed, or null for lockstep. */
   readonly speed: number | null;
