@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { shardCredentials } from '../../run/shards/broker-link.ts';
-import { autoShards, SHARDS_MEMORY_ONLY } from '../../run/shards/coordinator.ts';
+import { autoShards, ONE_PROCESS_HINT, SHARDS_MEMORY_ONLY } from '../../run/shards/coordinator.ts';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { DEVICE_KINDS } from '../../../platform/contract/messages.ts';
@@ -181,7 +181,7 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
   try {
     if (args.transport === 'mqtt' && (args.shards ?? 0) >= 1) {
       // Refused here, before a broker is started and its devices provisioned for nothing.
-      throw new UsageError('RUN_SHARDS', `${scenario.file}: --shards ${args.shards}: ${SHARDS_MEMORY_ONLY}${args.shards === 1 ? '; --shards 0 keeps the simulator in this process' : ''} (docs/scale-out.md)`);
+      throw new UsageError('RUN_SHARDS', `${scenario.file}: --shards ${args.shards}: ${SHARDS_MEMORY_ONLY}${args.shards === 1 ? `; ${ONE_PROCESS_HINT}` : ''} (docs/scale-out.md)`);
     }
     if (args.transport === 'mqtt') {
       if (args.mqtt_version === 5 && args.broker === undefined) {

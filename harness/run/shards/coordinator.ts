@@ -16,6 +16,9 @@ import { DEFAULT_STEP_MS } from '../run-types.ts';
 /** Bounded: more shards than this on one machine is a mistake, not a plan. */
 export const MAX_SHARDS = 64;
 
+/** Added to a refusal of `--shards 1`: until 2026-12-08 1 meant one process, which is 0 now. */
+export const ONE_PROCESS_HINT = '--shards 0 keeps the simulator in this process';
+
 /** Why `--shards N` on the MQTT transport is refused (also before the CLI starts a broker for it). */
 export const SHARDS_MEMORY_ONLY = 'shards run on the in-memory bus only so far: add --transport memory';
 
@@ -28,7 +31,7 @@ export function checkShardable(scenario: Scenario, options: RunOptions, with_pla
   const n = options.shards ?? 0;
   const refuse = (why: string): never => {
     // One shard is a process of its own too; whoever asked for it may only have meant one simulator.
-    const hint = n === 1 ? '; --shards 0 keeps the simulator in this process' : '';
+    const hint = n === 1 ? `; ${ONE_PROCESS_HINT}` : '';
     throw new UsageError('RUN_SHARDS', `${scenario.file}: --shards ${n}: ${why}${hint} (docs/scale-out.md)`);
   };
   if (!Number.isInteger(n) || n < 0 || n > MAX_SHARDS) refuse(`the shard count must be a whole number from 0 (the simulator in this process) to ${MAX_SHARDS}`);
