@@ -325,7 +325,7 @@ async function runScenarioWith(scenario: Scenario, options: RunOptions, shards: 
   /** What a sharded run's shards queued for the platform's session during restarts (one simulator's barrier counts its own). */
   let shard_queued_delivered = 0;
   try {
-    if ((options.shards ?? 0) >= 1) {
+    if (shards !== undefined) {
       const step_ms = options.step_ms ?? DEFAULT_STEP_MS;
       const by_id = new Map(portfolio.devices.map((d) => [d.id, { spec: d }]));
       checkScriptedFaults({ device: (id) => by_id.get(id) as never }, scenario.faults);

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { shardCredentials } from '../../run/shards/broker-link.ts';
-import { autoShards, ONE_PROCESS_HINT, SHARDS_MEMORY_ONLY } from '../../run/shards/coordinator.ts';
+import { autoShards, checkShardable } from '../../run/shards/coordinator.ts';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { DEVICE_KINDS } from '../../../platform/contract/messages.ts';
@@ -179,9 +179,10 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
   let viewer: RunViewer | undefined;
   let completed = false;
   try {
-    if (args.transport === 'mqtt' && (args.shards ?? 0) >= 1) {
-      // Refused here, before a broker is started and its devices provisioned for nothing.
-      throw new UsageError('RUN_SHARDS', `${scenario.file}: --shards ${args.shards}: ${SHARDS_MEMORY_ONLY}${args.shards === 1 ? `; ${ONE_PROCESS_HINT}` : ''} (docs/scale-out.md)`);
+    // What a sharded run cannot do is refused here, before a broker is started and its devices
+    // provisioned for nothing; runScenario checks the same again for library callers.
+    if (args.shards !== undefined) {
+      checkShardable(scenario, { transport: args.transport, shards: args.shards, ...(args.speed !== undefined ? { speed: args.speed } : {}), ...(step_ms !== undefined ? { step_ms } : {}), ...(args.noc === false ? { noc: false } : {}) }, true);
     }
     if (args.transport === 'mqtt') {
       if (args.mqtt_version === 5 && args.broker === undefined) {

@@ -17,10 +17,10 @@ import { DEFAULT_STEP_MS } from '../run-types.ts';
 export const MAX_SHARDS = 64;
 
 /** Added to a refusal of `--shards 1`: until 2026-12-08 1 meant one process, which is 0 now. */
-export const ONE_PROCESS_HINT = '--shards 0 keeps the simulator in this process';
+const ONE_PROCESS_HINT = '--shards 0 keeps the simulator in this process';
 
-/** Why `--shards N` on the MQTT transport is refused (also before the CLI starts a broker for it). */
-export const SHARDS_MEMORY_ONLY = 'shards run on the in-memory bus only so far: add --transport memory';
+/** Why `--shards N` on the MQTT transport is refused (the CLI checks before it starts a broker). */
+const SHARDS_MEMORY_ONLY = 'shards run on the in-memory bus only so far: add --transport memory';
 
 /**
  * What a sharded run cannot do yet, each refused up front with RUN_SHARDS rather than giving a
